@@ -1,0 +1,217 @@
+"""create_app(): the one ASGI app — JSON API under /api/v1, web pages, health and metrics.
+
+Routes are closed by default: every router is mounted behind a login dependency except
+`public_router`s, which `public.py` modules declare explicitly and which are listed in
+PUBLIC_ROUTERS below so tests can check nothing else is open.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from csirtnet import __version__, context
+from csirtnet.auth.deps import LoginRequired, SecondFactorRequired, api_user, csrf_protect, page_user
+from csirtnet.config import Settings, get_settings
+from csirtnet.db import Database, make_engine, set_database
+from csirtnet.errors import AppError
+from csirtnet.middleware import RequestContextMiddleware, SecurityHeadersMiddleware, UploadLimitMiddleware
+
+log = logging.getLogger("csirtnet.app")
+
+API_PREFIX = "/api/v1"
+
+
+def _api_routers() -> list[APIRouter]:
+    from csirtnet.audit.endpoints import router as audit_api
+    from csirtnet.identity.endpoints import router as identity_api
+    from csirtnet.notification.endpoints import router as notification_api
+    from csirtnet.ops.endpoints import router as ops_api
+    from csirtnet.organisation.endpoints import router as organisation_api
+
+    return [identity_api, organisation_api, audit_api, notification_api, ops_api]
+
+
+def _page_routers() -> list[APIRouter]:
+    from csirtnet.web.views import account, admin, home
+
+    return [home.router, account.router, admin.router]
+
+
+def _public_routers() -> list[APIRouter]:
+    from csirtnet.ops.public import router as ops_public
+    from csirtnet.web.views.public import router as auth_public
+
+    return [ops_public, auth_public]
+
+
+def create_app(
+    settings: Settings | None = None, database: Database | None = None, *, start_worker: bool | None = None
+) -> FastAPI:
+    settings = settings or get_settings()
+    database = database or Database(make_engine(settings.resolved_database_url))
+    run_worker = settings.in_process_worker if start_worker is None else start_worker
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from csirtnet import worker
+
+        workers = (
+            worker.start_in_process(
+                database, poll_seconds=settings.worker_poll_seconds, lease_seconds=settings.job_lease_seconds
+            )
+            if run_worker
+            else []
+        )
+        try:
+            yield
+        finally:
+            for w in workers:
+                w.stop()
+
+    app = FastAPI(
+        title="csirtnet API",
+        version=__version__,
+        summary="Coordination platform for a national cybersecurity incident-response network",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    set_database(database)
+    settings.resolved_secret_key()
+
+    for router in _public_routers():
+        app.include_router(router, dependencies=[Depends(csrf_protect)])
+    for router in _api_routers():
+        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(api_user)])
+    from csirtnet.ops.endpoints import metrics_router
+
+    app.include_router(metrics_router, dependencies=[Depends(api_user)])
+    for router in _page_routers():
+        app.include_router(router, dependencies=[Depends(page_user), Depends(csrf_protect)])
+
+    from importlib import resources
+
+    static_dir = resources.files("csirtnet.web").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
+
+    _install_error_handlers(app)
+    app.add_middleware(UploadLimitMiddleware, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
+    app.add_middleware(RequestContextMiddleware)
+
+    @app.middleware("http")
+    async def set_csrf_cookie(request: Request, call_next: Any) -> Response:
+        from csirtnet.auth.deps import CSRF_COOKIE
+
+        response: Response = await call_next(request)
+        new = getattr(request.state, "new_csrf_cookie", None)
+        if new and not request.cookies.get(CSRF_COOKIE):
+            response.set_cookie(
+                CSRF_COOKIE, new, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/"
+            )
+        return response
+
+    return app
+
+
+def wants_json(request: Request) -> bool:
+    if request.url.path.startswith(API_PREFIX) or request.url.path in ("/metrics",):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def _problem(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(body, status_code=status, headers=headers, media_type="application/problem+json")
+
+
+def _html_error(request: Request, status: int, message: str) -> Response:
+    from csirtnet.web.render import render
+
+    return render(request, "error.html", {"status": status, "message": message}, status_code=status)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def app_error(request: Request, exc: AppError) -> Response:
+        if isinstance(exc, LoginRequired):
+            if wants_json(request):
+                return _problem(
+                    401,
+                    {
+                        "type": "about:blank",
+                        "title": "Not authenticated",
+                        "status": 401,
+                        "detail": exc.message,
+                        "request_id": context.current().request_id,
+                    },
+                )
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        if isinstance(exc, SecondFactorRequired):
+            return RedirectResponse("/account/2fa", status_code=303)
+        if wants_json(request):
+            return _problem(exc.status, exc.problem(context.current().request_id), exc.headers)
+        return _html_error(request, exc.status, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = []
+        for err in exc.errors():
+            loc = [str(p) for p in err.get("loc", ()) if p not in ("body",)]
+            errors.append({"field": ".".join(loc) or "body", "message": err.get("msg", "invalid")})
+        body = {
+            "type": "https://csirtnet.local/problems/validation_failed",
+            "title": "Validation failed",
+            "status": 422,
+            "detail": "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]),
+            "errors": errors,
+            "request_id": context.current().request_id,
+        }
+        if wants_json(request):
+            return _problem(422, body)
+        return _html_error(request, 422, str(body["detail"]))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = str(exc.detail)
+        if wants_json(request):
+            return _problem(
+                exc.status_code,
+                {
+                    "type": "about:blank",
+                    "title": detail,
+                    "status": exc.status_code,
+                    "detail": detail,
+                    "request_id": context.current().request_id,
+                },
+                dict(exc.headers or {}),
+            )
+        return _html_error(request, exc.status_code, detail)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error", exc_info=exc)
+        body = {
+            "type": "about:blank",
+            "title": "Internal error",
+            "status": 500,
+            "detail": "Something went wrong on our side; quote the request id when you report it",
+            "request_id": context.current().request_id,
+        }
+        if wants_json(request):
+            return _problem(500, body)
+        return _html_error(request, 500, str(body["detail"]))

@@ -1,0 +1,1 @@
+"""Who is calling: passwords, TOTP, browser sessions, API tokens, and the FastAPI dependencies."""

@@ -1,0 +1,154 @@
+"""FastAPI dependencies: the unit of work per request, who is calling, and CSRF.
+
+Every router except the public one is mounted with `ApiUser` or `PageUser` as a router-level
+dependency (see app.py), so a route is closed unless it is deliberately put on the public router.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session as DbSession
+
+from csirtnet.authz import ANONYMOUS, Subject
+from csirtnet.db import Database
+from csirtnet.errors import AppError, Forbidden, NotAuthenticated
+from csirtnet.kit.hashing import constant_time_equal, new_token
+from csirtnet.kit.time import utcnow
+from csirtnet.models import User, WebSession
+
+SESSION_COOKIE = "csirtnet_session"
+CSRF_COOKIE = "csirtnet_csrf"
+LANG_COOKIE = "csirtnet_lang"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def get_db(request: Request) -> Iterator[DbSession]:
+    """One unit of work per request, committed when the endpoint returns (before the response)."""
+    database: Database = request.app.state.database
+    with database.unit_of_work(write=request.method in UNSAFE) as session:
+        yield session
+
+
+Session = Annotated[DbSession, Depends(get_db, scope="function")]
+
+
+class LoginRequired(AppError):
+    """Raised for pages: the error handler turns it into a redirect to /login."""
+
+    status = 303
+    code = "login_required"
+
+
+class SecondFactorRequired(AppError):
+    status = 303
+    code = "second_factor_required"
+
+
+def _identify(request: Request, session: DbSession) -> tuple[Subject, User | None, WebSession | None]:
+    from csirtnet.identity.login import find_session
+    from csirtnet.identity.service import subject_for
+    from csirtnet.identity.tokens import find_token
+
+    cached = getattr(request.state, "identity", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    identity: tuple[Subject, User | None, WebSession | None] = (ANONYMOUS, None, None)
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        row = find_token(session, auth[7:].strip())
+        if row is None:
+            raise NotAuthenticated("The API token is unknown, expired or revoked")
+        now = utcnow()
+        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+            row.last_used_at = now  # coarse, so reads do not write on every call
+        identity = (subject_for(row.user, frozenset(row.scopes)), row.user, None)
+    else:
+        web = find_session(session, request.cookies.get(SESSION_COOKIE))
+        if web is not None:
+            request.state.web_session = web
+            request.state.csrf_expected = web.csrf_token
+            if web.mfa_passed:
+                identity = (subject_for(web.user), web.user, web)
+    request.state.identity = identity
+    request.state.user = identity[1]
+    return identity
+
+
+def current_subject(request: Request, session: Session) -> Subject:
+    """The caller, or ANONYMOUS. Public routes use this; it never raises for a missing login."""
+    return _identify(request, session)[0]
+
+
+def _check_csrf_header(request: Request) -> None:
+    # A browser session calling the JSON API must prove it read a page of ours.
+    if (
+        request.method in UNSAFE
+        and getattr(request.state, "web_session", None) is not None
+        and "authorization" not in request.headers
+    ):
+        sent = request.headers.get("x-csrf-token", "")
+        if not constant_time_equal(sent, request.state.csrf_expected):
+            raise Forbidden("Missing or wrong X-CSRF-Token header")
+
+
+def api_user(request: Request, session: Session) -> Subject:
+    subject, _user, _web = _identify(request, session)
+    if not subject.is_authenticated:
+        raise NotAuthenticated()
+    _check_csrf_header(request)
+    return subject
+
+
+def page_user(request: Request, session: Session) -> Subject:
+    """Pages: redirect to the login page, or to 2FA enrolment when the user's roles require it."""
+    from csirtnet.identity.login import must_enrol_second_factor
+
+    subject, user, web = _identify(request, session)
+    if not subject.is_authenticated or user is None:
+        raise LoginRequired("Log in to continue")
+    if (
+        web is not None
+        and must_enrol_second_factor(user)
+        and not request.url.path.startswith(("/account/2fa", "/logout"))
+    ):
+        raise SecondFactorRequired("Set up your second factor to continue")
+    from csirtnet.notification.service import unread_count
+
+    request.state.unread_count = unread_count(session, user.id)
+    return subject
+
+
+def csrf_expected(request: Request) -> str:
+    """The token forms must send back: the session's, or the anonymous double-submit cookie's."""
+    expected = getattr(request.state, "csrf_expected", None)
+    if expected:
+        return str(expected)
+    token = request.cookies.get(CSRF_COOKIE)
+    if not token:
+        token = getattr(request.state, "new_csrf_cookie", None) or new_token(24)
+        request.state.new_csrf_cookie = token
+    return token
+
+
+async def csrf_protect(request: Request, _who: Annotated[Subject, Depends(current_subject)]) -> None:
+    """Every unsafe form request must carry the token from the page it came from."""
+    if request.method not in UNSAFE:
+        return
+    sent = request.headers.get("x-csrf-token")
+    if not sent:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get("csrf_token")
+            sent = value if isinstance(value, str) else None
+    expected = getattr(request.state, "csrf_expected", None) or request.cookies.get(CSRF_COOKIE)
+    if not sent or not expected or not constant_time_equal(sent, expected):
+        raise Forbidden("The form expired or did not come from this site; reload the page and try again")
+
+
+ApiUser = Annotated[Subject, Depends(api_user)]
+PageUser = Annotated[Subject, Depends(page_user)]
+AnySubject = Annotated[Subject, Depends(current_subject)]

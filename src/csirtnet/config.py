@@ -1,0 +1,78 @@
+"""One settings object, read from the environment (prefix CSIRTNET_) and a `.env` file."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CSIRTNET_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="Stored files, the SQLite database, keys")
+    database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite in data_dir")
+    secret_key: str = Field(default="", description="Signs tokens; generated into data_dir when empty")
+    base_url: str = "http://127.0.0.1:8000"
+    default_language: Literal["vi", "en"] = "vi"
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+    in_process_worker: bool = True
+    worker_poll_seconds: float = 1.0
+    job_lease_seconds: int = 300
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_timeout: float = 10.0
+    mail_from: str = "csirtnet <no-reply@csirtnet.local>"
+    mail_enabled: bool = True
+
+    session_hours: int = 12
+    cookie_secure: bool | None = None  # None: secure when base_url is https
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    login_ip_max_attempts: int = 30
+    password_reset_minutes: int = 60
+
+    max_upload_bytes: int = 50 * 1024 * 1024
+    admin_email: str = ""
+    admin_password: str = ""
+    log_json: bool = True
+    log_level: str = "INFO"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'csirtnet.db').resolve()}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.base_url.startswith("https://")
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or one generated once and kept in the data directory."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Identity: users, roles, sessions, second factor, API tokens."""

@@ -1,0 +1,274 @@
+"""Logging in and out: password check with throttling and lockout, browser sessions, the second
+factor, password reset links, and logging out everywhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from csirtnet import audit
+from csirtnet.auth import totp
+from csirtnet.auth.passwords import hash_password, needs_rehash, verify_password
+from csirtnet.authz import Subject
+from csirtnet.config import get_settings
+from csirtnet.errors import AppError, TooManyRequests, ValidationFailed
+from csirtnet.identity.service import subject_for
+from csirtnet.kit.hashing import new_token, sha256_hex
+from csirtnet.kit.time import as_utc, utcnow
+from csirtnet.models import LoginAttempt, PasswordReset, RecoveryCode, User, WebSession
+from csirtnet.vocabulary import Role
+
+
+class LoginFailed(AppError):
+    status = 401
+    code = "login_failed"
+    title = "Login failed"
+
+
+@dataclass
+class NewSession:
+    token: str
+    row: WebSession
+
+
+def needs_second_factor(user: User) -> bool:
+    return user.totp_enabled
+
+
+def must_enrol_second_factor(user: User) -> bool:
+    """Admins and coordinators may not work without a second factor."""
+    return not user.totp_enabled and any(
+        Role(r).requires_2fa for r in user.roles if r in Role._value2member_map_
+    )
+
+
+def _throttle(session: Session, email: str, ip: str | None) -> None:
+    settings = get_settings()
+    window = utcnow() - timedelta(minutes=settings.login_lockout_minutes)
+    if ip:
+        attempts = (
+            session.scalar(
+                select(func.count(LoginAttempt.id)).where(
+                    LoginAttempt.ip == ip, LoginAttempt.created_at > window, LoginAttempt.succeeded.is_(False)
+                )
+            )
+            or 0
+        )
+        if attempts >= settings.login_ip_max_attempts:
+            raise TooManyRequests(
+                "Too many failed logins from your address; wait and try again",
+                retry_after=settings.login_lockout_minutes * 60,
+            )
+
+
+def authenticate(session: Session, email: str, password: str, ip: str | None) -> User:
+    """Check a password. Failures are counted; too many lock the account for a while."""
+    settings = get_settings()
+    email = email.strip().lower()
+    _throttle(session, email, ip)
+    user = session.scalar(select(User).where(User.email == email))
+    now = utcnow()
+    if user is not None and user.locked_until is not None and as_utc(user.locked_until) > now:
+        verify_password(None, password)  # same cost as a real check
+        session.add(LoginAttempt(email=email, ip=ip, succeeded=False))
+        raise LoginFailed(
+            "This account is locked after too many failed logins; try again later", code="account_locked"
+        )
+    ok = user is not None and user.is_active and verify_password(user.password_hash, password)
+    session.add(LoginAttempt(email=email, ip=ip, succeeded=ok))
+    if not ok or user is None:
+        if user is not None:
+            user.failed_logins += 1
+            if user.failed_logins >= settings.login_max_failures:
+                user.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
+                user.failed_logins = 0
+                audit.record(
+                    session,
+                    Subject.system("login-throttle"),
+                    "user.locked",
+                    user,
+                    minutes=settings.login_lockout_minutes,
+                )
+        raise LoginFailed("Wrong email or password")
+    user.failed_logins = 0
+    user.locked_until = None
+    if user.password_hash and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def open_session(session: Session, user: User, *, ip: str | None, user_agent: str | None) -> NewSession:
+    token = new_token()
+    row = WebSession(
+        token_hash=sha256_hex(token),
+        user_id=user.id,
+        csrf_token=new_token(24),
+        mfa_passed=not needs_second_factor(user),
+        expires_at=utcnow() + timedelta(hours=get_settings().session_hours),
+        ip=ip,
+        user_agent=(user_agent or "")[:300],
+    )
+    session.add(row)
+    if row.mfa_passed:
+        _logged_in(session, user, row)
+    return NewSession(token, row)
+
+
+def _logged_in(session: Session, user: User, row: WebSession) -> None:
+    user.last_login_at = utcnow()
+    session.flush()
+    audit.record(session, subject_for(user), "user.logged_in", user, session_id=row.id)
+
+
+def find_session(session: Session, token: str | None) -> WebSession | None:
+    if not token:
+        return None
+    row = session.scalar(select(WebSession).where(WebSession.token_hash == sha256_hex(token)))
+    now = utcnow()
+    if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= now or not row.user.is_active:
+        return None
+    return row
+
+
+def pass_second_factor(session: Session, row: WebSession, code: str) -> bool:
+    """Accept a TOTP code or an unused recovery code for a session waiting on its second factor."""
+    user = row.user
+    ok = False
+    if user.totp_secret and totp.verify_code(user.totp_secret, code):
+        ok = True
+    else:
+        rc = session.scalar(
+            select(RecoveryCode).where(
+                RecoveryCode.user_id == user.id,
+                RecoveryCode.code_hash == totp.hash_recovery_code(code),
+                RecoveryCode.used_at.is_(None),
+            )
+        )
+        if rc is not None:
+            rc.used_at = utcnow()
+            audit.record(session, subject_for(user), "user.recovery_code_used", user)
+            ok = True
+    session.add(LoginAttempt(email=user.email, ip=row.ip, succeeded=ok))
+    if ok:
+        row.mfa_passed = True
+        _logged_in(session, user, row)
+    return ok
+
+
+def begin_totp_enrolment(session: Session, user: User) -> str:
+    """Store a fresh, not yet active secret and return it; `confirm_totp` activates it."""
+    if user.totp_enabled:
+        raise ValidationFailed("totp", "a second factor is already active; remove it first")
+    user.totp_secret = totp.new_secret()
+    return user.totp_secret
+
+
+def confirm_totp(session: Session, user: User, code: str) -> list[str]:
+    """Activate the pending secret when `code` matches; return new recovery codes (shown once)."""
+    if user.totp_enabled or not user.totp_secret:
+        raise ValidationFailed("code", "start the enrolment first")
+    if not totp.verify_code(user.totp_secret, code):
+        raise ValidationFailed("code", "that code does not match; check the time on your phone")
+    user.totp_enabled_at = utcnow()
+    codes = totp.new_recovery_codes()
+    session.execute(
+        update(RecoveryCode)
+        .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    session.add_all([RecoveryCode(user_id=user.id, code_hash=totp.hash_recovery_code(c)) for c in codes])
+    audit.record(session, subject_for(user), "user.totp_enabled", user)
+    return codes
+
+
+def reset_totp(session: Session, who: Subject, user: User) -> None:
+    """Remove a user's second factor (an admin helping someone who lost their phone)."""
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    revoke_all_sessions(session, user)
+    audit.record(session, who, "user.totp_reset", user)
+
+
+def revoke_all_sessions(session: Session, user: User, *, except_id: int | None = None) -> int:
+    query = update(WebSession).where(WebSession.user_id == user.id, WebSession.revoked_at.is_(None))
+    if except_id is not None:
+        query = query.where(WebSession.id != except_id)
+    result = session.execute(query.values(revoked_at=utcnow()))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def logout(session: Session, row: WebSession, *, everywhere: bool = False) -> None:
+    user = row.user
+    row.revoked_at = utcnow()
+    count = 1 + (revoke_all_sessions(session, user) if everywhere else 0)
+    audit.record(session, subject_for(user), "user.logged_out", user, everywhere=everywhere, sessions=count)
+
+
+def change_password(
+    session: Session, user: User, current: str, new: str, *, keep_session_id: int | None
+) -> None:
+    if not verify_password(user.password_hash, current):
+        raise ValidationFailed("current_password", "is not your current password")
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    revoke_all_sessions(session, user, except_id=keep_session_id)
+    audit.record(session, subject_for(user), "user.password_changed", user)
+
+
+def start_password_reset(session: Session, user: User, *, invitation: bool = False) -> str:
+    """Create a one-time link and queue the email. Returns the token (for the CLI and tests)."""
+    from csirtnet.notification.service import send_direct_email
+
+    settings = get_settings()
+    token = new_token()
+    lifetime = timedelta(days=7) if invitation else timedelta(minutes=settings.password_reset_minutes)
+    reset = PasswordReset(user_id=user.id, token_hash=sha256_hex(token), expires_at=utcnow() + lifetime)
+    session.add(reset)
+    session.flush()
+    link = f"{settings.base_url.rstrip('/')}/password/reset/{token}"
+    send_direct_email(
+        session,
+        user,
+        "identity.invitation" if invitation else "identity.password_reset",
+        {
+            "link": link,
+            "name": user.full_name,
+            "hours": int(lifetime.total_seconds() // 3600),
+            "minutes": int(lifetime.total_seconds() // 60),
+        },
+    )
+    audit.record(session, Subject.system(), "user.password_reset_requested", user, invitation=invitation)
+    return token
+
+
+def request_password_reset(session: Session, email: str) -> None:
+    """Queue a reset email if the account exists; the caller never learns whether it does."""
+    user = session.scalar(select(User).where(User.email == email.strip().lower(), User.is_active.is_(True)))
+    if user is not None:
+        start_password_reset(session, user)
+
+
+def find_reset(session: Session, token: str) -> PasswordReset | None:
+    row = session.scalar(select(PasswordReset).where(PasswordReset.token_hash == sha256_hex(token)))
+    if row is None or row.used_at is not None or as_utc(row.expires_at) <= utcnow():
+        return None
+    return row
+
+
+def complete_password_reset(session: Session, token: str, new_password: str) -> User:
+    row = find_reset(session, token)
+    if row is None:
+        raise ValidationFailed("token", "this link has expired or was already used")
+    user = session.get(User, row.user_id)
+    assert user is not None
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    user.failed_logins = 0
+    user.locked_until = None
+    row.used_at = utcnow()
+    revoke_all_sessions(session, user)
+    audit.record(session, subject_for(user), "user.password_reset", user)
+    return user

@@ -1,0 +1,73 @@
+"""API shapes of the identity domain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from csirtnet.vocabulary import Role
+
+
+class UserCreate(BaseModel):
+    email: EmailStr
+    full_name: str = Field(min_length=1, max_length=200)
+    organisation_id: int
+    roles: list[Role] = Field(default_factory=lambda: [Role.VIEWER], min_length=1)
+    password: str | None = Field(
+        default=None,
+        min_length=12,
+        max_length=200,
+        description="Leave out to email an invitation link instead",
+    )
+    language: Literal["vi", "en"] | None = None
+    phone: str | None = Field(default=None, max_length=40)
+
+
+class UserUpdate(BaseModel):
+    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    roles: list[Role] | None = Field(default=None, min_length=1)
+    is_active: bool | None = None
+    language: Literal["vi", "en"] | None = None
+    timezone: str | None = Field(default=None, max_length=60)
+    phone: str | None = Field(default=None, max_length=40)
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    email: str
+    full_name: str
+    organisation_id: int
+    roles: list[str]
+    is_active: bool
+    language: str | None
+    timezone: str
+    totp_enabled: bool
+    last_login_at: datetime | None
+    created_at: datetime
+
+
+class TokenCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=120)
+    scopes: list[str] = Field(min_length=1)
+    expires_in_days: int | None = Field(default=90, ge=1, le=730)
+
+
+class TokenRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class TokenCreated(TokenRead):
+    token: str = Field(description="Shown once; only its hash is kept")

@@ -1,0 +1,137 @@
+"""Users and roles: create, update, deactivate. Every change is audited in the same transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from csirtnet import audit
+from csirtnet.auth.passwords import hash_password
+from csirtnet.authz import Subject, can_manage_organisation, require
+from csirtnet.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from csirtnet.identity.schemas import UserCreate, UserUpdate
+from csirtnet.kit.time import utcnow
+from csirtnet.models import Organisation, User, UserRole
+from csirtnet.vocabulary import Role
+
+# Roles only the platform's own staff may hand out.
+_PRIVILEGED = {Role.PLATFORM_ADMIN, Role.COORDINATOR}
+
+
+def subject_for(user: User, scopes: frozenset[str] | None = None) -> Subject:
+    return Subject(
+        user_id=user.id,
+        organisation_id=user.organisation_id,
+        roles=frozenset(user.roles),
+        scopes=scopes,
+        label=user.email,
+        is_coordinator_org=user.organisation.is_coordinator,
+    )
+
+
+def _check_roles_grantable(who: Subject, organisation: Organisation, roles: list[Role]) -> None:
+    if who.is_platform_admin:
+        return
+    if any(r in _PRIVILEGED for r in roles):
+        raise Forbidden("Only a platform admin may grant the admin or coordinator role")
+    if not can_manage_organisation(who, organisation.id):
+        raise Forbidden("You may only manage users of your own organisation")
+
+
+def get_user(session: Session, who: Subject, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("user")
+    if user.id != who.user_id:
+        require(who, "users:read")
+        if not (who.sees_everything or user.organisation_id == who.organisation_id):
+            raise NotFound("user")
+    return user
+
+
+def create_user(session: Session, who: Subject, data: UserCreate) -> User:
+    """Create a user in an organisation; without a password they get an invitation link by email."""
+    require(who, "users:write")
+    organisation = session.get(Organisation, data.organisation_id)
+    if organisation is None:
+        raise ValidationFailed("organisation_id", "no such organisation")
+    _check_roles_grantable(who, organisation, data.roles)
+    email = str(data.email).strip().lower()
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(
+            f"A user with the email {email} already exists", errors=[FieldError("email", "already in use")]
+        )
+    user = User(
+        email=email,
+        full_name=data.full_name.strip(),
+        organisation_id=organisation.id,
+        password_hash=hash_password(data.password) if data.password else None,
+        password_changed_at=utcnow() if data.password else None,
+        language=data.language,
+        phone=data.phone,
+    )
+    user.role_rows = [UserRole(role=r.value) for r in sorted(set(data.roles))]
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        who,
+        "user.created",
+        user,
+        email=email,
+        roles=sorted(r.value for r in data.roles),
+        organisation_id=organisation.id,
+    )
+    if not data.password:
+        from csirtnet.identity.login import start_password_reset
+
+        start_password_reset(session, user, invitation=True)
+    return user
+
+
+def update_user(session: Session, who: Subject, user_id: int, data: UserUpdate) -> User:
+    user = get_user(session, who, user_id)
+    changes: dict[str, object] = {}
+    self_service = user.id == who.user_id
+    if not self_service or data.roles is not None or data.is_active is not None:
+        require(who, "users:write")
+        if not can_manage_organisation(who, user.organisation_id):
+            raise Forbidden("You may only manage users of your own organisation")
+    if data.roles is not None:
+        new_roles = sorted(set(data.roles))
+        _check_roles_grantable(who, user.organisation, new_roles)
+        if not who.is_platform_admin and user.roles & {r.value for r in _PRIVILEGED}:
+            raise Forbidden("Only a platform admin may change an admin's or coordinator's roles")
+        if self_service and Role.PLATFORM_ADMIN.value in user.roles and Role.PLATFORM_ADMIN not in new_roles:
+            raise ValidationFailed("roles", "you cannot remove your own platform admin role")
+        if {r.value for r in new_roles} != user.roles:
+            changes["roles"] = {"from": sorted(user.roles), "to": [r.value for r in new_roles]}
+            user.role_rows = [UserRole(role=r.value) for r in new_roles]
+    if data.is_active is not None and data.is_active != user.is_active:
+        if self_service:
+            raise ValidationFailed("is_active", "you cannot deactivate yourself")
+        changes["is_active"] = {"from": user.is_active, "to": data.is_active}
+        user.is_active = data.is_active
+        if not data.is_active:
+            from csirtnet.identity.login import revoke_all_sessions
+
+            revoke_all_sessions(session, user)
+    for name in ("full_name", "language", "timezone", "phone"):
+        value = getattr(data, name)
+        if value is not None and value != getattr(user, name):
+            if name == "timezone":
+                _check_timezone(value)
+            changes[name] = {"from": getattr(user, name), "to": value}
+            setattr(user, name, value)
+    if changes:
+        audit.record(session, who, "user.updated", user, changes=changes)
+    return user
+
+
+def _check_timezone(zone: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationFailed("timezone", "not a known time zone (e.g. Asia/Ho_Chi_Minh)") from exc

@@ -1,0 +1,97 @@
+"""Scoped API tokens: `csn_<prefix>_<secret>`, shown once, stored as SHA-256, expiring, revocable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from csirtnet import audit
+from csirtnet.authz import SCOPES, Subject, can
+from csirtnet.errors import NotFound, ValidationFailed
+from csirtnet.kit.hashing import new_token, sha256_hex
+from csirtnet.kit.time import as_utc, utcnow
+from csirtnet.models import ApiToken, User
+
+
+@dataclass
+class IssuedToken:
+    token: str
+    row: ApiToken
+
+
+def grantable_scopes(who: Subject) -> list[str]:
+    """A token may carry only scopes whose permissions the user's roles grant."""
+    from csirtnet.authz import PERMISSIONS
+
+    allowed = {
+        PERMISSIONS[p] for p in PERMISSIONS if can(Subject(who.user_id, who.organisation_id, who.roles), p)
+    }
+    return sorted(allowed)
+
+
+def create_token(
+    session: Session, who: Subject, user: User, *, name: str, scopes: list[str], expires_in_days: int | None
+) -> IssuedToken:
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown:
+        raise ValidationFailed("scopes", f"unknown scope(s): {', '.join(unknown)}")
+    beyond = sorted(set(scopes) - set(grantable_scopes(who)))
+    if beyond:
+        raise ValidationFailed("scopes", f"your roles do not grant: {', '.join(beyond)}")
+    if not name.strip():
+        raise ValidationFailed("name", "must not be empty")
+    prefix = new_token(6)[:8].replace("-", "x").replace("_", "y")
+    token = f"csn_{prefix}_{new_token(30)}"
+    row = ApiToken(
+        user_id=user.id,
+        name=name.strip(),
+        prefix=prefix,
+        token_hash=sha256_hex(token),
+        scopes=sorted(set(scopes)),
+        expires_at=utcnow() + timedelta(days=expires_in_days) if expires_in_days else None,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        who,
+        "token.created",
+        row,
+        name=row.name,
+        scopes=row.scopes,
+        expires_at=row.expires_at,
+        organisation_id=user.organisation_id,
+    )
+    return IssuedToken(token, row)
+
+
+def find_token(session: Session, token: str) -> ApiToken | None:
+    if not token.startswith("csn_"):
+        return None
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == sha256_hex(token)))
+    if row is None or row.revoked_at is not None or not row.user.is_active:
+        return None
+    if row.expires_at is not None and as_utc(row.expires_at) <= utcnow():
+        return None
+    return row
+
+
+def user_tokens(session: Session, user: User) -> list[ApiToken]:
+    return list(
+        session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc()))
+    )
+
+
+def revoke_token(session: Session, who: Subject, token_id: int) -> ApiToken:
+    row = session.get(ApiToken, token_id)
+    if row is None or (row.user_id != who.user_id and not who.is_platform_admin):
+        raise NotFound("token")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        audit.record(
+            session, who, "token.revoked", row, name=row.name, organisation_id=row.user.organisation_id
+        )
+    return row

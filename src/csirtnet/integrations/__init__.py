@@ -1,0 +1,1 @@
+"""Typed ports and adapters to the outside: email, webhooks, and (later) MISP, TAXII, NATS."""

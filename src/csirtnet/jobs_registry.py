@@ -1,0 +1,6 @@
+"""Imports every module that registers a background job, so any worker knows every job name.
+
+Each domain adds its `tasks` module here.
+"""
+
+import csirtnet.notification.tasks  # noqa: F401

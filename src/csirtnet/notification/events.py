@@ -1,0 +1,80 @@
+"""Every event type a user can be notified of, with its defaults and its title in both languages.
+
+Domains register their events with `register`; the preferences page lists them all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+CHANNELS = ("inapp", "email")
+
+
+@dataclass(frozen=True)
+class EventType:
+    key: str
+    title: dict[str, str]  # language -> str.format template over the event's params
+    defaults: dict[str, bool] = field(default_factory=lambda: {"inapp": True, "email": True})
+    transactional: bool = False  # sent whatever the preferences say (password reset, invitation)
+    formal: bool = False  # a regulatory notification: subject starts with [TBSC]
+
+
+EVENTS: dict[str, EventType] = {}
+
+
+def register(event: EventType) -> EventType:
+    EVENTS[event.key] = event
+    return event
+
+
+def get(key: str) -> EventType:
+    try:
+        return EVENTS[key]
+    except KeyError:
+        raise KeyError(f"unknown notification event {key!r}") from None
+
+
+def title(key: str, params: dict[str, object], language: str) -> str:
+    event = get(key)
+    template = event.title.get(language) or event.title["en"]
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError):
+        return template
+
+
+register(
+    EventType(
+        "identity.password_reset",
+        {"vi": "Đặt lại mật khẩu csirtnet", "en": "Reset your csirtnet password"},
+        defaults={"inapp": False, "email": True},
+        transactional=True,
+    )
+)
+register(
+    EventType(
+        "identity.invitation",
+        {"vi": "Lời mời tham gia csirtnet", "en": "Your invitation to csirtnet"},
+        defaults={"inapp": False, "email": True},
+        transactional=True,
+    )
+)
+register(
+    EventType(
+        "identity.token_expiring",
+        {"vi": 'Mã API "{name}" sắp hết hạn', "en": 'API token "{name}" expires soon'},
+    )
+)
+register(
+    EventType(
+        "system.job_failed",
+        {"vi": "Tác vụ nền {job} thất bại", "en": "Background job {job} failed"},
+        defaults={"inapp": True, "email": False},
+    )
+)
+register(
+    EventType(
+        "system.announcement",
+        {"vi": "Thông báo: {subject}", "en": "Announcement: {subject}"},
+    )
+)

@@ -1,0 +1,41 @@
+"""Email text in the recipient's language, from templates web/templates/email/<event>.<lang>.txt.
+
+The first line of a template is the subject; the rest is the body.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound
+
+from csirtnet.notification import events
+
+
+@cache
+def _env() -> Environment:
+    return Environment(
+        loader=PackageLoader("csirtnet.web", "templates/email"),
+        undefined=StrictUndefined,
+        autoescape=False,  # noqa: S701 - plain-text email, no HTML to escape
+        keep_trailing_newline=True,
+    )
+
+
+def render(event_type: str, language: str, params: dict[str, Any], link: str | None) -> tuple[str, str]:
+    """Return (subject, body)."""
+    event = events.get(event_type)
+    language = language if language in ("vi", "en") else "vi"
+    try:
+        template = _env().get_template(f"{event_type}.{language}.txt")
+        text = template.render(**{**params, "link": link or params.get("link"), "language": language})
+        subject, _, body = text.partition("\n")
+        subject = subject.removeprefix("Subject:").strip()
+    except TemplateNotFound:
+        subject = events.title(event_type, params, language)
+        intro = "Mở csirtnet để xem chi tiết:" if language == "vi" else "Open csirtnet for the details:"
+        body = f"{subject}\n\n{intro} {link or params.get('link') or ''}\n"
+    if event.formal and not subject.startswith("[TBSC]"):
+        subject = f"[TBSC] {subject}"
+    return subject, body.lstrip("\n")

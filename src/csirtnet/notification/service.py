@@ -1,0 +1,191 @@
+"""Deciding who is told what, on which channel; the sending itself happens in jobs after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from csirtnet import audit
+from csirtnet.authz import Subject
+from csirtnet.errors import NotFound, ValidationFailed
+from csirtnet.kit.hashing import new_token
+from csirtnet.kit.time import utcnow
+from csirtnet.models import Notification, NotificationPreference, User, WebhookEndpoint
+from csirtnet.notification import events
+from csirtnet.worker import enqueue
+
+
+def preferences(session: Session, user_id: int) -> dict[tuple[str, str], bool]:
+    """(event type, channel) -> enabled, explicit choices over each event's defaults."""
+    chosen = {
+        (p.event_type, p.channel): p.enabled
+        for p in session.scalars(
+            select(NotificationPreference).where(NotificationPreference.user_id == user_id)
+        )
+    }
+    out: dict[tuple[str, str], bool] = {}
+    for key, event in events.EVENTS.items():
+        for channel in events.CHANNELS:
+            out[(key, channel)] = chosen.get((key, channel), event.defaults.get(channel, False))
+    return out
+
+
+def set_preferences(session: Session, who: Subject, user: User, choices: dict[tuple[str, str], bool]) -> None:
+    current = preferences(session, user.id)
+    changed: dict[str, bool] = {}
+    for (event_type, channel), enabled in choices.items():
+        if event_type not in events.EVENTS:
+            raise ValidationFailed("event_type", f"unknown event type {event_type!r}")
+        if channel not in events.CHANNELS:
+            raise ValidationFailed("channel", f"unknown channel {channel!r}")
+        if current.get((event_type, channel)) == enabled:
+            continue
+        row = session.get(NotificationPreference, (user.id, event_type, channel))
+        if row is None:
+            session.add(
+                NotificationPreference(
+                    user_id=user.id, event_type=event_type, channel=channel, enabled=enabled
+                )
+            )
+        else:
+            row.enabled = enabled
+        changed[f"{event_type}/{channel}"] = enabled
+    if changed:
+        audit.record(session, who, "notification.preferences_changed", user, changes=changed)
+
+
+def notify(
+    session: Session,
+    event_type: str,
+    users: Iterable[User],
+    params: dict[str, Any],
+    *,
+    link: str | None = None,
+) -> list[Notification]:
+    """Tell each user on the channels they chose. In-app rows now; emails queued for after commit."""
+    event = events.get(event_type)
+    created: list[Notification] = []
+    for user in users:
+        if not user.is_active:
+            continue
+        prefs = preferences(session, user.id)
+        if event.transactional or prefs[(event_type, "inapp")]:
+            note = Notification(user_id=user.id, event_type=event_type, params=params, link=link)
+            session.add(note)
+            created.append(note)
+        if event.transactional or prefs[(event_type, "email")]:
+            enqueue(
+                session,
+                "notification.send_email",
+                user_id=user.id,
+                event_type=event_type,
+                params=params,
+                link=link,
+            )
+    return created
+
+
+def send_direct_email(session: Session, user: User, event_type: str, params: dict[str, Any]) -> None:
+    """A transactional email to one user (invitation, reset link), whatever their preferences."""
+    events.get(event_type)
+    enqueue(
+        session, "notification.send_email", user_id=user.id, event_type=event_type, params=params, link=None
+    )
+
+
+def send_email_to_address(
+    session: Session, address: str, language: str, event_type: str, params: dict[str, Any]
+) -> None:
+    """An email to someone without an account (an applicant, a public reporter)."""
+    events.get(event_type)
+    enqueue(
+        session,
+        "notification.send_email",
+        address=address,
+        language=language,
+        event_type=event_type,
+        params=params,
+        link=None,
+    )
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count(Notification.id)).where(
+                Notification.user_id == user_id, Notification.read_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+def mark_read(session: Session, user_id: int, notification_ids: list[int] | None = None) -> int:
+    """Mark some (or, with None, all) of a user's notifications read. Reading is not audited."""
+    query = update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    if notification_ids is not None:
+        query = query.where(Notification.id.in_(notification_ids))
+    return int(session.execute(query.values(read_at=utcnow())).rowcount)  # type: ignore[attr-defined]
+
+
+# -- webhooks ------------------------------------------------------------------------------
+
+
+def emit_webhooks(session: Session, organisation_id: int, event_type: str, data: dict[str, Any]) -> int:
+    """Queue a signed delivery to each of the organisation's endpoints subscribed to the event."""
+    endpoints = session.scalars(
+        select(WebhookEndpoint).where(
+            WebhookEndpoint.organisation_id == organisation_id, WebhookEndpoint.active.is_(True)
+        )
+    ).all()
+    count = 0
+    for endpoint in endpoints:
+        if endpoint.event_types and event_type not in endpoint.event_types:
+            continue
+        enqueue(
+            session,
+            "notification.deliver_webhook",
+            endpoint_id=endpoint.id,
+            event_type=event_type,
+            data=data,
+            delivery_id=new_token(12),
+            max_attempts=10,
+        )
+        count += 1
+    return count
+
+
+def create_webhook(
+    session: Session, who: Subject, organisation_id: int, url: str, event_types: list[str]
+) -> WebhookEndpoint:
+    from csirtnet.authz import can_manage_organisation, require
+
+    require(who, "webhooks:write")
+    if not can_manage_organisation(who, organisation_id):
+        raise NotFound("organisation")
+    if not (url.startswith("https://") or url.startswith("http://")):
+        raise ValidationFailed("url", "must be an http(s) URL")
+    unknown = sorted(set(event_types) - set(events.EVENTS))
+    if unknown:
+        raise ValidationFailed("event_types", f"unknown event type(s): {', '.join(unknown)}")
+    endpoint = WebhookEndpoint(
+        organisation_id=organisation_id, url=url, secret=new_token(24), event_types=sorted(set(event_types))
+    )
+    session.add(endpoint)
+    session.flush()
+    audit.record(session, who, "webhook.created", endpoint, url=url, event_types=endpoint.event_types)
+    return endpoint
+
+
+def delete_webhook(session: Session, who: Subject, endpoint_id: int) -> None:
+    from csirtnet.authz import can_manage_organisation, require
+
+    require(who, "webhooks:write")
+    endpoint = session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None or not can_manage_organisation(who, endpoint.organisation_id):
+        raise NotFound("webhook")
+    audit.record(session, who, "webhook.deleted", endpoint, url=endpoint.url)
+    session.delete(endpoint)

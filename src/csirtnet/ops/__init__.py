@@ -1,0 +1,1 @@
+"""Operations: health, readiness, metrics, jobs administration, backup and restore."""

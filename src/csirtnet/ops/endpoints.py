@@ -1,0 +1,78 @@
+"""Closed operations API: metrics for Prometheus (token with metrics:read), jobs for admins."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+
+from csirtnet import audit, worker
+from csirtnet.auth.deps import ApiUser, Session
+from csirtnet.authz import require
+from csirtnet.errors import NotFound
+from csirtnet.kit.pagination import Page, paginate
+from csirtnet.metrics import REGISTRY
+from csirtnet.models import Job
+
+router = APIRouter(tags=["operations"])
+metrics_router = APIRouter(tags=["operations"])
+
+
+class JobRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    status: str
+    attempts: int
+    max_attempts: int
+    run_after: datetime
+    last_error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+    payload: dict[str, Any]
+
+
+@metrics_router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}}},
+)
+def metrics(who: ApiUser) -> Response:
+    """Prometheus exposition format; needs the metrics:read scope."""
+    require(who, "metrics:read")
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/jobs", response_model=Page[JobRead], summary="List background jobs")
+def list_jobs(
+    session: Session,
+    who: ApiUser,
+    status: str | None = Query(default=None, max_length=12),
+    limit: int = Query(default=50, ge=1, le=200),
+    cursor: str | None = Query(default=None, max_length=200),
+) -> Page[JobRead]:
+    """Background jobs, newest first; filter by status (queued, running, done, failed)."""
+    require(who, "jobs:read")
+    query = select(Job)
+    if status:
+        query = query.where(Job.status == status)
+    rows, next_cursor = paginate(session, query, Job.id, limit=limit, cursor=cursor)
+    return Page[JobRead](items=[JobRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.post("/jobs/{job_id}/retry", response_model=JobRead, summary="Retry a failed job")
+def retry_job(job_id: int, session: Session, who: ApiUser) -> JobRead:
+    """Queue a failed job again."""
+    require(who, "jobs:write")
+    row = worker.retry(session, job_id)
+    if row is None:
+        raise NotFound("failed job")
+    audit.record(session, who, "job.retried", row, name=row.name)
+    return JobRead.model_validate(row)

@@ -1,0 +1,1 @@
+"""Member organisations: profiles (the foundation part; membership, constituency and readiness grow here)."""

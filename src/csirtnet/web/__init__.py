@@ -1,0 +1,1 @@
+"""The server-rendered web UI: templates, static files, translations, page helpers."""

@@ -1,0 +1,70 @@
+"""Translations: gettext catalogs (web/locale/<lang>/LC_MESSAGES/messages.po), compiled in memory
+at start-up, so there is no build step. Source strings are English; the Vietnamese catalog
+translates them. `N_` marks a string for extraction without translating it where it stands.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from functools import cache
+from importlib import resources
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LANGUAGES = ("vi", "en")
+LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+
+
+def N_(message: str) -> str:
+    return message
+
+
+@cache
+def translations(language: str) -> gettext.NullTranslations:
+    if language not in LANGUAGES:
+        language = "en"
+    source = resources.files("csirtnet.web").joinpath(f"locale/{language}/LC_MESSAGES/messages.po")
+    if not source.is_file():
+        return gettext.NullTranslations()
+    catalog = read_po(io.BytesIO(source.read_bytes()), locale=language)
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return gettext.GNUTranslations(buf)
+
+
+def gettext_for(language: str) -> gettext.NullTranslations:
+    return translations(language)
+
+
+def translate(language: str, message: str) -> str:
+    return translations(language).gettext(message)
+
+
+def pick_language(
+    query: str | None, user_choice: str | None, cookie: str | None, accept_language: str | None, default: str
+) -> str:
+    """?lang=, then the user's saved choice (or the switch's cookie), then Accept-Language, then default."""
+    for candidate in (query, user_choice, cookie):
+        if candidate in LANGUAGES:
+            return candidate
+    if accept_language:
+        ranked: list[tuple[float, str]] = []
+        for part in accept_language.split(","):
+            piece = part.strip().split(";")
+            tag = piece[0].strip().lower()[:2]
+            q = 1.0
+            for param in piece[1:]:
+                name, _, value = param.strip().partition("=")
+                if name == "q":
+                    try:
+                        q = float(value)
+                    except ValueError:
+                        q = 0.0
+            if tag in LANGUAGES:
+                ranked.append((q, tag))
+        if ranked:
+            return max(ranked, key=lambda item: item[0])[1]
+    return default

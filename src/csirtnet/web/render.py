@@ -1,0 +1,156 @@
+"""Rendering pages: one Jinja environment, per-request language, user, CSRF token and flash."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from functools import cache
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from babel.dates import format_datetime
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from csirtnet.auth.deps import LANG_COOKIE, csrf_expected
+from csirtnet.config import get_settings
+from csirtnet.kit.time import as_utc
+from csirtnet.notification import events
+from csirtnet.web import i18n
+
+FLASH_COOKIE = "csirtnet_flash"
+
+
+def request_language(request: Request) -> str:
+    cached = getattr(request.state, "language", None)
+    if cached:
+        return str(cached)
+    user = getattr(request.state, "user", None)
+    language = i18n.pick_language(
+        request.query_params.get("lang"),
+        getattr(user, "language", None),
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("accept-language"),
+        get_settings().default_language,
+    )
+    request.state.language = language
+    return language
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("csirtnet.web", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False)
+    return env
+
+
+def _formatter(language: str, zone: str) -> Any:
+    def fmt(value: datetime | None, style: str = "medium") -> str:
+        if value is None:
+            return "—"
+        return format_datetime(
+            as_utc(value), format=style, tzinfo=_zone(zone), locale="vi_VN" if language == "vi" else "en_GB"
+        )
+
+    return fmt
+
+
+def _zone(zone: str) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(zone)
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200
+) -> HTMLResponse:
+    language = request_language(request)
+    tr = i18n.gettext_for(language)
+    user = getattr(request.state, "user", None)
+    subject = getattr(request.state, "identity", (None,))[0]
+    zone = getattr(user, "timezone", None) or get_settings().timezone
+    unread = 0
+    if user is not None and getattr(request.state, "unread_count", None) is not None:
+        unread = request.state.unread_count
+    flash = _read_flash(request)
+    ctx: dict[str, Any] = {
+        "request": request,
+        "_": tr.gettext,
+        "ngettext": tr.ngettext,
+        "lang": language,
+        "languages": i18n.LANGUAGE_NAMES,
+        "user": user,
+        "who": subject,
+        "csrf_token": csrf_expected(request),
+        "unread_count": unread,
+        "flash": flash,
+        "fmt_dt": _formatter(language, zone),
+        "lang_url": lambda code: _with_query(request, lang=code),
+        "url_with": lambda **kw: _with_query(request, **kw),
+        "path": request.url.path,
+        "notification_title": lambda n: events.title(n.event_type, n.params, language),
+    }
+    ctx.update(context or {})
+    html = environment().get_template(template).render(ctx)
+    response = HTMLResponse(html, status_code=status_code)
+    if flash:
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    return response
+
+
+def _with_query(request: Request, **updates: Any) -> str:
+    params = dict(request.query_params)
+    for key, value in updates.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    return request.url.path + ("?" + urlencode(params) if params else "")
+
+
+def redirect(url: str, *, flash: str | None = None, kind: str = "success") -> RedirectResponse:
+    """A 303 after a form post; `flash` is shown once on the next page (already translated)."""
+    response = RedirectResponse(url, status_code=303)
+    if flash:
+        response.set_cookie(
+            FLASH_COOKIE,
+            quote(json.dumps({"kind": kind, "text": flash})),
+            max_age=60,
+            httponly=True,
+            samesite="lax",
+            path="/",
+        )
+    return response
+
+
+def _read_flash(request: Request) -> dict[str, str] | None:
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return None
+    from urllib.parse import unquote
+
+    try:
+        data = json.loads(unquote(raw))
+    except ValueError:
+        return None
+    if isinstance(data, dict) and isinstance(data.get("text"), str):
+        return {"kind": str(data.get("kind", "success")), "text": data["text"]}
+    return None
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths may be redirect targets (no open redirects)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+def markup(text: str) -> Markup:
+    return Markup(text)  # noqa: S704 - only for HTML this module produced itself

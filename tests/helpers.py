@@ -1,0 +1,38 @@
+"""Shared test helpers: logging in through the real pages, reading CSRF tokens from forms."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pyotp
+
+from tests.factories import PASSWORD
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def login(client: Any, email: str, password: str = PASSWORD, *, totp_secret: str | None = None) -> Any:
+    page = client.get("/login")
+    token = csrf_from(page.text)
+    r = client.post("/login", data={"email": email, "password": password, "csrf_token": token, "next": "/"})
+    assert r.status_code == 303, r.text
+    if r.headers["location"].startswith("/login/2fa"):
+        assert totp_secret, "this user needs a second factor"
+        page = client.get(r.headers["location"])
+        r = client.post(
+            "/login/2fa",
+            data={"code": pyotp.TOTP(totp_secret).now(), "csrf_token": csrf_from(page.text), "next": "/"},
+        )
+        assert r.status_code == 303, r.text
+    return r
+
+
+def page_csrf(client: Any, path: str = "/") -> str:
+    return csrf_from(client.get(path).text)
