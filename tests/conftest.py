@@ -85,9 +85,7 @@ def dispose_url(kind: str, url: str) -> None:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def backend(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, Engine]]:
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Engine]]:
     kind = str(request.param)
     url = fresh_url(kind, tmp_path_factory.mktemp("db"))
     engine = make_engine(url)

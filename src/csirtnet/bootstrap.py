@@ -17,9 +17,7 @@ from csirtnet.vocabulary import Role
 
 
 def coordinator_organisation(session: Session) -> Organisation:
-    org = session.scalar(
-        select(Organisation).where(Organisation.is_coordinator.is_(True)).order_by(Organisation.id)
-    )
+    org = session.scalar(select(Organisation).where(Organisation.is_coordinator.is_(True)).order_by(Organisation.id))
     if org is None:
         org = Organisation(
             name="Cơ quan điều phối",

@@ -169,12 +169,10 @@ def worker(
         console.print(f"ran {ran} job(s)")
         return
     workers = [
-        Worker(db, lease_seconds=settings.job_lease_seconds, name=f"{os.getpid()}-{i}")
-        for i in range(concurrency)
+        Worker(db, lease_seconds=settings.job_lease_seconds, name=f"{os.getpid()}-{i}") for i in range(concurrency)
     ]
     threads = [
-        threading.Thread(target=w.run_forever, args=(settings.worker_poll_seconds,), daemon=True)
-        for w in workers
+        threading.Thread(target=w.run_forever, args=(settings.worker_poll_seconds,), daemon=True) for w in workers
     ]
     stop = threading.Event()
 
@@ -307,9 +305,7 @@ def token_create(
             user = session.scalar(select(User).where(User.email == email.lower()))
             if user is None:
                 raise fail(f"no user {email}")
-            issued = create_token(
-                session, subject_for(user), user, name=name, scopes=scope, expires_in_days=days
-            )
+            issued = create_token(session, subject_for(user), user, name=name, scopes=scope, expires_in_days=days)
     except AppError as exc:
         raise fail(exc.message) from exc
     console.print(issued.token)

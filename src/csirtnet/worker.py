@@ -222,9 +222,7 @@ def start_in_process(
     workers = []
     for i in range(threads):
         w = Worker(database, lease_seconds=lease_seconds, name=f"inproc-{os.getpid()}-{i}")
-        t = threading.Thread(
-            target=w.run_forever, args=(poll_seconds,), name=f"csirtnet-worker-{i}", daemon=True
-        )
+        t = threading.Thread(target=w.run_forever, args=(poll_seconds,), name=f"csirtnet-worker-{i}", daemon=True)
         t.start()
         workers.append(w)
     return workers

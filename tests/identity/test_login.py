@@ -16,10 +16,7 @@ def test_login_with_password_reaches_home(client, db) -> None:
     home = client.get("/")
     assert home.status_code == 200
     assert user.full_name in home.text
-    assert (
-        db.scalar(select(func.count()).select_from(AuditRecord).where(AuditRecord.action == "user.logged_in"))
-        == 1
-    )
+    assert db.scalar(select(func.count()).select_from(AuditRecord).where(AuditRecord.action == "user.logged_in")) == 1
 
 
 def test_wrong_password_is_refused_and_counted(client, db) -> None:
@@ -28,10 +25,7 @@ def test_wrong_password_is_refused_and_counted(client, db) -> None:
     r = client.post("/login", data={"email": user.email, "password": "wrong password!!", "csrf_token": token})
     assert r.status_code == 401
     assert "csirtnet_session" not in r.cookies
-    assert (
-        db.scalar(select(func.count()).select_from(LoginAttempt).where(LoginAttempt.succeeded.is_(False)))
-        == 1
-    )
+    assert db.scalar(select(func.count()).select_from(LoginAttempt).where(LoginAttempt.succeeded.is_(False))) == 1
 
 
 def test_lockout_after_repeated_failures(client, db, settings) -> None:
@@ -63,9 +57,7 @@ def test_second_factor_required_when_enrolled(client, db) -> None:
     page = client.get("/login/2fa")
     bad = client.post("/login/2fa", data={"code": "000000", "csrf_token": csrf_from(page.text)})
     assert bad.status_code == 401
-    ok = client.post(
-        "/login/2fa", data={"code": pyotp.TOTP(secret).now(), "csrf_token": csrf_from(page.text)}
-    )
+    ok = client.post("/login/2fa", data={"code": pyotp.TOTP(secret).now(), "csrf_token": csrf_from(page.text)})
     assert ok.status_code == 303
     assert client.get("/").status_code == 200
 

@@ -82,9 +82,7 @@ class Subject:
     @classmethod
     def system(cls, label: str = "system") -> Subject:
         """The platform itself (jobs, CLI without a user): may do everything."""
-        return cls(
-            user_id=None, organisation_id=None, roles=frozenset({Role.PLATFORM_ADMIN.value}), label=label
-        )
+        return cls(user_id=None, organisation_id=None, roles=frozenset({Role.PLATFORM_ADMIN.value}), label=label)
 
 
 _ROLES: dict[str, Role] = {role.value: role for role in Role}

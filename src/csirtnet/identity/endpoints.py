@@ -96,9 +96,7 @@ def create_token(body: TokenCreate, session: Session, who: ApiUser) -> TokenCrea
         scopes=body.scopes,
         expires_in_days=body.expires_in_days,
     )
-    return TokenCreated.model_validate(
-        {**TokenRead.model_validate(issued.row).model_dump(), "token": issued.token}
-    )
+    return TokenCreated.model_validate({**TokenRead.model_validate(issued.row).model_dump(), "token": issued.token})
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenRead)

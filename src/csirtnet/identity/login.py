@@ -40,9 +40,7 @@ def needs_second_factor(user: User) -> bool:
 
 def must_enrol_second_factor(user: User) -> bool:
     """Admins and coordinators may not work without a second factor."""
-    return not user.totp_enabled and any(
-        Role(r).requires_2fa for r in user.roles if r in Role._value2member_map_
-    )
+    return not user.totp_enabled and any(Role(r).requires_2fa for r in user.roles if r in Role._value2member_map_)
 
 
 def _throttle(session: Session, email: str, ip: str | None) -> None:
@@ -74,9 +72,7 @@ def authenticate(session: Session, email: str, password: str, ip: str | None) ->
     if user is not None and user.locked_until is not None and as_utc(user.locked_until) > now:
         verify_password(None, password)  # same cost as a real check
         session.add(LoginAttempt(email=email, ip=ip, succeeded=False))
-        raise LoginFailed(
-            "This account is locked after too many failed logins; try again later", code="account_locked"
-        )
+        raise LoginFailed("This account is locked after too many failed logins; try again later", code="account_locked")
     ok = user is not None and user.is_active and verify_password(user.password_hash, password)
     session.add(LoginAttempt(email=email, ip=ip, succeeded=ok))
     if not ok or user is None:
@@ -207,9 +203,7 @@ def logout(session: Session, row: WebSession, *, everywhere: bool = False) -> No
     audit.record(session, subject_for(user), "user.logged_out", user, everywhere=everywhere, sessions=count)
 
 
-def change_password(
-    session: Session, user: User, current: str, new: str, *, keep_session_id: int | None
-) -> None:
+def change_password(session: Session, user: User, current: str, new: str, *, keep_session_id: int | None) -> None:
     if not verify_password(user.password_hash, current):
         raise ValidationFailed("current_password", "is not your current password")
     user.password_hash = hash_password(new)

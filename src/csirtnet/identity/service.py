@@ -58,9 +58,7 @@ def create_user(session: Session, who: Subject, data: UserCreate) -> User:
     _check_roles_grantable(who, organisation, data.roles)
     email = str(data.email).strip().lower()
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict(
-            f"A user with the email {email} already exists", errors=[FieldError("email", "already in use")]
-        )
+        raise Conflict(f"A user with the email {email} already exists", errors=[FieldError("email", "already in use")])
     user = User(
         email=email,
         full_name=data.full_name.strip(),

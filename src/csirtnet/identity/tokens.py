@@ -26,9 +26,7 @@ def grantable_scopes(who: Subject) -> list[str]:
     """A token may carry only scopes whose permissions the user's roles grant."""
     from csirtnet.authz import PERMISSIONS
 
-    allowed = {
-        PERMISSIONS[p] for p in PERMISSIONS if can(Subject(who.user_id, who.organisation_id, who.roles), p)
-    }
+    allowed = {PERMISSIONS[p] for p in PERMISSIONS if can(Subject(who.user_id, who.organisation_id, who.roles), p)}
     return sorted(allowed)
 
 
@@ -80,9 +78,7 @@ def find_token(session: Session, token: str) -> ApiToken | None:
 
 
 def user_tokens(session: Session, user: User) -> list[ApiToken]:
-    return list(
-        session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc()))
-    )
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
 
 
 def revoke_token(session: Session, who: Subject, token_id: int) -> ApiToken:
@@ -91,7 +87,5 @@ def revoke_token(session: Session, who: Subject, token_id: int) -> ApiToken:
         raise NotFound("token")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
-        audit.record(
-            session, who, "token.revoked", row, name=row.name, organisation_id=row.user.organisation_id
-        )
+        audit.record(session, who, "token.revoked", row, name=row.name, organisation_id=row.user.organisation_id)
     return row

@@ -2,7 +2,9 @@
 
 from csirtnet.models.audit import AuditRecord
 from csirtnet.models.base import Base
+from csirtnet.models.cluster import Cluster, ClusterLeadTerm, ClusterMember
 from csirtnet.models.credential import ApiToken, LoginAttempt, PasswordReset, RecoveryCode, WebSession
+from csirtnet.models.expert import Expert, ExpertSkill
 from csirtnet.models.job import Job, JobStatus
 from csirtnet.models.notification import Notification, NotificationPreference, WebhookEndpoint
 from csirtnet.models.organisation import Organisation, OrganisationKind, OrganisationStatus
@@ -13,6 +15,11 @@ __all__ = [
     "ApiToken",
     "AuditRecord",
     "Base",
+    "Cluster",
+    "ClusterLeadTerm",
+    "ClusterMember",
+    "Expert",
+    "ExpertSkill",
     "Job",
     "JobStatus",
     "LoginAttempt",

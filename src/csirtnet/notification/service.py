@@ -22,9 +22,7 @@ def preferences(session: Session, user_id: int) -> dict[tuple[str, str], bool]:
     """(event type, channel) -> enabled, explicit choices over each event's defaults."""
     chosen = {
         (p.event_type, p.channel): p.enabled
-        for p in session.scalars(
-            select(NotificationPreference).where(NotificationPreference.user_id == user_id)
-        )
+        for p in session.scalars(select(NotificationPreference).where(NotificationPreference.user_id == user_id))
     }
     out: dict[tuple[str, str], bool] = {}
     for key, event in events.EVENTS.items():
@@ -46,9 +44,7 @@ def set_preferences(session: Session, who: Subject, user: User, choices: dict[tu
         row = session.get(NotificationPreference, (user.id, event_type, channel))
         if row is None:
             session.add(
-                NotificationPreference(
-                    user_id=user.id, event_type=event_type, channel=channel, enabled=enabled
-                )
+                NotificationPreference(user_id=user.id, event_type=event_type, channel=channel, enabled=enabled)
             )
         else:
             row.enabled = enabled
@@ -91,9 +87,7 @@ def notify(
 def send_direct_email(session: Session, user: User, event_type: str, params: dict[str, Any]) -> None:
     """A transactional email to one user (invitation, reset link), whatever their preferences."""
     events.get(event_type)
-    enqueue(
-        session, "notification.send_email", user_id=user.id, event_type=event_type, params=params, link=None
-    )
+    enqueue(session, "notification.send_email", user_id=user.id, event_type=event_type, params=params, link=None)
 
 
 def send_email_to_address(
@@ -115,9 +109,7 @@ def send_email_to_address(
 def unread_count(session: Session, user_id: int) -> int:
     return (
         session.scalar(
-            select(func.count(Notification.id)).where(
-                Notification.user_id == user_id, Notification.read_at.is_(None)
-            )
+            select(func.count(Notification.id)).where(Notification.user_id == user_id, Notification.read_at.is_(None))
         )
         or 0
     )

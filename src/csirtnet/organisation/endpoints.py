@@ -31,9 +31,7 @@ def list_organisations(
         limit=limit,
         cursor=cursor,
     )
-    return Page[OrganisationRead](
-        items=[OrganisationRead.model_validate(r) for r in rows], next_cursor=next_cursor
-    )
+    return Page[OrganisationRead](items=[OrganisationRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.post("", response_model=OrganisationRead, status_code=201)

@@ -27,9 +27,7 @@ def _check_code_free(session: Session, code: str | None, exclude_id: int | None 
     if exclude_id is not None:
         query = query.where(Organisation.id != exclude_id)
     if session.scalar(query) is not None:
-        raise Conflict(
-            f"The member code {code} is already used", errors=[FieldError("member_code", "already used")]
-        )
+        raise Conflict(f"The member code {code} is already used", errors=[FieldError("member_code", "already used")])
 
 
 def create(session: Session, who: Subject, data: OrganisationCreate) -> Organisation:
@@ -41,9 +39,7 @@ def create(session: Session, who: Subject, data: OrganisationCreate) -> Organisa
     org = Organisation(**data.model_dump())
     session.add(org)
     session.flush()
-    audit.record(
-        session, who, "organisation.created", org, organisation_id=org.id, name=org.name, kind=org.kind
-    )
+    audit.record(session, who, "organisation.created", org, organisation_id=org.id, name=org.name, kind=org.kind)
     return org
 
 

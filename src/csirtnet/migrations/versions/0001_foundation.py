@@ -129,9 +129,7 @@ def upgrade() -> None:
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_user_account_name_fold"), ["name_fold"], unique=False)
         batch_op.create_index(batch_op.f("ix_user_account_name_sort"), ["name_sort"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_user_account_organisation_id"), ["organisation_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_user_account_organisation_id"), ["organisation_id"], unique=False)
 
     op.create_table(
         "webhook_endpoint",
@@ -155,9 +153,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_endpoint")),
     )
     with op.batch_alter_table("webhook_endpoint", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_webhook_endpoint_organisation_id"), ["organisation_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_webhook_endpoint_organisation_id"), ["organisation_id"], unique=False)
 
     op.create_table(
         "api_token",
@@ -217,9 +213,7 @@ def upgrade() -> None:
     with op.batch_alter_table("audit_record", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_record_action"), ["action"], unique=False)
         batch_op.create_index("ix_audit_record_object", ["object_type", "object_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_audit_record_organisation_id"), ["organisation_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_audit_record_organisation_id"), ["organisation_id"], unique=False)
 
     op.create_table(
         "notification",

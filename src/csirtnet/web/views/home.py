@@ -41,10 +41,7 @@ def _welcome(session: DbSession, who: Subject) -> dict[str, Any]:
         "organisations": session.scalar(select(func.count(Organisation.id))) or 0,
         "users": session.scalar(select(func.count(User.id)).where(User.is_active.is_(True))) or 0,
         "recent": session.scalars(
-            select(Notification)
-            .where(Notification.user_id == who.user_id)
-            .order_by(Notification.id.desc())
-            .limit(5)
+            select(Notification).where(Notification.user_id == who.user_id).order_by(Notification.id.desc()).limit(5)
         ).all(),
     }
 

@@ -78,9 +78,7 @@ def login_submit(
 
 
 @router.get("/login/2fa")
-def second_factor_page(
-    request: Request, session: Session, who: AnySubject, next: str | None = None
-) -> Response:
+def second_factor_page(request: Request, session: Session, who: AnySubject, next: str | None = None) -> Response:
     web = getattr(request.state, "web_session", None)
     if web is None:
         return RedirectResponse("/login", status_code=303)
@@ -134,17 +132,13 @@ def forgot_submit(
 ) -> Response:
     login_service.request_password_reset(session, email)
     lang = request_language(request)
-    return redirect(
-        "/login", flash=i18n.translate(lang, "If that address has an account, a reset link is on its way.")
-    )
+    return redirect("/login", flash=i18n.translate(lang, "If that address has an account, a reset link is on its way."))
 
 
 @router.get("/password/reset/{token}")
 def reset_page(request: Request, session: Session, who: AnySubject, token: str) -> Response:
     valid = login_service.find_reset(session, token) is not None
-    return render(
-        request, "auth/reset.html", {"token": token, "valid": valid}, status_code=200 if valid else 410
-    )
+    return render(request, "auth/reset.html", {"token": token, "valid": valid}, status_code=200 if valid else 410)
 
 
 @router.post("/password/reset/{token}")
@@ -189,9 +183,7 @@ def switch_language(
         code = get_settings().default_language
     user = getattr(request.state, "user", None)
     if user is not None and user.language != code:
-        audit.record(
-            session, who, "user.updated", user, changes={"language": {"from": user.language, "to": code}}
-        )
+        audit.record(session, who, "user.updated", user, changes={"language": {"from": user.language, "to": code}})
         user.language = code
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(LANG_COOKIE, code, samesite="lax", max_age=365 * 86400, path="/")
