@@ -1,4 +1,4 @@
-"""Translations: gettext catalogs (web/locale/<lang>/LC_MESSAGES/messages.po), compiled in memory
+"""Translations: gettext catalogs (web/locale/<lang>/LC_MESSAGES/*.po, one file per domain), compiled in memory
 at start-up, so there is no build step. Source strings are English; the Vietnamese catalog
 translates them. `N_` marks a string for extraction without translating it where it stands.
 """
@@ -10,6 +10,7 @@ import io
 from functools import cache
 from importlib import resources
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -23,14 +24,25 @@ def N_(message: str) -> str:
 
 @cache
 def translations(language: str) -> gettext.NullTranslations:
+    """Every catalog of the language (one .po file per domain) merged into one translation table."""
     if language not in LANGUAGES:
         language = "en"
-    source = resources.files("csirtnet.web").joinpath(f"locale/{language}/LC_MESSAGES/messages.po")
-    if not source.is_file():
+    folder = resources.files("csirtnet.web").joinpath(f"locale/{language}/LC_MESSAGES")
+    if not folder.is_dir():
         return gettext.NullTranslations()
-    catalog = read_po(io.BytesIO(source.read_bytes()), locale=language)
+    merged: Catalog | None = None
+    for source in sorted((f for f in folder.iterdir() if f.name.endswith(".po")), key=lambda f: f.name):
+        catalog = read_po(io.BytesIO(source.read_bytes()), locale=language)
+        if merged is None:
+            merged = catalog
+            continue
+        for message in catalog:
+            if message.id and message.string:
+                merged[message.id] = message
+    if merged is None:
+        return gettext.NullTranslations()
     buf = io.BytesIO()
-    write_mo(buf, catalog)
+    write_mo(buf, merged)
     buf.seek(0)
     return gettext.GNUTranslations(buf)
 
