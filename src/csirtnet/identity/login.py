@@ -22,6 +22,9 @@ from csirtnet.models import LoginAttempt, PasswordReset, RecoveryCode, User, Web
 from csirtnet.vocabulary import Role
 
 
+ROLES_REQUIRING_2FA = frozenset(role.value for role in Role if role.requires_2fa)
+
+
 class LoginFailed(AppError):
     status = 401
     code = "login_failed"
@@ -40,7 +43,7 @@ def needs_second_factor(user: User) -> bool:
 
 def must_enrol_second_factor(user: User) -> bool:
     """Admins and coordinators may not work without a second factor."""
-    return not user.totp_enabled and any(Role(r).requires_2fa for r in user.roles if r in Role._value2member_map_)
+    return not user.totp_enabled and bool(user.roles & ROLES_REQUIRING_2FA)
 
 
 def _throttle(session: Session, email: str, ip: str | None) -> None:
