@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from csirtnet.db import Database, after_commit
@@ -194,6 +194,22 @@ class Worker:
     def stop(self) -> None:
         self._stop.set()
         _wakeup.set()
+
+
+def jobs(status: str | None = None) -> Select[Job]:
+    """Jobs, optionally of one status (callers check jobs:read)."""
+    query = select(Job)
+    if status:
+        query = query.where(Job.status == status)
+    return query
+
+
+def status_counts(session: Session) -> dict[str, int]:
+    """How many jobs are in each status."""
+    counts = {s.value: 0 for s in JobStatus}
+    for status, count in session.execute(select(Job.status, func.count(Job.id)).group_by(Job.status)):
+        counts[str(status)] = int(count)
+    return counts
 
 
 def retry(session: Session, job_id: int) -> Job | None:

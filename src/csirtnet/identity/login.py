@@ -12,15 +12,14 @@ from sqlalchemy.orm import Session
 from csirtnet import audit
 from csirtnet.auth import totp
 from csirtnet.auth.passwords import hash_password, needs_rehash, verify_password
-from csirtnet.authz import Subject
+from csirtnet.authz import Subject, can_manage_organisation, require
 from csirtnet.config import get_settings
-from csirtnet.errors import AppError, TooManyRequests, ValidationFailed
+from csirtnet.errors import AppError, Forbidden, NotFound, TooManyRequests, ValidationFailed
 from csirtnet.identity.service import subject_for
 from csirtnet.kit.hashing import new_token, sha256_hex
 from csirtnet.kit.time import as_utc, utcnow
 from csirtnet.models import LoginAttempt, PasswordReset, RecoveryCode, User, WebSession
 from csirtnet.vocabulary import Role
-
 
 ROLES_REQUIRING_2FA = frozenset(role.value for role in Role if role.requires_2fa)
 
@@ -157,11 +156,23 @@ def pass_second_factor(session: Session, row: WebSession, code: str) -> bool:
     return ok
 
 
+MIN_PASSWORD_LENGTH = 12
+
+
+def check_password_strength(field_name: str, password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(field_name, "must be at least 12 characters long")
+
+
 def begin_totp_enrolment(session: Session, user: User) -> str:
-    """Store a fresh, not yet active secret and return it; `confirm_totp` activates it."""
+    """Store a fresh, not yet active secret and return it; `confirm_totp` activates it.
+
+    Starting again replaces a pending secret, so an abandoned enrolment never blocks a new one."""
     if user.totp_enabled:
         raise ValidationFailed("totp", "a second factor is already active; remove it first")
+    restarted = user.totp_secret is not None
     user.totp_secret = totp.new_secret()
+    audit.record(session, subject_for(user), "user.totp_enrolment_started", user, restarted=restarted)
     return user.totp_secret
 
 
@@ -173,18 +184,65 @@ def confirm_totp(session: Session, user: User, code: str) -> list[str]:
         raise ValidationFailed("code", "that code does not match; check the time on your phone")
     user.totp_enabled_at = utcnow()
     codes = totp.new_recovery_codes()
+    _replace_recovery_codes(session, user, codes)
+    audit.record(session, subject_for(user), "user.totp_enabled", user)
+    return codes
+
+
+def _replace_recovery_codes(session: Session, user: User, codes: list[str]) -> None:
     session.execute(
         update(RecoveryCode)
         .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
         .values(used_at=utcnow())
     )
     session.add_all([RecoveryCode(user_id=user.id, code_hash=totp.hash_recovery_code(c)) for c in codes])
-    audit.record(session, subject_for(user), "user.totp_enabled", user)
+
+
+def _check_current_code(user: User, code: str) -> None:
+    if not user.totp_enabled or not user.totp_secret:
+        raise ValidationFailed("code", "no second factor is active")
+    if not totp.verify_code(user.totp_secret, code):
+        raise ValidationFailed("code", "that code does not match; check the time on your phone")
+
+
+def unused_recovery_codes(session: Session, user: User) -> int:
+    return (
+        session.scalar(
+            select(func.count(RecoveryCode.id)).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+        )
+        or 0
+    )
+
+
+def regenerate_recovery_codes(session: Session, user: User, code: str) -> list[str]:
+    """Replace every unused recovery code with 10 new ones (shown once); needs a current TOTP code."""
+    _check_current_code(user, code)
+    codes = totp.new_recovery_codes()
+    _replace_recovery_codes(session, user, codes)
+    audit.record(session, subject_for(user), "user.recovery_codes_regenerated", user)
     return codes
+
+
+def disable_totp(session: Session, user: User, code: str) -> None:
+    """Remove one's own second factor; not allowed for roles that require it."""
+    if user.roles & ROLES_REQUIRING_2FA:
+        raise Forbidden("Your role requires a second factor; it cannot be turned off")
+    _check_current_code(user, code)
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    session.execute(
+        update(RecoveryCode)
+        .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    audit.record(session, subject_for(user), "user.totp_disabled", user)
 
 
 def reset_totp(session: Session, who: Subject, user: User) -> None:
     """Remove a user's second factor (an admin helping someone who lost their phone)."""
+    require(who, "users:write")
+    if not can_manage_organisation(who, user.organisation_id):
+        raise NotFound("user")
     user.totp_secret = None
     user.totp_enabled_at = None
     revoke_all_sessions(session, user)
@@ -199,6 +257,28 @@ def revoke_all_sessions(session: Session, user: User, *, except_id: int | None =
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+def revoke_other_sessions(session: Session, user: User, current: WebSession) -> int:
+    """End every session of the user except the one making the request."""
+    count = revoke_all_sessions(session, user, except_id=current.id)
+    audit.record(session, subject_for(user), "user.sessions_revoked", user, sessions=count, kept=current.id)
+    return count
+
+
+def active_sessions(session: Session, user: User) -> list[WebSession]:
+    """The user's sessions that still work, newest first."""
+    return list(
+        session.scalars(
+            select(WebSession)
+            .where(
+                WebSession.user_id == user.id,
+                WebSession.revoked_at.is_(None),
+                WebSession.expires_at > utcnow(),
+            )
+            .order_by(WebSession.id.desc())
+        )
+    )
+
+
 def logout(session: Session, row: WebSession, *, everywhere: bool = False) -> None:
     user = row.user
     row.revoked_at = utcnow()
@@ -209,6 +289,7 @@ def logout(session: Session, row: WebSession, *, everywhere: bool = False) -> No
 def change_password(session: Session, user: User, current: str, new: str, *, keep_session_id: int | None) -> None:
     if not verify_password(user.password_hash, current):
         raise ValidationFailed("current_password", "is not your current password")
+    check_password_strength("new_password", new)
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
     revoke_all_sessions(session, user, except_id=keep_session_id)
@@ -259,6 +340,7 @@ def complete_password_reset(session: Session, token: str, new_password: str) -> 
     row = find_reset(session, token)
     if row is None:
         raise ValidationFailed("token", "this link has expired or was already used")
+    check_password_strength("password", new_password)
     user = session.get(User, row.user_id)
     assert user is not None
     user.password_hash = hash_password(new_password)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import Select, select
 
-from csirtnet.authz import Subject, require, visible_organisation_ids
+from csirtnet.authz import Subject, can_manage_organisation, require, visible_organisation_ids
 from csirtnet.kit.text import fold
-from csirtnet.models import User
+from csirtnet.models import Organisation, User
 
 
 def users(
@@ -24,4 +24,23 @@ def users(
         query = query.where(User.is_active.is_(active))
     if q:
         query = query.where(User.name_fold.contains(fold(q), autoescape=True))
+    return query
+
+
+def assignable_organisations(who: Subject) -> Select[Organisation]:
+    """The organisations the subject may add users to, in Vietnamese name order."""
+    require(who, "users:write")
+    query = select(Organisation).order_by(Organisation.name_sort, Organisation.id)
+    if not can_manage_organisation(who, -1):  # not allowed everywhere: only the subject's own
+        query = query.where(Organisation.id == (who.organisation_id or -1))
+    return query
+
+
+def listable_organisations(who: Subject) -> Select[Organisation]:
+    """The organisations whose users the subject may list (a filter's choices), in name order."""
+    require(who, "users:read")
+    query = select(Organisation).order_by(Organisation.name_sort, Organisation.id)
+    visible = visible_organisation_ids(who)
+    if visible is not None:
+        query = query.where(Organisation.id.in_(visible))
     return query

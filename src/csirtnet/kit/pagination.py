@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Select
+from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from csirtnet.errors import ValidationFailed
@@ -56,4 +56,31 @@ def paginate(
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor(getattr(rows[-1], key.key)) if more and rows else None
+    return rows, next_cursor
+
+
+def paginate_keyset(
+    session: Session,
+    query: Select[Any],
+    keys: tuple[InstrumentedAttribute[Any], InstrumentedAttribute[int]],
+    *,
+    limit: int,
+    cursor: str | None,
+) -> tuple[Sequence[Any], str | None]:
+    """One page ordered ascending by (sort key, unique id), e.g. (User.name_sort, User.id)."""
+    if limit < 1 or limit > MAX_LIMIT:
+        raise ValidationFailed("limit", f"must be between 1 and {MAX_LIMIT}")
+    first, unique = keys
+    if cursor:
+        last = decode_cursor(cursor)
+        if not (isinstance(last, list) and len(last) == 2 and isinstance(last[0], str) and isinstance(last[1], int)):
+            raise ValidationFailed("cursor", "not a cursor this API issued")
+        query = query.where(or_(first > last[0], and_(first == last[0], unique > last[1])))
+    query = query.order_by(first.asc(), unique.asc()).limit(limit + 1)
+    rows = session.scalars(query).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = None
+    if more and rows:
+        next_cursor = encode_cursor([getattr(rows[-1], first.key), getattr(rows[-1], unique.key)])
     return rows, next_cursor

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import re
 from functools import cache
 from importlib import resources
 
@@ -53,6 +54,64 @@ def gettext_for(language: str) -> gettext.NullTranslations:
 
 def translate(language: str, message: str) -> str:
     return translations(language).gettext(message)
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+_FIELD_PREFIX = re.compile(r"^([a-z][a-z0-9_.]*): (.+)$", re.DOTALL)
+
+
+@cache
+def _patterns(language: str) -> list[tuple[re.Pattern[str], str]]:
+    """Catalog entries with %(name)s placeholders, as regexes matching the English text they produce."""
+    if language not in LANGUAGES or language == "en":
+        return []
+    folder = resources.files("csirtnet.web").joinpath(f"locale/{language}/LC_MESSAGES")
+    if not folder.is_dir():
+        return []
+    out: list[tuple[re.Pattern[str], str]] = []
+    for source in sorted((f for f in folder.iterdir() if f.name.endswith(".po")), key=lambda f: f.name):
+        for message in read_po(io.BytesIO(source.read_bytes()), locale=language):
+            if not (isinstance(message.id, str) and isinstance(message.string, str) and message.string):
+                continue
+            if "%(" not in message.id:
+                continue
+            regex, position = "", 0
+            for match in _PLACEHOLDER.finditer(message.id):
+                regex += re.escape(message.id[position : match.start()]) + f"(?P<{match.group(1)}>.+?)"
+                position = match.end()
+            regex += re.escape(message.id[position:])
+            out.append((re.compile(regex + r"\Z", re.DOTALL), message.string))
+    # The most specific (longest literal text) first.
+    out.sort(key=lambda item: -len(_PLACEHOLDER.sub("", item[0].pattern)))
+    return out
+
+
+def translate_message(language: str, message: str) -> str:
+    """Translate a message that may carry values: an error raised in English by a service.
+
+    An exact catalog entry wins; otherwise an entry with %(name)s placeholders whose English
+    text matches (values are kept, and translated themselves when the catalog knows them);
+    otherwise "field: message" is translated part by part. Unknown text comes back unchanged.
+    """
+    if not message or language == "en":
+        return message
+    table = translations(language)
+    exact = table.gettext(message)
+    if exact != message:
+        return exact
+    for pattern, translated in _patterns(language):
+        match = pattern.match(message)
+        if match:
+            values = {k: table.gettext(v) for k, v in match.groupdict().items()}
+            try:
+                return translated % values
+            except (KeyError, ValueError, TypeError):
+                return message
+    prefixed = _FIELD_PREFIX.match(message)
+    if prefixed:
+        field_name, rest = prefixed.groups()
+        return f"{table.gettext(field_name)}: {translate_message(language, rest)}"
+    return message
 
 
 def pick_language(

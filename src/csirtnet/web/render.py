@@ -84,6 +84,7 @@ def render(
         "request": request,
         "_": tr.gettext,
         "ngettext": tr.ngettext,
+        "tr_message": lambda message: i18n.translate_message(language, message),
         "lang": language,
         "languages": i18n.LANGUAGE_NAMES,
         "user": user,
