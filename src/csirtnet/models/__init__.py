@@ -1,35 +1,58 @@
 """Every table, one module each, on one metadata. Import a model from here or from its module."""
 
+from csirtnet.models.application import (
+    ApplicantKind,
+    ApplicationDocument,
+    ApplicationMessage,
+    ApplicationStatus,
+    MembershipApplication,
+)
 from csirtnet.models.audit import AuditRecord
 from csirtnet.models.base import Base
 from csirtnet.models.cluster import Cluster, ClusterLeadTerm, ClusterMember
+from csirtnet.models.constituency import ClaimKind, ClaimStatus, ConstituencyClaim
+from csirtnet.models.contact import ContactRole, OrganisationContact
 from csirtnet.models.credential import ApiToken, LoginAttempt, PasswordReset, RecoveryCode, WebSession
 from csirtnet.models.expert import Expert, ExpertSkill
+from csirtnet.models.information_system import InformationSystem
 from csirtnet.models.job import Job, JobStatus
 from csirtnet.models.notification import Notification, NotificationPreference, WebhookEndpoint
 from csirtnet.models.organisation import Organisation, OrganisationKind, OrganisationStatus
+from csirtnet.models.service_offer import ServiceOffer
 from csirtnet.models.stored_file import StoredFile
 from csirtnet.models.user import User, UserRole
 
 __all__ = [
     "ApiToken",
+    "ApplicantKind",
+    "ApplicationDocument",
+    "ApplicationMessage",
+    "ApplicationStatus",
     "AuditRecord",
     "Base",
+    "ClaimKind",
+    "ClaimStatus",
     "Cluster",
     "ClusterLeadTerm",
     "ClusterMember",
+    "ConstituencyClaim",
+    "ContactRole",
     "Expert",
     "ExpertSkill",
+    "InformationSystem",
     "Job",
     "JobStatus",
     "LoginAttempt",
+    "MembershipApplication",
     "Notification",
     "NotificationPreference",
     "Organisation",
+    "OrganisationContact",
     "OrganisationKind",
     "OrganisationStatus",
     "PasswordReset",
     "RecoveryCode",
+    "ServiceOffer",
     "StoredFile",
     "User",
     "UserRole",

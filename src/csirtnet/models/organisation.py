@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, String, event
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from csirtnet.kit.text import fold, sort_key
@@ -43,6 +44,17 @@ class Organisation(IdMixin, TimestampMixin, Base):
     is_coordinator: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(20), default=OrganisationStatus.ACTIVE.value)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
+    # The member dossier (Circular 20/2017 form 01): where it sits, how to reach it, what it can do.
+    owner_agency: Mapped[str | None] = mapped_column(String(300))  # the agency the member answers to
+    address: Mapped[str | None] = mapped_column(String(500))
+    website: Mapped[str | None] = mapped_column(String(300))
+    incident_email: Mapped[str | None] = mapped_column(String(320))  # public incident-reception address
+    incident_phone: Mapped[str | None] = mapped_column(String(40))
+    capability_description: Mapped[str | None] = mapped_column(Text)
+    staff_count: Mapped[int | None] = mapped_column(Integer)  # information-security staff
+    # When an admin last confirmed contacts and constituency are current; reminders go out when stale.
+    confirmed_at: Mapped[datetime | None]
+    stale_reminded_at: Mapped[datetime | None]
     # Derived from `name` on every write: accent-insensitive search and Vietnamese ordering.
     name_fold: Mapped[str] = mapped_column(String(300), index=True, default="")
     name_sort: Mapped[str] = mapped_column(SortKey, index=True, default="")
