@@ -13,7 +13,16 @@ from csirtnet.models.cluster import Cluster, ClusterLeadTerm, ClusterMember
 from csirtnet.models.constituency import ClaimKind, ClaimStatus, ConstituencyClaim
 from csirtnet.models.contact import ContactRole, OrganisationContact
 from csirtnet.models.credential import ApiToken, LoginAttempt, PasswordReset, RecoveryCode, WebSession
+from csirtnet.models.deadline_profile import DeadlineProfile, DeadlineRule, IncidentDeadline
 from csirtnet.models.expert import Expert, ExpertSkill
+from csirtnet.models.incident import Incident, Phase
+from csirtnet.models.incident_comment import IncidentComment
+from csirtnet.models.incident_link import IncidentLink, LinkKind
+from csirtnet.models.incident_observable import IncidentObservable, ObservableKind
+from csirtnet.models.incident_participant import IncidentParticipant, ParticipantRole
+from csirtnet.models.incident_report import IncidentReport, IncidentReportAttachment, ReportChannel, ReportStatus
+from csirtnet.models.incident_task import IncidentTask, IncidentTaskAssignee, TaskStatus
+from csirtnet.models.incident_timeline import IncidentTimelineEntry
 from csirtnet.models.information_system import InformationSystem
 from csirtnet.models.job import Job, JobStatus
 from csirtnet.models.notification import Notification, NotificationPreference, WebhookEndpoint
@@ -37,23 +46,43 @@ __all__ = [
     "ClusterMember",
     "ConstituencyClaim",
     "ContactRole",
+    "DeadlineProfile",
+    "DeadlineRule",
     "Expert",
     "ExpertSkill",
+    "Incident",
+    "IncidentComment",
+    "IncidentDeadline",
+    "IncidentLink",
+    "IncidentObservable",
+    "IncidentParticipant",
+    "IncidentReport",
+    "IncidentReportAttachment",
+    "IncidentTask",
+    "IncidentTaskAssignee",
+    "IncidentTimelineEntry",
     "InformationSystem",
     "Job",
     "JobStatus",
+    "LinkKind",
     "LoginAttempt",
     "MembershipApplication",
     "Notification",
     "NotificationPreference",
+    "ObservableKind",
     "Organisation",
     "OrganisationContact",
     "OrganisationKind",
     "OrganisationStatus",
+    "ParticipantRole",
     "PasswordReset",
+    "Phase",
     "RecoveryCode",
+    "ReportChannel",
+    "ReportStatus",
     "ServiceOffer",
     "StoredFile",
+    "TaskStatus",
     "User",
     "UserRole",
     "WebSession",

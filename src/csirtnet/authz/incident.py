@@ -1,0 +1,212 @@
+"""Who may see and work an incident. THE one decision: lists, search, exports, correlation, the API
+and the pages all go through `visible_incidents_clause` (SQL) or `can_view` (one object, built on
+the same clause), so they cannot drift apart.
+
+An incident is visible to
+- the reporting organisation's users;
+- the coordinating body's staff and platform admins (`Subject.sees_everything`);
+- its ACTIVE participants: a row names a user (that user), or only an organisation (its users);
+  a row is active when `starts_at <= now` and (`ends_at` is null or `now < ends_at`);
+- the current lead organisation of the cluster it is shared with (`shared_with_cluster_id`),
+  when its TLP allows the cluster (CLEAR, GREEN, AMBER; AMBER+STRICT stays in the recipient
+  organisations).
+
+TLP:RED (decided here, docs/incidents.md): only the users NAMED as active participants, whoever
+they are. Coordinators see a TLP:RED incident only while they are assigned to it as participants;
+the reporting organisation only through its named reporter. Every read of a TLP:RED incident is
+audited ("incident.viewed"). TLP never widens visibility beyond the groups above: a case record is
+shared with the community through advisories and indicators, not by opening the case.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from csirtnet import audit
+from csirtnet.authz.policy import Subject, can, register_permissions
+from csirtnet.errors import Forbidden, NotFound
+from csirtnet.kit.time import utcnow
+from csirtnet.models import ClusterLeadTerm, Incident, IncidentParticipant
+from csirtnet.vocabulary import TLP, Role
+
+register_permissions(
+    {
+        Role.COORDINATOR: {
+            "incidents:read",
+            "incidents:report",
+            "incidents:write",
+            "incidents:triage",
+        },
+        Role.ORG_ADMIN: {"incidents:read", "incidents:report", "incidents:write"},
+        Role.RESPONDER: {"incidents:read", "incidents:report", "incidents:write"},
+        Role.VIEWER: {"incidents:read"},
+    },
+    {
+        "incidents:read": "incidents:read",
+        "incidents:report": "incidents:write",
+        "incidents:write": "incidents:write",
+        "incidents:triage": "incidents:triage",
+        "incidents:admin": "incidents:admin",  # deadline profiles: platform admins only
+    },
+)
+
+# Participant roles that may change an incident (observers and reporters only read and discuss).
+WORKING_ROLES = frozenset({"commander", "liaison", "responder"})
+CLUSTER_TLPS = (TLP.CLEAR.value, TLP.GREEN.value, TLP.AMBER.value)
+
+
+def _today(now: datetime) -> date:
+    from csirtnet.config import get_settings
+
+    return now.astimezone(ZoneInfo(get_settings().timezone)).date()
+
+
+def active_participation_clause(now: datetime) -> ColumnElement[bool]:
+    """The participant rows in force at `now` (mobilisation uses the same definition)."""
+    return and_(
+        IncidentParticipant.starts_at <= now,
+        or_(IncidentParticipant.ends_at.is_(None), IncidentParticipant.ends_at > now),
+    )
+
+
+def _named_participant(subject: Subject, now: datetime) -> ColumnElement[bool]:
+    return exists(
+        select(IncidentParticipant.id).where(
+            IncidentParticipant.incident_id == Incident.id,
+            IncidentParticipant.user_id == subject.user_id,
+            active_participation_clause(now),
+        )
+    )
+
+
+def _organisation_participant(subject: Subject, now: datetime) -> ColumnElement[bool]:
+    return exists(
+        select(IncidentParticipant.id).where(
+            IncidentParticipant.incident_id == Incident.id,
+            IncidentParticipant.user_id.is_(None),
+            IncidentParticipant.organisation_id == subject.organisation_id,
+            active_participation_clause(now),
+        )
+    )
+
+
+def _cluster_lead(subject: Subject, now: datetime) -> ColumnElement[bool]:
+    today = _today(now)
+    led = select(ClusterLeadTerm.cluster_id).where(
+        ClusterLeadTerm.organisation_id == subject.organisation_id,
+        ClusterLeadTerm.starts_on <= today,
+        ClusterLeadTerm.ends_on >= today,
+    )
+    return and_(Incident.tlp.in_(CLUSTER_TLPS), Incident.shared_with_cluster_id.in_(led))
+
+
+def visible_incidents_clause(subject: Subject, now: datetime | None = None) -> ColumnElement[bool]:
+    """A WHERE clause on `Incident`: the incidents `subject` may see at `now`."""
+    now = now or utcnow()
+    if subject.user_id is None:
+        # The platform itself (jobs, CLI) sees everything; an anonymous caller nothing.
+        return true() if subject.is_platform_admin else false()
+    if not can(subject, "incidents:read"):
+        return false()
+    named = _named_participant(subject, now)
+    not_red = Incident.tlp != TLP.RED.value
+    if subject.sees_everything:
+        return or_(named, not_red)
+    by_org = or_(Incident.reporting_organisation_id == subject.organisation_id, _organisation_participant(subject, now))
+    if subject.organisation_id is None:
+        return named
+    return or_(named, and_(not_red, or_(by_org, _cluster_lead(subject, now))))
+
+
+def can_view(session: Session, subject: Subject, incident_id: int, now: datetime | None = None) -> bool:
+    return (
+        session.scalar(select(Incident.id).where(Incident.id == incident_id, visible_incidents_clause(subject, now)))
+        is not None
+    )
+
+
+def get_visible(session: Session, subject: Subject, incident_id: int, *, audit_read: bool = True) -> Incident:
+    """The incident, if `subject` may see it (else NotFound: its existence is not disclosed).
+
+    A read of a TLP:RED incident is audited in the caller's transaction.
+    """
+    incident = session.scalar(select(Incident).where(Incident.id == incident_id, visible_incidents_clause(subject)))
+    if incident is None:
+        raise NotFound("incident")
+    if audit_read and incident.tlp == TLP.RED.value:
+        audit.record(
+            session,
+            subject,
+            "incident.viewed",
+            incident,
+            organisation_id=incident.reporting_organisation_id,
+            reference=incident.reference,
+        )
+    return incident
+
+
+def participant_role(session: Session, subject: Subject, incident: Incident, now: datetime | None = None) -> str | None:
+    """The strongest active role the subject holds on the incident (named or through its organisation)."""
+    now = now or utcnow()
+    if subject.user_id is None:
+        return None
+    rows = session.scalars(
+        select(IncidentParticipant.role).where(
+            IncidentParticipant.incident_id == incident.id,
+            active_participation_clause(now),
+            or_(
+                IncidentParticipant.user_id == subject.user_id,
+                and_(
+                    IncidentParticipant.user_id.is_(None),
+                    IncidentParticipant.organisation_id == subject.organisation_id,
+                ),
+            ),
+        )
+    ).all()
+    order = ["commander", "liaison", "responder", "reporter", "observer"]
+    held = sorted(set(rows), key=lambda r: order.index(r) if r in order else len(order))
+    return held[0] if held else None
+
+
+def can_work(session: Session, subject: Subject, incident: Incident) -> bool:
+    """May change the incident's timeline, tasks, observables: coordinators, working participants,
+    and the reporting organisation's responders and admins."""
+    if subject.user_id is None:
+        return True
+    if not can(subject, "incidents:write"):
+        return False
+    if subject.sees_everything:
+        return True
+    if incident.tlp != TLP.RED.value and subject.organisation_id == incident.reporting_organisation_id:
+        return True
+    return participant_role(session, subject, incident) in WORKING_ROLES
+
+
+def require_work(session: Session, subject: Subject, incident: Incident) -> None:
+    if not can_work(session, subject, incident):
+        raise Forbidden("You may read this incident but not change it")
+
+
+def can_discuss(session: Session, subject: Subject, incident: Incident) -> bool:
+    """Anyone who works it, plus reporters and observers taking part."""
+    return can_work(session, subject, incident) or participant_role(session, subject, incident) is not None
+
+
+def can_command(session: Session, subject: Subject, incident: Incident) -> bool:
+    """May classify, change phase, TLP and participants: coordinators and the incident's commander."""
+    if subject.user_id is None:
+        return True
+    if not can(subject, "incidents:write"):
+        return False
+    if can(subject, "incidents:triage"):
+        return True
+    return participant_role(session, subject, incident) == "commander"
+
+
+def require_command(session: Session, subject: Subject, incident: Incident) -> None:
+    if not can_command(session, subject, incident):
+        raise Forbidden("Only the coordinator or the incident's commander may do this")
