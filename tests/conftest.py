@@ -7,6 +7,7 @@
 - `client`: the ASGI app over `database`, through httpx.
 - `committing_database`: a fresh database of its own, for code that must really commit
   (concurrent workers, backup/restore, a live server for the browser).
+- `new_database`: makes more fresh, empty databases (no schema) of either backend, e.g. restore targets.
 
 Under CI=true a PostgreSQL that cannot be reached fails the run; elsewhere those tests skip.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -150,6 +151,23 @@ def committing_database(
     set_database(None)
     engine.dispose()
     dispose_url(kind, url)
+
+
+@pytest.fixture
+def new_database(tmp_path: Path) -> Iterator[Callable[[str], Database]]:
+    """`new_database("sqlite" | "postgresql")`: an empty database without a schema, dropped after the test."""
+    made: list[tuple[str, str, Database]] = []
+
+    def make(kind: str) -> Database:
+        url = fresh_url(kind, tmp_path)
+        database = Database(make_engine(url))
+        made.append((kind, url, database))
+        return database
+
+    yield make
+    for kind, url, database in made:
+        database.engine.dispose()
+        dispose_url(kind, url)
 
 
 @pytest.fixture

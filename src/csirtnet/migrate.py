@@ -29,6 +29,18 @@ def upgrade(engine: Engine | Connection, revision: str = "head") -> None:
             command.upgrade(cfg, revision)
 
 
+def downgrade(engine: Engine | Connection, revision: str = "base") -> None:
+    """Migrate back to `revision` (restore uses it on an empty schema that is ahead of an archive)."""
+    cfg = alembic_config()
+    if isinstance(engine, Connection):
+        cfg.attributes["connection"] = engine
+        command.downgrade(cfg, revision)
+    else:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, revision)
+
+
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
