@@ -1,0 +1,1 @@
+"""Mobilisation: support requests to member organisations, expert matching, acceptance, deployments."""
