@@ -252,7 +252,9 @@ def test_a_missing_blob_is_refused(committing_database, new_database, backend_ki
         restore_backup(new_database(backend_kind), tmp_path / "restored", archive)
 
 
-def test_a_target_with_data_is_refused_unless_forced(committing_database, new_database, backend_kind, settings, tmp_path):
+def test_a_target_with_data_is_refused_unless_forced(
+    committing_database, new_database, backend_kind, settings, tmp_path
+):
     populate(committing_database, settings.data_dir)
     archive = tmp_path / "b.tar.gz"
     write_backup(committing_database, settings.data_dir, archive)
@@ -268,7 +270,7 @@ def test_a_target_with_data_is_refused_unless_forced(committing_database, new_da
 
     empty = new_database(backend_kind)
     ContentStore(tmp_path / "other" / "blobs").put_bytes(b"left over")
-    with pytest.raises(RestoreError, match="blob store .* is not empty"):
+    with pytest.raises(RestoreError, match=r"blob store .* is not empty"):
         restore_backup(empty, tmp_path / "other", archive)
 
     report = restore_backup(target, tmp_path / "restored", archive, force=True)
