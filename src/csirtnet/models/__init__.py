@@ -14,6 +14,7 @@ from csirtnet.models.constituency import ClaimKind, ClaimStatus, ConstituencyCla
 from csirtnet.models.contact import ContactRole, OrganisationContact
 from csirtnet.models.credential import ApiToken, LoginAttempt, PasswordReset, RecoveryCode, WebSession
 from csirtnet.models.deadline_profile import DeadlineProfile, DeadlineRule, IncidentDeadline
+from csirtnet.models.deployment import Deployment
 from csirtnet.models.expert import Expert, ExpertSkill
 from csirtnet.models.incident import Incident, Phase
 from csirtnet.models.incident_comment import IncidentComment
@@ -29,6 +30,8 @@ from csirtnet.models.notification import Notification, NotificationPreference, W
 from csirtnet.models.organisation import Organisation, OrganisationKind, OrganisationStatus
 from csirtnet.models.service_offer import ServiceOffer
 from csirtnet.models.stored_file import StoredFile
+from csirtnet.models.support_request import SupportRequest
+from csirtnet.models.support_request_target import SupportRequestTarget
 from csirtnet.models.user import User, UserRole
 
 __all__ = [
@@ -48,6 +51,7 @@ __all__ = [
     "ContactRole",
     "DeadlineProfile",
     "DeadlineRule",
+    "Deployment",
     "Expert",
     "ExpertSkill",
     "Incident",
@@ -82,6 +86,8 @@ __all__ = [
     "ReportStatus",
     "ServiceOffer",
     "StoredFile",
+    "SupportRequest",
+    "SupportRequestTarget",
     "TaskStatus",
     "User",
     "UserRole",
