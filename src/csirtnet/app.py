@@ -35,6 +35,10 @@ API_PREFIX = "/api/v1"
 API_MODULES = [
     "csirtnet.identity.endpoints",
     "csirtnet.organisation.endpoints",
+    "csirtnet.organisation.directory_endpoints",
+    "csirtnet.organisation.constituency_endpoints",
+    "csirtnet.organisation.expert_endpoints",
+    "csirtnet.organisation.application_endpoints",
     "csirtnet.audit.endpoints",
     "csirtnet.notification.endpoints",
     "csirtnet.ops.endpoints",

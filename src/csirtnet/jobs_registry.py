@@ -4,3 +4,4 @@ Each domain adds its `tasks` module here.
 """
 
 import csirtnet.notification.tasks  # noqa: F401
+import csirtnet.organisation.tasks  # noqa: F401

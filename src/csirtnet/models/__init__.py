@@ -7,9 +7,18 @@ from csirtnet.models.application import (
     ApplicationStatus,
     MembershipApplication,
 )
+from csirtnet.models.application import (
+    ApplicantKind,
+    ApplicationDocument,
+    ApplicationMessage,
+    ApplicationStatus,
+    MembershipApplication,
+)
 from csirtnet.models.audit import AuditRecord
 from csirtnet.models.base import Base
 from csirtnet.models.cluster import Cluster, ClusterLeadTerm, ClusterMember
+from csirtnet.models.constituency import ClaimKind, ClaimStatus, ConstituencyClaim
+from csirtnet.models.contact import ContactRole, OrganisationContact
 from csirtnet.models.constituency import ClaimKind, ClaimStatus, ConstituencyClaim
 from csirtnet.models.contact import ContactRole, OrganisationContact
 from csirtnet.models.credential import ApiToken, LoginAttempt, PasswordReset, RecoveryCode, WebSession
@@ -25,9 +34,11 @@ from csirtnet.models.incident_report import IncidentReport, IncidentReportAttach
 from csirtnet.models.incident_task import IncidentTask, IncidentTaskAssignee, TaskStatus
 from csirtnet.models.incident_timeline import IncidentTimelineEntry
 from csirtnet.models.information_system import InformationSystem
+from csirtnet.models.information_system import InformationSystem
 from csirtnet.models.job import Job, JobStatus
 from csirtnet.models.notification import Notification, NotificationPreference, WebhookEndpoint
 from csirtnet.models.organisation import Organisation, OrganisationKind, OrganisationStatus
+from csirtnet.models.service_offer import ServiceOffer
 from csirtnet.models.service_offer import ServiceOffer
 from csirtnet.models.stored_file import StoredFile
 from csirtnet.models.support_request import SupportRequest

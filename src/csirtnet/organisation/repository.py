@@ -1,12 +1,32 @@
-"""Organisation queries. Every member's directory entry is visible to members; details are scoped."""
+"""Organisation queries, every one scoped through authz.
+
+Every member's directory entry is visible to members; the full profile (contacts, systems,
+constituency claims, experts' contact details) only to the organisation itself and the
+coordinator (authz.organisation.profile_visible).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from datetime import datetime
 
-from csirtnet.authz import Subject, require
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
+
+from csirtnet.authz import Subject, require, visible_organisation_ids
 from csirtnet.kit.text import fold
-from csirtnet.models import Organisation
+from csirtnet.models import (
+    ClusterMember,
+    ConstituencyClaim,
+    Expert,
+    ExpertSkill,
+    InformationSystem,
+    MembershipApplication,
+    Organisation,
+    OrganisationContact,
+    ServiceOffer,
+)
+from csirtnet.models.constituency import ClaimStatus
+from csirtnet.models.organisation import OrganisationStatus
 
 
 def organisations(
@@ -29,3 +49,172 @@ def organisations(
     if status:
         query = query.where(Organisation.status == status)
     return query
+
+
+def directory(
+    who: Subject,
+    *,
+    q: str | None = None,
+    service: str | None = None,
+    skill: str | None = None,
+    sector: str | None = None,
+    province: str | None = None,
+    cluster_id: int | None = None,
+    kind: str | None = None,
+) -> Select[Organisation]:
+    """Active members, searchable by name (accents ignored), FIRST service, expert skill, sector,
+    province and current cluster membership. Directory data is visible to every member."""
+    require(who, "organisations:read")
+    query = select(Organisation).where(
+        Organisation.status == OrganisationStatus.ACTIVE.value, Organisation.is_coordinator.is_(False)
+    )
+    if q:
+        query = query.where(
+            or_(
+                Organisation.name_fold.contains(fold(q), autoescape=True),
+                func.lower(func.coalesce(Organisation.member_code, "")).contains(q.strip().lower(), autoescape=True),
+            )
+        )
+    if service:
+        query = query.where(
+            exists().where(ServiceOffer.organisation_id == Organisation.id, ServiceOffer.service == service)
+        )
+    if skill:
+        query = query.where(
+            exists().where(
+                Expert.organisation_id == Organisation.id,
+                ExpertSkill.expert_id == Expert.id,
+                ExpertSkill.skill == skill,
+            )
+        )
+    if sector:
+        query = query.where(func.lower(Organisation.sector) == sector.strip().lower())
+    if province:
+        query = query.where(Organisation.province == province)
+    if kind:
+        query = query.where(Organisation.kind == kind)
+    if cluster_id is not None:
+        query = query.where(
+            exists().where(
+                ClusterMember.organisation_id == Organisation.id,
+                ClusterMember.cluster_id == cluster_id,
+                ClusterMember.left_on.is_(None),
+            )
+        )
+    return query.order_by(Organisation.name_sort, Organisation.id)
+
+
+def _profile_scope(who: Subject, column: InstrumentedAttribute[int]) -> ColumnElement[bool] | None:
+    visible = visible_organisation_ids(who)
+    if visible is None:
+        return None
+    return column.in_(visible)
+
+
+def contacts(who: Subject, organisation_id: int) -> Select[OrganisationContact]:
+    require(who, "organisations:read")
+    query = select(OrganisationContact).where(OrganisationContact.organisation_id == organisation_id)
+    scope = _profile_scope(who, OrganisationContact.organisation_id)
+    if scope is not None:
+        query = query.where(scope)
+    return query.order_by(OrganisationContact.role, OrganisationContact.id)
+
+
+def systems(who: Subject, organisation_id: int) -> Select[InformationSystem]:
+    require(who, "organisations:read")
+    query = select(InformationSystem).where(InformationSystem.organisation_id == organisation_id)
+    scope = _profile_scope(who, InformationSystem.organisation_id)
+    if scope is not None:
+        query = query.where(scope)
+    return query.order_by(InformationSystem.security_level.desc(), InformationSystem.name)
+
+
+def services(who: Subject, organisation_ids: list[int]) -> Select[ServiceOffer]:
+    """Declared services are directory data: visible to every member."""
+    require(who, "organisations:read")
+    return select(ServiceOffer).where(ServiceOffer.organisation_id.in_(organisation_ids))
+
+
+def claims(who: Subject, *, organisation_id: int | None = None) -> Select[ConstituencyClaim]:
+    """Constituency claims of the organisations the subject sees in full."""
+    require(who, "constituency:read")
+    query = select(ConstituencyClaim)
+    if organisation_id is not None:
+        query = query.where(ConstituencyClaim.organisation_id == organisation_id)
+    scope = _profile_scope(who, ConstituencyClaim.organisation_id)
+    if scope is not None:
+        query = query.where(scope)
+    return query.order_by(ConstituencyClaim.kind, ConstituencyClaim.range_start, ConstituencyClaim.value)
+
+
+def all_claims_for_overlaps(who: Subject) -> Select[ConstituencyClaim]:
+    """Every active claim: finding overlaps must compare a member's claims with everyone's. Callers
+    show a member only the overlaps that involve it (constituency.overlaps)."""
+    require(who, "constituency:read")
+    return select(ConstituencyClaim).where(ConstituencyClaim.status == ClaimStatus.ACTIVE.value)
+
+
+def experts(
+    who: Subject,
+    *,
+    organisation_id: int | None = None,
+    q: str | None = None,
+    skill: str | None = None,
+    min_level: int | None = None,
+    province: str | None = None,
+    available: bool | None = None,
+    on_site: bool | None = None,
+    language: str | None = None,
+) -> Select[Expert]:
+    """Experts members offer: searchable by every member (contact details are shown to the
+    organisation itself and the coordinator only, see schemas.ExpertRead)."""
+    require(who, "experts:read")
+    query = select(Expert).join(Organisation, Organisation.id == Expert.organisation_id)
+    query = query.where(Organisation.status == OrganisationStatus.ACTIVE.value)
+    if organisation_id is not None:
+        query = query.where(Expert.organisation_id == organisation_id)
+    if q:
+        query = query.where(Expert.name_fold.contains(fold(q), autoescape=True))
+    if skill:
+        condition = and_(ExpertSkill.expert_id == Expert.id, ExpertSkill.skill == skill)
+        if min_level:
+            condition = and_(condition, ExpertSkill.level >= min_level)
+        query = query.where(exists().where(condition))
+    if province:
+        query = query.where(Expert.province == province)
+    if available is not None:
+        query = query.where(Expert.available.is_(available))
+    if on_site is not None:
+        query = query.where(Expert.on_site.is_(on_site))
+    if language:
+        # JSON arrays are stored as text on SQLite and JSONB on PostgreSQL; a quoted code matches both.
+        from sqlalchemy import String, cast
+
+        query = query.where(cast(Expert.languages, String).contains(f'"{language}"'))
+    return query.order_by(Expert.name_fold, Expert.id)
+
+
+def applications(who: Subject, *, status: str | None = None, q: str | None = None) -> Select[MembershipApplication]:
+    require(who, "applications:read")
+    query = select(MembershipApplication)
+    if status:
+        query = query.where(MembershipApplication.status == status)
+    if q:
+        query = query.where(MembershipApplication.name_fold.contains(fold(q), autoescape=True))
+    return query
+
+
+def stale_organisations(who: Subject, older_than: datetime) -> Select[Organisation]:
+    """Active members whose contacts and constituency were last confirmed before `older_than`
+    (never confirmed counts from when they joined)."""
+    require(who, "organisations:read")
+    confirmed = func.coalesce(Organisation.confirmed_at, Organisation.created_at)
+    query = select(Organisation).where(
+        Organisation.status == OrganisationStatus.ACTIVE.value,
+        Organisation.is_coordinator.is_(False),
+        confirmed < older_than,
+    )
+    visible = visible_organisation_ids(who)
+    if visible is not None:
+        query = query.where(Organisation.id.in_(visible))
+    return query.order_by(confirmed, Organisation.id)

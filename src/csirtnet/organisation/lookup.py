@@ -1,0 +1,123 @@
+"""The in-process constituency lookup for the feed pipeline: build it once from the database, then
+ask "who owns this address / AS / domain" millions of times a second.
+
+IPv4 and IPv6 use pytricia (a C patricia trie; docs/adr/0005-constituency-lookup.md):
+`lookup_ipv4` *is* the trie's `get`, so a call costs one C method call and no Python frame.
+ASNs and domains are dictionaries; a domain is matched on its longest claimed label suffix.
+Equal claims of two members (an unresolved conflict) resolve to the older claim, as the
+database lookup does.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import pytricia
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from csirtnet.models import ConstituencyClaim, Organisation
+from csirtnet.models.constituency import ClaimKind, ClaimStatus
+from csirtnet.organisation.claims import ClaimError, parse_query
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """The member responsible for a looked-up value, and the claim that matched."""
+
+    organisation_id: int
+    organisation_name: str
+    member_code: str | None
+    kind: str
+    matched: str
+    claim_id: int
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    claim_id: int
+    kind: str
+    value: str
+    organisation_id: int
+    organisation_name: str
+    member_code: str | None
+
+
+class ConstituencyIndex:
+    """Longest-match lookup over every active claim, held in memory."""
+
+    lookup_ipv4: Callable[[int], Owner | None]
+    """Owner of an IPv4 address given as an int in [0, 2**32); the caller guarantees the range."""
+
+    def __init__(self, rows: Iterable[ClaimRow]) -> None:
+        self._v4 = pytricia.PyTricia(32)
+        self._v6 = pytricia.PyTricia(128)
+        self._asn: dict[int, Owner] = {}
+        self._domains: dict[str, Owner] = {}
+        self.size = 0
+        for row in sorted(rows, key=lambda r: r.claim_id):  # the older claim wins a tie
+            owner = Owner(
+                row.organisation_id, row.organisation_name, row.member_code, row.kind, row.value, row.claim_id
+            )
+            if row.kind == ClaimKind.IPV4 or row.kind == ClaimKind.IPV6:
+                trie = self._v4 if row.kind == ClaimKind.IPV4 else self._v6
+                if not trie.has_key(row.value):
+                    trie.insert(row.value, owner)
+            elif row.kind == ClaimKind.ASN:
+                self._asn.setdefault(int(row.value), owner)
+            else:
+                self._domains.setdefault(row.value, owner)
+            self.size += 1
+        self.lookup_ipv4 = self._v4.get
+
+    @classmethod
+    def build(cls, session: Session) -> ConstituencyIndex:
+        """Every active claim of every organisation (the pipeline runs as the platform)."""
+        query = (
+            select(
+                ConstituencyClaim.id,
+                ConstituencyClaim.kind,
+                ConstituencyClaim.value,
+                Organisation.id,
+                Organisation.name,
+                Organisation.member_code,
+            )
+            .join(Organisation, Organisation.id == ConstituencyClaim.organisation_id)
+            .where(ConstituencyClaim.status == ClaimStatus.ACTIVE.value)
+        )
+        return cls(ClaimRow(*row) for row in session.execute(query))
+
+    def lookup_ipv6(self, address: int | str) -> Owner | None:
+        if isinstance(address, int):
+            if not 0 <= address < 1 << 128:
+                return None
+            address = str(ipaddress.IPv6Address(address))
+        result: Owner | None = self._v6.get(address)
+        return result
+
+    def lookup_asn(self, asn: int) -> Owner | None:
+        return self._asn.get(asn)
+
+    def lookup_domain(self, name: str) -> Owner | None:
+        labels = name.lower().rstrip(".").split(".")
+        for i in range(len(labels) - 1):
+            owner = self._domains.get(".".join(labels[i:]))
+            if owner is not None:
+                return owner
+        return None
+
+    def lookup(self, text: str) -> Owner | None:
+        """Any value: "203.0.113.7", "2001:db8::1", "AS64500", "mail.example.vn". None when unowned or unparsable."""
+        try:
+            query = parse_query(text)
+        except ClaimError:
+            return None
+        if query.kind == ClaimKind.IPV4:
+            return self.lookup_ipv4(query.number)
+        if query.kind == ClaimKind.IPV6:
+            return self.lookup_ipv6(query.text)
+        if query.kind == ClaimKind.ASN:
+            return self.lookup_asn(query.number)
+        return self.lookup_domain(query.text)

@@ -1,0 +1,67 @@
+"""Stale profiles: members confirm their contacts and constituency on a schedule; admins of a
+member whose confirmation is older than the limit are reminded, at most once per period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from csirtnet import audit
+from csirtnet.authz import Subject
+from csirtnet.kit.time import as_utc, utcnow
+from csirtnet.models import Organisation, User, UserRole
+from csirtnet.organisation import events, repository
+from csirtnet.organisation.settings import member_settings
+from csirtnet.vocabulary import Role
+
+
+@dataclass(frozen=True)
+class StaleEntry:
+    organisation: Organisation
+    since: datetime
+    days: int
+
+
+def stale(session: Session, who: Subject, *, max_age_days: int | None = None) -> list[StaleEntry]:
+    """Who has not confirmed within the limit (coordinators see all; a member sees itself)."""
+    days = member_settings().confirmation_max_age_days if max_age_days is None else max_age_days
+    now = utcnow()
+    out = []
+    for org in session.scalars(repository.stale_organisations(who, now - timedelta(days=days))):
+        since = as_utc(org.confirmed_at or org.created_at)
+        out.append(StaleEntry(org, since, (now - since).days))
+    return out
+
+
+def remind(session: Session, who: Subject | None = None) -> int:
+    """Remind the admins of each stale member not reminded within the period; returns how many members."""
+    who = who or Subject.system("organisation.remind_stale")
+    settings = member_settings()
+    now = utcnow()
+    period = timedelta(days=settings.confirmation_reminder_every_days)
+    count = 0
+    for entry in stale(session, who):
+        org = entry.organisation
+        if org.stale_reminded_at is not None and as_utc(org.stale_reminded_at) > now - period:
+            continue
+        admins = session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(User.organisation_id == org.id, UserRole.role == Role.ORG_ADMIN.value, User.is_active.is_(True))
+        ).all()
+        from csirtnet.notification.service import notify
+
+        notify(
+            session,
+            events.CONFIRMATION_DUE.key,
+            admins,
+            {"organisation": org.name, "days": entry.days},
+            link=f"/members/{org.id}",
+        )
+        org.stale_reminded_at = now
+        audit.record(session, who, "organisation.reminded_stale", org, days=entry.days, admins=len(admins))
+        count += 1
+    return count
