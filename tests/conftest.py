@@ -7,6 +7,7 @@
 - `client`: the ASGI app over `database`, through httpx.
 - `committing_database`: a fresh database of its own, for code that must really commit
   (concurrent workers, backup/restore, a live server for the browser).
+- `smtp_server` (tests/smtp.py): a real SMTP server on loopback; returns the messages it received.
 - `new_database`: makes more fresh, empty databases (no schema) of either backend, e.g. restore targets.
 
 Under CI=true a PostgreSQL that cannot be reached fails the run; elsewhere those tests skip.
@@ -28,6 +29,7 @@ from sqlalchemy.pool import NullPool
 from csirtnet.config import Settings, get_settings
 from csirtnet.db import Database, make_engine, set_database
 from csirtnet.migrate import upgrade
+from tests.smtp import smtp_server  # noqa: F401 - a fixture every test may use
 
 PG_URL = os.environ.get("CSIRTNET_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
