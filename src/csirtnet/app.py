@@ -42,6 +42,7 @@ API_MODULES = [
     "csirtnet.audit.endpoints",
     "csirtnet.notification.endpoints",
     "csirtnet.ops.endpoints",
+    "csirtnet.mobilisation.endpoints",
 ]
 PAGE_MODULES = [
     "csirtnet.web.views.home",

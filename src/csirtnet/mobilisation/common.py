@@ -1,0 +1,98 @@
+"""Pieces every mobilisation module uses: the system subject, local times for messages, the
+incident's timeline entries, and the matching's inputs built from a stored request."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from csirtnet.authz import Subject
+from csirtnet.config import get_settings
+from csirtnet.errors import NotFound
+from csirtnet.kit.time import as_utc, utcnow
+from csirtnet.mobilisation import repository
+from csirtnet.mobilisation.matching import Component, OrganisationMatch, Requirement, SkillNeed, rank_organisations
+from csirtnet.mobilisation.vocabulary import Mode, Urgency
+from csirtnet.models import Incident, IncidentTimelineEntry, SupportRequest, User
+
+SYSTEM = Subject.system("mobilisation")
+
+
+def local_time(value: datetime) -> str:
+    zone = ZoneInfo(get_settings().timezone)
+    return as_utc(value).astimezone(zone).strftime("%H:%M %d/%m/%Y")
+
+
+def plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return as_utc(value).isoformat()
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def timeline(session: Session, who: Subject, incident_id: int, action: str, **details: Any) -> None:
+    """The incident's automatic timeline entry for a mobilisation step (as incident.common does)."""
+    session.add(
+        IncidentTimelineEntry(
+            incident_id=incident_id,
+            occurred_at=utcnow(),
+            timezone="UTC",
+            kind="change",
+            action=action,
+            text="",
+            details=plain(details),
+            author_id=who.user_id,
+        )
+    )
+
+
+def get_incident(session: Session, incident_id: int) -> Incident:
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound("incident")
+    return incident
+
+
+def components_json(components: tuple[Component, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": c.key,
+            "points": round(c.points, 2),
+            "max_points": c.max_points,
+            "label": c.label.as_dict(),
+            "reason": c.reason.as_dict(),
+        }
+        for c in components
+    ]
+
+
+def requirement_of(request: SupportRequest) -> Requirement:
+    return Requirement(
+        starts_at=request.starts_at,
+        ends_at=request.ends_at,
+        skills=tuple(SkillNeed(str(s["skill"]), int(s.get("min_level", 1))) for s in request.skills),
+        capabilities=tuple(request.capabilities),
+        mode=Mode(request.mode),
+        province=request.province,
+        urgency=Urgency(request.urgency),
+        experts_needed=request.experts_needed,
+        zone=get_settings().timezone,
+    )
+
+
+def rank(session: Session, request: SupportRequest, incident: Incident) -> list[OrganisationMatch]:
+    orgs, experts = repository.candidate_pool(session, request, incident)
+    return rank_organisations(requirement_of(request), orgs, experts)
+
+
+def requesters(session: Session, request: SupportRequest) -> list[User]:
+    if request.requested_by_id is None:
+        return []
+    user = session.get(User, request.requested_by_id)
+    return [user] if user is not None else []
