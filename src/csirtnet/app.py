@@ -48,11 +48,13 @@ PAGE_MODULES = [
     "csirtnet.web.views.home",
     "csirtnet.web.views.account",
     "csirtnet.web.views.admin",
+    "csirtnet.web.views.members",
 ]
 # The ONLY routes anyone may call without logging in. Each module here must say why in its docstring.
 PUBLIC_MODULES = [
     "csirtnet.ops.public",
     "csirtnet.web.views.public",
+    "csirtnet.organisation.public",
 ]
 
 

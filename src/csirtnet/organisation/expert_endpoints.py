@@ -46,11 +46,12 @@ def search(
             .offset(offset)
         )
     )
-    names = dict(
-        session.execute(
+    names = {
+        k: v
+        for k, v in session.execute(
             select(Organisation.id, Organisation.name).where(Organisation.id.in_({e.organisation_id for e in rows}))
-        ).tuples()
-    )
+        )
+    }
     return [experts.to_read(who, e, names.get(e.organisation_id, "")) for e in rows]
 
 

@@ -1,0 +1,513 @@
+"""Pages of the members domain: directory, profiles (contacts, systems, services, experts,
+constituency), applications review, overlaps, lookup, stale confirmations and the CSV import.
+They call the same service functions as the API (csirtnet.organisation)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, Response
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
+
+from csirtnet.auth.deps import PageUser, Session
+from csirtnet.authz import Subject, can, can_manage_organisation
+from csirtnet.authz.organisation import profile_visible
+from csirtnet.errors import AppError, Forbidden, NotFound
+from csirtnet.models import Cluster, Expert, MembershipApplication, Organisation
+from csirtnet.models.contact import ContactRole
+from csirtnet.models.organisation import OrganisationKind
+from csirtnet.organisation import (
+    application,
+    constituency,
+    directory,
+    experts,
+    forms,
+    importer,
+    repository,
+    service,
+    stale,
+)
+from csirtnet.organisation.schemas import (
+    ContactCreate,
+    ExpertCreate,
+    ExpertUpdate,
+    OrganisationUpdate,
+    ServicesUpdate,
+    SystemCreate,
+)
+from csirtnet.vocabulary import first_services, skills
+from csirtnet.web.i18n import translate
+from csirtnet.web.render import redirect, render, request_language
+
+router = APIRouter(include_in_schema=False)
+T = TypeVar("T")
+PAGE = 50
+
+
+def _attempt(session: DbSession, request: Request, change: Callable[[], T]) -> tuple[T | None, str | None]:
+    """Run a change in a savepoint; a refused one leaves nothing behind and returns its message."""
+    language = request_language(request)
+    try:
+        with session.begin_nested():
+            return change(), None
+    except (Forbidden, NotFound):
+        raise
+    except ValidationError as exc:
+        errs = forms.from_validation(exc, language)
+        return None, "; ".join(f"{k}: {v}" for k, v in errs.items())
+    except AppError as exc:
+        errs = forms.from_app_error(exc, language)
+        return None, "; ".join(v if k == "_" else f"{k}: {v}" for k, v in errs.items())
+
+
+def _done(request: Request, url: str, error: str | None, ok: str) -> Response:
+    if error:
+        return redirect(url, flash=error, kind="error")
+    return redirect(url, flash=translate(request_language(request), ok))
+
+
+def _filters(request: Request) -> dict[str, Any]:
+    p = request.query_params
+    cluster = p.get("cluster_id") or ""
+    return {
+        "q": p.get("q") or None,
+        "service": p.get("service") or None,
+        "skill": p.get("skill") or None,
+        "sector": p.get("sector") or None,
+        "province": p.get("province") or None,
+        "cluster_id": int(cluster) if cluster.isdigit() else None,
+        "kind": p.get("kind") or None,
+    }
+
+
+def _vocab(language: str) -> dict[str, Any]:
+    return {
+        "areas": first_services.AREAS,
+        "services_by_key": first_services.SERVICES,
+        "skill_names": {k: v.get(language, k) for k, v in skills.SKILLS.items()},
+        "kinds": [k.value for k in OrganisationKind if k != OrganisationKind.COORDINATOR],
+        "roles": [r.value for r in ContactRole],
+    }
+
+
+# -- directory -------------------------------------------------------------------------------
+
+
+@router.get("/members")
+def directory_page(request: Request, session: Session, who: PageUser) -> Response:
+    language = request_language(request)
+    filters = _filters(request)
+    raw_offset = request.query_params.get("offset", "0")
+    offset = int(raw_offset) if raw_offset.isdigit() else 0
+    orgs = list(session.scalars(repository.directory(who, **filters).limit(PAGE + 1).offset(offset)))
+    more = len(orgs) > PAGE
+    rows = directory.entries(session, who, orgs[:PAGE])
+    provinces = sorted({p for p in session.scalars(select(Organisation.province).distinct()) if p})
+    sectors = sorted({s for s in session.scalars(select(Organisation.sector).distinct()) if s})
+    clusters = list(session.scalars(select(Cluster).order_by(Cluster.number, Cluster.name)))
+    return render(
+        request,
+        "members/directory.html",
+        {
+            **_vocab(language),
+            "rows": rows,
+            "f": filters,
+            "provinces": provinces,
+            "sectors": sectors,
+            "clusters": clusters,
+            "next_offset": offset + PAGE if more else None,
+            "is_coordinator": who.sees_everything,
+        },
+    )
+
+
+@router.get("/members/directory.csv")
+def directory_csv(request: Request, session: Session, who: PageUser) -> Response:
+    rows = directory.entries(session, who, list(session.scalars(repository.directory(who, **_filters(request)))))
+    return Response(
+        directory.to_csv(rows, request_language(request)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="members.csv"'},
+    )
+
+
+@router.get("/members/lookup")
+def lookup_page(request: Request, session: Session, who: PageUser) -> Response:
+    q = (request.query_params.get("q") or "").strip()
+    result, error = None, None
+    if q:
+        result, error = _attempt(session, request, lambda: constituency.lookup(session, who, q))
+    return render(request, "members/lookup.html", {"q": q, "result": result, "error": error})
+
+
+@router.get("/members/experts")
+def experts_page(request: Request, session: Session, who: PageUser) -> Response:
+    language = request_language(request)
+    p = request.query_params
+    available = {"yes": True, "no": False}.get(p.get("available", ""))
+    rows = list(
+        session.scalars(
+            repository.experts(
+                who,
+                q=p.get("q") or None,
+                skill=p.get("skill") or None,
+                province=p.get("province") or None,
+                available=available,
+            ).limit(200)
+        )
+    )
+    names = {
+        k: v
+        for k, v in session.execute(
+            select(Organisation.id, Organisation.name).where(Organisation.id.in_({e.organisation_id for e in rows}))
+        )
+    }
+    return render(
+        request,
+        "members/experts.html",
+        {
+            **_vocab(language),
+            "rows": [experts.to_read(who, e, names.get(e.organisation_id, "")) for e in rows],
+            "f": {k: p.get(k, "") for k in ("q", "skill", "province", "available")},
+        },
+    )
+
+
+# -- applications -----------------------------------------------------------------------------
+
+
+@router.get("/members/applications")
+def applications_page(request: Request, session: Session, who: PageUser) -> Response:
+    status = request.query_params.get("status") or None
+    query = repository.applications(who, status=status).order_by(MembershipApplication.id.desc()).limit(200)
+    rows = list(session.scalars(query))
+    return render(request, "members/applications.html", {"rows": rows, "status": status or ""})
+
+
+@router.get("/members/applications/{application_id}")
+def application_page(request: Request, session: Session, who: PageUser, application_id: int) -> Response:
+    app = application.get(session, who, application_id)
+    return render(
+        request,
+        "members/application.html",
+        {
+            **_vocab(request_language(request)),
+            "app": app,
+            "messages": application.messages(session, app),
+            "documents": application.attached(session, app),
+            "next_code": application.next_member_code(session) if app.status not in ("approved", "rejected") else "",
+            "can_review": can(who, "applications:review"),
+        },
+    )
+
+
+@router.get("/members/applications/{application_id}/documents/{file_id}")
+def application_document(session: Session, who: PageUser, application_id: int, file_id: int) -> Response:
+    from csirtnet.organisation import documents
+
+    app = application.get(session, who, application_id)
+    for stored in application.attached(session, app):
+        if stored.id == file_id:
+            return FileResponse(
+                documents.store().path_for(stored.sha256), media_type=stored.content_type, filename=stored.filename
+            )
+    raise NotFound("document")
+
+
+@router.post("/members/applications/{application_id}/request-info")
+async def application_request_info(request: Request, session: Session, who: PageUser, application_id: int) -> Response:
+    form = await request.form()
+    question = forms.text(form, "question") or ""
+    _, error = _attempt(session, request, lambda: application.request_info(session, who, application_id, question))
+    return _done(request, f"/members/applications/{application_id}", error, "The question was sent to the applicant.")
+
+
+@router.post("/members/applications/{application_id}/approve")
+async def application_approve(request: Request, session: Session, who: PageUser, application_id: int) -> Response:
+    form = await request.form()
+    result, error = _attempt(
+        session,
+        request,
+        lambda: application.approve(
+            session,
+            who,
+            application_id,
+            member_code=forms.text(form, "member_code"),
+            admin_email=forms.text(form, "admin_email"),
+            admin_name=forms.text(form, "admin_name"),
+        ),
+    )
+    if error or result is None:
+        return _done(request, f"/members/applications/{application_id}", error, "")
+    org, _user = result
+    return _done(request, f"/members/{org.id}", None, "The application is approved and the admin invited.")
+
+
+@router.post("/members/applications/{application_id}/reject")
+async def application_reject(request: Request, session: Session, who: PageUser, application_id: int) -> Response:
+    form = await request.form()
+    reason = forms.text(form, "reason") or ""
+    _, error = _attempt(session, request, lambda: application.reject(session, who, application_id, reason))
+    return _done(request, f"/members/applications/{application_id}", error, "The application is declined.")
+
+
+# -- constituency overlaps, stale profiles, import -----------------------------------------------
+
+
+@router.get("/members/constituency/conflicts")
+def conflicts_page(request: Request, session: Session, who: PageUser) -> Response:
+    found = constituency.overlaps(session, who, None if who.sees_everything else who.organisation_id)
+    ids = {o.broader.organisation_id for o in found} | {o.narrower.organisation_id for o in found}
+    names = {
+        k: v for k, v in session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids)))
+    }
+    return render(
+        request, "members/conflicts.html", {"overlaps": found, "names": names, "can_resolve": who.sees_everything}
+    )
+
+
+@router.post("/members/constituency/claims/{claim_id}/resolve")
+async def resolve_claim(request: Request, session: Session, who: PageUser, claim_id: int) -> Response:
+    form = await request.form()
+    action = forms.text(form, "action")
+    change: Callable[[], object]
+    if action == "reject":
+        change = lambda: constituency.reject(session, who, claim_id, forms.text(form, "reason") or "")  # noqa: E731
+    elif action == "accept":
+        change = lambda: constituency.accept_overlap(session, who, claim_id)  # noqa: E731
+    elif action == "delegated":
+        parent = forms.text(form, "parent_claim_id") or ""
+        change = lambda: constituency.mark_delegated(  # noqa: E731
+            session, who, claim_id, int(parent) if parent.isdigit() else 0
+        )
+    else:
+        raise NotFound("action")
+    _, error = _attempt(session, request, change)
+    return _done(request, "/members/constituency/conflicts", error, "The overlap is resolved.")
+
+
+@router.get("/members/stale")
+def stale_page(request: Request, session: Session, who: PageUser) -> Response:
+    if not who.sees_everything:
+        raise Forbidden("Only the coordinator sees who has not confirmed")
+    return render(request, "members/stale.html", {"rows": stale.stale(session, who)})
+
+
+@router.get("/members/import")
+def import_page(request: Request, session: Session, who: PageUser) -> Response:
+    if not can(who, "organisations:import"):
+        raise Forbidden("Only the coordinator imports members")
+    return render(request, "members/import.html", {"report": None, "columns": importer.COLUMNS})
+
+
+@router.post("/members/import")
+async def import_submit(request: Request, session: Session, who: PageUser) -> Response:
+    form = await request.form()
+    uploads = await forms.uploads(form, "file")
+    data = uploads[0].data if uploads else b""
+    apply_valid = form.get("apply_valid") == "on"
+    report = importer.run(session, who, data, apply_valid=apply_valid)
+    return render(
+        request,
+        "members/import.html",
+        {"report": report, "columns": importer.COLUMNS, "apply_valid": apply_valid},
+        status_code=200 if report.applied or report.clean else 422,
+    )
+
+
+# -- one member's profile ------------------------------------------------------------------------
+
+
+def _profile_context(session: DbSession, who: Subject, org: Organisation, language: str) -> dict[str, Any]:
+    full = profile_visible(who, org.id)
+    entry = directory.entries(session, who, [org])[0]
+    ctx: dict[str, Any] = {
+        **_vocab(language),
+        "org": org,
+        "entry": entry,
+        "full": full,
+        "editable": can_manage_organisation(who, org.id),
+        "is_coordinator": who.sees_everything,
+        "experts": [
+            experts.to_read(who, e, org.name) for e in session.scalars(repository.experts(who, organisation_id=org.id))
+        ],
+    }
+    if full:
+        profile = service.profile(session, who, org.id)
+        ctx["contacts"] = profile.contacts
+        ctx["systems"] = profile.systems
+        ctx["claims"] = list(session.scalars(repository.claims(who, organisation_id=org.id)))
+        ctx["members"] = list(
+            session.scalars(
+                select(Organisation)
+                .where(Organisation.id != org.id, Organisation.is_coordinator.is_(False))
+                .order_by(Organisation.name_sort)
+            )
+        )
+    return ctx
+
+
+@router.get("/members/{organisation_id}")
+def profile_page(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
+    org = service.get(session, who, organisation_id)
+    return render(request, "members/profile.html", _profile_context(session, who, org, request_language(request)))
+
+
+def _model(model: type[BaseModel], values: dict[str, Any]) -> Any:
+    return model.model_validate({k: v for k, v in values.items() if v is not None})
+
+
+@router.post("/members/{organisation_id}/profile")
+async def profile_submit(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
+    form = await request.form()
+    fields = (
+        "name",
+        "name_en",
+        "short_name",
+        "kind",
+        "sector",
+        "province",
+        "owner_agency",
+        "address",
+        "website",
+        "incident_email",
+        "incident_phone",
+        "capability_description",
+        "staff_count",
+    )
+    values = {f: forms.text(form, f) for f in fields if f in form}
+
+    def change() -> object:
+        data = OrganisationUpdate.model_validate(values)
+        return service.update(session, who, organisation_id, data)
+
+    _, error = _attempt(session, request, change)
+    return _done(request, f"/members/{organisation_id}", error, "The profile is saved.")
+
+
+@router.post("/members/{organisation_id}/confirm")
+def profile_confirm(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
+    _, error = _attempt(session, request, lambda: service.confirm(session, who, organisation_id))
+    return _done(request, f"/members/{organisation_id}", error, "Thank you: the data is confirmed as current.")
+
+
+@router.post("/members/{organisation_id}/contacts")
+async def contact_add(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
+    form = await request.form()
+    values = {f: forms.text(form, f) for f in ("role", "full_name", "position", "email", "phone")}
+    _, error = _attempt(
+        session,
+        request,
+        lambda: service.add_contact(session, who, organisation_id, _model(ContactCreate, values)),
+    )
+    return _done(request, f"/members/{organisation_id}#contacts", error, "The contact is added.")
+
+
+@router.post("/members/{organisation_id}/contacts/{contact_id}/delete")
+def contact_remove(
+    request: Request, session: Session, who: PageUser, organisation_id: int, contact_id: int
+) -> Response:
+    _, error = _attempt(session, request, lambda: service.remove_contact(session, who, organisation_id, contact_id))
+    return _done(request, f"/members/{organisation_id}#contacts", error, "The contact is removed.")
+
+
+@router.post("/members/{organisation_id}/systems")
+async def system_add(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
+    form = await request.form()
+    values: dict[str, Any] = {f: forms.text(form, f) for f in ("name", "security_level", "description")}
+    values["national_important"] = form.get("national_important") == "on"
+    _, error = _attempt(
+        session, request, lambda: service.add_system(session, who, organisation_id, _model(SystemCreate, values))
+    )
+    return _done(request, f"/members/{organisation_id}#systems", error, "The system is added.")
+
+
+@router.post("/members/{organisation_id}/systems/{system_id}/delete")
+def system_remove(request: Request, session: Session, who: PageUser, organisation_id: int, system_id: int) -> Response:
+    _, error = _attempt(session, request, lambda: service.remove_system(session, who, organisation_id, system_id))
+    return _done(request, f"/members/{organisation_id}#systems", error, "The system is removed.")
+
+
+@router.post("/members/{organisation_id}/services")
+async def services_set(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
+    form = await request.form()
+    chosen = [s for s in form.getlist("services") if isinstance(s, str)]
+    _, error = _attempt(
+        session,
+        request,
+        lambda: service.set_services(session, who, organisation_id, ServicesUpdate(services=chosen).services),
+    )
+    return _done(request, f"/members/{organisation_id}#services", error, "The services are saved.")
+
+
+@router.post("/members/{organisation_id}/constituency")
+async def claim_add(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
+    form = await request.form()
+    value, note = forms.text(form, "value") or "", forms.text(form, "note")
+    _, error = _attempt(
+        session, request, lambda: constituency.add_claim(session, who, organisation_id, value, note=note)
+    )
+    return _done(request, f"/members/{organisation_id}#constituency", error, "The claim is added.")
+
+
+@router.post("/members/{organisation_id}/constituency/{claim_id}/delete")
+def claim_remove(request: Request, session: Session, who: PageUser, organisation_id: int, claim_id: int) -> Response:
+    _, error = _attempt(session, request, lambda: constituency.remove_claim(session, who, claim_id))
+    return _done(request, f"/members/{organisation_id}#constituency", error, "The claim is removed.")
+
+
+@router.post("/members/{organisation_id}/constituency/{claim_id}/delegate")
+async def claim_delegate(
+    request: Request, session: Session, who: PageUser, organisation_id: int, claim_id: int
+) -> Response:
+    form = await request.form()
+    value = forms.text(form, "value") or ""
+    target = forms.text(form, "organisation_id") or ""
+    _, error = _attempt(
+        session,
+        request,
+        lambda: constituency.delegate(session, who, claim_id, value, int(target) if target.isdigit() else 0),
+    )
+    return _done(request, f"/members/{organisation_id}#constituency", error, "The part is delegated.")
+
+
+@router.post("/members/{organisation_id}/experts")
+async def expert_add(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
+    form = await request.form()
+    values: dict[str, Any] = {f: forms.text(form, f) for f in ("full_name", "email", "phone", "province")}
+    values["max_deployments"] = forms.text(form, "max_deployments") or 1
+    values["available"] = form.get("available") == "on"
+    values["on_site"] = form.get("on_site") == "on"
+    level = forms.text(form, "level") or "2"
+    values["skills"] = [{"skill": s, "level": level} for s in form.getlist("skills") if isinstance(s, str)]
+    values["certifications"] = [c.strip() for c in (forms.text(form, "certifications") or "").split(",") if c.strip()]
+    values["languages"] = [c.strip() for c in (forms.text(form, "languages") or "").split(",") if c.strip()]
+    _, error = _attempt(
+        session, request, lambda: experts.create(session, who, organisation_id, _model(ExpertCreate, values))
+    )
+    return _done(request, f"/members/{organisation_id}#experts", error, "The expert is added.")
+
+
+@router.post("/members/{organisation_id}/experts/{expert_id}/availability")
+async def expert_availability(
+    request: Request, session: Session, who: PageUser, organisation_id: int, expert_id: int
+) -> Response:
+    form = await request.form()
+    available = form.get("available") == "on"
+    _, error = _attempt(
+        session, request, lambda: experts.update(session, who, expert_id, ExpertUpdate(available=available))
+    )
+    return _done(request, f"/members/{organisation_id}#experts", error, "The expert is updated.")
+
+
+@router.post("/members/{organisation_id}/experts/{expert_id}/delete")
+def expert_remove(request: Request, session: Session, who: PageUser, organisation_id: int, expert_id: int) -> Response:
+    expert = session.get(Expert, expert_id)
+    if expert is None or expert.organisation_id != organisation_id:
+        raise NotFound("expert")
+    _, error = _attempt(session, request, lambda: experts.remove(session, who, expert_id))
+    return _done(request, f"/members/{organisation_id}#experts", error, "The expert is removed.")
