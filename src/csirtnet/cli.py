@@ -418,7 +418,10 @@ def restore(
 
 # Each domain's Typer sub-app: (module holding `app`, command name),
 # e.g. ("csirtnet.organisation.cli", "org").
-DOMAIN_CLIS: list[tuple[str, str]] = []
+DOMAIN_CLIS: list[tuple[str, str]] = [
+    ("csirtnet.organisation.cli", "org"),
+    ("csirtnet.organisation.cli_constituency", "constituency"),
+]
 
 
 def _mount_domains() -> None:
