@@ -43,18 +43,21 @@ API_MODULES = [
     "csirtnet.notification.endpoints",
     "csirtnet.ops.endpoints",
     "csirtnet.mobilisation.endpoints",
+    "csirtnet.incident.endpoints",
 ]
 PAGE_MODULES = [
     "csirtnet.web.views.home",
     "csirtnet.web.views.account",
     "csirtnet.web.views.admin",
     "csirtnet.web.views.members",
+    "csirtnet.web.views.incidents",
 ]
 # The ONLY routes anyone may call without logging in. Each module here must say why in its docstring.
 PUBLIC_MODULES = [
     "csirtnet.ops.public",
     "csirtnet.web.views.public",
     "csirtnet.organisation.public",
+    "csirtnet.incident.public",
 ]
 
 

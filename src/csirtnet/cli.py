@@ -421,6 +421,7 @@ def restore(
 DOMAIN_CLIS: list[tuple[str, str]] = [
     ("csirtnet.organisation.cli", "org"),
     ("csirtnet.organisation.cli_constituency", "constituency"),
+    ("csirtnet.incident.cli", "incident"),
 ]
 
 

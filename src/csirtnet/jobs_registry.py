@@ -6,3 +6,4 @@ Each domain adds its `tasks` module here.
 import csirtnet.notification.tasks  # noqa: F401
 import csirtnet.organisation.tasks  # noqa: F401
 import csirtnet.mobilisation.tasks  # noqa: F401
+import csirtnet.incident.tasks  # noqa: F401

@@ -210,3 +210,23 @@ def can_command(session: Session, subject: Subject, incident: Incident) -> bool:
 def require_command(session: Session, subject: Subject, incident: Incident) -> None:
     if not can_command(session, subject, incident):
         raise Forbidden("Only the coordinator or the incident's commander may do this")
+
+
+def visible_reports_clause(subject: Subject) -> ColumnElement[bool]:
+    """Reports: the coordinators (who triage) see the queue; members see their organisation's
+    reports except confidential ones, which only their reporter and the coordinators see."""
+    from csirtnet.models import IncidentReport
+
+    if subject.user_id is None:
+        return true() if subject.is_platform_admin else false()
+    if not can(subject, "incidents:read"):
+        return false()
+    if subject.sees_everything:
+        return true()
+    return or_(
+        IncidentReport.reporter_user_id == subject.user_id,
+        and_(
+            IncidentReport.reporting_organisation_id == subject.organisation_id,
+            IncidentReport.confidential.is_(False),
+        ),
+    )

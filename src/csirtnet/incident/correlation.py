@@ -1,0 +1,88 @@
+"""Correlation: an observable of this incident that also appears in another incident.
+
+What a person is SHOWN is always computed by a query through authz.incident's clause: a user who
+may not see the other incident learns nothing of it, not even that it exists. The link rows
+(kind "correlated") are recorded for both incidents whoever added the observable, and are shown
+through the same clause.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session, aliased
+
+from csirtnet.authz import Subject
+from csirtnet.authz.incident import visible_incidents_clause
+from csirtnet.models import Incident, IncidentLink, IncidentObservable, LinkKind
+
+
+@dataclass(frozen=True)
+class Correlation:
+    observable_kind: str
+    observable_value: str
+    incident_id: int
+    reference: str
+    title: str
+
+
+def correlations(session: Session, who: Subject, incident: Incident) -> list[Correlation]:
+    """Other incidents the subject may see that share an observable with this one."""
+    mine = aliased(IncidentObservable)
+    theirs = aliased(IncidentObservable)
+    rows = session.execute(
+        select(theirs.kind, theirs.value, Incident.id, Incident.reference, Incident.title)
+        .select_from(mine)
+        .join(
+            theirs, and_(theirs.kind == mine.kind, theirs.value == mine.value, theirs.incident_id != mine.incident_id)
+        )
+        .join(Incident, Incident.id == theirs.incident_id)
+        .where(mine.incident_id == incident.id, visible_incidents_clause(who))
+        .order_by(Incident.id.desc(), theirs.kind, theirs.value)
+    ).all()
+    return [Correlation(k, v, i, r, t) for k, v, i, r, t in rows]
+
+
+def link_correlated(session: Session, who: Subject, incident: Incident, observable: IncidentObservable) -> int:
+    """Record a correlated link between this incident and every other incident holding the value."""
+    from csirtnet.incident.triage import ensure_link
+
+    system = Subject.system("correlation")
+    others = session.scalars(
+        select(Incident)
+        .join(IncidentObservable, IncidentObservable.incident_id == Incident.id)
+        .where(
+            IncidentObservable.kind == observable.kind,
+            IncidentObservable.value == observable.value,
+            Incident.id != incident.id,
+        )
+    ).all()
+    for other in others:
+        ensure_link(session, system, incident, other, LinkKind.CORRELATED)
+    return len(others)
+
+
+@dataclass(frozen=True)
+class LinkedIncident:
+    incident_id: int
+    reference: str
+    title: str
+    kind: str
+    note: str | None
+
+
+def linked(session: Session, who: Subject, incident: Incident) -> list[LinkedIncident]:
+    """Linked incidents the subject may see (both directions)."""
+    out: list[LinkedIncident] = []
+    for mine, other in (
+        (IncidentLink.incident_id, IncidentLink.other_incident_id),
+        (IncidentLink.other_incident_id, IncidentLink.incident_id),
+    ):
+        rows = session.execute(
+            select(Incident.id, Incident.reference, Incident.title, IncidentLink.kind, IncidentLink.note)
+            .join(IncidentLink, other == Incident.id)
+            .where(mine == incident.id, visible_incidents_clause(who))
+        ).all()
+        out.extend(LinkedIncident(*r) for r in rows)
+    return sorted(out, key=lambda li: li.incident_id, reverse=True)

@@ -1,0 +1,231 @@
+"""Demo incidents, reported by the provincial departments of cluster no. 1 and worked through the
+services (so they are audited like real data): one in each interesting state, and an older,
+closed ransomware case whose C2 address 203.0.113.66 and sample hash correlate with what a new
+report will show — the end-to-end story of docs/incidents.md."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from csirtnet import demo
+from csirtnet.identity.service import subject_for
+from csirtnet.incident import deadlines, intake, observables, task_service, timeline, triage, workflow
+from csirtnet.incident.schemas import (
+    ClosingReport,
+    ObservableCreate,
+    OpenFromReport,
+    PhaseChange,
+    ReportCreate,
+    TaskCreate,
+    TimelineEntryCreate,
+)
+from csirtnet.kit.time import utcnow
+from csirtnet.models import Incident, IncidentReport, Organisation, ReportChannel, User
+from csirtnet.vocabulary import TLP, Severity
+
+C2_IP = "203.0.113.66"
+SAMPLE_SHA256 = "5f2b7c1e9a4d3b8e6c0f1a2d4e6b8c0a1f3e5d7c9b1a3e5f7d9c1b3a5e7f9d1c"
+
+
+def _report(
+    session: Session,
+    reporter: User,
+    title: str,
+    description: str,
+    days_ago: float,
+    **extra: object,
+) -> IncidentReport:
+    detected = utcnow() - timedelta(days=days_ago)
+    data = ReportCreate.model_validate(
+        {
+            "title": title,
+            "description": description,
+            "reporter_name": reporter.full_name,
+            "reporter_email": reporter.email,
+            "detected_at": detected,
+            "language": "vi",
+            **extra,
+        }
+    )
+    received = intake.submit(session, subject_for(reporter), data, channel=ReportChannel.WEB)
+    report = received.report
+    report.reported_at = detected + timedelta(hours=6)
+    return report
+
+
+def _backdate(session: Session, incident: Incident, report: IncidentReport) -> None:
+    incident.reported_at = report.reported_at
+    incident.created_at = report.reported_at + timedelta(hours=1)
+    deadlines.sync(session, incident)
+
+
+@demo.register
+def load(session: Session, orgs: dict[str, Organisation], users: dict[str, User]) -> None:
+    coordinator = users.get("dieuphoi@csirtnet.local")
+    bac_kan = users.get("quantri@backan.demo")
+    if coordinator is None or bac_kan is None:
+        return
+    coord = subject_for(coordinator)
+    reporters: dict[str, User] = {"STTTT-BKN": bac_kan}
+    for code, email, name in (
+        ("STTTT-LSN", "ungcuu@langson.demo", "Nông Văn Lạng"),
+        ("STTTT-TNN", "ungcuu@thainguyen.demo", "Dương Thị Nguyên"),
+        ("STTTT-CBG", "ungcuu@caobang.demo", "Hà Văn Cao"),
+    ):
+        org = orgs.get(code)
+        if org is None:
+            return
+        from csirtnet.auth.passwords import hash_password
+        from csirtnet.models import UserRole
+        from csirtnet.vocabulary import Role
+
+        user = User(
+            email=email,
+            full_name=name,
+            organisation_id=org.id,
+            password_hash=hash_password(demo.DEMO_PASSWORD),
+            password_changed_at=utcnow(),
+        )
+        user.role_rows = [UserRole(role=Role.RESPONDER.value)]
+        session.add(user)
+        session.flush()
+        reporters[code] = user
+
+    # 1. An older ransomware case, closed: its C2 address and sample will correlate.
+    r1 = _report(
+        session,
+        reporters["STTTT-LSN"],
+        "Mã độc tống tiền mã hóa máy chủ văn bản điều hành",
+        "Máy chủ hệ thống quản lý văn bản bị mã hóa toàn bộ dữ liệu, xuất hiện thông báo đòi tiền chuộc. "
+        "Máy chủ kết nối tới địa chỉ điều khiển 203.0.113.66.",
+        70,
+        system_name="Hệ thống quản lý văn bản và điều hành",
+        system_domains="vanban.langson.gov.vn",
+        system_ips="198.51.100.21",
+        system_security_level=3,
+        incident_status="contained",
+        detection_method="Người dùng phát hiện tệp bị đổi đuôi .lockbit",
+    )
+    i1 = triage.open_incident(
+        session,
+        coord,
+        r1.id,
+        OpenFromReport(
+            rsit_class="malicious-code", rsit_type="infected-system", serious_criteria=["service_interruption"]
+        ),
+    )
+    _backdate(session, i1, r1)
+    for kind, value in (("ip", C2_IP), ("sha256", SAMPLE_SHA256)):
+        observables.add(session, coord, i1.id, ObservableCreate(kind=kind, value=value, tlp=TLP.AMBER))
+    workflow.change_phase(session, coord, i1.id, PhaseChange(phase="containment"))
+    workflow.change_phase(session, coord, i1.id, PhaseChange(phase="eradication"))
+    workflow.change_phase(session, coord, i1.id, PhaseChange(phase="recovery"))
+    workflow.change_phase(session, coord, i1.id, PhaseChange(phase="post_incident"))
+    workflow.close(
+        session,
+        coord,
+        i1.id,
+        ClosingReport(
+            result="Khôi phục toàn bộ dữ liệu từ bản sao lưu ngoại tuyến; hệ thống hoạt động lại sau 2 ngày.",
+            root_cause="Mật khẩu yếu trên dịch vụ truy cập từ xa (RDP) mở ra Internet.",
+            actions_taken="Cô lập máy chủ, chặn 203.0.113.66, xóa mã độc, đổi mật khẩu, đóng RDP.",
+            lessons_learned="Không mở RDP ra Internet; kiểm tra khôi phục bản sao lưu hằng quý.",
+        ),
+    )
+
+    # 2. A DDoS on a provincial portal (level 4, service interrupted): serious, in recovery.
+    r2 = _report(
+        session,
+        reporters["STTTT-TNN"],
+        "Tấn công từ chối dịch vụ vào Cổng thông tin điện tử tỉnh",
+        "Cổng thông tin điện tử tỉnh không truy cập được trong 3 giờ do lưu lượng bất thường từ nhiều nguồn.",
+        4,
+        system_name="Cổng thông tin điện tử tỉnh Thái Nguyên",
+        system_domains="thainguyen.gov.vn",
+        system_ips="198.51.100.80",
+        system_security_level=4,
+        incident_status="ongoing",
+    )
+    i2 = triage.open_incident(
+        session,
+        coord,
+        r2.id,
+        OpenFromReport(
+            rsit_class="availability", rsit_type="ddos", serious_criteria=["service_interruption"], is_major=True
+        ),
+    )
+    _backdate(session, i2, r2)
+    workflow.change_phase(session, coord, i2.id, PhaseChange(phase="containment"))
+    workflow.change_phase(session, coord, i2.id, PhaseChange(phase="recovery"))
+    timeline.add_entry(
+        session,
+        coord,
+        i2.id,
+        TimelineEntryCreate(
+            occurred_at=utcnow() - timedelta(days=3, hours=20),
+            timezone="Asia/Ho_Chi_Minh",
+            text="Nhà mạng bật lọc lưu lượng (scrubbing) cho dải 198.51.100.0/24",
+        ),
+    )
+    task_service.create(
+        session,
+        coord,
+        i2.id,
+        TaskCreate(title="Rà soát cấu hình CDN và giới hạn tốc độ", owner_id=reporters["STTTT-TNN"].id),
+    )
+
+    # 3. Phishing targeting the Cao Bằng department, in containment, normal.
+    r3 = _report(
+        session,
+        reporters["STTTT-CBG"],
+        "Thư điện tử giả mạo lừa đảo đánh cắp mật khẩu công vụ",
+        "Nhiều cán bộ nhận thư giả mạo thông báo của Sở, dẫn tới trang đăng nhập giả.",
+        2,
+        system_name="Hệ thống thư điện tử công vụ",
+        system_domains="caobang.gov.vn",
+        system_security_level=2,
+    )
+    i3 = triage.open_incident(session, coord, r3.id, OpenFromReport(rsit_class="fraud", rsit_type="phishing"))
+    _backdate(session, i3, r3)
+    observables.add(session, coord, i3.id, ObservableCreate(kind="domain", value="caobang-gov[.]vn-login.example"))
+    workflow.change_phase(session, coord, i3.id, PhaseChange(phase="containment"))
+
+    # 4. A defacement in Bắc Kạn, still in analysis, NIS2 profile for comparison; overdue shown.
+    r4 = _report(
+        session,
+        reporters["STTTT-BKN"],
+        "Thay đổi giao diện trang tin điện tử của huyện",
+        "Trang chủ bị thay bằng nội dung lạ; nghi ngờ lỗ hổng plugin của hệ quản trị nội dung.",
+        6,
+        system_name="Trang thông tin điện tử huyện",
+        system_domains="huyen.backan.gov.vn",
+        system_security_level=2,
+    )
+    i4 = triage.open_incident(
+        session,
+        coord,
+        r4.id,
+        OpenFromReport(
+            rsit_class="intrusions",
+            rsit_type="application-compromise",
+            deadline_profile_key="nis2-art23",
+            severity=Severity.NORMAL,
+        ),
+    )
+    _backdate(session, i4, r4)
+    workflow.change_phase(session, coord, i4.id, PhaseChange(phase="analysis"))
+    deadlines.sweep(session)
+
+    # 5. A new report waiting in the queue: ransomware again, the same C2 in its description.
+    _report(
+        session,
+        reporters["STTTT-BKN"],
+        "Phát hiện mã độc tống tiền trên máy trạm kế toán",
+        "Phần mềm diệt virus cảnh báo tệp lạ; máy trạm kết nối tới 203.0.113.66 lúc nửa đêm.",
+        0.2,
+        system_name="Máy trạm phòng kế toán",
+        system_security_level=2,
+        incident_status="ongoing",
+    )

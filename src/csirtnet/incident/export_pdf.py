@@ -1,0 +1,338 @@
+"""The incident as PDF, laid out like Circular 20/2017/TT-BTTTT's forms: the initial report (form 03)
+and the closing report (form 04), in Vietnamese or English.
+
+The font is DejaVu Sans, shipped inside the package (csirtnet/incident/fonts, Bitstream Vera /
+DejaVu licence), so a fresh machine renders Vietnamese without system fonts; Debian's
+fonts-dejavu-core is the fallback (docs/adr/0009-incident-pdf-font.md).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from fpdf import FPDF
+from sqlalchemy.orm import Session
+
+from csirtnet import audit
+from csirtnet.authz import Subject
+from csirtnet.authz.incident import get_visible
+from csirtnet.config import get_settings
+from csirtnet.errors import ValidationFailed
+from csirtnet.incident.export import reports_of
+from csirtnet.models import Incident, IncidentReport, Organisation
+from csirtnet.vocabulary import rsit
+
+Form = Literal["initial", "closing", "both"]
+Lang = Literal["vi", "en"]
+_SYSTEM_FONTS = Path("/usr/share/fonts/truetype/dejavu")
+
+# (Vietnamese, English) for every label on the forms.
+L: dict[str, tuple[str, str]] = {
+    "nation": ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "SOCIALIST REPUBLIC OF VIETNAM"),
+    "motto": ("Độc lập - Tự do - Hạnh phúc", "Independence - Freedom - Happiness"),
+    "form03": ("Mẫu số 03 (Thông tư 20/2017/TT-BTTTT)", "Form 03 (Circular 20/2017/TT-BTTTT)"),
+    "form04": ("Mẫu số 04 (Thông tư 20/2017/TT-BTTTT)", "Form 04 (Circular 20/2017/TT-BTTTT)"),
+    "title03": ("BÁO CÁO BAN ĐẦU SỰ CỐ AN TOÀN THÔNG TIN MẠNG", "INITIAL CYBERSECURITY INCIDENT REPORT"),
+    "title04": ("BÁO CÁO KẾT THÚC ỨNG CỨU SỰ CỐ", "INCIDENT RESPONSE CLOSING REPORT"),
+    "to": ("Kính gửi", "To"),
+    "ref": ("Số hiệu sự cố", "Incident reference"),
+    "report_ref": ("Số báo cáo", "Report number"),
+    "s1": ("1. Thông tin tổ chức/cá nhân báo cáo sự cố", "1. Organisation or person reporting"),
+    "org": ("Tên tổ chức/cá nhân", "Organisation or person"),
+    "reporter": ("Người báo cáo", "Reporter"),
+    "position": ("Chức vụ", "Position"),
+    "phone": ("Điện thoại", "Phone"),
+    "email": ("Thư điện tử", "Email"),
+    "unit": ("Đơn vị vận hành hệ thống", "Operating unit"),
+    "s2": ("2. Thông tin hệ thống thông tin bị sự cố", "2. The affected information system"),
+    "system": ("Tên hệ thống", "System name"),
+    "level": ("Cấp độ an toàn hệ thống", "Security level"),
+    "national": ("Thuộc danh mục hệ thống quan trọng quốc gia", "On the national list of important systems"),
+    "domains": ("Tên miền", "Domain names"),
+    "ips": ("Địa chỉ IP", "IP addresses"),
+    "providers": ("Nhà cung cấp dịch vụ", "Service providers"),
+    "s3": ("3. Thông tin về sự cố", "3. The incident"),
+    "description": ("Mô tả sơ bộ sự cố", "Description"),
+    "detected": ("Ngày, giờ phát hiện sự cố", "Date and time of detection"),
+    "status": ("Tình trạng hiện tại", "Current status"),
+    "method": ("Cách thức phát hiện", "How it was detected"),
+    "notified": ("Đã thông báo cho", "Already notified"),
+    "reported": ("Thời gian báo cáo", "Time of report"),
+    "s4": ("4. Thông tin bổ sung", "4. Additional information"),
+    "os": ("Hệ điều hành", "Operating system"),
+    "services": ("Các dịch vụ trên hệ thống", "Services on the system"),
+    "measures": ("Biện pháp bảo đảm an toàn đã triển khai", "Security measures in place"),
+    "public_ips": ("Địa chỉ IP công cộng", "Public IP addresses"),
+    "purpose": ("Mục đích sử dụng hệ thống", "Purpose of the system"),
+    "support": ("Đề nghị hỗ trợ", "Support requested"),
+    "confidential": ("Yêu cầu giữ bí mật thông tin", "Keep confidential"),
+    "classification": ("Phân loại (RSIT)", "Classification (RSIT)"),
+    "severity": ("Mức độ sự cố", "Severity"),
+    "signature": ("Người báo cáo (ký, ghi rõ họ tên)", "Reporter (signature and full name)"),
+    "s_result": ("1. Kết quả ứng cứu sự cố", "1. Result of the response"),
+    "s_cause": ("2. Nguyên nhân sự cố", "2. Root cause"),
+    "s_actions": ("3. Các biện pháp đã thực hiện", "3. Actions taken"),
+    "s_lessons": ("4. Bài học kinh nghiệm", "4. Lessons learned"),
+    "refers": ("Căn cứ báo cáo ban đầu", "Refers to the initial report"),
+    "closed": ("Thời gian kết thúc ứng cứu", "Response ended"),
+    "lead": ("Đại diện đơn vị (ký, ghi rõ họ tên)", "For the organisation (signature and full name)"),
+    "yes": ("Có", "Yes"),
+    "no": ("Không", "No"),
+    "none": ("—", "—"),
+    "normal": ("Thông thường", "Normal"),
+    "serious": ("Nghiêm trọng (Quyết định 05/2017/QĐ-TTg)", "Serious (Decision 05/2017/QĐ-TTg)"),
+    "ongoing": ("Đang diễn ra", "Ongoing"),
+    "contained": ("Đã ngăn chặn", "Contained"),
+    "resolved": ("Đã xử lý", "Resolved"),
+    "unknown": ("Chưa xác định", "Unknown"),
+    "page": ("Trang", "Page"),
+}
+
+
+def t(key: str, lang: Lang) -> str:
+    vi, en = L[key]
+    return vi if lang == "vi" else en
+
+
+def font_paths() -> tuple[Path, Path]:
+    packaged = resources.files("csirtnet.incident").joinpath("fonts")
+    regular = Path(str(packaged.joinpath("DejaVuSans.ttf")))
+    bold = Path(str(packaged.joinpath("DejaVuSans-Bold.ttf")))
+    if regular.exists() and bold.exists():
+        return regular, bold
+    return _SYSTEM_FONTS / "DejaVuSans.ttf", _SYSTEM_FONTS / "DejaVuSans-Bold.ttf"
+
+
+class _Pdf(FPDF):
+    footer_text = ""
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("DejaVu", "", 8)
+        self.cell(0, 6, f"{self.footer_text} · {self.page_no()}/{{nb}}", align="C")
+
+
+def _new_pdf(title: str) -> _Pdf:
+    pdf = _Pdf(format="A4")
+    regular, bold = font_paths()
+    pdf.add_font("DejaVu", "", str(regular))
+    pdf.add_font("DejaVu", "B", str(bold))
+    pdf.set_margins(18, 15, 18)
+    pdf.set_auto_page_break(True, margin=18)
+    pdf.set_title(title)
+    pdf.set_creator("csirtnet")
+    pdf.set_lang("vi")
+    return pdf
+
+
+def _when(value: datetime | None, lang: Lang) -> str:
+    if value is None:
+        return t("none", lang)
+    local = value.astimezone(ZoneInfo(get_settings().timezone))
+    zone = local.strftime("%z")
+    return local.strftime("%d/%m/%Y %H:%M") + f" (UTC{zone[:3]}:{zone[3:]})"
+
+
+def _header(pdf: _Pdf, lang: Lang, organisation: str, form_key: str, title_key: str, subtitle: str) -> None:
+    pdf.add_page()
+    pdf.set_font("DejaVu", "", 8)
+    pdf.cell(0, 4, t(form_key, lang), align="R", new_x="LMARGIN", new_y="NEXT")
+    width = (pdf.w - pdf.l_margin - pdf.r_margin) / 2
+    y = pdf.get_y() + 2
+    pdf.set_xy(pdf.l_margin, y)
+    pdf.set_font("DejaVu", "B", 9)
+    pdf.multi_cell(width - 4, 5, organisation.upper(), align="C")
+    left_bottom = pdf.get_y()
+    pdf.set_xy(pdf.l_margin + width, y)
+    pdf.multi_cell(width, 5, t("nation", lang), align="C", new_x="LEFT", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 9)
+    pdf.multi_cell(width, 5, t("motto", lang), align="C")
+    pdf.set_y(max(left_bottom, pdf.get_y()) + 6)
+    pdf.set_font("DejaVu", "B", 13)
+    pdf.multi_cell(0, 7, t(title_key, lang), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 9)
+    pdf.multi_cell(0, 5, subtitle, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+
+
+def _section(pdf: _Pdf, title: str) -> None:
+    pdf.ln(2)
+    pdf.set_font("DejaVu", "B", 10)
+    pdf.set_fill_color(230, 234, 238)
+    pdf.multi_cell(0, 6, title, fill=True, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)
+
+
+def _rows(pdf: _Pdf, rows: list[tuple[str, str]]) -> None:
+    pdf.set_font("DejaVu", "", 9)
+    with pdf.table(
+        col_widths=(62, 112),
+        first_row_as_headings=False,
+        text_align="LEFT",
+        line_height=5,
+        padding=1.2,
+        borders_layout="HORIZONTAL_LINES",
+    ) as table:
+        for label, value in rows:
+            row = table.row()
+            pdf.set_font("DejaVu", "B", 9)
+            row.cell(label)
+            pdf.set_font("DejaVu", "", 9)
+            row.cell(value or "—")
+
+
+def _signature(pdf: _Pdf, lang: Lang, key: str, name: str) -> None:
+    pdf.ln(8)
+    width = (pdf.w - pdf.l_margin - pdf.r_margin) / 2
+    pdf.set_x(pdf.l_margin + width)
+    pdf.set_font("DejaVu", "B", 9)
+    pdf.multi_cell(width, 5, t(key, lang), align="C", new_x="LEFT", new_y="NEXT")
+    pdf.ln(14)
+    pdf.set_font("DejaVu", "", 9)
+    pdf.multi_cell(width, 5, name, align="C")
+
+
+def _yes_no(value: bool, lang: Lang) -> str:
+    return t("yes", lang) if value else t("no", lang)
+
+
+def _initial(pdf: _Pdf, lang: Lang, incident: Incident, report: IncidentReport | None, org: Organisation) -> None:
+    coordinator = get_settings().base_url
+    org_name = org.name if lang == "vi" else (org.name_en or org.name)
+    _header(
+        pdf,
+        lang,
+        org_name,
+        "form03",
+        "title03",
+        f"{t('ref', lang)}: {incident.reference}"
+        + (f" · {t('report_ref', lang)}: {report.reference}" if report else ""),
+    )
+    pdf.set_font("DejaVu", "", 9)
+    pdf.multi_cell(0, 5, f"{t('to', lang)}: csirtnet ({coordinator})", new_x="LMARGIN", new_y="NEXT")
+    r = report
+    _section(pdf, t("s1", lang))
+    _rows(
+        pdf,
+        [
+            (t("org", lang), (r.organisation_name if r and r.organisation_name else None) or org_name),
+            (t("reporter", lang), r.reporter_name if r else ""),
+            (t("position", lang), (r.reporter_position or "") if r else ""),
+            (t("phone", lang), (r.reporter_phone or "") if r else ""),
+            (t("email", lang), (r.reporter_email or "") if r else ""),
+            (t("unit", lang), incident.operating_unit or ""),
+        ],
+    )
+    _section(pdf, t("s2", lang))
+    _rows(
+        pdf,
+        [
+            (t("system", lang), incident.system_name or ""),
+            (t("level", lang), str(incident.system_security_level or "—")),
+            (t("national", lang), _yes_no(incident.system_on_national_list, lang)),
+            (t("domains", lang), ", ".join(incident.system_domains or [])),
+            (t("ips", lang), ", ".join(incident.system_ips or [])),
+            (t("providers", lang), incident.system_providers or ""),
+        ],
+    )
+    _section(pdf, t("s3", lang))
+    rsit_text = ""
+    if incident.rsit_class and incident.rsit_type:
+        entry = rsit.taxonomy().get(incident.rsit_class, {}).get(incident.rsit_type)
+        rsit_text = f"{incident.rsit_class} / {incident.rsit_type}" + (f" ({entry.expanded})" if entry else "")
+    status = (r.incident_status or "unknown") if r else "unknown"
+    _rows(
+        pdf,
+        [
+            (t("description", lang), (r.description if r else "") or incident.description),
+            (t("detected", lang), _when(incident.detected_at, lang)),
+            (t("status", lang), t(status, lang) if status in L else status),
+            (t("method", lang), (r.detection_method or "") if r else ""),
+            (t("notified", lang), (r.already_notified or "") if r else ""),
+            (t("reported", lang), _when(incident.reported_at, lang)),
+            (t("classification", lang), rsit_text),
+            (t("severity", lang), t(incident.severity, lang) if incident.severity in L else incident.severity),
+        ],
+    )
+    _section(pdf, t("s4", lang))
+    _rows(
+        pdf,
+        [
+            (t("os", lang), (r.operating_system or "") if r else ""),
+            (t("services", lang), (r.services or "") if r else ""),
+            (t("measures", lang), (r.security_measures or "") if r else ""),
+            (t("public_ips", lang), ", ".join(r.public_ips or []) if r else ""),
+            (t("purpose", lang), (r.purpose or "") if r else ""),
+            (t("support", lang), (r.support_requested or "") if r else ""),
+            (t("confidential", lang), _yes_no(bool(r and r.confidential), lang)),
+        ],
+    )
+    _signature(pdf, lang, "signature", r.reporter_name if r else "")
+
+
+def _closing(pdf: _Pdf, lang: Lang, incident: Incident, report: IncidentReport | None, org: Organisation) -> None:
+    org_name = org.name if lang == "vi" else (org.name_en or org.name)
+    refers = incident.reference + (f" / {report.reference} ({_when(report.reported_at, lang)})" if report else "")
+    _header(pdf, lang, org_name, "form04", "title04", f"{t('ref', lang)}: {incident.reference}")
+    _rows(
+        pdf,
+        [
+            (t("refers", lang), refers),
+            (t("system", lang), incident.system_name or ""),
+            (t("detected", lang), _when(incident.detected_at, lang)),
+            (t("closed", lang), _when(incident.closed_at, lang)),
+        ],
+    )
+    for key, text in (
+        ("s_result", incident.closing_result),
+        ("s_cause", incident.closing_root_cause),
+        ("s_actions", incident.closing_actions),
+        ("s_lessons", incident.closing_lessons),
+    ):
+        _section(pdf, t(key, lang))
+        pdf.set_font("DejaVu", "", 9)
+        pdf.multi_cell(0, 5, text or "—", new_x="LMARGIN", new_y="NEXT")
+    _signature(pdf, lang, "lead", "")
+
+
+def render(session: Session, incident: Incident, who: Subject, form: Form, lang: Lang) -> bytes:
+    reports = reports_of(session, who, incident)
+    first = reports[0] if reports else None
+    org = session.get(Organisation, incident.reporting_organisation_id)
+    assert org is not None
+    pdf = _new_pdf(f"{incident.reference} — {incident.title}")
+    pdf.footer_text = f"csirtnet · {incident.reference} · {t('page', lang)}"
+    if form in ("initial", "both"):
+        _initial(pdf, lang, incident, first, org)
+    if form in ("closing", "both"):
+        _closing(pdf, lang, incident, first, org)
+    return bytes(pdf.output())
+
+
+def export_pdf(session: Session, who: Subject, incident_id: int, *, form: str = "both", lang: str = "vi") -> bytes:
+    """The initial report (form 03) and/or the closing report (form 04) as a PDF (audited)."""
+    if form not in ("initial", "closing", "both"):
+        raise ValidationFailed("form", "must be initial, closing or both")
+    if lang not in ("vi", "en"):
+        raise ValidationFailed("lang", "must be vi or en")
+    incident = get_visible(session, who, incident_id)
+    if form == "closing" and not incident.closing_reported_at:
+        raise ValidationFailed("form", "the incident has no closing report yet")
+    if form == "both" and not incident.closing_reported_at:
+        form = "initial"
+    audit.record(
+        session,
+        who,
+        "incident.exported",
+        incident,
+        organisation_id=incident.reporting_organisation_id,
+        reference=incident.reference,
+        format="pdf",
+        form=form,
+        lang=lang,
+    )
+    return render(session, incident, who, form, lang)  # type: ignore[arg-type]

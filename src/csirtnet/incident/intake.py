@@ -1,0 +1,160 @@
+"""Reports arriving: from members (UI and API), from anyone (the public form), and by email.
+
+Every report lands in the triage queue and the coordinators are told. People without an account
+get a tracking link whose token is stored only as its SHA-256.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from csirtnet import audit
+from csirtnet.authz import Subject, require
+from csirtnet.config import get_settings
+from csirtnet.errors import TooManyRequests, ValidationFailed
+from csirtnet.incident import events
+from csirtnet.incident.attachments import Attachment, attach
+from csirtnet.incident.common import coordinators, next_reference, report_search_text
+from csirtnet.incident.schemas import ReportCreate
+from csirtnet.kit.hashing import new_token, sha256_hex
+from csirtnet.kit.time import utcnow
+from csirtnet.models import IncidentReport, ReportChannel, ReportStatus
+from csirtnet.notification.service import notify, send_email_to_address
+
+PUBLIC_LIMIT_PER_HOUR = 5  # reports one IP address may file through /report in an hour
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Received:
+    report: IncidentReport
+    tracking_token: str | None  # only for reporters without an account; shown once
+
+
+def public_subject(label: str) -> Subject:
+    """The actor recorded for a report from someone without an account."""
+    return Subject(user_id=None, organisation_id=None, label=label[:200])
+
+
+def throttle_public(session: Session, ip: str | None) -> None:
+    if not ip:
+        return
+    since = utcnow() - timedelta(hours=1)
+    count = (
+        session.scalar(
+            select(func.count(IncidentReport.id)).where(
+                IncidentReport.source_ip == ip,
+                IncidentReport.channel == ReportChannel.PUBLIC.value,
+                IncidentReport.created_at > since,
+            )
+        )
+        or 0
+    )
+    if count >= PUBLIC_LIMIT_PER_HOUR:
+        raise TooManyRequests("Too many reports from your address; try again in an hour or call the hotline", 3600)
+
+
+def submit(
+    session: Session,
+    who: Subject,
+    data: ReportCreate,
+    *,
+    channel: ReportChannel,
+    source_ip: str | None = None,
+    formal: bool = False,
+    attachments: list[Attachment] | None = None,
+    email_message_id: str | None = None,
+    email_from: str | None = None,
+) -> Received:
+    """File a report into the triage queue."""
+    member = who.user_id is not None
+    if member:
+        require(who, "incidents:report")
+    elif channel == ReportChannel.PUBLIC:
+        throttle_public(session, source_ip)
+    if not member and not data.reporter_email:
+        raise ValidationFailed("reporter_email", "is needed so that we can tell you what happened to your report")
+    now = utcnow()
+    if data.detected_at > now + CLOCK_SKEW:
+        raise ValidationFailed("detected_at", "is in the future")
+    token = None if member else new_token(24)
+    report = IncidentReport(
+        reference=next_reference(session, "BC", IncidentReport),
+        status=ReportStatus.NEW.value,
+        channel=channel.value,
+        formal=formal,
+        language=data.language,
+        title=data.title,
+        reporter_user_id=who.user_id,
+        reporting_organisation_id=who.organisation_id if member else None,
+        organisation_name=data.organisation_name,
+        reporter_name=data.reporter_name,
+        reporter_position=data.reporter_position,
+        reporter_email=str(data.reporter_email) if data.reporter_email else None,
+        reporter_phone=data.reporter_phone,
+        operating_unit=data.operating_unit,
+        system_name=data.system_name,
+        system_domains=data.system_domains,
+        system_ips=data.system_ips,
+        system_security_level=data.system_security_level,
+        system_on_national_list=data.system_on_national_list,
+        system_providers=data.system_providers,
+        description=data.description,
+        detected_at=data.detected_at,
+        incident_status=data.incident_status,
+        detection_method=data.detection_method,
+        already_notified=data.already_notified,
+        reported_at=now,
+        operating_system=data.operating_system,
+        services=data.services,
+        security_measures=data.security_measures,
+        public_ips=data.public_ips,
+        purpose=data.purpose,
+        confidential=data.confidential,
+        support_requested=data.support_requested,
+        tracking_token_hash=sha256_hex(token) if token else None,
+        source_ip=source_ip,
+        email_message_id=email_message_id,
+        email_from=email_from,
+    )
+    report.search_fold = report_search_text(report)
+    session.add(report)
+    session.flush()
+    if attachments:
+        attach(session, report, attachments, uploaded_by_id=who.user_id)
+    audit.record(
+        session,
+        who,
+        "incident_report.received",
+        report,
+        organisation_id=report.reporting_organisation_id,
+        reference=report.reference,
+        channel=channel.value,
+        formal=formal,
+        attachments=len(attachments or []),
+    )
+    params = {"reference": report.reference, "title": report.title}
+    notify(session, events.REPORT_RECEIVED.key, coordinators(session), params, link=f"/incidents/reports/{report.id}")
+    if token and report.reporter_email:
+        send_email_to_address(
+            session,
+            report.reporter_email,
+            report.language,
+            events.REPORT_ACKNOWLEDGED.key,
+            {**params, "tracking_link": get_settings().base_url.rstrip("/") + tracking_path(token)},
+        )
+    return Received(report, token)
+
+
+def tracking_path(token: str) -> str:
+    return f"/report/track/{token}"
+
+
+def find_by_token(session: Session, token: str) -> IncidentReport | None:
+    if not token or len(token) > 200:
+        return None
+    return session.scalar(select(IncidentReport).where(IncidentReport.tracking_token_hash == sha256_hex(token)))

@@ -1,0 +1,135 @@
+"""Every incident query, scoped through authz.incident: lists, search, the province table, exports
+and the API all start here, so none of them can show what the subject may not see.
+
+Search matches the accent-free `search_fold` column word by word (docs/adr/0008-incident-search.md):
+PostgreSQL answers LIKE '%word%' from the pg_trgm GIN index, SQLite scans the column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from csirtnet.authz import Subject, require
+from csirtnet.authz.incident import active_participation_clause, visible_incidents_clause, visible_reports_clause
+from csirtnet.errors import ValidationFailed
+from csirtnet.kit.text import fold
+from csirtnet.kit.time import utcnow
+from csirtnet.models import Incident, IncidentParticipant, IncidentReport, Phase, ReportStatus
+from csirtnet.vocabulary import rsit
+
+MAX_QUERY = 200
+
+
+@dataclass(frozen=True)
+class IncidentFilters:
+    q: str | None = None
+    phase: str | None = None
+    severity: str | None = None
+    rsit_class: str | None = None
+    province: str | None = None
+    organisation_id: int | None = None
+    overdue: bool | None = None
+    mine: bool = False
+    open_only: bool = False
+
+
+def search_terms(q: str | None) -> list[str]:
+    if not q:
+        return []
+    if len(q) > MAX_QUERY:
+        raise ValidationFailed("q", f"at most {MAX_QUERY} characters")
+    return [w for w in fold(q).split() if w][:10]
+
+
+def incidents(who: Subject, filters: IncidentFilters | None = None, now: datetime | None = None) -> Select[Incident]:
+    """The incidents the subject may see, filtered; order and paginate with kit.pagination."""
+    require(who, "incidents:read")
+    f = filters or IncidentFilters()
+    now = now or utcnow()
+    query = select(Incident).where(visible_incidents_clause(who, now))
+    for word in search_terms(f.q):
+        query = query.where(Incident.search_fold.contains(word, autoescape=True))
+    if f.phase:
+        if f.phase not in {p.value for p in Phase}:
+            raise ValidationFailed("phase", f"{f.phase!r} is not a phase")
+        query = query.where(Incident.phase == f.phase)
+    if f.open_only:
+        query = query.where(Incident.phase != Phase.CLOSED.value)
+    if f.severity:
+        if f.severity not in ("normal", "serious"):
+            raise ValidationFailed("severity", "must be normal or serious")
+        query = query.where(Incident.severity == f.severity)
+    if f.rsit_class:
+        if f.rsit_class not in rsit.taxonomy():
+            raise ValidationFailed("rsit_class", f"{f.rsit_class!r} is not an RSIT class")
+        query = query.where(Incident.rsit_class == f.rsit_class)
+    if f.province:
+        query = query.where(Incident.province == f.province)
+    if f.organisation_id is not None:
+        query = query.where(Incident.reporting_organisation_id == f.organisation_id)
+    if f.overdue is not None:
+        query = query.where(Incident.overdue.is_(f.overdue))
+    if f.mine:
+        named = exists(
+            select(IncidentParticipant.id).where(
+                IncidentParticipant.incident_id == Incident.id,
+                IncidentParticipant.user_id == who.user_id,
+                active_participation_clause(now),
+            )
+        )
+        query = query.where(or_(named, Incident.reporter_user_id == who.user_id))
+    return query
+
+
+def reports(who: Subject, *, status: str | None = None, q: str | None = None) -> Select[IncidentReport]:
+    """Reports the subject may see; the triage queue is status "new"."""
+    require(who, "incidents:read")
+    query = select(IncidentReport).where(visible_reports_clause(who))
+    if status:
+        if status not in {s.value for s in ReportStatus}:
+            raise ValidationFailed("status", f"{status!r} is not a report status")
+        query = query.where(IncidentReport.status == status)
+    for word in search_terms(q):
+        query = query.where(IncidentReport.search_fold.contains(word, autoescape=True))
+    return query
+
+
+@dataclass(frozen=True)
+class ProvinceRow:
+    province: str
+    total: int
+    open: int
+    serious: int
+    overdue: int
+
+
+def by_province(session: Session, who: Subject) -> list[ProvinceRow]:
+    """Counts per province of the incidents the subject may see."""
+    require(who, "incidents:read")
+    visible = visible_incidents_clause(who)
+    province = func.coalesce(Incident.province, "—")
+    rows = session.execute(
+        select(
+            province,
+            func.count(Incident.id),
+            func.sum(case((Incident.phase != Phase.CLOSED.value, 1), else_=0)),
+            func.sum(case((Incident.severity == "serious", 1), else_=0)),
+            func.sum(case((and_(Incident.overdue.is_(True), Incident.phase != Phase.CLOSED.value), 1), else_=0)),
+        )
+        .where(visible)
+        .group_by(province)
+        .order_by(func.count(Incident.id).desc(), province)
+    ).all()
+    return [ProvinceRow(str(p), int(t), int(o or 0), int(s or 0), int(d or 0)) for p, t, o, s, d in rows]
+
+
+def phase_counts(session: Session, who: Subject) -> dict[str, int]:
+    require(who, "incidents:read")
+    rows = session.execute(
+        select(Incident.phase, func.count(Incident.id)).where(visible_incidents_clause(who)).group_by(Incident.phase)
+    ).all()
+    return {str(p): int(n) for p, n in rows}

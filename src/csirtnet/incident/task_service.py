@@ -1,0 +1,113 @@
+"""Tasks of an incident: owner, assignees (who are told), due date, status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from csirtnet.authz import Subject
+from csirtnet.authz.incident import get_visible, require_work
+from csirtnet.errors import NotFound, ValidationFailed
+from csirtnet.incident import events
+from csirtnet.incident.common import incident_link, record_change
+from csirtnet.incident.schemas import TaskCreate, TaskUpdate
+from csirtnet.kit.time import utcnow
+from csirtnet.models import Incident, IncidentTask, IncidentTaskAssignee, TaskStatus, User
+from csirtnet.notification.service import notify
+
+
+def tasks_of(session: Session, incident: Incident) -> list[IncidentTask]:
+    return list(
+        session.scalars(select(IncidentTask).where(IncidentTask.incident_id == incident.id).order_by(IncidentTask.id))
+    )
+
+
+def _users(session: Session, ids: list[int], field: str) -> list[User]:
+    users = []
+    for uid in dict.fromkeys(ids):
+        user = session.get(User, uid)
+        if user is None or not user.is_active:
+            raise ValidationFailed(field, f"no active user {uid}")
+        users.append(user)
+    return users
+
+
+def create(session: Session, who: Subject, incident_id: int, data: TaskCreate) -> IncidentTask:
+    """Create a task; the owner and assignees are told."""
+    incident = get_visible(session, who, incident_id, audit_read=False)
+    require_work(session, who, incident)
+    owner = _users(session, [data.owner_id], "owner_id")[0] if data.owner_id is not None else None
+    assignees = _users(session, data.assignee_ids, "assignee_ids")
+    if data.due_at is not None and data.due_at.tzinfo is None:
+        raise ValidationFailed("due_at", "give the time zone")
+    task = IncidentTask(
+        incident_id=incident.id,
+        title=data.title,
+        description=data.description,
+        owner_id=owner.id if owner else None,
+        due_at=data.due_at,
+        status=TaskStatus.OPEN.value,
+        created_by_id=who.user_id,
+    )
+    task.assignee_rows = [IncidentTaskAssignee(user_id=u.id) for u in assignees]
+    session.add(task)
+    session.flush()
+    record_change(
+        session, who, incident, "incident.task_created", task_id=task.id, title=task.title, assignees=task.assignee_ids
+    )
+    told = [u for u in ([owner] if owner else []) + assignees if u.id != who.user_id]
+    notify(
+        session,
+        events.TASK_ASSIGNED.key,
+        list({u.id: u for u in told}.values()),
+        {"reference": incident.reference, "title": task.title},
+        link=incident_link(incident),
+    )
+    return task
+
+
+def update(session: Session, who: Subject, incident_id: int, task_id: int, data: TaskUpdate) -> IncidentTask:
+    """Change a task (status, owner, assignees, due date)."""
+    incident = get_visible(session, who, incident_id, audit_read=False)
+    require_work(session, who, incident)
+    task = session.get(IncidentTask, task_id)
+    if task is None or task.incident_id != incident.id:
+        raise NotFound("task")
+    changes: dict[str, Any] = {}
+    sent = data.model_fields_set
+    for name in ("title", "description", "due_at"):
+        if name in sent and getattr(data, name) != getattr(task, name):
+            if name == "title" and not data.title:
+                raise ValidationFailed("title", "must not be empty")
+            changes[name] = str(getattr(data, name))
+            setattr(task, name, getattr(data, name))
+    if "owner_id" in sent and data.owner_id != task.owner_id:
+        if data.owner_id is not None:
+            _users(session, [data.owner_id], "owner_id")
+        changes["owner_id"] = data.owner_id
+        task.owner_id = data.owner_id
+    new_assignees: list[User] = []
+    if "assignee_ids" in sent and data.assignee_ids is not None and sorted(set(data.assignee_ids)) != task.assignee_ids:
+        users = _users(session, data.assignee_ids, "assignee_ids")
+        new_assignees = [u for u in users if u.id not in task.assignee_ids]
+        task.assignee_rows = [IncidentTaskAssignee(user_id=u.id) for u in users]
+        changes["assignees"] = [u.id for u in users]
+    if "status" in sent and data.status is not None and data.status != task.status:
+        changes["status"] = {"from": task.status, "to": data.status}
+        task.status = data.status
+        task.completed_at = utcnow() if data.status == TaskStatus.DONE.value else None
+    if changes:
+        record_change(
+            session, who, incident, "incident.task_updated", task_id=task.id, title=task.title, changes=changes
+        )
+    if new_assignees:
+        notify(
+            session,
+            events.TASK_ASSIGNED.key,
+            [u for u in new_assignees if u.id != who.user_id],
+            {"reference": incident.reference, "title": task.title},
+            link=incident_link(incident),
+        )
+    return task

@@ -1,0 +1,31 @@
+"""Background jobs of the incident domain."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from csirtnet.incident import deadlines
+from csirtnet.kit.time import utcnow
+from csirtnet.models import Job, JobStatus
+from csirtnet.worker import enqueue, job
+
+SWEEP_EVERY = timedelta(minutes=15)
+
+
+@job(deadlines.SWEEP_JOB)
+def deadline_reminders(session: Session, **_: Any) -> None:
+    """Remind participants before each deadline and escalate to coordinators after it.
+
+    Runs when a deadline's reminder or due time comes (queued by deadlines.sync), and keeps a
+    sweep queued every 15 minutes as a safety net (e.g. after a profile is edited)."""
+    deadlines.sweep(session)
+    now = utcnow()
+    pending = session.scalar(
+        select(Job.id).where(Job.name == deadlines.SWEEP_JOB, Job.status == JobStatus.QUEUED.value, Job.run_after > now)
+    )
+    if pending is None:
+        enqueue(session, deadlines.SWEEP_JOB, run_after=now + SWEEP_EVERY)
