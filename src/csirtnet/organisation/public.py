@@ -11,6 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
+from starlette.datastructures import FormData
 
 from csirtnet.auth.deps import AnySubject, Session
 from csirtnet.errors import AppError, TooManyRequests
@@ -48,8 +49,15 @@ def apply_page(request: Request, who: AnySubject) -> Response:
 
 @router.post("/apply")
 async def apply_submit(request: Request, session: Session, who: AnySubject) -> Response:
-    language = request_language(request)
     form = await request.form()
+    try:
+        return await _apply(request, session, form)
+    finally:
+        await form.close()
+
+
+async def _apply(request: Request, session: Session, form: FormData) -> Response:
+    language = request_language(request)
     values, rename = forms.application_values(form)
     values.setdefault("language", language)
     errors: forms.Errors = {}
@@ -104,8 +112,15 @@ def track_page(request: Request, session: Session, who: AnySubject, token: str) 
 
 @router.post("/apply/track/{token}")
 async def track_answer(request: Request, session: Session, who: AnySubject, token: str) -> Response:
-    language = request_language(request)
     form = await request.form()
+    try:
+        return await _answer(request, session, form, token)
+    finally:
+        await form.close()
+
+
+async def _answer(request: Request, session: Session, form: FormData, token: str) -> Response:
+    language = request_language(request)
     try:
         application.answer(session, token, forms.text(form, "body") or "", await forms.uploads(form))
     except AppError as exc:

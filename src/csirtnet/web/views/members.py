@@ -307,9 +307,12 @@ def import_page(request: Request, session: Session, who: PageUser) -> Response:
 @router.post("/members/import")
 async def import_submit(request: Request, session: Session, who: PageUser) -> Response:
     form = await request.form()
-    uploads = await forms.uploads(form, "file")
-    data = uploads[0].data if uploads else b""
-    apply_valid = form.get("apply_valid") == "on"
+    try:
+        uploads = await forms.uploads(form, "file")
+        data = uploads[0].data if uploads else b""
+        apply_valid = form.get("apply_valid") == "on"
+    finally:
+        await form.close()
     report = importer.run(session, who, data, apply_valid=apply_valid)
     return render(
         request,
