@@ -11,7 +11,7 @@ from starlette.datastructures import FormData, UploadFile
 from csirtnet.errors import AppError
 from csirtnet.models.contact import ContactRole
 from csirtnet.organisation import documents
-from csirtnet.web.i18n import N_, translate
+from csirtnet.web.i18n import N_, translate, translate_message
 
 Errors = dict[str, str]
 
@@ -53,9 +53,9 @@ def from_validation(exc: ValidationError, language: str, rename: dict[str, str] 
 def from_app_error(exc: AppError, language: str, rename: dict[str, str] | None = None) -> Errors:
     out: Errors = {}
     for e in exc.errors or []:
-        out.setdefault((rename or {}).get(e.field, e.field), translate(language, e.message))
+        out.setdefault((rename or {}).get(e.field, e.field), translate_message(language, e.message))
     if not out:
-        out["_"] = translate(language, exc.message)
+        out["_"] = translate_message(language, exc.message)
     return out
 
 

@@ -40,7 +40,7 @@ from csirtnet.organisation.schemas import (
     SystemCreate,
 )
 from csirtnet.vocabulary import first_services, skills
-from csirtnet.web.i18n import translate
+from csirtnet.web.i18n import N_, translate
 from csirtnet.web.render import redirect, render, request_language
 
 router = APIRouter(include_in_schema=False)
@@ -223,7 +223,9 @@ async def application_request_info(request: Request, session: Session, who: Page
     form = await request.form()
     question = forms.text(form, "question") or ""
     _, error = _attempt(session, request, lambda: application.request_info(session, who, application_id, question))
-    return _done(request, f"/members/applications/{application_id}", error, "The question was sent to the applicant.")
+    return _done(
+        request, f"/members/applications/{application_id}", error, N_("The question was sent to the applicant.")
+    )
 
 
 @router.post("/members/applications/{application_id}/approve")
@@ -242,9 +244,9 @@ async def application_approve(request: Request, session: Session, who: PageUser,
         ),
     )
     if error or result is None:
-        return _done(request, f"/members/applications/{application_id}", error, "")
+        return redirect(f"/members/applications/{application_id}", flash=error or "", kind="error")
     org, _user = result
-    return _done(request, f"/members/{org.id}", None, "The application is approved and the admin invited.")
+    return _done(request, f"/members/{org.id}", None, N_("The application is approved and the admin invited."))
 
 
 @router.post("/members/applications/{application_id}/reject")
@@ -252,7 +254,7 @@ async def application_reject(request: Request, session: Session, who: PageUser, 
     form = await request.form()
     reason = forms.text(form, "reason") or ""
     _, error = _attempt(session, request, lambda: application.reject(session, who, application_id, reason))
-    return _done(request, f"/members/applications/{application_id}", error, "The application is declined.")
+    return _done(request, f"/members/applications/{application_id}", error, N_("The application is declined."))
 
 
 # -- constituency overlaps, stale profiles, import -----------------------------------------------
@@ -287,7 +289,7 @@ async def resolve_claim(request: Request, session: Session, who: PageUser, claim
     else:
         raise NotFound("action")
     _, error = _attempt(session, request, change)
-    return _done(request, "/members/constituency/conflicts", error, "The overlap is resolved.")
+    return _done(request, "/members/constituency/conflicts", error, N_("The overlap is resolved."))
 
 
 @router.get("/members/stale")
@@ -389,13 +391,13 @@ async def profile_submit(request: Request, session: Session, who: PageUser, orga
         return service.update(session, who, organisation_id, data)
 
     _, error = _attempt(session, request, change)
-    return _done(request, f"/members/{organisation_id}", error, "The profile is saved.")
+    return _done(request, f"/members/{organisation_id}", error, N_("The profile is saved."))
 
 
 @router.post("/members/{organisation_id}/confirm")
 def profile_confirm(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
     _, error = _attempt(session, request, lambda: service.confirm(session, who, organisation_id))
-    return _done(request, f"/members/{organisation_id}", error, "Thank you: the data is confirmed as current.")
+    return _done(request, f"/members/{organisation_id}", error, N_("Thank you: the data is confirmed as current."))
 
 
 @router.post("/members/{organisation_id}/contacts")
@@ -407,7 +409,7 @@ async def contact_add(request: Request, session: Session, who: PageUser, organis
         request,
         lambda: service.add_contact(session, who, organisation_id, _model(ContactCreate, values)),
     )
-    return _done(request, f"/members/{organisation_id}#contacts", error, "The contact is added.")
+    return _done(request, f"/members/{organisation_id}#contacts", error, N_("The contact is added."))
 
 
 @router.post("/members/{organisation_id}/contacts/{contact_id}/delete")
@@ -415,7 +417,7 @@ def contact_remove(
     request: Request, session: Session, who: PageUser, organisation_id: int, contact_id: int
 ) -> Response:
     _, error = _attempt(session, request, lambda: service.remove_contact(session, who, organisation_id, contact_id))
-    return _done(request, f"/members/{organisation_id}#contacts", error, "The contact is removed.")
+    return _done(request, f"/members/{organisation_id}#contacts", error, N_("The contact is removed."))
 
 
 @router.post("/members/{organisation_id}/systems")
@@ -426,13 +428,13 @@ async def system_add(request: Request, session: Session, who: PageUser, organisa
     _, error = _attempt(
         session, request, lambda: service.add_system(session, who, organisation_id, _model(SystemCreate, values))
     )
-    return _done(request, f"/members/{organisation_id}#systems", error, "The system is added.")
+    return _done(request, f"/members/{organisation_id}#systems", error, N_("The system is added."))
 
 
 @router.post("/members/{organisation_id}/systems/{system_id}/delete")
 def system_remove(request: Request, session: Session, who: PageUser, organisation_id: int, system_id: int) -> Response:
     _, error = _attempt(session, request, lambda: service.remove_system(session, who, organisation_id, system_id))
-    return _done(request, f"/members/{organisation_id}#systems", error, "The system is removed.")
+    return _done(request, f"/members/{organisation_id}#systems", error, N_("The system is removed."))
 
 
 @router.post("/members/{organisation_id}/services")
@@ -444,7 +446,7 @@ async def services_set(request: Request, session: Session, who: PageUser, organi
         request,
         lambda: service.set_services(session, who, organisation_id, ServicesUpdate(services=chosen).services),
     )
-    return _done(request, f"/members/{organisation_id}#services", error, "The services are saved.")
+    return _done(request, f"/members/{organisation_id}#services", error, N_("The services are saved."))
 
 
 @router.post("/members/{organisation_id}/constituency")
@@ -454,13 +456,13 @@ async def claim_add(request: Request, session: Session, who: PageUser, organisat
     _, error = _attempt(
         session, request, lambda: constituency.add_claim(session, who, organisation_id, value, note=note)
     )
-    return _done(request, f"/members/{organisation_id}#constituency", error, "The claim is added.")
+    return _done(request, f"/members/{organisation_id}#constituency", error, N_("The claim is added."))
 
 
 @router.post("/members/{organisation_id}/constituency/{claim_id}/delete")
 def claim_remove(request: Request, session: Session, who: PageUser, organisation_id: int, claim_id: int) -> Response:
     _, error = _attempt(session, request, lambda: constituency.remove_claim(session, who, claim_id))
-    return _done(request, f"/members/{organisation_id}#constituency", error, "The claim is removed.")
+    return _done(request, f"/members/{organisation_id}#constituency", error, N_("The claim is removed."))
 
 
 @router.post("/members/{organisation_id}/constituency/{claim_id}/delegate")
@@ -475,7 +477,7 @@ async def claim_delegate(
         request,
         lambda: constituency.delegate(session, who, claim_id, value, int(target) if target.isdigit() else 0),
     )
-    return _done(request, f"/members/{organisation_id}#constituency", error, "The part is delegated.")
+    return _done(request, f"/members/{organisation_id}#constituency", error, N_("The part is delegated."))
 
 
 @router.post("/members/{organisation_id}/experts")
@@ -492,7 +494,7 @@ async def expert_add(request: Request, session: Session, who: PageUser, organisa
     _, error = _attempt(
         session, request, lambda: experts.create(session, who, organisation_id, _model(ExpertCreate, values))
     )
-    return _done(request, f"/members/{organisation_id}#experts", error, "The expert is added.")
+    return _done(request, f"/members/{organisation_id}#experts", error, N_("The expert is added."))
 
 
 @router.post("/members/{organisation_id}/experts/{expert_id}/availability")
@@ -504,7 +506,7 @@ async def expert_availability(
     _, error = _attempt(
         session, request, lambda: experts.update(session, who, expert_id, ExpertUpdate(available=available))
     )
-    return _done(request, f"/members/{organisation_id}#experts", error, "The expert is updated.")
+    return _done(request, f"/members/{organisation_id}#experts", error, N_("The expert is updated."))
 
 
 @router.post("/members/{organisation_id}/experts/{expert_id}/delete")
@@ -513,4 +515,4 @@ def expert_remove(request: Request, session: Session, who: PageUser, organisatio
     if expert is None or expert.organisation_id != organisation_id:
         raise NotFound("expert")
     _, error = _attempt(session, request, lambda: experts.remove(session, who, expert_id))
-    return _done(request, f"/members/{organisation_id}#experts", error, "The expert is removed.")
+    return _done(request, f"/members/{organisation_id}#experts", error, N_("The expert is removed."))
