@@ -44,6 +44,11 @@ API_MODULES = [
     "csirtnet.ops.endpoints",
     "csirtnet.mobilisation.endpoints",
     "csirtnet.incident.endpoints",
+    "csirtnet.cluster.endpoints",
+    "csirtnet.cluster.readiness.endpoints",
+    "csirtnet.cluster.channel.endpoints",
+    "csirtnet.cluster.event.endpoints",
+    "csirtnet.cluster.knowledge.endpoints",
 ]
 PAGE_MODULES = [
     "csirtnet.web.views.home",

@@ -7,3 +7,4 @@ import csirtnet.notification.tasks  # noqa: F401
 import csirtnet.organisation.tasks  # noqa: F401
 import csirtnet.mobilisation.tasks  # noqa: F401
 import csirtnet.incident.tasks  # noqa: F401
+import csirtnet.cluster.tasks  # noqa: F401

@@ -16,7 +16,20 @@ from csirtnet.models.application import (
 )
 from csirtnet.models.audit import AuditRecord
 from csirtnet.models.base import Base
+from csirtnet.models.channel import (
+    Channel,
+    ChannelDigestState,
+    ChannelKind,
+    ChannelMessage,
+    ChannelMessageAttachment,
+    ChannelMessageMention,
+    ChannelMessageRecipient,
+    ChannelOrganisation,
+    ChannelThread,
+)
 from csirtnet.models.cluster import Cluster, ClusterLeadTerm, ClusterMember
+from csirtnet.models.cluster_handover import ClusterHandover, ClusterHandoverDocument
+from csirtnet.models.cluster_plan import ClusterPlan, ClusterPlanActivity, PlanActivityKind, PlanActivityStatus
 from csirtnet.models.constituency import ClaimKind, ClaimStatus, ConstituencyClaim
 from csirtnet.models.contact import ContactRole, OrganisationContact
 from csirtnet.models.constituency import ClaimKind, ClaimStatus, ConstituencyClaim
@@ -24,6 +37,7 @@ from csirtnet.models.contact import ContactRole, OrganisationContact
 from csirtnet.models.credential import ApiToken, LoginAttempt, PasswordReset, RecoveryCode, WebSession
 from csirtnet.models.deadline_profile import DeadlineProfile, DeadlineRule, IncidentDeadline
 from csirtnet.models.deployment import Deployment
+from csirtnet.models.event import EventKind, EventRegistration, NetworkEvent
 from csirtnet.models.expert import Expert, ExpertSkill
 from csirtnet.models.incident import Incident, Phase
 from csirtnet.models.incident_comment import IncidentComment
@@ -36,8 +50,10 @@ from csirtnet.models.incident_timeline import IncidentTimelineEntry
 from csirtnet.models.information_system import InformationSystem
 from csirtnet.models.information_system import InformationSystem
 from csirtnet.models.job import Job, JobStatus
+from csirtnet.models.knowledge import KnowledgeDocument, KnowledgeFile, KnowledgeKind
 from csirtnet.models.notification import Notification, NotificationPreference, WebhookEndpoint
 from csirtnet.models.organisation import Organisation, OrganisationKind, OrganisationStatus
+from csirtnet.models.readiness import ReadinessCriterion, ReadinessDrill, ReadinessEvidence, ReadinessRecord
 from csirtnet.models.service_offer import ServiceOffer
 from csirtnet.models.service_offer import ServiceOffer
 from csirtnet.models.stored_file import StoredFile
@@ -53,16 +69,31 @@ __all__ = [
     "ApplicationStatus",
     "AuditRecord",
     "Base",
+    "Channel",
+    "ChannelDigestState",
+    "ChannelKind",
+    "ChannelMessage",
+    "ChannelMessageAttachment",
+    "ChannelMessageMention",
+    "ChannelMessageRecipient",
+    "ChannelOrganisation",
+    "ChannelThread",
     "ClaimKind",
     "ClaimStatus",
     "Cluster",
+    "ClusterHandover",
+    "ClusterHandoverDocument",
     "ClusterLeadTerm",
     "ClusterMember",
+    "ClusterPlan",
+    "ClusterPlanActivity",
     "ConstituencyClaim",
     "ContactRole",
     "DeadlineProfile",
     "DeadlineRule",
     "Deployment",
+    "EventKind",
+    "EventRegistration",
     "Expert",
     "ExpertSkill",
     "Incident",
@@ -79,9 +110,13 @@ __all__ = [
     "InformationSystem",
     "Job",
     "JobStatus",
+    "KnowledgeDocument",
+    "KnowledgeFile",
+    "KnowledgeKind",
     "LinkKind",
     "LoginAttempt",
     "MembershipApplication",
+    "NetworkEvent",
     "Notification",
     "NotificationPreference",
     "ObservableKind",
@@ -92,6 +127,12 @@ __all__ = [
     "ParticipantRole",
     "PasswordReset",
     "Phase",
+    "PlanActivityKind",
+    "PlanActivityStatus",
+    "ReadinessCriterion",
+    "ReadinessDrill",
+    "ReadinessEvidence",
+    "ReadinessRecord",
     "RecoveryCode",
     "ReportChannel",
     "ReportStatus",

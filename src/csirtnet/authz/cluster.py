@@ -1,0 +1,288 @@
+"""Clusters: who belongs to which cluster, who leads it today, and what that allows.
+
+Lead rights are not a stored role. They follow from the lead terms: the admins of the
+organisation whose term contains the day coordinate the cluster for that day, and lose the
+rights the day after the term ends (docs/adr/0006-cluster-lead-rights.md). Channel membership is
+derived the same way from the cluster's membership, so an organisation that leaves a cluster
+leaves its channel with it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import Session
+
+from csirtnet.authz.policy import Subject, register_permissions
+from csirtnet.config import get_settings
+from csirtnet.errors import Forbidden
+from csirtnet.models import (
+    Channel,
+    ChannelKind,
+    ChannelOrganisation,
+    Cluster,
+    ClusterLeadTerm,
+    ClusterMember,
+    Organisation,
+    OrganisationStatus,
+)
+from csirtnet.vocabulary import Role
+
+_ALL_ROLES = (Role.COORDINATOR, Role.ORG_ADMIN, Role.RESPONDER, Role.VIEWER)
+_READ = {"clusters:read", "readiness:read", "channels:read", "events:read", "events:register", "knowledge:read"}
+# `clusters:coordinate` is only a capability: for an org admin it takes effect while their
+# organisation holds a lead term (can_coordinate_cluster).
+_GRANTS: dict[Role, set[str]] = {
+    Role.COORDINATOR: {
+        "clusters:write",
+        "clusters:coordinate",
+        "channels:write",
+        "channels:manage",
+        "events:write",
+        "knowledge:write",
+    },
+    Role.ORG_ADMIN: {
+        "clusters:coordinate",
+        "readiness:write",
+        "channels:write",
+        "channels:manage",
+        "events:write",
+        "knowledge:write",
+    },
+    Role.RESPONDER: {"channels:write", "knowledge:write"},
+    Role.VIEWER: set(),
+}
+
+register_permissions(
+    {role: _READ | _GRANTS[role] for role in _ALL_ROLES},
+    {
+        "clusters:read": "clusters:read",
+        "clusters:write": "clusters:write",
+        "clusters:coordinate": "clusters:write",
+        "readiness:read": "readiness:read",
+        "readiness:write": "readiness:write",
+        "channels:read": "channels:read",
+        "channels:write": "channels:write",
+        "channels:manage": "channels:write",
+        "events:read": "events:read",
+        "events:register": "events:read",
+        "events:write": "events:write",
+        "knowledge:read": "knowledge:read",
+        "knowledge:write": "knowledge:write",
+    },
+)
+
+
+def today() -> date:
+    """The date in the network's time zone (terms change at local midnight)."""
+    return datetime.now(ZoneInfo(get_settings().timezone)).date()
+
+
+# -- membership ------------------------------------------------------------------------------
+
+
+def member_on(on: date) -> ColumnElement[bool]:
+    """ClusterMember rows in force on `on` (joined that day or before, not yet left)."""
+    return and_(
+        ClusterMember.joined_on <= on,
+        or_(ClusterMember.left_on.is_(None), ClusterMember.left_on > on),
+    )
+
+
+def cluster_ids_of_org(session: Session, organisation_id: int | None, on: date | None = None) -> set[int]:
+    """The clusters an organisation belongs to on `on` (today by default)."""
+    if organisation_id is None:
+        return set()
+    day = on or today()
+    return set(
+        session.scalars(
+            select(ClusterMember.cluster_id).where(ClusterMember.organisation_id == organisation_id, member_on(day))
+        )
+    )
+
+
+def organisation_ids_in_cluster(session: Session, cluster_id: int, on: date | None = None) -> set[int]:
+    day = on or today()
+    return set(
+        session.scalars(
+            select(ClusterMember.organisation_id).where(ClusterMember.cluster_id == cluster_id, member_on(day))
+        )
+    )
+
+
+# -- lead terms ------------------------------------------------------------------------------
+
+
+def lead_term(session: Session, cluster_id: int, on: date | None = None) -> ClusterLeadTerm | None:
+    """The term whose dates contain `on`; terms never overlap, so there is at most one."""
+    day = on or today()
+    return session.scalar(
+        select(ClusterLeadTerm).where(
+            ClusterLeadTerm.cluster_id == cluster_id,
+            ClusterLeadTerm.starts_on <= day,
+            ClusterLeadTerm.ends_on >= day,
+        )
+    )
+
+
+def led_cluster_ids(session: Session, subject: Subject, on: date | None = None) -> set[int]:
+    """Clusters whose lead term on `on` belongs to the subject's organisation, if the subject is
+    one of its admins. Nobody else gets lead rights, whatever else they hold."""
+    if subject.organisation_id is None or not subject.has_role(Role.ORG_ADMIN):
+        return set()
+    day = on or today()
+    return set(
+        session.scalars(
+            select(ClusterLeadTerm.cluster_id).where(
+                ClusterLeadTerm.organisation_id == subject.organisation_id,
+                ClusterLeadTerm.starts_on <= day,
+                ClusterLeadTerm.ends_on >= day,
+            )
+        )
+    )
+
+
+def can_coordinate_cluster(session: Session, subject: Subject, cluster_id: int, on: date | None = None) -> bool:
+    """Coordinators always; the lead organisation's admins during their term."""
+    from csirtnet.authz.policy import can
+
+    if not can(subject, "clusters:coordinate"):
+        return False
+    if subject.sees_everything:
+        return True
+    return cluster_id in led_cluster_ids(session, subject, on)
+
+
+def require_coordinate_cluster(session: Session, subject: Subject, cluster_id: int) -> None:
+    if not can_coordinate_cluster(session, subject, cluster_id):
+        raise Forbidden("Only the coordinator and the current lead's admins may do this for the cluster")
+
+
+def is_cluster_insider(session: Session, subject: Subject, cluster_id: int, on: date | None = None) -> bool:
+    """May see the cluster's internal work (plans, handover documents): coordinators and the
+    users of organisations currently in the cluster."""
+    if subject.sees_everything:
+        return True
+    return cluster_id in cluster_ids_of_org(session, subject.organisation_id, on)
+
+
+def visible_cluster_ids(session: Session, subject: Subject) -> set[int] | None:
+    """Clusters whose internals the subject may see; None means all."""
+    if subject.sees_everything:
+        return None
+    return cluster_ids_of_org(session, subject.organisation_id)
+
+
+# -- readiness -------------------------------------------------------------------------------
+
+
+def readiness_organisation_ids(session: Session, subject: Subject, on: date | None = None) -> set[int] | None:
+    """Whose readiness records the subject may read: None for all (coordinator), else its own
+    organisation plus, for a cluster lead's admins, the organisations of the clusters they lead."""
+    if subject.sees_everything:
+        return None
+    visible: set[int] = set()
+    if subject.organisation_id is not None:
+        visible.add(subject.organisation_id)
+    for cluster_id in led_cluster_ids(session, subject, on):
+        visible |= organisation_ids_in_cluster(session, cluster_id, on)
+    return visible
+
+
+def can_see_coverage(session: Session, subject: Subject) -> bool:
+    return subject.sees_everything or bool(led_cluster_ids(session, subject))
+
+
+def coverage_cluster_ids(session: Session, subject: Subject) -> set[int] | None:
+    """Clusters whose coverage the subject may see; None for all."""
+    if subject.sees_everything:
+        return None
+    return led_cluster_ids(session, subject)
+
+
+# -- channels --------------------------------------------------------------------------------
+
+
+def active_organisation_ids(session: Session) -> set[int]:
+    return set(session.scalars(select(Organisation.id).where(Organisation.status == OrganisationStatus.ACTIVE.value)))
+
+
+def channel_organisation_ids(session: Session, channel: Channel, on: date | None = None) -> set[int]:
+    """The organisations a channel is addressed to, derived, never copied."""
+    if channel.kind == ChannelKind.NETWORK.value:
+        return active_organisation_ids(session)
+    if channel.kind == ChannelKind.CLUSTER.value and channel.cluster_id is not None:
+        return organisation_ids_in_cluster(session, channel.cluster_id, on)
+    return set(
+        session.scalars(select(ChannelOrganisation.organisation_id).where(ChannelOrganisation.channel_id == channel.id))
+    )
+
+
+def is_channel_member(session: Session, subject: Subject, channel: Channel, on: date | None = None) -> bool:
+    """Members: the users of the channel's organisations, and the coordinator's staff (who oversee
+    every channel). An archived channel has no members left."""
+    if not subject.is_authenticated or channel.archived_at is not None:
+        return False
+    if subject.sees_everything:
+        return True
+    return subject.organisation_id in channel_organisation_ids(session, channel, on)
+
+
+def _organisation_channel_ids(session: Session, organisation_id: int | None) -> set[int]:
+    """Channels addressed to an organisation: the network's, its clusters', its topics'."""
+    if organisation_id is None:
+        return set()
+    clusters = cluster_ids_of_org(session, organisation_id)
+    topic_ids = set(
+        session.scalars(
+            select(ChannelOrganisation.channel_id).where(ChannelOrganisation.organisation_id == organisation_id)
+        )
+    )
+    active = organisation_id in active_organisation_ids(session)
+    out: set[int] = set()
+    for channel_id, kind, cluster_id in session.execute(select(Channel.id, Channel.kind, Channel.cluster_id)):
+        if (
+            (kind == ChannelKind.NETWORK.value and active)
+            or (kind == ChannelKind.CLUSTER.value and cluster_id in clusters)
+            or (kind == ChannelKind.TOPIC.value and channel_id in topic_ids)
+        ):
+            out.add(channel_id)
+    return out
+
+
+def member_channel_ids(session: Session, subject: Subject) -> set[int]:
+    """Every channel the subject is a member of (for listing, posting and digests)."""
+    if not subject.is_authenticated:
+        return set()
+    archived = set(session.scalars(select(Channel.id).where(Channel.archived_at.is_not(None))))
+    if subject.sees_everything:
+        return set(session.scalars(select(Channel.id))) - archived
+    return _organisation_channel_ids(session, subject.organisation_id) - archived
+
+
+def recipient_channel_ids(session: Session, subject: Subject) -> set[int]:
+    """Channels addressed to the subject's organisation (TLP:AMBER's need to know)."""
+    if not subject.is_authenticated:
+        return set()
+    return _organisation_channel_ids(session, subject.organisation_id)
+
+
+def may_manage_channel(session: Session, subject: Subject, channel: Channel) -> bool:
+    """Archive or change a channel: coordinators; topic channels also their cluster's lead or creator."""
+    from csirtnet.authz.policy import can
+
+    if not can(subject, "channels:manage"):
+        return False
+    if subject.sees_everything:
+        return True
+    if channel.kind != ChannelKind.TOPIC.value:
+        return False
+    if channel.created_by_id is not None and channel.created_by_id == subject.user_id:
+        return True
+    return channel.cluster_id is not None and channel.cluster_id in led_cluster_ids(session, subject)
+
+
+def cluster_exists(session: Session, cluster_id: int) -> bool:
+    return session.get(Cluster, cluster_id) is not None

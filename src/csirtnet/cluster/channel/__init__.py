@@ -1,0 +1,1 @@
+"""Discussion channels: network, cluster and topic channels, threads and TLP-marked messages."""

@@ -1,0 +1,83 @@
+"""API shapes of channels, threads and messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from csirtnet.cluster.schemas import FileRead, OrgRef
+
+
+class ChannelCreate(BaseModel):
+    kind: str = Field(default="topic", pattern="^(network|topic)$", description="network or topic")
+    name: str = Field(min_length=2, max_length=200)
+    name_en: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+    cluster_id: int | None = Field(default=None, description="A topic channel of one cluster")
+    organisation_ids: list[int] = Field(default_factory=list, max_length=500, description="Topic channels only")
+
+
+class ChannelUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=2, max_length=200)
+    name_en: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+    organisation_ids: list[int] | None = Field(default=None, max_length=500)
+    archived: bool | None = None
+
+
+class ChannelRead(BaseModel):
+    id: int
+    kind: str
+    cluster_id: int | None
+    name: str
+    name_en: str | None
+    description: str | None
+    archived: bool
+    member: bool = Field(description="Whether the caller is a member (may post, sees GREEN and AMBER)")
+    can_manage: bool
+    organisations: list[OrgRef] | None = Field(description="Topic and cluster channels; None for the network")
+
+
+class UserRef(BaseModel):
+    id: int
+    full_name: str
+    email: str
+    organisation: str
+
+
+class MessageCreate(BaseModel):
+    body: str = Field(min_length=1, max_length=20_000, description="@email or @Full Name mentions notify")
+    tlp: str = Field(default="green", max_length=30, description="red, amber+strict, amber, green or clear")
+    recipient_ids: list[int] = Field(default_factory=list, max_length=200, description="Named recipients")
+    attachment_ids: list[int] = Field(default_factory=list, max_length=20)
+
+
+class ThreadCreate(MessageCreate):
+    title: str = Field(min_length=2, max_length=300)
+
+
+class MessageRead(BaseModel):
+    id: int
+    thread_id: int
+    channel_id: int
+    author: UserRef | None
+    body: str
+    tlp: str
+    opens_thread: bool
+    created_at: datetime
+    recipients: list[UserRef]
+    mentions: list[UserRef]
+    attachments: list[FileRead]
+
+
+class ThreadRead(BaseModel):
+    id: int
+    channel_id: int
+    title: str | None = Field(description="None when the opening message is not for you")
+    message_count: int = Field(description="Messages you may see")
+    last_message_at: datetime | None
+
+
+class ThreadDetail(ThreadRead):
+    messages: list[MessageRead]

@@ -1,0 +1,1 @@
+"""Events of the network and its clusters: schedule, registration, attendance, materials."""

@@ -1,0 +1,99 @@
+"""Documents of the cluster domain (handover minutes, evidence, attachments, materials).
+
+Bytes go to the content-addressed store (settings.data_dir/"blobs"), metadata to StoredFile. An
+upload belongs to the user who made it until it is attached: only they may attach it, and it is
+read through the object it is attached to, which decides who may see it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+from typing import BinaryIO
+from urllib.parse import quote
+
+from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
+
+from csirtnet import audit
+from csirtnet.authz import Subject
+from csirtnet.config import get_settings
+from csirtnet.errors import ErrorList, NotFound, ValidationFailed
+from csirtnet.kit.files import ContentStore
+from csirtnet.models import StoredFile
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]+")
+
+
+def content_store() -> ContentStore:
+    return ContentStore(get_settings().data_dir / "blobs")
+
+
+def clean_filename(name: str | None) -> str:
+    """The last path component, without control characters, at most 255 characters."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = _UNSAFE.sub("_", unicodedata.normalize("NFC", base)).strip(" .")
+    return (base or "file")[:255]
+
+
+def store_upload(
+    session: Session, who: Subject, *, filename: str | None, content_type: str | None, stream: BinaryIO
+) -> StoredFile:
+    """Keep an uploaded file; it can then be attached by id."""
+    if not who.is_authenticated:
+        raise ValidationFailed("file", "log in to upload")
+    sha, size = content_store().put_stream(stream)
+    if size == 0:
+        raise ValidationFailed("file", "the file is empty")
+    row = StoredFile(
+        sha256=sha,
+        size=size,
+        filename=clean_filename(filename),
+        content_type=(content_type or "application/octet-stream")[:120],
+        organisation_id=who.organisation_id,
+        uploaded_by_id=who.user_id,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(session, who, "file.uploaded", row, filename=row.filename, sha256=sha, size=size)
+    return row
+
+
+def claim(session: Session, who: Subject, file_ids: Sequence[int], field: str) -> list[StoredFile]:
+    """The uploads `file_ids`, checked to be the caller's own; every bad id is reported."""
+    errors = ErrorList()
+    out: list[StoredFile] = []
+    for index, file_id in enumerate(dict.fromkeys(file_ids)):
+        row = session.get(StoredFile, file_id)
+        if row is None or (row.uploaded_by_id != who.user_id and who.user_id is not None):
+            errors.add(f"{field}.{index}", f"file {file_id} is not an upload of yours")
+            continue
+        out.append(row)
+    errors.raise_if_any()
+    return out
+
+
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    with stream:
+        while chunk := stream.read(64 * 1024):
+            yield chunk
+
+
+def download(row: StoredFile | None) -> StreamingResponse:
+    """Send a stored file as an attachment (never rendered inline: uploads are untrusted)."""
+    if row is None:
+        raise NotFound("file")
+    store = content_store()
+    if not store.exists(row.sha256):
+        raise NotFound("file")
+    disposition = f"attachment; filename*=UTF-8''{quote(row.filename)}"
+    return StreamingResponse(
+        _chunks(store.open(row.sha256)),
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": disposition,
+            "Content-Length": str(row.size),
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

@@ -1,0 +1,1 @@
+"""The knowledge base: bilingual, tagged, TLP-marked documents, searchable without accents."""

@@ -1,0 +1,191 @@
+"""Readiness coverage: for each criterion, the share of members meeting it, per cluster, sector or
+province, and the list of gaps. The coordinator sees every member; a cluster lead's admins see
+the members of the clusters they lead (csirtnet.authz.cluster.coverage_cluster_ids)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from csirtnet.authz import Subject, require
+from csirtnet.authz import cluster as cluster_authz
+from csirtnet.cluster.readiness.schemas import CoverageCell, CoverageGroupRead, CoverageRead, GapRead
+from csirtnet.cluster.readiness.service import CRITERIA, drills_of, meets, reference_date
+from csirtnet.cluster.schemas import OrgRef
+from csirtnet.errors import Forbidden, ValidationFailed
+from csirtnet.models import Cluster, ClusterMember, Organisation, OrganisationStatus, ReadinessRecord
+from csirtnet.web.i18n import N_, translate
+
+GROUPINGS = ("cluster", "sector", "province")
+NO_RECORD = "no_record"
+LABELS = {
+    "antimalware": N_("Anti-malware connected to national monitoring"),
+    "backup": N_("Backup plan, restore tested in 12 months"),
+    "ir_team": N_("Response team with 24/7 contact"),
+    "systems": N_("Systems inventory with approved levels"),
+    "drills": N_("Took part in a drill"),
+    NO_RECORD: N_("No readiness record"),
+}
+NOT_SET = N_("(not set)")
+NO_CLUSTER = N_("(in no cluster)")
+ALL = N_("All members")
+
+
+def _members_on(session: Session, cluster_ids: Iterable[int] | None, day: date) -> dict[int, set[int]]:
+    """cluster id -> organisation ids that are members on `day`."""
+    query = select(ClusterMember.cluster_id, ClusterMember.organisation_id).where(cluster_authz.member_on(day))
+    if cluster_ids is not None:
+        query = query.where(ClusterMember.cluster_id.in_(sorted(cluster_ids)))
+    out: dict[int, set[int]] = {}
+    for cluster_id, org_id in session.execute(query):
+        out.setdefault(int(cluster_id), set()).add(int(org_id))
+    return out
+
+
+def coverage(
+    session: Session, who: Subject, year: int, group_by: str = "cluster", cluster_id: int | None = None
+) -> CoverageRead:
+    """Coverage and gaps for `year`, judged on its reference date."""
+    require(who, "readiness:read")
+    if group_by not in GROUPINGS:
+        raise ValidationFailed("group_by", f"one of {', '.join(GROUPINGS)}")
+    if year < 2000 or year > cluster_authz.today().year:
+        raise ValidationFailed("year", f"must be between 2000 and {cluster_authz.today().year}")
+    if not cluster_authz.can_see_coverage(session, who):
+        raise Forbidden("Coverage is for the coordinator and the cluster leads")
+    allowed = cluster_authz.coverage_cluster_ids(session, who)
+    if cluster_id is not None:
+        if session.get(Cluster, cluster_id) is None:
+            raise ValidationFailed("cluster_id", f"no cluster with id {cluster_id}")
+        if allowed is not None and cluster_id not in allowed:
+            raise Forbidden("You see the coverage of the clusters you lead only")
+        allowed = {cluster_id}
+    day = reference_date(year)
+    by_cluster = _members_on(session, allowed, day)
+    if allowed is None:
+        universe = set(
+            session.scalars(
+                select(Organisation.id).where(
+                    Organisation.status == OrganisationStatus.ACTIVE.value, Organisation.is_coordinator.is_(False)
+                )
+            )
+        )
+    else:
+        universe = set().union(*by_cluster.values()) if by_cluster else set()
+    orgs = {o.id: o for o in session.scalars(select(Organisation).where(Organisation.id.in_(sorted(universe)))).all()}
+    rows = list(
+        session.scalars(
+            select(ReadinessRecord).where(
+                ReadinessRecord.year == year, ReadinessRecord.organisation_id.in_(sorted(universe))
+            )
+        )
+    )
+    drills = drills_of(session, [r.id for r in rows])
+    by_org = {r.organisation_id: r for r in rows}
+    results: dict[int, dict[str, bool] | None] = {
+        org_id: (meets(by_org[org_id], drills[by_org[org_id].id], day) if org_id in by_org else None) for org_id in orgs
+    }
+    language = "en"
+    groups: list[tuple[str, str, list[int]]] = []
+    if group_by == "cluster":
+        clusters = {c.id: c for c in session.scalars(select(Cluster).where(Cluster.id.in_(sorted(by_cluster))))}
+        for cid in sorted(clusters, key=lambda i: (clusters[i].number or 10_000, clusters[i].name)):
+            groups.append((str(cid), clusters[cid].name, sorted(by_cluster[cid] & set(orgs))))
+        if allowed is None:
+            clustered = set().union(*by_cluster.values()) if by_cluster else set()
+            loose = sorted(set(orgs) - clustered)
+            if loose:
+                groups.append(("", translate(language, NO_CLUSTER), loose))
+    else:
+        keyed: dict[str, list[int]] = {}
+        for org in orgs.values():
+            keyed.setdefault(getattr(org, group_by) or "", []).append(org.id)
+        for key in sorted(keyed, key=lambda k: (k == "", k)):
+            groups.append((key, key or translate(language, NOT_SET), sorted(keyed[key])))
+    return CoverageRead(
+        year=year,
+        group_by=group_by,
+        reference_date=day,
+        overall=_group("all", translate(language, ALL), sorted(orgs), orgs, results),
+        groups=[_group(key, label, ids, orgs, results) for key, label, ids in groups],
+    )
+
+
+def _group(
+    key: str,
+    label: str,
+    org_ids: list[int],
+    orgs: dict[int, Organisation],
+    results: dict[int, dict[str, bool] | None],
+) -> CoverageGroupRead:
+    total = len(org_ids)
+    cells = []
+    for criterion in CRITERIA:
+        met = sum(1 for i in org_ids if (results[i] or {}).get(criterion.value))
+        cells.append(
+            CoverageCell(
+                criterion=criterion.value,
+                met=met,
+                total=total,
+                percent=round(100 * met / total) if total else None,
+            )
+        )
+    gaps = []
+    for org_id in sorted(org_ids, key=lambda i: orgs[i].name_sort):
+        result = results[org_id]
+        missing = [NO_RECORD] if result is None else [c for c, ok in result.items() if not ok]
+        if missing:
+            gaps.append(GapRead(organisation=OrgRef.model_validate(orgs[org_id]), missing=missing))
+    return CoverageGroupRead(key=key, label=label, total=total, cells=cells, gaps=gaps)
+
+
+def label(language: str, key: str) -> str:
+    return translate(language, LABELS.get(key, key))
+
+
+def _safe(value: object) -> str:
+    """Spreadsheet programs run cells that start with = + - @ as formulas; quote them."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def to_csv(report: CoverageRead, language: str, kind: str = "coverage") -> str:
+    """CSV (UTF-8 with a byte-order mark, so spreadsheet programs read Vietnamese correctly)."""
+    if kind not in ("coverage", "gaps"):
+        raise ValidationFailed("kind", "coverage or gaps")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+
+    def t(message: str) -> str:
+        return translate(language, message)
+
+    group_header = t({"cluster": N_("Cluster"), "sector": N_("Sector"), "province": N_("Province")}[report.group_by])
+    if kind == "coverage":
+        header = [group_header, t(N_("Members"))]
+        for criterion in CRITERIA:
+            header += [f"{label(language, criterion.value)} (%)", f"{label(language, criterion.value)} (n)"]
+        writer.writerow(header)
+        for group in [*report.groups, report.overall]:
+            name = t(group.label) if group.key in ("", "all") else group.label
+            row: list[object] = [name, group.total]
+            for cell in group.cells:
+                row += ["" if cell.percent is None else cell.percent, cell.met]
+            writer.writerow([_safe(v) for v in row])
+    else:
+        writer.writerow([group_header, t(N_("Member code")), t(N_("Organisation")), t(N_("Missing"))])
+        for group in report.groups:
+            for gap in group.gaps:
+                writer.writerow(
+                    [
+                        _safe(t(group.label) if group.key == "" else group.label),
+                        _safe(gap.organisation.member_code),
+                        _safe(gap.organisation.name),
+                        _safe("; ".join(label(language, m) for m in gap.missing)),
+                    ]
+                )
+    return "\ufeff" + out.getvalue()
