@@ -1,0 +1,117 @@
+"""A new organisation applies, a coordinator approves it, its admin sets a password from the
+invitation, logs in, fills the profile and constituency, and the member shows in the directory."""
+
+from __future__ import annotations
+
+import pyotp
+import pytest
+from sqlalchemy import select
+
+from csirtnet.kit.time import utcnow
+from csirtnet.models import ConstituencyClaim, Job, Organisation, User
+from csirtnet.vocabulary import Role
+from tests.factories import PASSWORD, make_organisation, make_user
+
+pytestmark = pytest.mark.browser
+
+COORDINATOR_TOTP = pyotp.random_base32()
+ADMIN_TOTP = pyotp.random_base32()
+NEW_PASSWORD = "mật khẩu mới của quản trị"
+
+
+def _login(page, base: str, email: str, password: str, secret: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(base + "/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button[type=submit].primary")
+    page.wait_for_url("**/login/2fa**")
+    page.fill("#code", pyotp.TOTP(secret).now())
+    page.click("button[type=submit].primary")
+    page.wait_for_url(base + "/")
+
+
+def test_apply_approve_invite_profile_directory(live_server, page) -> None:  # type: ignore[no-untyped-def]
+    base = live_server.url
+    with live_server.database.unit_of_work() as session:
+        coordinator_org = make_organisation(session, name="Cơ quan điều phối", is_coordinator=True)
+        coordinator = make_user(
+            session, roles=[Role.COORDINATOR], organisation=coordinator_org, totp_secret=COORDINATOR_TOTP
+        )
+        coordinator_email = coordinator.email
+
+    # 1. The public applies.
+    page.goto(base + "/apply")
+    page.fill("#f-applicant_name", "Đặng Thị Đăng Ký")
+    page.fill("#f-applicant_email", "dangky@an-ninh-moi.example.vn")
+    page.fill("#f-organisation_name", "Công ty An ninh mạng Phương Nam")
+    page.select_option("#f-kind", "security_vendor")
+    page.fill("#f-province", "Cần Thơ")
+    page.fill("#f-incident_email", "ir@an-ninh-moi.example.vn")
+    page.fill("#f-c_infosec_leader_full_name", "Lãnh đạo An Toàn")
+    page.fill("#f-c_infosec_leader_email", "lanhdao@an-ninh-moi.example.vn")
+    page.fill("#f-c_incident_24x7_full_name", "Trực Ban")
+    page.fill("#f-c_incident_24x7_phone", "+84 292 000 000")
+    page.fill("#f-c_focal_point_full_name", "Đầu Mối")
+    page.fill("#f-c_focal_point_email", "daumoi@an-ninh-moi.example.vn")
+    page.check("input[value='incident-management.incident-analysis']")
+    page.set_input_files(
+        "#f-documents", files=[{"name": "giay-phep.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}]
+    )
+    page.click("button[type=submit].primary >> nth=-1")
+    page.wait_for_url("**/apply/track/**")
+    tracking_url = page.url
+    assert "Công ty An ninh mạng Phương Nam" in page.content()
+
+    # 2. The coordinator approves it.
+    page.context.clear_cookies()
+    _login(page, base, coordinator_email, PASSWORD, COORDINATOR_TOTP)
+    page.goto(base + "/members/applications")
+    page.click("text=Công ty An ninh mạng Phương Nam")
+    page.click("[data-testid=approve]")
+    page.wait_for_url("**/members/*")
+    code = page.inner_text("[data-testid=member-code]").strip()
+    assert code.startswith("MB-")
+
+    # 3. The new admin sets a password through the invitation link from the queued email.
+    with live_server.database.unit_of_work() as session:
+        jobs = session.scalars(select(Job).where(Job.name == "notification.send_email")).all()
+        link = next(j.payload["params"]["link"] for j in jobs if j.payload.get("event_type") == "identity.invitation")
+    page.context.clear_cookies()
+    page.goto(link)
+    page.fill("#password", NEW_PASSWORD)
+    page.fill("#password_again", NEW_PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url("**/login**")
+    # Org admins need a second factor; enrol it directly (the enrolment page is tested elsewhere).
+    with live_server.database.unit_of_work() as session:
+        admin = session.scalar(select(User).where(User.email == "dangky@an-ninh-moi.example.vn"))
+        assert admin is not None
+        admin.totp_secret = ADMIN_TOTP
+        admin.totp_enabled_at = utcnow()
+        org_id = admin.organisation_id
+    _login(page, base, "dangky@an-ninh-moi.example.vn", NEW_PASSWORD, ADMIN_TOTP)
+
+    # 4. The admin fills the profile and the constituency.
+    page.goto(f"{base}/members/{org_id}")
+    page.click("text=" + ("Sửa hồ sơ" if "Sửa hồ sơ" in page.content() else "Edit the profile"))
+    page.fill("[data-testid=profile-form] #f-incident_phone", "+84 292 111 111")
+    page.fill("[data-testid=profile-form] #f-website", "https://an-ninh-moi.example.vn")
+    page.click("[data-testid=profile-form] button[type=submit]")
+    page.wait_for_load_state()
+    page.fill("#cl-value", "198.51.100.0/25")
+    page.click("[data-testid=claim-form] button[type=submit]")
+    page.wait_for_load_state()
+    assert "198.51.100.0/25" in page.inner_text("[data-testid=claims]")
+    with live_server.database.unit_of_work() as session:
+        org = session.get(Organisation, org_id)
+        assert org is not None and org.incident_phone == "+84 292 111 111"
+        assert session.scalar(select(ConstituencyClaim).where(ConstituencyClaim.organisation_id == org_id))
+
+    # 5. The member is in the directory, found without accents.
+    page.goto(base + "/members?q=phuong+nam")
+    directory = page.inner_text("[data-testid=directory]")
+    assert "Công ty An ninh mạng Phương Nam" in directory and code in directory
+    # The applicant's tracking page shows the decision.
+    page.context.clear_cookies()
+    page.goto(tracking_url)
+    assert page.get_attribute("[data-testid=application-status] .badge", "data-status") == "approved"
