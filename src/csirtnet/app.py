@@ -56,6 +56,7 @@ PAGE_MODULES = [
     "csirtnet.web.views.admin",
     "csirtnet.web.views.members",
     "csirtnet.web.views.incidents",
+    "csirtnet.web.views.mobilisation",
 ]
 # The ONLY routes anyone may call without logging in. Each module here must say why in its docstring.
 PUBLIC_MODULES = [

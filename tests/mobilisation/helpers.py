@@ -95,10 +95,13 @@ class Network:
     misa_expert: Expert
 
 
-def make_network(db: Session) -> Network:
-    """A coordinator, an affected province, and three members whose experts rank FPT > Bkav > MISA."""
+def make_network(db: Session, totp_secret: str | None = None) -> Network:
+    """A coordinator, an affected province, and three members whose experts rank FPT > Bkav > MISA.
+    `totp_secret` enrols the coordinator and the admins in 2FA (pages need it; the API does not)."""
     coord_org = make_organisation(db, name="Cục An ninh mạng", short_name="A05", is_coordinator=True)
-    coordinator = make_user(db, roles=[Role.COORDINATOR], organisation=coord_org, full_name="Điều Phối Viên")
+    coordinator = make_user(
+        db, roles=[Role.COORDINATOR], organisation=coord_org, full_name="Điều Phối Viên", totp_secret=totp_secret
+    )
     affected = make_organisation(db, name="Sở TTTT Bắc Kạn", short_name="STTTT BKN", province="Bắc Kạn")
     fpt = make_organisation(db, name="Công ty Cổ phần FPT", short_name="FPT")
     bkav = make_organisation(db, name="Tập đoàn Công nghệ Bkav", short_name="Bkav")
@@ -109,13 +112,17 @@ def make_network(db: Session) -> Network:
     return Network(
         coordinator=coordinator,
         affected=affected,
-        affected_admin=make_user(db, roles=[Role.ORG_ADMIN], organisation=affected),
+        affected_admin=make_user(db, roles=[Role.ORG_ADMIN], organisation=affected, totp_secret=totp_secret),
         fpt=fpt,
-        fpt_admin=make_user(db, roles=[Role.ORG_ADMIN], organisation=fpt, full_name="Quản Trị FPT"),
+        fpt_admin=make_user(
+            db, roles=[Role.ORG_ADMIN], organisation=fpt, full_name="Quản Trị FPT", totp_secret=totp_secret
+        ),
         bkav=bkav,
-        bkav_admin=make_user(db, roles=[Role.ORG_ADMIN], organisation=bkav, full_name="Quản Trị Bkav"),
+        bkav_admin=make_user(
+            db, roles=[Role.ORG_ADMIN], organisation=bkav, full_name="Quản Trị Bkav", totp_secret=totp_secret
+        ),
         misa=misa,
-        misa_admin=make_user(db, roles=[Role.ORG_ADMIN], organisation=misa),
+        misa_admin=make_user(db, roles=[Role.ORG_ADMIN], organisation=misa, totp_secret=totp_secret),
         incident=make_incident(db, affected),
         fpt_expert=make_expert(db, fpt, skills, full_name="Lê Minh Ứng Cứu", user_id=fpt_user.id, province="Bắc Kạn"),
         fpt_expert_user=fpt_user,

@@ -4,16 +4,19 @@ and the incident access that follows a deployment."""
 from __future__ import annotations
 
 from datetime import timedelta
+from email.message import EmailMessage
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from csirtnet.authz.incident import can_view
+from csirtnet.config import Settings
 from csirtnet.db import Database
 from csirtnet.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from csirtnet.kit.time import utcnow
 from csirtnet.mobilisation import deployments, service
+from csirtnet.mobilisation.common import local_time
 from csirtnet.mobilisation.schemas import AcceptBody, CancelBody, DeclineBody, ReleaseBody
 from csirtnet.models import (
     AuditRecord,
@@ -28,6 +31,7 @@ from csirtnet.vocabulary import Role
 from csirtnet.worker import Worker
 from tests.factories import make_user
 from tests.mobilisation.helpers import make_expert, make_network, request_body, who
+from tests.smtp import text_of
 
 
 def targets(db: Session, request_id: int) -> list[SupportRequestTarget]:
@@ -314,3 +318,26 @@ def test_deployments_end_at_their_end_date(database: Database, db: Session) -> N
     assert deployment.hours == 2.5
     with pytest.raises(NotFound):
         deployments.record(db, who(net.misa_admin), deployment.id, ReleaseBody(hours=1))
+
+
+def test_the_asked_organisations_admins_get_it_by_email_in_their_language(
+    database: Database, db: Session, smtp_server: list[EmailMessage], settings: Settings
+) -> None:
+    net = make_network(db)
+    net.fpt_admin.language = "en"
+    second_admin = make_user(db, roles=[Role.ORG_ADMIN], organisation=net.fpt, language="vi")
+    request = service.raise_request(db, who(net.coordinator), net.incident.id, request_body())
+    db.flush()
+    Worker(database).run_until_idle()
+    mail = {str(m["To"]): m for m in smtp_server}
+    assert set(mail) == {net.fpt_admin.email, second_admin.email}
+    english, vietnamese = mail[net.fpt_admin.email], mail[second_admin.email]
+    deadline = local_time(request.response_deadline)
+    assert english["Subject"].strip() == f"Experts needed on incident {net.incident.reference}, answer by {deadline}"
+    assert (
+        vietnamese["Subject"].strip() == f"Cần chuyên gia cho sự cố {net.incident.reference}, trả lời trước {deadline}"
+    )
+    body = text_of(vietnamese)
+    assert "Mức độ khẩn: cao" in body and "tại chỗ (Bắc Kạn)" in body
+    assert f"{settings.base_url}/mobilisation/requests/{request.id}" in body
+    assert "Where: on site (Bắc Kạn)" in text_of(english)

@@ -70,3 +70,10 @@ def region_of(province: str | None) -> str | None:
 def same_province(a: str | None, b: str | None) -> bool:
     ka, kb = province_key(a), province_key(b)
     return ka is not None and ka == kb
+
+
+def province_names() -> list[str]:
+    """Every province name this module knows, in Vietnamese alphabetical order."""
+    from csirtnet.kit.text import sort_key
+
+    return sorted({n for names in _PROVINCES.values() for n in names}, key=sort_key)

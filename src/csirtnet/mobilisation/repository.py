@@ -309,7 +309,8 @@ def incident_references(session: Session, ids: Iterable[int]) -> dict[int, str]:
     wanted = list(set(ids))
     if not wanted:
         return {}
-    return dict(session.execute(select(Incident.id, Incident.reference).where(Incident.id.in_(wanted))).tuples())
+    rows = session.execute(select(Incident.id, Incident.reference).where(Incident.id.in_(wanted)))
+    return {int(incident_id): str(reference) for incident_id, reference in rows}
 
 
 # -- statistics ------------------------------------------------------------------------------

@@ -370,9 +370,9 @@ def _answerable(
         raise NotFound("support request for your organisation")
     mob_authz.require_respond(who, target)
     if target.status != TargetStatus.PENDING.value:
-        raise Conflict(f"Your organisation's part of this request is already {target.status}")
+        raise Conflict("Your organisation has already answered this request, or it was withdrawn")
     if request.status != RequestStatus.OPEN.value:
-        raise Conflict(f"The support request is {request.status}")
+        raise Conflict("The support request is no longer open")
     if now > target.respond_by:
         raise Conflict("The deadline to answer this request has passed")
     return request, target, get_incident(session, request.incident_id)
@@ -571,7 +571,7 @@ def cancel(
     request = repository.get_request(session, who, request_id, for_update=True)
     mob_authz.require_manage_request(session, who, request)
     if request.status != RequestStatus.OPEN.value:
-        raise Conflict(f"The support request is already {request.status}")
+        raise Conflict("The support request is no longer open")
     incident = get_incident(session, request.incident_id)
     request.status = RequestStatus.CANCELLED.value
     request.closed_at = now

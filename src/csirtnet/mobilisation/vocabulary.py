@@ -72,6 +72,6 @@ TARGET_STATUSES: dict[str, str] = {
 }
 DEPLOYMENT_STATUSES: dict[str, str] = {
     DeploymentStatus.PLANNED.value: N_("Planned"),
-    DeploymentStatus.ACTIVE.value: N_("Active"),
+    DeploymentStatus.ACTIVE.value: N_("On the incident"),
     DeploymentStatus.RELEASED.value: N_("Released"),
 }
