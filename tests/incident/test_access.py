@@ -3,7 +3,7 @@ lead when shared; TLP:RED only named participants, every read audited."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -49,7 +49,7 @@ def test_cluster_lead_sees_shared_incidents_but_not_amber_strict(db) -> None:
     cluster = Cluster(name="Cụm số 1")
     db.add(cluster)
     db.flush()
-    today = date.today()
+    today = utcnow().date()
     db.add(
         ClusterLeadTerm(
             cluster_id=cluster.id,
