@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.auth import totp
-from csirtnet.auth.passwords import hash_password, needs_rehash, verify_password
+from csirtnet.auth.passwords import check_strength, hash_password, needs_rehash, verify_password
 from csirtnet.authz import Subject, can_manage_organisation, require
 from csirtnet.config import get_settings
 from csirtnet.errors import AppError, Forbidden, NotFound, TooManyRequests, ValidationFailed
@@ -156,14 +156,6 @@ def pass_second_factor(session: Session, row: WebSession, code: str) -> bool:
     return ok
 
 
-MIN_PASSWORD_LENGTH = 12
-
-
-def check_password_strength(field_name: str, password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(field_name, "must be at least 12 characters long")
-
-
 def begin_totp_enrolment(session: Session, user: User) -> str:
     """Store a fresh, not yet active secret and return it; `confirm_totp` activates it.
 
@@ -289,7 +281,7 @@ def logout(session: Session, row: WebSession, *, everywhere: bool = False) -> No
 def change_password(session: Session, user: User, current: str, new: str, *, keep_session_id: int | None) -> None:
     if not verify_password(user.password_hash, current):
         raise ValidationFailed("current_password", "is not your current password")
-    check_password_strength("new_password", new)
+    check_strength(new, field="new_password")
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
     revoke_all_sessions(session, user, except_id=keep_session_id)
@@ -340,7 +332,6 @@ def complete_password_reset(session: Session, token: str, new_password: str) -> 
     row = find_reset(session, token)
     if row is None:
         raise ValidationFailed("token", "this link has expired or was already used")
-    check_password_strength("password", new_password)
     user = session.get(User, row.user_id)
     assert user is not None
     user.password_hash = hash_password(new_password)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
@@ -104,6 +104,14 @@ def send_email_to_address(
         params=params,
         link=None,
     )
+
+
+def notifications_of(user_id: int, *, unread: bool = False) -> Select[Notification]:
+    """One user's notifications (page with kit.pagination on Notification.id)."""
+    query = select(Notification).where(Notification.user_id == user_id)
+    if unread:
+        query = query.where(Notification.read_at.is_(None))
+    return query
 
 
 def unread_count(session: Session, user_id: int) -> int:

@@ -24,13 +24,13 @@ def N_(message: str) -> str:
 
 
 @cache
-def translations(language: str) -> gettext.NullTranslations:
-    """Every catalog of the language (one .po file per domain) merged into one translation table."""
+def merged_catalog(language: str) -> Catalog | None:
+    """Every catalog of the language (one .po file per domain) merged into one."""
     if language not in LANGUAGES:
-        language = "en"
+        return None
     folder = resources.files("csirtnet.web").joinpath(f"locale/{language}/LC_MESSAGES")
     if not folder.is_dir():
-        return gettext.NullTranslations()
+        return None
     merged: Catalog | None = None
     for source in sorted((f for f in folder.iterdir() if f.name.endswith(".po")), key=lambda f: f.name):
         catalog = read_po(io.BytesIO(source.read_bytes()), locale=language)
@@ -40,6 +40,15 @@ def translations(language: str) -> gettext.NullTranslations:
         for message in catalog:
             if message.id and message.string:
                 merged[message.id] = message
+    return merged
+
+
+@cache
+def translations(language: str) -> gettext.NullTranslations:
+    """The merged catalog compiled in memory into one translation table."""
+    if language not in LANGUAGES:
+        language = "en"
+    merged = merged_catalog(language)
     if merged is None:
         return gettext.NullTranslations()
     buf = io.BytesIO()
@@ -63,24 +72,21 @@ _FIELD_PREFIX = re.compile(r"^([a-z][a-z0-9_.]*): (.+)$", re.DOTALL)
 @cache
 def _patterns(language: str) -> list[tuple[re.Pattern[str], str]]:
     """Catalog entries with %(name)s placeholders, as regexes matching the English text they produce."""
-    if language not in LANGUAGES or language == "en":
-        return []
-    folder = resources.files("csirtnet.web").joinpath(f"locale/{language}/LC_MESSAGES")
-    if not folder.is_dir():
+    merged = merged_catalog(language) if language != "en" else None
+    if merged is None:
         return []
     out: list[tuple[re.Pattern[str], str]] = []
-    for source in sorted((f for f in folder.iterdir() if f.name.endswith(".po")), key=lambda f: f.name):
-        for message in read_po(io.BytesIO(source.read_bytes()), locale=language):
-            if not (isinstance(message.id, str) and isinstance(message.string, str) and message.string):
-                continue
-            if "%(" not in message.id:
-                continue
-            regex, position = "", 0
-            for match in _PLACEHOLDER.finditer(message.id):
-                regex += re.escape(message.id[position : match.start()]) + f"(?P<{match.group(1)}>.+?)"
-                position = match.end()
-            regex += re.escape(message.id[position:])
-            out.append((re.compile(regex + r"\Z", re.DOTALL), message.string))
+    for message in merged:
+        if not (isinstance(message.id, str) and isinstance(message.string, str) and message.string):
+            continue
+        if "%(" not in message.id:
+            continue
+        regex, position = "", 0
+        for match in _PLACEHOLDER.finditer(message.id):
+            regex += re.escape(message.id[position : match.start()]) + f"(?P<{match.group(1)}>.+?)"
+            position = match.end()
+        regex += re.escape(message.id[position:])
+        out.append((re.compile(regex + r"\Z", re.DOTALL), message.string))
     # The most specific (longest literal text) first.
     out.sort(key=lambda item: -len(_PLACEHOLDER.sub("", item[0].pattern)))
     return out
@@ -110,7 +116,8 @@ def translate_message(language: str, message: str) -> str:
     prefixed = _FIELD_PREFIX.match(message)
     if prefixed:
         field_name, rest = prefixed.groups()
-        return f"{table.gettext(field_name)}: {translate_message(language, rest)}"
+        label = table.gettext(field_name)
+        return f"{label[:1].upper()}{label[1:]}: {translate_message(language, rest)}"
     return message
 
 

@@ -27,7 +27,7 @@ def request_language(request: Request) -> str:
     cached = getattr(request.state, "language", None)
     if cached:
         return str(cached)
-    user = getattr(request.state, "user", None)
+    user = _current_user(request)
     language = i18n.pick_language(
         request.query_params.get("lang"),
         getattr(user, "language", None),
@@ -73,7 +73,7 @@ def render(
 ) -> HTMLResponse:
     language = request_language(request)
     tr = i18n.gettext_for(language)
-    user = getattr(request.state, "user", None)
+    user = _current_user(request)
     subject = getattr(request.state, "identity", (None,))[0]
     zone = getattr(user, "timezone", None) or get_settings().timezone
     unread = 0
@@ -104,6 +104,27 @@ def render(
     if flash:
         response.delete_cookie(FLASH_COOKIE, path="/")
     return response
+
+
+def _current_user(request: Request) -> Any:
+    """The logged-in user, usable in templates even after the request's transaction rolled back
+    (an error page): a rolled-back, closed session leaves its objects expired and detached."""
+    user = getattr(request.state, "user", None)
+    if user is None:
+        return None
+    from sqlalchemy import inspect
+
+    state = inspect(user)
+    if not (state.detached and (state.expired or state.expired_attributes)):
+        return user
+    identity = state.identity
+    database = getattr(request.app.state, "database", None)
+    if not identity or database is None:
+        return None
+    with database.unit_of_work(write=False) as session:
+        fresh = session.get(type(user), identity[0])
+    request.state.user = fresh
+    return fresh
 
 
 def _with_query(request: Request, **updates: Any) -> str:

@@ -1,7 +1,433 @@
-"""Pages: account (being built)."""
+"""Pages: the user's own account (profile, password, sessions, second factor, API tokens,
+notification preferences) and their notifications. Closed by `page_user` + CSRF (app.py)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from markupsafe import Markup
+from sqlalchemy.orm import Session as DbSession
+
+from csirtnet.auth import totp
+from csirtnet.auth.deps import LANG_COOKIE, PageUser, Session
+from csirtnet.authz import Subject, require
+from csirtnet.errors import NotAuthenticated
+from csirtnet.identity import login as login_service
+from csirtnet.identity import service as identity_service
+from csirtnet.identity import tokens as token_service
+from csirtnet.identity.schemas import TokenCreate, UserUpdate
+from csirtnet.kit.pagination import paginate
+from csirtnet.kit.time import as_utc, utcnow
+from csirtnet.models import Notification, User, WebSession
+from csirtnet.notification import events
+from csirtnet.notification import service as notification_service
+from csirtnet.web import i18n, labels
+from csirtnet.web.forms import FormErrors, attempt, optional_int, parse
+from csirtnet.web.i18n import N_
+from csirtnet.web.render import redirect, render, request_language, safe_next
 
 router = APIRouter(include_in_schema=False)
+
+ACCOUNT_TABS = (
+    ("/account", N_("Profile")),
+    ("/account/2fa", N_("Second factor")),
+    ("/account/tokens", N_("API tokens")),
+    ("/account/notifications", N_("Notification settings")),
+)
+NOTIFICATIONS_PER_PAGE = 25
+
+
+def _me(request: Request) -> User:
+    user = getattr(request.state, "user", None)
+    if user is None:
+        raise NotAuthenticated()
+    return user  # type: ignore[no-any-return]
+
+
+def _web_session(request: Request) -> WebSession | None:
+    return getattr(request.state, "web_session", None)
+
+
+def tr(request: Request, message: str) -> str:
+    return i18n.translate(request_language(request), message)
+
+
+# -- profile, password, sessions ------------------------------------------------------------
+
+
+def _profile_page(
+    request: Request,
+    session: DbSession,
+    user: User,
+    *,
+    profile: dict[str, Any] | None = None,
+    profile_errors: FormErrors | None = None,
+    password_errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> Response:
+    web = _web_session(request)
+    values = profile or {
+        "full_name": user.full_name,
+        "phone": user.phone or "",
+        "language": user.language or request_language(request),
+        "timezone": user.timezone,
+    }
+    return render(
+        request,
+        "account/profile.html",
+        {
+            "tabs": ACCOUNT_TABS,
+            "values": values,
+            "profile_errors": profile_errors or {},
+            "password_errors": password_errors or {},
+            "sessions": login_service.active_sessions(session, user),
+            "current_session_id": web.id if web else None,
+            "timezones": labels.COMMON_TIMEZONES,
+            "role_labels": labels.ROLES,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/account")
+def profile_page(request: Request, session: Session, who: PageUser) -> Response:
+    require(who, "profile:read")
+    return _profile_page(request, session, _me(request))
+
+
+@router.post("/account")
+def save_profile(
+    request: Request,
+    session: Session,
+    who: PageUser,
+    full_name: Annotated[str, Form(max_length=500)] = "",
+    phone: Annotated[str, Form(max_length=200)] = "",
+    language: Annotated[str, Form(max_length=10)] = "",
+    timezone: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    require(who, "profile:write")
+    user = _me(request)
+    values = {"full_name": full_name.strip(), "phone": phone.strip(), "language": language, "timezone": timezone}
+    errors: FormErrors = {}
+    data = parse(
+        UserUpdate,
+        errors,
+        full_name=values["full_name"],
+        # An empty box clears a phone number the user had; None leaves an absent one absent.
+        phone=values["phone"] if values["phone"] or user.phone else None,
+        language=language or None,
+        timezone=timezone.strip() or None,
+    )
+    if data is not None:
+        attempt(session, errors, lambda: identity_service.update_user(session, who, user.id, data))
+    if errors:
+        return _profile_page(request, session, user, profile=values, profile_errors=errors, status_code=422)
+    chosen = user.language or request_language(request)
+    response = redirect("/account", flash=i18n.translate(chosen, "Your profile is saved."))
+    response.set_cookie(LANG_COOKIE, chosen, samesite="lax", max_age=365 * 86400, path="/")
+    return response
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    session: Session,
+    who: PageUser,
+    current_password: Annotated[str, Form(max_length=500)] = "",
+    new_password: Annotated[str, Form(max_length=500)] = "",
+    new_password_again: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    require(who, "profile:write")
+    user = _me(request)
+    web = _web_session(request)
+    errors: FormErrors = {}
+    if not current_password:
+        errors["current_password"] = N_("This field is required.")
+    if not new_password:
+        errors["new_password"] = N_("This field is required.")
+    elif new_password != new_password_again:
+        errors["new_password_again"] = N_("The two passwords differ")
+    if not errors:
+        attempt(
+            session,
+            errors,
+            lambda: login_service.change_password(
+                session, user, current_password, new_password, keep_session_id=web.id if web else None
+            ),
+        )
+    if errors:
+        return _profile_page(request, session, user, password_errors=errors, status_code=422)
+    return redirect("/account", flash=tr(request, "Your password is changed; your other sessions were logged out."))
+
+
+@router.post("/account/sessions/revoke-others")
+def revoke_other_sessions(request: Request, session: Session, who: PageUser) -> Response:
+    require(who, "profile:write")
+    web = _web_session(request)
+    if web is None:
+        raise NotAuthenticated()
+    count = login_service.revoke_other_sessions(session, _me(request), web)
+    message = tr(request, "Logged out %(count)s other session(s).") % {"count": count}
+    return redirect("/account", flash=message)
+
+
+# -- second factor --------------------------------------------------------------------------
+
+
+def _two_factor_page(
+    request: Request, session: DbSession, user: User, *, errors: FormErrors | None = None, status_code: int = 200
+) -> Response:
+    ctx: dict[str, Any] = {
+        "tabs": ACCOUNT_TABS,
+        "errors": errors or {},
+        "required": bool(user.roles & login_service.ROLES_REQUIRING_2FA),
+        "must_enrol": login_service.must_enrol_second_factor(user),
+    }
+    if user.totp_enabled:
+        ctx["state"] = "enabled"
+        ctx["unused_codes"] = login_service.unused_recovery_codes(session, user)
+    elif user.totp_secret:
+        ctx["state"] = "pending"
+        uri = totp.provisioning_uri(user.totp_secret, user.email)
+        ctx["qr_svg"] = Markup(totp.qr_svg(uri))  # noqa: S704 - SVG made by the qrcode library from our own URI
+        ctx["secret_groups"] = [user.totp_secret[i : i + 4] for i in range(0, len(user.totp_secret), 4)]
+    else:
+        ctx["state"] = "off"
+    return render(request, "account/two_factor.html", ctx, status_code=status_code)
+
+
+@router.get("/account/2fa")
+def two_factor_page(request: Request, session: Session, who: PageUser) -> Response:
+    return _two_factor_page(request, session, _me(request))
+
+
+@router.post("/account/2fa/begin")
+def two_factor_begin(request: Request, session: Session, who: PageUser) -> Response:
+    user = _me(request)
+    errors: FormErrors = {}
+    attempt(session, errors, lambda: login_service.begin_totp_enrolment(session, user))
+    if errors:
+        return _two_factor_page(request, session, user, errors=errors, status_code=422)
+    return redirect("/account/2fa")
+
+
+@router.post("/account/2fa/confirm")
+def two_factor_confirm(
+    request: Request, session: Session, who: PageUser, code: Annotated[str, Form(max_length=40)] = ""
+) -> Response:
+    user = _me(request)
+    errors: FormErrors = {}
+    codes = attempt(session, errors, lambda: login_service.confirm_totp(session, user, code))
+    if codes is None:
+        return _two_factor_page(request, session, user, errors=errors, status_code=422)
+    return render(request, "account/recovery_codes.html", {"tabs": ACCOUNT_TABS, "codes": codes, "just_enabled": True})
+
+
+@router.post("/account/2fa/manage")
+def two_factor_manage(
+    request: Request,
+    session: Session,
+    who: PageUser,
+    code: Annotated[str, Form(max_length=40)] = "",
+    action: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    user = _me(request)
+    errors: FormErrors = {}
+    if action == "regenerate":
+        codes = attempt(session, errors, lambda: login_service.regenerate_recovery_codes(session, user, code))
+        if codes is not None:
+            return render(
+                request, "account/recovery_codes.html", {"tabs": ACCOUNT_TABS, "codes": codes, "just_enabled": False}
+            )
+    elif action == "disable":
+        attempt(session, errors, lambda: login_service.disable_totp(session, user, code))
+        if not errors:
+            return redirect("/account/2fa", flash=tr(request, "The second factor is turned off."))
+    else:
+        errors["_"] = N_("Choose what to do.")
+    return _two_factor_page(request, session, user, errors=errors, status_code=422)
+
+
+# -- API tokens -----------------------------------------------------------------------------
+
+
+def _token_state(expires_at: Any, revoked_at: Any) -> str:
+    if revoked_at is not None:
+        return "revoked"
+    if expires_at is not None and as_utc(expires_at) <= utcnow():
+        return "expired"
+    return "active"
+
+
+def _tokens_page(
+    request: Request,
+    session: DbSession,
+    who: Subject,
+    user: User,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: FormErrors | None = None,
+    issued: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    rows = token_service.user_tokens(session, user)
+    language = request_language(request)
+    return render(
+        request,
+        "account/tokens.html",
+        {
+            "tabs": ACCOUNT_TABS,
+            "tokens": [(t, _token_state(t.expires_at, t.revoked_at)) for t in rows],
+            "scope_options": [
+                (s, f"{s} — {i18n.translate(language, labels.SCOPES[s])}" if s in labels.SCOPES else s)
+                for s in token_service.grantable_scopes(who)
+            ],
+            "values": values or {"name": "", "scopes": [], "expires_in_days": "90"},
+            "errors": errors or {},
+            "issued": issued,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/account/tokens")
+def tokens_page(request: Request, session: Session, who: PageUser) -> Response:
+    require(who, "profile:read")
+    return _tokens_page(request, session, who, _me(request))
+
+
+@router.post("/account/tokens")
+def create_token(
+    request: Request,
+    session: Session,
+    who: PageUser,
+    name: Annotated[str, Form(max_length=500)] = "",
+    scopes: Annotated[list[str] | None, Form()] = None,
+    expires_in_days: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    require(who, "profile:write")
+    user = _me(request)
+    chosen = [s for s in (scopes or []) if s]
+    values = {"name": name, "scopes": chosen, "expires_in_days": expires_in_days}
+    errors: FormErrors = {}
+    days: int | None = None
+    if expires_in_days.strip():
+        days = optional_int(expires_in_days)
+        if days is None:
+            errors["expires_in_days"] = N_("Enter a whole number.")
+    data = parse(TokenCreate, errors, name=name.strip(), scopes=chosen, expires_in_days=days)
+    issued = None
+    if data is not None and not errors:
+        issued = attempt(
+            session,
+            errors,
+            lambda: token_service.create_token(
+                session, who, user, name=data.name, scopes=data.scopes, expires_in_days=data.expires_in_days
+            ),
+        )
+    if issued is None:
+        return _tokens_page(request, session, who, user, values=values, errors=errors, status_code=422)
+    return _tokens_page(request, session, who, user, issued=issued.token)
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token(request: Request, session: Session, who: PageUser, token_id: int) -> Response:
+    require(who, "profile:write")
+    row = token_service.revoke_token(session, who, token_id)
+    return redirect("/account/tokens", flash=tr(request, "The token %(name)s is revoked.") % {"name": row.name})
+
+
+# -- notification preferences ---------------------------------------------------------------
+
+
+@router.get("/account/notifications")
+def preferences_page(request: Request, session: Session, who: PageUser) -> Response:
+    require(who, "notifications:read")
+    user = _me(request)
+    language = request_language(request)
+    prefs = notification_service.preferences(session, user.id)
+    rows = [
+        (key, labels.event_title(event, language))
+        for key, event in sorted(events.EVENTS.items())
+        if not event.transactional
+    ]
+    return render(
+        request,
+        "account/notifications.html",
+        {
+            "tabs": ACCOUNT_TABS,
+            "rows": rows,
+            "channels": [(c, labels.CHANNELS.get(c, c)) for c in events.CHANNELS],
+            "prefs": prefs,
+        },
+    )
+
+
+@router.post("/account/notifications")
+def save_preferences(
+    request: Request,
+    session: Session,
+    who: PageUser,
+    enabled: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    require(who, "notifications:write")
+    user = _me(request)
+    chosen = set(enabled or [])
+    choices = {
+        (key, channel): f"{key}|{channel}" in chosen
+        for key, event in events.EVENTS.items()
+        if not event.transactional
+        for channel in events.CHANNELS
+    }
+    notification_service.set_preferences(session, who, user, choices)
+    return redirect("/account/notifications", flash=tr(request, "Your notification settings are saved."))
+
+
+# -- notifications --------------------------------------------------------------------------
+
+
+@router.get("/notifications")
+def notifications_page(
+    request: Request, session: Session, who: PageUser, unread: str = "", cursor: str | None = None
+) -> Response:
+    require(who, "notifications:read")
+    user = _me(request)
+    rows, next_cursor = paginate(
+        session,
+        notification_service.notifications_of(user.id, unread=bool(unread)),
+        Notification.id,
+        limit=NOTIFICATIONS_PER_PAGE,
+        cursor=(cursor or None),
+    )
+    return render(
+        request,
+        "account/notification_list.html",
+        {"items": rows, "next_cursor": next_cursor, "unread_only": bool(unread), "first_page": not cursor},
+    )
+
+
+@router.post("/notifications/{notification_id}/read")
+def mark_one_read(
+    request: Request,
+    session: Session,
+    who: PageUser,
+    notification_id: int,
+    next: Annotated[str, Form(max_length=500)] = "/notifications",
+) -> Response:
+    require(who, "notifications:write")
+    notification_service.mark_read(session, _me(request).id, [notification_id])
+    return redirect(safe_next(next))
+
+
+@router.post("/notifications/read-all")
+def mark_all_read(
+    request: Request,
+    session: Session,
+    who: PageUser,
+    next: Annotated[str, Form(max_length=500)] = "/notifications",
+) -> Response:
+    require(who, "notifications:write")
+    count = notification_service.mark_read(session, _me(request).id, None)
+    return redirect(safe_next(next), flash=tr(request, "Marked %(count)s notification(s) read.") % {"count": count})

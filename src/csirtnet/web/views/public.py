@@ -60,7 +60,7 @@ def login_submit(
         return render(
             request,
             "auth/login.html",
-            {"next": safe_next(next), "email": email, "error": i18n.translate(lang, exc.message)},
+            {"next": safe_next(next), "email": email, "error": i18n.translate_message(lang, exc.message)},
             status_code=exc.status if exc.status in (401, 429) else 400,
         )
     new = login_service.open_session(
@@ -164,7 +164,7 @@ def reset_submit(
         return render(
             request,
             "auth/reset.html",
-            {"token": token, "valid": True, "error": i18n.translate(lang, exc.message)},
+            {"token": token, "valid": True, "error": i18n.translate_message(lang, exc.message)},
             status_code=422,
         )
     return redirect("/login", flash=i18n.translate(lang, "Your password is set. Log in with it now."))

@@ -1,0 +1,44 @@
+"""What every admin page shares: the tab bar of the sections a subject may use, and rendering."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from csirtnet.authz import Subject, can
+from csirtnet.vocabulary import Role
+from csirtnet.web import i18n
+from csirtnet.web.i18n import N_
+from csirtnet.web.render import render, request_language
+
+
+def admin_tabs(who: Subject) -> list[tuple[str, str]]:
+    """The admin sections this subject may use, as (path, English label)."""
+    tabs: list[tuple[str, str]] = []
+    if can(who, "users:read"):
+        tabs.append(("/admin/users", N_("Users")))
+    if may_admin_organisations(who):
+        tabs.append(("/admin/organisations", N_("Organisations")))
+    if can(who, "audit:read"):
+        tabs.append(("/admin/audit", N_("Audit log")))
+    if can(who, "jobs:read"):
+        tabs.append(("/admin/jobs", N_("Background jobs")))
+    if can(who, "webhooks:write"):
+        tabs.append(("/admin/webhooks", N_("Webhooks")))
+    return tabs
+
+
+def may_admin_organisations(who: Subject) -> bool:
+    return can(who, "organisations:write") or who.has_role(Role.ORG_ADMIN)
+
+
+def admin_render(
+    request: Request, who: Subject, template: str, ctx: dict[str, Any], *, status_code: int = 200
+) -> Response:
+    return render(request, template, {"admin_tabs": admin_tabs(who), **ctx}, status_code=status_code)
+
+
+def tr(request: Request, message: str) -> str:
+    return i18n.translate(request_language(request), message)

@@ -1,0 +1,255 @@
+"""Pages: administration of the platform's machinery — the audit log, background jobs and an
+organisation's webhook endpoints."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session as DbSession
+
+from csirtnet import audit, worker
+from csirtnet.audit import repository as audit_repository
+from csirtnet.auth.deps import PageUser, Session
+from csirtnet.authz import Subject, can, require
+from csirtnet.config import get_settings
+from csirtnet.errors import NotFound
+from csirtnet.identity import repository as identity_repository
+from csirtnet.kit.pagination import paginate
+from csirtnet.models import AuditRecord, Job
+from csirtnet.notification import events
+from csirtnet.notification import service as notification_service
+from csirtnet.web import labels
+from csirtnet.web.forms import FormErrors, attempt, optional_int
+from csirtnet.web.i18n import N_
+from csirtnet.web.render import redirect, request_language
+from csirtnet.web.views.admin_common import admin_render, tr
+
+router = APIRouter(include_in_schema=False)
+
+AUDIT_PER_PAGE = 50
+JOBS_PER_PAGE = 50
+ACTION_PREFIXES = ("user.", "token.", "organisation.", "webhook.", "notification.", "job.")
+
+
+def _organisation_choices(session: DbSession, who: Subject) -> list[tuple[int, str]]:
+    """Organisations whose records the subject sees in full, in Vietnamese name order."""
+    return [(o.id, o.name) for o in session.scalars(identity_repository.listable_organisations(who))]
+
+
+# -- audit log ------------------------------------------------------------------------------
+
+
+def _day_start(value: str, zone: str, field_name: str, errors: FormErrors) -> datetime | None:
+    """A yyyy-mm-dd date from the form as the start of that day in the reader's time zone."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        errors[field_name] = N_("Enter a date as yyyy-mm-dd.")
+        return None
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(zone))
+
+
+@router.get("/admin/audit")
+def audit_page(
+    request: Request,
+    session: Session,
+    who: PageUser,
+    action: str = "",
+    actor: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    organisation_id: str = "",
+    since: str = "",
+    until: str = "",
+    cursor: str = "",
+) -> Response:
+    require(who, "audit:read")
+    user = getattr(request.state, "user", None)
+    zone = getattr(user, "timezone", None) or get_settings().timezone
+    filters = {
+        "action": action,
+        "actor": actor,
+        "object_type": object_type,
+        "object_id": object_id,
+        "organisation_id": organisation_id,
+        "since": since,
+        "until": until,
+    }
+    errors: FormErrors = {}
+    start = _day_start(since, zone, "since", errors)
+    end = _day_start(until, zone, "until", errors)
+    if end is not None:
+        end += timedelta(days=1)  # "until" names the last day shown
+    if organisation_id.strip() and optional_int(organisation_id) is None:
+        errors["organisation_id"] = N_("Choose one of the offered values.")
+    if start and end and start >= end:
+        errors["until"] = N_("The end date is before the start date.")
+    rows: list[AuditRecord] = []
+    next_cursor = None
+    if not errors:
+        query = audit_repository.records(
+            who,
+            action=action.strip()[:80] or None,
+            actor=actor.strip()[:320] or None,
+            object_type=object_type.strip()[:60] or None,
+            object_id=object_id.strip()[:80] or None,
+            organisation_id=optional_int(organisation_id),
+            since=start,
+            until=end,
+        )
+        found, next_cursor = paginate(session, query, AuditRecord.seq, limit=AUDIT_PER_PAGE, cursor=cursor or None)
+        rows = list(found)
+    return admin_render(
+        request,
+        who,
+        "admin/audit.html",
+        {
+            "records": [(r, json.dumps(r.summary, indent=2, ensure_ascii=False, sort_keys=True)) for r in rows],
+            "next_cursor": next_cursor,
+            "filters": filters,
+            "errors": errors,
+            "organisations": _organisation_choices(session, who),
+            "action_prefixes": ACTION_PREFIXES,
+            "first_page": not cursor,
+            "zone": zone,
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+# -- background jobs ------------------------------------------------------------------------
+
+
+@router.get("/admin/jobs")
+def jobs_page(request: Request, session: Session, who: PageUser, status: str = "", cursor: str = "") -> Response:
+    require(who, "jobs:read")
+    if status and status not in labels.JOB_STATUSES:
+        status = ""
+    rows, next_cursor = paginate(
+        session, worker.jobs(status or None), Job.id, limit=JOBS_PER_PAGE, cursor=cursor or None
+    )
+    return admin_render(
+        request,
+        who,
+        "admin/jobs.html",
+        {
+            "jobs": rows,
+            "next_cursor": next_cursor,
+            "status": status,
+            "counts": worker.status_counts(session),
+            "status_labels": labels.JOB_STATUSES,
+            "may_retry": can(who, "jobs:write"),
+            "first_page": not cursor,
+        },
+    )
+
+
+@router.post("/admin/jobs/{job_id}/retry")
+def retry_job(request: Request, session: Session, who: PageUser, job_id: int) -> Response:
+    require(who, "jobs:write")
+    row = worker.retry(session, job_id)
+    if row is None:
+        raise NotFound("failed job")
+    audit.record(session, who, "job.retried", row, name=row.name)
+    message = tr(request, "The job %(name)s (#%(id)s) is queued again.") % {"name": row.name, "id": row.id}
+    return redirect("/admin/jobs?status=failed", flash=message)
+
+
+# -- webhooks -------------------------------------------------------------------------------
+
+
+def _webhooks_page(
+    request: Request,
+    session: DbSession,
+    who: Subject,
+    organisation_id: int,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: FormErrors | None = None,
+    created: tuple[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    endpoints = notification_service.webhooks(session, who, organisation_id)
+    language = request_language(request)
+    return admin_render(
+        request,
+        who,
+        "admin/webhooks.html",
+        {
+            "organisation_id": organisation_id,
+            "organisations": _organisation_choices(session, who) if who.sees_everything else [],
+            "endpoints": endpoints,
+            "event_options": [
+                (k, f"{k} — {labels.event_title(e, language)}") for k, e in sorted(events.EVENTS.items())
+            ],
+            "values": values or {"url": "", "event_types": []},
+            "errors": errors or {},
+            "created": created,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/admin/webhooks")
+def webhooks_page(request: Request, session: Session, who: PageUser, organisation_id: str = "") -> Response:
+    require(who, "webhooks:write")
+    org_id = optional_int(organisation_id) or who.organisation_id
+    if org_id is None:
+        raise NotFound("organisation")
+    return _webhooks_page(request, session, who, org_id)
+
+
+@router.post("/admin/webhooks")
+def create_webhook(
+    request: Request,
+    session: Session,
+    who: PageUser,
+    organisation_id: Annotated[str, Form(max_length=20)] = "",
+    url: Annotated[str, Form(max_length=1000)] = "",
+    event_types: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    require(who, "webhooks:write")
+    org_id = optional_int(organisation_id) or who.organisation_id
+    if org_id is None:
+        raise NotFound("organisation")
+    chosen = [e for e in (event_types or []) if e]
+    values: dict[str, Any] = {"url": url.strip(), "event_types": chosen}
+    errors: FormErrors = {}
+    if not values["url"]:
+        errors["url"] = N_("This field is required.")
+    elif len(values["url"]) > 500:
+        errors["url"] = N_("This is too long.")
+    endpoint = None
+    if not errors:
+        endpoint = attempt(
+            session,
+            errors,
+            lambda: notification_service.create_webhook(session, who, org_id, values["url"], chosen),
+        )
+    if endpoint is None:
+        return _webhooks_page(request, session, who, org_id, values=values, errors=errors, status_code=422)
+    return _webhooks_page(request, session, who, org_id, created=(endpoint.url, endpoint.secret))
+
+
+@router.post("/admin/webhooks/{webhook_id}/delete")
+def delete_webhook(
+    request: Request,
+    session: Session,
+    who: PageUser,
+    webhook_id: int,
+    organisation_id: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    notification_service.delete_webhook(session, who, webhook_id)
+    target = "/admin/webhooks"
+    org_id = optional_int(organisation_id)
+    if org_id is not None:
+        target += f"?organisation_id={org_id}"
+    return redirect(target, flash=tr(request, "The webhook is removed."))
