@@ -422,6 +422,7 @@ DOMAIN_CLIS: list[tuple[str, str]] = [
     ("csirtnet.organisation.cli", "org"),
     ("csirtnet.organisation.cli_constituency", "constituency"),
     ("csirtnet.incident.cli", "incident"),
+    ("csirtnet.mobilisation.cli", "mobilisation"),
 ]
 
 
