@@ -16,13 +16,14 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from csirtnet import __version__, context
 from csirtnet.auth.deps import LoginRequired, SecondFactorRequired, api_user, csrf_protect, page_user
 from csirtnet.config import Settings, get_settings
 from csirtnet.db import Database, make_engine, set_database
-from csirtnet.errors import AppError
+from csirtnet.errors import PROBLEM_SCHEMA, AppError, OutOfRange, problem_responses
 from csirtnet.middleware import RequestContextMiddleware, SecurityHeadersMiddleware, UploadLimitMiddleware
 
 log = logging.getLogger("csirtnet.app")
@@ -114,10 +115,11 @@ def create_app(
     for router in _routers(PUBLIC_MODULES):
         app.include_router(router, dependencies=[Depends(csrf_protect)])
     for router in _routers(API_MODULES):
-        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(api_user)])
+        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(api_user)], responses=problem_responses())
     from csirtnet.ops.endpoints import metrics_router
 
-    app.include_router(metrics_router, dependencies=[Depends(api_user)])
+    app.include_router(metrics_router, dependencies=[Depends(api_user)], responses=problem_responses())
+    _document_problems(app)
     for router in _routers(PAGE_MODULES):
         app.include_router(router, dependencies=[Depends(page_user), Depends(csrf_protect)])
 
@@ -144,6 +146,19 @@ def create_app(
         return response
 
     return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Every API error is application/problem+json; the published document says so."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def wants_json(request: Request) -> bool:
@@ -220,6 +235,15 @@ def _install_error_handlers(app: FastAPI) -> None:
                 dict(exc.headers or {}),
             )
         return _html_error(request, exc.status_code, detail)
+
+    async def out_of_range(request: Request, exc: Exception) -> Response:
+        # A number or text the schema let through but the database cannot hold (an id beyond
+        # 64 bits on SQLite, "integer out of range" on PostgreSQL): the request is at fault.
+        log.warning("value out of range for the database", extra={"error": str(exc).splitlines()[0][:200]})
+        return await app_error(request, OutOfRange())
+
+    app.add_exception_handler(OverflowError, out_of_range)
+    app.add_exception_handler(DataError, out_of_range)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

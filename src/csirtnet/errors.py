@@ -61,6 +61,17 @@ class ValidationFailed(AppError):
         super().__init__(f"{field_name}: {message}", errors=errs)
 
 
+class OutOfRange(AppError):
+    """A value passed validation but is beyond what the database can store (e.g. a 70-bit id)."""
+
+    status = 422
+    code = "out_of_range"
+    title = "Value out of range"
+
+    def __init__(self, message: str = "A value in the request is out of range") -> None:
+        super().__init__(message)
+
+
 class NotAuthenticated(AppError):
     status = 401
     code = "not_authenticated"
@@ -116,3 +127,50 @@ class ErrorList:
         if self.errors:
             first = self.errors[0]
             raise ValidationFailed(first.field, first.message, errors=self.errors)
+
+
+# -- how the API documents its errors (OpenAPI) ----------------------------------------------------
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details; `errors` names each failing field.",
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "request_id": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+
+_PROBLEM_TITLES = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    409: "Conflict",
+    413: "Payload too large",
+    422: "Validation failed",
+    429: "Too many requests",
+}
+
+
+def problem_responses() -> dict[int | str, dict[str, Any]]:
+    """The error answers any API operation may give, for `include_router(..., responses=...)`."""
+    return {
+        status: {
+            "description": title,
+            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status, title in _PROBLEM_TITLES.items()
+    }
