@@ -15,7 +15,7 @@ from csirtnet.config import Settings
 from csirtnet.db import Database
 from csirtnet.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from csirtnet.kit.time import utcnow
-from csirtnet.mobilisation import deployments, service
+from csirtnet.mobilisation import deployments, reads, service
 from csirtnet.mobilisation.common import local_time
 from csirtnet.mobilisation.schemas import AcceptBody, CancelBody, DeclineBody, ReleaseBody
 from csirtnet.models import (
@@ -73,7 +73,7 @@ def test_a_request_goes_to_the_best_match_with_its_explanation(db: Session) -> N
     ).all()
     assert list(entries) == ["mobilisation.request_raised", "mobilisation.request_sent"]
 
-    _request, ranking = service.matches(db, who(net.coordinator), request.id)
+    _request, ranking = reads.matches(db, who(net.coordinator), request.id)
     assert [m.organisation.name for m in ranking] == ["FPT", "Bkav", "MISA"]
     assert ranking[2].experts[0].components[0].reason.en.startswith("Malware analysis: expert")
 

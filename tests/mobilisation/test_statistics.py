@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet.authz.cluster import today as cluster_today
 from csirtnet.errors import Forbidden
-from csirtnet.mobilisation import service, statistics
+from csirtnet.mobilisation import reads, service, statistics
 from csirtnet.models import Cluster, ClusterLeadTerm, ClusterMember, Deployment, Organisation
 from csirtnet.vocabulary import Role
 from tests.factories import make_organisation, make_user
@@ -139,7 +139,7 @@ def test_a_cluster_lead_mobilises_within_the_cluster_for_incidents_shared_with_i
 
     request = service.raise_request(db, who(lead_admin), shared.id, request_body())
     assert request.cluster_id == cluster.id
-    _request, ranking = service.matches(db, who(lead_admin), request.id)
+    _request, ranking = reads.matches(db, who(lead_admin), request.id)
     # Only the cluster's members are candidates (FPT's better expert is outside it).
     assert [m.organisation.name for m in ranking] == ["STTTT LSN", "STTTT CBG"]
     assert [m.eligible for m in ranking] == [True, False]

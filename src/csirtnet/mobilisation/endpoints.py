@@ -12,7 +12,7 @@ from csirtnet.auth.deps import ApiUser, Session
 from csirtnet.kit.pagination import Page, paginate
 from csirtnet.kit.time import utcnow
 from csirtnet.mobilisation import deployments as deployment_service
-from csirtnet.mobilisation import repository, service, statistics
+from csirtnet.mobilisation import reads, repository, service, statistics
 from csirtnet.mobilisation.schemas import (
     AcceptBody,
     CancelBody,
@@ -56,14 +56,14 @@ def list_incident_requests(
         limit=limit,
         cursor=cursor,
     )
-    return Page[SupportRequestRead](items=[service.to_read(session, who, r) for r in rows], next_cursor=next_cursor)
+    return Page[SupportRequestRead](items=[reads.to_read(session, who, r) for r in rows], next_cursor=next_cursor)
 
 
 @router.post("/incidents/{incident_id}/support-requests", response_model=SupportRequestRead, status_code=201)
 def raise_request(incident_id: int, body: SupportRequestCreate, session: Session, who: ApiUser) -> SupportRequestRead:
     """Ask member organisations for experts on an incident (coordinator, or the lead of its cluster)."""
     request = service.raise_request(session, who, incident_id, body)
-    return service.to_read(session, who, request)
+    return reads.to_read(session, who, request)
 
 
 @router.get("/support-requests", response_model=Page[SupportRequestRead])
@@ -78,7 +78,7 @@ def list_requests(
     rows, next_cursor = paginate(
         session, repository.requests(who, status=status), SupportRequest.id, limit=limit, cursor=cursor
     )
-    return Page[SupportRequestRead](items=[service.to_read(session, who, r) for r in rows], next_cursor=next_cursor)
+    return Page[SupportRequestRead](items=[reads.to_read(session, who, r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/support-requests/inbox", response_model=Page[SupportRequestRead])
@@ -93,20 +93,20 @@ def inbox(
     rows, next_cursor = paginate(
         session, repository.inbox_requests(who, status=status), SupportRequest.id, limit=limit, cursor=cursor
     )
-    return Page[SupportRequestRead](items=[service.to_read(session, who, r) for r in rows], next_cursor=next_cursor)
+    return Page[SupportRequestRead](items=[reads.to_read(session, who, r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/support-requests/{request_id}", response_model=SupportRequestRead)
 def get_request(request_id: int, session: Session, who: ApiUser) -> SupportRequestRead:
     """One support request, with the organisations it was sent to and their answers."""
-    return service.to_read(session, who, repository.get_request(session, who, request_id))
+    return reads.to_read(session, who, repository.get_request(session, who, request_id))
 
 
 @router.get("/support-requests/{request_id}/matches", response_model=MatchesRead)
 def get_matches(request_id: int, session: Session, who: ApiUser) -> MatchesRead:
     """The ranking of member organisations and their experts, with each score explained."""
-    request, ranking = service.matches(session, who, request_id)
-    return service.matches_read(session, request, ranking)
+    request, ranking = reads.matches(session, who, request_id)
+    return reads.matches_read(session, request, ranking)
 
 
 @router.post("/support-requests/{request_id}/accept", response_model=list[DeploymentRead])
@@ -119,13 +119,13 @@ def accept(request_id: int, body: AcceptBody, session: Session, who: ApiUser) ->
 def decline(request_id: int, body: DeclineBody, session: Session, who: ApiUser) -> SupportRequestRead:
     """Decline for your organisation, saying why; the next match is asked."""
     service.decline(session, who, request_id, body)
-    return service.to_read(session, who, repository.get_request(session, who, request_id))
+    return reads.to_read(session, who, repository.get_request(session, who, request_id))
 
 
 @router.post("/support-requests/{request_id}/cancel", response_model=SupportRequestRead)
 def cancel(request_id: int, body: CancelBody, session: Session, who: ApiUser) -> SupportRequestRead:
     """Withdraw an open support request (deployed experts stay until released)."""
-    return service.to_read(session, who, service.cancel(session, who, request_id, body))
+    return reads.to_read(session, who, service.cancel(session, who, request_id, body))
 
 
 @router.get("/deployments", response_model=Page[DeploymentRead])

@@ -23,7 +23,7 @@ from csirtnet.errors import Forbidden
 from csirtnet.kit.pagination import paginate
 from csirtnet.kit.time import utcnow
 from csirtnet.mobilisation import deployments as deployment_service
-from csirtnet.mobilisation import regions, repository, service, statistics
+from csirtnet.mobilisation import reads, regions, repository, service, statistics
 from csirtnet.mobilisation.common import requirement_of
 from csirtnet.mobilisation.matching import Text, score_expert
 from csirtnet.mobilisation.schemas import (
@@ -168,7 +168,7 @@ def _incident_context(session: DbSession, who: Subject, incident: Incident, lang
         **_labels(),
         **_names(language),
         "incident": incident,
-        "requests": [service.to_read(session, who, r) for r in rows],
+        "requests": [reads.to_read(session, who, r) for r in rows],
         "deployments": deployed,
         "org_names": repository.organisation_names(session, [d.organisation_id for d in deployed]),
         "can_release": {
@@ -294,7 +294,7 @@ def request_page(request: Request, session: Session, who: PageUser, request_id: 
     req = repository.get_request(session, who, request_id)
     language = request_language(request)
     manages = mob_authz.can_manage_request(session, who, req)
-    ranking = service.matches(session, who, req.id)[1] if manages else []
+    ranking = reads.matches(session, who, req.id)[1] if manages else []
     target = repository.target_for(session, req.id, who.organisation_id)
     answering = (
         target is not None
@@ -316,7 +316,7 @@ def request_page(request: Request, session: Session, who: PageUser, request_id: 
         {
             **_labels(),
             **_names(language),
-            "req": service.to_read(session, who, req),
+            "req": reads.to_read(session, who, req),
             "manages": manages,
             "ranking": ranking,
             "target": target,
@@ -431,9 +431,9 @@ def inbox(request: Request, session: Session, who: PageUser) -> Response:
         {
             **_labels(),
             **_names(language),
-            "rows": [service.to_read(session, who, r) for r in rows],
+            "rows": [reads.to_read(session, who, r) for r in rows],
             "answers": answers,
-            "managed": [service.to_read(session, who, r) for r in managed],
+            "managed": [reads.to_read(session, who, r) for r in managed],
             "status": status,
             "next_cursor": next_cursor,
             "can_respond": can(who, "mobilisation:respond"),

@@ -1,0 +1,128 @@
+"""The mobilisation API's and pages' view of requests and rankings: who sees which answers, and
+the explained ranking as schemas (csirtnet.mobilisation.schemas)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from csirtnet.authz import Subject
+from csirtnet.authz import mobilisation as mob_authz
+from csirtnet.authz.incident import can_view
+from csirtnet.mobilisation import repository
+from csirtnet.mobilisation.common import components_json, get_incident, rank
+from csirtnet.mobilisation.matching import Component, OrganisationMatch
+from csirtnet.mobilisation.schemas import (
+    BilingualRead,
+    BlockerRead,
+    ComponentRead,
+    ExpertMatchRead,
+    MatchesRead,
+    OrganisationMatchRead,
+    SkillNeedRead,
+    SupportRequestRead,
+    TargetRead,
+)
+from csirtnet.models import SupportRequest
+
+
+def sees_all_targets(session: Session, who: Subject, request: SupportRequest) -> bool:
+    """Managers and those who see the incident see every organisation's answer; an organisation
+    asked sees its own."""
+    return mob_authz.can_manage_request(session, who, request) or can_view(session, who, request.incident_id)
+
+
+def matches(session: Session, who: Subject, request_id: int) -> tuple[SupportRequest, list[OrganisationMatch]]:
+    """The current ranking of organisations and experts for a request, with its explanation."""
+    request = repository.get_request(session, who, request_id)
+    mob_authz.require_manage_request(session, who, request)
+    return request, rank(session, request, get_incident(session, request.incident_id))
+
+
+def to_read(session: Session, who: Subject, request: SupportRequest) -> SupportRequestRead:
+    """The request as the API shows it to `who` (other organisations' answers only to managers)."""
+    targets = repository.targets_of(session, [request.id])[request.id]
+    if not sees_all_targets(session, who, request):
+        targets = [t for t in targets if t.organisation_id == who.organisation_id]
+    names = repository.organisation_names(session, [t.organisation_id for t in targets])
+    reference = (
+        repository.incident_references(session, [request.incident_id]).get(request.incident_id)
+        if can_view(session, who, request.incident_id)
+        else None
+    )
+    return SupportRequestRead(
+        id=request.id,
+        incident_id=request.incident_id,
+        incident_reference=reference,
+        requesting_organisation_id=request.requesting_organisation_id,
+        cluster_id=request.cluster_id,
+        summary=request.summary,
+        capabilities=list(request.capabilities),
+        skills=[SkillNeedRead(skill=s["skill"], min_level=s["min_level"]) for s in request.skills],
+        mode=request.mode,
+        province=request.province,
+        starts_at=request.starts_at,
+        ends_at=request.ends_at,
+        urgency=request.urgency,
+        experts_needed=request.experts_needed,
+        experts_accepted=repository.accepted_count(session, request.id),
+        response_deadline=request.response_deadline,
+        status=request.status,
+        created_at=request.created_at,
+        closed_at=request.closed_at,
+        cancel_reason=request.cancel_reason,
+        targets=[
+            TargetRead(
+                id=t.id,
+                organisation_id=t.organisation_id,
+                organisation_name=names.get(t.organisation_id, ""),
+                round=t.round,
+                rank=t.rank,
+                score=t.score,
+                explanation=[ComponentRead.model_validate(c) for c in t.explanation],
+                status=t.status,
+                sent_at=t.sent_at,
+                respond_by=t.respond_by,
+                responded_at=t.responded_at,
+                decline_reason=t.decline_reason,
+            )
+            for t in targets
+        ],
+    )
+
+
+def _component_reads(components: tuple[Component, ...]) -> list[ComponentRead]:
+    return [ComponentRead.model_validate(c) for c in components_json(components)]
+
+
+def matches_read(session: Session, request: SupportRequest, ranking: list[OrganisationMatch]) -> MatchesRead:
+    status = {t.organisation_id: t.status for t in repository.targets_of(session, [request.id])[request.id]}
+    return MatchesRead(
+        support_request_id=request.id,
+        organisations=[
+            OrganisationMatchRead(
+                rank=i + 1,
+                organisation_id=m.organisation.organisation_id,
+                name=m.organisation.name,
+                score=m.score,
+                eligible=m.eligible,
+                components=_component_reads(m.components),
+                blockers=[BlockerRead(key=b.key, reason=BilingualRead(**b.reason.as_dict())) for b in m.blockers],
+                experts=[
+                    ExpertMatchRead(
+                        expert_id=e.expert.expert_id,
+                        organisation_id=e.expert.organisation_id,
+                        name=e.expert.name,
+                        score=e.score,
+                        eligible=e.eligible,
+                        components=_component_reads(e.components),
+                        blockers=[
+                            BlockerRead(key=b.key, reason=BilingualRead(**b.reason.as_dict())) for b in e.blockers
+                        ],
+                    )
+                    for e in m.experts
+                ],
+                target_status=status.get(m.organisation.organisation_id),
+            )
+            for i, m in enumerate(ranking)
+        ],
+    )
