@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
@@ -16,6 +16,7 @@ from csirtnet.errors import Forbidden
 from csirtnet.identity.service import subject_for
 from csirtnet.incident import events
 from csirtnet.incident.common import incident_link
+from csirtnet.kit.text import fold
 from csirtnet.models import Incident, IncidentComment, User
 from csirtnet.notification.service import notify
 
@@ -38,10 +39,13 @@ def mentioned_users(session: Session, body: str) -> list[User]:
         if user is not None:
             found[user.id] = user
     for name in _NAME_MENTION.findall(body):
-        for user in session.scalars(
-            select(User).where(func.lower(User.full_name) == name.strip().lower(), User.is_active.is_(True))
-        ):
-            found[user.id] = user
+        wanted = fold(name)
+        candidates = session.scalars(
+            select(User).where(User.name_fold.startswith(wanted + " ", autoescape=True), User.is_active.is_(True))
+        )
+        for user in candidates:
+            if fold(user.full_name) == wanted:  # accents and case aside, the whole name
+                found[user.id] = user
     return list(found.values())
 
 

@@ -3,7 +3,7 @@ and the closing report (form 04), in Vietnamese or English.
 
 The font is DejaVu Sans, shipped inside the package (csirtnet/incident/fonts, Bitstream Vera /
 DejaVu licence), so a fresh machine renders Vietnamese without system fonts; Debian's
-fonts-dejavu-core is the fallback (docs/adr/0009-incident-pdf-font.md).
+fonts-dejavu-core is the fallback (docs/adr/0010-incident-pdf-font.md).
 """
 
 from __future__ import annotations
