@@ -5,10 +5,11 @@
 - `database`: a Database whose units of work are savepoints inside that transaction (what the app
   and the worker use in tests).
 - `client`: the ASGI app over `database`, through httpx.
-- `committing_database`: a fresh database of its own, for code that must really commit
-  (concurrent workers, backup/restore, a live server for the browser).
+- `committing_database`: a database of its own, migrated and holding only what the migrations
+  insert, for code that must really commit (concurrent workers, backup/restore, a live server for
+  the browser). PostgreSQL ones come from a pool (`DatabasePool`) and are emptied after the test.
 - `smtp_server` (tests/smtp.py): a real SMTP server on loopback; returns the messages it received.
-- `new_database`: makes more fresh, empty databases (no schema) of either backend, e.g. restore targets.
+- `new_database`: more databases of either backend (empty, or migrated), e.g. restore targets.
 
 Under CI=true a PostgreSQL that cannot be reached fails the run; elsewhere those tests skip.
 """
@@ -16,15 +17,19 @@ Under CI=true a PostgreSQL that cannot be reached fails the run; elsewhere those
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, MetaData, Table, delete, insert, inspect, select, text
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.ddl import sort_tables_and_constraints
 
 from csirtnet.config import Settings, get_settings
 from csirtnet.db import Database, make_engine, set_database
@@ -87,6 +92,125 @@ def dispose_url(kind: str, url: str) -> None:
         drop_pg_database(url)
 
 
+@dataclass
+class _Pristine:
+    """A freshly migrated PostgreSQL database, as far as a reset has to restore it."""
+
+    revision: str | None
+    tables: dict[str, Table]  # reflected, in dependency order
+    seeds: dict[str, list[dict[str, Any]]]  # the rows the migrations insert
+    sequences: dict[str, tuple[int, bool]]  # name -> (last_value, is_called)
+
+
+class DatabasePool:
+    """Databases for the run's tests, reused. Creating and migrating a PostgreSQL database costs
+    seconds and dropping one forces a checkpoint; emptying a used one costs a tenth of a second.
+    A database that cannot be put back exactly as new (schema changed, locks held) is dropped.
+    SQLite files are cheap: a copy of a template migrated once, or a new file."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.created: list[str] = []
+        self.free: dict[bool, list[str]] = {True: [], False: []}  # migrated? -> URLs
+        self.pristine: _Pristine | None = None
+        self.sqlite_template: Path | None = None
+
+    def take(self, kind: str, *, migrated: bool) -> str:
+        if kind == "sqlite":
+            path = self.root / f"db-{uuid.uuid4().hex[:8]}.sqlite"
+            if migrated:
+                shutil.copyfile(self._sqlite_template(), path)
+            return f"sqlite:///{path}"
+        if self.free[migrated]:
+            return self.free[migrated].pop()
+        url = create_pg_database()
+        self.created.append(url)
+        if migrated:
+            engine = make_engine(url, poolclass=NullPool)
+            upgrade(engine)
+            if self.pristine is None:
+                self.pristine = _capture(engine)
+            engine.dispose()
+        return url
+
+    def give_back(self, kind: str, url: str, *, migrated: bool) -> None:
+        if kind == "sqlite":
+            return
+        engine = make_engine(url, poolclass=NullPool)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("SET LOCAL lock_timeout = '5s'"))
+                if migrated:
+                    assert self.pristine is not None
+                    _reset(conn, self.pristine)
+                else:
+                    conn.execute(text("DROP SCHEMA public CASCADE"))
+                    conn.execute(text("CREATE SCHEMA public"))
+            self.free[migrated].append(url)
+        except Exception:  # noqa: BLE001 - not reusable: drop it
+            engine.dispose()
+            drop_pg_database(url)
+            self.created.remove(url)
+        finally:
+            engine.dispose()
+
+    def close(self) -> None:
+        for url in self.created:
+            drop_pg_database(url)
+
+    def _sqlite_template(self) -> Path:
+        if self.sqlite_template is None:
+            path = self.root / "template.sqlite"
+            engine = make_engine(f"sqlite:///{path}")
+            upgrade(engine)
+            engine.dispose()  # the last connection checkpoints the WAL into the file
+            self.sqlite_template = path
+        return self.sqlite_template
+
+
+def _capture(engine: Engine) -> _Pristine:
+    from csirtnet.migrate import current_revision
+
+    with engine.connect() as conn:
+        reflected = MetaData()
+        reflected.reflect(conn)
+        order = [t for t, _fks in sort_tables_and_constraints(reflected.tables.values()) if t is not None]
+        tables = {t.name: t for t in order if t.name != "alembic_version"}
+        seeds = {name: [dict(r) for r in conn.execute(select(t)).mappings()] for name, t in tables.items()}
+        sequences = {}
+        for schema, name in conn.execute(
+            text("SELECT sequence_schema, sequence_name FROM information_schema.sequences")
+        ):
+            row = conn.execute(text(f'SELECT last_value, is_called FROM "{schema}"."{name}"')).one()  # noqa: S608
+            sequences[f'"{schema}"."{name}"'] = (int(row[0]), bool(row[1]))
+        return _Pristine(current_revision(conn), tables, {k: v for k, v in seeds.items() if v}, sequences)
+
+
+def _reset(conn: Connection, pristine: _Pristine) -> None:
+    from csirtnet.migrate import current_revision
+
+    if current_revision(conn) != pristine.revision:
+        raise RuntimeError("the schema moved")
+    present = set(inspect(conn).get_table_names()) - {"alembic_version"}
+    if not set(pristine.tables) <= present:
+        raise RuntimeError("a table is gone")
+    for extra in present - set(pristine.tables):  # made by the test itself
+        conn.execute(text(f'DROP TABLE "{extra}" CASCADE'))
+    for table in reversed(pristine.tables.values()):
+        conn.execute(delete(table))
+    for sequence, (value, called) in pristine.sequences.items():
+        conn.execute(text(f"SELECT setval('{sequence}', :v, :c)"), {"v": value, "c": called})
+    for name, rows in pristine.seeds.items():
+        conn.execute(insert(pristine.tables[name]), rows)
+
+
+@pytest.fixture(scope="session")
+def database_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabasePool]:
+    pool = DatabasePool(tmp_path_factory.mktemp("pool"))
+    yield pool
+    pool.close()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Engine]]:
     kind = str(request.param)
@@ -141,35 +265,35 @@ def db(database: Database) -> Iterator[Session]:
 
 @pytest.fixture
 def committing_database(
-    request: pytest.FixtureRequest, backend: tuple[str, Engine], settings: Settings, tmp_path: Path
+    backend: tuple[str, Engine], settings: Settings, database_pool: DatabasePool
 ) -> Iterator[Database]:
     kind = backend[0]
-    url = fresh_url(kind, tmp_path)
+    url = database_pool.take(kind, migrated=True)
     engine = make_engine(url)
-    upgrade(engine)
     db = Database(engine)
     set_database(db)
     yield db
     set_database(None)
     engine.dispose()
-    dispose_url(kind, url)
+    database_pool.give_back(kind, url, migrated=True)
 
 
 @pytest.fixture
-def new_database(tmp_path: Path) -> Iterator[Callable[[str], Database]]:
-    """`new_database("sqlite" | "postgresql")`: an empty database without a schema, dropped after the test."""
-    made: list[tuple[str, str, Database]] = []
+def new_database(database_pool: DatabasePool) -> Iterator[Callable[..., Database]]:
+    """`new_database("sqlite" | "postgresql", migrated=False)`: another database for this test only,
+    without any table (or, migrated, as `committing_database` is)."""
+    made: list[tuple[str, str, bool, Database]] = []
 
-    def make(kind: str) -> Database:
-        url = fresh_url(kind, tmp_path)
+    def make(kind: str, *, migrated: bool = False) -> Database:
+        url = database_pool.take(kind, migrated=migrated)
         database = Database(make_engine(url))
-        made.append((kind, url, database))
+        made.append((kind, url, migrated, database))
         return database
 
     yield make
-    for kind, url, database in made:
+    for kind, url, migrated, database in made:
         database.engine.dispose()
-        dispose_url(kind, url)
+        database_pool.give_back(kind, url, migrated=migrated)
 
 
 @pytest.fixture

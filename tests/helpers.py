@@ -36,3 +36,27 @@ def login(client: Any, email: str, password: str = PASSWORD, *, totp_secret: str
 
 def page_csrf(client: Any, path: str = "/") -> str:
     return csrf_from(client.get(path).text)
+
+
+def run_cli(database: Any, *args: str, env: dict[str, str] | None = None) -> Any:
+    """Run `csirtnet ARGS` in-process against `database` (a committing one, by its URL).
+
+    The command builds its own engine from CSIRTNET_DATABASE_URL, as an operator's shell would;
+    it is disposed afterwards and the test's database put back as the current one.
+    """
+    from typer.testing import CliRunner
+
+    from csirtnet import db as current
+    from csirtnet.cli import app
+    from csirtnet.config import get_settings
+
+    url = database.engine.url.render_as_string(hide_password=False)
+    get_settings.cache_clear()
+    try:
+        return CliRunner().invoke(app, list(args), env={"CSIRTNET_DATABASE_URL": url, "COLUMNS": "200", **(env or {})})
+    finally:
+        used = current._database
+        if used is not None and used is not database:
+            used.engine.dispose()
+        current.set_database(database)
+        get_settings.cache_clear()
