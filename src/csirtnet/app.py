@@ -58,6 +58,11 @@ PAGE_MODULES = [
     "csirtnet.web.views.members",
     "csirtnet.web.views.incidents",
     "csirtnet.web.views.mobilisation",
+    "csirtnet.web.views.clusters",
+    "csirtnet.web.views.readiness",
+    "csirtnet.web.views.channels",
+    "csirtnet.web.views.events",
+    "csirtnet.web.views.knowledge",
 ]
 # The ONLY routes anyone may call without logging in. Each module here must say why in its docstring.
 PUBLIC_MODULES = [

@@ -423,6 +423,7 @@ DOMAIN_CLIS: list[tuple[str, str]] = [
     ("csirtnet.organisation.cli_constituency", "constituency"),
     ("csirtnet.incident.cli", "incident"),
     ("csirtnet.mobilisation.cli", "mobilisation"),
+    ("csirtnet.cluster.cli", "cluster"),
 ]
 
 

@@ -176,14 +176,13 @@ def _check_term(
     ends_on: date,
     *,
     exclude_id: int | None = None,
-    field_prefix: str = "",
 ) -> None:
     if ends_on < starts_on:
-        raise ValidationFailed(f"{field_prefix}ends_on", "must be on or after starts_on")
-    org = _org(session, organisation_id, f"{field_prefix}organisation_id")
+        raise ValidationFailed("ends_on", "must be on or after starts_on")
+    org = _org(session, organisation_id, "organisation_id")
     if not _is_member(session, cluster_id, organisation_id, starts_on):
         raise ValidationFailed(
-            f"{field_prefix}organisation_id",
+            "organisation_id",
             f"{_org_label(org)} is not a member of the cluster on {starts_on.isoformat()}",
         )
     for other in repository.terms(session, cluster_id):
@@ -196,7 +195,7 @@ def _check_term(
             if other.starts_on > starts_on and other.ends_on < ends_on:
                 field = "starts_on"
             raise ValidationFailed(
-                f"{field_prefix}{field}",
+                field,
                 f"overlaps the term of {name} from {other.starts_on.isoformat()} to {other.ends_on.isoformat()}",
             )
 
