@@ -92,3 +92,17 @@ def test_correlations_never_reveal_invisible_incidents(db, plan) -> None:
         assert {li.incident_id for li in correlation.linked(db, who(viewer), own)} <= expected
     finally:
         nested.rollback()
+
+
+def test_tlp_red_observables_stay_with_named_participants(db) -> None:
+    coord, reporter = coordinator(db), member(db)
+    colleague = member(db, org=reporter.organisation)
+    incident = open_incident(db, coord, reporter)
+    other = open_incident(db, coord, colleague)
+    observables.add(db, who(coord), incident.id, ObservableCreate(kind="domain", value="secret.example.net", tlp="red"))
+    observables.add(db, who(coord), other.id, ObservableCreate(kind="domain", value="secret.example.net"))
+    # The reporter is named (role reporter) on `incident`; the colleague is not.
+    assert [o.value for o in observables.observables_of(db, who(reporter), incident)] == ["secret.example.net"]
+    assert observables.observables_of(db, who(colleague), incident) == []
+    assert correlation.correlations(db, who(colleague), other) == []
+    assert "secret" not in incident.search_fold

@@ -21,6 +21,7 @@ shared with the community through advisories and indicators, not by opening the 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
@@ -230,3 +231,25 @@ def visible_reports_clause(subject: Subject) -> ColumnElement[bool]:
             IncidentReport.confidential.is_(False),
         ),
     )
+
+
+def visible_observables_clause(
+    subject: Subject, now: datetime | None = None, observable: Any = None
+) -> ColumnElement[bool]:
+    """Within an incident the subject may see: a TLP:RED observable only for the users named as
+    active participants of its incident (lists, correlation and exports use this). `observable`
+    is the table or an alias of it (correlation joins two)."""
+    from csirtnet.models import IncidentObservable
+
+    table = IncidentObservable if observable is None else observable
+    if subject.user_id is None:
+        return true() if subject.is_platform_admin else false()
+    now = now or utcnow()
+    named = exists(
+        select(IncidentParticipant.id).where(
+            IncidentParticipant.incident_id == table.incident_id,
+            IncidentParticipant.user_id == subject.user_id,
+            active_participation_clause(now),
+        )
+    )
+    return or_(table.tlp != TLP.RED.value, named)

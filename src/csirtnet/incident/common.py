@@ -86,8 +86,12 @@ def _plain(value: Any) -> Any:
 def refresh_search_text(session: Session, incident: Incident) -> None:
     """Fold everything a person might search an incident by into one accent-free column."""
     org = session.get(Organisation, incident.reporting_organisation_id)
+    # TLP:RED observables stay out of the search text: finding an incident by one would tell
+    # its readers that it holds a value only its named participants may see.
     observables = session.scalars(
-        select(IncidentObservable.value).where(IncidentObservable.incident_id == incident.id)
+        select(IncidentObservable.value).where(
+            IncidentObservable.incident_id == incident.id, IncidentObservable.tlp != "red"
+        )
     ).all()
     parts = [
         incident.reference,

@@ -14,7 +14,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
 from csirtnet.authz import Subject
-from csirtnet.authz.incident import visible_incidents_clause
+from csirtnet.authz.incident import visible_incidents_clause, visible_observables_clause
 from csirtnet.models import Incident, IncidentLink, IncidentObservable, LinkKind
 
 
@@ -38,7 +38,12 @@ def correlations(session: Session, who: Subject, incident: Incident) -> list[Cor
             theirs, and_(theirs.kind == mine.kind, theirs.value == mine.value, theirs.incident_id != mine.incident_id)
         )
         .join(Incident, Incident.id == theirs.incident_id)
-        .where(mine.incident_id == incident.id, visible_incidents_clause(who))
+        .where(
+            mine.incident_id == incident.id,
+            visible_incidents_clause(who),
+            visible_observables_clause(who, observable=mine),
+            visible_observables_clause(who, observable=theirs),
+        )
         .order_by(Incident.id.desc(), theirs.kind, theirs.value)
     ).all()
     return [Correlation(k, v, i, r, t) for k, v, i, r, t in rows]

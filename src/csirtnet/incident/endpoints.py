@@ -311,7 +311,7 @@ def post_comment(incident_id: int, body: CommentCreate, session: Session, who: A
 def get_observables(incident_id: int, session: Session, who: ApiUser) -> list[ObservableRead]:
     """The incident's observables."""
     incident = get_visible(session, who, incident_id)
-    return [ObservableRead.model_validate(o) for o in observables.observables_of(session, incident)]
+    return [ObservableRead.model_validate(o) for o in observables.observables_of(session, who, incident)]
 
 
 @router.post("/{incident_id}/observables", response_model=ObservableRead, status_code=201)

@@ -72,6 +72,6 @@ def export_json(session: Session, who: Subject, incident_id: int) -> IncidentExp
         timeline=[TimelineRead.model_validate(e) for e in timeline.entries(session, incident)],
         tasks=[TaskRead.model_validate(t) for t in task_service.tasks_of(session, incident)],
         comments=[CommentRead.model_validate(c) for c in discussion.comments_of(session, incident)],
-        observables=[ObservableRead.model_validate(o) for o in observables.observables_of(session, incident)],
+        observables=[ObservableRead.model_validate(o) for o in observables.observables_of(session, who, incident)],
         correlations=[CorrelationRead(**c.__dict__) for c in correlation.correlations(session, who, incident)],
     )

@@ -67,11 +67,14 @@ def normalise(kind: str, raw: str) -> str:
     raise ValueError(f"unknown kind {kind!r}")
 
 
-def observables_of(session: Session, incident: Incident) -> list[IncidentObservable]:
+def observables_of(session: Session, who: Subject, incident: Incident) -> list[IncidentObservable]:
+    """The incident's observables the subject may see (TLP:RED ones: named participants only)."""
+    from csirtnet.authz.incident import visible_observables_clause
+
     return list(
         session.scalars(
             select(IncidentObservable)
-            .where(IncidentObservable.incident_id == incident.id)
+            .where(IncidentObservable.incident_id == incident.id, visible_observables_clause(who))
             .order_by(IncidentObservable.id)
         )
     )

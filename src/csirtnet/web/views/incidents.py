@@ -263,6 +263,21 @@ def incident_list(
             select(Organisation).where(Organisation.id.in_({r.reporting_organisation_id for r in rows}))
         )
     }
+    from sqlalchemy import func
+
+    from csirtnet.models import IncidentDeadline
+
+    next_due = dict(
+        session.execute(
+            select(IncidentDeadline.incident_id, func.min(IncidentDeadline.due_at))
+            .where(
+                IncidentDeadline.incident_id.in_([r.id for r in rows]),
+                IncidentDeadline.met_at.is_(None),
+                IncidentDeadline.due_at.is_not(None),
+            )
+            .group_by(IncidentDeadline.incident_id)
+        ).all()
+    )
     provinces = sorted({p for p in session.scalars(select(Organisation.province).distinct()) if p})
     queue_size = None
     if can(who, "incidents:triage"):
@@ -276,6 +291,7 @@ def incident_list(
             **_common(request),
             "rows": rows,
             "orgs": orgs,
+            "next_due": next_due,
             "next_cursor": next_cursor,
             "filters": filters,
             "provinces": provinces,
@@ -646,7 +662,7 @@ def incident_page(request: Request, session: Session, who: PageUser, incident_id
             ],
             "tasks": tasks,
             "comments": comments,
-            "observables": observables.observables_of(session, incident),
+            "observables": observables.observables_of(session, who, incident),
             "correlations": correlation.correlations(session, who, incident),
             "links": correlation.linked(session, who, incident),
             "deadlines": dls,
