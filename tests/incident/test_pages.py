@@ -124,6 +124,8 @@ def test_lists_province_table_and_profiles(client, db) -> None:
     assert client.get("/incidents?phase=triage&severity=normal&rsit_class=fraud").status_code == 200
     provinces = client.get("/incidents/provinces")
     assert provinces.status_code == 200 and "<svg" in provinces.text and "Hà Nội" in provinces.text
+    home = client.get("/")
+    assert 'href="/incidents?overdue=1"' in home.text and 'href="/incidents/reports"' in home.text
     profiles = client.get("/incidents/deadline-profiles")
     assert "NIS2" in profiles.text and "CIRCIA" in profiles.text
     assert re.search(r"Thông tư 20/2017", profiles.text)

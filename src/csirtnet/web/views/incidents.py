@@ -66,6 +66,7 @@ from csirtnet.vocabulary import PAP, TLP, rsit
 from csirtnet.web import i18n
 from csirtnet.web.i18n import N_
 from csirtnet.web.render import redirect, render, request_language
+from csirtnet.web.views.home import Panel, register_panel
 
 router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
@@ -224,6 +225,31 @@ def _common(request: Request) -> dict[str, Any]:
 
 
 # -- lists -----------------------------------------------------------------------------------------
+
+
+def _panel(session: DbSession, who: Subject) -> dict[str, Any] | None:
+    """The home page's incident counts (of what the subject may see)."""
+    if not can(who, "incidents:read"):
+        return None
+    from sqlalchemy import func
+
+    def count(filters: repository.IncidentFilters) -> int:
+        query = repository.incidents(who, filters).with_only_columns(func.count(Incident.id)).order_by(None)
+        return int(session.scalar(query) or 0)
+
+    queue = None
+    if can(who, "incidents:triage"):
+        query = repository.reports(who, status="new").with_only_columns(func.count(IncidentReport.id))
+        queue = int(session.scalar(query) or 0)
+    return {
+        "open": count(repository.IncidentFilters(open_only=True)),
+        "mine": count(repository.IncidentFilters(open_only=True, mine=True)),
+        "overdue": count(repository.IncidentFilters(open_only=True, overdue=True)),
+        "queue": queue,
+    }
+
+
+register_panel(Panel("incidents", "incidents/panel.html", 10, _panel))
 
 
 def _bool(value: str | None) -> bool | None:
