@@ -113,7 +113,7 @@ class _Pdf(FPDF):
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font("DejaVu", "", 8)
-        self.cell(0, 6, f"{self.footer_text} · {self.page_no()}/{{nb}}", align="C")
+        self.cell(0, 6, f"{self.footer_text} {self.page_no()}/{{nb}}", align="C")
 
 
 def _new_pdf(title: str) -> _Pdf:
@@ -276,7 +276,7 @@ def _initial(pdf: _Pdf, lang: Lang, incident: Incident, report: IncidentReport |
 
 def _closing(pdf: _Pdf, lang: Lang, incident: Incident, report: IncidentReport | None, org: Organisation) -> None:
     org_name = org.name if lang == "vi" else (org.name_en or org.name)
-    refers = incident.reference + (f" / {report.reference} ({_when(report.reported_at, lang)})" if report else "")
+    refers = incident.reference + (f" / {report.reference}, {_when(report.reported_at, lang)}" if report else "")
     _header(pdf, lang, org_name, "form04", "title04", f"{t('ref', lang)}: {incident.reference}")
     _rows(
         pdf,
