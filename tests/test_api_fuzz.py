@@ -28,8 +28,8 @@ from tests.factories import make_organisation, make_user
 
 # Examples per run, shared among the operations (at least MIN_EXAMPLES each, at most MAX_EXAMPLES):
 # the run stays bounded as the API grows. CSIRTNET_FUZZ_EXAMPLES raises it for a deeper run.
-BUDGET = int(os.environ.get("CSIRTNET_FUZZ_EXAMPLES", "800"))
-MIN_EXAMPLES, MAX_EXAMPLES = 5, 15
+BUDGET = int(os.environ.get("CSIRTNET_FUZZ_EXAMPLES", "600"))
+MIN_EXAMPLES, MAX_EXAMPLES = 4, 15
 _DOCUMENT: dict[str, Any] = {}
 
 
