@@ -14,7 +14,7 @@ from csirtnet.incident import participants, triage
 from csirtnet.incident.schemas import Classification, ParticipantCreate
 from csirtnet.kit.time import utcnow
 from csirtnet.models import AuditRecord, Cluster, ClusterLeadTerm
-from csirtnet.vocabulary import TLP
+from csirtnet.vocabulary import TLP, Role
 from tests.factories import make_organisation
 from tests.incident.helpers import api, coordinator, member, open_incident, who
 
@@ -45,7 +45,8 @@ def test_participation_window_bounds_access(db) -> None:
 def test_cluster_lead_sees_shared_incidents_but_not_amber_strict(db) -> None:
     coord, reporter = coordinator(db), member(db)
     lead_org = make_organisation(db, kind="province")
-    lead = member(db, org=lead_org)
+    lead = member(db, org=lead_org, role=Role.ORG_ADMIN)
+    lead_responder = member(db, org=lead_org)
     cluster = Cluster(name="Cụm số 1")
     db.add(cluster)
     db.flush()
@@ -62,6 +63,7 @@ def test_cluster_lead_sees_shared_incidents_but_not_amber_strict(db) -> None:
     assert not can_view(db, who(lead), incident.id)
     triage.update_classification(db, who(coord), incident.id, Classification(shared_with_cluster_id=cluster.id))
     assert can_view(db, who(lead), incident.id)
+    assert not can_view(db, who(lead_responder), incident.id)  # lead rights are the admins'
     triage.update_classification(db, who(coord), incident.id, Classification(tlp=TLP.AMBER_STRICT))
     assert not can_view(db, who(lead), incident.id)
 
