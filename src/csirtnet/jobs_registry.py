@@ -3,8 +3,8 @@
 Each domain adds its `tasks` module here.
 """
 
-import csirtnet.notification.tasks  # noqa: F401
+import csirtnet.cluster.tasks
+import csirtnet.incident.tasks
+import csirtnet.mobilisation.tasks
+import csirtnet.notification.tasks
 import csirtnet.organisation.tasks  # noqa: F401
-import csirtnet.mobilisation.tasks  # noqa: F401
-import csirtnet.incident.tasks  # noqa: F401
-import csirtnet.cluster.tasks  # noqa: F401
