@@ -103,7 +103,7 @@ def test_profile_with_a_bad_time_zone_changes_nothing(client, db, member) -> Non
         client, "/account", "/account", {"full_name": "Tên Mới", "phone": "", "language": "en", "timezone": "Mars/Base"}
     )
     assert r.status_code == 422
-    assert "not a known time zone" in r.text
+    assert "Not a known time zone" in r.text
     assert 'aria-invalid="true"' in r.text
     assert 'value="Tên Mới"' in r.text  # what was typed is kept
     db.expire_all()
@@ -151,7 +151,7 @@ def test_password_change_keeps_this_session_and_ends_the_others(app, client, db,
             "một mật khẩu mới đủ dài",
             "một mật khẩu mới đủ dài",
             "current_password",
-            "is not your",
+            "Is not your",
         ),
         (
             PASSWORD,
@@ -160,7 +160,7 @@ def test_password_change_keeps_this_session_and_ends_the_others(app, client, db,
             "new_password_again",
             "The two passwords differ",
         ),
-        (PASSWORD, "short1", "short1", "new_password", "must be at least 12 characters long"),
+        (PASSWORD, "short1", "short1", "new_password", "Must be at least 12 characters long"),
     ],
 )
 def test_bad_password_change_is_refused(client, db, member, current, new, again, field, message) -> None:
@@ -227,7 +227,7 @@ def test_enrolment_shows_qr_and_key_then_recovery_codes(client, db, member) -> N
     secret = _secret_on(page.text)
 
     wrong = post_form(client, "/account/2fa", "/account/2fa/confirm", {"code": "000000"})
-    assert wrong.status_code == 422 and "that code does not match" in wrong.text
+    assert wrong.status_code == 422 and "That code does not match" in wrong.text
     db.expire_all()
     assert db.get(User, member.id).totp_enabled_at is None
 
@@ -343,7 +343,7 @@ def test_token_is_shown_once_and_works(client, db, member) -> None:
     [
         ({"name": "no scopes", "expires_in_days": "30"}, "Choose at least one."),
         ({"name": "", "scopes": ["profile:read"], "expires_in_days": "30"}, "This field is required."),
-        ({"name": "too much", "scopes": ["users:write"], "expires_in_days": "30"}, "your roles do not grant"),
+        ({"name": "too much", "scopes": ["users:write"], "expires_in_days": "30"}, "Your roles do not grant"),
         ({"name": "forever and more", "scopes": ["profile:read"], "expires_in_days": "9999"}, "out of the allowed"),
         ({"name": "words", "scopes": ["profile:read"], "expires_in_days": "ten"}, "Enter a whole number."),
     ],

@@ -156,7 +156,7 @@ def test_a_user_created_with_a_password_can_log_in(client, app, db, org_a) -> No
         ({"roles": []}, "roles", "Choose at least one."),
         ({"organisation_id": ""}, "organisation_id", "Choose an organisation."),
         ({"password": "short"}, "password", "At least 12 characters."),
-        ({"email": "taken@example.vn"}, "email", "already in use"),
+        ({"email": "taken@example.vn"}, "email", "Already in use"),
     ],
 )
 def test_bad_new_user_input_names_the_field(client, db, org_a, change: dict, field: str, message: str) -> None:
@@ -237,7 +237,7 @@ def test_bad_edits_change_nothing(client, db, org_a) -> None:
     assert no_roles.status_code == 422 and "Choose at least one." in no_roles.text
     mine = f"/admin/users/{me.id}"
     myself = post_form(client, mine, mine, {"full_name": "Tôi Đổi Tên", "roles": ["org_admin"]})
-    assert myself.status_code == 422 and "you cannot deactivate yourself" in myself.text
+    assert myself.status_code == 422 and "You cannot deactivate yourself" in myself.text
     db.expire_all()
     assert db.get(User, target.id).full_name == "Giữ Nguyên"
     assert db.get(User, me.id).full_name != "Tôi Đổi Tên"  # the name change did not half-apply
@@ -321,7 +321,7 @@ def test_coordinator_registers_and_edits_an_organisation(client, db) -> None:
     [
         ({"name": "A"}, "name", "This is too short."),
         ({"member_code": "bad code!"}, "member_code", "Use only letters"),
-        ({"member_code": "TAKEN-1"}, "member_code", "already used"),
+        ({"member_code": "TAKEN-1"}, "member_code", "Already used"),
         ({"kind": "pirate_ship"}, "kind", "Choose one of the offered values."),
     ],
 )
@@ -454,12 +454,12 @@ def test_org_admin_adds_and_removes_a_webhook(client, db, org_a) -> None:
 
 def test_bad_webhook_address_is_refused(client, db, org_a) -> None:
     log_in_as(client, db, Role.ORG_ADMIN, organisation=org_a)
-    for url, message in [("ftp://files.example.vn/x", "must be an http(s) URL"), ("", "This field is required.")]:
+    for url, message in [("ftp://files.example.vn/x", "Must be an http(s) URL"), ("", "This field is required.")]:
         r = post_form(client, "/admin/webhooks", "/admin/webhooks", {"url": url})
         assert r.status_code == 422
         assert 'id="hook-url-e"' in r.text and message in r.text
     bad_event = post_form(client, "/admin/webhooks", "/admin/webhooks", {"url": "https://x.vn", "event_types": ["no"]})
-    assert bad_event.status_code == 422 and "unknown event type(s): no" in bad_event.text
+    assert bad_event.status_code == 422 and "Unknown event type(s): no" in bad_event.text
     assert count(db, WebhookEndpoint) == 0
     assert actions(db, "webhook.created") == []
 

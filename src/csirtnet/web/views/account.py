@@ -86,9 +86,32 @@ def _profile_page(
             "current_session_id": web.id if web else None,
             "timezones": labels.COMMON_TIMEZONES,
             "role_labels": labels.ROLES,
+            "browser": browser_summary,
         },
         status_code=status_code,
     )
+
+
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+_SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iOS"),
+    ("iPad", "iPadOS"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+)
+
+
+def browser_summary(user_agent: str | None) -> str:
+    """ "Chrome on Linux" from a User-Agent header; the raw header stays in the title attribute."""
+    if not user_agent:
+        return "—"
+    browser = next((name for marker, name in _BROWSERS if marker in user_agent), None)
+    system = next((name for marker, name in _SYSTEMS if marker in user_agent), None)
+    if browser and system:
+        return f"{browser} · {system}"
+    return browser or system or user_agent[:40]
 
 
 @router.get("/account")
