@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import Table
 
 from csirtnet.models import Base
 
@@ -34,13 +35,13 @@ MINE = {
 
 
 def _table(diff: object) -> str | None:
+    """The table an autogenerate difference is about."""
     item = diff[0] if isinstance(diff, list) else diff
     for part in item if isinstance(item, tuple) else ():
-        name = getattr(part, "name", None) if hasattr(part, "columns") else None
-        if name:
-            return str(name)
+        if isinstance(part, Table):
+            return str(part.name)
         table = getattr(part, "table", None)
-        if table is not None and hasattr(table, "name"):
+        if isinstance(table, Table):
             return str(table.name)
         if isinstance(part, str) and part in MINE:
             return part

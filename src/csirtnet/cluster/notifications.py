@@ -18,7 +18,7 @@ CHANNEL_DIGEST = register(
         defaults={"inapp": False, "email": False},
     )
 )
-EVENT_REMINDER = register(
+EVENT_REGISTERED = register(
     EventType(
         "cluster.event_registration",
         {"vi": "Bạn đã đăng ký tham dự: {title}", "en": "You are registered for: {title}"},

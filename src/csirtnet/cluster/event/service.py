@@ -23,7 +23,7 @@ from csirtnet.cluster.event.schemas import (
     RegistrationRead,
 )
 from csirtnet.cluster.knowledge import service as knowledge
-from csirtnet.cluster.notifications import EVENT_REMINDER
+from csirtnet.cluster.notifications import EVENT_REGISTERED
 from csirtnet.cluster.schemas import OrgRef
 from csirtnet.config import get_settings
 from csirtnet.errors import Conflict, ErrorList, FieldError, Forbidden, NotFound, ValidationFailed
@@ -220,7 +220,7 @@ def register(session: Session, who: Subject, event_id: int) -> EventRegistration
     user = session.get(User, who.user_id)
     if user is not None:
         notification_service.notify(
-            session, EVENT_REMINDER.key, [user], {"title": event.title}, link=f"/events/{event.id}"
+            session, EVENT_REGISTERED.key, [user], {"title": event.title}, link=f"/events/{event.id}"
         )
     return row
 

@@ -36,7 +36,7 @@ def list_records(
     the coordinator all."""
     rows = list(
         session.scalars(
-            service.records(who, session, year=year).order_by(
+            service.records(session, who, year=year).order_by(
                 ReadinessRecord.year.desc(), ReadinessRecord.organisation_id
             )
         )

@@ -154,7 +154,7 @@ def read(session: Session, who: Subject, organisation_id: int, year: int) -> Rea
     )
 
 
-def records(who: Subject, session: Session, *, year: int | None = None) -> Select[ReadinessRecord]:
+def records(session: Session, who: Subject, *, year: int | None = None) -> Select[ReadinessRecord]:
     """The records the subject may read."""
     require(who, "readiness:read")
     query = select(ReadinessRecord)

@@ -35,7 +35,7 @@ def readiness_index(request: Request, session: Session, who: PageUser) -> Respon
         own = session.get(Organisation, who.organisation_id)
     rows = list(
         session.scalars(
-            service.records(who, session).order_by(ReadinessRecord.year.desc(), ReadinessRecord.organisation_id)
+            service.records(session, who).order_by(ReadinessRecord.year.desc(), ReadinessRecord.organisation_id)
         )
     )
     return render(
