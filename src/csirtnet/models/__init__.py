@@ -7,13 +7,6 @@ from csirtnet.models.application import (
     ApplicationStatus,
     MembershipApplication,
 )
-from csirtnet.models.application import (
-    ApplicantKind,
-    ApplicationDocument,
-    ApplicationMessage,
-    ApplicationStatus,
-    MembershipApplication,
-)
 from csirtnet.models.audit import AuditRecord
 from csirtnet.models.base import Base
 from csirtnet.models.channel import (
@@ -32,8 +25,6 @@ from csirtnet.models.cluster_handover import ClusterHandover, ClusterHandoverDoc
 from csirtnet.models.cluster_plan import ClusterPlan, ClusterPlanActivity, PlanActivityKind, PlanActivityStatus
 from csirtnet.models.constituency import ClaimKind, ClaimStatus, ConstituencyClaim
 from csirtnet.models.contact import ContactRole, OrganisationContact
-from csirtnet.models.constituency import ClaimKind, ClaimStatus, ConstituencyClaim
-from csirtnet.models.contact import ContactRole, OrganisationContact
 from csirtnet.models.credential import ApiToken, LoginAttempt, PasswordReset, RecoveryCode, WebSession
 from csirtnet.models.deadline_profile import DeadlineProfile, DeadlineRule, IncidentDeadline
 from csirtnet.models.deployment import Deployment
@@ -48,13 +39,11 @@ from csirtnet.models.incident_report import IncidentReport, IncidentReportAttach
 from csirtnet.models.incident_task import IncidentTask, IncidentTaskAssignee, TaskStatus
 from csirtnet.models.incident_timeline import IncidentTimelineEntry
 from csirtnet.models.information_system import InformationSystem
-from csirtnet.models.information_system import InformationSystem
 from csirtnet.models.job import Job, JobStatus
 from csirtnet.models.knowledge import KnowledgeDocument, KnowledgeFile, KnowledgeKind
 from csirtnet.models.notification import Notification, NotificationPreference, WebhookEndpoint
 from csirtnet.models.organisation import Organisation, OrganisationKind, OrganisationStatus
 from csirtnet.models.readiness import ReadinessCriterion, ReadinessDrill, ReadinessEvidence, ReadinessRecord
-from csirtnet.models.service_offer import ServiceOffer
 from csirtnet.models.service_offer import ServiceOffer
 from csirtnet.models.stored_file import StoredFile
 from csirtnet.models.support_request import SupportRequest
