@@ -7,9 +7,9 @@ An incident is visible to
 - the coordinating body's staff and platform admins (`Subject.sees_everything`);
 - its ACTIVE participants: a row names a user (that user), or only an organisation (its users);
   a row is active when `starts_at <= now` and (`ends_at` is null or `now < ends_at`);
-- the admins of the cluster's current lead organisation (authz.cluster's lead rights), when it is
-  shared with the cluster (`shared_with_cluster_id`) and its TLP allows the cluster (CLEAR, GREEN,
-  AMBER; AMBER+STRICT stays in the recipient organisations).
+- the users of the cluster's current lead organisation, when it is shared with the cluster
+  (`shared_with_cluster_id`) and its TLP allows the cluster (CLEAR, GREEN, AMBER; AMBER+STRICT
+  stays in the recipient organisations). Acting for the cluster needs authz.cluster's lead rights.
 
 TLP:RED (decided here, docs/incidents.md): only the users NAMED as active participants, whoever
 they are. Coordinators see a TLP:RED incident only while they are assigned to it as participants;
@@ -96,10 +96,8 @@ def _organisation_participant(subject: Subject, now: datetime) -> ColumnElement[
 
 
 def _cluster_lead(subject: Subject, now: datetime) -> ColumnElement[bool]:
-    # Lead rights belong to the lead organisation's admins during its term, as authz.cluster decides
-    # (led_cluster_ids); here as SQL, so that lists and search can use it.
-    if not subject.has_role(Role.ORG_ADMIN):
-        return false()
+    # Sharing with the cluster makes its lead organisation (during its term) a recipient: its users
+    # read the incident. Acting for the cluster (e.g. mobilising) needs authz.cluster's lead rights.
     today = _today(now)
     led = select(ClusterLeadTerm.cluster_id).where(
         ClusterLeadTerm.organisation_id == subject.organisation_id,
