@@ -32,6 +32,7 @@ from csirtnet.models.event import EventKind, EventRegistration, NetworkEvent
 from csirtnet.models.expert import Expert, ExpertSkill
 from csirtnet.models.incident import Incident, Phase
 from csirtnet.models.incident_comment import IncidentComment
+from csirtnet.models.incident_indexes import KEYSET_INDEXES
 from csirtnet.models.incident_link import IncidentLink, LinkKind
 from csirtnet.models.incident_observable import IncidentObservable, ObservableKind
 from csirtnet.models.incident_participant import IncidentParticipant, ParticipantRole
@@ -51,6 +52,7 @@ from csirtnet.models.support_request_target import SupportRequestTarget
 from csirtnet.models.user import User, UserRole
 
 __all__ = [
+    "KEYSET_INDEXES",
     "ApiToken",
     "ApplicantKind",
     "ApplicationDocument",

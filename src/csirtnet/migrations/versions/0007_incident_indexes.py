@@ -1,0 +1,36 @@
+"""keyset indexes on incident: (phase, id), (severity, id), (rsit_class, id), (province, id),
+(reporting_organisation_id, id) — filtered lists ordered by id read one index backwards
+(benchmarks/incidents_load.py, docs/benchmarks.md)
+
+Revision ID: 0007_incident_indexes
+Revises: 0006_mobilisation
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0007_incident_indexes"
+down_revision: str | Sequence[str] | None = "0006_mobilisation"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+INDEXES = {
+    "ix_incident_phase_id": ["phase", "id"],
+    "ix_incident_severity_id": ["severity", "id"],
+    "ix_incident_rsit_class_id": ["rsit_class", "id"],
+    "ix_incident_province_id": ["province", "id"],
+    "ix_incident_reporting_organisation_id_id": ["reporting_organisation_id", "id"],
+}
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("incident", schema=None) as batch_op:
+        for name, columns in INDEXES.items():
+            batch_op.create_index(name, columns, unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("incident", schema=None) as batch_op:
+        for name in INDEXES:
+            batch_op.drop_index(name)
