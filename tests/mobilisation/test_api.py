@@ -197,3 +197,28 @@ def test_deployments_are_released_by_the_requester_or_the_experts_organisation(c
     assert r.status_code == 200 and r.json()["hours"] == 0
     listed = client.get(f"{API}/deployments?incident_id={net.incident.id}&status=released", headers=coordinator)
     assert [d["id"] for d in listed.json()["items"]] == [deployment.id]
+
+
+def test_bad_query_parameters_name_the_parameter(client: TestClient, db: Session) -> None:
+    net = make_network(db)
+    headers = api(db, net.coordinator)
+    cases = [
+        ("/support-requests?status=pending", "query.status"),
+        ("/support-requests/inbox?status=open", "query.status"),
+        (f"/incidents/{net.incident.id}/support-requests?limit=0", "query.limit"),
+        (f"/incidents/{net.incident.id}/support-requests?cursor=%25%25", "cursor"),
+        ("/support-requests/first", "path.request_id"),
+        ("/support-requests/first/matches", "path.request_id"),
+        ("/deployments?status=gone", "query.status"),
+        ("/deployments?incident_id=abc", "query.incident_id"),
+        ("/deployments/first", "path.deployment_id"),
+        ("/mobilisation/statistics?date_from=yesterday", "query.date_from"),
+    ]
+    for path, field in cases:
+        r = client.get(API + path, headers=headers)
+        assert r.status_code == 422, (path, r.text)
+        assert field in [e["field"] for e in r.json()["errors"]], (path, r.json())
+    r = client.patch(f"{API}/deployments/1", json={"hours": "many"}, headers=headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "hours"
+    assert client.get(f"{API}/support-requests/999999", headers=headers).status_code == 404
+    assert client.get(f"{API}/deployments/999999", headers=headers).status_code == 404
