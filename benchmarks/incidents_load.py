@@ -566,6 +566,7 @@ async def drive(
                     errors[endpoint] += 1
                     continue
                 timings[endpoint].append(elapsed)
+                timings[f"{endpoint}/{'coordinator' if user.totp else 'member'}"].append(elapsed)
                 done[endpoint] += 1
 
     await asyncio.gather(*(one_user(i, u) for i, u in enumerate(users)))
@@ -583,7 +584,7 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def report(timings: dict[str, list[float]], wall: float) -> str:
+def report(timings: dict[str, list[float]], wall: float, users: int) -> str:
     lines = [
         "| endpoint | requests | p50 ms | p95 ms | p99 ms | mean ms |",
         "|---|---|---|---|---|---|",
@@ -595,23 +596,38 @@ def report(timings: dict[str, list[float]], wall: float) -> str:
         "page": "incident page (HTML)",
     }
     for endpoint in ENDPOINTS:
-        values = timings.get(endpoint, [])
-        lines.append(
-            f"| {labels[endpoint]} | {len(values)} | {percentile(values, 50):.1f} | {percentile(values, 95):.1f} | "
-            f"{percentile(values, 99):.1f} | {statistics.fmean(values) if values else float('nan'):.1f} |"
-        )
-    total = sum(len(v) for v in timings.values())
+        for suffix, who in (("", "all users"), ("/coordinator", "coordinators"), ("/member", "members")):
+            values = timings.get(endpoint + suffix, [])
+            if not values:
+                continue
+            lines.append(
+                f"| {labels[endpoint]} — {who} | {len(values)} | {percentile(values, 50):.1f} | "
+                f"{percentile(values, 95):.1f} | {percentile(values, 99):.1f} | {statistics.fmean(values):.1f} |"
+            )
+    total = sum(len(timings.get(e, [])) for e in ENDPOINTS)
     lines.append("")
-    lines.append(f"{total} measured requests in {wall:.0f} s ({total / wall:.0f} requests/s), 20 concurrent users.")
+    lines.append(
+        f"{total} measured requests in {wall:.0f} s ({total / wall:.0f} requests/s), {users} concurrent users."
+    )
     return "\n".join(lines)
 
 
 def run(
-    url: str, *, port: int, workers: int, requests: int, seconds: float, warmup: int, seed: int, think: float
+    url: str,
+    *,
+    port: int,
+    workers: int,
+    requests: int,
+    seconds: float,
+    warmup: int,
+    seed: int,
+    think: float,
+    who: str = "both",
 ) -> None:
     credentials = json.loads((WORK / "credentials.json").read_text())
     rng = random.Random(seed)
-    users = sample_incidents(url, credentials["users"], rng)
+    chosen = [u for u in credentials["users"] if who in ("both", "coordinators" if u["totp"] else "members")]
+    users = sample_incidents(url, chosen, rng)
     with psycopg.connect(pg_dsn(url)) as conn:
         top = conn.execute("SELECT max(id), count(*) FROM incident").fetchone()
         assert top is not None
@@ -643,8 +659,8 @@ def run(
         except subprocess.TimeoutExpired:
             server.kill()
     mode = f"think time {think:g} s (uniform {0.5 * think:g}–{1.5 * think:g} s)" if think > 0 else "no think time"
-    print(f"20 users, {mode}", flush=True)
-    print(report(timings, wall), flush=True)
+    print(f"{len(users)} users, {mode}", flush=True)
+    print(report(timings, wall, len(users)), flush=True)
     (WORK / "last_run.json").write_text(json.dumps({k: sorted(v) for k, v in timings.items()}))
 
 
@@ -750,6 +766,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=8, help="unmeasured requests per user first")
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument(
+        "--who", choices=["both", "coordinators", "members"], default="both", help="which of the 20 users run"
+    )
+    parser.add_argument(
         "--think", type=float, default=1.0, help="seconds a user pauses between requests (0: back to back)"
     )
     args = parser.parse_args()
@@ -766,6 +785,7 @@ def main() -> None:
             warmup=args.warmup,
             seed=args.seed,
             think=args.think,
+            who=args.who,
         )
     if args.command == "explain":
         explain(args.url)
