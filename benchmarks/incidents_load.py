@@ -425,7 +425,31 @@ def make_users(url: str, shape: Shape) -> None:
 # -- serving and loading ---------------------------------------------------------------------
 
 
-def serve(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+def proposed_app() -> Any:
+    """The app with the member-visibility change proposed in docs/benchmarks.md, for `run --proposed`
+    only: the visibility clause AND-ed with `member_candidates` for subjects that do not see
+    everything (the answers stay the same; only the plan changes)."""
+    from sqlalchemy import and_
+
+    import csirtnet.authz.incident as authz_incident
+    import csirtnet.incident.repository as incident_repository
+    from csirtnet.app import create_app
+    from csirtnet.kit.time import utcnow
+
+    original = authz_incident.visible_incidents_clause
+
+    def clause(subject: Any, now: datetime | None = None) -> Any:
+        base = original(subject, now)
+        if subject.user_id is None or subject.sees_everything or subject.organisation_id is None:
+            return base
+        return and_(member_candidates(subject, now or utcnow()), base)
+
+    authz_incident.visible_incidents_clause = clause  # type: ignore[assignment]
+    incident_repository.visible_incidents_clause = clause  # type: ignore[assignment]
+    return create_app()
+
+
+def serve(url: str, port: int, workers: int, *, proposed: bool = False) -> subprocess.Popen[bytes]:
     WORK.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
@@ -438,7 +462,9 @@ def serve(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
         "CSIRTNET_LOGIN_IP_MAX_ATTEMPTS": "1000",
     }
     command = [
-        sys.executable, "-m", "uvicorn", "csirtnet.app:create_app", "--factory", "--host", "127.0.0.1",
+        sys.executable, "-m", "uvicorn",
+        "benchmarks.incidents_load:proposed_app" if proposed else "csirtnet.app:create_app",
+        "--factory", "--host", "127.0.0.1",
         "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
     log = (WORK / "uvicorn.log").open("wb")
@@ -623,6 +649,7 @@ def run(
     seed: int,
     think: float,
     who: str = "both",
+    proposed: bool = False,
 ) -> None:
     credentials = json.loads((WORK / "credentials.json").read_text())
     rng = random.Random(seed)
@@ -636,7 +663,9 @@ def run(
     load = os.getloadavg()[0]
     if load > 1.0:
         print(f"warning: the load average is {load:.1f}; other work on this machine will skew the figures", flush=True)
-    server = serve(url, port, workers)
+    server = serve(url, port, workers, proposed=proposed)
+    if proposed:
+        print("serving with the proposed member-visibility change (docs/benchmarks.md)", flush=True)
     try:
         started = time.monotonic()
         timings = asyncio.run(
@@ -766,6 +795,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=8, help="unmeasured requests per user first")
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument(
+        "--proposed", action="store_true", help="serve with the member-visibility change proposed in docs/benchmarks.md"
+    )
+    parser.add_argument(
         "--who", choices=["both", "coordinators", "members"], default="both", help="which of the 20 users run"
     )
     parser.add_argument(
@@ -786,6 +818,7 @@ def main() -> None:
             seed=args.seed,
             think=args.think,
             who=args.who,
+            proposed=args.proposed,
         )
     if args.command == "explain":
         explain(args.url)
