@@ -143,3 +143,37 @@ def test_stale_reminders_once_per_period(client, db) -> None:
     ]
     assert schedule(db, 24) and not schedule(db, 24)
     assert db.scalar(select(Job).where(Job.name == REMIND_STALE)) is not None
+
+
+def test_cluster_lead_reads_its_members_profiles_during_the_term_only(client, db) -> None:
+    from datetime import date
+
+    from csirtnet.models import ClusterLeadTerm
+
+    lead = make_organisation(db, name="Sở Lead")
+    member = make_organisation(db, name="Sở Thành Viên")
+    outsider = make_organisation(db, name="Sở Ngoài Cụm")
+    cluster = Cluster(name="Cụm thử")
+    db.add(cluster)
+    db.flush()
+    for org in (lead, member):
+        db.add(ClusterMember(cluster_id=cluster.id, organisation_id=org.id, joined_on=date(2020, 1, 1)))
+    today = date.today()
+    term = ClusterLeadTerm(
+        cluster_id=cluster.id,
+        organisation_id=lead.id,
+        starts_on=date(today.year, 1, 1),
+        ends_on=date(today.year, 12, 31),
+    )
+    db.add(term)
+    db.flush()
+    h = api(db, make_user(db, roles=[Role.ORG_ADMIN], organisation=lead))
+    assert client.get(f"/api/v1/organisations/{member.id}/profile", headers=h).status_code == 200
+    assert client.get(f"/api/v1/organisations/{outsider.id}/profile", headers=h).status_code == 404
+    # A responder of the lead organisation holds no lead rights.
+    hr = api(db, make_user(db, roles=[Role.RESPONDER], organisation=lead))
+    assert client.get(f"/api/v1/organisations/{member.id}/profile", headers=hr).status_code == 404
+    # After the term the rights are gone.
+    term.starts_on, term.ends_on = date(today.year - 2, 1, 1), date(today.year - 2, 12, 31)
+    db.flush()
+    assert client.get(f"/api/v1/organisations/{member.id}/profile", headers=h).status_code == 404

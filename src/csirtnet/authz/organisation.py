@@ -1,11 +1,14 @@
 """Who may do what with members: applications, profiles, experts, constituency, import.
 
-Members read every member's directory entry and their own profile in full; coordinators read
-and change everything. `profile_visible` is the one rule for "the full profile" (contacts,
-systems, experts' contact details, constituency claims).
+Members read every member's directory entry and their own profile in full; the current lead of a
+cluster reads its members' profiles in full; coordinators read and change everything.
+`profile_visible` is the one rule for "the full profile" (contacts, systems, experts' contact
+details, constituency claims).
 """
 
 from __future__ import annotations
+
+from sqlalchemy.orm import Session
 
 from csirtnet.authz.policy import Subject, can_manage_organisation, register_permissions, visible_organisation_ids
 from csirtnet.vocabulary import Role
@@ -41,9 +44,20 @@ register_permissions(
 )
 
 
-def profile_visible(who: Subject, organisation_id: int) -> bool:
-    """The full profile: the organisation's own people and the coordinator's staff."""
-    visible = visible_organisation_ids(who)
+def profile_organisation_ids(session: Session, who: Subject) -> set[int] | None:
+    """Whose full profile the subject may read: None for all (the coordinator's staff), else its own
+    organisation plus, for the current cluster lead's admins, the members of the clusters they lead."""
+    from csirtnet.authz.cluster import readiness_organisation_ids
+
+    if visible_organisation_ids(who) is None:
+        return None
+    return readiness_organisation_ids(session, who)
+
+
+def profile_visible(session: Session, who: Subject, organisation_id: int) -> bool:
+    """The full profile: the organisation's own people, the coordinator's staff, and the current
+    lead of a cluster the organisation belongs to."""
+    visible = profile_organisation_ids(session, who)
     return visible is None or organisation_id in visible
 
 

@@ -35,7 +35,7 @@ def parse_or_422(value: str, field: str = "value") -> ParsedClaim:
 
 def get_claim(session: Session, who: Subject, claim_id: int) -> ConstituencyClaim:
     require(who, "constituency:read")
-    claim = session.scalar(repository.claims(who).where(ConstituencyClaim.id == claim_id))
+    claim = session.scalar(repository.claims(session, who).where(ConstituencyClaim.id == claim_id))
     if claim is None:
         raise NotFound("constituency claim")
     return claim

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 
 from csirtnet.auth.deps import ApiUser, Session
+from csirtnet.authz.organisation import profile_organisation_ids
 from csirtnet.errors import FieldError, ValidationFailed
 from csirtnet.kit.pagination import Page, paginate
 from csirtnet.models import Organisation
@@ -172,7 +173,8 @@ def list_claims(organisation_id: int, session: Session, who: ApiUser) -> list[Cl
     """The organisation's constituency claims (the organisation itself and the coordinator)."""
     service.get(session, who, organisation_id)
     return [
-        ClaimRead.model_validate(c) for c in session.scalars(repository.claims(who, organisation_id=organisation_id))
+        ClaimRead.model_validate(c)
+        for c in session.scalars(repository.claims(session, who, organisation_id=organisation_id))
     ]
 
 
@@ -187,7 +189,7 @@ def list_experts(organisation_id: int, session: Session, who: ApiUser) -> list[E
     """The organisation's experts (contact details for the organisation and the coordinator only)."""
     org = service.get(session, who, organisation_id)
     return [
-        experts.to_read(who, e, org.name)
+        experts.to_read(who, e, org.name, profile_organisation_ids(session, who))
         for e in session.scalars(repository.experts(who, organisation_id=organisation_id))
     ]
 
@@ -196,4 +198,5 @@ def list_experts(organisation_id: int, session: Session, who: ApiUser) -> list[E
 def add_expert(organisation_id: int, body: ExpertCreate, session: Session, who: ApiUser) -> ExpertRead:
     """Offer an expert to the network."""
     expert = experts.create(session, who, organisation_id, body)
-    return experts.to_read(who, expert, service.get(session, who, organisation_id).name)
+    name = service.get(session, who, organisation_id).name
+    return experts.to_read(who, expert, name, profile_organisation_ids(session, who))

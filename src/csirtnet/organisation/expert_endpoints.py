@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
 from csirtnet.auth.deps import ApiUser, Session
+from csirtnet.authz.organisation import profile_organisation_ids
 from csirtnet.models import Organisation
 from csirtnet.organisation import experts, repository
 from csirtnet.organisation.schemas import ExpertRead, ExpertUpdate
@@ -52,7 +53,8 @@ def search(
             select(Organisation.id, Organisation.name).where(Organisation.id.in_({e.organisation_id for e in rows}))
         )
     }
-    return [experts.to_read(who, e, names.get(e.organisation_id, "")) for e in rows]
+    full_profiles = profile_organisation_ids(session, who)
+    return [experts.to_read(who, e, names.get(e.organisation_id, ""), full_profiles) for e in rows]
 
 
 @router.get("/{expert_id}", response_model=ExpertRead)
@@ -60,7 +62,7 @@ def get_expert(expert_id: int, session: Session, who: ApiUser) -> ExpertRead:
     """One expert."""
     expert = experts.get(session, who, expert_id)
     org = session.get(Organisation, expert.organisation_id)
-    return experts.to_read(who, expert, org.name if org else "")
+    return experts.to_read(who, expert, org.name if org else "", profile_organisation_ids(session, who))
 
 
 @router.patch("/{expert_id}", response_model=ExpertRead)
@@ -68,7 +70,7 @@ def update_expert(expert_id: int, body: ExpertUpdate, session: Session, who: Api
     """Change an expert's skills, availability or details."""
     expert = experts.update(session, who, expert_id, body)
     org = session.get(Organisation, expert.organisation_id)
-    return experts.to_read(who, expert, org.name if org else "")
+    return experts.to_read(who, expert, org.name if org else "", profile_organisation_ids(session, who))
 
 
 @router.delete("/{expert_id}", status_code=204)

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import Subject, can_manage_organisation, require
-from csirtnet.authz.organisation import profile_visible
 from csirtnet.errors import NotFound, ValidationFailed
 from csirtnet.models import Expert, ExpertSkill, Organisation, User
 from csirtnet.organisation.schemas import AvailabilityWindow, ExpertCreate, ExpertRead, ExpertUpdate, SkillIn, SkillRead
@@ -141,9 +140,10 @@ def remove(session: Session, who: Subject, expert_id: int) -> None:
     session.delete(expert)
 
 
-def to_read(who: Subject, expert: Expert, organisation_name: str) -> ExpertRead:
-    """Contact details and notes only for the expert's organisation and the coordinator."""
-    full = profile_visible(who, expert.organisation_id)
+def to_read(who: Subject, expert: Expert, organisation_name: str, full_profiles: set[int] | None) -> ExpertRead:
+    """Contact details and notes only for those who may read the organisation's full profile
+    (`full_profiles` from authz.organisation.profile_organisation_ids; None means all)."""
+    full = full_profiles is None or expert.organisation_id in full_profiles
     return ExpertRead(
         id=expert.id,
         organisation_id=expert.organisation_id,

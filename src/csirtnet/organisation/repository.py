@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from csirtnet.authz import Subject, require, visible_organisation_ids
+from csirtnet.authz.organisation import profile_organisation_ids
 from csirtnet.kit.text import fold
 from csirtnet.models import (
     ClusterMember,
@@ -104,26 +105,27 @@ def directory(
     return query.order_by(Organisation.name_sort, Organisation.id)
 
 
-def _profile_scope(who: Subject, column: InstrumentedAttribute[int]) -> ColumnElement[bool] | None:
-    visible = visible_organisation_ids(who)
+def _profile_scope(session: Session, who: Subject, column: InstrumentedAttribute[int]) -> ColumnElement[bool] | None:
+    """Rows of organisations whose full profile the subject may read (authz.organisation)."""
+    visible = profile_organisation_ids(session, who)
     if visible is None:
         return None
     return column.in_(visible)
 
 
-def contacts(who: Subject, organisation_id: int) -> Select[OrganisationContact]:
+def contacts(session: Session, who: Subject, organisation_id: int) -> Select[OrganisationContact]:
     require(who, "organisations:read")
     query = select(OrganisationContact).where(OrganisationContact.organisation_id == organisation_id)
-    scope = _profile_scope(who, OrganisationContact.organisation_id)
+    scope = _profile_scope(session, who, OrganisationContact.organisation_id)
     if scope is not None:
         query = query.where(scope)
     return query.order_by(OrganisationContact.role, OrganisationContact.id)
 
 
-def systems(who: Subject, organisation_id: int) -> Select[InformationSystem]:
+def systems(session: Session, who: Subject, organisation_id: int) -> Select[InformationSystem]:
     require(who, "organisations:read")
     query = select(InformationSystem).where(InformationSystem.organisation_id == organisation_id)
-    scope = _profile_scope(who, InformationSystem.organisation_id)
+    scope = _profile_scope(session, who, InformationSystem.organisation_id)
     if scope is not None:
         query = query.where(scope)
     return query.order_by(InformationSystem.security_level.desc(), InformationSystem.name)
@@ -135,13 +137,13 @@ def services(who: Subject, organisation_ids: list[int]) -> Select[ServiceOffer]:
     return select(ServiceOffer).where(ServiceOffer.organisation_id.in_(organisation_ids))
 
 
-def claims(who: Subject, *, organisation_id: int | None = None) -> Select[ConstituencyClaim]:
+def claims(session: Session, who: Subject, *, organisation_id: int | None = None) -> Select[ConstituencyClaim]:
     """Constituency claims of the organisations the subject sees in full."""
     require(who, "constituency:read")
     query = select(ConstituencyClaim)
     if organisation_id is not None:
         query = query.where(ConstituencyClaim.organisation_id == organisation_id)
-    scope = _profile_scope(who, ConstituencyClaim.organisation_id)
+    scope = _profile_scope(session, who, ConstituencyClaim.organisation_id)
     if scope is not None:
         query = query.where(scope)
     return query.order_by(ConstituencyClaim.kind, ConstituencyClaim.range_start, ConstituencyClaim.value)

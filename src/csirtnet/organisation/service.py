@@ -34,7 +34,7 @@ def get_managed(session: Session, who: Subject, organisation_id: int) -> Organis
     """An organisation the subject may change; others' look absent."""
     org = get(session, who, organisation_id)
     if not can_manage_organisation(who, org.id):
-        if profile_visible(who, org.id):
+        if profile_visible(session, who, org.id):
             raise Forbidden("Only the organisation's admins and the coordinator change its profile")
         raise NotFound("organisation")
     return org
@@ -90,12 +90,12 @@ def profile(session: Session, who: Subject, organisation_id: int) -> ProfileRead
     from csirtnet.organisation.schemas import ContactRead, OrganisationRead, SystemRead
 
     org = get(session, who, organisation_id)
-    if not profile_visible(who, org.id):
+    if not profile_visible(session, who, org.id):
         raise NotFound("organisation profile")
     return ProfileRead(
         organisation=OrganisationRead.model_validate(org),
-        contacts=[ContactRead.model_validate(c) for c in session.scalars(repository.contacts(who, org.id))],
-        systems=[SystemRead.model_validate(s) for s in session.scalars(repository.systems(who, org.id))],
+        contacts=[ContactRead.model_validate(c) for c in session.scalars(repository.contacts(session, who, org.id))],
+        systems=[SystemRead.model_validate(s) for s in session.scalars(repository.systems(session, who, org.id))],
         services=sorted(s.service for s in session.scalars(repository.services(who, [org.id]))),
     )
 

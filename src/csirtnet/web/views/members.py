@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can, can_manage_organisation
-from csirtnet.authz.organisation import profile_visible
+from csirtnet.authz.organisation import profile_organisation_ids, profile_visible
 from csirtnet.errors import AppError, Forbidden, NotFound
 from csirtnet.models import Cluster, Expert, MembershipApplication, Organisation
 from csirtnet.models.contact import ContactRole
@@ -160,6 +160,7 @@ def experts_page(request: Request, session: Session, who: PageUser) -> Response:
             ).limit(200)
         )
     )
+    full_profiles = profile_organisation_ids(session, who)
     names = {
         k: v
         for k, v in session.execute(
@@ -171,7 +172,7 @@ def experts_page(request: Request, session: Session, who: PageUser) -> Response:
         "members/experts.html",
         {
             **_vocab(language),
-            "rows": [experts.to_read(who, e, names.get(e.organisation_id, "")) for e in rows],
+            "rows": [experts.to_read(who, e, names.get(e.organisation_id, ""), full_profiles) for e in rows],
             "f": {k: p.get(k, "") for k in ("q", "skill", "province", "available")},
         },
     )
@@ -328,7 +329,7 @@ async def import_submit(request: Request, session: Session, who: PageUser) -> Re
 
 
 def _profile_context(session: DbSession, who: Subject, org: Organisation, language: str) -> dict[str, Any]:
-    full = profile_visible(who, org.id)
+    full = profile_visible(session, who, org.id)
     entry = directory.entries(session, who, [org])[0]
     ctx: dict[str, Any] = {
         **_vocab(language),
@@ -338,14 +339,15 @@ def _profile_context(session: DbSession, who: Subject, org: Organisation, langua
         "editable": can_manage_organisation(who, org.id),
         "is_coordinator": who.sees_everything,
         "experts": [
-            experts.to_read(who, e, org.name) for e in session.scalars(repository.experts(who, organisation_id=org.id))
+            experts.to_read(who, e, org.name, profile_organisation_ids(session, who))
+            for e in session.scalars(repository.experts(who, organisation_id=org.id))
         ],
     }
     if full:
         profile = service.profile(session, who, org.id)
         ctx["contacts"] = profile.contacts
         ctx["systems"] = profile.systems
-        ctx["claims"] = list(session.scalars(repository.claims(who, organisation_id=org.id)))
+        ctx["claims"] = list(session.scalars(repository.claims(session, who, organisation_id=org.id)))
         ctx["members"] = list(
             session.scalars(
                 select(Organisation)
