@@ -145,6 +145,16 @@ def load_demo(session: Session) -> list[tuple[str, str, str]]:
     coordinator.member_code = MARKER_CODE
     coordinator.province = "Hà Nội"
     coordinator.sector = "government"
+    session.flush()
+    audit.record(
+        session,
+        who,
+        "organisation.updated",
+        coordinator,
+        organisation_id=coordinator.id,
+        changes={"name": coordinator.name, "member_code": MARKER_CODE},
+        reason="demo network loaded",
+    )
     orgs: dict[str, Organisation] = {MARKER_CODE: coordinator}
     for m in MEMBERS:
         orgs[m.code] = Organisation(
