@@ -24,7 +24,12 @@ from csirtnet.auth.deps import LoginRequired, SecondFactorRequired, api_user, cs
 from csirtnet.config import Settings, get_settings
 from csirtnet.db import Database, make_engine, set_database
 from csirtnet.errors import PROBLEM_SCHEMA, AppError, OutOfRange, problem_responses
-from csirtnet.middleware import RequestContextMiddleware, SecurityHeadersMiddleware, UploadLimitMiddleware
+from csirtnet.middleware import (
+    CsrfCookieMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+    UploadLimitMiddleware,
+)
 
 log = logging.getLogger("csirtnet.app")
 
@@ -115,7 +120,7 @@ def create_app(
     app.state.settings = settings
     app.state.database = database
     set_database(database)
-    settings.resolved_secret_key()
+    app.state.secret_key = settings.resolved_secret_key()
 
     for router in _routers(PUBLIC_MODULES):
         app.include_router(router, dependencies=[Depends(csrf_protect)])
@@ -136,19 +141,8 @@ def create_app(
     _install_error_handlers(app)
     app.add_middleware(UploadLimitMiddleware, max_bytes=settings.max_upload_bytes)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
+    app.add_middleware(CsrfCookieMiddleware, secure=settings.secure_cookies)
     app.add_middleware(RequestContextMiddleware)
-
-    @app.middleware("http")
-    async def set_csrf_cookie(request: Request, call_next: Any) -> Response:
-        from csirtnet.auth.deps import CSRF_COOKIE
-
-        response: Response = await call_next(request)
-        new = getattr(request.state, "new_csrf_cookie", None)
-        if new and not request.cookies.get(CSRF_COOKIE):
-            response.set_cookie(
-                CSRF_COOKIE, new, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/"
-            )
-        return response
 
     return app
 

@@ -96,6 +96,42 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_wrapper)
 
 
+class CsrfCookieMiddleware:
+    """Sets the anonymous double-submit CSRF cookie when a page handed out a new token
+    (auth.deps.csrf_expected puts it in the request state). Pure ASGI: no per-request task."""
+
+    def __init__(self, app: ASGIApp, *, secure: bool) -> None:
+        self.app = app
+        self.secure = secure
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                token = (scope.get("state") or {}).get("new_csrf_cookie")
+                if token and not _has_cookie(scope, CSRF_COOKIE_NAME):
+                    cookie = f"{CSRF_COOKIE_NAME}={token}; HttpOnly; Path=/; SameSite=lax"
+                    if self.secure:
+                        cookie += "; Secure"
+                    message.setdefault("headers", []).append((b"set-cookie", cookie.encode("latin-1")))
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+
+
+CSRF_COOKIE_NAME = "csirtnet_csrf"
+
+
+def _has_cookie(scope: Scope, name: str) -> bool:
+    for key, value in scope.get("headers") or []:
+        if key == b"cookie" and any(part.strip().startswith(name.encode() + b"=") for part in value.split(b";")):
+            return True
+    return False
+
+
 class UploadLimitMiddleware:
     """Refuses bodies over the limit: by Content-Length up front, or by counting as they stream."""
 

@@ -148,6 +148,7 @@ def test_stale_reminders_once_per_period(client, db) -> None:
 def test_cluster_lead_reads_its_members_profiles_during_the_term_only(client, db) -> None:
     from datetime import date
 
+    from csirtnet.authz.cluster import today as cluster_today
     from csirtnet.models import ClusterLeadTerm
 
     lead = make_organisation(db, name="Sở Lead")
@@ -158,7 +159,7 @@ def test_cluster_lead_reads_its_members_profiles_during_the_term_only(client, db
     db.flush()
     for org in (lead, member):
         db.add(ClusterMember(cluster_id=cluster.id, organisation_id=org.id, joined_on=date(2020, 1, 1)))
-    today = date.today()
+    today = cluster_today()
     term = ClusterLeadTerm(
         cluster_id=cluster.id,
         organisation_id=lead.id,

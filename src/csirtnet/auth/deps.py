@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session as DbSession
 from csirtnet.authz import ANONYMOUS, Subject
 from csirtnet.db import Database
 from csirtnet.errors import AppError, Forbidden, NotAuthenticated
-from csirtnet.kit.hashing import constant_time_equal, new_token
+from csirtnet.kit.hashing import constant_time_equal, hmac_sha256, new_token
 from csirtnet.kit.time import utcnow
+from csirtnet.middleware import CSRF_COOKIE_NAME
 from csirtnet.models import User, WebSession
 
 SESSION_COOKIE = "csirtnet_session"
-CSRF_COOKIE = "csirtnet_csrf"
+CSRF_COOKIE = CSRF_COOKIE_NAME
 LANG_COOKIE = "csirtnet_lang"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -69,7 +70,7 @@ def _identify(request: Request, session: DbSession) -> tuple[Subject, User | Non
         web = find_session(session, request.cookies.get(SESSION_COOKIE))
         if web is not None:
             request.state.web_session = web
-            request.state.csrf_expected = web.csrf_token
+            request.state.csrf_expected = session_csrf_token(request, request.cookies[SESSION_COOKIE])
             if web.mfa_passed:
                 identity = (subject_for(web.user), web.user, web)
     request.state.identity = identity
@@ -133,8 +134,16 @@ def csrf_expected(request: Request) -> str:
     return token
 
 
-async def csrf_protect(request: Request, _who: Annotated[Subject, Depends(current_subject)]) -> None:
-    """Every unsafe form request must carry the token from the page it came from."""
+def session_csrf_token(request: Request, session_cookie: str) -> str:
+    """A logged-in session's CSRF token: derived from the session cookie with the secret key, so it
+    is checked without a database round trip and dies with the session."""
+    key: str = request.app.state.secret_key
+    return hmac_sha256(key, b"csrf:" + session_cookie.encode())[:43]
+
+
+async def csrf_protect(request: Request) -> None:
+    """Every unsafe form request must carry the token from the page it came from: the session's
+    (pages rendered for a logged-in user) or the anonymous double-submit cookie's."""
     if request.method not in UNSAFE:
         return
     sent = request.headers.get("x-csrf-token")
@@ -144,8 +153,10 @@ async def csrf_protect(request: Request, _who: Annotated[Subject, Depends(curren
             form = await request.form()
             value = form.get("csrf_token")
             sent = value if isinstance(value, str) else None
-    expected = getattr(request.state, "csrf_expected", None) or request.cookies.get(CSRF_COOKIE)
-    if not sent or not expected or not constant_time_equal(sent, expected):
+    accepted = [request.cookies.get(CSRF_COOKIE) or ""]
+    if request.cookies.get(SESSION_COOKIE):
+        accepted.append(session_csrf_token(request, request.cookies[SESSION_COOKIE]))
+    if not sent or not any(expected and constant_time_equal(sent, expected) for expected in accepted):
         raise Forbidden("The form expired or did not come from this site; reload the page and try again")
 
 

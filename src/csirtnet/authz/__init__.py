@@ -32,3 +32,11 @@ __all__ = [
     "require_org_access",
     "visible_organisation_ids",
 ]
+
+# Each domain registers its permissions and scopes when its authz module is imported; importing
+# them here means every process (web, worker, CLI, scripts) knows every scope before it checks one.
+import csirtnet.authz.cluster
+import csirtnet.authz.incident
+import csirtnet.authz.mobilisation
+import csirtnet.authz.organisation
+import csirtnet.authz.tlp  # noqa: F401

@@ -103,7 +103,6 @@ def open_session(session: Session, user: User, *, ip: str | None, user_agent: st
     row = WebSession(
         token_hash=sha256_hex(token),
         user_id=user.id,
-        csrf_token=new_token(24),
         mfa_passed=not needs_second_factor(user),
         expires_at=utcnow() + timedelta(hours=get_settings().session_hours),
         ip=ip,

@@ -333,7 +333,6 @@ def upgrade() -> None:
         "web_session",
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("csrf_token", sa.String(length=64), nullable=False),
         sa.Column("mfa_passed", sa.Boolean(), nullable=False),
         sa.Column("created_at", csirtnet.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("last_seen_at", csirtnet.models.base.UTCDateTime(timezone=True), nullable=False),
