@@ -294,3 +294,25 @@ def test_users_search_ignores_accents(client, db) -> None:
     page = client.get("/admin/users", params={"q": "doan trang"})
     assert "Nguyễn Thị Đoan Trang" in page.text
     assert "Trần Văn Bình" not in page.text
+
+
+def test_no_msgid_is_translated_in_two_catalogs() -> None:
+    """One word, one translation: a msgid lives in exactly one catalog (shared words in messages.po)."""
+    from importlib import resources
+
+    from babel.messages.pofile import read_po
+
+    from csirtnet.web.i18n import catalog_files
+
+    owner: dict[str, str] = {}
+    twice: list[str] = []
+    for source in catalog_files(resources.files("csirtnet.web").joinpath("locale/vi/LC_MESSAGES")):
+        with source.open("rb") as fh:
+            messages = list(read_po(fh, locale="vi"))
+        for message in messages:
+            if not message.id:
+                continue
+            if message.id in owner:
+                twice.append(f"{message.id!r} in {owner[message.id]} and {source.name}")
+            owner.setdefault(str(message.id), source.name)
+    assert not twice, "translated twice: " + "; ".join(twice[:20])

@@ -10,6 +10,7 @@ import io
 import re
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
@@ -32,13 +33,14 @@ def merged_catalog(language: str) -> Catalog | None:
     if not folder.is_dir():
         return None
     merged: Catalog | None = None
-    for source in sorted((f for f in folder.iterdir() if f.name.endswith(".po")), key=lambda f: f.name):
+    for source in catalog_files(folder):
         catalog = read_po(io.BytesIO(source.read_bytes()), locale=language)
         if merged is None:
             merged = catalog
             continue
         for message in catalog:
-            if message.id and message.string:
+            # The first catalog to translate a msgid wins (tests forbid a msgid in two catalogs).
+            if message.id and message.string and not (message.id in merged and merged[message.id].string):
                 merged[message.id] = message
     return merged
 
@@ -55,6 +57,12 @@ def translations(language: str) -> gettext.NullTranslations:
     write_mo(buf, merged)
     buf.seek(0)
     return gettext.GNUTranslations(buf)
+
+
+def catalog_files(folder: Traversable) -> list[Traversable]:
+    """messages.po (the foundation's shared words) first, then each domain's catalog by name."""
+    files = [f for f in folder.iterdir() if f.name.endswith(".po")]
+    return sorted(files, key=lambda f: (f.name != "messages.po", f.name))
 
 
 def gettext_for(language: str) -> gettext.NullTranslations:
