@@ -112,7 +112,7 @@ def create_app(
         title="csirtnet API",
         version=__version__,
         summary="Coordination platform for a national cybersecurity incident-response network",
-        openapi_url=f"{API_PREFIX}/openapi.json",
+        openapi_url=None,  # served by ops.public, so the public routes are all in PUBLIC_MODULES
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,

@@ -1,4 +1,5 @@
-"""The public operations routes: liveness and readiness probes carry no data."""
+"""The public operations routes: liveness and readiness probes carry no data; the OpenAPI document
+describes the API (no data) for clients and code generators."""
 
 from __future__ import annotations
 
@@ -35,3 +36,9 @@ def readyz(request: Request) -> JSONResponse:
         checks["database"] = f"unreachable: {type(exc).__name__}"
         ok = False
     return JSONResponse({"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503)
+
+
+@router.get("/api/v1/openapi.json", include_in_schema=False)
+def openapi_document(request: Request) -> JSONResponse:
+    """The published OpenAPI document of the JSON API."""
+    return JSONResponse(request.app.openapi())
