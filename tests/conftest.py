@@ -236,6 +236,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
     monkeypatch.setenv("CSIRTNET_SECRET_KEY", "test-secret-key-not-for-production")
     monkeypatch.setenv("CSIRTNET_IN_PROCESS_WORKER", "false")
     monkeypatch.setenv("CSIRTNET_LOG_JSON", "false")
+    monkeypatch.setenv("CSIRTNET_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("CSIRTNET_SMTP_PORT", "1")
     get_settings.cache_clear()
     yield get_settings()

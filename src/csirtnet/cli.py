@@ -111,13 +111,13 @@ def serve(
     configure(settings.log_level, settings.log_json)
     db = database()
     ensure_schema(db)
-    first_admin(db)
     if demo:
         from csirtnet.demo import load_demo
 
         with db.unit_of_work() as session:
             logins = load_demo(session)
         print_logins(logins)
+    first_admin(db)
     url = f"http://{host}:{port}/"
     err.print(f"csirtnet is at [bold]{url}[/bold]  (Ctrl-C stops it)")
     os.environ["CSIRTNET_SERVE_FACTORY"] = "1"

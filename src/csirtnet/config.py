@@ -25,7 +25,9 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = 1.0
     job_lease_seconds: int = 300
 
-    smtp_host: str = "127.0.0.1"
+    # Empty: no mail server; messages are written as .eml files to data_dir/mail-outbox instead
+    # (the embedded default, so a demo loses nothing and its jobs do not fail).
+    smtp_host: str = ""
     smtp_port: int = 25
     smtp_username: str = ""
     smtp_password: str = ""

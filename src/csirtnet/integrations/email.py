@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from csirtnet.config import Settings
+from csirtnet.kit.hashing import sha256_hex
 
 
 def build_message(
@@ -36,9 +38,21 @@ def build_message(
 
 
 def send(settings: Settings, msg: EmailMessage) -> None:
+    if not settings.smtp_host:
+        _write_to_outbox(settings, msg)
+        return
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout) as smtp:
         if settings.smtp_starttls:
             smtp.starttls(context=ssl.create_default_context())
         if settings.smtp_username:
             smtp.login(settings.smtp_username, settings.smtp_password)
         smtp.send_message(msg)
+
+
+def _write_to_outbox(settings: Settings, msg: EmailMessage) -> None:
+    """No SMTP server configured: keep the message as an .eml file an operator can open."""
+    outbox = settings.data_dir / "mail-outbox"
+    outbox.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    name = f"{stamp}-{sha256_hex(str(msg['Message-ID']))[:12]}.eml"
+    (outbox / name).write_bytes(bytes(msg))
