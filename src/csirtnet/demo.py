@@ -125,6 +125,15 @@ USERS = [
 
 DemoLoader = Callable[[Session, dict[str, Organisation], dict[str, User]], None]
 LOADERS: list[DemoLoader] = []
+# The domains' demo modules, in the order their data builds on each other. Each registers its
+# loader when imported; load_demo imports them all, so the demo never depends on which modules a
+# process happened to import before.
+DEMO_MODULES = [
+    "csirtnet.organisation.demo",
+    "csirtnet.cluster.demo",
+    "csirtnet.incident.demo",
+    "csirtnet.mobilisation.demo",
+]
 
 
 def register(loader: DemoLoader) -> DemoLoader:
@@ -203,6 +212,15 @@ def load_demo(session: Session) -> list[tuple[str, str, str]]:
             user.password_hash = password_hash
         users[email] = user
         logins.append((label, email, DEMO_PASSWORD))
-    for loader in LOADERS:
+    for loader in _ordered_loaders():
         loader(session, orgs, users)
     return logins
+
+
+def _ordered_loaders() -> list[DemoLoader]:
+    import importlib
+
+    for module in DEMO_MODULES:
+        importlib.import_module(module)
+    rank = {module: index for index, module in enumerate(DEMO_MODULES)}
+    return sorted(LOADERS, key=lambda loader: rank.get(loader.__module__, len(rank)))
