@@ -111,7 +111,9 @@ def get_matches(request_id: int, session: Session, who: ApiUser) -> MatchesRead:
 
 @router.post("/support-requests/{request_id}/accept", response_model=list[DeploymentRead])
 def accept(request_id: int, body: AcceptBody, session: Session, who: ApiUser) -> list[DeploymentRead]:
-    """Accept for your organisation, naming experts from its roster; each is deployed on the incident."""
+    """Accept for your organisation, naming experts from its roster; each is deployed on the incident.
+
+    A plain list: it echoes the deployments this request created, one per expert named."""
     return [DeploymentRead.model_validate(d) for d in service.accept(session, who, request_id, body)]
 
 
