@@ -24,7 +24,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, CompoundSelect, and_, exists, false, or_, select, true, union_all
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
@@ -122,7 +122,36 @@ def visible_incidents_clause(subject: Subject, now: datetime | None = None) -> C
     by_org = or_(Incident.reporting_organisation_id == subject.organisation_id, _organisation_participant(subject, now))
     if subject.organisation_id is None:
         return named
-    return or_(named, and_(not_red, or_(by_org, _cluster_lead(subject, now))))
+    rule = or_(named, and_(not_red, or_(by_org, _cluster_lead(subject, now))))
+    # Same answer, better plan: no index serves the OR above, so PostgreSQL walked the whole table
+    # backwards for every member's list (1-4 s at 1,000,000 incidents). Starting from the few ids
+    # the member can possibly see makes it a semi-join on the primary key (docs/benchmarks.md).
+    return and_(Incident.id.in_(_candidate_ids(subject, now)), rule)
+
+
+def _candidate_ids(subject: Subject, now: datetime) -> CompoundSelect[int]:
+    """Every incident id the rule above could admit for a member: its organisation's reports, its
+    active participations (named or as an organisation), incidents shared with a cluster it leads."""
+    today = _today(now)
+    led = select(ClusterLeadTerm.cluster_id).where(
+        ClusterLeadTerm.organisation_id == subject.organisation_id,
+        ClusterLeadTerm.starts_on <= today,
+        ClusterLeadTerm.ends_on >= today,
+    )
+    return union_all(
+        select(Incident.id).where(Incident.reporting_organisation_id == subject.organisation_id),
+        select(IncidentParticipant.incident_id).where(
+            active_participation_clause(now),
+            or_(
+                IncidentParticipant.user_id == subject.user_id,
+                and_(
+                    IncidentParticipant.user_id.is_(None),
+                    IncidentParticipant.organisation_id == subject.organisation_id,
+                ),
+            ),
+        ),
+        select(Incident.id).where(Incident.shared_with_cluster_id.in_(led)),
+    )
 
 
 def can_view(session: Session, subject: Subject, incident_id: int, now: datetime | None = None) -> bool:
