@@ -34,6 +34,9 @@ def build_message(
     for filename, content_type, data in attachments or []:
         maintype, _, subtype = content_type.partition("/")
         msg.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream", filename=filename)
+    # Python's header folding drops the space between words when it folds a long non-ASCII subject
+    # ("từ chối dịch vụ" arrived as "từ chốidịch vụ"); headers are written unfolded instead.
+    msg.policy = msg.policy.clone(max_line_length=998)
     return msg
 
 
