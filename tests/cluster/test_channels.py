@@ -102,9 +102,12 @@ def test_channel_membership_follows_cluster_membership(client, db) -> None:
         db, who(net.admin["a"]), channel_id, ThreadCreate(title="Tin trong cụm", body="Chỉ thành viên cụm", tlp="green")
     )
     headers = api(db, net.viewer["c"])
-    assert channel_id in {c["id"] for c in client.get("/api/v1/channels", headers=headers).json()}
-    assert client.get(f"/api/v1/channels/{channel_id}/threads", headers=headers).json()[0]["title"] == "Tin trong cụm"
-    members = {m["id"] for m in client.get(f"/api/v1/channels/{channel_id}/members", headers=headers).json()}
+    assert channel_id in {c["id"] for c in client.get("/api/v1/channels", headers=headers).json()["items"]}
+    assert (
+        client.get(f"/api/v1/channels/{channel_id}/threads", headers=headers).json()["items"][0]["title"]
+        == "Tin trong cụm"
+    )
+    members = {m["id"] for m in client.get(f"/api/v1/channels/{channel_id}/members", headers=headers).json()["items"]}
     assert net.viewer["c"].id in members
     # Lạng Sơn leaves the cluster today: its users lose the channel with it.
     membership = next(
@@ -112,15 +115,15 @@ def test_channel_membership_follows_cluster_membership(client, db) -> None:
     )
     cluster_service.end_membership(db, SYSTEM, net.cluster.id, membership.id, cluster_authz.today())
     db.flush()
-    assert channel_id not in {c["id"] for c in client.get("/api/v1/channels", headers=headers).json()}
-    assert client.get(f"/api/v1/channels/{channel_id}/threads", headers=headers).json() == []
+    assert channel_id not in {c["id"] for c in client.get("/api/v1/channels", headers=headers).json()["items"]}
+    assert client.get(f"/api/v1/channels/{channel_id}/threads", headers=headers).json()["items"] == []
     post = client.post(
         f"/api/v1/channels/{channel_id}/threads",
         json={"title": "Còn đây không?", "body": "…", "tlp": "green"},
         headers=api(db, net.admin["c"]),
     )
     assert post.status_code == 403
-    members = {m["id"] for m in client.get(f"/api/v1/channels/{channel_id}/members", headers=headers).json()}
+    members = {m["id"] for m in client.get(f"/api/v1/channels/{channel_id}/members", headers=headers).json()["items"]}
     assert net.viewer["c"].id not in members
 
 
@@ -246,7 +249,41 @@ def test_network_channel_reaches_everyone(client, db) -> None:
         db, who(net.coordinator), channel.id, ThreadCreate(title="Cảnh báo", body="Lừa đảo", tlp="green")
     )
     for user in (net.viewer["outsider"], net.viewer["a"]):
-        threads = client.get(f"/api/v1/channels/{channel.id}/threads", headers=api(db, user)).json()
+        threads = client.get(f"/api/v1/channels/{channel.id}/threads", headers=api(db, user)).json()["items"]
         assert [t["title"] for t in threads] == ["Cảnh báo"]
     assert client.get(f"/api/v1/channels/{channel.id}/threads").status_code == 401
     assert client.get("/api/v1/channels/987654", headers=api(db, net.viewer["a"])).status_code == 404
+
+
+def test_threads_and_messages_page_newest_activity_first(client, db) -> None:
+    net = build(db)
+    channel_id = _cluster_channel(db, net)
+    author = who(net.admin["a"])
+    opened = [
+        channel_service.start_thread(db, author, channel_id, ThreadCreate(title=f"Chủ đề {n}", body="…", tlp="green"))
+        for n in range(3)
+    ]
+    for n in range(3):
+        channel_service.reply(
+            db, author, channel_id, opened[0].thread_id, MessageCreate(body=f"Trả lời {n}", tlp="green")
+        )
+    db.flush()
+    headers = api(db, net.viewer["b"])
+    url = f"/api/v1/channels/{channel_id}/threads"
+    titles, cursor = [], None
+    while True:
+        page = client.get(url, params={"limit": 1, **({"cursor": cursor} if cursor else {})}, headers=headers).json()
+        titles += [t["title"] for t in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert titles == ["Chủ đề 0", "Chủ đề 2", "Chủ đề 1"]  # the replied-to thread is the latest activity
+    messages_url = f"{url}/{opened[0].thread_id}/messages"
+    first = client.get(messages_url, params={"limit": 2}, headers=headers).json()
+    rest = client.get(messages_url, params={"limit": 2, "cursor": first["next_cursor"]}, headers=headers).json()
+    assert [m["body"] for m in first["items"] + rest["items"]] == ["…", "Trả lời 0", "Trả lời 1", "Trả lời 2"]
+    assert rest["next_cursor"] is None
+    detail = client.get(f"{url}/{opened[0].thread_id}", headers=headers).json()
+    assert detail["message_count"] == 4 and len(detail["messages"]) == 4 and detail["next_cursor"] is None
+    assert client.get(messages_url, headers=api(db, net.viewer["outsider"])).status_code == 404
+    assert client.get(messages_url).status_code == 401

@@ -123,7 +123,7 @@ def test_cluster_leads_see_their_cluster_only(client, db) -> None:
         assert client.get("/api/v1/readiness/coverage", params={"year": year}, headers=headers).status_code == 403
     assert client.get(f"/api/v1/readiness/{net.a.id}/{year}", headers=api(db, net.admin["b"])).status_code == 404
     assert client.get(f"/api/v1/readiness/{net.a.id}/{year}", headers=api(db, net.viewer["a"])).status_code == 200
-    listed = client.get("/api/v1/readiness", params={"year": year}, headers=lead).json()
+    listed = client.get("/api/v1/readiness", params={"year": year}, headers=lead).json()["items"]
     assert {r["organisation"]["id"] for r in listed} == {net.a.id, net.b.id}
     other_cluster = client.get("/api/v1/readiness/coverage", params={"year": year, "cluster_id": 987654}, headers=lead)
     assert other_cluster.status_code == 422 and other_cluster.json()["errors"][0]["field"] == "cluster_id"

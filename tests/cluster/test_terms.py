@@ -282,9 +282,9 @@ def test_clusters_are_created_by_the_coordinator_with_their_channel(client, db) 
     assert client.post("/api/v1/clusters", json=body, headers=api(db, net.coordinator)).status_code == 409
     bad = client.post("/api/v1/clusters", json={"name": ""}, headers=api(db, net.coordinator))
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "name"
-    channels = client.get("/api/v1/channels", headers=api(db, net.coordinator)).json()
+    channels = client.get("/api/v1/channels", headers=api(db, net.coordinator)).json()["items"]
     assert any(c["kind"] == "cluster" and c["cluster_id"] == r.json()["id"] for c in channels)
-    listed = client.get("/api/v1/clusters", headers=api(db, net.viewer["b"])).json()
+    listed = client.get("/api/v1/clusters", headers=api(db, net.viewer["b"])).json()["items"]
     mine = next(c for c in listed if c["id"] == net.cluster.id)
     assert mine["member_count"] == 3 and mine["current_lead"]["organisation"]["id"] == net.a.id
     # An organisation may belong to several clusters.

@@ -199,3 +199,25 @@ def test_reporter_may_read_and_discuss_but_not_command(client, db, world) -> Non
     )
     assert r.status_code == 403
     assert report_data()  # the shared builder stays importable
+
+
+def test_timeline_pages_in_time_order_when_entries_share_a_time(client, db, world) -> None:
+    incident, headers = world["incident"], api(db, world["coord"])
+    url = f"/api/v1/incidents/{incident.id}/timeline"
+    for text, at in (("Sau", "2026-01-02T08:00:00+07:00"), ("Cùng lúc 1", "2026-01-01T09:00:00+07:00")):
+        assert client.post(url, json={"occurred_at": at, "text": text}, headers=headers).status_code == 201
+    # The same moment written in another time zone: the id breaks the tie.
+    same = {"occurred_at": "2026-01-01T02:00:00+00:00", "timezone": "UTC", "text": "Cùng lúc 2"}
+    assert client.post(url, json=same, headers=headers).status_code == 201
+    whole = client.get(url, params={"limit": 200}, headers=headers).json()
+    assert whole["next_cursor"] is None
+    paged, cursor = [], None
+    while True:
+        page = client.get(url, params={"limit": 1, **({"cursor": cursor} if cursor else {})}, headers=headers).json()
+        paged += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert paged == whole["items"]
+    manual = [e["text"] for e in paged if e["text"] in {"Sau", "Cùng lúc 1", "Cùng lúc 2"}]
+    assert manual == ["Cùng lúc 1", "Cùng lúc 2", "Sau"]

@@ -42,9 +42,9 @@ def test_shared_observable_links_and_shows_also_seen_in(client, db) -> None:
     assert correlation.correlations(db, who(b), new) == []
     assert correlation.linked(db, who(b), new) == []
     r = client.get(f"/api/v1/incidents/{new.id}/correlations", headers=api(db, b))
-    assert r.status_code == 200 and r.json() == []
+    assert r.status_code == 200 and r.json()["items"] == []
     r = client.get(f"/api/v1/incidents/{new.id}/correlations", headers=api(db, coord))
-    assert [c["reference"] for c in r.json()] == [old.reference]
+    assert [c["reference"] for c in r.json()["items"]] == [old.reference]
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

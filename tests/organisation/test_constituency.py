@@ -135,7 +135,7 @@ def test_constituency_api(client, db, network) -> None:
     assert r.status_code == 404
     assert client.get(f"/api/v1/constituency/claims/{claim_id}", headers=hf).status_code == 404
     assert client.delete(f"/api/v1/constituency/claims/{claim_id}", headers=hf).status_code == 404
-    assert client.get(f"/api/v1/organisations/{vnpt.id}/constituency", headers=hf).json() == []
+    assert client.get(f"/api/v1/organisations/{vnpt.id}/constituency", headers=hf).json()["items"] == []
     # Lookup.
     r = client.get("/api/v1/constituency/lookup", params={"q": "203.0.113.7"}, headers=hf)
     assert r.json()["found"] and r.json()["member_code"] == "VNPT-T" and r.json()["matched"] == "203.0.113.0/24"
@@ -149,9 +149,9 @@ def test_constituency_api(client, db, network) -> None:
     )
     assert r.status_code == 201, r.text
     hb = api(db, boss)
-    assert client.get("/api/v1/constituency/conflicts", headers=hb).json() == []
+    assert client.get("/api/v1/constituency/conflicts", headers=hb).json()["items"] == []
     r = client.post(f"/api/v1/organisations/{fpt.id}/constituency", json={"value": "203.0.113.64/26"}, headers=hf)
-    conflicts = client.get("/api/v1/constituency/conflicts", headers=hb).json()
+    conflicts = client.get("/api/v1/constituency/conflicts", headers=hb).json()["items"]
     assert [(c["broader_organisation"], c["narrower"]["value"]) for c in conflicts] == [
         ("Tập đoàn VNPT", "203.0.113.64/26")
     ]
@@ -159,5 +159,5 @@ def test_constituency_api(client, db, network) -> None:
     assert r.status_code == 403
     r = client.post(f"/api/v1/constituency/claims/{conflicts[0]['narrower']['id']}/accept-overlap", headers=hb)
     assert r.status_code == 200
-    assert client.get("/api/v1/constituency/conflicts", headers=hb).json() == []
+    assert client.get("/api/v1/constituency/conflicts", headers=hb).json()["items"] == []
     assert db.scalar(select(ConstituencyClaim).where(ConstituencyClaim.value == "203.0.113.64/26")).overlap_accepted_at

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from csirtnet.kit.pagination import encode_cursor
 from csirtnet.kit.time import utcnow
 from csirtnet.models import Cluster, ClusterMember, Job, Notification
 from csirtnet.organisation import stale
@@ -88,14 +89,17 @@ def test_experts_api_search_and_privacy(client, db) -> None:
     hb = api(db, make_user(db, roles=[Role.RESPONDER], organisation=bkav))
     found = client.get(
         "/api/v1/experts", params={"skill": "digital-forensics", "min_level": 3, "language": "en"}, headers=hb
-    ).json()
+    ).json()["items"]
     assert [e["full_name"] for e in found] == ["Nguyễn Điều Tra"]
     assert found[0]["email"] is None  # contact details stay with the expert's organisation and the coordinator
-    assert client.get("/api/v1/experts", params={"skill": "malware-analysis", "min_level": 2}, headers=hb).json() == []
+    assert (
+        client.get("/api/v1/experts", params={"skill": "malware-analysis", "min_level": 2}, headers=hb).json()["items"]
+        == []
+    )
     assert client.patch(f"/api/v1/experts/{expert_id}", json={"available": False}, headers=hb).status_code == 403
     r = client.patch(f"/api/v1/experts/{expert_id}", json={"available": False}, headers=h)
     assert r.status_code == 200 and r.json()["available"] is False and r.json()["email"] == "dt@fpt.example.vn"
-    assert client.get("/api/v1/experts", params={"available": True}, headers=hb).json() == []
+    assert client.get("/api/v1/experts", params={"available": True}, headers=hb).json()["items"] == []
 
 
 def test_directory_api_filters(client, db) -> None:
@@ -108,15 +112,49 @@ def test_directory_api_filters(client, db) -> None:
     db.flush()
     h = api(db, make_user(db, roles=[Role.VIEWER]))
     assert client.get("/api/v1/directory").status_code == 401
-    names = [e["name"] for e in client.get("/api/v1/directory", params={"q": "bac kan"}, headers=h).json()]
+    names = [e["name"] for e in client.get("/api/v1/directory", params={"q": "bac kan"}, headers=h).json()["items"]]
     assert names == ["Sở Thông tin và Truyền thông Bắc Kạn"]
-    entry = client.get("/api/v1/directory", params={"cluster_id": cluster.id}, headers=h).json()
+    entry = client.get("/api/v1/directory", params={"cluster_id": cluster.id}, headers=h).json()["items"]
     assert [e["clusters"] for e in entry] == [["Cụm số 1"]]
-    assert [e["name"] for e in client.get("/api/v1/directory", params={"sector": "FINANCE"}, headers=h).json()] == [
-        "Công ty Hà Nội"
-    ]
+    assert [
+        e["name"] for e in client.get("/api/v1/directory", params={"sector": "FINANCE"}, headers=h).json()["items"]
+    ] == ["Công ty Hà Nội"]
     csv = client.get("/api/v1/directory/export.csv", params={"province": "Bắc Kạn"}, headers=h)
     assert csv.content.startswith(b"\xef\xbb\xbf") and "Bắc Kạn" in csv.content.decode("utf-8-sig")
+
+
+def test_directory_pages_follow_the_cursor_in_vietnamese_order(client, db) -> None:
+    # Created out of order; two members share a name (the id breaks the tie).
+    names = [
+        "Phân trang Đông",
+        "Phân trang An",
+        "Phân trang Dương",
+        "Phân trang Bình",
+        "Phân trang Ăn",
+        "Phân trang An",
+    ]
+    ids = {i: make_organisation(db, name=name).id for i, name in enumerate(names)}
+    h = api(db, make_user(db, roles=[Role.VIEWER]))
+    expected = [ids[1], ids[5], ids[4], ids[3], ids[2], ids[0]]  # An, An, Ăn, Bình, Dương, Đông
+    seen: list[int] = []
+    cursor = None
+    for page_number in range(10):
+        params = {"q": "phan trang", "limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/api/v1/directory", params=params, headers=h).json()
+        assert len(page["items"]) <= 2
+        seen += [e["id"] for e in page["items"]]
+        if page_number == 0:
+            # A member joining before the cursor neither repeats nor skips a row of the next pages.
+            make_organisation(db, name="Phân trang A")
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == expected
+    for tampered in ("not-ours", encode_cursor([1, "x"]), encode_cursor(["A", True]), encode_cursor(["A"])):
+        r = client.get("/api/v1/directory", params={"cursor": tampered}, headers=h)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "cursor"
+    r = client.get("/api/v1/directory", params={"limit": 0}, headers=h)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "query.limit"
 
 
 def test_stale_reminders_once_per_period(client, db) -> None:
@@ -134,12 +172,12 @@ def test_stale_reminders_once_per_period(client, db) -> None:
         )
     )
     assert stale.remind(db) == 0  # not again within the period
-    listed = client.get("/api/v1/organisations/stale", headers=api(db, coordinator)).json()
+    listed = client.get("/api/v1/organisations/stale", headers=api(db, coordinator)).json()["items"]
     assert "Lâu không xác nhận" in [s["name"] for s in listed] and "Mới xác nhận" not in [s["name"] for s in listed]
     r = client.post(f"/api/v1/organisations/{old.id}/confirm", headers=api(db, admin))
     assert r.status_code == 200
     assert "Lâu không xác nhận" not in [
-        s["name"] for s in client.get("/api/v1/organisations/stale", headers=api(db, coordinator)).json()
+        s["name"] for s in client.get("/api/v1/organisations/stale", headers=api(db, coordinator)).json()["items"]
     ]
     assert schedule(db, 24) and not schedule(db, 24)
     assert db.scalar(select(Job).where(Job.name == REMIND_STALE)) is not None

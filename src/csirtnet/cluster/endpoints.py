@@ -34,6 +34,8 @@ from csirtnet.cluster.schemas import (
     TermUpdate,
 )
 from csirtnet.errors import NotFound
+from csirtnet.kit.pagination import Page, paginate_keyset
+from csirtnet.models import ClusterLeadTerm
 
 router = APIRouter(tags=["clusters"])
 
@@ -47,11 +49,23 @@ def upload_file(file: UploadFile, session: Session, who: ApiUser) -> FileRead:
     return FileRead.model_validate(row)
 
 
-@router.get("/clusters", response_model=list[ClusterRead])
-def list_clusters(session: Session, who: ApiUser) -> list[ClusterRead]:
-    """Every cluster with its member count and current lead."""
-    rows = list(session.scalars(repository.clusters(who)))
-    return service.summaries(session, who, rows)
+@router.get("/clusters", response_model=Page[ClusterRead])
+def list_clusters(
+    session: Session,
+    who: ApiUser,
+    limit: int = Query(default=50, ge=1, le=200),
+    cursor: str | None = Query(default=None, max_length=1000),
+) -> Page[ClusterRead]:
+    """Every cluster with its member count and current lead, by number."""
+    rows, next_cursor = paginate_keyset(
+        session,
+        repository.clusters(who),
+        repository.cluster_order,
+        limit=limit,
+        cursor=cursor,
+        key_of=repository.cluster_key,
+    )
+    return Page[ClusterRead](items=service.summaries(session, who, rows), next_cursor=next_cursor)
 
 
 @router.post("/clusters", response_model=ClusterRead, status_code=201)
@@ -95,10 +109,24 @@ def _member(session: Session, member_id: int, cluster_id: int, who: ApiUser) -> 
     raise NotFound("membership")
 
 
-@router.get("/clusters/{cluster_id}/terms", response_model=list[TermRead])
-def list_terms(cluster_id: int, session: Session, who: ApiUser) -> list[TermRead]:
+@router.get("/clusters/{cluster_id}/terms", response_model=Page[TermRead])
+def list_terms(
+    cluster_id: int,
+    session: Session,
+    who: ApiUser,
+    limit: int = Query(default=50, ge=1, le=200),
+    cursor: str | None = Query(default=None, max_length=200),
+) -> Page[TermRead]:
     """Lead terms, past, current and planned, in order."""
-    return service.detail(session, who, cluster_id).terms
+    cluster = repository.get_cluster(session, who, cluster_id)
+    rows, next_cursor = paginate_keyset(
+        session,
+        repository.terms_query(cluster.id),
+        (ClusterLeadTerm.starts_on, ClusterLeadTerm.id),
+        limit=limit,
+        cursor=cursor,
+    )
+    return Page[TermRead](items=service.term_reads(session, rows), next_cursor=next_cursor)
 
 
 @router.post("/clusters/{cluster_id}/terms", response_model=TermRead, status_code=201)
@@ -131,7 +159,9 @@ def _term(session: Session, who: ApiUser, cluster_id: int, term_id: int) -> Term
 
 @router.post("/clusters/{cluster_id}/rotation", response_model=list[TermRead], status_code=201)
 def plan_rotation(cluster_id: int, body: RotationPlan, session: Session, who: ApiUser) -> list[TermRead]:
-    """Generate yearly terms from an ordered list of member organisations (coordinator)."""
+    """Generate yearly terms from an ordered list of member organisations (coordinator).
+
+    A plain list: it echoes the terms this request created, one per year asked for."""
     created = {t.id for t in service.plan_rotation(session, who, cluster_id, body)}
     return [t for t in service.detail(session, who, cluster_id).terms if t.id in created]
 

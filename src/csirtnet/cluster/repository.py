@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from csirtnet.authz import Subject, require
@@ -23,11 +23,24 @@ from csirtnet.models import (
     StoredFile,
 )
 
+# Clusters by number, unnumbered ones last, then by name.
+cluster_order = (
+    case((Cluster.number.is_(None), 1), else_=0),
+    func.coalesce(Cluster.number, 0),
+    Cluster.name,
+    Cluster.id,
+)
+
+
+def cluster_key(cluster: Cluster) -> tuple[int, int, str, int]:
+    """A cluster's values of cluster_order."""
+    return (1 if cluster.number is None else 0, cluster.number or 0, cluster.name, cluster.id)
+
 
 def clusters(who: Subject) -> Select[Cluster]:
     """Every cluster: the network's structure (members, leads) is known to all its members."""
     require(who, "clusters:read")
-    return select(Cluster).order_by(Cluster.number.is_(None), Cluster.number, Cluster.name)
+    return select(Cluster).order_by(*cluster_order)
 
 
 def get_cluster(session: Session, who: Subject, cluster_id: int) -> Cluster:
@@ -60,12 +73,17 @@ def member_counts(session: Session, cluster_ids: Iterable[int], on: date) -> dic
     return {int(c): int(n) for c, n in rows}
 
 
-def terms(session: Session, cluster_id: int) -> list[ClusterLeadTerm]:
-    return list(
-        session.scalars(
-            select(ClusterLeadTerm).where(ClusterLeadTerm.cluster_id == cluster_id).order_by(ClusterLeadTerm.starts_on)
-        )
+def terms_query(cluster_id: int) -> Select[ClusterLeadTerm]:
+    """A cluster's lead terms in order (terms never overlap, so their starts order them)."""
+    return (
+        select(ClusterLeadTerm)
+        .where(ClusterLeadTerm.cluster_id == cluster_id)
+        .order_by(ClusterLeadTerm.starts_on, ClusterLeadTerm.id)
     )
+
+
+def terms(session: Session, cluster_id: int) -> list[ClusterLeadTerm]:
+    return list(session.scalars(terms_query(cluster_id)))
 
 
 def current_terms(session: Session, cluster_ids: Iterable[int], on: date) -> dict[int, ClusterLeadTerm]:

@@ -422,6 +422,13 @@ def _term_read(term: ClusterLeadTerm, orgs: dict[int, Organisation], day: date) 
     )
 
 
+def term_reads(session: Session, terms: Sequence[ClusterLeadTerm]) -> list[TermRead]:
+    """Lead terms as the API shows them, with each term's status today."""
+    day = today()
+    orgs = repository.organisations_by_id(session, (t.organisation_id for t in terms))
+    return [_term_read(t, orgs, day) for t in terms]
+
+
 def summaries(session: Session, who: Subject, rows: Sequence[Cluster]) -> list[ClusterRead]:
     day = today()
     ids = [c.id for c in rows]

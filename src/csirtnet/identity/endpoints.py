@@ -11,7 +11,7 @@ from csirtnet.errors import NotAuthenticated
 from csirtnet.identity import repository, service, tokens
 from csirtnet.identity.schemas import TokenCreate, TokenCreated, TokenRead, UserCreate, UserRead, UserUpdate
 from csirtnet.kit.pagination import Page, paginate
-from csirtnet.models import User
+from csirtnet.models import ApiToken, User
 
 router = APIRouter(tags=["identity"])
 
@@ -77,11 +77,19 @@ def update_user(user_id: int, body: UserUpdate, session: Session, who: ApiUser) 
     return _read(service.update_user(session, who, user_id, body))
 
 
-@router.get("/tokens", response_model=list[TokenRead])
-def list_tokens(session: Session, who: ApiUser) -> list[TokenRead]:
-    """The caller's API tokens (never their secrets)."""
+@router.get("/tokens", response_model=Page[TokenRead])
+def list_tokens(
+    session: Session,
+    who: ApiUser,
+    limit: int = Query(default=50, ge=1, le=200),
+    cursor: str | None = Query(default=None, max_length=200),
+) -> Page[TokenRead]:
+    """The caller's API tokens, newest first (never their secrets)."""
     require(who, "profile:read")
-    return [TokenRead.model_validate(t) for t in tokens.user_tokens(session, _me(session, who))]
+    rows, next_cursor = paginate(
+        session, tokens.user_tokens_query(_me(session, who)), ApiToken.id, limit=limit, cursor=cursor
+    )
+    return Page[TokenRead](items=[TokenRead.model_validate(t) for t in rows], next_cursor=next_cursor)
 
 
 @router.post("/tokens", response_model=TokenCreated, status_code=201)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
@@ -77,8 +77,13 @@ def find_token(session: Session, token: str) -> ApiToken | None:
     return row
 
 
+def user_tokens_query(user: User) -> Select[ApiToken]:
+    """A user's API tokens, newest first."""
+    return select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+
+
 def user_tokens(session: Session, user: User) -> list[ApiToken]:
-    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
+    return list(session.scalars(user_tokens_query(user)))
 
 
 def revoke_token(session: Session, who: Subject, token_id: int) -> ApiToken:

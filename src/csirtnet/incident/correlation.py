@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session, aliased
 
 from csirtnet.authz import Subject
 from csirtnet.authz.incident import visible_incidents_clause, visible_observables_clause
+from csirtnet.kit.pagination import paginate_keyset
 from csirtnet.models import Incident, IncidentLink, IncidentObservable, LinkKind
 
 
@@ -27,11 +28,16 @@ class Correlation:
     title: str
 
 
-def correlations(session: Session, who: Subject, incident: Incident) -> list[Correlation]:
-    """Other incidents the subject may see that share an observable with this one."""
+_theirs = aliased(IncidentObservable)
+# Newest other incident first, then by observable; an incident holds a (kind, value) once.
+_ORDER = (Incident.id, _theirs.kind, _theirs.value)
+_DESCENDING = (True, False, False)
+
+
+def _query(who: Subject, incident: Incident) -> Select[str, str, int, str, str]:
     mine = aliased(IncidentObservable)
-    theirs = aliased(IncidentObservable)
-    rows = session.execute(
+    theirs = _theirs
+    return (
         select(theirs.kind, theirs.value, Incident.id, Incident.reference, Incident.title)
         .select_from(mine)
         .join(
@@ -44,9 +50,31 @@ def correlations(session: Session, who: Subject, incident: Incident) -> list[Cor
             visible_observables_clause(who, observable=mine),
             visible_observables_clause(who, observable=theirs),
         )
-        .order_by(Incident.id.desc(), theirs.kind, theirs.value)
-    ).all()
+    )
+
+
+def correlations(session: Session, who: Subject, incident: Incident) -> list[Correlation]:
+    """Other incidents the subject may see that share an observable with this one."""
+    order = [c.desc() if d else c.asc() for c, d in zip(_ORDER, _DESCENDING, strict=True)]
+    rows = session.execute(_query(who, incident).order_by(*order)).all()
     return [Correlation(k, v, i, r, t) for k, v, i, r, t in rows]
+
+
+def correlations_page(
+    session: Session, who: Subject, incident: Incident, *, limit: int, cursor: str | None
+) -> tuple[list[Correlation], str | None]:
+    """`correlations`, one page at a time."""
+    rows, next_cursor = paginate_keyset(
+        session,
+        _query(who, incident),
+        _ORDER,
+        descending=_DESCENDING,
+        limit=limit,
+        cursor=cursor,
+        entities=False,
+        key_of=lambda row: (row.id, row.kind, row.value),
+    )
+    return [Correlation(k, v, i, r, t) for k, v, i, r, t in rows], next_cursor
 
 
 def link_correlated(session: Session, who: Subject, incident: Incident, observable: IncidentObservable) -> int:

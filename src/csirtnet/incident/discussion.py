@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
@@ -24,12 +24,13 @@ _EMAIL_MENTION = re.compile(r"@([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})"
 _NAME_MENTION = re.compile(r"@\[([^\]]{2,200})\]")
 
 
+def comments_query(incident: Incident) -> Select[IncidentComment]:
+    """The incident's discussion, oldest first."""
+    return select(IncidentComment).where(IncidentComment.incident_id == incident.id).order_by(IncidentComment.id)
+
+
 def comments_of(session: Session, incident: Incident) -> list[IncidentComment]:
-    return list(
-        session.scalars(
-            select(IncidentComment).where(IncidentComment.incident_id == incident.id).order_by(IncidentComment.id)
-        )
-    )
+    return list(session.scalars(comments_query(incident)))
 
 
 def mentioned_users(session: Session, body: str) -> list[User]:

@@ -53,8 +53,17 @@ from csirtnet.incident.schemas import (
     TimelineEntryCreate,
     TimelineRead,
 )
-from csirtnet.kit.pagination import Page, paginate
-from csirtnet.models import Incident, IncidentReport, ReportChannel
+from csirtnet.kit.pagination import Page, paginate, paginate_keyset
+from csirtnet.models import (
+    Incident,
+    IncidentComment,
+    IncidentObservable,
+    IncidentParticipant,
+    IncidentReport,
+    IncidentTask,
+    IncidentTimelineEntry,
+    ReportChannel,
+)
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
 
@@ -153,7 +162,9 @@ class ProvinceCount(BaseModel):
 
 @router.get("/by-province", response_model=list[ProvinceCount])
 def by_province(session: Session, who: ApiUser) -> list[ProvinceCount]:
-    """Incident counts per province (of the incidents you may see)."""
+    """Incident counts per province (of the incidents you may see).
+
+    A plain list: an aggregate with one row per province, never longer than the provinces."""
     return [ProvinceCount(**r.__dict__) for r in repository.by_province(session, who)]
 
 
@@ -194,7 +205,9 @@ def _profile_read(p: object) -> ProfileRead:
 
 @router.get("/deadline-profiles", response_model=list[ProfileRead])
 def list_profiles(session: Session, who: ApiUser) -> list[ProfileRead]:
-    """The regulatory deadline profiles and their rules."""
+    """The regulatory deadline profiles and their rules.
+
+    A plain list: the profiles are a small set fixed by regulation, edited by platform admins."""
     from csirtnet.authz import require
 
     require(who, "incidents:read")
@@ -262,11 +275,24 @@ def deadline_met(incident_id: int, rule_key: str, session: Session, who: ApiUser
     return export.detail(session, who, incident)
 
 
-@router.get("/{incident_id}/timeline", response_model=list[TimelineRead])
-def get_timeline(incident_id: int, session: Session, who: ApiUser) -> list[TimelineRead]:
+@router.get("/{incident_id}/timeline", response_model=Page[TimelineRead])
+def get_timeline(
+    incident_id: int,
+    session: Session,
+    who: ApiUser,
+    limit: int = Query(default=100, ge=1, le=200),
+    cursor: str | None = Query(default=None, max_length=200),
+) -> Page[TimelineRead]:
     """The timeline: manual entries and every change, oldest first."""
     incident = get_visible(session, who, incident_id)
-    return [TimelineRead.model_validate(e) for e in timeline.entries(session, incident)]
+    rows, next_cursor = paginate_keyset(
+        session,
+        timeline.entries_query(incident),
+        (IncidentTimelineEntry.occurred_at, IncidentTimelineEntry.id),
+        limit=limit,
+        cursor=cursor,
+    )
+    return Page[TimelineRead](items=[TimelineRead.model_validate(e) for e in rows], next_cursor=next_cursor)
 
 
 @router.post("/{incident_id}/timeline", response_model=TimelineRead, status_code=201)
@@ -275,11 +301,20 @@ def add_timeline(incident_id: int, body: TimelineEntryCreate, session: Session, 
     return TimelineRead.model_validate(timeline.add_entry(session, who, incident_id, body))
 
 
-@router.get("/{incident_id}/tasks", response_model=list[TaskRead])
-def get_tasks(incident_id: int, session: Session, who: ApiUser) -> list[TaskRead]:
-    """The incident's tasks."""
+@router.get("/{incident_id}/tasks", response_model=Page[TaskRead])
+def get_tasks(
+    incident_id: int,
+    session: Session,
+    who: ApiUser,
+    limit: int = Query(default=100, ge=1, le=200),
+    cursor: str | None = Query(default=None, max_length=200),
+) -> Page[TaskRead]:
+    """The incident's tasks, oldest first."""
     incident = get_visible(session, who, incident_id)
-    return [TaskRead.model_validate(t) for t in task_service.tasks_of(session, incident)]
+    rows, next_cursor = paginate(
+        session, task_service.tasks_query(incident), IncidentTask.id, limit=limit, cursor=cursor, descending=False
+    )
+    return Page[TaskRead](items=[TaskRead.model_validate(t) for t in rows], next_cursor=next_cursor)
 
 
 @router.post("/{incident_id}/tasks", response_model=TaskRead, status_code=201)
@@ -294,11 +329,20 @@ def update_task(incident_id: int, task_id: int, body: TaskUpdate, session: Sessi
     return TaskRead.model_validate(task_service.update(session, who, incident_id, task_id, body))
 
 
-@router.get("/{incident_id}/comments", response_model=list[CommentRead])
-def get_comments(incident_id: int, session: Session, who: ApiUser) -> list[CommentRead]:
-    """The discussion thread."""
+@router.get("/{incident_id}/comments", response_model=Page[CommentRead])
+def get_comments(
+    incident_id: int,
+    session: Session,
+    who: ApiUser,
+    limit: int = Query(default=100, ge=1, le=200),
+    cursor: str | None = Query(default=None, max_length=200),
+) -> Page[CommentRead]:
+    """The discussion thread, oldest first."""
     incident = get_visible(session, who, incident_id)
-    return [CommentRead.model_validate(c) for c in discussion.comments_of(session, incident)]
+    rows, next_cursor = paginate(
+        session, discussion.comments_query(incident), IncidentComment.id, limit=limit, cursor=cursor, descending=False
+    )
+    return Page[CommentRead](items=[CommentRead.model_validate(c) for c in rows], next_cursor=next_cursor)
 
 
 @router.post("/{incident_id}/comments", response_model=CommentRead, status_code=201)
@@ -307,11 +351,25 @@ def post_comment(incident_id: int, body: CommentCreate, session: Session, who: A
     return CommentRead.model_validate(discussion.post(session, who, incident_id, body.body))
 
 
-@router.get("/{incident_id}/observables", response_model=list[ObservableRead])
-def get_observables(incident_id: int, session: Session, who: ApiUser) -> list[ObservableRead]:
-    """The incident's observables."""
+@router.get("/{incident_id}/observables", response_model=Page[ObservableRead])
+def get_observables(
+    incident_id: int,
+    session: Session,
+    who: ApiUser,
+    limit: int = Query(default=100, ge=1, le=200),
+    cursor: str | None = Query(default=None, max_length=200),
+) -> Page[ObservableRead]:
+    """The incident's observables, oldest first."""
     incident = get_visible(session, who, incident_id)
-    return [ObservableRead.model_validate(o) for o in observables.observables_of(session, who, incident)]
+    rows, next_cursor = paginate(
+        session,
+        observables.observables_query(who, incident),
+        IncidentObservable.id,
+        limit=limit,
+        cursor=cursor,
+        descending=False,
+    )
+    return Page[ObservableRead](items=[ObservableRead.model_validate(o) for o in rows], next_cursor=next_cursor)
 
 
 @router.post("/{incident_id}/observables", response_model=ObservableRead, status_code=201)
@@ -327,18 +385,38 @@ def remove_observable(incident_id: int, observable_id: int, session: Session, wh
     return Response(status_code=204)
 
 
-@router.get("/{incident_id}/correlations", response_model=list[CorrelationRead])
-def get_correlations(incident_id: int, session: Session, who: ApiUser) -> list[CorrelationRead]:
-    """Other incidents you may see that share an observable with this one."""
+@router.get("/{incident_id}/correlations", response_model=Page[CorrelationRead])
+def get_correlations(
+    incident_id: int,
+    session: Session,
+    who: ApiUser,
+    limit: int = Query(default=100, ge=1, le=200),
+    cursor: str | None = Query(default=None, max_length=1000),
+) -> Page[CorrelationRead]:
+    """Other incidents you may see that share an observable with this one, newest first."""
     incident = get_visible(session, who, incident_id)
-    return [CorrelationRead(**c.__dict__) for c in correlation.correlations(session, who, incident)]
+    rows, next_cursor = correlation.correlations_page(session, who, incident, limit=limit, cursor=cursor)
+    return Page[CorrelationRead](items=[CorrelationRead(**c.__dict__) for c in rows], next_cursor=next_cursor)
 
 
-@router.get("/{incident_id}/participants", response_model=list[ParticipantRead])
-def get_participants(incident_id: int, session: Session, who: ApiUser) -> list[ParticipantRead]:
-    """Participants, past and present."""
+@router.get("/{incident_id}/participants", response_model=Page[ParticipantRead])
+def get_participants(
+    incident_id: int,
+    session: Session,
+    who: ApiUser,
+    limit: int = Query(default=100, ge=1, le=200),
+    cursor: str | None = Query(default=None, max_length=200),
+) -> Page[ParticipantRead]:
+    """Participants, past and present, by when they started."""
     incident = get_visible(session, who, incident_id)
-    return [ParticipantRead.model_validate(p) for p in participants.participants_of(session, incident)]
+    rows, next_cursor = paginate_keyset(
+        session,
+        participants.participants_query(incident),
+        (IncidentParticipant.starts_at, IncidentParticipant.id),
+        limit=limit,
+        cursor=cursor,
+    )
+    return Page[ParticipantRead](items=[ParticipantRead.model_validate(p) for p in rows], next_cursor=next_cursor)
 
 
 @router.post("/{incident_id}/participants", response_model=ParticipantRead, status_code=201)

@@ -7,7 +7,7 @@ import ipaddress
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from csirtnet.authz import Subject
@@ -67,17 +67,20 @@ def normalise(kind: str, raw: str) -> str:
     raise ValueError(f"unknown kind {kind!r}")
 
 
-def observables_of(session: Session, who: Subject, incident: Incident) -> list[IncidentObservable]:
-    """The incident's observables the subject may see (TLP:RED ones: named participants only)."""
+def observables_query(who: Subject, incident: Incident) -> Select[IncidentObservable]:
+    """The incident's observables the subject may see (TLP:RED ones: named participants only), oldest first."""
     from csirtnet.authz.incident import visible_observables_clause
 
-    return list(
-        session.scalars(
-            select(IncidentObservable)
-            .where(IncidentObservable.incident_id == incident.id, visible_observables_clause(who))
-            .order_by(IncidentObservable.id)
-        )
+    return (
+        select(IncidentObservable)
+        .where(IncidentObservable.incident_id == incident.id, visible_observables_clause(who))
+        .order_by(IncidentObservable.id)
     )
+
+
+def observables_of(session: Session, who: Subject, incident: Incident) -> list[IncidentObservable]:
+    """The incident's observables the subject may see (TLP:RED ones: named participants only)."""
+    return list(session.scalars(observables_query(who, incident)))
 
 
 def add(session: Session, who: Subject, incident_id: int, data: ObservableCreate) -> IncidentObservable:

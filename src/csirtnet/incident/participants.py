@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from csirtnet.authz import Subject
@@ -16,11 +16,16 @@ from csirtnet.models import Incident, IncidentParticipant, Organisation, User
 from csirtnet.notification.service import notify
 
 
-def participants_of(session: Session, incident: Incident, *, active_only: bool = False) -> list[IncidentParticipant]:
+def participants_query(incident: Incident, *, active_only: bool = False) -> Select[IncidentParticipant]:
+    """The incident's participants, past and present, by when they started."""
     query = select(IncidentParticipant).where(IncidentParticipant.incident_id == incident.id)
     if active_only:
         query = query.where(active_participation_clause(utcnow()))
-    return list(session.scalars(query.order_by(IncidentParticipant.starts_at, IncidentParticipant.id)))
+    return query.order_by(IncidentParticipant.starts_at, IncidentParticipant.id)
+
+
+def participants_of(session: Session, incident: Incident, *, active_only: bool = False) -> list[IncidentParticipant]:
+    return list(session.scalars(participants_query(incident, active_only=active_only)))
 
 
 def add(session: Session, who: Subject, incident_id: int, data: ParticipantCreate) -> IncidentParticipant:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from csirtnet.authz import Subject
@@ -18,10 +18,13 @@ from csirtnet.models import Incident, IncidentTask, IncidentTaskAssignee, TaskSt
 from csirtnet.notification.service import notify
 
 
+def tasks_query(incident: Incident) -> Select[IncidentTask]:
+    """The incident's tasks, oldest first."""
+    return select(IncidentTask).where(IncidentTask.incident_id == incident.id).order_by(IncidentTask.id)
+
+
 def tasks_of(session: Session, incident: Incident) -> list[IncidentTask]:
-    return list(
-        session.scalars(select(IncidentTask).where(IncidentTask.incident_id == incident.id).order_by(IncidentTask.id))
-    )
+    return list(session.scalars(tasks_query(incident)))
 
 
 def _users(session: Session, ids: list[int], field: str) -> list[User]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
@@ -18,14 +18,17 @@ from csirtnet.kit.time import utcnow
 from csirtnet.models import Incident, IncidentTimelineEntry
 
 
-def entries(session: Session, incident: Incident) -> list[IncidentTimelineEntry]:
-    return list(
-        session.scalars(
-            select(IncidentTimelineEntry)
-            .where(IncidentTimelineEntry.incident_id == incident.id)
-            .order_by(IncidentTimelineEntry.occurred_at, IncidentTimelineEntry.id)
-        )
+def entries_query(incident: Incident) -> Select[IncidentTimelineEntry]:
+    """The incident's timeline, oldest first (by when it happened, not when it was written)."""
+    return (
+        select(IncidentTimelineEntry)
+        .where(IncidentTimelineEntry.incident_id == incident.id)
+        .order_by(IncidentTimelineEntry.occurred_at, IncidentTimelineEntry.id)
     )
+
+
+def entries(session: Session, incident: Incident) -> list[IncidentTimelineEntry]:
+    return list(session.scalars(entries_query(incident)))
 
 
 def add_entry(session: Session, who: Subject, incident_id: int, data: TimelineEntryCreate) -> IncidentTimelineEntry:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from csirtnet.auth.deps import ApiUser, Session
-from csirtnet.authz import can_manage_organisation, require
+from csirtnet.authz import require
 from csirtnet.errors import NotFound
 from csirtnet.kit.pagination import Page, paginate
 from csirtnet.models import Notification, User, WebhookEndpoint
@@ -113,7 +113,9 @@ def mark_read(body: MarkRead, session: Session, who: ApiUser) -> dict[str, int]:
 
 @router.get("/notification-preferences", response_model=list[Preference])
 def get_preferences(session: Session, who: ApiUser) -> list[Preference]:
-    """Every event type and channel with the caller's choice."""
+    """Every event type and channel with the caller's choice.
+
+    A plain list: the whole matrix of event types by channels, fixed by the platform, not by data."""
     require(who, "notifications:read")
     prefs = service.preferences(session, who.user_id or 0)
     return [Preference(event_type=e, channel=c, enabled=v) for (e, c), v in sorted(prefs.items())]
@@ -121,7 +123,9 @@ def get_preferences(session: Session, who: ApiUser) -> list[Preference]:
 
 @router.put("/notification-preferences", response_model=list[Preference])
 def put_preferences(body: list[Preference], session: Session, who: ApiUser) -> list[Preference]:
-    """Change some of the caller's choices."""
+    """Change some of the caller's choices.
+
+    A plain list: answers the whole preference matrix, as GET does."""
     require(who, "notifications:write")
     user = _user(session, who.user_id)
     service.set_preferences(session, who, user, {(p.event_type, p.channel): p.enabled for p in body})
@@ -129,14 +133,24 @@ def put_preferences(body: list[Preference], session: Session, who: ApiUser) -> l
     return [Preference(event_type=e, channel=c, enabled=v) for (e, c), v in sorted(prefs.items())]
 
 
-@router.get("/webhooks", response_model=list[WebhookRead])
-def list_webhooks(session: Session, who: ApiUser, organisation_id: int) -> list[WebhookRead]:
-    """An organisation's webhook endpoints."""
-    require(who, "webhooks:write")
-    if not can_manage_organisation(who, organisation_id):
-        raise NotFound("organisation")
-    rows = session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.organisation_id == organisation_id))
-    return [WebhookRead.model_validate(r) for r in rows]
+@router.get("/webhooks", response_model=Page[WebhookRead])
+def list_webhooks(
+    session: Session,
+    who: ApiUser,
+    organisation_id: int,
+    limit: int = Query(default=50, ge=1, le=200),
+    cursor: str | None = Query(default=None, max_length=200),
+) -> Page[WebhookRead]:
+    """An organisation's webhook endpoints, oldest first."""
+    rows, next_cursor = paginate(
+        session,
+        service.webhooks_query(who, organisation_id),
+        WebhookEndpoint.id,
+        limit=limit,
+        cursor=cursor,
+        descending=False,
+    )
+    return Page[WebhookRead](items=[WebhookRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.post("/webhooks", response_model=WebhookCreated, status_code=201)

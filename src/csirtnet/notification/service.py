@@ -158,20 +158,21 @@ def emit_webhooks(session: Session, organisation_id: int, event_type: str, data:
     return count
 
 
-def webhooks(session: Session, who: Subject, organisation_id: int) -> list[WebhookEndpoint]:
-    """An organisation's webhook endpoints, for those who manage them."""
+def webhooks_query(who: Subject, organisation_id: int) -> Select[WebhookEndpoint]:
+    """An organisation's webhook endpoints, oldest first, for those who manage them."""
     from csirtnet.authz import can_manage_organisation, require
 
     require(who, "webhooks:write")
     if not can_manage_organisation(who, organisation_id):
         raise NotFound("organisation")
-    return list(
-        session.scalars(
-            select(WebhookEndpoint)
-            .where(WebhookEndpoint.organisation_id == organisation_id)
-            .order_by(WebhookEndpoint.id)
-        )
+    return (
+        select(WebhookEndpoint).where(WebhookEndpoint.organisation_id == organisation_id).order_by(WebhookEndpoint.id)
     )
+
+
+def webhooks(session: Session, who: Subject, organisation_id: int) -> list[WebhookEndpoint]:
+    """An organisation's webhook endpoints, for those who manage them."""
+    return list(session.scalars(webhooks_query(who, organisation_id)))
 
 
 def create_webhook(

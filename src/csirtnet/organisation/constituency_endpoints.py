@@ -6,7 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Response
 
 from csirtnet.auth.deps import ApiUser, Session
-from csirtnet.organisation import constituency
+from csirtnet.kit.pagination import Page, paginate_items
+from csirtnet.models import Organisation
+from csirtnet.organisation import constituency, repository
 from csirtnet.organisation.schemas import (
     ClaimRead,
     DelegationCreate,
@@ -41,14 +43,25 @@ def lookup(
     )
 
 
-@router.get("/conflicts", response_model=list[OverlapRead])
-def conflicts(session: Session, who: ApiUser, organisation_id: int | None = Query(default=None)) -> list[OverlapRead]:
-    """Unresolved overlapping claims of different members (a member sees those involving it)."""
-    from csirtnet.models import Organisation
-
+@router.get("/conflicts", response_model=Page[OverlapRead])
+def conflicts(
+    session: Session,
+    who: ApiUser,
+    organisation_id: int | None = Query(default=None),
+    limit: int = Query(default=100, ge=1, le=200),
+    cursor: str | None = Query(default=None, max_length=1000),
+) -> Page[OverlapRead]:
+    """Unresolved overlapping claims of different members (a member sees those involving it), in
+    address order of the broader claim."""
     if not who.sees_everything:
         organisation_id = who.organisation_id
-    found = constituency.overlaps(session, who, organisation_id)
+    # Overlaps are found by comparing every active claim in Python, so the page is cut from that list.
+    found, next_cursor = paginate_items(
+        constituency.overlaps(session, who, organisation_id),
+        lambda o: (*repository.claim_key(o.broader), *repository.claim_key(o.narrower)),
+        limit=limit,
+        cursor=cursor,
+    )
     names = {
         o.id: o.name
         for o in session.query(Organisation).filter(
@@ -57,7 +70,7 @@ def conflicts(session: Session, who: ApiUser, organisation_id: int | None = Quer
             )
         )
     }
-    return [
+    items = [
         OverlapRead(
             broader=ClaimRead.model_validate(o.broader),
             broader_organisation=names.get(o.broader.organisation_id, ""),
@@ -67,6 +80,7 @@ def conflicts(session: Session, who: ApiUser, organisation_id: int | None = Quer
         )
         for o in found
     ]
+    return Page[OverlapRead](items=items, next_cursor=next_cursor)
 
 
 @router.get("/claims/{claim_id}", response_model=ClaimRead)

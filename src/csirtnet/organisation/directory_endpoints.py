@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Response
 
 from csirtnet.auth.deps import ApiUser, Session
+from csirtnet.kit.pagination import Page, paginate_keyset
 from csirtnet.models import Organisation
 from csirtnet.organisation import directory, repository
 from csirtnet.organisation.schemas import DirectoryEntry
@@ -12,7 +13,7 @@ from csirtnet.organisation.schemas import DirectoryEntry
 router = APIRouter(prefix="/directory", tags=["directory"])
 
 
-@router.get("", response_model=list[DirectoryEntry])
+@router.get("", response_model=Page[DirectoryEntry])
 def search(
     session: Session,
     who: ApiUser,
@@ -23,15 +24,17 @@ def search(
     province: str | None = Query(default=None, max_length=80),
     cluster_id: int | None = Query(default=None),
     kind: str | None = Query(default=None, max_length=40),
-    limit: int = Query(default=100, ge=1, le=1000),
-    offset: int = Query(default=0, ge=0),
-) -> list[DirectoryEntry]:
-    """Search the member directory."""
+    limit: int = Query(default=100, ge=1, le=200),
+    cursor: str | None = Query(default=None, max_length=1000),
+) -> Page[DirectoryEntry]:
+    """Search the member directory, by name (Vietnamese order)."""
     query = repository.directory(
         who, q=q, service=service, skill=skill, sector=sector, province=province, cluster_id=cluster_id, kind=kind
     )
-    orgs: list[Organisation] = list(session.scalars(query.limit(limit).offset(offset)))
-    return directory.entries(session, who, orgs)
+    orgs, next_cursor = paginate_keyset(
+        session, query, (Organisation.name_sort, Organisation.id), limit=limit, cursor=cursor
+    )
+    return Page[DirectoryEntry](items=directory.entries(session, who, list(orgs)), next_cursor=next_cursor)
 
 
 @router.get("/export.csv", response_class=Response)

@@ -10,8 +10,8 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from csirtnet.auth.deps import ApiUser, Session
 from csirtnet.authz.organisation import profile_organisation_ids
 from csirtnet.errors import FieldError, ValidationFailed
-from csirtnet.kit.pagination import Page, paginate
-from csirtnet.models import Organisation
+from csirtnet.kit.pagination import Page, paginate, paginate_keyset
+from csirtnet.models import Expert, Organisation
 from csirtnet.organisation import constituency, experts, importer, repository, service, stale
 from csirtnet.organisation.schemas import (
     ClaimCreate,
@@ -60,12 +60,17 @@ def create_organisation(body: OrganisationCreate, session: Session, who: ApiUser
     return OrganisationRead.model_validate(service.create(session, who, body))
 
 
-@router.get("/stale", response_model=list[StaleRead])
+@router.get("/stale", response_model=Page[StaleRead])
 def list_stale(
-    session: Session, who: ApiUser, days: int | None = Query(default=None, ge=0, le=3650)
-) -> list[StaleRead]:
-    """Members whose contacts and constituency were not confirmed within the limit."""
-    return [
+    session: Session,
+    who: ApiUser,
+    days: int | None = Query(default=None, ge=0, le=3650),
+    limit: int = Query(default=50, ge=1, le=200),
+    cursor: str | None = Query(default=None, max_length=200),
+) -> Page[StaleRead]:
+    """Members whose contacts and constituency were not confirmed within the limit, longest first."""
+    entries, next_cursor = stale.stale_page(session, who, max_age_days=days, limit=limit, cursor=cursor)
+    items = [
         StaleRead(
             id=e.organisation.id,
             name=e.organisation.name,
@@ -75,8 +80,9 @@ def list_stale(
             reminded_at=e.organisation.stale_reminded_at,
             days_since=e.days,
         )
-        for e in stale.stale(session, who, max_age_days=days)
+        for e in entries
     ]
+    return Page[StaleRead](items=items, next_cursor=next_cursor)
 
 
 @router.post("/import")
@@ -168,14 +174,25 @@ def set_services(organisation_id: int, body: ServicesUpdate, session: Session, w
     return ServicesUpdate(services=service.set_services(session, who, organisation_id, body.services))
 
 
-@router.get("/{organisation_id}/constituency", response_model=list[ClaimRead])
-def list_claims(organisation_id: int, session: Session, who: ApiUser) -> list[ClaimRead]:
-    """The organisation's constituency claims (the organisation itself and the coordinator)."""
+@router.get("/{organisation_id}/constituency", response_model=Page[ClaimRead])
+def list_claims(
+    organisation_id: int,
+    session: Session,
+    who: ApiUser,
+    limit: int = Query(default=100, ge=1, le=200),
+    cursor: str | None = Query(default=None, max_length=1000),
+) -> Page[ClaimRead]:
+    """The organisation's constituency claims in address order (the organisation itself and the coordinator)."""
     service.get(session, who, organisation_id)
-    return [
-        ClaimRead.model_validate(c)
-        for c in session.scalars(repository.claims(session, who, organisation_id=organisation_id))
-    ]
+    rows, next_cursor = paginate_keyset(
+        session,
+        repository.claims(session, who, organisation_id=organisation_id),
+        repository.claim_order,
+        limit=limit,
+        cursor=cursor,
+        key_of=repository.claim_key,
+    )
+    return Page[ClaimRead](items=[ClaimRead.model_validate(c) for c in rows], next_cursor=next_cursor)
 
 
 @router.post("/{organisation_id}/constituency", response_model=ClaimRead, status_code=201)
@@ -184,14 +201,24 @@ def add_claim(organisation_id: int, body: ClaimCreate, session: Session, who: Ap
     return ClaimRead.model_validate(constituency.add_claim(session, who, organisation_id, body.value, note=body.note))
 
 
-@router.get("/{organisation_id}/experts", response_model=list[ExpertRead])
-def list_experts(organisation_id: int, session: Session, who: ApiUser) -> list[ExpertRead]:
-    """The organisation's experts (contact details for the organisation and the coordinator only)."""
-    org = service.get(session, who, organisation_id)
-    return [
-        experts.to_read(who, e, org.name, profile_organisation_ids(session, who))
-        for e in session.scalars(repository.experts(who, organisation_id=organisation_id))
-    ]
+@router.get("/{organisation_id}/experts", response_model=Page[ExpertRead])
+def list_experts(
+    organisation_id: int,
+    session: Session,
+    who: ApiUser,
+    limit: int = Query(default=100, ge=1, le=200),
+    cursor: str | None = Query(default=None, max_length=1000),
+) -> Page[ExpertRead]:
+    """The organisation's experts by name (contact details for the organisation and the coordinator only)."""
+    service.get(session, who, organisation_id)
+    rows, next_cursor = paginate_keyset(
+        session,
+        repository.experts(who, organisation_id=organisation_id),
+        (Expert.name_fold, Expert.id),
+        limit=limit,
+        cursor=cursor,
+    )
+    return Page[ExpertRead](items=experts.reads(session, who, rows), next_cursor=next_cursor)
 
 
 @router.post("/{organisation_id}/experts", response_model=ExpertRead, status_code=201)

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response
-from sqlalchemy import select
 
 from csirtnet.auth.deps import ApiUser, Session
 from csirtnet.authz.organisation import profile_organisation_ids
-from csirtnet.models import Organisation
+from csirtnet.kit.pagination import Page, paginate_keyset
+from csirtnet.models import Expert, Organisation
 from csirtnet.organisation import experts, repository
 from csirtnet.organisation.schemas import ExpertRead, ExpertUpdate
 
 router = APIRouter(prefix="/experts", tags=["experts"])
 
 
-@router.get("", response_model=list[ExpertRead])
+@router.get("", response_model=Page[ExpertRead])
 def search(
     session: Session,
     who: ApiUser,
@@ -26,35 +26,23 @@ def search(
     on_site: bool | None = Query(default=None),
     language: str | None = Query(default=None, pattern=r"^[a-z]{2}$"),
     organisation_id: int | None = Query(default=None),
-    limit: int = Query(default=100, ge=1, le=500),
-    offset: int = Query(default=0, ge=0),
-) -> list[ExpertRead]:
+    limit: int = Query(default=100, ge=1, le=200),
+    cursor: str | None = Query(default=None, max_length=1000),
+) -> Page[ExpertRead]:
     """Search experts by skill (and minimum level), region, availability, on-site and language."""
-    rows = list(
-        session.scalars(
-            repository.experts(
-                who,
-                organisation_id=organisation_id,
-                q=q,
-                skill=skill,
-                min_level=min_level,
-                province=province,
-                available=available,
-                on_site=on_site,
-                language=language,
-            )
-            .limit(limit)
-            .offset(offset)
-        )
+    query = repository.experts(
+        who,
+        organisation_id=organisation_id,
+        q=q,
+        skill=skill,
+        min_level=min_level,
+        province=province,
+        available=available,
+        on_site=on_site,
+        language=language,
     )
-    names = {
-        k: v
-        for k, v in session.execute(
-            select(Organisation.id, Organisation.name).where(Organisation.id.in_({e.organisation_id for e in rows}))
-        )
-    }
-    full_profiles = profile_organisation_ids(session, who)
-    return [experts.to_read(who, e, names.get(e.organisation_id, ""), full_profiles) for e in rows]
+    rows, next_cursor = paginate_keyset(session, query, (Expert.name_fold, Expert.id), limit=limit, cursor=cursor)
+    return Page[ExpertRead](items=experts.reads(session, who, rows), next_cursor=next_cursor)
 
 
 @router.get("/{expert_id}", response_model=ExpertRead)

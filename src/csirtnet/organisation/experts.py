@@ -4,12 +4,15 @@ tables (models.expert) to rank candidates."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import Subject, can_manage_organisation, require
+from csirtnet.authz.organisation import profile_organisation_ids
 from csirtnet.errors import NotFound, ValidationFailed
 from csirtnet.models import Expert, ExpertSkill, Organisation, User
 from csirtnet.organisation.schemas import AvailabilityWindow, ExpertCreate, ExpertRead, ExpertUpdate, SkillIn, SkillRead
@@ -161,3 +164,16 @@ def to_read(who: Subject, expert: Expert, organisation_name: str, full_profiles:
         phone=expert.phone if full else None,
         notes=expert.notes if full else None,
     )
+
+
+def reads(session: Session, who: Subject, rows: Sequence[Expert]) -> list[ExpertRead]:
+    """`to_read` for a list of experts: their organisations' names and the subject's full-profile
+    organisations are looked up once."""
+    names = {
+        org_id: name
+        for org_id, name in session.execute(
+            select(Organisation.id, Organisation.name).where(Organisation.id.in_({e.organisation_id for e in rows}))
+        )
+    }
+    full_profiles = profile_organisation_ids(session, who)
+    return [to_read(who, e, names.get(e.organisation_id, ""), full_profiles) for e in rows]

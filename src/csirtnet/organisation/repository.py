@@ -29,6 +29,22 @@ from csirtnet.models import (
 from csirtnet.models.constituency import ClaimStatus
 from csirtnet.models.organisation import OrganisationStatus
 
+# When a member last confirmed its profile; never confirmed counts from when it joined.
+last_confirmed = func.coalesce(Organisation.confirmed_at, Organisation.created_at)
+
+# Claims in address order: kind, then start address (IP ranges; NULL for AS numbers and domains).
+claim_order = (
+    ConstituencyClaim.kind,
+    func.coalesce(ConstituencyClaim.range_start, ""),
+    ConstituencyClaim.value,
+    ConstituencyClaim.id,
+)
+
+
+def claim_key(claim: ConstituencyClaim) -> tuple[str, str, str, int]:
+    """A claim's values of claim_order."""
+    return (claim.kind, claim.range_start or "", claim.value, claim.id)
+
 
 def organisations(
     who: Subject,
@@ -146,7 +162,7 @@ def claims(session: Session, who: Subject, *, organisation_id: int | None = None
     scope = _profile_scope(session, who, ConstituencyClaim.organisation_id)
     if scope is not None:
         query = query.where(scope)
-    return query.order_by(ConstituencyClaim.kind, ConstituencyClaim.range_start, ConstituencyClaim.value)
+    return query.order_by(*claim_order)
 
 
 def all_claims_for_overlaps(who: Subject) -> Select[ConstituencyClaim]:
@@ -210,13 +226,12 @@ def stale_organisations(who: Subject, older_than: datetime) -> Select[Organisati
     """Active members whose contacts and constituency were last confirmed before `older_than`
     (never confirmed counts from when they joined)."""
     require(who, "organisations:read")
-    confirmed = func.coalesce(Organisation.confirmed_at, Organisation.created_at)
     query = select(Organisation).where(
         Organisation.status == OrganisationStatus.ACTIVE.value,
         Organisation.is_coordinator.is_(False),
-        confirmed < older_than,
+        last_confirmed < older_than,
     )
     visible = visible_organisation_ids(who)
     if visible is not None:
         query = query.where(Organisation.id.in_(visible))
-    return query.order_by(confirmed, Organisation.id)
+    return query.order_by(last_confirmed, Organisation.id)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import Subject
+from csirtnet.kit.pagination import paginate_keyset
 from csirtnet.kit.time import as_utc, utcnow
 from csirtnet.models import Organisation, User, UserRole
 from csirtnet.organisation import events, repository
@@ -25,15 +26,38 @@ class StaleEntry:
     days: int
 
 
+def _entry(org: Organisation, now: datetime) -> StaleEntry:
+    since = as_utc(org.confirmed_at or org.created_at)
+    return StaleEntry(org, since, (now - since).days)
+
+
+def _older_than(now: datetime, max_age_days: int | None) -> datetime:
+    days = member_settings().confirmation_max_age_days if max_age_days is None else max_age_days
+    return now - timedelta(days=days)
+
+
 def stale(session: Session, who: Subject, *, max_age_days: int | None = None) -> list[StaleEntry]:
     """Who has not confirmed within the limit (coordinators see all; a member sees itself)."""
-    days = member_settings().confirmation_max_age_days if max_age_days is None else max_age_days
     now = utcnow()
-    out = []
-    for org in session.scalars(repository.stale_organisations(who, now - timedelta(days=days))):
-        since = as_utc(org.confirmed_at or org.created_at)
-        out.append(StaleEntry(org, since, (now - since).days))
-    return out
+    return [
+        _entry(org, now) for org in session.scalars(repository.stale_organisations(who, _older_than(now, max_age_days)))
+    ]
+
+
+def stale_page(
+    session: Session, who: Subject, *, max_age_days: int | None = None, limit: int, cursor: str | None
+) -> tuple[list[StaleEntry], str | None]:
+    """`stale`, one page at a time: longest unconfirmed first."""
+    now = utcnow()
+    rows, next_cursor = paginate_keyset(
+        session,
+        repository.stale_organisations(who, _older_than(now, max_age_days)),
+        (repository.last_confirmed, Organisation.id),
+        limit=limit,
+        cursor=cursor,
+        key_of=lambda org: (as_utc(org.confirmed_at or org.created_at), org.id),
+    )
+    return [_entry(org, now) for org in rows], next_cursor
 
 
 def remind(session: Session, who: Subject | None = None) -> int:

@@ -7,12 +7,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy import ColumnElement, Select, case, exists, false, func, select
 from sqlalchemy.orm import Session
 
 from csirtnet.authz import Subject, require, tlp
 from csirtnet.authz import cluster as cluster_authz
 from csirtnet.errors import NotFound
+from csirtnet.kit.pagination import paginate_keyset
 from csirtnet.models import (
     Channel,
     ChannelKind,
@@ -85,14 +86,26 @@ def visible_messages(session: Session, who: Subject, where: Reach | None = None)
     return select(ChannelMessage).where(visibility(who, where or reach(session, who)))
 
 
-def member_channels(session: Session, who: Subject) -> list[Channel]:
+_KIND_RANK = {ChannelKind.NETWORK.value: 0, ChannelKind.CLUSTER.value: 1, ChannelKind.TOPIC.value: 2}
+
+# The network's channels first, then clusters', then topics'; by name within each kind.
+channel_order = (case(_KIND_RANK, value=Channel.kind, else_=9), Channel.name, Channel.id)
+
+
+def channel_key(channel: Channel) -> tuple[int, str, int]:
+    """A channel's values of channel_order."""
+    return (_KIND_RANK.get(channel.kind, 9), channel.name, channel.id)
+
+
+def member_channels_query(session: Session, who: Subject) -> Select[Channel]:
+    """The channels the subject belongs to, in channel_order."""
     require(who, "channels:read")
     ids = cluster_authz.member_channel_ids(session, who)
-    if not ids:
-        return []
-    kind_order = {ChannelKind.NETWORK.value: 0, ChannelKind.CLUSTER.value: 1, ChannelKind.TOPIC.value: 2}
-    rows = list(session.scalars(select(Channel).where(Channel.id.in_(sorted(ids)))))
-    return sorted(rows, key=lambda c: (kind_order.get(c.kind, 9), c.name))
+    return select(Channel).where(Channel.id.in_(sorted(ids))).order_by(*channel_order)
+
+
+def member_channels(session: Session, who: Subject) -> list[Channel]:
+    return list(session.scalars(member_channels_query(session, who)))
 
 
 def get_channel(session: Session, who: Subject, channel_id: int) -> Channel:
@@ -118,10 +131,12 @@ class ThreadRow:
     opening_visible: bool
 
 
-def threads(session: Session, who: Subject, channel_id: int, *, limit: int = 100) -> list[ThreadRow]:
-    """Threads of a channel with at least one message the subject may see, newest activity first."""
-    where = reach(session, who)
-    clause = visibility(who, where)
+def threads_page(
+    session: Session, who: Subject, channel_id: int, *, limit: int = 100, cursor: str | None = None
+) -> tuple[list[ThreadRow], str | None]:
+    """Threads of a channel with at least one message the subject may see, newest activity first,
+    one page at a time."""
+    clause = visibility(who, reach(session, who))
     counts = (
         select(
             ChannelMessage.thread_id.label("thread_id"),
@@ -132,20 +147,49 @@ def threads(session: Session, who: Subject, channel_id: int, *, limit: int = 100
         .group_by(ChannelMessage.thread_id)
         .subquery()
     )
+    rows, next_cursor = paginate_keyset(
+        session,
+        select(ChannelThread, counts.c.n, counts.c.last_at).join(counts, counts.c.thread_id == ChannelThread.id),
+        (counts.c.last_at, ChannelThread.id),
+        descending=True,
+        limit=limit,
+        cursor=cursor,
+        entities=False,
+        key_of=lambda row: (row.last_at, row.ChannelThread.id),
+    )
     opening = set(
         session.scalars(
             select(ChannelMessage.thread_id).where(
-                ChannelMessage.channel_id == channel_id, ChannelMessage.opens_thread.is_(True), clause
+                ChannelMessage.thread_id.in_([row.ChannelThread.id for row in rows]),
+                ChannelMessage.opens_thread.is_(True),
+                clause,
             )
         )
     )
-    rows = session.execute(
-        select(ChannelThread, counts.c.n, counts.c.last_at)
-        .join(counts, counts.c.thread_id == ChannelThread.id)
-        .order_by(counts.c.last_at.desc(), ChannelThread.id.desc())
-        .limit(limit)
+    return [ThreadRow(t, int(n), last, t.id in opening) for t, n, last in rows], next_cursor
+
+
+def threads(session: Session, who: Subject, channel_id: int, *, limit: int = 100) -> list[ThreadRow]:
+    """The first `limit` threads of threads_page."""
+    return threads_page(session, who, channel_id, limit=limit)[0]
+
+
+def thread_row(session: Session, who: Subject, thread: ChannelThread) -> ThreadRow:
+    """A thread's figures as the subject sees them; 404 when it may see none of its messages."""
+    clause = visibility(who, reach(session, who))
+    count, last_at = session.execute(
+        select(func.count(ChannelMessage.id), func.max(ChannelMessage.created_at)).where(
+            ChannelMessage.thread_id == thread.id, clause
+        )
+    ).one()
+    if not count:
+        raise NotFound("thread")
+    opening = session.scalar(
+        select(ChannelMessage.id).where(
+            ChannelMessage.thread_id == thread.id, ChannelMessage.opens_thread.is_(True), clause
+        )
     )
-    return [ThreadRow(t, int(n), last, t.id in opening) for t, n, last in rows]
+    return ThreadRow(thread, int(count), last_at, opening is not None)
 
 
 def get_thread(session: Session, who: Subject, channel_id: int, thread_id: int) -> ChannelThread:
@@ -156,13 +200,14 @@ def get_thread(session: Session, who: Subject, channel_id: int, thread_id: int) 
     return thread
 
 
+def thread_messages_query(session: Session, who: Subject, thread: ChannelThread) -> Select[ChannelMessage]:
+    """The messages of a thread the subject may see, oldest first."""
+    return visible_messages(session, who).where(ChannelMessage.thread_id == thread.id).order_by(ChannelMessage.id)
+
+
 def thread_messages(session: Session, who: Subject, thread: ChannelThread) -> list[ChannelMessage]:
     """The messages of a thread the subject may see, oldest first; 404 when it may see none."""
-    rows = list(
-        session.scalars(
-            visible_messages(session, who).where(ChannelMessage.thread_id == thread.id).order_by(ChannelMessage.id)
-        )
-    )
+    rows = list(session.scalars(thread_messages_query(session, who, thread)))
     if not rows:
         raise NotFound("thread")
     return rows
@@ -216,19 +261,24 @@ def attachment(session: Session, who: Subject, channel_id: int, message_id: int,
     return row
 
 
-def channel_members(session: Session, channel: Channel) -> list[User]:
-    """The active users who belong to a channel: its organisations' users and the coordinator's staff."""
+def channel_members_query(session: Session, channel: Channel) -> Select[User]:
+    """The active users who belong to a channel, by name: its organisations' users and the
+    coordinator's staff (nobody once the channel is archived)."""
     if channel.archived_at is not None:
-        return []
+        return select(User).where(false())
     org_ids = cluster_authz.channel_organisation_ids(session, channel)
     overseers = select(UserRole.user_id).where(UserRole.role.in_([Role.COORDINATOR.value, Role.PLATFORM_ADMIN.value]))
-    query = (
+    return (
         select(User)
         .join(Organisation, Organisation.id == User.organisation_id)
         .where(User.is_active.is_(True), (User.organisation_id.in_(sorted(org_ids))) | User.id.in_(overseers))
-        .order_by(User.name_sort)
+        .order_by(User.name_sort, User.id)
     )
-    return list(session.scalars(query))
+
+
+def channel_members(session: Session, channel: Channel) -> list[User]:
+    """The active users who belong to a channel (channel_members_query)."""
+    return list(session.scalars(channel_members_query(session, channel)))
 
 
 def users_by_id(session: Session, ids: Iterable[int]) -> dict[int, User]:

@@ -80,4 +80,7 @@ class ThreadRead(BaseModel):
 
 
 class ThreadDetail(ThreadRead):
-    messages: list[MessageRead]
+    messages: list[MessageRead] = Field(description="The first messages you may see, oldest first")
+    next_cursor: str | None = Field(
+        default=None, description="More messages: GET …/threads/{id}/messages?cursor= (null: that was all)"
+    )

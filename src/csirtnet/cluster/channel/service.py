@@ -3,6 +3,7 @@ daily digest's schedule. Services never commit; notifications go out after the c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -306,11 +307,11 @@ def reply(session: Session, who: Subject, channel_id: int, thread_id: int, data:
     """Reply in a thread the caller can read."""
     channel = repository.get_channel(session, who, channel_id)
     thread = repository.get_thread(session, who, channel_id, thread_id)
-    repository.thread_messages(session, who, thread)  # 404 unless the caller sees some of it
+    repository.thread_row(session, who, thread)  # 404 unless the caller sees some of it
     return _post(session, who, channel, thread, None, data)
 
 
-def message_reads(session: Session, who: Subject, messages: list[ChannelMessage]) -> list[MessageRead]:
+def message_reads(session: Session, who: Subject, messages: Sequence[ChannelMessage]) -> list[MessageRead]:
     """Messages as the API and pages show them. Reading TLP:RED is audited."""
     ids = [m.id for m in messages]
     recipients = repository.users_by_message(session, ChannelMessageRecipient, ids)

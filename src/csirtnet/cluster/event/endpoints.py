@@ -17,8 +17,8 @@ from csirtnet.cluster.event.schemas import (
 )
 from csirtnet.cluster.knowledge import service as knowledge
 from csirtnet.cluster.knowledge.schemas import DocumentRead
-from csirtnet.kit.pagination import Page, paginate
-from csirtnet.models import NetworkEvent
+from csirtnet.kit.pagination import Page, paginate, paginate_keyset
+from csirtnet.models import NetworkEvent, User
 
 router = APIRouter(prefix="/events", tags=["events"])
 
@@ -70,20 +70,33 @@ def unregister(event_id: int, session: Session, who: ApiUser) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/{event_id}/registrations", response_model=list[RegistrationRead])
-def list_registrations(event_id: int, session: Session, who: ApiUser) -> list[RegistrationRead]:
-    """Who registered and who attended (the organiser)."""
-    return service.registrations(session, who, event_id)
+@router.get("/{event_id}/registrations", response_model=Page[RegistrationRead])
+def list_registrations(
+    event_id: int,
+    session: Session,
+    who: ApiUser,
+    limit: int = Query(default=100, ge=1, le=200),
+    cursor: str | None = Query(default=None, max_length=1000),
+) -> Page[RegistrationRead]:
+    """Who registered and who attended, by name (the organiser)."""
+    rows, next_cursor = paginate_keyset(
+        session,
+        service.registrations_query(session, who, event_id),
+        (User.name_sort, User.id),
+        limit=limit,
+        cursor=cursor,
+        entities=False,
+        key_of=lambda row: (row.User.name_sort, row.User.id),
+    )
+    return Page[RegistrationRead](items=service.registration_reads(rows), next_cursor=next_cursor)
 
 
 @router.post("/{event_id}/attendance", response_model=RegistrationRead)
 def mark_attendance(event_id: int, body: AttendanceMark, session: Session, who: ApiUser) -> RegistrationRead:
     """Mark a registered person as attended or not (the organiser)."""
     service.mark_attendance(session, who, event_id, body)
-    for row in service.registrations(session, who, event_id):
-        if row.user.id == body.user_id:
-            return row
-    raise AssertionError("the registration was just marked")
+    query = service.registrations_query(session, who, event_id).where(User.id == body.user_id)
+    return service.registration_reads(session.execute(query))[0]
 
 
 @router.post("/{event_id}/materials", response_model=DocumentRead, status_code=201)

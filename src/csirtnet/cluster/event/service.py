@@ -3,7 +3,7 @@ register (within the capacity), the organiser marks attendance, materials go to 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -239,22 +239,30 @@ def unregister(session: Session, who: Subject, event_id: int) -> None:
     session.flush()
 
 
-def registrations(session: Session, who: Subject, event_id: int) -> list[RegistrationRead]:
-    """Who registered (the organiser's view)."""
+def registrations_query(session: Session, who: Subject, event_id: int) -> Select[EventRegistration, User]:
+    """Who registered, by name: (registration, user) rows (the organiser's view)."""
     event = get(session, who, event_id)
     _require_manage(session, who, event)
-    rows = session.execute(
+    return (
         select(EventRegistration, User)
         .join(User, User.id == EventRegistration.user_id)
         .where(EventRegistration.event_id == event.id)
-        .order_by(User.name_sort)
+        .order_by(User.name_sort, User.id)
     )
+
+
+def registration_reads(rows: Iterable[tuple[EventRegistration, User]]) -> list[RegistrationRead]:
     out = []
     for reg, user in rows:
         ref = user_ref(user)
         assert ref is not None
         out.append(RegistrationRead(user=ref, registered_at=reg.registered_at, attended=reg.attended))
     return out
+
+
+def registrations(session: Session, who: Subject, event_id: int) -> list[RegistrationRead]:
+    """Who registered (the organiser's view)."""
+    return registration_reads(session.execute(registrations_query(session, who, event_id)))
 
 
 def mark_attendance(session: Session, who: Subject, event_id: int, data: AttendanceMark) -> EventRegistration:

@@ -19,6 +19,7 @@ from csirtnet.cluster.readiness.schemas import (
     ReadinessUpdate,
 )
 from csirtnet.errors import NotFound
+from csirtnet.kit.pagination import Page, paginate_keyset
 from csirtnet.models import ReadinessRecord
 from csirtnet.web.render import request_language
 
@@ -28,20 +29,25 @@ Year = Annotated[int, Path(ge=2000, le=2100)]
 Grouping = Literal["cluster", "sector", "province"]
 
 
-@router.get("", response_model=list[ReadinessSummary])
+@router.get("", response_model=Page[ReadinessSummary])
 def list_records(
-    session: Session, who: ApiUser, year: int | None = Query(default=None, ge=2000, le=2100)
-) -> list[ReadinessSummary]:
+    session: Session,
+    who: ApiUser,
+    year: int | None = Query(default=None, ge=2000, le=2100),
+    limit: int = Query(default=100, ge=1, le=200),
+    cursor: str | None = Query(default=None, max_length=200),
+) -> Page[ReadinessSummary]:
     """Records you may read: your own organisation's; a cluster lead's admins also their cluster's;
-    the coordinator all."""
-    rows = list(
-        session.scalars(
-            service.records(session, who, year=year).order_by(
-                ReadinessRecord.year.desc(), ReadinessRecord.organisation_id
-            )
-        )
+    the coordinator all. Latest year first."""
+    rows, next_cursor = paginate_keyset(
+        session,
+        service.records(session, who, year=year),
+        (ReadinessRecord.year, ReadinessRecord.organisation_id),
+        descending=(True, False),
+        limit=limit,
+        cursor=cursor,
     )
-    return service.summaries(session, rows)
+    return Page[ReadinessSummary](items=service.summaries(session, rows), next_cursor=next_cursor)
 
 
 @router.get("/coverage", response_model=CoverageRead)

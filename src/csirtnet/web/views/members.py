@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can, can_manage_organisation
-from csirtnet.authz.organisation import profile_organisation_ids, profile_visible
+from csirtnet.authz.organisation import profile_visible
 from csirtnet.errors import AppError, Forbidden, NotFound
 from csirtnet.models import Cluster, Expert, MembershipApplication, Organisation
 from csirtnet.models.contact import ContactRole
@@ -160,19 +160,12 @@ def experts_page(request: Request, session: Session, who: PageUser) -> Response:
             ).limit(200)
         )
     )
-    full_profiles = profile_organisation_ids(session, who)
-    names = {
-        k: v
-        for k, v in session.execute(
-            select(Organisation.id, Organisation.name).where(Organisation.id.in_({e.organisation_id for e in rows}))
-        )
-    }
     return render(
         request,
         "members/experts.html",
         {
             **_vocab(language),
-            "rows": [experts.to_read(who, e, names.get(e.organisation_id, ""), full_profiles) for e in rows],
+            "rows": experts.reads(session, who, rows),
             "f": {k: p.get(k, "") for k in ("q", "skill", "province", "available")},
         },
     )
@@ -338,10 +331,7 @@ def _profile_context(session: DbSession, who: Subject, org: Organisation, langua
         "full": full,
         "editable": can_manage_organisation(who, org.id),
         "is_coordinator": who.sees_everything,
-        "experts": [
-            experts.to_read(who, e, org.name, profile_organisation_ids(session, who))
-            for e in session.scalars(repository.experts(who, organisation_id=org.id))
-        ],
+        "experts": experts.reads(session, who, session.scalars(repository.experts(who, organisation_id=org.id)).all()),
     }
     if full:
         profile = service.profile(session, who, org.id)
