@@ -1,5 +1,6 @@
 """A new organisation applies, a coordinator approves it, its admin sets a password from the
-invitation, logs in, fills the profile and constituency, and the member shows in the directory."""
+invitation, logs in, fills the profile, constituency and readiness, the coordinator adds it to
+cluster no. 1, and the member shows in the directory and in the cluster's coverage view."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
+from csirtnet.authz.cluster import today
 from csirtnet.kit.time import utcnow
-from csirtnet.models import ConstituencyClaim, Job, Organisation, User
+from csirtnet.models import Cluster, ClusterMember, ConstituencyClaim, Job, Organisation, ReadinessRecord, User
 from csirtnet.vocabulary import Role
 from tests.factories import PASSWORD, make_organisation, make_user
 
@@ -38,6 +40,13 @@ def test_apply_approve_invite_profile_directory(live_server, page) -> None:  # t
             session, roles=[Role.COORDINATOR], organisation=coordinator_org, totp_secret=COORDINATOR_TOTP
         )
         coordinator_email = coordinator.email
+        cluster = Cluster(number=1, name="Cụm số 1")
+        session.add(cluster)
+        session.flush()
+        cluster_id = cluster.id
+        session.add(
+            ClusterMember(cluster_id=cluster_id, organisation_id=make_organisation(session).id, joined_on=today())
+        )
 
     # 1. The public applies.
     page.goto(base + "/apply")
@@ -107,7 +116,37 @@ def test_apply_approve_invite_profile_directory(live_server, page) -> None:  # t
         assert org is not None and org.incident_phone == "+84 292 111 111"
         assert session.scalar(select(ConstituencyClaim).where(ConstituencyClaim.organisation_id == org_id))
 
-    # 5. The member is in the directory, found without accents.
+    # 5. The admin files this year's readiness record.
+    year = today().year
+    page.goto(f"{base}/readiness/{org_id}/{year}")
+    form = page.locator("[data-testid=readiness-form]")
+    for box in ("antimalware_deployed", "backup_plan", "ir_team"):
+        form.locator(f"input[name={box}]").check()
+    form.locator("input[name=ir_contact_24x7]").fill("Trực ban 24/7: +84 292 000 000")
+    form.locator("button[type=submit].primary").click()
+    page.wait_for_load_state()
+    with live_server.database.unit_of_work() as session:
+        record = session.scalar(select(ReadinessRecord).where(ReadinessRecord.organisation_id == org_id))
+        assert record is not None and record.year == year and record.antimalware_deployed
+
+    # 6. The coordinator adds the new member to cluster no. 1 and sees it in the coverage view.
+    page.context.clear_cookies()
+    _login(page, base, coordinator_email, PASSWORD, COORDINATOR_TOTP)
+    page.goto(f"{base}/clusters/{cluster_id}")
+    adding = page.locator(f"#members details:has(form[action='/clusters/{cluster_id}/members'])")
+    adding.locator("summary").click()
+    add = adding.locator("form")
+    add.locator("select[name=organisation_id]").select_option(str(org_id))
+    add.locator("input[name=joined_on]").fill(today().isoformat())
+    add.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "Công ty An ninh mạng Phương Nam" in page.inner_text("[data-testid=members]")
+    page.goto(f"{base}/readiness/coverage?year={year}&group_by=cluster&cluster_id={cluster_id}")
+    assert "Cụm số 1" in page.inner_text("[data-testid=coverage-table]")
+    gaps = page.inner_text("[data-testid=gaps]")
+    assert "Công ty An ninh mạng Phương Nam" in gaps  # it filed a record but misses some criteria
+
+    # 7. The member is in the directory, found without accents.
     page.goto(base + "/members?q=phuong+nam")
     directory = page.inner_text("[data-testid=directory]")
     assert "Công ty An ninh mạng Phương Nam" in directory and code in directory
