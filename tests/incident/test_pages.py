@@ -129,3 +129,12 @@ def test_lists_province_table_and_profiles(client, db) -> None:
     profiles = client.get("/incidents/deadline-profiles")
     assert "NIS2" in profiles.text and "CIRCIA" in profiles.text
     assert re.search(r"Thông tư 20/2017", profiles.text)
+
+
+def test_incident_page_shows_the_mobilisation_section(client, db) -> None:
+    coord = _coord_login(client, db)
+    incident = open_incident(db, coord, member(db))
+    page = client.get(f"/incidents/{incident.id}")
+    assert page.status_code == 200
+    assert 'data-testid="mobilisation-section"' in page.text
+    assert f'href="/incidents/{incident.id}/mobilisation"' in page.text
