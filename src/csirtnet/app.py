@@ -61,7 +61,12 @@ PAGE_MODULES = [
     "csirtnet.web.views.account",
     "csirtnet.web.views.admin",
     "csirtnet.web.views.members",
-    "csirtnet.web.views.incidents",
+    # Static paths (/incidents/reports, /incidents/deadline-profiles) before /incidents/{incident_id}.
+    "csirtnet.web.views.incidents.lists",
+    "csirtnet.web.views.incidents.reports",
+    "csirtnet.web.views.incidents.profiles",
+    "csirtnet.web.views.incidents.detail",
+    "csirtnet.web.views.incidents.actions",
     "csirtnet.web.views.mobilisation",
     "csirtnet.web.views.clusters",
     "csirtnet.web.views.readiness",

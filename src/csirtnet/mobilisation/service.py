@@ -8,6 +8,9 @@ organisation accepts by naming experts from its own roster (each becomes a Deplo
 IncidentParticipant whose access lasts the deployment) or declines with a reason; a decline, a
 deadline passed or a partial acceptance sends the request to the next match, until enough experts
 accepted or nobody suitable is left. Release ends the expert's access.
+
+Here: raising, cancelling and the deadline sweep (escalate). Answering is in `answers` (accept
+and decline, also reachable here), sending each round in `dispatch`, deployments in `deployments`.
 """
 
 from __future__ import annotations
@@ -21,43 +24,23 @@ from csirtnet import audit
 from csirtnet.authz import Subject
 from csirtnet.authz import mobilisation as mob_authz
 from csirtnet.authz.incident import get_visible
-from csirtnet.errors import Conflict, FieldError, NotFound, ValidationFailed
+from csirtnet.errors import Conflict, FieldError, ValidationFailed
 from csirtnet.kit.time import as_utc, utcnow
-from csirtnet.mobilisation import events, repository
-from csirtnet.mobilisation.common import (
-    SYSTEM,
-    components_json,
-    get_incident,
-    local_time,
-    rank,
-    requesters,
-    timeline,
-)
+from csirtnet.mobilisation import repository
+from csirtnet.mobilisation.answers import accept, decline
+from csirtnet.mobilisation.common import SYSTEM, get_incident, rank, timeline
+from csirtnet.mobilisation.dispatch import mark_unfilled, send, top_up, withdraw_pending
 from csirtnet.mobilisation.matching import OrganisationMatch
-from csirtnet.mobilisation.schemas import (
-    AcceptBody,
-    CancelBody,
-    DeclineBody,
-    SupportRequestCreate,
-)
-from csirtnet.mobilisation.vocabulary import DeploymentStatus, Mode, RequestStatus, TargetStatus
-from csirtnet.models import (
-    Deployment,
-    Incident,
-    IncidentParticipant,
-    Phase,
-    SupportRequest,
-    SupportRequestTarget,
-    User,
-)
-from csirtnet.models.incident_participant import ParticipantRole
-from csirtnet.notification.service import notify
-from csirtnet.worker import enqueue
+from csirtnet.mobilisation.schemas import CancelBody, SupportRequestCreate
+from csirtnet.mobilisation.vocabulary import Mode, RequestStatus, TargetStatus
+from csirtnet.models import Phase, SupportRequest
+
+__all__ = ["START_GRACE", "accept", "cancel", "decline", "escalate", "raise_request"]
 
 START_GRACE = timedelta(hours=1)  # a start a little in the past (a form filled slowly) means "now"
 
 
-# -- raising and sending ---------------------------------------------------------------------
+# -- raising ---------------------------------------------------------------------------------
 
 
 def raise_request(
@@ -131,9 +114,9 @@ def raise_request(
         urgency=request.urgency,
     )
     if chosen:
-        _send(session, who, request, incident, chosen, ranking, round_no=1, deadline=deadline, now=now)
+        send(session, who, request, incident, chosen, ranking, round_no=1, deadline=deadline, now=now)
     else:
-        _mark_unfilled(session, who, request, incident, now, notify_requester=False)
+        mark_unfilled(session, who, request, incident, now, notify_requester=False)
     return request
 
 
@@ -166,392 +149,7 @@ def _choose(
     return chosen
 
 
-def _send(
-    session: Session,
-    who: Subject,
-    request: SupportRequest,
-    incident: Incident,
-    chosen: list[OrganisationMatch],
-    ranking: list[OrganisationMatch],
-    *,
-    round_no: int,
-    deadline: datetime,
-    now: datetime,
-) -> list[SupportRequestTarget]:
-    place = {m.organisation.organisation_id: i + 1 for i, m in enumerate(ranking)}
-    sent = []
-    for match in chosen:
-        org_id = match.organisation.organisation_id
-        target = SupportRequestTarget(
-            support_request_id=request.id,
-            organisation_id=org_id,
-            round=round_no,
-            rank=place[org_id],
-            score=match.score,
-            explanation=components_json(match.components),
-            status=TargetStatus.PENDING.value,
-            sent_at=now,
-            respond_by=deadline,
-        )
-        session.add(target)
-        session.flush()
-        audit.record(
-            session,
-            who,
-            "mobilisation.request_sent",
-            target,
-            organisation_id=org_id,
-            support_request_id=request.id,
-            reference=incident.reference,
-            round=round_no,
-            rank=target.rank,
-            score=target.score,
-            respond_by=deadline,
-        )
-        timeline(
-            session,
-            who,
-            incident.id,
-            "mobilisation.request_sent",
-            support_request_id=request.id,
-            organisation=match.organisation.name,
-            round=round_no,
-            respond_by=deadline,
-        )
-        notify(
-            session,
-            events.REQUEST_RECEIVED.key,
-            repository.organisation_admins(session, org_id),
-            {
-                "reference": incident.reference,
-                "deadline": local_time(deadline),
-                "summary": request.summary,
-                "experts_needed": request.experts_needed,
-                "urgency": request.urgency,
-                "mode": request.mode,
-                "province": request.province or "",
-                "starts": local_time(request.starts_at),
-                "ends": local_time(request.ends_at),
-            },
-            link=f"/mobilisation/requests/{request.id}",
-        )
-        sent.append(target)
-    enqueue(session, "mobilisation.escalate", run_after=deadline, support_request_id=request.id)
-    return sent
-
-
-def _mark_unfilled(
-    session: Session,
-    who: Subject,
-    request: SupportRequest,
-    incident: Incident,
-    now: datetime,
-    *,
-    notify_requester: bool,
-) -> None:
-    request.status = RequestStatus.UNFILLED.value
-    request.closed_at = now
-    accepted = repository.accepted_count(session, request.id)
-    audit.record(
-        session,
-        who,
-        "mobilisation.request_unfilled",
-        request,
-        organisation_id=request.requesting_organisation_id,
-        reference=incident.reference,
-        experts_needed=request.experts_needed,
-        experts_accepted=accepted,
-    )
-    timeline(
-        session,
-        who,
-        incident.id,
-        "mobilisation.request_unfilled",
-        support_request_id=request.id,
-        experts_accepted=accepted,
-    )
-    if notify_requester:
-        notify(
-            session,
-            events.REQUEST_UNFILLED.key,
-            requesters(session, request),
-            {"reference": incident.reference, "accepted": accepted, "needed": request.experts_needed},
-            link=f"/mobilisation/requests/{request.id}",
-        )
-
-
-def _top_up(session: Session, who: Subject, request: SupportRequest, incident: Incident, now: datetime) -> None:
-    """Ask the next matches for as many experts as are still missing and not already asked for."""
-    if request.status != RequestStatus.OPEN.value:
-        return
-    targets = repository.targets_of(session, [request.id])[request.id]
-    pending = [t for t in targets if t.status == TargetStatus.PENDING.value]
-    accepted = repository.accepted_count(session, request.id)
-    if accepted >= request.experts_needed:
-        _fulfil(session, who, request, incident, now)
-        return
-    shortfall = request.experts_needed - accepted - len(pending)
-    if shortfall <= 0:
-        return
-    asked = {t.organisation_id for t in targets}
-    deadline = now + timedelta(minutes=request.response_window_minutes)
-    fresh: list[OrganisationMatch] = []
-    ranking: list[OrganisationMatch] = []
-    if deadline < request.ends_at:
-        ranking = rank(session, request, incident)
-        fresh = [m for m in ranking if m.eligible and m.organisation.organisation_id not in asked][:shortfall]
-    if fresh:
-        round_no = max((t.round for t in targets), default=0) + 1
-        _send(session, who, request, incident, fresh, ranking, round_no=round_no, deadline=deadline, now=now)
-    elif not pending:
-        _mark_unfilled(session, who, request, incident, now, notify_requester=True)
-
-
-def _withdraw_pending(
-    session: Session, who: Subject, request: SupportRequest, incident: Incident, now: datetime, why: str
-) -> None:
-    for target in repository.targets_of(session, [request.id])[request.id]:
-        if target.status != TargetStatus.PENDING.value:
-            continue
-        target.status = TargetStatus.WITHDRAWN.value
-        target.responded_at = now
-        audit.record(
-            session,
-            who,
-            "mobilisation.request_withdrawn",
-            target,
-            organisation_id=target.organisation_id,
-            support_request_id=request.id,
-            reason=why,
-        )
-        notify(
-            session,
-            events.REQUEST_WITHDRAWN.key,
-            repository.organisation_admins(session, target.organisation_id),
-            {"reference": incident.reference},
-            link=f"/mobilisation/requests/{request.id}",
-        )
-
-
-def _fulfil(session: Session, who: Subject, request: SupportRequest, incident: Incident, now: datetime) -> None:
-    request.status = RequestStatus.FULFILLED.value
-    request.closed_at = now
-    audit.record(
-        session,
-        who,
-        "mobilisation.request_fulfilled",
-        request,
-        organisation_id=request.requesting_organisation_id,
-        reference=incident.reference,
-        experts_needed=request.experts_needed,
-    )
-    timeline(session, who, incident.id, "mobilisation.request_fulfilled", support_request_id=request.id)
-    _withdraw_pending(session, who, request, incident, now, "fulfilled")
-
-
-# -- answering -------------------------------------------------------------------------------
-
-
-def _answerable(
-    session: Session, who: Subject, request_id: int, now: datetime
-) -> tuple[SupportRequest, SupportRequestTarget, Incident]:
-    request = repository.get_request(session, who, request_id, for_update=True)
-    target = repository.target_for(session, request.id, who.organisation_id, for_update=True)
-    if target is None:
-        raise NotFound("support request for your organisation")
-    mob_authz.require_respond(who, target)
-    if target.status != TargetStatus.PENDING.value:
-        raise Conflict("Your organisation has already answered this request, or it was withdrawn")
-    if request.status != RequestStatus.OPEN.value:
-        raise Conflict("The support request is no longer open")
-    if now > target.respond_by:
-        raise Conflict("The deadline to answer this request has passed")
-    return request, target, get_incident(session, request.incident_id)
-
-
-def accept(
-    session: Session, who: Subject, request_id: int, body: AcceptBody, *, now: datetime | None = None
-) -> list[Deployment]:
-    """Accept for the caller's organisation, naming experts from its own roster."""
-    now = now or utcnow()
-    request, target, incident = _answerable(session, who, request_id, now)
-    remaining = request.experts_needed - repository.accepted_count(session, request.id)
-    wanted = list(dict.fromkeys(body.expert_ids))
-    if len(wanted) > remaining:
-        raise ValidationFailed("expert_ids", f"only {remaining} more expert(s) are needed")
-    start = max(request.starts_at, now)
-    if request.ends_at <= start:
-        raise Conflict("The period the experts were needed for is over")
-    experts = repository.experts_by_id(session, wanted)
-    busy = repository.busy_counts(session, wanted, start, request.ends_at)
-    already = repository.deployed_on_incident(session, incident.id, wanted)
-    errors: list[FieldError] = []
-    for i, expert_id in enumerate(wanted):
-        expert = experts.get(expert_id)
-        field = f"expert_ids.{i}"
-        if expert is None or expert.organisation_id != target.organisation_id:
-            errors.append(FieldError(field, f"expert {expert_id} is not on your organisation's roster"))
-        elif not expert.available:
-            errors.append(FieldError(field, f"{expert.full_name} is marked as not available"))
-        elif expert_id in already:
-            errors.append(FieldError(field, f"{expert.full_name} is already deployed on this incident"))
-        elif busy.get(expert_id, 0) >= expert.max_deployments:
-            errors.append(FieldError(field, f"{expert.full_name} already has the most deployments they can take"))
-        elif request.mode == Mode.ON_SITE.value and not expert.on_site:
-            errors.append(FieldError(field, f"{expert.full_name} does not work on site"))
-    if errors:
-        raise ValidationFailed(errors[0].field, errors[0].message, errors=errors)
-    status = DeploymentStatus.ACTIVE if start <= now else DeploymentStatus.PLANNED
-    deployments: list[Deployment] = []
-    for expert_id in wanted:
-        expert = experts[expert_id]
-        deployment = Deployment(
-            incident_id=incident.id,
-            support_request_id=request.id,
-            target_id=target.id,
-            expert_id=expert.id,
-            expert_name=expert.full_name,
-            user_id=expert.user_id,
-            organisation_id=expert.organisation_id,
-            starts_at=start,
-            ends_at=request.ends_at,
-            status=status.value,
-            accepted_by_id=who.user_id,
-        )
-        session.add(deployment)
-        session.flush()
-        if expert.user_id is not None:
-            # A row without a user would open the incident to the whole organisation: only experts
-            # with an account get one (the deployment is recorded either way).
-            session.add(
-                IncidentParticipant(
-                    incident_id=incident.id,
-                    user_id=expert.user_id,
-                    organisation_id=expert.organisation_id,
-                    role=ParticipantRole.RESPONDER.value,
-                    starts_at=start,
-                    ends_at=request.ends_at,
-                    added_by_id=who.user_id,
-                    deployment_id=deployment.id,
-                    note=body.note or f"Support request #{request.id}",
-                )
-            )
-        audit.record(
-            session,
-            who,
-            "mobilisation.expert_deployed",
-            deployment,
-            support_request_id=request.id,
-            reference=incident.reference,
-            expert_id=expert.id,
-            expert=expert.full_name,
-            starts_at=start,
-            ends_at=request.ends_at,
-            with_access=expert.user_id is not None,
-        )
-        timeline(
-            session,
-            who,
-            incident.id,
-            "mobilisation.expert_deployed",
-            deployment_id=deployment.id,
-            expert=expert.full_name,
-            organisation_id=expert.organisation_id,
-            starts_at=start,
-            ends_at=request.ends_at,
-        )
-        if status == DeploymentStatus.PLANNED:
-            enqueue(session, "mobilisation.start_deployment", run_after=start, deployment_id=deployment.id)
-        enqueue(session, "mobilisation.end_deployment", run_after=request.ends_at, deployment_id=deployment.id)
-        if expert.user_id is not None:
-            user = session.get(User, expert.user_id)
-            notify(
-                session,
-                events.DEPLOYED.key,
-                [user] if user is not None else [],
-                {
-                    "reference": incident.reference,
-                    "starts": local_time(start),
-                    "ends": local_time(request.ends_at),
-                    "summary": request.summary,
-                },
-                link=f"/incidents/{incident.id}",
-            )
-        deployments.append(deployment)
-    target.status = TargetStatus.ACCEPTED.value
-    target.responded_at = now
-    target.responded_by_id = who.user_id
-    names = ", ".join(d.expert_name for d in deployments)
-    org_name = repository.organisation_names(session, [target.organisation_id]).get(target.organisation_id, "")
-    audit.record(
-        session,
-        who,
-        "mobilisation.request_accepted",
-        target,
-        organisation_id=target.organisation_id,
-        support_request_id=request.id,
-        reference=incident.reference,
-        expert_ids=wanted,
-    )
-    timeline(
-        session,
-        who,
-        incident.id,
-        "mobilisation.request_accepted",
-        support_request_id=request.id,
-        organisation=org_name,
-        experts=names,
-    )
-    notify(
-        session,
-        events.REQUEST_ACCEPTED.key,
-        requesters(session, request),
-        {"reference": incident.reference, "organisation": org_name, "experts": names},
-        link=f"/mobilisation/requests/{request.id}",
-    )
-    _top_up(session, who, request, incident, now)
-    return deployments
-
-
-def decline(
-    session: Session, who: Subject, request_id: int, body: DeclineBody, *, now: datetime | None = None
-) -> SupportRequestTarget:
-    """Decline for the caller's organisation, saying why; the next match is asked."""
-    now = now or utcnow()
-    request, target, incident = _answerable(session, who, request_id, now)
-    target.status = TargetStatus.DECLINED.value
-    target.responded_at = now
-    target.responded_by_id = who.user_id
-    target.decline_reason = body.reason
-    org_name = repository.organisation_names(session, [target.organisation_id]).get(target.organisation_id, "")
-    audit.record(
-        session,
-        who,
-        "mobilisation.request_declined",
-        target,
-        organisation_id=target.organisation_id,
-        support_request_id=request.id,
-        reference=incident.reference,
-        reason=body.reason,
-    )
-    timeline(
-        session,
-        who,
-        incident.id,
-        "mobilisation.request_declined",
-        support_request_id=request.id,
-        organisation=org_name,
-        reason=body.reason,
-    )
-    notify(
-        session,
-        events.REQUEST_DECLINED.key,
-        requesters(session, request),
-        {"reference": incident.reference, "organisation": org_name, "reason": body.reason},
-        link=f"/mobilisation/requests/{request.id}",
-    )
-    _top_up(session, who, request, incident, now)
-    return target
+# -- closing ---------------------------------------------------------------------------------
 
 
 def cancel(
@@ -579,7 +177,7 @@ def cancel(
     timeline(
         session, who, incident.id, "mobilisation.request_cancelled", support_request_id=request.id, reason=body.reason
     )
-    _withdraw_pending(session, who, request, incident, now, "cancelled")
+    withdraw_pending(session, who, request, incident, now, "cancelled")
     return request
 
 
@@ -613,4 +211,4 @@ def escalate(session: Session, request_id: int, *, now: datetime | None = None) 
             support_request_id=request.id,
             organisation=names.get(target.organisation_id, ""),
         )
-    _top_up(session, SYSTEM, request, incident, now)
+    top_up(session, SYSTEM, request, incident, now)

@@ -74,10 +74,10 @@ TIMELINE_TEXT = {
 
 
 def _register_timeline_text() -> None:
-    from csirtnet.web.views import incidents as incident_pages
+    from csirtnet.web.views.incidents.common import CHANGE_TEXT
 
     for action, text in TIMELINE_TEXT.items():
-        incident_pages.CHANGE_TEXT.setdefault(action, text)
+        CHANGE_TEXT.setdefault(action, text)
 
 
 _register_timeline_text()

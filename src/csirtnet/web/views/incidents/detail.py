@@ -1,0 +1,136 @@
+"""The incident page (timeline, tasks, participants, observables, discussion, deadlines) and its
+PDF and JSON exports."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session as DbSession
+
+from csirtnet.auth.deps import PageUser, Session
+from csirtnet.authz.incident import can_command, can_discuss, can_work, get_visible
+from csirtnet.incident import (
+    correlation,
+    deadlines,
+    discussion,
+    export,
+    export_pdf,
+    observables,
+    participants,
+    task_service,
+    timeline,
+    workflow,
+)
+from csirtnet.incident.schemas import SERIOUS_CRITERIA
+from csirtnet.incident.severity import suggest
+from csirtnet.kit.time import utcnow
+from csirtnet.models import Cluster, Incident, IncidentParticipant, Organisation, User
+from csirtnet.web.render import render
+from csirtnet.web.views.incidents.common import change_text, common
+
+router = APIRouter(include_in_schema=False)
+
+
+def _candidates(session: DbSession, incident: Incident) -> list[User]:
+    """People tasks can go to: active participants, the reporting organisation's users."""
+    now = utcnow()
+    from csirtnet.authz.incident import active_participation_clause
+
+    named = select(IncidentParticipant.user_id).where(
+        IncidentParticipant.incident_id == incident.id, active_participation_clause(now)
+    )
+    return list(
+        session.scalars(
+            select(User)
+            .where(
+                User.is_active.is_(True),
+                or_(User.id.in_(named), User.organisation_id == incident.reporting_organisation_id),
+            )
+            .order_by(User.name_sort)
+            .limit(200)
+        )
+    )
+
+
+@router.get("/incidents/{incident_id}")
+def incident_page(request: Request, session: Session, who: PageUser, incident_id: int) -> Response:
+    incident = get_visible(session, who, incident_id)
+    now = utcnow()
+    parts = participants.participants_of(session, incident)
+    user_ids = {p.user_id for p in parts if p.user_id} | {incident.reporter_user_id or 0}
+    entries = timeline.entries(session, incident)
+    tasks = task_service.tasks_of(session, incident)
+    comments = discussion.comments_of(session, incident)
+    user_ids |= {e.author_id for e in entries if e.author_id} | {c.author_id for c in comments if c.author_id}
+    user_ids |= {t.owner_id for t in tasks if t.owner_id} | {a for t in tasks for a in t.assignee_ids}
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(user_ids)))}
+    org_ids = {p.organisation_id for p in parts} | {incident.reporting_organisation_id}
+    orgs = {o.id: o for o in session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))}
+    dls = deadlines.deadlines_of(session, incident)
+    return render(
+        request,
+        "incidents/detail.html",
+        {
+            **common(request),
+            "incident": incident,
+            "org": orgs.get(incident.reporting_organisation_id),
+            "orgs": orgs,
+            "users": users,
+            "participants": parts,
+            "active_ids": {p.id for p in parts if p.is_active(now)},
+            "entries": [
+                (e, change_text(request, e.action, e.details) if e.kind == "change" else e.text) for e in entries
+            ],
+            "tasks": tasks,
+            "comments": comments,
+            "observables": observables.observables_of(session, who, incident),
+            "correlations": correlation.correlations(session, who, incident),
+            "links": correlation.linked(session, who, incident),
+            "deadlines": dls,
+            "is_overdue": deadlines.is_overdue,
+            "is_late": deadlines.is_late,
+            "reports": export.reports_of(session, who, incident),
+            "next_phases": workflow.allowed_next(incident.phase),
+            "can_work": can_work(session, who, incident),
+            "can_command": can_command(session, who, incident),
+            "can_discuss": can_discuss(session, who, incident),
+            "candidates": _candidates(session, incident),
+            "profiles": deadlines.profiles(session),
+            "clusters": session.scalars(select(Cluster).order_by(Cluster.id)).all(),
+            "suggestion": suggest(
+                incident.system_security_level, incident.system_on_national_list, incident.serious_criteria
+            ),
+            "criteria": SERIOUS_CRITERIA,
+            "user_zone": (users.get(who.user_id or 0).timezone if users.get(who.user_id or 0) else None)  # type: ignore[union-attr]
+            or "Asia/Ho_Chi_Minh",
+        },
+    )
+
+
+@router.get("/incidents/{incident_id}/export.pdf")
+def download_pdf(
+    request: Request,
+    session: Session,
+    who: PageUser,
+    incident_id: int,
+    form: str = Query(default="both", max_length=10),
+    lang: str = Query(default="vi", max_length=2),
+) -> Response:
+    data = export_pdf.export_pdf(session, who, incident_id, form=form, lang=lang)
+    reference = session.scalar(select(Incident.reference).where(Incident.id == incident_id))
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{reference}-{form}-{lang}.pdf"'},
+    )
+
+
+@router.get("/incidents/{incident_id}/export.json")
+def download_json(request: Request, session: Session, who: PageUser, incident_id: int) -> Response:
+    document = export.export_json(session, who, incident_id)
+    return Response(
+        document.model_dump_json(indent=2),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{document.incident.reference}.json"'},
+    )
