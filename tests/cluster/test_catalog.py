@@ -1,5 +1,6 @@
 """Every string of the cluster domain reaches users in Vietnamese too: the templates, the marked
-Python strings and the messages its services raise (catalog clusters.po)."""
+Python strings and the messages its services raise (catalog clusters.po, with the shared words
+in the catalogs loaded before it)."""
 
 from __future__ import annotations
 
@@ -33,9 +34,15 @@ SOURCES = [
 
 
 def own_catalog() -> dict[str, str]:
-    source = PACKAGE / "web" / "locale" / "vi" / "LC_MESSAGES" / "clusters.po"
-    catalog = read_po(io.BytesIO(source.read_bytes()), locale="vi")
-    return {m.id: m.string for m in catalog if isinstance(m.id, str) and m.id and isinstance(m.string, str)}
+    """clusters.po plus the shared catalogs it builds on (a msgid lives in one catalog only, shared
+    words such as "Organisation" in messages.po)."""
+    out: dict[str, str] = {}
+    for source in i18n.catalog_files(resources.files("csirtnet.web").joinpath("locale/vi/LC_MESSAGES")):
+        catalog = read_po(io.BytesIO(source.read_bytes()), locale="vi")
+        for m in catalog:
+            if isinstance(m.id, str) and m.id and isinstance(m.string, str):
+                out.setdefault(m.id, m.string)
+    return out
 
 
 def msgids() -> dict[str, str]:
