@@ -3,7 +3,7 @@ users of every role. Domains add their own demo data through `register`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -142,6 +142,34 @@ def register(loader: DemoLoader) -> DemoLoader:
     return loader
 
 
+def demo_user(
+    session: Session,
+    who: Subject,
+    *,
+    email: str,
+    full_name: str,
+    organisation_id: int,
+    roles: Sequence[Role],
+    password_hash: str | None = None,
+) -> User:
+    """A demo login with the published password: the existing one, or a new one (audited)."""
+    user = session.scalar(select(User).where(User.email == email))
+    if user is not None:
+        return user
+    user = User(
+        email=email,
+        full_name=full_name,
+        organisation_id=organisation_id,
+        password_hash=password_hash or hash_password(DEMO_PASSWORD),
+        password_changed_at=utcnow(),
+    )
+    user.role_rows = [UserRole(role=r.value) for r in roles]
+    session.add(user)
+    session.flush()
+    audit.record(session, who, "user.created", user, email=email, roles=[r.value for r in roles])
+    return user
+
+
 def load_demo(session: Session) -> list[tuple[str, str, str]]:
     """Load once; returns (role, email, password) for each demo login, or [] when already loaded."""
     if session.scalar(select(Organisation.id).where(Organisation.member_code == MARKER_CODE)) is not None:
@@ -195,21 +223,16 @@ def load_demo(session: Session) -> list[tuple[str, str, str]]:
     logins: list[tuple[str, str, str]] = []
     password_hash = hash_password(DEMO_PASSWORD)
     for label, email, name, code, roles in USERS:
-        user = session.scalar(select(User).where(User.email == email))
-        if user is None:
-            user = User(
-                email=email,
-                full_name=name,
-                organisation_id=orgs[code].id,
-                password_hash=password_hash,
-                password_changed_at=utcnow(),
-            )
-            user.role_rows = [UserRole(role=r.value) for r in roles]
-            session.add(user)
-            session.flush()
-            audit.record(session, who, "user.created", user, email=email, roles=[r.value for r in roles])
-        else:
-            user.password_hash = password_hash
+        user = demo_user(
+            session,
+            who,
+            email=email,
+            full_name=name,
+            organisation_id=orgs[code].id,
+            roles=roles,
+            password_hash=password_hash,
+        )
+        user.password_hash = password_hash  # a login that existed gets the published password back
         users[email] = user
         logins.append((label, email, DEMO_PASSWORD))
     for loader in _ordered_loaders():

@@ -167,4 +167,16 @@ def test_member_reports_through_the_page(client, db) -> None:
     assert r.status_code == 303, r.text
     report = db.scalar(select(IncidentReport).where(IncidentReport.reporter_user_id == reporter.id))
     assert report is not None and report.channel == "web"
-    assert client.get(r.headers["location"]).status_code == 200
+    detail = client.get(r.headers["location"])
+    assert detail.status_code == 200
+    attachment = db.scalar(select(IncidentReportAttachment).where(IncidentReportAttachment.report_id == report.id))
+    assert attachment is not None
+    url = f"/incidents/reports/{report.id}/attachments/{attachment.id}"
+    assert url in detail.text
+    got = client.get(url)
+    assert got.status_code == 200 and got.content == b"ransom note"
+    assert got.headers["content-disposition"] == "attachment; filename*=UTF-8''note.txt"
+    # Someone of another organisation learns nothing of the report or its files.
+    client.cookies.clear()
+    login(client, member(db).email)
+    assert client.get(url).status_code == 404

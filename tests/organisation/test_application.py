@@ -84,6 +84,14 @@ def test_application_full_flow(client, db) -> None:
     h = api(db, coordinator)
     detail = client.get(f"/api/v1/applications/{app.id}", headers=h).json()
     assert detail["documents"][0]["filename"] == "quyet-dinh.pdf"
+    # The document comes back as it was sent, as a download (never shown inline), to reviewers only.
+    url = f"/api/v1/applications/{app.id}/documents/{detail['documents'][0]['id']}"
+    got = client.get(url, headers=h)
+    assert got.status_code == 200 and got.content == PDF
+    assert got.headers["content-disposition"] == "attachment; filename*=UTF-8''quyet-dinh.pdf"
+    assert got.headers["x-content-type-options"] == "nosniff"
+    assert client.get(url).status_code == 401
+    assert client.get(f"/api/v1/applications/{app.id}/documents/987654", headers=h).status_code == 404
     r = client.post(
         f"/api/v1/applications/{app.id}/request-info", json={"question": "Gửi quyết định thành lập?"}, headers=h
     )

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from csirtnet import demo
-from csirtnet.auth.passwords import hash_password
 from csirtnet.authz import Subject
 from csirtnet.authz import cluster as cluster_authz
 from csirtnet.cluster import files, plan, service
@@ -33,8 +32,7 @@ from csirtnet.cluster.schemas import (
     RotationPlan,
 )
 from csirtnet.config import get_settings
-from csirtnet.kit.time import utcnow
-from csirtnet.models import Cluster, Organisation, ReadinessCriterion, User, UserRole
+from csirtnet.models import Cluster, Organisation, ReadinessCriterion, User
 from csirtnet.models.cluster_plan import PlanActivityKind, PlanActivityStatus
 from csirtnet.models.event import EventKind
 from csirtnet.models.knowledge import KnowledgeKind
@@ -59,23 +57,6 @@ def _upload(session: Session, who: Subject, name: str, text: str) -> int:
     return stored.id
 
 
-def _user(session: Session, org: Organisation, email: str, name: str, role: Role) -> User:
-    user = session.scalar(select(User).where(User.email == email))
-    if user is None:
-        user = User(
-            email=email,
-            full_name=name,
-            organisation_id=org.id,
-            password_hash=hash_password(demo.DEMO_PASSWORD),
-            password_changed_at=utcnow(),
-        )
-        user.role_rows = [UserRole(role=role.value)]
-        session.add(user)
-        session.flush()
-        session.refresh(user)
-    return user
-
-
 @demo.register
 def load(session: Session, orgs: dict[str, Organisation], users: dict[str, User]) -> None:
     if session.scalar(select(Cluster.id).where(Cluster.number == 1)) is not None:
@@ -84,7 +65,15 @@ def load(session: Session, orgs: dict[str, Organisation], users: dict[str, User]
     coordinator = _subject(users["dieuphoi@csirtnet.local"])
     backan = _subject(users["quantri@backan.demo"])
     province = {p: orgs[demo.province_code(p)] for p in demo.CLUSTER_1_PROVINCES}
-    bacgiang_user = _user(session, province["Bắc Giang"], BAC_GIANG_ADMIN, "Ngô Thị Bắc Giang", Role.ORG_ADMIN)
+    bacgiang_user = demo.demo_user(
+        session,
+        system,
+        email=BAC_GIANG_ADMIN,
+        full_name="Ngô Thị Bắc Giang",
+        organisation_id=province["Bắc Giang"].id,
+        roles=[Role.ORG_ADMIN],
+    )
+    session.refresh(bacgiang_user)
     bacgiang = _subject(bacgiang_user)
 
     cluster = service.create_cluster(

@@ -9,25 +9,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import BinaryIO
-from urllib.parse import quote
 
-from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import Subject
-from csirtnet.config import get_settings
-from csirtnet.errors import ErrorList, NotFound, ValidationFailed
-from csirtnet.kit.files import ContentStore
+from csirtnet.errors import ErrorList, ValidationFailed
+from csirtnet.kit.files import blob_store
+from csirtnet.kit.files import download as download  # the domain's endpoints send files with files.download
 from csirtnet.models import StoredFile
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]+")
-
-
-def content_store() -> ContentStore:
-    return ContentStore(get_settings().data_dir / "blobs")
 
 
 def clean_filename(name: str | None) -> str:
@@ -43,7 +37,7 @@ def store_upload(
     """Keep an uploaded file; it can then be attached by id."""
     if not who.is_authenticated:
         raise ValidationFailed("file", "log in to upload")
-    sha, size = content_store().put_stream(stream)
+    sha, size = blob_store().put_stream(stream)
     if size == 0:
         raise ValidationFailed("file", "the file is empty")
     row = StoredFile(
@@ -72,28 +66,3 @@ def claim(session: Session, who: Subject, file_ids: Sequence[int], field: str) -
         out.append(row)
     errors.raise_if_any()
     return out
-
-
-def _chunks(stream: BinaryIO) -> Iterator[bytes]:
-    with stream:
-        while chunk := stream.read(64 * 1024):
-            yield chunk
-
-
-def download(row: StoredFile | None) -> StreamingResponse:
-    """Send a stored file as an attachment (never rendered inline: uploads are untrusted)."""
-    if row is None:
-        raise NotFound("file")
-    store = content_store()
-    if not store.exists(row.sha256):
-        raise NotFound("file")
-    disposition = f"attachment; filename*=UTF-8''{quote(row.filename)}"
-    return StreamingResponse(
-        _chunks(store.open(row.sha256)),
-        media_type="application/octet-stream",
-        headers={
-            "Content-Disposition": disposition,
-            "Content-Length": str(row.size),
-            "X-Content-Type-Options": "nosniff",
-        },
-    )

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet.config import get_settings
 from csirtnet.errors import ValidationFailed
-from csirtnet.kit.files import ContentStore
+from csirtnet.kit.files import blob_store
 from csirtnet.models import IncidentReport, IncidentReportAttachment, StoredFile
 
 MAX_ATTACHMENTS = 10
@@ -21,10 +21,6 @@ class Attachment:
     data: bytes
 
 
-def store() -> ContentStore:
-    return ContentStore(get_settings().data_dir / "blobs")
-
-
 def attach(session: Session, report: IncidentReport, files: list[Attachment], *, uploaded_by_id: int | None) -> None:
     if len(files) > MAX_ATTACHMENTS:
         raise ValidationFailed("attachments", f"at most {MAX_ATTACHMENTS} files per report")
@@ -32,7 +28,7 @@ def attach(session: Session, report: IncidentReport, files: list[Attachment], *,
     for f in files:
         if len(f.data) > limit:
             raise ValidationFailed("attachments", f"{f.filename} is larger than {limit // (1024 * 1024)} MB")
-    content = store()
+    content = blob_store()
     for f in files:
         sha, size = content.put_bytes(f.data)
         row = StoredFile(

@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from csirtnet import demo
+from csirtnet.authz import Subject
 from csirtnet.identity.service import subject_for
 from csirtnet.incident import deadlines, intake, observables, task_service, timeline, triage, workflow
 from csirtnet.incident.schemas import (
@@ -23,7 +24,7 @@ from csirtnet.incident.schemas import (
 )
 from csirtnet.kit.time import utcnow
 from csirtnet.models import Incident, IncidentReport, Organisation, ReportChannel, User
-from csirtnet.vocabulary import TLP, Severity
+from csirtnet.vocabulary import TLP, Role, Severity
 
 C2_IP = "203.0.113.66"
 SAMPLE_SHA256 = "5f2b7c1e9a4d3b8e6c0f1a2d4e6b8c0a1f3e5d7c9b1a3e5f7d9c1b3a5e7f9d1c"
@@ -77,21 +78,14 @@ def load(session: Session, orgs: dict[str, Organisation], users: dict[str, User]
         org = orgs.get(code)
         if org is None:
             return
-        from csirtnet.auth.passwords import hash_password
-        from csirtnet.models import UserRole
-        from csirtnet.vocabulary import Role
-
-        user = User(
+        reporters[code] = demo.demo_user(
+            session,
+            Subject.system("demo"),
             email=email,
             full_name=name,
             organisation_id=org.id,
-            password_hash=hash_password(demo.DEMO_PASSWORD),
-            password_changed_at=utcnow(),
+            roles=[Role.RESPONDER],
         )
-        user.role_rows = [UserRole(role=Role.RESPONDER.value)]
-        session.add(user)
-        session.flush()
-        reporters[code] = user
 
     # 1. An older ransomware case, closed: its C2 address and sample will correlate.
     r1 = _report(

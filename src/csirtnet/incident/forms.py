@@ -12,6 +12,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from csirtnet.errors import AppError
 from csirtnet.incident.attachments import Attachment
+from csirtnet.web.forms import text as text  # the pages read their fields with forms.text
 from csirtnet.web.i18n import N_
 
 M = TypeVar("M", bound=BaseModel)
@@ -71,13 +72,6 @@ def app_error(exc: AppError, errors: Errors) -> None:
             errors.setdefault(e.field, e.message)
     else:
         errors.setdefault(GENERAL, exc.message)
-
-
-def text(form: FormData, name: str) -> str | None:
-    value = form.get(name)
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    return None
 
 
 def local_datetime(value: str | None, zone: str) -> datetime | str | None:

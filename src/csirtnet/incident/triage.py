@@ -4,6 +4,7 @@ classify (RSIT, severity per Decision 05, TLP/PAP, impact). The reporter is told
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -29,10 +30,12 @@ from csirtnet.models import (
     IncidentLink,
     IncidentParticipant,
     IncidentReport,
+    IncidentReportAttachment,
     LinkKind,
     Organisation,
     ParticipantRole,
     ReportStatus,
+    StoredFile,
     User,
 )
 from csirtnet.notification.service import notify, send_email_to_address
@@ -47,6 +50,48 @@ def get_report(session: Session, who: Subject, report_id: int) -> IncidentReport
     if report is None:
         raise NotFound("report")
     return report
+
+
+def report_files(session: Session, report: IncidentReport) -> list[tuple[int, StoredFile]]:
+    """The files that came with a report (already shown to the caller): (attachment id, file)."""
+    rows = session.execute(
+        select(IncidentReportAttachment.id, StoredFile)
+        .join(StoredFile, StoredFile.id == IncidentReportAttachment.stored_file_id)
+        .where(IncidentReportAttachment.report_id == report.id)
+        .order_by(IncidentReportAttachment.id)
+    )
+    return [(attachment_id, stored) for attachment_id, stored in rows]
+
+
+def report_file(session: Session, who: Subject, report_id: int, attachment_id: int) -> StoredFile:
+    """One file that came with a report, for those who may see the report."""
+    report = get_report(session, who, report_id)
+    row = session.scalar(
+        select(StoredFile)
+        .join(IncidentReportAttachment, IncidentReportAttachment.stored_file_id == StoredFile.id)
+        .where(IncidentReportAttachment.id == attachment_id, IncidentReportAttachment.report_id == report.id)
+    )
+    if row is None:
+        raise NotFound("attachment")
+    return row
+
+
+def _add_reporter(session: Session, who: Subject, report: IncidentReport, incident: Incident, at: datetime) -> None:
+    """The user who reported takes part in the incident (as reporter) from `at`."""
+    if report.reporter_user_id is None:
+        return
+    reporter = session.get(User, report.reporter_user_id)
+    if reporter is not None:
+        session.add(
+            IncidentParticipant(
+                incident_id=incident.id,
+                user_id=reporter.id,
+                organisation_id=reporter.organisation_id,
+                role=ParticipantRole.REPORTER.value,
+                starts_at=at,
+                added_by_id=who.user_id,
+            )
+        )
 
 
 def _new_report(session: Session, report_id: int) -> IncidentReport:
@@ -270,19 +315,7 @@ def open_incident(session: Session, who: Subject, report_id: int, data: OpenFrom
                 added_by_id=who.user_id,
             )
         )
-    if report.reporter_user_id is not None:
-        reporter = session.get(User, report.reporter_user_id)
-        if reporter is not None:
-            session.add(
-                IncidentParticipant(
-                    incident_id=incident.id,
-                    user_id=reporter.id,
-                    organisation_id=reporter.organisation_id,
-                    role=ParticipantRole.REPORTER.value,
-                    starts_at=now,
-                    added_by_id=who.user_id,
-                )
-            )
+    _add_reporter(session, who, report, incident, now)
     session.flush()
     changes = classify(session, who, incident, data)
     refresh_search_text(session, incident)
@@ -313,19 +346,7 @@ def attach_report(session: Session, who: Subject, report_id: int, incident_id: i
     report.incident_id = incident.id
     report.triaged_by_id = who.user_id
     report.triaged_at = utcnow()
-    if report.reporter_user_id is not None:
-        reporter = session.get(User, report.reporter_user_id)
-        if reporter is not None:
-            session.add(
-                IncidentParticipant(
-                    incident_id=incident.id,
-                    user_id=reporter.id,
-                    organisation_id=reporter.organisation_id,
-                    role=ParticipantRole.REPORTER.value,
-                    starts_at=utcnow(),
-                    added_by_id=who.user_id,
-                )
-            )
+    _add_reporter(session, who, report, incident, utcnow())
     record_change(session, who, incident, "incident.report_attached", report=report.reference)
     tell_reporter(session, report, "attached", incident)
     return incident

@@ -1,4 +1,5 @@
-"""The content-addressed file store: written once, addressed by SHA-256, never modified."""
+"""The content-addressed file store: written once, addressed by SHA-256, never modified; and
+sending a stored file back as a download."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
+from urllib.parse import quote
+
+from starlette.responses import StreamingResponse
+
+from csirtnet.errors import NotFound
 
 CHUNK = 1024 * 1024
 
@@ -77,3 +83,48 @@ class ContentStore:
         for path in sorted(self.root.glob("??/??/*")):
             if path.is_file() and len(path.name) == 64:
                 yield path.name
+
+
+def blob_store(data_dir: Path | None = None) -> ContentStore:
+    """The platform's store: `<data directory>/blobs` (the configured data directory by default)."""
+    if data_dir is None:
+        from csirtnet.config import get_settings
+
+        data_dir = get_settings().data_dir
+    return ContentStore(data_dir / "blobs")
+
+
+class StoredBlob(Protocol):
+    """What a download needs to know of a stored file (models.StoredFile has it)."""
+
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def filename(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+
+
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    with stream:
+        while chunk := stream.read(64 * 1024):
+            yield chunk
+
+
+def download(row: StoredBlob | None, store: ContentStore | None = None) -> StreamingResponse:
+    """Send a stored file as an attachment, never rendered inline (uploads are untrusted), under
+    its own name (UTF-8); 404 when there is no such file or its bytes are gone."""
+    if row is None:
+        raise NotFound("file")
+    store = store or blob_store()
+    if not store.exists(row.sha256):
+        raise NotFound("file")
+    return StreamingResponse(
+        _chunks(store.open(row.sha256)),
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(row.filename)}",
+            "Content-Length": str(row.size),
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

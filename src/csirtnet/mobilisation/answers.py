@@ -16,11 +16,11 @@ from csirtnet.errors import Conflict, FieldError, NotFound, ValidationFailed
 from csirtnet.kit.time import utcnow
 from csirtnet.mobilisation import events, repository
 from csirtnet.mobilisation.common import get_incident, local_time, requesters, timeline
+from csirtnet.mobilisation.deployments import deploy
 from csirtnet.mobilisation.dispatch import top_up
 from csirtnet.mobilisation.schemas import AcceptBody, DeclineBody
 from csirtnet.mobilisation.vocabulary import DeploymentStatus, Mode, RequestStatus, TargetStatus
-from csirtnet.models import Deployment, Incident, IncidentParticipant, SupportRequest, SupportRequestTarget, User
-from csirtnet.models.incident_participant import ParticipantRole
+from csirtnet.models import Deployment, Incident, SupportRequest, SupportRequestTarget, User
 from csirtnet.notification.service import notify
 from csirtnet.worker import enqueue
 
@@ -78,37 +78,19 @@ def accept(
     deployments: list[Deployment] = []
     for expert_id in wanted:
         expert = experts[expert_id]
-        deployment = Deployment(
-            incident_id=incident.id,
-            support_request_id=request.id,
+        deployment = deploy(
+            session,
+            incident=incident,
+            request=request,
             target_id=target.id,
-            expert_id=expert.id,
-            expert_name=expert.full_name,
-            user_id=expert.user_id,
-            organisation_id=expert.organisation_id,
+            expert=expert,
             starts_at=start,
             ends_at=request.ends_at,
-            status=status.value,
+            status=status,
             accepted_by_id=who.user_id,
+            added_by_id=who.user_id,
+            note=body.note or f"Support request #{request.id}",
         )
-        session.add(deployment)
-        session.flush()
-        if expert.user_id is not None:
-            # A row without a user would open the incident to the whole organisation: only experts
-            # with an account get one (the deployment is recorded either way).
-            session.add(
-                IncidentParticipant(
-                    incident_id=incident.id,
-                    user_id=expert.user_id,
-                    organisation_id=expert.organisation_id,
-                    role=ParticipantRole.RESPONDER.value,
-                    starts_at=start,
-                    ends_at=request.ends_at,
-                    added_by_id=who.user_id,
-                    deployment_id=deployment.id,
-                    note=body.note or f"Support request #{request.id}",
-                )
-            )
         audit.record(
             session,
             who,

@@ -17,26 +17,24 @@ from sqlalchemy.orm import Session
 import csirtnet.incident.demo
 import csirtnet.organisation.demo  # noqa: F401 - the members' experts and the incidents come first
 from csirtnet import audit, demo
-from csirtnet.auth.passwords import hash_password
 from csirtnet.authz import Subject
 from csirtnet.identity.service import subject_for
 from csirtnet.kit.time import utcnow
 from csirtnet.mobilisation import service
 from csirtnet.mobilisation.common import components_json, timeline
+from csirtnet.mobilisation.deployments import deploy
 from csirtnet.mobilisation.matching import Requirement, SkillNeed, rank_organisations
 from csirtnet.mobilisation.repository import candidate_pool
 from csirtnet.mobilisation.schemas import SupportRequestCreate
+from csirtnet.mobilisation.vocabulary import DeploymentStatus
 from csirtnet.models import (
-    Deployment,
     Expert,
     ExpertSkill,
     Incident,
-    IncidentParticipant,
     Organisation,
     SupportRequest,
     SupportRequestTarget,
     User,
-    UserRole,
 )
 from csirtnet.vocabulary import Role
 
@@ -54,19 +52,8 @@ RESPONDER_EXPERTS = {
 def _admins(session: Session, orgs: dict[str, Organisation], who: Subject) -> None:
     for code, (email, name) in ADMINS.items():
         org = orgs.get(code)
-        if org is None or session.scalar(select(User.id).where(User.email == email)) is not None:
-            continue
-        user = User(
-            email=email,
-            full_name=name,
-            organisation_id=org.id,
-            password_hash=hash_password(demo.DEMO_PASSWORD),
-            password_changed_at=utcnow(),
-        )
-        user.role_rows = [UserRole(role=Role.ORG_ADMIN.value)]
-        session.add(user)
-        session.flush()
-        audit.record(session, who, "user.created", user, email=email, roles=[Role.ORG_ADMIN.value])
+        if org is not None:
+            demo.demo_user(session, who, email=email, full_name=name, organisation_id=org.id, roles=[Role.ORG_ADMIN])
 
 
 def _responder_experts(session: Session, users: dict[str, User], who: Subject) -> dict[str, Expert]:
@@ -148,38 +135,25 @@ def _past_deployment(session: Session, coordinator: User, incident: Incident, ex
     )
     session.add(target)
     session.flush()
-    deployment = Deployment(
-        incident_id=incident.id,
-        support_request_id=request.id,
+    deployment = deploy(
+        session,
+        incident=incident,
+        request=request,
         target_id=target.id,
-        expert_id=expert.id,
-        expert_name=expert.full_name,
-        user_id=expert.user_id,
-        organisation_id=expert.organisation_id,
+        expert=expert,
         starts_at=start,
         ends_at=end,
-        released_at=end,
-        status="released",
-        hours=36.0,
-        outcome="Xác định biến thể LockBit 3.0, trích xuất cấu hình và địa chỉ C2 203.0.113.66; "
-        "hỗ trợ khôi phục từ bản sao lưu ngoại tuyến.",
+        status=DeploymentStatus.RELEASED,
+        accepted_by_id=None,
+        added_by_id=coordinator.id,
+        note=f"Support request #{request.id}",
     )
-    session.add(deployment)
-    session.flush()
-    if expert.user_id is not None:
-        session.add(
-            IncidentParticipant(
-                incident_id=incident.id,
-                user_id=expert.user_id,
-                organisation_id=expert.organisation_id,
-                role="responder",
-                starts_at=start,
-                ends_at=end,
-                added_by_id=coordinator.id,
-                deployment_id=deployment.id,
-                note=f"Support request #{request.id}",
-            )
-        )
+    deployment.released_at = end
+    deployment.hours = 36.0
+    deployment.outcome = (
+        "Xác định biến thể LockBit 3.0, trích xuất cấu hình và địa chỉ C2 203.0.113.66; "
+        "hỗ trợ khôi phục từ bản sao lưu ngoại tuyến."
+    )
     audit.record(session, who, "mobilisation.request_raised", request, reference=incident.reference, demo=True)
     audit.record(session, who, "mobilisation.expert_deployed", deployment, reference=incident.reference, demo=True)
     audit.record(session, who, "mobilisation.expert_released", deployment, hours=36.0, demo=True)

@@ -18,8 +18,60 @@ from csirtnet.mobilisation import events, repository
 from csirtnet.mobilisation.common import SYSTEM, get_incident, timeline
 from csirtnet.mobilisation.schemas import ReleaseBody
 from csirtnet.mobilisation.vocabulary import DeploymentStatus
-from csirtnet.models import Deployment, Incident, IncidentParticipant, SupportRequest, User
+from csirtnet.models import Deployment, Expert, Incident, IncidentParticipant, SupportRequest, User
+from csirtnet.models.incident_participant import ParticipantRole
 from csirtnet.notification.service import notify
+
+
+def deploy(
+    session: Session,
+    *,
+    incident: Incident,
+    request: SupportRequest,
+    target_id: int,
+    expert: Expert,
+    starts_at: datetime,
+    ends_at: datetime,
+    status: DeploymentStatus,
+    accepted_by_id: int | None,
+    added_by_id: int | None,
+    note: str,
+) -> Deployment:
+    """Deploy an expert on the incident: the Deployment and, for an expert with an account, the
+    IncidentParticipant row whose access lasts the deployment (release ends it). The caller
+    records the audit and timeline entries of the step it is part of."""
+    deployment = Deployment(
+        incident_id=incident.id,
+        support_request_id=request.id,
+        target_id=target_id,
+        expert_id=expert.id,
+        expert_name=expert.full_name,
+        user_id=expert.user_id,
+        organisation_id=expert.organisation_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        status=status.value,
+        accepted_by_id=accepted_by_id,
+    )
+    session.add(deployment)
+    session.flush()
+    if expert.user_id is not None:
+        # A row without a user would open the incident to the whole organisation: only experts
+        # with an account get one (the deployment is recorded either way).
+        session.add(
+            IncidentParticipant(
+                incident_id=incident.id,
+                user_id=expert.user_id,
+                organisation_id=expert.organisation_id,
+                role=ParticipantRole.RESPONDER.value,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                added_by_id=added_by_id,
+                deployment_id=deployment.id,
+                note=note,
+            )
+        )
+    return deployment
 
 
 def _end_access(session: Session, deployment: Deployment, at: datetime) -> None:

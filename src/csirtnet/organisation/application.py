@@ -240,6 +240,14 @@ def attached(session: Session, app: MembershipApplication) -> list[StoredFile]:
     )
 
 
+def document(session: Session, who: Subject, application_id: int, file_id: int) -> StoredFile:
+    """A supporting document of an application, for those who may read the application."""
+    for stored in attached(session, get(session, who, application_id)):
+        if stored.id == file_id:
+            return stored
+    raise NotFound("document")
+
+
 def answer(session: Session, token: str, body: str, uploads: list[documents.Upload]) -> MembershipApplication:
     """The applicant answers a question (and may add documents) through the tracking page."""
     app = find_by_token(session, token)

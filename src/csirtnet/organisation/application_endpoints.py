@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 
 from csirtnet.auth.deps import ApiUser, Session
-from csirtnet.errors import NotFound
+from csirtnet.kit.files import download
 from csirtnet.kit.pagination import Page, paginate
 from csirtnet.models import MembershipApplication
-from csirtnet.organisation import application, documents, repository
+from csirtnet.organisation import application, repository
 from csirtnet.organisation.schemas import (
     ApplicationDetail,
     ApplicationRead,
@@ -58,16 +58,10 @@ def get_application(application_id: int, session: Session, who: ApiUser) -> Appl
     return _detail(session, application.get(session, who, application_id))
 
 
-@router.get("/{application_id}/documents/{file_id}", response_class=FileResponse)
-def download_document(application_id: int, file_id: int, session: Session, who: ApiUser) -> FileResponse:
+@router.get("/{application_id}/documents/{file_id}", response_class=StreamingResponse)
+def download_document(application_id: int, file_id: int, session: Session, who: ApiUser) -> StreamingResponse:
     """Download a supporting document."""
-    app = application.get(session, who, application_id)
-    for stored in application.attached(session, app):
-        if stored.id == file_id:
-            return FileResponse(
-                documents.store().path_for(stored.sha256), media_type=stored.content_type, filename=stored.filename
-            )
-    raise NotFound("document")
+    return download(application.document(session, who, application_id, file_id))
 
 
 @router.post("/{application_id}/request-info", response_model=ApplicationDetail)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet.config import get_settings
 from csirtnet.errors import ErrorList
-from csirtnet.kit.files import ContentStore
+from csirtnet.kit.files import blob_store
 from csirtnet.models import StoredFile
 
 # Extension -> (content type, the bytes such a file starts with)
@@ -31,10 +31,6 @@ MAX_FILES = 10
 class Upload:
     filename: str
     data: bytes
-
-
-def store() -> ContentStore:
-    return ContentStore(get_settings().data_dir / "blobs")
 
 
 def check(uploads: list[Upload], errors: ErrorList, field: str = "documents") -> None:
@@ -61,7 +57,7 @@ def save(
     """Store the bytes (idempotent by hash) and describe them; call `check` first."""
     name = PurePath(upload.filename).name[:255]
     ext = name.rsplit(".", 1)[-1].lower()
-    sha, size = store().put_bytes(upload.data)
+    sha, size = blob_store().put_bytes(upload.data)
     row = StoredFile(
         sha256=sha,
         size=size,

@@ -11,6 +11,8 @@ from starlette.datastructures import FormData, UploadFile
 from csirtnet.errors import AppError
 from csirtnet.models.contact import ContactRole
 from csirtnet.organisation import documents
+from csirtnet.organisation.schemas import PARTICULARS
+from csirtnet.web.forms import text as text  # the pages read their fields with forms.text
 from csirtnet.web.i18n import N_, translate, translate_message
 
 Errors = dict[str, str]
@@ -59,14 +61,6 @@ def from_app_error(exc: AppError, language: str, rename: dict[str, str] | None =
     return out
 
 
-def text(form: FormData, name: str) -> str | None:
-    value = form.get(name)
-    if not isinstance(value, str):
-        return None
-    value = value.strip()
-    return value or None
-
-
 async def uploads(form: FormData, name: str = "documents") -> list[documents.Upload]:
     out = []
     for item in form.getlist(name):
@@ -86,15 +80,7 @@ def application_values(form: FormData) -> tuple[dict[str, Any], dict[str, str]]:
         "applicant_phone",
         "organisation_name",
         "organisation_name_en",
-        "short_name",
-        "kind",
-        "sector",
-        "province",
-        "owner_agency",
-        "address",
-        "website",
-        "incident_email",
-        "incident_phone",
+        *PARTICULARS,
         "capability_description",
         "staff_count",
     ):

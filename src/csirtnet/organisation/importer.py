@@ -33,21 +33,14 @@ from csirtnet.models import Cluster, ClusterMember, ConstituencyClaim, Organisat
 from csirtnet.models.contact import ContactRole
 from csirtnet.models.organisation import OrganisationKind
 from csirtnet.organisation.claims import ClaimError, ParsedClaim, parse_claim
+from csirtnet.organisation.schemas import PROFILE_FIELDS
 
+# An organisation row sets the profile's particulars (PROFILE_FIELDS); docs/members.md lists them.
+ORG_FIELDS = PROFILE_FIELDS
 COLUMNS = [
     "record",
     "member_code",
-    "name",
-    "name_en",
-    "short_name",
-    "kind",
-    "sector",
-    "province",
-    "owner_agency",
-    "address",
-    "website",
-    "incident_email",
-    "incident_phone",
+    *ORG_FIELDS,
     "contact_role",
     "full_name",
     "position",
@@ -58,19 +51,6 @@ COLUMNS = [
     "joined_on",
 ]
 RECORDS = ("organisation", "contact", "constituency", "cluster")
-ORG_FIELDS = (
-    "name",
-    "name_en",
-    "short_name",
-    "kind",
-    "sector",
-    "province",
-    "owner_agency",
-    "address",
-    "website",
-    "incident_email",
-    "incident_phone",
-)
 _LIMITS = {"name": 300, "name_en": 300, "short_name": 60, "sector": 80, "province": 80, "owner_agency": 300}
 _LIMITS |= {"address": 500, "website": 300, "full_name": 200, "position": 200}
 _CODE = re.compile(r"^[A-Za-z0-9._-]{1,40}$")

@@ -14,6 +14,22 @@ from csirtnet.vocabulary import first_services, skills
 
 Phone = Annotated[str, Field(max_length=40, pattern=r"^[0-9+() .\-/]{3,40}$")]
 
+# The organisation's own particulars in the dossier (form 01), as the profile page's form, the CSV
+# import and the public application form name them; the application form calls the names
+# organisation_name and organisation_name_en. OrganisationUpdate and ProfileFields validate them.
+PARTICULARS = (
+    "short_name",
+    "kind",
+    "sector",
+    "province",
+    "owner_agency",
+    "address",
+    "website",
+    "incident_email",
+    "incident_phone",
+)
+PROFILE_FIELDS = ("name", "name_en", *PARTICULARS)
+
 
 class OrganisationCreate(BaseModel):
     name: str = Field(min_length=2, max_length=300, description="Official name (Vietnamese)")

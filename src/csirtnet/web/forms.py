@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from csirtnet.errors import AppError
 from csirtnet.web.i18n import N_
@@ -94,6 +95,14 @@ def attempt(session: Session, errors: FormErrors, change: Callable[[], T]) -> T 
     except AppError as exc:
         app_error_fields(exc, errors)
         return None
+
+
+def text(form: FormData, name: str) -> str | None:
+    """A text field as typed, trimmed; None when it is missing, blank or not text (a file)."""
+    value = form.get(name)
+    if not isinstance(value, str):
+        return None
+    return value.strip() or None
 
 
 def optional_int(value: str | None) -> int | None:

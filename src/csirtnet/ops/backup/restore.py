@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from csirtnet.db import Database
-from csirtnet.kit.files import ContentStore
+from csirtnet.kit.files import ContentStore, blob_store
 from csirtnet.ops.backup.archive import (
     BATCH,
     SKIP_TABLES,
@@ -109,7 +109,7 @@ def restore_backup(
     if not file.is_file():
         raise RestoreError(f"{file} does not exist")
     manifest = read_manifest(file)
-    store = ContentStore(data_dir / "blobs")
+    store = blob_store(data_dir)
     occupied = _holding_data(database.engine)
     blobs_present = next(iter(store), None) is not None
     if not force:

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from csirtnet import __version__
 from csirtnet.db import Database
-from csirtnet.kit.files import ContentStore
+from csirtnet.kit.files import blob_store
 from csirtnet.kit.time import utcnow
 from csirtnet.ops.backup.archive import (
     FORMAT,
@@ -50,7 +50,7 @@ def write_backup(database: Database, data_dir: Path, file: Path, on_progress: Pr
     """Write the archive to `file` (atomically: a failed backup leaves no file) and return its manifest."""
     from csirtnet.migrate import current_revision
 
-    store = ContentStore(data_dir / "blobs")
+    store = blob_store(data_dir)
     file = Path(file)
     file.parent.mkdir(parents=True, exist_ok=True)
     created_at = utcnow()

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
@@ -17,6 +17,7 @@ from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can, can_manage_organisation
 from csirtnet.authz.organisation import profile_visible
 from csirtnet.errors import AppError, Forbidden, NotFound
+from csirtnet.kit.files import download
 from csirtnet.models import Cluster, Expert, MembershipApplication, Organisation
 from csirtnet.models.contact import ContactRole
 from csirtnet.models.organisation import OrganisationKind
@@ -32,6 +33,7 @@ from csirtnet.organisation import (
     stale,
 )
 from csirtnet.organisation.schemas import (
+    PROFILE_FIELDS,
     ContactCreate,
     ExpertCreate,
     ExpertUpdate,
@@ -201,15 +203,7 @@ def application_page(request: Request, session: Session, who: PageUser, applicat
 
 @router.get("/members/applications/{application_id}/documents/{file_id}")
 def application_document(session: Session, who: PageUser, application_id: int, file_id: int) -> Response:
-    from csirtnet.organisation import documents
-
-    app = application.get(session, who, application_id)
-    for stored in application.attached(session, app):
-        if stored.id == file_id:
-            return FileResponse(
-                documents.store().path_for(stored.sha256), media_type=stored.content_type, filename=stored.filename
-            )
-    raise NotFound("document")
+    return download(application.document(session, who, application_id, file_id))
 
 
 @router.post("/members/applications/{application_id}/request-info")
@@ -361,21 +355,7 @@ def _model(model: type[BaseModel], values: dict[str, Any]) -> Any:
 @router.post("/members/{organisation_id}/profile")
 async def profile_submit(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
     form = await request.form()
-    fields = (
-        "name",
-        "name_en",
-        "short_name",
-        "kind",
-        "sector",
-        "province",
-        "owner_agency",
-        "address",
-        "website",
-        "incident_email",
-        "incident_phone",
-        "capability_description",
-        "staff_count",
-    )
+    fields = (*PROFILE_FIELDS, "capability_description", "staff_count")
     values = {f: forms.text(form, f) for f in fields if f in form}
 
     def change() -> object:

@@ -86,13 +86,6 @@ _register_timeline_text()
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _text(form: FormData, name: str) -> str | None:
-    value = form.get(name)
-    if not isinstance(value, str):
-        return None
-    return value.strip() or None
-
-
 def _zone(session: DbSession, who: Subject) -> ZoneInfo:
     user = session.get(User, who.user_id) if who.user_id is not None else None
     return ZoneInfo(user.timezone if user is not None and user.timezone else "Asia/Ho_Chi_Minh")
@@ -215,16 +208,16 @@ def _default_values() -> dict[str, Any]:
 
 def _request_values(form: FormData) -> dict[str, Any]:
     return {
-        "summary": _text(form, "summary") or "",
-        "mode": _text(form, "mode") or "remote",
-        "province": _text(form, "province") or "",
-        "starts_at": _text(form, "starts_at") or "",
-        "duration": _text(form, "duration") or "",
-        "duration_unit": _text(form, "duration_unit") or "days",
-        "urgency": _text(form, "urgency") or "normal",
-        "experts_needed": _text(form, "experts_needed") or "",
-        "answer_within": _text(form, "answer_within") or "",
-        "skill_levels": {k: _text(form, f"skill__{k}") or "" for k in skills.SKILLS},
+        "summary": forms.text(form, "summary") or "",
+        "mode": forms.text(form, "mode") or "remote",
+        "province": forms.text(form, "province") or "",
+        "starts_at": forms.text(form, "starts_at") or "",
+        "duration": forms.text(form, "duration") or "",
+        "duration_unit": forms.text(form, "duration_unit") or "days",
+        "urgency": forms.text(form, "urgency") or "normal",
+        "experts_needed": forms.text(form, "experts_needed") or "",
+        "answer_within": forms.text(form, "answer_within") or "",
+        "skill_levels": {k: forms.text(form, f"skill__{k}") or "" for k in skills.SKILLS},
         "capabilities": [str(v) for v in form.getlist("capabilities")],
     }
 
@@ -338,7 +331,7 @@ async def accept(request: Request, session: Session, who: PageUser, request_id: 
     form = await request.form()
     errors: forms.FormErrors = {}
     ids = [forms.optional_int(str(v)) for v in form.getlist("expert_ids")]
-    body = forms.parse(AcceptBody, errors, expert_ids=[i for i in ids if i is not None], note=_text(form, "note"))
+    body = forms.parse(AcceptBody, errors, expert_ids=[i for i in ids if i is not None], note=forms.text(form, "note"))
     if body is not None:
         forms.attempt(session, errors, lambda: service.accept(session, who, request_id, body))
     return _done(request, f"/mobilisation/requests/{request_id}", errors, N_("Accepted: the experts are deployed."))
@@ -348,7 +341,7 @@ async def accept(request: Request, session: Session, who: PageUser, request_id: 
 async def decline(request: Request, session: Session, who: PageUser, request_id: int) -> Response:
     form = await request.form()
     errors: forms.FormErrors = {}
-    body = forms.parse(DeclineBody, errors, reason=_text(form, "reason") or "")
+    body = forms.parse(DeclineBody, errors, reason=forms.text(form, "reason") or "")
     if body is not None:
         forms.attempt(session, errors, lambda: service.decline(session, who, request_id, body))
     return _done(request, f"/mobilisation/requests/{request_id}", errors, N_("Declined; the requester is told why."))
@@ -358,7 +351,7 @@ async def decline(request: Request, session: Session, who: PageUser, request_id:
 async def cancel(request: Request, session: Session, who: PageUser, request_id: int) -> Response:
     form = await request.form()
     errors: forms.FormErrors = {}
-    body = forms.parse(CancelBody, errors, reason=_text(form, "reason") or "")
+    body = forms.parse(CancelBody, errors, reason=forms.text(form, "reason") or "")
     if body is not None:
         forms.attempt(session, errors, lambda: service.cancel(session, who, request_id, body))
     return _done(request, f"/mobilisation/requests/{request_id}", errors, N_("The support request is cancelled."))
@@ -368,7 +361,7 @@ async def cancel(request: Request, session: Session, who: PageUser, request_id: 
 
 
 def _release_body(form: FormData, errors: forms.FormErrors) -> ReleaseBody | None:
-    raw = (_text(form, "hours") or "").replace(",", ".")
+    raw = (forms.text(form, "hours") or "").replace(",", ".")
     hours: float | None = None
     if raw:
         try:
@@ -376,13 +369,13 @@ def _release_body(form: FormData, errors: forms.FormErrors) -> ReleaseBody | Non
         except ValueError:
             errors["hours"] = N_("Enter a number.")
             return None
-    return forms.parse(ReleaseBody, errors, hours=hours, outcome=_text(form, "outcome"))
+    return forms.parse(ReleaseBody, errors, hours=hours, outcome=forms.text(form, "outcome"))
 
 
 def _back(form: FormData, fallback: str) -> str:
     from csirtnet.web.render import safe_next
 
-    target = _text(form, "next")
+    target = forms.text(form, "next")
     return safe_next(target) if target else fallback
 
 

@@ -14,17 +14,15 @@ from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can
 from csirtnet.errors import AppError, Forbidden, NotFound
 from csirtnet.incident import deadlines, forms, intake, repository, triage
-from csirtnet.incident.attachments import store
 from csirtnet.incident.schemas import OpenFromReport, ReportCreate
 from csirtnet.incident.severity import suggest
+from csirtnet.kit.files import download
 from csirtnet.kit.pagination import paginate
 from csirtnet.models import (
     Incident,
     IncidentReport,
-    IncidentReportAttachment,
     Organisation,
     ReportChannel,
-    StoredFile,
     User,
 )
 from csirtnet.web.render import redirect, render, request_language
@@ -109,11 +107,7 @@ def report_queue(
 @router.get("/incidents/reports/{report_id}")
 def report_detail(request: Request, session: Session, who: PageUser, report_id: int) -> Response:
     report = triage.get_report(session, who, report_id)
-    attachments = session.execute(
-        select(IncidentReportAttachment.id, StoredFile)
-        .join(StoredFile, StoredFile.id == IncidentReportAttachment.stored_file_id)
-        .where(IncidentReportAttachment.report_id == report.id)
-    ).all()
+    attachments = triage.report_files(session, report)
     incident = session.get(Incident, report.incident_id) if report.incident_id else None
     visible_incident = incident if incident and _visible(session, who, incident.id) else None
     suggestion = suggest(report.system_security_level, report.system_on_national_list, [])
@@ -147,22 +141,7 @@ def _visible(session: DbSession, who: Subject, incident_id: int) -> bool:
 def report_attachment(
     request: Request, session: Session, who: PageUser, report_id: int, attachment_id: int
 ) -> Response:
-    report = triage.get_report(session, who, report_id)
-    row = session.execute(
-        select(StoredFile)
-        .join(IncidentReportAttachment, IncidentReportAttachment.stored_file_id == StoredFile.id)
-        .where(IncidentReportAttachment.id == attachment_id, IncidentReportAttachment.report_id == report.id)
-    ).scalar_one_or_none()
-    if row is None:
-        raise NotFound("attachment")
-    with store().open(row.sha256) as fh:
-        data = fh.read()
-    safe = "".join(c for c in row.filename if c.isalnum() or c in "._-") or "attachment"
-    return Response(
-        data,
-        media_type="application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="{safe}"', "X-Content-Type-Options": "nosniff"},
-    )
+    return download(triage.report_file(session, who, report_id, attachment_id))
 
 
 @router.post("/incidents/reports/{report_id}/open")
