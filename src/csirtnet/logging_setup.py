@@ -37,7 +37,11 @@ class PlainFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
-        extras = {k: v for k, v in record.__dict__.items() if k not in _STANDARD and not k.startswith("_")}
+        extras = {
+            k: v
+            for k, v in record.__dict__.items()
+            if k not in _STANDARD and not k.startswith("_") and k != "color_message"  # uvicorn's ANSI copy
+        }
         if extras:
             line += " " + " ".join(f"{k}={v}" for k, v in extras.items())
         return line
