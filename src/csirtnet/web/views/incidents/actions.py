@@ -68,20 +68,40 @@ def _parse_or_fail(request: Request, url: str, model: type[M], values: dict[str,
     return data
 
 
+def _submit(
+    request: Request,
+    session: DbSession,
+    incident_id: int,
+    anchor: str,
+    model: type[M],
+    values: dict[str, Any],
+    act: Callable[[M], object],
+    done: str,
+) -> Response:
+    """Validate the form into `model`, then run `act` with it; errors go back to the `anchor` section."""
+    data = _parse_or_fail(request, f"/incidents/{incident_id}{anchor}", model, values)
+    if isinstance(data, Response):
+        return data
+    return _incident_action(request, session, incident_id, lambda: act(data), done, anchor)
+
+
+def _closing_report_values(form: Any) -> dict[str, str]:
+    return {key: forms.text(form, key) or "" for key in ("result", "root_cause", "actions_taken", "lessons_learned")}
+
+
 @router.post("/incidents/{incident_id}/classify")
 async def classify(request: Request, session: Session, who: PageUser, incident_id: int) -> Response:
     form = await request.form()
     values = classification_values(form)
-    data = _parse_or_fail(request, f"/incidents/{incident_id}#classification", Classification, values)
-    if isinstance(data, Response):
-        return data
-    return _incident_action(
+    return _submit(
         request,
         session,
         incident_id,
-        lambda: triage.update_classification(session, who, incident_id, data),
-        N_("Classification saved."),
         "#classification",
+        Classification,
+        values,
+        lambda data: triage.update_classification(session, who, incident_id, data),
+        N_("Classification saved."),
     )
 
 
@@ -90,44 +110,32 @@ async def phase(request: Request, session: Session, who: PageUser, incident_id: 
     form = await request.form()
     values: dict[str, Any] = {"phase": forms.text(form, "phase") or "", "note": forms.text(form, "note")}
     if values["phase"] == "closed" and "result" in form:
-        values["closing_report"] = {
-            "result": forms.text(form, "result") or "",
-            "root_cause": forms.text(form, "root_cause") or "",
-            "actions_taken": forms.text(form, "actions_taken") or "",
-            "lessons_learned": forms.text(form, "lessons_learned") or "",
-        }
-    data = _parse_or_fail(request, f"/incidents/{incident_id}#workflow", PhaseChange, values)
-    if isinstance(data, Response):
-        return data
-    return _incident_action(
+        values["closing_report"] = _closing_report_values(form)
+    return _submit(
         request,
         session,
         incident_id,
-        lambda: workflow.change_phase(session, who, incident_id, data),
-        N_("Phase changed."),
         "#workflow",
+        PhaseChange,
+        values,
+        lambda data: workflow.change_phase(session, who, incident_id, data),
+        N_("Phase changed."),
     )
 
 
 @router.post("/incidents/{incident_id}/close")
 async def close(request: Request, session: Session, who: PageUser, incident_id: int) -> Response:
     form = await request.form()
-    values = {
-        "result": forms.text(form, "result") or "",
-        "root_cause": forms.text(form, "root_cause") or "",
-        "actions_taken": forms.text(form, "actions_taken") or "",
-        "lessons_learned": forms.text(form, "lessons_learned") or "",
-    }
-    data = _parse_or_fail(request, f"/incidents/{incident_id}#workflow", ClosingReport, values)
-    if isinstance(data, Response):
-        return data
-    return _incident_action(
+    values: dict[str, Any] = dict(_closing_report_values(form))
+    return _submit(
         request,
         session,
         incident_id,
-        lambda: workflow.close(session, who, incident_id, data),
-        N_("The incident is closed with its closing report."),
         "#workflow",
+        ClosingReport,
+        values,
+        lambda data: workflow.close(session, who, incident_id, data),
+        N_("The incident is closed with its closing report."),
     )
 
 
@@ -136,16 +144,15 @@ async def add_timeline(request: Request, session: Session, who: PageUser, incide
     form = await request.form()
     zone = forms.text(form, "timezone") or "Asia/Ho_Chi_Minh"
     values = {"occurred_at": forms.text(form, "occurred_at"), "timezone": zone, "text": forms.text(form, "text") or ""}
-    data = _parse_or_fail(request, f"/incidents/{incident_id}#timeline", TimelineEntryCreate, values)
-    if isinstance(data, Response):
-        return data
-    return _incident_action(
+    return _submit(
         request,
         session,
         incident_id,
-        lambda: timeline.add_entry(session, who, incident_id, data),
-        N_("Timeline entry added."),
         "#timeline",
+        TimelineEntryCreate,
+        values,
+        lambda data: timeline.add_entry(session, who, incident_id, data),
+        N_("Timeline entry added."),
     )
 
 
@@ -164,34 +171,30 @@ async def add_task(request: Request, session: Session, who: PageUser, incident_i
         "assignee_ids": [i for i in (_int(v) for v in form.getlist("assignee_ids")) if i is not None],
         "due_at": due,
     }
-    data = _parse_or_fail(request, f"/incidents/{incident_id}#tasks", TaskCreate, values)
-    if isinstance(data, Response):
-        return data
-    return _incident_action(
+    return _submit(
         request,
         session,
         incident_id,
-        lambda: task_service.create(session, who, incident_id, data),
-        N_("Task created."),
         "#tasks",
+        TaskCreate,
+        values,
+        lambda data: task_service.create(session, who, incident_id, data),
+        N_("Task created."),
     )
 
 
 @router.post("/incidents/{incident_id}/tasks/{task_id}")
 async def update_task(request: Request, session: Session, who: PageUser, incident_id: int, task_id: int) -> Response:
     form = await request.form()
-    data = _parse_or_fail(
-        request, f"/incidents/{incident_id}#tasks", TaskUpdate, {"status": forms.text(form, "status")}
-    )
-    if isinstance(data, Response):
-        return data
-    return _incident_action(
+    return _submit(
         request,
         session,
         incident_id,
-        lambda: task_service.update(session, who, incident_id, task_id, data),
-        N_("Task updated."),
         "#tasks",
+        TaskUpdate,
+        {"status": forms.text(form, "status")},
+        lambda data: task_service.update(session, who, incident_id, task_id, data),
+        N_("Task updated."),
     )
 
 
@@ -225,16 +228,15 @@ async def add_observable(request: Request, session: Session, who: PageUser, inci
         "tlp": forms.text(form, "tlp") or "amber",
         "note": forms.text(form, "note"),
     }
-    data = _parse_or_fail(request, f"/incidents/{incident_id}#observables", ObservableCreate, values)
-    if isinstance(data, Response):
-        return data
-    return _incident_action(
+    return _submit(
         request,
         session,
         incident_id,
-        lambda: observables.add(session, who, incident_id, data),
-        N_("Observable added."),
         "#observables",
+        ObservableCreate,
+        values,
+        lambda data: observables.add(session, who, incident_id, data),
+        N_("Observable added."),
     )
 
 
@@ -270,16 +272,15 @@ async def add_participant(request: Request, session: Session, who: PageUser, inc
     ends = forms.local_datetime(forms.text(form, "ends_at"), forms.text(form, "timezone") or "Asia/Ho_Chi_Minh")
     if ends is not None:
         values["ends_at"] = ends
-    data = _parse_or_fail(request, f"/incidents/{incident_id}#participants", ParticipantCreate, values)
-    if isinstance(data, Response):
-        return data
-    return _incident_action(
+    return _submit(
         request,
         session,
         incident_id,
-        lambda: participants.add(session, who, incident_id, data),
-        N_("Participant added."),
         "#participants",
+        ParticipantCreate,
+        values,
+        lambda data: participants.add(session, who, incident_id, data),
+        N_("Participant added."),
     )
 
 
