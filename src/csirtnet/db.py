@@ -16,6 +16,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+import csirtnet.cache  # noqa: F401 - every session bumps the versions of the cached datasets it changes
+
 _AFTER_COMMIT_KEY = "csirtnet_after_commit"
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import MetaData, func, inspect, select
 
 from csirtnet import audit
 from csirtnet.authz import Subject
+from csirtnet.cache import DATASETS
 from csirtnet.db import Database
 from csirtnet.identity.schemas import UserCreate
 from csirtnet.identity.service import create_user, subject_for
@@ -106,6 +107,11 @@ def without_restore_record(rows: dict[str, list[dict[str, Any]]]) -> dict[str, l
 
 def check_identical(source: Database, source_dir: Path, target: Database, target_dir: Path) -> None:
     before, after = contents(source), without_restore_record(contents(target))
+    # The restore gave every cached dataset a new version, so running processes rebuild their copies.
+    versions_before = {r["name"]: r["version"] for r in before.pop("data_version")}
+    versions_after = {r["name"]: r["version"] for r in after.pop("data_version")}
+    assert versions_after.keys() == versions_before.keys() == DATASETS
+    assert all(versions_after[name] != versions_before[name] for name in DATASETS)
     assert before.keys() == after.keys()
     for name in before:
         assert after[name] == before[name], f"table {name} differs after the restore"

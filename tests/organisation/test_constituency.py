@@ -63,12 +63,12 @@ def test_longest_match_v4_v6_asn_domain(db, network) -> None:
     index = ConstituencyIndex.build(db)
     for query, (code, matched) in cases.items():
         result = constituency.lookup(db, subject_for(vnpt_admin), query)
-        assert result.organisation is not None and result.claim is not None, query
-        assert (result.organisation.member_code, result.claim.value) == (code, matched), query
+        assert result.owner is not None, query
+        assert (result.owner.member_code, result.owner.matched) == (code, matched), query
         owner = index.lookup(query)
         assert owner is not None and (owner.member_code, owner.matched) == (code, matched), query
-    assert constituency.lookup(db, who, "198.51.100.1").claim is None
-    assert constituency.lookup(db, who, "notexample.vn").claim is None
+    assert constituency.lookup(db, who, "198.51.100.1").owner is None
+    assert constituency.lookup(db, who, "notexample.vn").owner is None
     assert index.lookup("198.51.100.1") is None
     assert index.lookup_ipv4(int.from_bytes(bytes([203, 0, 113, 129]), "big")).member_code == "FPT-T"
 
@@ -94,7 +94,7 @@ def test_overlap_detection_and_resolution(db, network) -> None:
         constituency.accept_overlap(db, who, same_b.id)
     constituency.reject(db, who, same_b.id, "AS64510 is registered to VNPT")
     assert constituency.overlaps(db, who) == []
-    assert constituency.lookup(db, who, "AS64510").organisation.id == vnpt.id
+    assert constituency.lookup(db, who, "AS64510").owner.organisation_id == vnpt.id
     # Members cannot resolve.
     with pytest.raises(Forbidden):
         constituency.reject(db, subject_for(vnpt_admin), narrow.id, "mine")
@@ -107,8 +107,8 @@ def test_delegation_by_the_owner(db, network) -> None:
     assert child.organisation_id == fpt.id and child.parent_claim_id == parent.id
     grandchild = constituency.delegate(db, subject_for(fpt_admin), child.id, "2001:db8:7:1::/64", vnpt.id)
     assert constituency.overlaps(db, subject_for(vnpt_admin), vnpt.id) == []
-    assert constituency.lookup(db, subject_for(fpt_admin), "2001:db8:7::1").organisation.id == fpt.id
-    assert constituency.lookup(db, subject_for(fpt_admin), "2001:db8:7:1::1").claim.id == grandchild.id
+    assert constituency.lookup(db, subject_for(fpt_admin), "2001:db8:7::1").owner.organisation_id == fpt.id
+    assert constituency.lookup(db, subject_for(fpt_admin), "2001:db8:7:1::1").owner.claim_id == grandchild.id
     with pytest.raises(Exception, match="more specific"):
         constituency.delegate(db, subject_for(vnpt_admin), parent.id, "2001:db9::/48", fpt.id)
     with pytest.raises(NotFound):

@@ -6,11 +6,12 @@ dependency (see app.py), so a route is closed unless it is deliberately put on t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session as DbSession
+from starlette.concurrency import run_in_threadpool
 
 from csirtnet.authz import ANONYMOUS, Subject
 from csirtnet.db import Database
@@ -26,11 +27,20 @@ LANG_COOKIE = "csirtnet_lang"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def get_db(request: Request) -> Iterator[DbSession]:
-    """One unit of work per request, committed when the endpoint returns (before the response)."""
+async def get_db(request: Request) -> AsyncIterator[DbSession]:
+    """One unit of work per request, committed when the endpoint returns (before the response).
+
+    Opening it does no I/O (the connection is taken at the first query), so it runs on the event
+    loop; the commit or rollback runs in the thread pool. One thread hop fewer on every request."""
     database: Database = request.app.state.database
-    with database.unit_of_work(write=request.method in UNSAFE) as session:
+    unit = database.unit_of_work(write=request.method in UNSAFE)
+    session = unit.__enter__()
+    try:
         yield session
+    except BaseException as exc:
+        await run_in_threadpool(unit.__exit__, type(exc), exc, exc.__traceback__)
+        raise
+    await run_in_threadpool(unit.__exit__, None, None, None)
 
 
 Session = Annotated[DbSession, Depends(get_db, scope="function")]

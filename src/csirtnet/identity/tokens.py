@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from csirtnet import audit
 from csirtnet.authz import Subject, can, policy
@@ -69,7 +69,16 @@ def create_token(
 def find_token(session: Session, token: str) -> ApiToken | None:
     if not token.startswith("csn_"):
         return None
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == sha256_hex(token)))
+    # One round trip on every API call: the token, its user, the user's organisation and roles.
+    row = (
+        session.scalars(
+            select(ApiToken)
+            .where(ApiToken.token_hash == sha256_hex(token))
+            .options(joinedload(ApiToken.user).joinedload(User.role_rows))
+        )
+        .unique()
+        .first()
+    )
     if row is None or row.revoked_at is not None or not row.user.is_active:
         return None
     if row.expires_at is not None and as_utc(row.expires_at) <= utcnow():

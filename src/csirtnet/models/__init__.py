@@ -26,6 +26,7 @@ from csirtnet.models.cluster_plan import ClusterPlan, ClusterPlanActivity, PlanA
 from csirtnet.models.constituency import ClaimKind, ClaimStatus, ConstituencyClaim
 from csirtnet.models.contact import ContactRole, OrganisationContact
 from csirtnet.models.credential import ApiToken, LoginAttempt, PasswordReset, RecoveryCode, WebSession
+from csirtnet.models.data_version import DataVersion
 from csirtnet.models.deadline_profile import DeadlineProfile, DeadlineRule, IncidentDeadline
 from csirtnet.models.deployment import Deployment
 from csirtnet.models.event import EventKind, EventRegistration, NetworkEvent
@@ -80,6 +81,7 @@ __all__ = [
     "ClusterPlanActivity",
     "ConstituencyClaim",
     "ContactRole",
+    "DataVersion",
     "DeadlineProfile",
     "DeadlineRule",
     "Deployment",

@@ -21,12 +21,12 @@ def lookup(value: str) -> None:
     try:
         with database().unit_of_work(write=False) as session:
             result = constituency.lookup(session, Subject.system("cli"), value)
-            if result.claim is None or result.organisation is None:
+            owner = result.owner
+            if owner is None:
                 typer.echo(f"{result.query}: no member claims it")
                 raise typer.Exit(1)
-            org = result.organisation
-            matched = f"AS{result.claim.value}" if result.claim.kind == "asn" else result.claim.value
-            typer.echo(f"{result.query}\t{org.name}\t{org.member_code or '-'}\t{matched}")
+            matched = f"AS{owner.matched}" if owner.kind == "asn" else owner.matched
+            typer.echo(f"{result.query}\t{owner.organisation_name}\t{owner.member_code or '-'}\t{matched}")
     except AppError as exc:
         err.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(2) from exc

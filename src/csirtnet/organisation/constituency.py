@@ -18,7 +18,8 @@ from csirtnet.kit.time import utcnow
 from csirtnet.models import ConstituencyClaim, Organisation, User
 from csirtnet.models.constituency import ClaimKind, ClaimStatus
 from csirtnet.organisation import events, repository
-from csirtnet.organisation.claims import ClaimError, ParsedClaim, candidate_prefixes, parse_claim, parse_query
+from csirtnet.organisation.claims import ClaimError, ParsedClaim, Query, candidate_prefixes, parse_claim, parse_query
+from csirtnet.organisation.lookup import SHARED_INDEX, Owner
 from csirtnet.vocabulary import Role
 
 
@@ -302,19 +303,26 @@ def mark_delegated(session: Session, who: Subject, claim_id: int, parent_claim_i
 
 @dataclass(frozen=True)
 class LookupResult:
-    query: str
+    query: str  # canonical
     kind: str
-    claim: ConstituencyClaim | None
-    organisation: Organisation | None
+    owner: Owner | None
 
 
 def lookup(session: Session, who: Subject, text: str) -> LookupResult:
-    """Who answers for an address, AS number or domain: the longest matching active claim."""
+    """Who answers for an address, AS number or domain: the longest matching active claim. Answered
+    from the process's shared index when it is current, else from the database (same answer)."""
     require(who, "constituency:read")
     try:
         query = parse_query(text)
     except ClaimError as exc:
         raise ValidationFailed("q", str(exc)) from exc
+    index = SHARED_INDEX.get(session)
+    owner = index.lookup_query(query) if index is not None else lookup_in_database(session, query)
+    return LookupResult(query.text, query.kind.value, owner)
+
+
+def lookup_in_database(session: Session, query: Query) -> Owner | None:
+    """The same answer as the index, by one indexed query over the candidate prefixes."""
     row = session.execute(
         select(ConstituencyClaim, Organisation)
         .join(Organisation, Organisation.id == ConstituencyClaim.organisation_id)
@@ -327,5 +335,6 @@ def lookup(session: Session, who: Subject, text: str) -> LookupResult:
         .limit(1)
     ).first()
     if row is None:
-        return LookupResult(query.text, query.kind.value, None, None)
-    return LookupResult(query.text, query.kind.value, row[0], row[1])
+        return None
+    claim, org = row
+    return Owner(org.id, org.name, org.member_code, claim.kind, claim.value, claim.id)

@@ -29,17 +29,18 @@ def lookup(
 ) -> LookupRead:
     """Which member answers for an address, AS number or domain (longest match)."""
     result = constituency.lookup(session, who, q)
-    if result.claim is None or result.organisation is None:
+    owner = result.owner
+    if owner is None:
         return LookupRead(query=result.query, kind=result.kind, found=False)
     return LookupRead(
         query=result.query,
         kind=result.kind,
         found=True,
-        organisation_id=result.organisation.id,
-        organisation_name=result.organisation.name,
-        member_code=result.organisation.member_code,
-        matched=result.claim.value,
-        claim_id=result.claim.id,
+        organisation_id=owner.organisation_id,
+        organisation_name=owner.organisation_name,
+        member_code=owner.member_code,
+        matched=owner.matched,
+        claim_id=owner.claim_id,
     )
 
 

@@ -3,24 +3,33 @@ ask "who owns this address / AS / domain" millions of times a second.
 
 IPv4 and IPv6 use pytricia (a C patricia trie; docs/adr/0005-constituency-lookup.md):
 `lookup_ipv4` *is* the trie's `get`, so a call costs one C method call and no Python frame.
+Feeds that hold many addresses at once use `lookup_ipv4_many`: the IPv4 claims are also laid flat
+as sorted interval boundaries (nested prefixes resolved to the most specific) and a whole batch is
+answered by one numpy `searchsorted` (docs/adr/0011-shared-constituency-index.md).
 ASNs and domains are dictionaries; a domain is matched on its longest claimed label suffix.
 Equal claims of two members (an unresolved conflict) resolve to the older claim, as the
 database lookup does.
+
+`SHARED_INDEX` is the process's copy, rebuilt when a claim or an owner's name changes
+(csirtnet/cache.py); the API, the pages and the CLI answer from it.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pytricia
+from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from csirtnet.cache import CONSTITUENCY, VersionedCache
 from csirtnet.models import ConstituencyClaim, Organisation
 from csirtnet.models.constituency import ClaimKind, ClaimStatus
-from csirtnet.organisation.claims import ClaimError, parse_query
+from csirtnet.organisation.claims import ClaimError, Query, parse_query
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +66,7 @@ class ConstituencyIndex:
         self._asn: dict[int, Owner] = {}
         self._domains: dict[str, Owner] = {}
         self.size = 0
+        v4: list[tuple[int, int, Owner]] = []  # (first address, prefix length, owner)
         for row in sorted(rows, key=lambda r: r.claim_id):  # the older claim wins a tie
             owner = Owner(
                 row.organisation_id, row.organisation_name, row.member_code, row.kind, row.value, row.claim_id
@@ -65,12 +75,25 @@ class ConstituencyIndex:
                 trie = self._v4 if row.kind == ClaimKind.IPV4 else self._v6
                 if not trie.has_key(row.value):
                     trie.insert(row.value, owner)
+                    if row.kind == ClaimKind.IPV4:
+                        network = ipaddress.IPv4Network(row.value)
+                        v4.append((int(network.network_address), network.prefixlen, owner))
             elif row.kind == ClaimKind.ASN:
                 self._asn.setdefault(int(row.value), owner)
             else:
                 self._domains.setdefault(row.value, owner)
             self.size += 1
         self.lookup_ipv4 = self._v4.get
+        self._v4_starts, self._v4_slots, self._v4_owners = _flatten(v4)
+
+    def lookup_ipv4_many(self, addresses: Sequence[int] | NDArray[np.int64]) -> list[Owner | None]:
+        """The owner of each IPv4 address (ints in [0, 2**32); the caller guarantees the range), in
+        order: one vectorised binary search over the flattened intervals for the whole batch."""
+        if len(addresses) == 0:
+            return []
+        wanted = np.asarray(addresses, dtype=np.int64)
+        position = np.searchsorted(self._v4_starts, wanted, side="right") - 1
+        return list(map(self._v4_owners.__getitem__, self._v4_slots[position].tolist()))
 
     @classmethod
     def build(cls, session: Session) -> ConstituencyIndex:
@@ -114,6 +137,9 @@ class ConstituencyIndex:
             query = parse_query(text)
         except ClaimError:
             return None
+        return self.lookup_query(query)
+
+    def lookup_query(self, query: Query) -> Owner | None:
         if query.kind == ClaimKind.IPV4:
             return self.lookup_ipv4(query.number)
         if query.kind == ClaimKind.IPV6:
@@ -121,3 +147,37 @@ class ConstituencyIndex:
         if query.kind == ClaimKind.ASN:
             return self.lookup_asn(query.number)
         return self.lookup_domain(query.text)
+
+
+def _flatten(claims: list[tuple[int, int, Owner]]) -> tuple[NDArray[np.int64], NDArray[np.int32], list[Owner | None]]:
+    """IPv4 prefixes (nested or disjoint, never crossing) as boundaries: `starts[i]` is where the
+    interval answered by `owners[slots[i]]` begins; slot 0 is "nobody". A sweep in address order
+    with a stack of the enclosing prefixes gives each stretch its most specific claim."""
+    owners: list[Owner | None] = [None]
+    bounds: list[tuple[int, int]] = [(0, 0)]  # (start, slot)
+
+    def mark(position: int, slot: int) -> None:
+        if bounds[-1][0] == position:
+            bounds[-1] = (position, slot)
+        else:
+            bounds.append((position, slot))
+        if len(bounds) > 1 and bounds[-1][1] == bounds[-2][1]:
+            bounds.pop()
+
+    stack: list[tuple[int, int]] = []  # (end, exclusive; slot) of the prefixes around the sweep
+    for first, length, owner in sorted(claims, key=lambda c: (c[0], c[1])):  # broader first at one start
+        while stack and stack[-1][0] <= first:
+            end, _slot = stack.pop()
+            mark(end, stack[-1][1] if stack else 0)
+        owners.append(owner)
+        stack.append((first + (1 << (32 - length)), len(owners) - 1))
+        mark(first, len(owners) - 1)
+    while stack:
+        end, _slot = stack.pop()
+        mark(end, stack[-1][1] if stack else 0)
+    starts = np.fromiter((b[0] for b in bounds), dtype=np.int64, count=len(bounds))
+    slots = np.fromiter((b[1] for b in bounds), dtype=np.int32, count=len(bounds))
+    return starts, slots, owners
+
+
+SHARED_INDEX: VersionedCache[ConstituencyIndex] = VersionedCache(CONSTITUENCY, ConstituencyIndex.build)

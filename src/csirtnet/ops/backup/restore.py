@@ -13,8 +13,10 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from csirtnet.cache import DATASETS, bump
 from csirtnet.db import Database
 from csirtnet.kit.files import ContentStore, blob_store
+from csirtnet.models import DataVersion
 from csirtnet.ops.backup.archive import (
     BATCH,
     SKIP_TABLES,
@@ -147,6 +149,9 @@ def restore_backup(
             done = _load(conn, file, manifest, tables, store, written, on_progress, total)
             checked = _verify(conn, manifest, tables, store)
             _reset_sequences(conn, tables)
+            if any(t.name == DataVersion.__tablename__ for t in tables):
+                for dataset in sorted(DATASETS):  # copies cached by running processes are stale now
+                    bump(conn, dataset)
             _record_restore(conn, manifest, file)
     except RestoreError:
         _remove(store, written)
