@@ -33,7 +33,7 @@ class RequestContextMiddleware:
         incoming = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if 8 <= len(incoming) <= 64 and incoming.replace("-", "").isalnum() else uuid.uuid4().hex
         client = scope.get("client")
-        token = context.set_current(context.RequestContext(request_id, client[0] if client else None))
+        token = context.set_current(context.RequestContext(request_id, client[0] if client else None, {}))
         status = 500
         start = time.perf_counter()
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz.policy import Subject, can, register_permissions
+from csirtnet.context import request_memo
 from csirtnet.errors import Forbidden, NotFound
 from csirtnet.kit.time import utcnow
 from csirtnet.models import ClusterLeadTerm, Incident, IncidentParticipant
@@ -108,8 +109,23 @@ def _cluster_lead(subject: Subject, now: datetime) -> ColumnElement[bool]:
 
 
 def visible_incidents_clause(subject: Subject, now: datetime | None = None) -> ColumnElement[bool]:
-    """A WHERE clause on `Incident`: the incidents `subject` may see at `now`."""
-    now = now or utcnow()
+    """A WHERE clause on `Incident`: the incidents `subject` may see at `now`.
+
+    Without `now`, a request builds the clause once (at its first use) and reuses it: a page asks
+    it four times, and a member's clause costs almost a millisecond of CPU to build."""
+    if now is not None:
+        return _visible_incidents_clause(subject, now)
+    memo = request_memo()
+    if memo is None:
+        return _visible_incidents_clause(subject, utcnow())
+    key = ("visible_incidents_clause", subject)
+    clause = memo.get(key)
+    if clause is None:
+        clause = memo[key] = _visible_incidents_clause(subject, utcnow())
+    return clause
+
+
+def _visible_incidents_clause(subject: Subject, now: datetime) -> ColumnElement[bool]:
     if subject.user_id is None:
         # The platform itself (jobs, CLI) sees everything; an anonymous caller nothing.
         return true() if subject.is_platform_admin else false()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from csirtnet import audit
 from csirtnet.auth import totp
@@ -123,7 +123,16 @@ def _logged_in(session: Session, user: User, row: WebSession) -> None:
 def find_session(session: Session, token: str | None) -> WebSession | None:
     if not token:
         return None
-    row = session.scalar(select(WebSession).where(WebSession.token_hash == sha256_hex(token)))
+    # One round trip on every page: the session, its user, the user's organisation and roles.
+    row = (
+        session.scalars(
+            select(WebSession)
+            .where(WebSession.token_hash == sha256_hex(token))
+            .options(joinedload(WebSession.user).joinedload(User.role_rows))
+        )
+        .unique()
+        .first()
+    )
     now = utcnow()
     if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= now or not row.user.is_active:
         return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from csirtnet.authz import Subject
@@ -107,15 +107,16 @@ class LinkedIncident:
 
 def linked(session: Session, who: Subject, incident: Incident) -> list[LinkedIncident]:
     """Linked incidents the subject may see (both directions)."""
-    out: list[LinkedIncident] = []
-    for mine, other in (
-        (IncidentLink.incident_id, IncidentLink.other_incident_id),
-        (IncidentLink.other_incident_id, IncidentLink.incident_id),
-    ):
-        rows = session.execute(
+    both_ways = union_all(
+        *(
             select(Incident.id, Incident.reference, Incident.title, IncidentLink.kind, IncidentLink.note)
             .join(IncidentLink, other == Incident.id)
             .where(mine == incident.id, visible_incidents_clause(who))
-        ).all()
-        out.extend(LinkedIncident(*r) for r in rows)
-    return sorted(out, key=lambda li: li.incident_id, reverse=True)
+            for mine, other in (
+                (IncidentLink.incident_id, IncidentLink.other_incident_id),
+                (IncidentLink.other_incident_id, IncidentLink.incident_id),
+            )
+        )
+    )
+    rows = session.execute(both_ways).all()  # one round trip
+    return sorted((LinkedIncident(*r) for r in rows), key=lambda li: li.incident_id, reverse=True)

@@ -52,6 +52,23 @@ def profiles(session: Session, *, active_only: bool = True) -> list[DeadlineProf
     return list(session.scalars(query))
 
 
+@dataclass(frozen=True)
+class ProfileName:
+    key: str
+    name_vi: str
+    name_en: str
+
+
+def profile_names(session: Session) -> list[ProfileName]:
+    """The active profiles' keys and names, for choosing one (no rules loaded)."""
+    rows = session.execute(
+        select(DeadlineProfile.key, DeadlineProfile.name_vi, DeadlineProfile.name_en)
+        .where(DeadlineProfile.active.is_(True))
+        .order_by(DeadlineProfile.id)
+    )
+    return [ProfileName(*row) for row in rows]
+
+
 def _applies(rule: DeadlineRule, incident: Incident) -> bool:
     match rule.condition:
         case None | "":

@@ -3,7 +3,7 @@ parses back into `IncidentExport`), and the incident detail assembled for pages 
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
@@ -31,15 +31,16 @@ def reports_of(session: Session, who: Subject, incident: Incident) -> list[Incid
 
     Whoever may see the incident may see the reports that make it up, except confidential reports,
     which follow the report rule (their reporter and the coordinators)."""
-    rows = session.scalars(
-        select(IncidentReport).where(IncidentReport.incident_id == incident.id).order_by(IncidentReport.id)
-    ).all()
-    visible = set(
+    return list(
         session.scalars(
-            select(IncidentReport.id).where(IncidentReport.incident_id == incident.id, visible_reports_clause(who))
+            select(IncidentReport)
+            .where(
+                IncidentReport.incident_id == incident.id,
+                or_(IncidentReport.confidential.is_(False), visible_reports_clause(who)),
+            )
+            .order_by(IncidentReport.id)
         )
     )
-    return [r for r in rows if not r.confidential or r.id in visible]
 
 
 def detail(session: Session, who: Subject, incident: Incident) -> IncidentDetail:

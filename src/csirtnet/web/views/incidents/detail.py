@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import or_, select
+from sqlalchemy import select, union
 from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm import lazyload
 
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz.incident import can_command, can_discuss, can_work, get_visible
@@ -25,32 +26,35 @@ from csirtnet.incident import (
 from csirtnet.incident.schemas import SERIOUS_CRITERIA
 from csirtnet.incident.severity import suggest
 from csirtnet.kit.time import utcnow
-from csirtnet.models import Cluster, Incident, IncidentParticipant, Organisation, User
+from csirtnet.models import Cluster, Incident, Organisation, User
 from csirtnet.web.render import render
 from csirtnet.web.views.incidents.common import change_text, common
 
 router = APIRouter(include_in_schema=False)
 
 
-def _candidates(session: DbSession, incident: Incident) -> list[User]:
-    """People tasks can go to: active participants, the reporting organisation's users."""
-    now = utcnow()
-    from csirtnet.authz.incident import active_participation_clause
-
-    named = select(IncidentParticipant.user_id).where(
-        IncidentParticipant.incident_id == incident.id, active_participation_clause(now)
+def _people(
+    session: DbSession, incident: Incident, named: set[int], mentioned: set[int]
+) -> tuple[dict[int, User], list[User]]:
+    """In one round trip: the users the page names (authors, owners, participants) and the people
+    tasks can go to — active named participants and active users of the reporting organisation,
+    the first 200 by name. Both parts are index lookups under one IN (an OR of them made
+    PostgreSQL scan every user: 9 ms with 20,000 users)."""
+    colleagues = (
+        select(User.id)
+        .where(User.organisation_id == incident.reporting_organisation_id, User.is_active.is_(True))
+        .order_by(User.name_sort)
+        .limit(200)
     )
-    return list(
-        session.scalars(
-            select(User)
-            .where(
-                User.is_active.is_(True),
-                or_(User.id.in_(named), User.organisation_id == incident.reporting_organisation_id),
-            )
-            .order_by(User.name_sort)
-            .limit(200)
-        )
-    )
+    wanted = union(select(User.id).where(User.id.in_(named | mentioned)), colleagues.subquery().select())
+    rows = session.scalars(
+        select(User).where(User.id.in_(wanted.scalar_subquery())).options(lazyload(User.role_rows))
+    ).all()
+    candidates = sorted(
+        (u for u in rows if u.is_active and (u.id in named or u.organisation_id == incident.reporting_organisation_id)),
+        key=lambda u: u.name_sort,
+    )[:200]
+    return {u.id: u for u in rows}, candidates
 
 
 @router.get("/incidents/{incident_id}")
@@ -58,13 +62,14 @@ def incident_page(request: Request, session: Session, who: PageUser, incident_id
     incident = get_visible(session, who, incident_id)
     now = utcnow()
     parts = participants.participants_of(session, incident)
-    user_ids = {p.user_id for p in parts if p.user_id} | {incident.reporter_user_id or 0}
+    named = {p.user_id for p in parts if p.user_id and p.is_active(now)}
+    user_ids = {p.user_id for p in parts if p.user_id} | {incident.reporter_user_id or 0, who.user_id or 0}
     entries = timeline.entries(session, incident)
     tasks = task_service.tasks_of(session, incident)
     comments = discussion.comments_of(session, incident)
     user_ids |= {e.author_id for e in entries if e.author_id} | {c.author_id for c in comments if c.author_id}
     user_ids |= {t.owner_id for t in tasks if t.owner_id} | {a for t in tasks for a in t.assignee_ids}
-    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(user_ids)))}
+    users, candidates = _people(session, incident, named, user_ids)
     org_ids = {p.organisation_id for p in parts} | {incident.reporting_organisation_id}
     orgs = {o.id: o for o in session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))}
     dls = deadlines.deadlines_of(session, incident)
@@ -95,9 +100,9 @@ def incident_page(request: Request, session: Session, who: PageUser, incident_id
             "can_work": can_work(session, who, incident),
             "can_command": can_command(session, who, incident),
             "can_discuss": can_discuss(session, who, incident),
-            "candidates": _candidates(session, incident),
-            "profiles": deadlines.profiles(session),
-            "clusters": session.scalars(select(Cluster).order_by(Cluster.id)).all(),
+            "candidates": candidates,
+            "profiles": deadlines.profile_names(session),
+            "clusters": session.execute(select(Cluster.id, Cluster.name).order_by(Cluster.id)).all(),
             "suggestion": suggest(
                 incident.system_security_level, incident.system_on_national_list, incident.serious_criteria
             ),
