@@ -734,15 +734,14 @@ def member_candidates(who: Any, now: datetime) -> Any:
 
 
 def explain(url: str) -> None:
-    """EXPLAIN ANALYZE of the SQL behind each endpoint, for a coordinator and a member (and, for the
-    member, with the proposed candidate restriction)."""
+    """EXPLAIN ANALYZE of the SQL behind each endpoint, for a coordinator and a member (and, for a
+    coordinator's search, the look among the newest incidents that runs first)."""
     from sqlalchemy import create_engine, select
     from sqlalchemy.dialects import postgresql
-    from sqlalchemy.orm import Session
+    from sqlalchemy.orm import Session, aliased
 
     from csirtnet.identity.service import subject_for
     from csirtnet.incident import repository
-    from csirtnet.kit.time import utcnow
     from csirtnet.models import Incident, User
 
     engine = create_engine(url)
@@ -751,22 +750,27 @@ def explain(url: str) -> None:
         "list": repository.IncidentFilters(),
         "filtered": repository.IncidentFilters(phase="containment", severity="serious"),
         "filtered by province": repository.IncidentFilters(province="Bắc Kạn", phase="closed"),
-        "search common": repository.IncidentFilters(q="tống tiền"),
-        "search rare": repository.IncidentFilters(q="srv-04217"),
+        **{f"search {term!r}": repository.IncidentFilters(q=term) for term in SEARCHES},
     }
     with Session(engine) as session:
         for entry in (credentials["users"][0], credentials["users"][10]):
             user = session.scalar(select(User).where(User.email == entry["email"]))
             assert user is not None
             who = subject_for(user)
-            variants = [("", False)] + ([(" (proposed)", True)] if not who.sees_everything else [])
             for name, filters in cases.items():
-                for suffix, proposed in variants:
+                # Coordinators' searches look among the newest incidents first (repository.page).
+                windowed = bool(filters.q) and who.sees_everything
+                for suffix, window in [("", False)] + ([(" (newest 5,000 first)", True)] if windowed else []):
                     query = repository.incidents(who, filters)
-                    if proposed:
-                        query = query.where(member_candidates(who, utcnow()))
+                    if window:
+                        below = aliased(Incident)
+                        bound = select(below.id).order_by(below.id.desc()).offset(repository.SEARCH_WINDOW - 1)
+                        query = query.where(Incident.id >= bound.limit(1).scalar_subquery())
                     query = query.order_by(Incident.id.desc()).limit(51)
                     sql = str(query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+                    setting = "off" if window else "on"  # as repository.page runs the look at the newest
+                    session.connection().exec_driver_sql(f"SET LOCAL enable_bitmapscan = {setting}")
+                    session.connection().exec_driver_sql("SET LOCAL jit = off")  # as csirtnet.db.make_engine
                     plan = session.connection().exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + sql).fetchall()
                     print(f"\n== {entry['email']} · {name}{suffix}")
                     print("\n".join(r[0] for r in plan))

@@ -148,7 +148,7 @@ def list_incidents(
         overdue=overdue,
         mine=mine,
     )
-    rows, next_cursor = paginate(session, repository.incidents(who, filters), Incident.id, limit=limit, cursor=cursor)
+    rows, next_cursor = repository.page(session, who, filters, limit=limit, cursor=cursor)
     return Page[IncidentRead](items=[IncidentRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 

@@ -4,6 +4,7 @@ A cursor is the key of the last row served, so a page never repeats or skips a r
 are added or removed between requests (an offset would). Three helpers:
 
 - `paginate`: one integer id, newest first by default (`?cursor=` holds the id);
+  `paginate_within_newest` answers the same page from the newest rows only, when they hold it;
 - `paginate_keyset`: a query ordered by several NOT NULL columns whose last one is unique,
   e.g. (name_sort, id) or (occurred_at, id); each column ascending or descending;
 - `paginate_items`: a list only Python can compute (constituency overlaps, found by comparing
@@ -19,8 +20,8 @@ from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, TypeDecorator, and_, or_
-from sqlalchemy.orm import InstrumentedAttribute, QueryableAttribute, Session
+from sqlalchemy import ColumnElement, Select, TypeDecorator, and_, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, QueryableAttribute, Session, aliased
 
 from csirtnet.errors import ValidationFailed
 
@@ -75,6 +76,33 @@ def paginate(
     rows = rows[:limit]
     next_cursor = encode_cursor(getattr(rows[-1], key.key)) if more and rows else None
     return rows, next_cursor
+
+
+def paginate_within_newest(
+    session: Session,
+    query: Select[Any],
+    key: InstrumentedAttribute[int],
+    *,
+    limit: int,
+    cursor: str | None,
+    window: int,
+) -> tuple[Sequence[Any], str | None] | None:
+    """`paginate`'s page (newest first), looked for only among the `window` newest rows of the
+    table below the cursor; None when those do not hold a whole page and one more row.
+
+    The window's lower bound is a subquery the planner cannot see into, so it walks the key's
+    index backwards from the cursor and stops after a page, whatever it thinks of the filters. A
+    page found there is exactly `paginate`'s: every row newer than the bound was looked at."""
+    below = aliased(key.class_)
+    below_key = getattr(below, key.key)
+    bound = select(below_key).order_by(below_key.desc()).offset(window - 1).limit(1)
+    if cursor:
+        last = decode_cursor(cursor)
+        if isinstance(last, int) and not isinstance(last, bool):
+            bound = bound.where(below_key < last)
+    floor = func.coalesce(bound.scalar_subquery(), -(2**62))
+    rows, next_cursor = paginate(session, query.where(key >= floor), key, limit=limit, cursor=cursor)
+    return (rows, next_cursor) if next_cursor is not None else None
 
 
 def _encode_key(values: Sequence[Any]) -> str:

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session as DbSession
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can
 from csirtnet.incident import repository
-from csirtnet.kit.pagination import paginate
 from csirtnet.models import Incident, IncidentReport, Organisation
 from csirtnet.web.render import render
 from csirtnet.web.views.home import Panel, register_panel
@@ -76,7 +75,7 @@ def incident_list(
         overdue=_bool(overdue),
         mine=bool(_bool(mine)),
     )
-    rows, next_cursor = paginate(session, repository.incidents(who, filters), Incident.id, limit=30, cursor=cursor)
+    rows, next_cursor = repository.page(session, who, filters, limit=30, cursor=cursor)
     orgs = {
         o.id: o
         for o in session.scalars(
