@@ -643,6 +643,27 @@ def report(timings: dict[str, list[float]], wall: float, users: int) -> str:
     return "\n".join(lines)
 
 
+def prewarm(conn: psycopg.Connection[Any]) -> None:
+    """Load the database into PostgreSQL's buffers (pg_prewarm), largest relations last, as much as
+    shared_buffers holds. This machine's kernel pages out cold page cache (DAMON), so with the
+    stock 128 MB of shared_buffers a random incident was read from disk at random times: p99 of
+    2 s. docs/benchmarks.md gives the setting used (2 GB: the whole 1.8 GB database)."""
+    shared = conn.execute("SELECT setting::bigint * 8192 FROM pg_settings WHERE name = 'shared_buffers'").fetchone()
+    size = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+    assert shared is not None and size is not None
+    print(f"shared_buffers {shared[0] / 2**20:.0f} MB, database {size[0] / 2**20:.0f} MB", flush=True)
+    if shared[0] < size[0]:
+        print("warning: shared_buffers is smaller than the database; the figures will include disk reads", flush=True)
+    conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+    rows = conn.execute(
+        "SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i') ORDER BY pg_relation_size(c.oid)"
+    ).fetchall()
+    for (name,) in rows:
+        conn.execute("SELECT pg_prewarm(%s::regclass)", (name,))
+    conn.commit()
+
+
 def run(
     url: str,
     *,
@@ -664,6 +685,7 @@ def run(
         top = conn.execute("SELECT max(id), count(*) FROM incident").fetchone()
         assert top is not None
         highest, count = int(top[0]), int(top[1])
+        prewarm(conn)
     print(f"{count} incidents; serving with {workers} uvicorn workers on port {port}", flush=True)
     load = os.getloadavg()[0]
     if load > 1.0:

@@ -93,7 +93,7 @@ def incidents(who: Subject, filters: IncidentFilters | None = None, now: datetim
 # 1,000,000 incidents (docs/benchmarks.md). Looking among the newest SEARCH_WINDOW incidents first
 # answers such a page in about a millisecond; a rarer search, which finds less than a page there
 # (about 6 ms spent), runs as before and is served by the trigram index. ADR 0008.
-SEARCH_WINDOW = 5000
+SEARCH_WINDOW = 1000
 
 
 def page(
