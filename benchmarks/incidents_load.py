@@ -425,31 +425,7 @@ def make_users(url: str, shape: Shape) -> None:
 # -- serving and loading ---------------------------------------------------------------------
 
 
-def proposed_app() -> Any:
-    """The app with the member-visibility change proposed in docs/benchmarks.md, for `run --proposed`
-    only: the visibility clause AND-ed with `member_candidates` for subjects that do not see
-    everything (the answers stay the same; only the plan changes)."""
-    from sqlalchemy import and_
-
-    import csirtnet.authz.incident as authz_incident
-    import csirtnet.incident.repository as incident_repository
-    from csirtnet.app import create_app
-    from csirtnet.kit.time import utcnow
-
-    original = authz_incident.visible_incidents_clause
-
-    def clause(subject: Any, now: datetime | None = None) -> Any:
-        base = original(subject, now)
-        if subject.user_id is None or subject.sees_everything or subject.organisation_id is None:
-            return base
-        return and_(member_candidates(subject, now or utcnow()), base)
-
-    authz_incident.visible_incidents_clause = clause  # type: ignore[assignment]
-    incident_repository.visible_incidents_clause = clause  # type: ignore[assignment]
-    return create_app()
-
-
-def serve(url: str, port: int, workers: int, *, proposed: bool = False) -> subprocess.Popen[bytes]:
+def serve(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     WORK.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
@@ -463,7 +439,7 @@ def serve(url: str, port: int, workers: int, *, proposed: bool = False) -> subpr
     }
     command = [
         sys.executable, "-m", "uvicorn",
-        "benchmarks.incidents_load:proposed_app" if proposed else "csirtnet.app:create_app",
+        "csirtnet.app:create_app",
         "--factory", "--host", "127.0.0.1",
         "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
@@ -675,7 +651,6 @@ def run(
     seed: int,
     think: float,
     who: str = "both",
-    proposed: bool = False,
 ) -> None:
     credentials = json.loads((WORK / "credentials.json").read_text())
     rng = random.Random(seed)
@@ -690,9 +665,7 @@ def run(
     load = os.getloadavg()[0]
     if load > 1.0:
         print(f"warning: the load average is {load:.1f}; other work on this machine will skew the figures", flush=True)
-    server = serve(url, port, workers, proposed=proposed)
-    if proposed:
-        print("serving with the proposed member-visibility change (docs/benchmarks.md)", flush=True)
+    server = serve(url, port, workers)
     try:
         started = time.monotonic()
         timings = asyncio.run(
@@ -718,41 +691,6 @@ def run(
     print(f"{len(users)} users, {mode}", flush=True)
     print(report(timings, wall, len(users)), flush=True)
     (WORK / "last_run.json").write_text(json.dumps({k: sorted(v) for k, v in timings.items()}))
-
-
-def member_candidates(who: Any, now: datetime) -> Any:
-    """The ids a member may possibly see: its own organisation's incidents, those it or its user
-    take part in, those shared with a cluster it leads. AND-ed with the visibility clause, it
-    keeps the answer the same and lets PostgreSQL start from these few ids instead of walking
-    the whole table backwards (the change proposed in docs/benchmarks.md)."""
-    from sqlalchemy import and_, or_, select, union_all
-
-    from csirtnet.authz.cluster import today
-    from csirtnet.authz.incident import active_participation_clause
-    from csirtnet.models import ClusterLeadTerm, Incident, IncidentParticipant
-
-    day = today()
-    led = select(ClusterLeadTerm.cluster_id).where(
-        ClusterLeadTerm.organisation_id == who.organisation_id,
-        ClusterLeadTerm.starts_on <= day,
-        ClusterLeadTerm.ends_on >= day,
-    )
-    return Incident.id.in_(
-        union_all(
-            select(Incident.id).where(Incident.reporting_organisation_id == who.organisation_id),
-            select(IncidentParticipant.incident_id).where(
-                active_participation_clause(now),
-                or_(
-                    IncidentParticipant.user_id == who.user_id,
-                    and_(
-                        IncidentParticipant.user_id.is_(None),
-                        IncidentParticipant.organisation_id == who.organisation_id,
-                    ),
-                ),
-            ),
-            select(Incident.id).where(Incident.shared_with_cluster_id.in_(led)),
-        )
-    )
 
 
 def explain(url: str) -> None:
@@ -826,9 +764,6 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=8, help="unmeasured requests per user first")
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument(
-        "--proposed", action="store_true", help="serve with the member-visibility change proposed in docs/benchmarks.md"
-    )
-    parser.add_argument(
         "--who", choices=["both", "coordinators", "members"], default="both", help="which of the 20 users run"
     )
     parser.add_argument(
@@ -849,7 +784,6 @@ def main() -> None:
             seed=args.seed,
             think=args.think,
             who=args.who,
-            proposed=args.proposed,
         )
     if args.command == "explain":
         explain(args.url)
