@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import quote
 
+import anyio
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -112,6 +113,8 @@ def create_app(
         finally:
             for w in workers:
                 w.stop()
+            for w in workers:  # a running job finishes and returns its connection before the pool goes
+                await anyio.to_thread.run_sync(w.join, 60)
 
     app = FastAPI(
         title="csirtnet API",

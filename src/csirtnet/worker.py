@@ -76,6 +76,7 @@ class Worker:
         self.lease = timedelta(seconds=lease_seconds)
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
         self._stop = threading.Event()
+        self.thread: threading.Thread | None = None  # set by start_in_process
         load_handlers()
 
     # -- claiming ---------------------------------------------------------------------------
@@ -195,6 +196,11 @@ class Worker:
         self._stop.set()
         _wakeup.set()
 
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the thread `start_in_process` gave this worker to finish its job and stop."""
+        if self.thread is not None:
+            self.thread.join(timeout)
+
 
 def jobs(status: str | None = None) -> Select[Job]:
     """Jobs, optionally of one status (callers check jobs:read)."""
@@ -239,6 +245,7 @@ def start_in_process(
     for i in range(threads):
         w = Worker(database, lease_seconds=lease_seconds, name=f"inproc-{os.getpid()}-{i}")
         t = threading.Thread(target=w.run_forever, args=(poll_seconds,), name=f"csirtnet-worker-{i}", daemon=True)
+        w.thread = t
         t.start()
         workers.append(w)
     return workers

@@ -65,7 +65,7 @@ def live_server(committing_database: Database, settings) -> Iterator[LiveServer]
         time.sleep(0.05)
     yield LiveServer(f"http://127.0.0.1:{port}", committing_database)
     server.should_exit = True
-    thread.join(timeout=10)
+    thread.join(timeout=70)  # the app waits for its worker thread to finish a running job
 
 
 @pytest.fixture(scope="session")
