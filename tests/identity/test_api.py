@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from csirtnet.identity.service import subject_for
-from csirtnet.identity.tokens import create_token
+from csirtnet.identity.tokens import create_token, identify_token, touch_token
+from csirtnet.kit.time import utcnow
 from csirtnet.models import AuditRecord
 from csirtnet.vocabulary import Role
 from tests.factories import make_organisation, make_user
@@ -31,6 +34,37 @@ def test_token_without_scope_is_forbidden(client, db) -> None:
 def test_revoked_or_unknown_token_is_refused(client, db) -> None:
     r = client.get("/api/v1/me", headers={"Authorization": "Bearer csn_nope_nope"})
     assert r.status_code == 401
+
+
+def test_a_token_stops_working_when_revoked_expired_or_its_user_disabled(client, db) -> None:
+    for stop in ("revoke", "expire", "disable"):
+        user = make_user(db, roles=[Role.RESPONDER])
+        issued = create_token(db, subject_for(user), user, name="t", scopes=["profile:read"], expires_in_days=1)
+        db.flush()
+        headers = {"Authorization": f"Bearer {issued.token}"}
+        assert client.get("/api/v1/me", headers=headers).status_code == 200
+        if stop == "revoke":
+            issued.row.revoked_at = utcnow()
+        elif stop == "expire":
+            issued.row.expires_at = utcnow() - timedelta(seconds=1)
+        else:
+            user.is_active = False
+        db.flush()
+        assert client.get("/api/v1/me", headers=headers).status_code == 401, stop
+
+
+def test_the_token_speaks_for_its_user_with_its_scopes(db) -> None:
+    user = make_user(db, roles=[Role.RESPONDER, Role.ORG_ADMIN])
+    issued = create_token(db, subject_for(user), user, name="t", scopes=["profile:read"], expires_in_days=1)
+    db.flush()
+    found = identify_token(db, issued.token)
+    assert found is not None
+    assert found.subject == subject_for(user, frozenset({"profile:read"}))
+    # Use is recorded, at most once a minute.
+    assert found.last_used_at is None
+    touch_token(db, found.token_id, utcnow())
+    again = identify_token(db, issued.token)
+    assert again is not None and again.last_used_at is not None
 
 
 def test_users_list_is_scoped_and_paginated(client, db) -> None:

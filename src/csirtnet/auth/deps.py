@@ -61,7 +61,7 @@ class SecondFactorRequired(AppError):
 def _identify(request: Request, session: DbSession) -> tuple[Subject, User | None, WebSession | None]:
     from csirtnet.identity.login import find_session
     from csirtnet.identity.service import subject_for
-    from csirtnet.identity.tokens import find_token
+    from csirtnet.identity.tokens import identify_token, touch_token
 
     cached = getattr(request.state, "identity", None)
     if cached is not None:
@@ -69,13 +69,13 @@ def _identify(request: Request, session: DbSession) -> tuple[Subject, User | Non
     identity: tuple[Subject, User | None, WebSession | None] = (ANONYMOUS, None, None)
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        row = find_token(session, auth[7:].strip())
-        if row is None:
+        found = identify_token(session, auth[7:].strip())
+        if found is None:
             raise NotAuthenticated("The API token is unknown, expired or revoked")
         now = utcnow()
-        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
-            row.last_used_at = now  # coarse, so reads do not write on every call
-        identity = (subject_for(row.user, frozenset(row.scopes)), row.user, None)
+        if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
+            touch_token(session, found.token_id, now)  # coarse, so reads do not write on every call
+        identity = (found.subject, None, None)  # the API needs no User object; pages load it
     else:
         web = find_session(session, request.cookies.get(SESSION_COOKIE))
         if web is not None:
@@ -118,6 +118,9 @@ def page_user(request: Request, session: Session) -> Subject:
     from csirtnet.identity.login import must_enrol_second_factor
 
     subject, user, web = _identify(request, session)
+    if subject.is_authenticated and user is None:  # a page asked for with an API token
+        user = session.get(User, subject.user_id)
+        request.state.user = user
     if not subject.is_authenticated or user is None:
         raise LoginRequired("Log in to continue")
     if (

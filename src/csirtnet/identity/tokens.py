@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from csirtnet import audit
@@ -13,7 +13,7 @@ from csirtnet.authz import Subject, can, policy
 from csirtnet.errors import NotFound, ValidationFailed
 from csirtnet.kit.hashing import new_token, sha256_hex
 from csirtnet.kit.time import as_utc, utcnow
-from csirtnet.models import ApiToken, User
+from csirtnet.models import ApiToken, Organisation, User, UserRole
 
 
 @dataclass
@@ -66,10 +66,68 @@ def create_token(
     return IssuedToken(token, row)
 
 
+@dataclass(frozen=True)
+class TokenIdentity:
+    """Who an API token speaks for, read in one round trip without loading the ORM objects."""
+
+    token_id: int
+    subject: Subject
+    last_used_at: datetime | None
+
+
+def identify_token(session: Session, token: str) -> TokenIdentity | None:
+    """The token's subject, or None when it is unknown, revoked, expired or its user is disabled.
+
+    Every API call runs this: one query joining the token, its user, the user's organisation and
+    roles (a row per role), read as plain columns — half the cost of the ORM objects."""
+    if not token.startswith("csn_"):
+        return None
+    rows = session.execute(
+        select(
+            ApiToken.id,
+            ApiToken.scopes,
+            ApiToken.expires_at,
+            ApiToken.revoked_at,
+            ApiToken.last_used_at,
+            User.id,
+            User.email,
+            User.organisation_id,
+            User.is_active,
+            Organisation.is_coordinator,
+            UserRole.role,
+        )
+        .join(User, User.id == ApiToken.user_id)
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .outerjoin(UserRole, UserRole.user_id == User.id)
+        .where(ApiToken.token_hash == sha256_hex(token))
+    ).all()
+    if not rows:
+        return None
+    token_id, scopes, expires_at, revoked_at, last_used_at, user_id, email, org_id, active, coordinator, _ = rows[0]
+    if revoked_at is not None or not active:
+        return None
+    if expires_at is not None and as_utc(expires_at) <= utcnow():
+        return None
+    subject = Subject(
+        user_id=user_id,
+        organisation_id=org_id,
+        roles=frozenset(str(r.role) for r in rows if r.role is not None),
+        scopes=frozenset(scopes),
+        label=email,
+        is_coordinator_org=bool(coordinator),
+    )
+    return TokenIdentity(token_id, subject, last_used_at)
+
+
+def touch_token(session: Session, token_id: int, now: datetime) -> None:
+    """Record when the token was last used (callers do it at most once a minute)."""
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+
+
 def find_token(session: Session, token: str) -> ApiToken | None:
     if not token.startswith("csn_"):
         return None
-    # One round trip on every API call: the token, its user, the user's organisation and roles.
+    # The token, its user, the user's organisation and roles in one round trip.
     row = (
         session.scalars(
             select(ApiToken)
