@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from csirtnet.audit import repository
 from csirtnet.auth.deps import ApiUser, Session
-from csirtnet.kit.pagination import Page, paginate
+from csirtnet.kit.pagination import Page, page_of, paginate
 from csirtnet.models import AuditRecord
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -58,5 +58,4 @@ def list_audit(
         since=since,
         until=until,
     )
-    rows, next_cursor = paginate(session, query, AuditRecord.seq, limit=limit, cursor=cursor)
-    return Page[AuditRead](items=[AuditRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+    return page_of(AuditRead, paginate(session, query, AuditRecord.seq, limit=limit, cursor=cursor))

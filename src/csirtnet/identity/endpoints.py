@@ -10,7 +10,7 @@ from csirtnet.authz import Subject, require
 from csirtnet.errors import NotAuthenticated
 from csirtnet.identity import repository, service, tokens
 from csirtnet.identity.schemas import TokenCreate, TokenCreated, TokenRead, UserCreate, UserRead, UserUpdate
-from csirtnet.kit.pagination import Page, paginate
+from csirtnet.kit.pagination import Page, page_of, paginate
 from csirtnet.models import ApiToken, User
 
 router = APIRouter(tags=["identity"])
@@ -86,10 +86,10 @@ def list_tokens(
 ) -> Page[TokenRead]:
     """The caller's API tokens, newest first (never their secrets)."""
     require(who, "profile:read")
-    rows, next_cursor = paginate(
-        session, tokens.user_tokens_query(_me(session, who)), ApiToken.id, limit=limit, cursor=cursor
+    return page_of(
+        TokenRead,
+        paginate(session, tokens.user_tokens_query(_me(session, who)), ApiToken.id, limit=limit, cursor=cursor),
     )
-    return Page[TokenRead](items=[TokenRead.model_validate(t) for t in rows], next_cursor=next_cursor)
 
 
 @router.post("/tokens", response_model=TokenCreated, status_code=201)

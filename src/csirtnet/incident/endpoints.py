@@ -53,7 +53,7 @@ from csirtnet.incident.schemas import (
     TimelineEntryCreate,
     TimelineRead,
 )
-from csirtnet.kit.pagination import Page, paginate, paginate_keyset
+from csirtnet.kit.pagination import Page, page_of, paginate, paginate_keyset
 from csirtnet.models import (
     Incident,
     IncidentComment,
@@ -89,10 +89,10 @@ def list_reports(
     cursor: str | None = Query(default=None, max_length=200),
 ) -> Page[ReportRead]:
     """Reports you may see; status=new is the triage queue."""
-    rows, next_cursor = paginate(
-        session, repository.reports(who, status=status, q=q), IncidentReport.id, limit=limit, cursor=cursor
+    return page_of(
+        ReportRead,
+        paginate(session, repository.reports(who, status=status, q=q), IncidentReport.id, limit=limit, cursor=cursor),
     )
-    return Page[ReportRead](items=[ReportRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/reports/{report_id}", response_model=ReportRead)
@@ -148,8 +148,7 @@ def list_incidents(
         overdue=overdue,
         mine=mine,
     )
-    rows, next_cursor = repository.page(session, who, filters, limit=limit, cursor=cursor)
-    return Page[IncidentRead](items=[IncidentRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+    return page_of(IncidentRead, repository.page(session, who, filters, limit=limit, cursor=cursor))
 
 
 class ProvinceCount(BaseModel):
@@ -285,14 +284,16 @@ def get_timeline(
 ) -> Page[TimelineRead]:
     """The timeline: manual entries and every change, oldest first."""
     incident = get_visible(session, who, incident_id)
-    rows, next_cursor = paginate_keyset(
-        session,
-        timeline.entries_query(incident),
-        (IncidentTimelineEntry.occurred_at, IncidentTimelineEntry.id),
-        limit=limit,
-        cursor=cursor,
+    return page_of(
+        TimelineRead,
+        paginate_keyset(
+            session,
+            timeline.entries_query(incident),
+            (IncidentTimelineEntry.occurred_at, IncidentTimelineEntry.id),
+            limit=limit,
+            cursor=cursor,
+        ),
     )
-    return Page[TimelineRead](items=[TimelineRead.model_validate(e) for e in rows], next_cursor=next_cursor)
 
 
 @router.post("/{incident_id}/timeline", response_model=TimelineRead, status_code=201)
@@ -311,10 +312,12 @@ def get_tasks(
 ) -> Page[TaskRead]:
     """The incident's tasks, oldest first."""
     incident = get_visible(session, who, incident_id)
-    rows, next_cursor = paginate(
-        session, task_service.tasks_query(incident), IncidentTask.id, limit=limit, cursor=cursor, descending=False
+    return page_of(
+        TaskRead,
+        paginate(
+            session, task_service.tasks_query(incident), IncidentTask.id, limit=limit, cursor=cursor, descending=False
+        ),
     )
-    return Page[TaskRead](items=[TaskRead.model_validate(t) for t in rows], next_cursor=next_cursor)
 
 
 @router.post("/{incident_id}/tasks", response_model=TaskRead, status_code=201)
@@ -339,10 +342,17 @@ def get_comments(
 ) -> Page[CommentRead]:
     """The discussion thread, oldest first."""
     incident = get_visible(session, who, incident_id)
-    rows, next_cursor = paginate(
-        session, discussion.comments_query(incident), IncidentComment.id, limit=limit, cursor=cursor, descending=False
+    return page_of(
+        CommentRead,
+        paginate(
+            session,
+            discussion.comments_query(incident),
+            IncidentComment.id,
+            limit=limit,
+            cursor=cursor,
+            descending=False,
+        ),
     )
-    return Page[CommentRead](items=[CommentRead.model_validate(c) for c in rows], next_cursor=next_cursor)
 
 
 @router.post("/{incident_id}/comments", response_model=CommentRead, status_code=201)
@@ -361,15 +371,17 @@ def get_observables(
 ) -> Page[ObservableRead]:
     """The incident's observables, oldest first."""
     incident = get_visible(session, who, incident_id)
-    rows, next_cursor = paginate(
-        session,
-        observables.observables_query(who, incident),
-        IncidentObservable.id,
-        limit=limit,
-        cursor=cursor,
-        descending=False,
+    return page_of(
+        ObservableRead,
+        paginate(
+            session,
+            observables.observables_query(who, incident),
+            IncidentObservable.id,
+            limit=limit,
+            cursor=cursor,
+            descending=False,
+        ),
     )
-    return Page[ObservableRead](items=[ObservableRead.model_validate(o) for o in rows], next_cursor=next_cursor)
 
 
 @router.post("/{incident_id}/observables", response_model=ObservableRead, status_code=201)
@@ -409,14 +421,16 @@ def get_participants(
 ) -> Page[ParticipantRead]:
     """Participants, past and present, by when they started."""
     incident = get_visible(session, who, incident_id)
-    rows, next_cursor = paginate_keyset(
-        session,
-        participants.participants_query(incident),
-        (IncidentParticipant.starts_at, IncidentParticipant.id),
-        limit=limit,
-        cursor=cursor,
+    return page_of(
+        ParticipantRead,
+        paginate_keyset(
+            session,
+            participants.participants_query(incident),
+            (IncidentParticipant.starts_at, IncidentParticipant.id),
+            limit=limit,
+            cursor=cursor,
+        ),
     )
-    return Page[ParticipantRead](items=[ParticipantRead.model_validate(p) for p in rows], next_cursor=next_cursor)
 
 
 @router.post("/{incident_id}/participants", response_model=ParticipantRead, status_code=201)

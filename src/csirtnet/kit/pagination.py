@@ -9,6 +9,8 @@ are added or removed between requests (an offset would). Three helpers:
   e.g. (name_sort, id) or (occurred_at, id); each column ascending or descending;
 - `paginate_items`: a list only Python can compute (constituency overlaps, found by comparing
   every claim), paged by a unique key of each item in the same way.
+
+`page_of(Schema, paginate(...))` turns what any of them found into the API's `Page[Schema]`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import base64
 import json
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, TypeDecorator, and_, func, or_, select
@@ -26,6 +28,7 @@ from sqlalchemy.orm import InstrumentedAttribute, QueryableAttribute, Session, a
 from csirtnet.errors import ValidationFailed
 
 T = TypeVar("T")
+S = TypeVar("S", bound=BaseModel)
 MAX_LIMIT = 200
 
 # A key value in a cursor: JSON scalars as they are, dates and datetimes tagged.
@@ -35,6 +38,13 @@ KeyValue = str | int | float | bool | datetime | date
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = None
+
+
+def page_of(schema: type[S], found: tuple[Sequence[Any], str | None]) -> Page[S]:
+    """An API page from what a paginate helper found: each row read into `schema`."""
+    rows, next_cursor = found
+    page_type: Any = Page[schema]  # type: ignore[valid-type]
+    return cast("Page[S]", page_type(items=[schema.model_validate(r) for r in rows], next_cursor=next_cursor))
 
 
 def encode_cursor(value: Any) -> str:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 import csirtnet.mobilisation.demo  # noqa: F401 - registers the mobilisation demo data
 from csirtnet.auth.deps import ApiUser, Session
-from csirtnet.kit.pagination import Page, paginate
+from csirtnet.kit.pagination import Page, page_of, paginate
 from csirtnet.kit.time import utcnow
 from csirtnet.mobilisation import deployments as deployment_service
 from csirtnet.mobilisation import reads, repository, service, statistics
@@ -142,16 +142,18 @@ def list_deployments(
     cursor: str | None = Query(default=None, max_length=200),
 ) -> Page[DeploymentRead]:
     """Deployments you may see (`mine=true`: your own as an expert)."""
-    rows, next_cursor = paginate(
-        session,
-        repository.deployments(
-            who, incident_id=incident_id, status=status, support_request_id=support_request_id, mine=mine
+    return page_of(
+        DeploymentRead,
+        paginate(
+            session,
+            repository.deployments(
+                who, incident_id=incident_id, status=status, support_request_id=support_request_id, mine=mine
+            ),
+            Deployment.id,
+            limit=limit,
+            cursor=cursor,
         ),
-        Deployment.id,
-        limit=limit,
-        cursor=cursor,
     )
-    return Page[DeploymentRead](items=[DeploymentRead.model_validate(d) for d in rows], next_cursor=next_cursor)
 
 
 @router.get("/deployments/{deployment_id}", response_model=DeploymentRead)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from csirtnet.auth.deps import ApiUser, Session
 from csirtnet.authz import require
 from csirtnet.errors import NotFound
-from csirtnet.kit.pagination import Page, paginate
+from csirtnet.kit.pagination import Page, page_of, paginate
 from csirtnet.models import Notification, User, WebhookEndpoint
 from csirtnet.notification import events, service
 
@@ -142,15 +142,17 @@ def list_webhooks(
     cursor: str | None = Query(default=None, max_length=200),
 ) -> Page[WebhookRead]:
     """An organisation's webhook endpoints, oldest first."""
-    rows, next_cursor = paginate(
-        session,
-        service.webhooks_query(who, organisation_id),
-        WebhookEndpoint.id,
-        limit=limit,
-        cursor=cursor,
-        descending=False,
+    return page_of(
+        WebhookRead,
+        paginate(
+            session,
+            service.webhooks_query(who, organisation_id),
+            WebhookEndpoint.id,
+            limit=limit,
+            cursor=cursor,
+            descending=False,
+        ),
     )
-    return Page[WebhookRead](items=[WebhookRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.post("/webhooks", response_model=WebhookCreated, status_code=201)

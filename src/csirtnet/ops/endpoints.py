@@ -15,7 +15,7 @@ from csirtnet import audit, worker
 from csirtnet.auth.deps import ApiUser, Session
 from csirtnet.authz import require
 from csirtnet.errors import NotFound
-from csirtnet.kit.pagination import Page, paginate
+from csirtnet.kit.pagination import Page, page_of, paginate
 from csirtnet.metrics import REGISTRY
 from csirtnet.models import Job
 
@@ -63,8 +63,7 @@ def list_jobs(
     query = select(Job)
     if status:
         query = query.where(Job.status == status)
-    rows, next_cursor = paginate(session, query, Job.id, limit=limit, cursor=cursor)
-    return Page[JobRead](items=[JobRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+    return page_of(JobRead, paginate(session, query, Job.id, limit=limit, cursor=cursor))
 
 
 @router.post("/jobs/{job_id}/retry", response_model=JobRead, summary="Retry a failed job")

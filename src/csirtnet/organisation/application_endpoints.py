@@ -7,7 +7,7 @@ from fastapi.responses import StreamingResponse
 
 from csirtnet.auth.deps import ApiUser, Session
 from csirtnet.kit.files import download
-from csirtnet.kit.pagination import Page, paginate
+from csirtnet.kit.pagination import Page, page_of, paginate
 from csirtnet.models import MembershipApplication
 from csirtnet.organisation import application, repository
 from csirtnet.organisation.schemas import (
@@ -46,10 +46,16 @@ def list_applications(
     cursor: str | None = Query(default=None, max_length=200),
 ) -> Page[ApplicationRead]:
     """Membership applications, newest first."""
-    rows, next_cursor = paginate(
-        session, repository.applications(who, status=status, q=q), MembershipApplication.id, limit=limit, cursor=cursor
+    return page_of(
+        ApplicationRead,
+        paginate(
+            session,
+            repository.applications(who, status=status, q=q),
+            MembershipApplication.id,
+            limit=limit,
+            cursor=cursor,
+        ),
     )
-    return Page[ApplicationRead](items=[ApplicationRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/{application_id}", response_model=ApplicationDetail)

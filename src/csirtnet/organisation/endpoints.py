@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from csirtnet.auth.deps import ApiUser, Session
 from csirtnet.authz.organisation import profile_organisation_ids
 from csirtnet.errors import FieldError, ValidationFailed
-from csirtnet.kit.pagination import Page, paginate, paginate_keyset
+from csirtnet.kit.pagination import Page, page_of, paginate, paginate_keyset
 from csirtnet.models import Expert, Organisation
 from csirtnet.organisation import constituency, experts, importer, repository, service, stale
 from csirtnet.organisation.schemas import (
@@ -44,14 +44,16 @@ def list_organisations(
     cursor: str | None = Query(default=None, max_length=200),
 ) -> Page[OrganisationRead]:
     """List member organisations; search by name without accents."""
-    rows, next_cursor = paginate(
-        session,
-        repository.organisations(who, q=q, kind=kind, province=province),
-        Organisation.id,
-        limit=limit,
-        cursor=cursor,
+    return page_of(
+        OrganisationRead,
+        paginate(
+            session,
+            repository.organisations(who, q=q, kind=kind, province=province),
+            Organisation.id,
+            limit=limit,
+            cursor=cursor,
+        ),
     )
-    return Page[OrganisationRead](items=[OrganisationRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.post("", response_model=OrganisationRead, status_code=201)
@@ -184,15 +186,17 @@ def list_claims(
 ) -> Page[ClaimRead]:
     """The organisation's constituency claims in address order (the organisation itself and the coordinator)."""
     service.get(session, who, organisation_id)
-    rows, next_cursor = paginate_keyset(
-        session,
-        repository.claims(session, who, organisation_id=organisation_id),
-        repository.claim_order,
-        limit=limit,
-        cursor=cursor,
-        key_of=repository.claim_key,
+    return page_of(
+        ClaimRead,
+        paginate_keyset(
+            session,
+            repository.claims(session, who, organisation_id=organisation_id),
+            repository.claim_order,
+            limit=limit,
+            cursor=cursor,
+            key_of=repository.claim_key,
+        ),
     )
-    return Page[ClaimRead](items=[ClaimRead.model_validate(c) for c in rows], next_cursor=next_cursor)
 
 
 @router.post("/{organisation_id}/constituency", response_model=ClaimRead, status_code=201)
