@@ -170,3 +170,26 @@ def test_service_errors_are_problems_too(client: TestClient, db: Session) -> Non
     assert r.json()["type"].endswith("/not_found")
     unknown = client.get(f"{API_PREFIX}/no-such-thing", headers=admin)
     assert unknown.status_code == 404 and unknown.headers["content-type"] == "application/problem+json"
+
+
+def test_hsts_and_the_csrf_cookie_are_secure_behind_https() -> None:
+    """With secure cookies (HTTPS), responses carry HSTS, the anonymous CSRF cookie is Secure, and a
+    header a route set itself is not sent twice."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    from csirtnet.middleware import CsrfCookieMiddleware, SecurityHeadersMiddleware
+
+    def page(request: Request) -> PlainTextResponse:
+        request.state.new_csrf_cookie = "token123"
+        return PlainTextResponse("ok", headers={"x-frame-options": "SAMEORIGIN"})
+
+    app = Starlette(routes=[Route("/", page)])
+    app.add_middleware(SecurityHeadersMiddleware, hsts=True)
+    app.add_middleware(CsrfCookieMiddleware, secure=True)
+    r = TestClient(app).get("/")
+    assert r.headers["strict-transport-security"].startswith("max-age=31536000")
+    assert r.headers.get_list("x-frame-options") == ["SAMEORIGIN"]
+    assert r.headers["set-cookie"] == "csirtnet_csrf=token123; HttpOnly; Path=/; SameSite=lax; Secure"

@@ -66,10 +66,14 @@ class RequestContextMiddleware:
             context.reset(token)
 
 
-class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
+class _ResponseHeadersMiddleware:
+    """Pure ASGI (no per-request task): adds headers to the start of every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.hsts = hsts
+
+    def add_headers(self, scope: Scope, headers: list[tuple[bytes, bytes]]) -> None:
+        raise NotImplementedError
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -78,48 +82,47 @@ class SecurityHeadersMiddleware:
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = message.setdefault("headers", [])
-                present = {k.lower() for k, _ in headers}
-                extra = [
-                    (b"content-security-policy", CSP.encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"x-frame-options", b"DENY"),
-                    (b"referrer-policy", b"same-origin"),
-                    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
-                    (b"cross-origin-opener-policy", b"same-origin"),
-                ]
-                if self.hsts:
-                    extra.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
-                headers.extend((k, v) for k, v in extra if k not in present)
+                self.add_headers(scope, message.setdefault("headers", []))
             await send(message)
 
         await self.app(scope, receive, send_wrapper)
 
 
-class CsrfCookieMiddleware:
+class SecurityHeadersMiddleware(_ResponseHeadersMiddleware):
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
+        super().__init__(app)
+        extra = [
+            (b"content-security-policy", CSP.encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"),
+            (b"referrer-policy", b"same-origin"),
+            (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+            (b"cross-origin-opener-policy", b"same-origin"),
+        ]
+        if hsts:
+            extra.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+        self.extra = extra
+
+    def add_headers(self, scope: Scope, headers: list[tuple[bytes, bytes]]) -> None:
+        present = {k.lower() for k, _ in headers}
+        headers.extend((k, v) for k, v in self.extra if k not in present)
+
+
+class CsrfCookieMiddleware(_ResponseHeadersMiddleware):
     """Sets the anonymous double-submit CSRF cookie when a page handed out a new token
-    (auth.deps.csrf_expected puts it in the request state). Pure ASGI: no per-request task."""
+    (auth.deps.csrf_expected puts it in the request state)."""
 
     def __init__(self, app: ASGIApp, *, secure: bool) -> None:
-        self.app = app
+        super().__init__(app)
         self.secure = secure
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_wrapper(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                token = (scope.get("state") or {}).get("new_csrf_cookie")
-                if token and not _has_cookie(scope, CSRF_COOKIE_NAME):
-                    cookie = f"{CSRF_COOKIE_NAME}={token}; HttpOnly; Path=/; SameSite=lax"
-                    if self.secure:
-                        cookie += "; Secure"
-                    message.setdefault("headers", []).append((b"set-cookie", cookie.encode("latin-1")))
-            await send(message)
-
-        await self.app(scope, receive, send_wrapper)
+    def add_headers(self, scope: Scope, headers: list[tuple[bytes, bytes]]) -> None:
+        token = (scope.get("state") or {}).get("new_csrf_cookie")
+        if token and not _has_cookie(scope, CSRF_COOKIE_NAME):
+            cookie = f"{CSRF_COOKIE_NAME}={token}; HttpOnly; Path=/; SameSite=lax"
+            if self.secure:
+                cookie += "; Secure"
+            headers.append((b"set-cookie", cookie.encode("latin-1")))
 
 
 CSRF_COOKIE_NAME = "csirtnet_csrf"
