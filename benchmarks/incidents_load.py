@@ -47,6 +47,7 @@ import httpx
 import psycopg
 import pyotp
 
+from csirtnet.kit.search import tsvector_literal, words
 from csirtnet.kit.text import fold, sort_key
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -299,12 +300,13 @@ def generate(url: str, shape: Shape) -> None:
                     f"{reference.lower()} {title_fold} phat hien luc {when}. may chu {host} {said_fold} "
                     f"{kind_folds[kind]} {province_folds[province]} {member_fold} {org:05d} tv{org:05d}"
                 )
+                search_words = tsvector_literal(words(search))
                 closed = detected + timedelta(days=rng.randrange(1, 60)) if phase == "closed" else None
                 yield (
                     i, reference, title, description, org, "[]", "[]", False,
                     severity, severity, "[]", serious and rng.random() < 0.3,
                     tlps[i - 1], "amber", False, phase, detected, detected + timedelta(hours=6), closed,
-                    "vn-circular-20", phase != "closed" and rng.random() < 0.2, "{}", search, title_sort,
+                    "vn-circular-20", phase != "closed" and rng.random() < 0.2, "{}", search_words, title_sort,
                     klass, kind_type, PROVINCES[province], detected, detected,
                 )  # fmt: skip
 
@@ -314,7 +316,7 @@ def generate(url: str, shape: Shape) -> None:
             ["id", "reference", "title", "description", "reporting_organisation_id", "system_domains", "system_ips",
              "system_on_national_list", "severity", "severity_suggested", "serious_criteria", "is_major", "tlp", "pap",
              "data_loss", "phase", "detected_at", "reported_at", "closed_at", "deadline_profile_key", "overdue",
-             "extra", "search_fold", "title_sort", "rsit_class", "rsit_type", "province", "created_at", "updated_at"],
+             "extra", "search_words", "title_sort", "rsit_class", "rsit_type", "province", "created_at", "updated_at"],
             incidents(),
         )  # fmt: skip
         print(f"  {n} incidents ({time.monotonic() - started:.0f} s)", flush=True)

@@ -105,4 +105,4 @@ def test_tlp_red_observables_stay_with_named_participants(db) -> None:
     assert [o.value for o in observables.observables_of(db, who(reporter), incident)] == ["secret.example.net"]
     assert observables.observables_of(db, who(colleague), incident) == []
     assert correlation.correlations(db, who(colleague), other) == []
-    assert "secret" not in incident.search_fold
+    assert "secret" not in incident.search_words

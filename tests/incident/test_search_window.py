@@ -9,6 +9,7 @@ import pytest
 
 from csirtnet.incident import repository
 from csirtnet.kit.pagination import paginate
+from csirtnet.kit.search import words
 from csirtnet.models import Incident
 from tests.factories import make_organisation
 from tests.incident.helpers import coordinator, who
@@ -33,7 +34,9 @@ def test_the_window_never_changes_a_page(db, q) -> None:
     for _ in range(60):
         # Common phrases first and rare ones later, so both outcomes of the window are exercised.
         text = rng.choice(WORDS[:2] if rng.random() < 0.7 else WORDS)
-        make_incident(db, org, search_fold=f"{text} {rng.randrange(1000)}", tlp=rng.choice(["amber", "red", "green"]))
+        make_incident(
+            db, org, search_words=words(f"{text} {rng.randrange(1000)}"), tlp=rng.choice(["amber", "red", "green"])
+        )
     boss = who(coordinator(db))
     filters = repository.IncidentFilters(q=q)
     for limit in (1, 3, 7):

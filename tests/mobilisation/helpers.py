@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from csirtnet.authz import Subject
 from csirtnet.identity.service import subject_for
 from csirtnet.identity.tokens import create_token, grantable_scopes
+from csirtnet.kit.search import words
 from csirtnet.kit.time import utcnow
 from csirtnet.mobilisation.schemas import SupportRequestCreate
 from csirtnet.models import Expert, ExpertSkill, Incident, Organisation, User
@@ -45,7 +46,7 @@ def make_incident(db: Session, reporting: Organisation, **overrides: Any) -> Inc
         "reported_at": now - timedelta(hours=2),
         "tlp": "amber",
         "province": "Bắc Kạn",
-        "search_fold": "tan cong ma doc",
+        "search_words": words("tan cong ma doc"),
         "title_sort": "",
     }
     values.update(overrides)

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from csirtnet import audit
 from csirtnet.authz import Subject
 from csirtnet.authz.incident import active_participation_clause
-from csirtnet.kit.text import fold, sort_key
+from csirtnet.kit.search import words
+from csirtnet.kit.text import sort_key
 from csirtnet.kit.time import utcnow
 from csirtnet.models import (
     Incident,
@@ -84,7 +85,7 @@ def _plain(value: Any) -> Any:
 
 
 def refresh_search_text(session: Session, incident: Incident) -> None:
-    """Fold everything a person might search an incident by into one accent-free column."""
+    """Keep the accent-free words of everything a person might search an incident by (kit.search)."""
     org = session.get(Organisation, incident.reporting_organisation_id)
     # TLP:RED observables stay out of the search text: finding an incident by one would tell
     # its readers that it holds a value only its named participants may see.
@@ -109,12 +110,12 @@ def refresh_search_text(session: Session, incident: Incident) -> None:
         (org.short_name or "") if org else "",
         " ".join(observables),
     ]
-    incident.search_fold = fold(" ".join(parts))
+    incident.search_words = words(" ".join(parts))
     incident.title_sort = sort_key(incident.title)
 
 
-def report_search_text(report: IncidentReport) -> str:
-    return fold(
+def report_search_words(report: IncidentReport) -> str:
+    return words(
         " ".join(
             [
                 report.reference,

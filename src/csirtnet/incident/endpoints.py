@@ -71,6 +71,12 @@ router = APIRouter(prefix="/incidents", tags=["incidents"])
 # -- reports and triage ------------------------------------------------------------------------
 
 
+SEARCH_HELP = (
+    "Words, accents and case ignored; every word must match the start of a word (\"ransom\" finds "
+    "ransomware, \"10.0.0\" finds 10.0.0.15, \"evil.example\" finds mail.evil.example); words of one "
+    "or two letters match whole words (docs/adr/0013-word-search.md)"
+)
+
 @router.post("/reports", response_model=ReportRead, status_code=201)
 def submit_report(body: ReportCreate, request: Request, session: Session, who: ApiUser) -> ReportRead:
     """Report an incident (Circular 20 form 03 content); it enters the triage queue."""
@@ -84,7 +90,7 @@ def list_reports(
     session: Session,
     who: ApiUser,
     status: str | None = Query(default=None, max_length=20),
-    q: str | None = Query(default=None, max_length=200),
+    q: str | None = Query(default=None, max_length=200, description=SEARCH_HELP),
     limit: int = Query(default=50, ge=1, le=200),
     cursor: str | None = Query(default=None, max_length=200),
 ) -> Page[ReportRead]:
@@ -126,7 +132,7 @@ def reject_report(report_id: int, body: RejectReport, session: Session, who: Api
 def list_incidents(
     session: Session,
     who: ApiUser,
-    q: str | None = Query(default=None, max_length=200, description="Search, accents ignored"),
+    q: str | None = Query(default=None, max_length=200, description=SEARCH_HELP),
     phase: str | None = Query(default=None, max_length=20),
     severity: str | None = Query(default=None, max_length=20),
     rsit_class: str | None = Query(default=None, max_length=60),

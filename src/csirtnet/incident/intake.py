@@ -18,7 +18,7 @@ from csirtnet.config import get_settings
 from csirtnet.errors import TooManyRequests, ValidationFailed
 from csirtnet.incident import events
 from csirtnet.incident.attachments import Attachment, attach
-from csirtnet.incident.common import coordinators, next_reference, report_search_text
+from csirtnet.incident.common import coordinators, next_reference, report_search_words
 from csirtnet.incident.schemas import ReportCreate
 from csirtnet.kit.hashing import new_token, sha256_hex
 from csirtnet.kit.time import utcnow
@@ -121,7 +121,7 @@ def submit(
         email_message_id=email_message_id,
         email_from=email_from,
     )
-    report.search_fold = report_search_text(report)
+    report.search_words = report_search_words(report)
     session.add(report)
     session.flush()
     if attachments:

@@ -1,8 +1,8 @@
 """Every incident query, scoped through authz.incident: lists, search, the province table, exports
 and the API all start here, so none of them can show what the subject may not see.
 
-Search matches the accent-free `search_fold` column word by word (docs/adr/0008-incident-search.md):
-PostgreSQL answers LIKE '%word%' from the pg_trgm GIN index, SQLite scans the column.
+Search matches the incidents' accent-free words (kit.search, docs/adr/0013-word-search.md):
+PostgreSQL answers from a GIN index over a tsvector of them, SQLite scans the column with LIKE.
 """
 
 from __future__ import annotations
@@ -17,13 +17,11 @@ from sqlalchemy.orm import Session
 from csirtnet.authz import Subject, require
 from csirtnet.authz.incident import active_participation_clause, visible_incidents_clause, visible_reports_clause
 from csirtnet.errors import ValidationFailed
+from csirtnet.kit import search
 from csirtnet.kit.pagination import paginate, paginate_within_newest
-from csirtnet.kit.text import fold
 from csirtnet.kit.time import utcnow
 from csirtnet.models import Incident, IncidentParticipant, IncidentReport, Phase, ReportStatus
 from csirtnet.vocabulary import rsit
-
-MAX_QUERY = 200
 
 
 @dataclass(frozen=True)
@@ -39,22 +37,13 @@ class IncidentFilters:
     open_only: bool = False
 
 
-def search_terms(q: str | None) -> list[str]:
-    if not q:
-        return []
-    if len(q) > MAX_QUERY:
-        raise ValidationFailed("q", f"at most {MAX_QUERY} characters")
-    return [w for w in fold(q).split() if w][:10]
-
-
 def incidents(who: Subject, filters: IncidentFilters | None = None, now: datetime | None = None) -> Select[Incident]:
     """The incidents the subject may see, filtered; order and paginate with kit.pagination."""
     require(who, "incidents:read")
     f = filters or IncidentFilters()
     now = now or utcnow()
     query = select(Incident).where(visible_incidents_clause(who, now))
-    for word in search_terms(f.q):
-        query = query.where(Incident.search_fold.contains(word, autoescape=True))
+    query = query.where(search.matches(Incident.search_words, search.terms(f.q)))
     if f.phase:
         if f.phase not in {p.value for p in Phase}:
             raise ValidationFailed("phase", f"{f.phase!r} is not a phase")
@@ -108,7 +97,7 @@ def page(
     """One page of `incidents(who, filters)`, newest first."""
     query = incidents(who, filters)
     # Members start from the few hundred ids they may see (authz.incident): no window needed.
-    if search_terms(filters.q) and who.sees_everything:
+    if search.terms(filters.q) and who.sees_everything:
         found = paginate_within_newest(session, query, Incident.id, limit=limit, cursor=cursor, window=search_window)
         if found is not None:
             return found
@@ -123,8 +112,7 @@ def reports(who: Subject, *, status: str | None = None, q: str | None = None) ->
         if status not in {s.value for s in ReportStatus}:
             raise ValidationFailed("status", f"{status!r} is not a report status")
         query = query.where(IncidentReport.status == status)
-    for word in search_terms(q):
-        query = query.where(IncidentReport.search_fold.contains(word, autoescape=True))
+    query = query.where(search.matches(IncidentReport.search_words, search.terms(q)))
     return query
 
 

@@ -1,8 +1,8 @@
 """Incidents: what the coordinator and the members work, opened from one or more triaged reports.
 
 Classification follows RSIT (class/type), severity Decision 05/2017 (normal/serious, with the
-reason when a person overrode the suggestion), sharing TLP 2.0 and PAP. `search_fold` holds the
-accent-free text that search matches (docs/adr/0008-incident-search.md).
+reason when a person overrode the suggestion), sharing TLP 2.0 and PAP. `search_words` holds the
+accent-free words that search matches (kit/search.py, docs/adr/0013-word-search.md).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from csirtnet.kit.search import SearchWords
 from csirtnet.models.base import Base, IdMixin, JSONType, SortKey, TimestampMixin
 
 
@@ -32,14 +33,9 @@ class Phase(StrEnum):
 class Incident(IdMixin, TimestampMixin, Base):
     __tablename__ = "incident"
     __table_args__ = (
-        # PostgreSQL: a trigram GIN index for accent-free substring search; SQLite keeps a plain index
-        # it cannot use for LIKE "%x%" (one index definition for both keeps the schemas comparable).
-        Index(
-            "ix_incident_search_trgm",
-            "search_fold",
-            postgresql_using="gin",
-            postgresql_ops={"search_fold": "gin_trgm_ops"},
-        ),
+        # PostgreSQL: a GIN index over the tsvector of words; SQLite keeps a plain index it cannot
+        # use for LIKE "% word%" (one index definition for both keeps the schemas comparable).
+        Index("ix_incident_search_words", "search_words", postgresql_using="gin"),
     )
 
     reference: Mapped[str] = mapped_column(String(30), unique=True)  # "SC-2026-000123"
@@ -94,8 +90,8 @@ class Incident(IdMixin, TimestampMixin, Base):
     closing_lessons: Mapped[str | None] = mapped_column(Text)
     closing_reported_at: Mapped[datetime | None]
     extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    # Derived on every write by the service: accent-free search text, and Vietnamese title order.
-    search_fold: Mapped[str] = mapped_column(Text, default="")
+    # Derived on every write by the service: accent-free search words, and Vietnamese title order.
+    search_words: Mapped[str] = mapped_column(SearchWords, default="", server_default="")
     title_sort: Mapped[str] = mapped_column(SortKey, default="")
 
     @property

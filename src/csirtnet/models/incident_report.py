@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from csirtnet.kit.search import SearchWords
 from csirtnet.models.base import Base, IdMixin, JSONType, TimestampMixin
 
 
@@ -32,6 +33,8 @@ class ReportChannel(StrEnum):
 
 class IncidentReport(IdMixin, TimestampMixin, Base):
     __tablename__ = "incident_report"
+    # PostgreSQL: a GIN index over the tsvector of words (kit.search); SQLite: a plain index.
+    __table_args__ = (Index("ix_incident_report_search_words", "search_words", postgresql_using="gin"),)
 
     reference: Mapped[str] = mapped_column(String(30), unique=True)  # "BC-2026-000045"
     status: Mapped[str] = mapped_column(String(20), default=ReportStatus.NEW.value, index=True)
@@ -82,7 +85,7 @@ class IncidentReport(IdMixin, TimestampMixin, Base):
     source_ip: Mapped[str | None] = mapped_column(String(64), index=True)
     email_message_id: Mapped[str | None] = mapped_column(String(300), index=True)
     email_from: Mapped[str | None] = mapped_column(String(320))
-    search_fold: Mapped[str] = mapped_column(Text, default="")
+    search_words: Mapped[str] = mapped_column(SearchWords, default="", server_default="")  # kit.search
 
 
 class IncidentReportAttachment(IdMixin, Base):
