@@ -72,9 +72,7 @@ queries = st.text(alphabet=ALPHABET, min_size=1, max_size=12)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    docs=st.lists(texts, min_size=1, max_size=8), query_parts=st.lists(queries, max_size=1), data=st.data()
-)
+@given(docs=st.lists(texts, min_size=1, max_size=8), query_parts=st.lists(queries, max_size=1), data=st.data())
 def test_both_databases_agree_with_the_rule(
     backend: tuple[str, Engine], docs: list[str], query_parts: list[str], data: st.DataObject
 ) -> None:

@@ -72,10 +72,11 @@ router = APIRouter(prefix="/incidents", tags=["incidents"])
 
 
 SEARCH_HELP = (
-    "Words, accents and case ignored; every word must match the start of a word (\"ransom\" finds "
-    "ransomware, \"10.0.0\" finds 10.0.0.15, \"evil.example\" finds mail.evil.example); words of one "
+    'Words, accents and case ignored; every word must match the start of a word ("ransom" finds '
+    'ransomware, "10.0.0" finds 10.0.0.15, "evil.example" finds mail.evil.example); words of one '
     "or two letters match whole words (docs/adr/0013-word-search.md)"
 )
+
 
 @router.post("/reports", response_model=ReportRead, status_code=201)
 def submit_report(body: ReportCreate, request: Request, session: Session, who: ApiUser) -> ReportRead:
