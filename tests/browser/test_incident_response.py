@@ -193,6 +193,17 @@ def test_report_triage_mobilise_work_remind_close(live_server, browser, tmp_path
     assert older_reference in coordinator.inner_text("[data-testid=correlation]")
     assert older_reference in coordinator.inner_text("#links")
 
+    # The coordinator finds it again by the beginning of the hash and by words typed without
+    # accents; the search box says the rule in Vietnamese; the inside of a word finds nothing.
+    for query, found in (("9F86D081884C", True), ("mot cua dien tu", True), ("86d081884c", False)):
+        coordinator.goto(base + "/incidents")
+        assert "phần đầu của một từ" in coordinator.inner_text("#f-q-h")
+        coordinator.fill("#f-q", query)
+        coordinator.press("#f-q", "Enter")
+        coordinator.wait_for_url(re.compile(r".*/incidents\?q=.*"))
+        listed = coordinator.locator("[data-testid=incident-table] tbody tr").all_inner_texts()
+        assert [reference in row for row in listed] == ([True] if found else []), (query, listed)
+
     # 7. Eighteen hours after detection the reminder sweep runs (the job the deadlines enqueued).
     with live_server.database.unit_of_work() as session:
         due = session.scalar(
