@@ -73,10 +73,11 @@ def _text_of(value: str) -> str:
 
 
 def upgrade() -> None:
+    # The trigram index goes first: every row is rewritten, and it would be updated for each.
+    op.drop_index("ix_incident_search_trgm", table_name="incident")
     for table in TABLES:
         op.add_column(table, sa.Column("search_words", SearchWords(), server_default="", nullable=False))
         _convert(table, "search_fold", "search_words", _words_for_the_database)
-    op.drop_index("ix_incident_search_trgm", table_name="incident")
     for table, index in TABLES.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column("search_fold")
