@@ -6,8 +6,10 @@ from __future__ import annotations
 import random
 
 import pytest
+from sqlalchemy import text
 
 from csirtnet.incident import repository
+from csirtnet.kit import search
 from csirtnet.kit.pagination import paginate
 from csirtnet.kit.search import words
 from csirtnet.models import Incident
@@ -27,6 +29,14 @@ def _walk(fetch) -> list[list[int]]:  # type: ignore[no-untyped-def]
             return pages
 
 
+def _analyze(db) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL's word statistics, which decide whether the window is tried."""
+    db.flush()
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("ANALYZE incident"))
+    search.forget_word_shares()
+
+
 @pytest.mark.parametrize("q", ["ro ri du lieu", "tong tien", "ddos", "lua", "khong co"])
 def test_the_window_never_changes_a_page(db, q) -> None:
     rng = random.Random(7)
@@ -39,6 +49,7 @@ def test_the_window_never_changes_a_page(db, q) -> None:
         )
     boss = who(coordinator(db))
     filters = repository.IncidentFilters(q=q)
+    _analyze(db)
     for limit in (1, 3, 7):
         expected = _walk(
             lambda c, limit=limit: paginate(db, repository.incidents(boss, filters), Incident.id, limit=limit, cursor=c)
@@ -53,3 +64,27 @@ def test_the_window_never_changes_a_page(db, q) -> None:
                 )
             )
             assert got == expected, (q, limit, window)
+
+
+def test_the_window_is_tried_when_every_word_is_common_enough(db, monkeypatch) -> None:
+    org = make_organisation(db)
+    for n in range(40):
+        make_incident(db, org, search_words=words(f"ddos cong thong tin srv-{n:05d}"))
+    _analyze(db)
+    tried: list[str] = []
+    real = repository.paginate_within_newest
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        tried.append("window")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(repository, "paginate_within_newest", spy)
+    boss = who(coordinator(db))
+    postgresql = db.get_bind().dialect.name == "postgresql"
+    for q, common in (("ddos thong", True), ("ddos srv-00007", False), ("ddos nothing", False)):
+        tried.clear()
+        rows, _ = repository.page(db, boss, repository.IncidentFilters(q=q), limit=5, cursor=None, search_window=20)
+        # PostgreSQL: only when the statistics say each word is in a page's worth of the window;
+        # SQLite has no such statistics and always looks at the newest first.
+        assert tried == (["window"] if common or not postgresql else []), q
+        assert len(rows) == (5 if q == "ddos thong" else 1 if "srv" in q else 0)

@@ -78,11 +78,20 @@ def incidents(who: Subject, filters: IncidentFilters | None = None, now: datetim
 
 # A search for a common phrase ("rò rỉ dữ liệu": four words found together in 9 % of the
 # incidents) is estimated rare by PostgreSQL, which multiplies the words' separate frequencies; it
-# then fetches every match through the trigram index and sorts them all to keep 51: 0.7-1 s at
-# 1,000,000 incidents (docs/benchmarks.md). Looking among the newest SEARCH_WINDOW incidents first
-# answers such a page in about a millisecond; a rarer search, which finds less than a page there
-# (about 6 ms spent), runs as before and is served by the trigram index. ADR 0008.
+# then fetches every match through the index and sorts them all to keep 51: 0.4-1 s at 1,000,000
+# incidents (docs/benchmarks.md). Looking among the newest SEARCH_WINDOW incidents first answers
+# such a page in a few milliseconds. It is tried only when every word is common enough for the
+# window to hold a page (by PostgreSQL's statistics of the words, kit.search.common_word_shares):
+# a phrase with a rarer word ("srv-04217", "cổng thông tin Đà Nẵng") goes straight to the index,
+# which intersects it in 0.2-30 ms, where the window would spend 5-9 ms for nothing. ADR 0008, 0013.
 SEARCH_WINDOW = 1000
+
+
+def _window_may_hold_a_page(session: Session, found: list[search.Term], limit: int, window: int) -> bool:
+    shares = search.common_word_shares(session, "incident", "search_words")
+    if shares is None:  # SQLite: no statistics; it scans newest first either way
+        return True
+    return all(shares.get(search.lexeme(t), 0.0) * window >= limit + 1 for t in found)
 
 
 def page(
@@ -96,11 +105,12 @@ def page(
 ) -> tuple[Sequence[Incident], str | None]:
     """One page of `incidents(who, filters)`, newest first."""
     query = incidents(who, filters)
+    found = search.terms(filters.q)
     # Members start from the few hundred ids they may see (authz.incident): no window needed.
-    if search.terms(filters.q) and who.sees_everything:
-        found = paginate_within_newest(session, query, Incident.id, limit=limit, cursor=cursor, window=search_window)
-        if found is not None:
-            return found
+    if found and who.sees_everything and _window_may_hold_a_page(session, found, limit, search_window):
+        hit = paginate_within_newest(session, query, Incident.id, limit=limit, cursor=cursor, window=search_window)
+        if hit is not None:
+            return hit
     return paginate(session, query, Incident.id, limit=limit, cursor=cursor)
 
 

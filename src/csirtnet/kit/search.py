@@ -25,12 +25,14 @@ random texts against `Term.matches`, the rule in Python.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Dialect, Text, bindparam, true
+from sqlalchemy import ColumnElement, Dialect, Text, bindparam, text, true
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal, _TraverseInternalsType
 from sqlalchemy.types import Boolean, TypeDecorator, TypeEngine
@@ -136,6 +138,45 @@ def _tsquery_term(term: Term) -> str:
 
 def tsquery_literal(found: list[Term]) -> str:
     return " & ".join(_tsquery_term(t) for t in found)
+
+
+def lexeme(term: Term) -> str:
+    """The lexeme that stands for a term on PostgreSQL (for a long word, the one it begins with)."""
+    return PREFIX_MARK + term.word[:PREFIX_MAX] if term.prefix else term.word
+
+
+# PostgreSQL's statistics of a words column, per (table, column): (read at, {lexeme: share}).
+_SHARES: dict[tuple[str, str], tuple[float, dict[str, float]]] = {}
+SHARES_TTL = 300.0  # seconds; ANALYZE (autovacuum) refreshes the statistics far less often
+
+
+def forget_word_shares() -> None:
+    """Read the statistics again at the next search (tests; after a bulk load and ANALYZE)."""
+    _SHARES.clear()
+
+
+def common_word_shares(session: Session, table: str, column: str) -> dict[str, float] | None:
+    """The share of rows that hold each of the column's most common lexemes, from pg_stats
+    (statistics target × 10 of them); a lexeme not listed is rarer than every one listed. None on
+    a database without such statistics (SQLite)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    now = time.monotonic()
+    cached = _SHARES.get((table, column))
+    if cached and now - cached[0] < SHARES_TTL:
+        return cached[1]
+    row = session.execute(
+        text(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+            "WHERE schemaname = current_schema() AND tablename = :table AND attname = :column"
+        ),
+        {"table": table, "column": column},
+    ).first()
+    shares: dict[str, float] = {}
+    if row and row[0] and row[1]:
+        shares = dict(zip(row[0], row[1], strict=False))  # the frequencies end with three summary values
+    _SHARES[(table, column)] = (now, shares)
+    return shares
 
 
 _LEXEME = re.compile(r"'((?:[^'\\]|''|\\.)*)'")

@@ -85,7 +85,8 @@ class IncidentReport(IdMixin, TimestampMixin, Base):
     source_ip: Mapped[str | None] = mapped_column(String(64), index=True)
     email_message_id: Mapped[str | None] = mapped_column(String(300), index=True)
     email_from: Mapped[str | None] = mapped_column(String(320))
-    search_words: Mapped[str] = mapped_column(SearchWords, default="", server_default="")  # kit.search
+    # kit.search; deferred: no page reads it.
+    search_words: Mapped[str] = mapped_column(SearchWords, default="", server_default="", deferred=True)
 
 
 class IncidentReportAttachment(IdMixin, Base):
