@@ -47,7 +47,7 @@ import httpx
 import psycopg
 import pyotp
 
-from csirtnet.kit.search import tsvector_literal, words
+from csirtnet.kit.search import words
 from csirtnet.kit.text import fold, sort_key
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -300,7 +300,7 @@ def generate(url: str, shape: Shape) -> None:
                     f"{reference.lower()} {title_fold} phat hien luc {when}. may chu {host} {said_fold} "
                     f"{kind_folds[kind]} {province_folds[province]} {member_fold} {org:05d} tv{org:05d}"
                 )
-                search_words = tsvector_literal(words(search))
+                search_words = words(search)
                 closed = detected + timedelta(days=rng.randrange(1, 60)) if phase == "closed" else None
                 yield (
                     i, reference, title, description, org, "[]", "[]", False,

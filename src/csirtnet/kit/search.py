@@ -10,32 +10,34 @@ characters matches the stored words it begins ("ransom" finds "ransomware", "10.
 "10.0.0.15"); a word of one or two characters matches whole words only ("da" finds "Đà" but not
 "dang"), which keeps a two-letter Vietnamese syllable from matching half the dictionary.
 
-The stored form (`words`) is one string, " w1 w2 … " (sorted, unique, a space on both sides). On
-SQLite a query word is `LIKE '% word%'` (or `'% word %'` for a whole word) over it. On PostgreSQL
-the column is a `tsvector` (no parser, no dictionary) with a GIN index, holding each word and,
-marked with a leading "~", each of its beginnings of 3 to PREFIX_MAX characters: a query word
-is then one exact lexeme (`'~ransom'`), which GIN intersects by skipping through the posting
-lists, where a prefix match (`'ransom':*`) first collects every posting of every word it begins
-(229 ms against 25 ms for "cổng thông tin Đà Nẵng" at 1,000,000 incidents, docs/benchmarks.md).
-A query word longer than PREFIX_MAX is `'~<first PREFIX_MAX>' & 'word':*`: few words begin with
-so long a string. Both databases select the same rows: tests/kit/test_search.py checks that on
-random texts against `Term.matches`, the rule in Python.
+The stored form (`words`) is one string, " w1 w2 … " (sorted, unique, a space on both sides),
+kept in a plain text column on both databases. On SQLite a query word is `LIKE '% word%'` (or
+`'% word %'` for a whole word) over it. On PostgreSQL a GIN index covers
+`csirtnet_search_lexemes(column)` (migration 0009: an immutable SQL function), a tsvector that
+holds each word and, marked with a leading "~", each of its beginnings of 3 to PREFIX_MAX
+characters. A query word is then one exact lexeme (`'~ransom'`), which GIN intersects by
+skipping through the posting lists, where a prefix match (`'ransom':*`) first collects every
+posting of every word it begins (229 ms against 25 ms for "cổng thông tin Đà Nẵng" at 1,000,000
+incidents, docs/benchmarks.md). A query word longer than PREFIX_MAX is
+`'~<first PREFIX_MAX>' & 'word':*`: few words begin with so long a string. The same LIKE
+conditions follow the index condition, so a row the index did not choose (a member's few
+hundred incidents, the newest-first window) is tested on the short text, never by building its
+tsvector. Both databases select the same rows: tests/kit/test_search.py checks that on random
+texts against `Term.matches`, the rule in Python.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Dialect, Text, bindparam, text, true
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy import ColumnElement, Index, Text, bindparam, func, text, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal, _TraverseInternalsType
-from sqlalchemy.types import Boolean, TypeDecorator, TypeEngine
+from sqlalchemy.types import Boolean
 
 from csirtnet.errors import ValidationFailed
 from csirtnet.kit.text import fold
@@ -48,6 +50,7 @@ MAX_TERMS = 10  # words of a query
 WHOLE_BELOW = 3  # query words shorter than this match whole words only
 PREFIX_MAX = 16  # the longest beginning of a word kept as its own lexeme on PostgreSQL
 PREFIX_MARK = "~"  # marks a beginning; a word never starts with punctuation
+LEXEMES_FUNCTION = "csirtnet_search_lexemes"  # created by migration 0009 on PostgreSQL
 
 
 def _strip(chunk: str) -> str:
@@ -119,13 +122,12 @@ def _quote(word: str) -> str:
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def tsvector_literal(stored: str) -> str:
-    """PostgreSQL's tsvector input for a stored word string (what COPY takes, too): the words and
-    their marked beginnings."""
-    lexemes = set(stored.split())
+def lexemes(stored: str) -> list[str]:
+    """What csirtnet_search_lexemes() makes of a stored word string on PostgreSQL (for the tests)."""
+    out = set(stored.split())
     for word in stored.split():
-        lexemes.update(PREFIX_MARK + word[:k] for k in range(WHOLE_BELOW, min(len(word), PREFIX_MAX) + 1))
-    return " ".join(_quote(w) for w in sorted(lexemes))
+        out.update(PREFIX_MARK + word[:k] for k in range(WHOLE_BELOW, min(len(word), PREFIX_MAX) + 1))
+    return sorted(out)
 
 
 def _tsquery_term(term: Term) -> str:
@@ -179,39 +181,6 @@ def common_word_shares(session: Session, table: str, column: str) -> dict[str, f
     return shares
 
 
-_LEXEME = re.compile(r"'((?:[^'\\]|''|\\.)*)'")
-_UNESCAPE = re.compile(r"''|\\(.)")
-
-
-def _from_tsvector(text: str) -> str:
-    lexemes = (_UNESCAPE.sub(lambda m: m.group(1) or "'", m.group(1)) for m in _LEXEME.finditer(text))
-    found = sorted(w for w in lexemes if not w.startswith(PREFIX_MARK))
-    return f" {' '.join(found)} " if found else ""
-
-
-class SearchWords(TypeDecorator[str]):
-    """A column of stored words: a tsvector on PostgreSQL (GIN-indexable), text elsewhere.
-    In Python it is always the stored form " w1 w2 … " that `words()` returns."""
-
-    impl = Text
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(TSVECTOR())
-        return dialect.type_descriptor(Text())
-
-    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        if value is None or dialect.name != "postgresql":
-            return value
-        return tsvector_literal(value)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
-        if value is None or dialect.name != "postgresql":
-            return value  # type: ignore[no-any-return]
-        return _from_tsvector(str(value))
-
-
 def _like_pattern(term: Term) -> str:
     escaped = term.word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"% {escaped}%" if term.prefix else f"% {escaped} %"
@@ -229,23 +198,34 @@ class _WordsMatch(ColumnElement[bool]):
         ("patterns", InternalTraversal.dp_clauseelement_tuple),
     ]
 
-    def __init__(self, column: ColumnElement[Any], found: list[Term]) -> None:
+    def __init__(self, column: Any, found: list[Term]) -> None:
         self.column = column
         self.tsquery = bindparam(None, tsquery_literal(found), type_=Text(), unique=True)
         self.patterns = tuple(bindparam(None, _like_pattern(t), type_=Text(), unique=True) for t in found)
 
 
+def _likes(element: _WordsMatch, compiler: SQLCompiler, **kw: Any) -> list[str]:
+    column = compiler.process(element.column, **kw)
+    return [f"{column} LIKE {compiler.process(p, **kw)} ESCAPE '\\'" for p in element.patterns]
+
+
 @compiles(_WordsMatch)
 def _compile_like(element: _WordsMatch, compiler: SQLCompiler, **kw: Any) -> str:
-    column = compiler.process(element.column, **kw)
-    likes = [f"{column} LIKE {compiler.process(p, **kw)} ESCAPE '\\'" for p in element.patterns]
-    return "(" + " AND ".join(likes) + ")"
+    return "(" + " AND ".join(_likes(element, compiler, **kw)) + ")"
 
 
 @compiles(_WordsMatch, "postgresql")
 def _compile_tsquery(element: _WordsMatch, compiler: SQLCompiler, **kw: Any) -> str:
     column = compiler.process(element.column, **kw)
-    return f"({column} @@ CAST({compiler.process(element.tsquery, **kw)} AS tsquery))"
+    indexed = f"{LEXEMES_FUNCTION}({column}) @@ CAST({compiler.process(element.tsquery, **kw)} AS tsquery)"
+    # On a row the index did not choose, PostgreSQL tests the cheap LIKEs first (the function is
+    # declared costly) and builds the tsvector only for a row that matches them.
+    return "(" + " AND ".join([indexed, *_likes(element, compiler, **kw)]) + ")"
+
+
+def lexemes_index(name: str, column: Any) -> Index:
+    """The GIN index of a words column, on PostgreSQL only (SQLite scans the short text)."""
+    return Index(name, getattr(func, LEXEMES_FUNCTION)(column), postgresql_using="gin").ddl_if(dialect="postgresql")
 
 
 def matches(column: Any, found: list[Term]) -> ColumnElement[bool]:

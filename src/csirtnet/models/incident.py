@@ -11,10 +11,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from csirtnet.kit.search import SearchWords
+from csirtnet.kit.search import lexemes_index
 from csirtnet.models.base import Base, IdMixin, JSONType, SortKey, TimestampMixin
 
 
@@ -32,11 +32,6 @@ class Phase(StrEnum):
 
 class Incident(IdMixin, TimestampMixin, Base):
     __tablename__ = "incident"
-    __table_args__ = (
-        # PostgreSQL: a GIN index over the tsvector of words; SQLite keeps a plain index it cannot
-        # use for LIKE "% word%" (one index definition for both keeps the schemas comparable).
-        Index("ix_incident_search_words", "search_words", postgresql_using="gin"),
-    )
 
     reference: Mapped[str] = mapped_column(String(30), unique=True)  # "SC-2026-000123"
     title: Mapped[str] = mapped_column(String(300))
@@ -91,10 +86,14 @@ class Incident(IdMixin, TimestampMixin, Base):
     closing_reported_at: Mapped[datetime | None]
     extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     # Derived on every write by the service: accent-free search words, and Vietnamese title order.
-    # Deferred: about 225 lexemes (2.3 KB, TOASTed) per incident on PostgreSQL, needed by no page.
-    search_words: Mapped[str] = mapped_column(SearchWords, default="", server_default="", deferred=True)
+    # Deferred: no page reads them.
+    search_words: Mapped[str] = mapped_column(Text, default="", server_default="", deferred=True)
     title_sort: Mapped[str] = mapped_column(SortKey, default="")
 
     @property
     def is_closed(self) -> bool:
         return self.phase == Phase.CLOSED.value
+
+
+# PostgreSQL: a GIN index over the words and their beginnings (kit.search); SQLite scans.
+lexemes_index("ix_incident_search_words", Incident.__table__.c.search_words)

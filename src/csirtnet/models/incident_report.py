@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from csirtnet.kit.search import SearchWords
+from csirtnet.kit.search import lexemes_index
 from csirtnet.models.base import Base, IdMixin, JSONType, TimestampMixin
 
 
@@ -33,8 +33,6 @@ class ReportChannel(StrEnum):
 
 class IncidentReport(IdMixin, TimestampMixin, Base):
     __tablename__ = "incident_report"
-    # PostgreSQL: a GIN index over the tsvector of words (kit.search); SQLite: a plain index.
-    __table_args__ = (Index("ix_incident_report_search_words", "search_words", postgresql_using="gin"),)
 
     reference: Mapped[str] = mapped_column(String(30), unique=True)  # "BC-2026-000045"
     status: Mapped[str] = mapped_column(String(20), default=ReportStatus.NEW.value, index=True)
@@ -85,8 +83,12 @@ class IncidentReport(IdMixin, TimestampMixin, Base):
     source_ip: Mapped[str | None] = mapped_column(String(64), index=True)
     email_message_id: Mapped[str | None] = mapped_column(String(300), index=True)
     email_from: Mapped[str | None] = mapped_column(String(320))
-    # kit.search; deferred: no page reads it.
-    search_words: Mapped[str] = mapped_column(SearchWords, default="", server_default="", deferred=True)
+    # Accent-free words (kit.search); deferred: no page reads them.
+    search_words: Mapped[str] = mapped_column(Text, default="", server_default="", deferred=True)
+
+
+# PostgreSQL: a GIN index over the words and their beginnings (kit.search); SQLite scans.
+lexemes_index("ix_incident_report_search_words", IncidentReport.__table__.c.search_words)
 
 
 class IncidentReportAttachment(IdMixin, Base):
