@@ -700,7 +700,7 @@ def explain(url: str) -> None:
     coordinator's search, the look among the newest incidents that runs first)."""
     from sqlalchemy import create_engine, select
     from sqlalchemy.dialects import postgresql
-    from sqlalchemy.orm import Session, aliased
+    from sqlalchemy.orm import Session
 
     from csirtnet.identity.service import subject_for
     from csirtnet.incident import repository
@@ -722,16 +722,14 @@ def explain(url: str) -> None:
             for name, filters in cases.items():
                 # Coordinators' searches look among the newest incidents first (repository.page).
                 windowed = bool(filters.q) and who.sees_everything
-                for suffix, window in [("", False)] + ([(" (newest 5,000 first)", True)] if windowed else []):
-                    query = repository.incidents(who, filters)
-                    if window:
-                        below = aliased(Incident)
-                        bound = select(below.id).order_by(below.id.desc()).offset(repository.SEARCH_WINDOW - 1)
-                        query = query.where(Incident.id >= bound.limit(1).scalar_subquery())
+                label = f" (newest {repository.SEARCH_WINDOW:,} first)"
+                for suffix, window in [("", False)] + ([(label, True)] if windowed else []):
+                    query = repository.incidents(who, filters, word_index=not window)
+                    if window:  # as kit.pagination.paginate_within_newest: the bound is read first
+                        bound = select(Incident.id).order_by(Incident.id.desc()).offset(repository.SEARCH_WINDOW - 1)
+                        query = query.where(Incident.id >= session.scalar(bound.limit(1)))
                     query = query.order_by(Incident.id.desc()).limit(51)
                     sql = str(query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
-                    setting = "off" if window else "on"  # as repository.page runs the look at the newest
-                    session.connection().exec_driver_sql(f"SET LOCAL enable_bitmapscan = {setting}")
                     session.connection().exec_driver_sql("SET LOCAL jit = off")  # as csirtnet.db.make_engine
                     plan = session.connection().exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + sql).fetchall()
                     print(f"\n== {entry['email']} · {name}{suffix}")

@@ -223,13 +223,26 @@ def _compile_tsquery(element: _WordsMatch, compiler: SQLCompiler, **kw: Any) -> 
     return "(" + " AND ".join([indexed, *_likes(element, compiler, **kw)]) + ")"
 
 
+class _WordsLike(_WordsMatch):
+    """The same test by LIKE alone, on PostgreSQL too: for a scan of a few rows already chosen
+    (the newest-first window), where the index would intersect whole posting lists."""
+
+    inherit_cache = True
+
+
+@compiles(_WordsLike)
+def _compile_like_only(element: _WordsLike, compiler: SQLCompiler, **kw: Any) -> str:
+    return "(" + " AND ".join(_likes(element, compiler, **kw)) + ")"
+
+
 def lexemes_index(name: str, column: Any) -> Index:
     """The GIN index of a words column, on PostgreSQL only (SQLite scans the short text)."""
     return Index(name, getattr(func, LEXEMES_FUNCTION)(column), postgresql_using="gin").ddl_if(dialect="postgresql")
 
 
-def matches(column: Any, found: list[Term]) -> ColumnElement[bool]:
-    """A WHERE clause: the column of stored words holds every term (true for no terms)."""
+def matches(column: Any, found: list[Term], *, use_index: bool = True) -> ColumnElement[bool]:
+    """A WHERE clause: the column of stored words holds every term (true for no terms).
+    `use_index=False` for a query that reads a few rows by another index (same rows)."""
     if not found:
         return true()
-    return _WordsMatch(column, found)
+    return _WordsMatch(column, found) if use_index else _WordsLike(column, found)

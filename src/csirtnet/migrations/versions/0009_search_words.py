@@ -29,10 +29,12 @@ BATCH = 5000
 
 # Each word of " w1 w2 … ", and each beginning of 3 to 16 characters of each word marked "~"
 # (kit.search: PREFIX_MAX = 16, PREFIX_MARK = "~"; tests/kit/test_search.py compares the two).
-# COST 1000: the planner tests cheaper conditions on a row first.
+# COST 1000: the planner tests cheaper conditions on a row first. SET search_path: an index
+# function must not depend on the caller's path, and a function with SET is never inlined (inlined,
+# its declared cost would be lost and the planner would build a tsvector before trying the LIKEs).
 LEXEMES_FUNCTION = """
 CREATE FUNCTION csirtnet_search_lexemes(words text) RETURNS tsvector
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 1000 AS $$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 1000 SET search_path = pg_catalog AS $$
 SELECT array_to_tsvector(ARRAY(
     SELECT w FROM unnest(string_to_array(btrim(words), ' ')) AS w WHERE w <> ''
     UNION
