@@ -625,7 +625,7 @@ def prewarm(conn: psycopg.Connection[Any]) -> None:
     """Load the database into PostgreSQL's buffers (pg_prewarm), largest relations last, as much as
     shared_buffers holds. This machine's kernel pages out cold page cache (DAMON), so with the
     stock 128 MB of shared_buffers a random incident was read from disk at random times: p99 of
-    2 s. docs/benchmarks.md gives the setting used (2 GB: the whole 1.8 GB database)."""
+    2 s. docs/benchmarks.md gives the setting used (3 GB: the whole 2.4 GB database)."""
     shared = conn.execute("SELECT setting::bigint * 8192 FROM pg_settings WHERE name = 'shared_buffers'").fetchone()
     size = conn.execute("SELECT pg_database_size(current_database())").fetchone()
     assert shared is not None and size is not None
