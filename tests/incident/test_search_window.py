@@ -88,3 +88,19 @@ def test_the_window_is_tried_when_every_word_is_common_enough(db, monkeypatch) -
         # SQLite has no such statistics and always looks at the newest first.
         assert tried == (["window"] if common or not postgresql else []), q
         assert len(rows) == (5 if q == "ddos thong" else 1 if "srv" in q else 0)
+
+
+def test_without_statistics_the_window_is_tried(db, monkeypatch) -> None:
+    """No statistics (never analysed, or a role that may not read an index's): unknown is not rare."""
+    org = make_organisation(db)
+    for n in range(8):
+        make_incident(db, org, search_words=words(f"ddos srv-{n:05d}"))
+    db.flush()
+    monkeypatch.setattr(repository.search, "common_word_shares", lambda *args: None)
+    tried: list[int] = []
+    real = repository.paginate_within_newest
+    monkeypatch.setattr(repository, "paginate_within_newest", lambda *a, **k: tried.append(1) or real(*a, **k))
+    boss = who(coordinator(db))
+    rows, _ = repository.page(db, boss, repository.IncidentFilters(q="srv-00003"), limit=5, cursor=None)
+    assert tried == [1]
+    assert len(rows) == 1

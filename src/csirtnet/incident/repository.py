@@ -92,7 +92,7 @@ SEARCH_WINDOW = 1000
 
 def _window_may_hold_a_page(session: Session, found: list[search.Term], limit: int, window: int) -> bool:
     shares = search.common_word_shares(session, "ix_incident_search_words", search.LEXEMES_FUNCTION)
-    if shares is None:  # SQLite: no statistics; it scans newest first either way
+    if shares is None:  # nothing known (SQLite, no statistics yet): look at the newest first, as before
         return True
     return all(shares.get(search.lexeme(t), 0.0) * window >= limit + 1 for t in found)
 

@@ -148,7 +148,7 @@ def lexeme(term: Term) -> str:
 
 
 # PostgreSQL's statistics of a words column, per (table, column): (read at, {lexeme: share}).
-_SHARES: dict[tuple[str, str], tuple[float, dict[str, float]]] = {}
+_SHARES: dict[tuple[str, str], tuple[float, dict[str, float] | None]] = {}
 SHARES_TTL = 300.0  # seconds; ANALYZE (autovacuum) refreshes the statistics far less often
 
 
@@ -159,8 +159,9 @@ def forget_word_shares() -> None:
 
 def common_word_shares(session: Session, table: str, column: str) -> dict[str, float] | None:
     """The share of rows that hold each of the column's most common lexemes, from pg_stats
-    (statistics target × 10 of them); a lexeme not listed is rarer than every one listed. None on
-    a database without such statistics (SQLite)."""
+    (statistics target × 10 of them); a lexeme not listed is rarer than every one listed. None
+    when there are no such statistics (SQLite; a table never analysed; a role that may not read
+    them)."""
     if session.get_bind().dialect.name != "postgresql":
         return None
     now = time.monotonic()
@@ -174,9 +175,9 @@ def common_word_shares(session: Session, table: str, column: str) -> dict[str, f
         ),
         {"table": table, "column": column},
     ).first()
-    shares: dict[str, float] = {}
-    if row and row[0] and row[1]:
-        shares = dict(zip(row[0], row[1], strict=False))  # the frequencies end with three summary values
+    # No row: never analysed, or statistics this role may not read (pg_stats shows an index's
+    # statistics to its owner only). Then nothing is known, which is not "every word is rare".
+    shares = dict(zip(row[0], row[1], strict=False)) if row and row[0] and row[1] else None
     _SHARES[(table, column)] = (now, shares)
     return shares
 
