@@ -55,6 +55,19 @@ def _task(page, title: str):  # type: ignore[no-untyped-def]
     return page.locator(f"[data-testid=task][data-title='{title}']")
 
 
+def _work(page, incident_url: str, title: str, kind: str, value: str, shown: str) -> None:  # type: ignore[no-untyped-def]
+    """An expert closes their task on the incident and adds an observable they found."""
+    page.goto(incident_url)
+    task = _task(page, title)
+    task.locator("select[name=status]").select_option("done")
+    task.locator("button[type=submit]").click()
+    page.wait_for_selector(f"[data-testid=task][data-title='{title}'][data-status=done]")
+    page.select_option("#o-kind", kind)
+    page.fill("#o-value", value)
+    page.click("form[data-testid=observable-form] button[type=submit]")
+    page.wait_for_selector(f"[data-testid=observables] >> text={shown}")
+
+
 def test_report_triage_mobilise_work_remind_close(live_server, browser, tmp_path) -> None:  # type: ignore[no-untyped-def]
     base = live_server.url
     with live_server.database.unit_of_work() as session:
@@ -165,29 +178,15 @@ def test_report_triage_mobilise_work_remind_close(live_server, browser, tmp_path
         coordinator.wait_for_selector(f"[data-testid=task][data-title='{title}']")
 
     # 6. The experts work: each closes their task and adds what they found.
+    # The FPT expert's IP is pasted defanged, as analysts do.
     fpt = _person(browser, base, emails["fpt_expert"])
-    fpt.goto(incident_url)
-    task = _task(fpt, "Phân tích mẫu mã độc tống tiền")
-    task.locator("select[name=status]").select_option("done")
-    task.locator("button[type=submit]").click()
-    fpt.wait_for_selector("[data-testid=task][data-title='Phân tích mẫu mã độc tống tiền'][data-status=done]")
-    fpt.select_option("#o-kind", "ip")
-    fpt.fill("#o-value", "203.0.113[.]66")  # defanged, as analysts paste it
-    fpt.click("form[data-testid=observable-form] button[type=submit]")
-    fpt.wait_for_selector("[data-testid=observables] >> text=203.0.113.66")
+    _work(fpt, incident_url, "Phân tích mẫu mã độc tống tiền", "ip", "203.0.113[.]66", "203.0.113.66")
     # The older incident is not FPT's to see: the expert is not told it exists.
     assert fpt.locator("[data-testid=correlation]").count() == 0
 
     bkav = _person(browser, base, emails["bkav_expert"])
-    bkav.goto(incident_url)
-    task = _task(bkav, "Thu thập và niêm phong chứng cứ số")
-    task.locator("select[name=status]").select_option("done")
-    task.locator("button[type=submit]").click()
-    bkav.wait_for_selector("[data-testid=task][data-title='Thu thập và niêm phong chứng cứ số'][data-status=done]")
-    bkav.select_option("#o-kind", "sha256")
-    bkav.fill("#o-value", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
-    bkav.click("form[data-testid=observable-form] button[type=submit]")
-    bkav.wait_for_selector("text=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
+    digest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    _work(bkav, incident_url, "Thu thập và niêm phong chứng cứ số", "sha256", digest, digest)
     # The coordinator, who sees both, sees the correlation and the link it made.
     coordinator.goto(incident_url)
     assert older_reference in coordinator.inner_text("[data-testid=correlation]")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.auth import totp
@@ -15,7 +15,7 @@ from csirtnet.auth.passwords import check_strength, hash_password, needs_rehash,
 from csirtnet.authz import Subject, can_manage_organisation, require
 from csirtnet.config import get_settings
 from csirtnet.errors import AppError, Forbidden, NotFound, TooManyRequests, ValidationFailed
-from csirtnet.identity.service import subject_for
+from csirtnet.identity.service import by_token, subject_for
 from csirtnet.kit.hashing import new_token, sha256_hex
 from csirtnet.kit.time import as_utc, utcnow
 from csirtnet.models import LoginAttempt, PasswordReset, RecoveryCode, User, WebSession
@@ -123,16 +123,7 @@ def _logged_in(session: Session, user: User, row: WebSession) -> None:
 def find_session(session: Session, token: str | None) -> WebSession | None:
     if not token:
         return None
-    # One round trip on every page: the session, its user, the user's organisation and roles.
-    row = (
-        session.scalars(
-            select(WebSession)
-            .where(WebSession.token_hash == sha256_hex(token))
-            .options(joinedload(WebSession.user).joinedload(User.role_rows))
-        )
-        .unique()
-        .first()
-    )
+    row = by_token(session, WebSession, token)
     now = utcnow()
     if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= now or not row.user.is_active:
         return None

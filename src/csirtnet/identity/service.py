@@ -2,20 +2,39 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from csirtnet import audit
 from csirtnet.auth.passwords import hash_password
 from csirtnet.authz import Subject, can_manage_organisation, require
 from csirtnet.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from csirtnet.identity.schemas import UserCreate, UserUpdate
+from csirtnet.kit.hashing import sha256_hex
 from csirtnet.kit.time import utcnow
-from csirtnet.models import Organisation, User, UserRole
+from csirtnet.models import ApiToken, Organisation, User, UserRole, WebSession
 from csirtnet.vocabulary import Role
 
 # Roles only the platform's own staff may hand out.
 _PRIVILEGED = {Role.PLATFORM_ADMIN, Role.COORDINATOR}
+
+Credential = TypeVar("Credential", WebSession, ApiToken)
+
+
+def by_token(session: Session, model: type[Credential], token: str) -> Credential | None:
+    """The web session or API token whose hash is the token's, with its user and the user's roles,
+    in one round trip (every page and API call starts here); its validity is the caller's to check."""
+    return (
+        session.scalars(
+            select(model)
+            .where(model.token_hash == sha256_hex(token))
+            .options(joinedload(model.user).joinedload(User.role_rows))
+        )
+        .unique()
+        .first()
+    )
 
 
 def subject_for(user: User, scopes: frozenset[str] | None = None) -> Subject:

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import Subject, can, policy
 from csirtnet.errors import NotFound, ValidationFailed
+from csirtnet.identity.service import by_token
 from csirtnet.kit.hashing import new_token, sha256_hex
 from csirtnet.kit.time import as_utc, utcnow
 from csirtnet.models import ApiToken, Organisation, User, UserRole
@@ -127,16 +128,7 @@ def touch_token(session: Session, token_id: int, now: datetime) -> None:
 def find_token(session: Session, token: str) -> ApiToken | None:
     if not token.startswith("csn_"):
         return None
-    # The token, its user, the user's organisation and roles in one round trip.
-    row = (
-        session.scalars(
-            select(ApiToken)
-            .where(ApiToken.token_hash == sha256_hex(token))
-            .options(joinedload(ApiToken.user).joinedload(User.role_rows))
-        )
-        .unique()
-        .first()
-    )
+    row = by_token(session, ApiToken, token)
     if row is None or row.revoked_at is not None or not row.user.is_active:
         return None
     if row.expires_at is not None and as_utc(row.expires_at) <= utcnow():
