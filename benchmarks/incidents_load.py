@@ -4,7 +4,7 @@ under 20 concurrent users, against PostgreSQL.
 Run by hand, never by the test suite (docs/benchmarks.md, section "Incidents at 1,000,000"):
 
     .venv/bin/python benchmarks/incidents_load.py generate   # a fresh csirtnet_bench database (minutes)
-    .venv/bin/python benchmarks/incidents_load.py run        # uvicorn (2 workers) + 20 users; prints p50/p95/p99
+    .venv/bin/python benchmarks/incidents_load.py run        # csirtnet serve (2 processes) + 20 users; p50/p95/p99
     .venv/bin/python benchmarks/incidents_load.py explain    # EXPLAIN ANALYZE of the queries behind each endpoint
     .venv/bin/python benchmarks/incidents_load.py all        # generate, then run
 
@@ -17,7 +17,7 @@ coordinators (they see every incident; logged in with their second factor) and 1
 member organisations (they see their own organisation's incidents), each with a session cookie
 and an API token.
 
-`run` starts `uvicorn csirtnet.app:create_app --factory --workers 2` on 127.0.0.1, lets 20 users
+`run` starts `csirtnet serve --workers 2` (one socket per process, ADR 0014) on 127.0.0.1, lets 20 users
 send requests concurrently (each picks the next endpoint in turn) until every endpoint has been
 measured `--requests` times or `--seconds` have passed, after a warm-up, and stops the server.
 """
@@ -439,13 +439,12 @@ def serve(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
         "CSIRTNET_BASE_URL": f"http://127.0.0.1:{port}",
         "CSIRTNET_LOGIN_IP_MAX_ATTEMPTS": "1000",
     }
+    # The product's own way of serving: `csirtnet serve`, one socket per process (ADR 0014).
     command = [
-        sys.executable, "-m", "uvicorn",
-        "csirtnet.app:create_app",
-        "--factory", "--host", "127.0.0.1",
-        "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log",
+        str(Path(sys.executable).parent / "csirtnet"), "serve",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
     ]  # fmt: skip
-    log = (WORK / "uvicorn.log").open("wb")
+    log = (WORK / "serve.log").open("wb")
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)  # noqa: S603 - our own interpreter and arguments
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -455,10 +454,10 @@ def serve(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
         except httpx.HTTPError:
             pass
         if process.poll() is not None:
-            raise SystemExit(f"uvicorn exited; see {WORK / 'uvicorn.log'}")
+            raise SystemExit(f"csirtnet serve exited; see {WORK / 'serve.log'}")
         time.sleep(0.3)
     process.terminate()
-    raise SystemExit("uvicorn did not answer /healthz within 60 s")
+    raise SystemExit("csirtnet serve did not answer /healthz within 60 s")
 
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -663,7 +662,7 @@ def run(
         assert top is not None
         highest, count = int(top[0]), int(top[1])
         prewarm(conn)
-    print(f"{count} incidents; serving with {workers} uvicorn workers on port {port}", flush=True)
+    print(f"{count} incidents; serving with {workers} web processes (csirtnet serve) on port {port}", flush=True)
     load = os.getloadavg()[0]
     if load > 1.0:
         print(f"warning: the load average is {load:.1f}; other work on this machine will skew the figures", flush=True)

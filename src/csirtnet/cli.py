@@ -120,16 +120,15 @@ def serve(
     first_admin(db)
     url = f"http://{host}:{port}/"
     err.print(f"csirtnet is at [bold]{url}[/bold]  (Ctrl-C stops it)")
-    os.environ["CSIRTNET_SERVE_FACTORY"] = "1"
-    uvicorn.run(
-        "csirtnet.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_config=None,
-        proxy_headers=True,
-    )
+    if workers > 1:
+        from csirtnet.serving import run_workers
+
+        try:
+            status = run_workers(host, port, workers, proxy_headers=True)
+        except OSError as exc:
+            raise fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+        raise typer.Exit(status)
+    uvicorn.run("csirtnet.app:create_app", factory=True, host=host, port=port, log_config=None, proxy_headers=True)
 
 
 def first_admin(db: Database) -> None:

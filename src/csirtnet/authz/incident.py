@@ -20,16 +20,30 @@ shared with the community through advisories and indicators, not by opening the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, CompoundSelect, and_, exists, false, or_, select, true, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    false,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz.policy import Subject, can, register_permissions
-from csirtnet.context import request_memo
 from csirtnet.errors import Forbidden, NotFound
 from csirtnet.kit.time import utcnow
 from csirtnet.models import ClusterLeadTerm, Incident, IncidentParticipant
@@ -67,7 +81,21 @@ def _today(now: datetime) -> date:
     return now.astimezone(ZoneInfo(get_settings().timezone)).date()
 
 
-def active_participation_clause(now: datetime) -> ColumnElement[bool]:
+def _now_at_execution() -> datetime:
+    return utcnow()
+
+
+def _today_at_execution() -> date:
+    return _today(utcnow())
+
+
+# "Now" and "today" as parameters whose values are taken when a statement runs: a clause built with
+# them holds nothing of the moment it was built, so it can serve every request of its subject.
+_NOW: Any = bindparam("authz_now", callable_=_now_at_execution, type_=IncidentParticipant.starts_at.type)
+_TODAY: Any = bindparam("authz_today", callable_=_today_at_execution, type_=ClusterLeadTerm.starts_on.type)
+
+
+def active_participation_clause(now: Any) -> ColumnElement[bool]:
     """The participant rows in force at `now` (mobilisation uses the same definition)."""
     return and_(
         IncidentParticipant.starts_at <= now,
@@ -75,7 +103,7 @@ def active_participation_clause(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def _named_participant(subject: Subject, now: datetime) -> ColumnElement[bool]:
+def _named_participant(subject: Subject, now: Any) -> ColumnElement[bool]:
     return exists(
         select(IncidentParticipant.id).where(
             IncidentParticipant.incident_id == Incident.id,
@@ -85,7 +113,7 @@ def _named_participant(subject: Subject, now: datetime) -> ColumnElement[bool]:
     )
 
 
-def _organisation_participant(subject: Subject, now: datetime) -> ColumnElement[bool]:
+def _organisation_participant(subject: Subject, now: Any) -> ColumnElement[bool]:
     return exists(
         select(IncidentParticipant.id).where(
             IncidentParticipant.incident_id == Incident.id,
@@ -96,36 +124,36 @@ def _organisation_participant(subject: Subject, now: datetime) -> ColumnElement[
     )
 
 
-def _cluster_lead(subject: Subject, now: datetime) -> ColumnElement[bool]:
-    # Sharing with the cluster makes its lead organisation (during its term) a recipient: its users
-    # read the incident. Acting for the cluster (e.g. mobilising) needs authz.cluster's lead rights.
-    today = _today(now)
-    led = select(ClusterLeadTerm.cluster_id).where(
+def _led_clusters(subject: Subject, today: Any) -> Select[int]:
+    return select(ClusterLeadTerm.cluster_id).where(
         ClusterLeadTerm.organisation_id == subject.organisation_id,
         ClusterLeadTerm.starts_on <= today,
         ClusterLeadTerm.ends_on >= today,
     )
-    return and_(Incident.tlp.in_(CLUSTER_TLPS), Incident.shared_with_cluster_id.in_(led))
+
+
+def _cluster_lead(subject: Subject, today: Any) -> ColumnElement[bool]:
+    # Sharing with the cluster makes its lead organisation (during its term) a recipient: its users
+    # read the incident. Acting for the cluster (e.g. mobilising) needs authz.cluster's lead rights.
+    return and_(Incident.tlp.in_(CLUSTER_TLPS), Incident.shared_with_cluster_id.in_(_led_clusters(subject, today)))
 
 
 def visible_incidents_clause(subject: Subject, now: datetime | None = None) -> ColumnElement[bool]:
     """A WHERE clause on `Incident`: the incidents `subject` may see at `now`.
 
-    Without `now`, a request builds the clause once (at its first use) and reuses it: a page asks
-    it four times, and a member's clause costs almost a millisecond of CPU to build."""
+    Without `now`, the clause reads the time when its statement runs, and is built once per subject
+    and process: a member's clause cost about 1.7 ms of CPU to build, and every page asks for it."""
     if now is not None:
-        return _visible_incidents_clause(subject, now)
-    memo = request_memo()
-    if memo is None:
-        return _visible_incidents_clause(subject, utcnow())
-    key = ("visible_incidents_clause", subject)
-    clause = memo.get(key)
-    if clause is None:
-        clause = memo[key] = _visible_incidents_clause(subject, utcnow())
-    return clause
+        return _visible_incidents_clause(subject, now, _today(now))
+    return _shared_visible_incidents_clause(subject)
 
 
-def _visible_incidents_clause(subject: Subject, now: datetime) -> ColumnElement[bool]:
+@lru_cache(maxsize=1024)
+def _shared_visible_incidents_clause(subject: Subject) -> ColumnElement[bool]:
+    return _visible_incidents_clause(subject, _NOW, _TODAY)
+
+
+def _visible_incidents_clause(subject: Subject, now: Any, today: Any) -> ColumnElement[bool]:
     if subject.user_id is None:
         # The platform itself (jobs, CLI) sees everything; an anonymous caller nothing.
         return true() if subject.is_platform_admin else false()
@@ -138,22 +166,16 @@ def _visible_incidents_clause(subject: Subject, now: datetime) -> ColumnElement[
     by_org = or_(Incident.reporting_organisation_id == subject.organisation_id, _organisation_participant(subject, now))
     if subject.organisation_id is None:
         return named
-    rule = or_(named, and_(not_red, or_(by_org, _cluster_lead(subject, now))))
+    rule = or_(named, and_(not_red, or_(by_org, _cluster_lead(subject, today))))
     # Same answer, better plan: no index serves the OR above, so PostgreSQL walked the whole table
     # backwards for every member's list (1-4 s at 1,000,000 incidents). Starting from the few ids
     # the member can possibly see makes it a semi-join on the primary key (docs/benchmarks.md).
-    return and_(Incident.id.in_(_candidate_ids(subject, now)), rule)
+    return and_(Incident.id.in_(_candidate_ids(subject, now, today)), rule)
 
 
-def _candidate_ids(subject: Subject, now: datetime) -> CompoundSelect[int]:
+def _candidate_ids(subject: Subject, now: Any, today: Any) -> CompoundSelect[int]:
     """Every incident id the rule above could admit for a member: its organisation's reports, its
     active participations (named or as an organisation), incidents shared with a cluster it leads."""
-    today = _today(now)
-    led = select(ClusterLeadTerm.cluster_id).where(
-        ClusterLeadTerm.organisation_id == subject.organisation_id,
-        ClusterLeadTerm.starts_on <= today,
-        ClusterLeadTerm.ends_on >= today,
-    )
     return union_all(
         select(Incident.id).where(Incident.reporting_organisation_id == subject.organisation_id),
         select(IncidentParticipant.incident_id).where(
@@ -166,7 +188,7 @@ def _candidate_ids(subject: Subject, now: datetime) -> CompoundSelect[int]:
                 ),
             ),
         ),
-        select(Incident.id).where(Incident.shared_with_cluster_id.in_(led)),
+        select(Incident.id).where(Incident.shared_with_cluster_id.in_(_led_clusters(subject, today))),
     )
 
 
@@ -220,9 +242,19 @@ def participant_role(session: Session, subject: Subject, incident: Incident, now
     return held[0] if held else None
 
 
-def can_work(session: Session, subject: Subject, incident: Incident) -> bool:
-    """May change the incident's timeline, tasks, observables: coordinators, working participants,
-    and the reporting organisation's responders and admins."""
+def _role_once(session: Session, subject: Subject, incident: Incident) -> Callable[[], str | None]:
+    """`participant_role`, asked at most once, and only if a decision needs it."""
+    held: list[str | None] = []
+
+    def role() -> str | None:
+        if not held:
+            held.append(participant_role(session, subject, incident))
+        return held[0]
+
+    return role
+
+
+def _can_work(subject: Subject, incident: Incident, role: Callable[[], str | None]) -> bool:
     if subject.user_id is None:
         return True
     if not can(subject, "incidents:write"):
@@ -231,7 +263,23 @@ def can_work(session: Session, subject: Subject, incident: Incident) -> bool:
         return True
     if incident.tlp != TLP.RED.value and subject.organisation_id == incident.reporting_organisation_id:
         return True
-    return participant_role(session, subject, incident) in WORKING_ROLES
+    return role() in WORKING_ROLES
+
+
+def _can_command(subject: Subject, role: Callable[[], str | None]) -> bool:
+    if subject.user_id is None:
+        return True
+    if not can(subject, "incidents:write"):
+        return False
+    if can(subject, "incidents:triage"):
+        return True
+    return role() == "commander"
+
+
+def can_work(session: Session, subject: Subject, incident: Incident) -> bool:
+    """May change the incident's timeline, tasks, observables: coordinators, working participants,
+    and the reporting organisation's responders and admins."""
+    return _can_work(subject, incident, _role_once(session, subject, incident))
 
 
 def require_work(session: Session, subject: Subject, incident: Incident) -> None:
@@ -241,18 +289,28 @@ def require_work(session: Session, subject: Subject, incident: Incident) -> None
 
 def can_discuss(session: Session, subject: Subject, incident: Incident) -> bool:
     """Anyone who works it, plus reporters and observers taking part."""
-    return can_work(session, subject, incident) or participant_role(session, subject, incident) is not None
+    role = _role_once(session, subject, incident)
+    return _can_work(subject, incident, role) or role() is not None
 
 
 def can_command(session: Session, subject: Subject, incident: Incident) -> bool:
     """May classify, change phase, TLP and participants: coordinators and the incident's commander."""
-    if subject.user_id is None:
-        return True
-    if not can(subject, "incidents:write"):
-        return False
-    if can(subject, "incidents:triage"):
-        return True
-    return participant_role(session, subject, incident) == "commander"
+    return _can_command(subject, _role_once(session, subject, incident))
+
+
+@dataclass(frozen=True)
+class Abilities:
+    work: bool
+    command: bool
+    discuss: bool
+
+
+def abilities(session: Session, subject: Subject, incident: Incident) -> Abilities:
+    """`can_work`, `can_command` and `can_discuss` together, with one participant query at most
+    (the incident page shows what each allows)."""
+    role = _role_once(session, subject, incident)
+    work = _can_work(subject, incident, role)
+    return Abilities(work=work, command=_can_command(subject, role), discuss=work or role() is not None)
 
 
 def require_command(session: Session, subject: Subject, incident: Incident) -> None:
@@ -289,9 +347,19 @@ def visible_observables_clause(
     from csirtnet.models import IncidentObservable
 
     table = IncidentObservable if observable is None else observable
+    if now is None:
+        return _shared_visible_observables_clause(subject, table)
+    return _visible_observables_clause(subject, now, table)
+
+
+@lru_cache(maxsize=1024)
+def _shared_visible_observables_clause(subject: Subject, table: Any) -> ColumnElement[bool]:
+    return _visible_observables_clause(subject, _NOW, table)
+
+
+def _visible_observables_clause(subject: Subject, now: Any, table: Any) -> ColumnElement[bool]:
     if subject.user_id is None:
         return true() if subject.is_platform_admin else false()
-    now = now or utcnow()
     named = exists(
         select(IncidentParticipant.id).where(
             IncidentParticipant.incident_id == table.incident_id,

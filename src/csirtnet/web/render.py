@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from babel import Locale
 from babel.dates import format_datetime
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -46,20 +47,29 @@ def environment() -> Environment:
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates ship inside the package: no file-system check on every render (a change
+        # needs a restart, which `uvicorn --reload` does anyway).
+        auto_reload=False,
     )
     env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False)
     return env
 
 
 def _formatter(language: str, zone: str) -> Any:
+    tz = _zone(zone)
+    locale = _locale(language)
+
     def fmt(value: datetime | None, style: str = "medium") -> str:
         if value is None:
             return "—"
-        return format_datetime(
-            as_utc(value), format=style, tzinfo=_zone(zone), locale="vi_VN" if language == "vi" else "en_GB"
-        )
+        return format_datetime(as_utc(value), format=style, tzinfo=tz, locale=locale)
 
     return fmt
+
+
+@cache
+def _locale(language: str) -> Locale:
+    return Locale.parse("vi_VN" if language == "vi" else "en_GB")
 
 
 def _zone(zone: str) -> Any:
