@@ -703,6 +703,7 @@ def explain(url: str) -> None:
 
     from csirtnet.identity.service import subject_for
     from csirtnet.incident import repository
+    from csirtnet.kit.pagination import first_rows
     from csirtnet.models import Incident, User
 
     engine = create_engine(url)
@@ -727,7 +728,7 @@ def explain(url: str) -> None:
                     if window:  # as kit.pagination.paginate_within_newest: the bound is read first
                         bound = select(Incident.id).order_by(Incident.id.desc()).offset(repository.SEARCH_WINDOW - 1)
                         query = query.where(Incident.id >= session.scalar(bound.limit(1)))
-                    query = query.order_by(Incident.id.desc()).limit(51)
+                    query = first_rows(query, Incident.id, 51, ids_first=bool(filters.q) and not window)
                     sql = str(query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
                     session.connection().exec_driver_sql("SET LOCAL jit = off")  # as csirtnet.db.make_engine
                     plan = session.connection().exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + sql).fetchall()

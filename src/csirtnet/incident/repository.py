@@ -44,8 +44,7 @@ def incidents(
     `word_index=False` matches the search words without their index (the newest-first window)."""
     require(who, "incidents:read")
     f = filters or IncidentFilters()
-    now = now or utcnow()
-    query = select(Incident).where(visible_incidents_clause(who, now))
+    query = select(Incident).where(visible_incidents_clause(who, now))  # without `now`: the shared clause
     query = query.where(search.matches(Incident.search_words, search.terms(f.q), use_index=word_index))
     if f.phase:
         if f.phase not in {p.value for p in Phase}:
@@ -72,7 +71,7 @@ def incidents(
             select(IncidentParticipant.id).where(
                 IncidentParticipant.incident_id == Incident.id,
                 IncidentParticipant.user_id == who.user_id,
-                active_participation_clause(now),
+                active_participation_clause(now or utcnow()),
             )
         )
         query = query.where(or_(named, Incident.reporter_user_id == who.user_id))
@@ -114,7 +113,10 @@ def page(
         hit = paginate_within_newest(session, scan, Incident.id, limit=limit, cursor=cursor, window=search_window)
         if hit is not None:
             return hit
-    return paginate(session, incidents(who, filters), Incident.id, limit=limit, cursor=cursor)
+    # A search weighs every candidate the word index gives (1,500 for "cổng thông tin Đà Nẵng"):
+    # carrying each one's whole row to the sort cost more than finding them, so the page's ids
+    # are found first and only their rows read (docs/benchmarks.md).
+    return paginate(session, incidents(who, filters), Incident.id, limit=limit, cursor=cursor, ids_first=bool(found))
 
 
 def reports(who: Subject, *, status: str | None = None, q: str | None = None) -> Select[IncidentReport]:

@@ -72,20 +72,35 @@ def paginate(
     limit: int,
     cursor: str | None,
     descending: bool = True,
+    ids_first: bool = False,
 ) -> tuple[Sequence[Any], str | None]:
-    """Return one page of rows ordered by `key` and the cursor of the next page (or None)."""
+    """Return one page of rows ordered by `key` and the cursor of the next page (or None).
+
+    `ids_first`: the query (of one entity) finds the page's keys, and only those rows are read
+    whole, in the same statement; for a query that weighs many more rows than it returns."""
     _check_limit(limit)
     if cursor:
         last = decode_cursor(cursor)
         if not isinstance(last, int) or isinstance(last, bool):
             raise ValidationFailed("cursor", "not a cursor this API issued")
         query = query.where(key < last if descending else key > last)
-    query = query.order_by(key.desc() if descending else key.asc()).limit(limit + 1)
-    rows = session.scalars(query).all()
+    rows = session.scalars(first_rows(query, key, limit + 1, descending=descending, ids_first=ids_first)).all()
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor(getattr(rows[-1], key.key)) if more and rows else None
     return rows, next_cursor
+
+
+def first_rows(
+    query: Select[Any], key: InstrumentedAttribute[int], count: int, *, descending: bool = True, ids_first: bool = False
+) -> Select[Any]:
+    """The query's first `count` rows by `key` (see `paginate` for `ids_first`)."""
+    order = key.desc() if descending else key.asc()
+    query = query.order_by(order).limit(count)
+    if not ids_first:
+        return query
+    entity = query.column_descriptions[0]["entity"]
+    return select(entity).where(key.in_(query.with_only_columns(key).scalar_subquery())).order_by(order)
 
 
 def paginate_within_newest(
