@@ -59,7 +59,7 @@ class SecondFactorRequired(AppError):
 
 
 def _identify(request: Request, session: DbSession) -> tuple[Subject, User | None, WebSession | None]:
-    from csirtnet.identity.login import find_session
+    from csirtnet.identity.login import find_session_and_unread
     from csirtnet.identity.service import subject_for
     from csirtnet.identity.tokens import identify_token, touch_token
 
@@ -77,8 +77,9 @@ def _identify(request: Request, session: DbSession) -> tuple[Subject, User | Non
             touch_token(session, found.token_id, now)  # coarse, so reads do not write on every call
         identity = (found.subject, None, None)  # the API needs no User object; pages load it
     else:
-        web = find_session(session, request.cookies.get(SESSION_COOKIE))
-        if web is not None:
+        cookie = find_session_and_unread(session, request.cookies.get(SESSION_COOKIE))
+        if cookie is not None:
+            web, request.state.unread_count = cookie
             request.state.web_session = web
             request.state.csrf_expected = session_csrf_token(request, request.cookies[SESSION_COOKIE])
             if web.mfa_passed:
@@ -129,9 +130,10 @@ def page_user(request: Request, session: Session) -> Subject:
         and not request.url.path.startswith(("/account/2fa", "/logout"))
     ):
         raise SecondFactorRequired("Set up your second factor to continue")
-    from csirtnet.notification.service import unread_count
+    if getattr(request.state, "unread_count", None) is None:  # a page asked for with an API token
+        from csirtnet.notification.service import unread_count
 
-    request.state.unread_count = unread_count(session, user.id)
+        request.state.unread_count = unread_count(session, user.id)
     return subject
 
 

@@ -15,7 +15,7 @@ from csirtnet.auth.passwords import check_strength, hash_password, needs_rehash,
 from csirtnet.authz import Subject, can_manage_organisation, require
 from csirtnet.config import get_settings
 from csirtnet.errors import AppError, Forbidden, NotFound, TooManyRequests, ValidationFailed
-from csirtnet.identity.service import by_token, subject_for
+from csirtnet.identity.service import session_by_token, subject_for
 from csirtnet.kit.hashing import new_token, sha256_hex
 from csirtnet.kit.time import as_utc, utcnow
 from csirtnet.models import LoginAttempt, PasswordReset, RecoveryCode, User, WebSession
@@ -120,14 +120,17 @@ def _logged_in(session: Session, user: User, row: WebSession) -> None:
     audit.record(session, subject_for(user), "user.logged_in", user, session_id=row.id)
 
 
-def find_session(session: Session, token: str | None) -> WebSession | None:
+def find_session_and_unread(session: Session, token: str | None) -> tuple[WebSession, int] | None:
+    """The valid web session of a cookie, and its user's unread notifications, in one round trip."""
     if not token:
         return None
-    row = by_token(session, WebSession, token)
-    now = utcnow()
-    if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= now or not row.user.is_active:
+    found = session_by_token(session, token)
+    if found is None:
         return None
-    return row
+    row = found[0]
+    if row.revoked_at is not None or as_utc(row.expires_at) <= utcnow() or not row.user.is_active:
+        return None
+    return found
 
 
 def pass_second_factor(session: Session, row: WebSession, code: str) -> bool:

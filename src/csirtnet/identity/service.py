@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from csirtnet import audit
@@ -23,18 +23,32 @@ _PRIVILEGED = {Role.PLATFORM_ADMIN, Role.COORDINATOR}
 Credential = TypeVar("Credential", WebSession, ApiToken)
 
 
+def _by_token_query(model: type[Credential], token: str) -> Select[Credential]:
+    return (
+        select(model)
+        .where(model.token_hash == sha256_hex(token))
+        .options(joinedload(model.user).joinedload(User.role_rows))
+    )
+
+
 def by_token(session: Session, model: type[Credential], token: str) -> Credential | None:
     """The web session or API token whose hash is the token's, with its user and the user's roles,
     in one round trip (every page and API call starts here); its validity is the caller's to check."""
-    return (
-        session.scalars(
-            select(model)
-            .where(model.token_hash == sha256_hex(token))
-            .options(joinedload(model.user).joinedload(User.role_rows))
-        )
-        .unique()
-        .first()
+    return session.scalars(_by_token_query(model, token)).unique().first()
+
+
+def session_by_token(session: Session, token: str) -> tuple[WebSession, int] | None:
+    """`by_token` for a web session, with its user's count of unread notifications (every page
+    shows it) in the same round trip."""
+    from csirtnet.models import Notification
+
+    unread = (
+        select(func.count(Notification.id))
+        .where(Notification.user_id == WebSession.user_id, Notification.read_at.is_(None))
+        .scalar_subquery()
     )
+    row = session.execute(_by_token_query(WebSession, token).add_columns(unread)).unique().first()
+    return None if row is None else (row[0], int(row[1] or 0))
 
 
 def subject_for(user: User, scopes: frozenset[str] | None = None) -> Subject:

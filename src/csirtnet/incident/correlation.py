@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, select, union_all
+from sqlalchemy import Select, and_, case, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from csirtnet.authz import Subject
@@ -109,16 +109,16 @@ class LinkedIncident:
 
 def linked(session: Session, who: Subject, incident: Incident) -> list[LinkedIncident]:
     """Linked incidents the subject may see (both directions)."""
-    both_ways = union_all(
-        *(
-            select(Incident.id, Incident.reference, Incident.title, IncidentLink.kind, IncidentLink.note)
-            .join(IncidentLink, other == Incident.id)
-            .where(mine == incident.id, visible_incidents_clause(who))
-            for mine, other in (
-                (IncidentLink.incident_id, IncidentLink.other_incident_id),
-                (IncidentLink.other_incident_id, IncidentLink.incident_id),
-            )
+    # One statement, the authz clause once: the link's other end, whichever side this one is on.
+    mine = IncidentLink.incident_id == incident.id
+    other = case((mine, IncidentLink.other_incident_id), else_=IncidentLink.incident_id)
+    rows = session.execute(
+        select(Incident.id, Incident.reference, Incident.title, IncidentLink.kind, IncidentLink.note)
+        .select_from(IncidentLink)
+        .join(Incident, Incident.id == other)
+        .where(
+            or_(mine, IncidentLink.other_incident_id == incident.id),
+            visible_incidents_clause(who),
         )
-    )
-    rows = session.execute(both_ways).all()  # one round trip
+    ).all()
     return sorted((LinkedIncident(*r) for r in rows), key=lambda li: li.incident_id, reverse=True)
