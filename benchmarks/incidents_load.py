@@ -4,7 +4,7 @@ under 20 concurrent users, against PostgreSQL.
 Run by hand, never by the test suite (docs/benchmarks.md, section "Incidents at 1,000,000"):
 
     .venv/bin/python benchmarks/incidents_load.py generate   # a fresh csirtnet_bench database (minutes)
-    .venv/bin/python benchmarks/incidents_load.py run        # csirtnet serve (2 processes) + 20 users; p50/p95/p99
+    .venv/bin/python benchmarks/incidents_load.py run        # csirtnet serve (4 processes) + 20 users; p50/p95/p99
     .venv/bin/python benchmarks/incidents_load.py explain    # EXPLAIN ANALYZE of the queries behind each endpoint
     .venv/bin/python benchmarks/incidents_load.py all        # generate, then run
 
@@ -17,7 +17,7 @@ coordinators (they see every incident; logged in with their second factor) and 1
 member organisations (they see their own organisation's incidents), each with a session cookie
 and an API token.
 
-`run` starts `csirtnet serve --workers 2` (one socket per process, ADR 0014) on 127.0.0.1, lets 20 users
+`run` starts `csirtnet serve --workers 4` (two per core, ADR 0014/0015) on 127.0.0.1, lets 20 users
 send requests concurrently (each picks the next endpoint in turn) until every endpoint has been
 measured `--requests` times or `--seconds` have passed, after a warm-up, and stops the server.
 """
@@ -758,7 +758,7 @@ def main() -> None:
     parser.add_argument("--incidents", type=int, default=1_000_000)
     parser.add_argument("--organisations", type=int, default=10_000)
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=4, help="web processes: two per core (ADR 0015)")
     parser.add_argument("--requests", type=int, default=500, help="measured requests per endpoint")
     parser.add_argument("--seconds", type=float, default=300, help="stop after this long whatever the count")
     parser.add_argument("--warmup", type=int, default=8, help="unmeasured requests per user first")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import sys
 
 import pytest
 from fastapi import FastAPI
@@ -193,3 +194,15 @@ def test_hsts_and_the_csrf_cookie_are_secure_behind_https() -> None:
     assert r.headers["strict-transport-security"].startswith("max-age=31536000")
     assert r.headers.get_list("x-frame-options") == ["SAMEORIGIN"]
     assert r.headers["set-cookie"] == "csirtnet_csrf=token123; HttpOnly; Path=/; SameSite=lax; Secure"
+
+
+def test_the_app_sets_the_switch_interval(database, settings) -> None:
+    before = sys.getswitchinterval()
+    try:
+        create_app(settings.model_copy(update={"switch_interval_ms": 1.5}), database, start_worker=False)
+        assert sys.getswitchinterval() == pytest.approx(0.0015)
+        sys.setswitchinterval(0.005)
+        create_app(settings.model_copy(update={"switch_interval_ms": 0}), database, start_worker=False)
+        assert sys.getswitchinterval() == pytest.approx(0.005)  # 0 leaves Python's own
+    finally:
+        sys.setswitchinterval(before)

@@ -7,6 +7,7 @@ modules listed in PUBLIC_MODULES below, so tests can check nothing else is open.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -94,6 +95,8 @@ def create_app(
     settings: Settings | None = None, database: Database | None = None, *, start_worker: bool | None = None
 ) -> FastAPI:
     settings = settings or get_settings()
+    if settings.switch_interval_ms:
+        sys.setswitchinterval(settings.switch_interval_ms / 1000)  # the whole process (ADR 0015)
     database = database or Database(make_engine(settings.resolved_database_url))
     run_worker = settings.in_process_worker if start_worker is None else start_worker
 

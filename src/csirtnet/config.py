@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     default_language: Literal["vi", "en"] = "vi"
     timezone: str = "Asia/Ho_Chi_Minh"
 
+    # How long a Python thread may hold the interpreter before another may run (sys.setswitchinterval),
+    # in milliseconds. A page waits on the database a dozen times; at Python's 5 ms, each wait ended
+    # behind whichever request was computing (ADR 0015). 0 leaves Python's own.
+    switch_interval_ms: float = Field(default=0.5, ge=0, le=100)
     in_process_worker: bool = True
     worker_poll_seconds: float = 1.0
     job_lease_seconds: int = 300
