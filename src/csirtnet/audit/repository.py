@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Select, select
 
 from csirtnet.authz import Subject, require, visible_organisation_ids
+from csirtnet.authz.permissions import Permission
 from csirtnet.kit.time import as_utc
 from csirtnet.models import AuditRecord
 
@@ -22,7 +23,7 @@ def records(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Select[AuditRecord]:
-    require(who, "audit:read")
+    require(who, Permission.AUDIT_READ)
     query = select(AuditRecord)
     visible = visible_organisation_ids(who)
     if visible is not None:

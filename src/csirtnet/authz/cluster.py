@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
-from csirtnet.authz.policy import Subject, register_permissions
+from csirtnet.authz.permissions import Permission
+from csirtnet.authz.policy import Subject
 from csirtnet.config import get_settings
 from csirtnet.errors import Forbidden
 from csirtnet.models import (
@@ -29,50 +30,6 @@ from csirtnet.models import (
     OrganisationStatus,
 )
 from csirtnet.vocabulary import Role
-
-_ALL_ROLES = (Role.COORDINATOR, Role.ORG_ADMIN, Role.RESPONDER, Role.VIEWER)
-_READ = {"clusters:read", "readiness:read", "channels:read", "events:read", "events:register", "knowledge:read"}
-# `clusters:coordinate` is only a capability: for an org admin it takes effect while their
-# organisation holds a lead term (can_coordinate_cluster).
-_GRANTS: dict[Role, set[str]] = {
-    Role.COORDINATOR: {
-        "clusters:write",
-        "clusters:coordinate",
-        "channels:write",
-        "channels:manage",
-        "events:write",
-        "knowledge:write",
-    },
-    Role.ORG_ADMIN: {
-        "clusters:coordinate",
-        "readiness:write",
-        "channels:write",
-        "channels:manage",
-        "events:write",
-        "knowledge:write",
-    },
-    Role.RESPONDER: {"channels:write", "knowledge:write"},
-    Role.VIEWER: set(),
-}
-
-register_permissions(
-    {role: _READ | _GRANTS[role] for role in _ALL_ROLES},
-    {
-        "clusters:read": "clusters:read",
-        "clusters:write": "clusters:write",
-        "clusters:coordinate": "clusters:write",
-        "readiness:read": "readiness:read",
-        "readiness:write": "readiness:write",
-        "channels:read": "channels:read",
-        "channels:write": "channels:write",
-        "channels:manage": "channels:write",
-        "events:read": "events:read",
-        "events:register": "events:read",
-        "events:write": "events:write",
-        "knowledge:read": "knowledge:read",
-        "knowledge:write": "knowledge:write",
-    },
-)
 
 
 def today() -> date:
@@ -148,7 +105,7 @@ def can_coordinate_cluster(session: Session, subject: Subject, cluster_id: int, 
     """Coordinators always; the lead organisation's admins during their term."""
     from csirtnet.authz.policy import can
 
-    if not can(subject, "clusters:coordinate"):
+    if not can(subject, Permission.CLUSTERS_COORDINATE):
         return False
     if subject.sees_everything:
         return True
@@ -273,7 +230,7 @@ def may_manage_channel(session: Session, subject: Subject, channel: Channel) -> 
     """Archive or change a channel: coordinators; topic channels also their cluster's lead or creator."""
     from csirtnet.authz.policy import can
 
-    if not can(subject, "channels:manage"):
+    if not can(subject, Permission.CHANNELS_MANAGE):
         return False
     if subject.sees_everything:
         return True

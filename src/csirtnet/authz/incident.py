@@ -43,32 +43,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
-from csirtnet.authz.policy import Subject, can, register_permissions
+from csirtnet.authz.permissions import Permission
+from csirtnet.authz.policy import Subject, can
 from csirtnet.errors import Forbidden, NotFound
 from csirtnet.kit.time import utcnow
 from csirtnet.models import ClusterLeadTerm, Incident, IncidentParticipant
-from csirtnet.vocabulary import TLP, Role
-
-register_permissions(
-    {
-        Role.COORDINATOR: {
-            "incidents:read",
-            "incidents:report",
-            "incidents:write",
-            "incidents:triage",
-        },
-        Role.ORG_ADMIN: {"incidents:read", "incidents:report", "incidents:write"},
-        Role.RESPONDER: {"incidents:read", "incidents:report", "incidents:write"},
-        Role.VIEWER: {"incidents:read"},
-    },
-    {
-        "incidents:read": "incidents:read",
-        "incidents:report": "incidents:write",
-        "incidents:write": "incidents:write",
-        "incidents:triage": "incidents:triage",
-        "incidents:admin": "incidents:admin",  # deadline profiles: platform admins only
-    },
-)
+from csirtnet.vocabulary import TLP
 
 # Participant roles that may change an incident (observers and reporters only read and discuss).
 WORKING_ROLES = frozenset({"commander", "liaison", "responder"})
@@ -157,7 +137,7 @@ def _visible_incidents_clause(subject: Subject, now: Any, today: Any) -> ColumnE
     if subject.user_id is None:
         # The platform itself (jobs, CLI) sees everything; an anonymous caller nothing.
         return true() if subject.is_platform_admin else false()
-    if not can(subject, "incidents:read"):
+    if not can(subject, Permission.INCIDENTS_READ):
         return false()
     # Cheap column tests before the EXISTS subqueries: PostgreSQL evaluates an OR in the order
     # written and stops at the first true branch, so a coordinator's search over 1,500 candidate
@@ -260,7 +240,7 @@ def _role_once(session: Session, subject: Subject, incident: Incident) -> Callab
 def _can_work(subject: Subject, incident: Incident, role: Callable[[], str | None]) -> bool:
     if subject.user_id is None:
         return True
-    if not can(subject, "incidents:write"):
+    if not can(subject, Permission.INCIDENTS_WRITE):
         return False
     if subject.sees_everything:
         return True
@@ -272,9 +252,9 @@ def _can_work(subject: Subject, incident: Incident, role: Callable[[], str | Non
 def _can_command(subject: Subject, role: Callable[[], str | None]) -> bool:
     if subject.user_id is None:
         return True
-    if not can(subject, "incidents:write"):
+    if not can(subject, Permission.INCIDENTS_WRITE):
         return False
-    if can(subject, "incidents:triage"):
+    if can(subject, Permission.INCIDENTS_TRIAGE):
         return True
     return role() == "commander"
 
@@ -328,7 +308,7 @@ def visible_reports_clause(subject: Subject) -> ColumnElement[bool]:
 
     if subject.user_id is None:
         return true() if subject.is_platform_admin else false()
-    if not can(subject, "incidents:read"):
+    if not can(subject, Permission.INCIDENTS_READ):
         return false()
     if subject.sees_everything:
         return true()

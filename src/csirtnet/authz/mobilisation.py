@@ -22,26 +22,11 @@ from sqlalchemy.orm import Session
 
 from csirtnet.authz.cluster import can_coordinate_cluster, led_cluster_ids, organisation_ids_in_cluster
 from csirtnet.authz.incident import visible_incidents_clause
-from csirtnet.authz.policy import Subject, can, register_permissions, require
+from csirtnet.authz.permissions import Permission
+from csirtnet.authz.policy import Subject, can, require
 from csirtnet.errors import Forbidden
 from csirtnet.models import Deployment, Incident, SupportRequest, SupportRequestTarget
 from csirtnet.vocabulary import Role
-
-register_permissions(
-    {
-        Role.COORDINATOR: {"mobilisation:read", "mobilisation:request", "mobilisation:manage"},
-        # An org admin's `mobilisation:request` takes effect only while their organisation leads a cluster.
-        Role.ORG_ADMIN: {"mobilisation:read", "mobilisation:request", "mobilisation:respond", "mobilisation:manage"},
-        Role.RESPONDER: {"mobilisation:read"},
-        Role.VIEWER: {"mobilisation:read"},
-    },
-    {
-        "mobilisation:read": "mobilisation:read",
-        "mobilisation:request": "mobilisation:write",
-        "mobilisation:respond": "mobilisation:write",
-        "mobilisation:manage": "mobilisation:write",
-    },
-)
 
 
 def is_coordinating(who: Subject) -> bool:
@@ -52,7 +37,7 @@ def is_coordinating(who: Subject) -> bool:
 def request_authority(session: Session, who: Subject, incident: Incident) -> int | None:
     """May `who` raise a support request on `incident`? Returns the cluster it acts for (None:
     as the coordinator); raises Forbidden otherwise. The caller has already checked visibility."""
-    require(who, "mobilisation:request")
+    require(who, Permission.MOBILISATION_REQUEST)
     if is_coordinating(who):
         return None
     cluster_id = incident.shared_with_cluster_id
@@ -64,7 +49,7 @@ def request_authority(session: Session, who: Subject, incident: Incident) -> int
 
 
 def can_manage_request(session: Session, who: Subject, request: SupportRequest) -> bool:
-    if not can(who, "mobilisation:manage"):
+    if not can(who, Permission.MOBILISATION_MANAGE):
         return False
     if is_coordinating(who):
         return True
@@ -77,7 +62,7 @@ def require_manage_request(session: Session, who: Subject, request: SupportReque
 
 
 def can_respond(who: Subject, target: SupportRequestTarget) -> bool:
-    return can(who, "mobilisation:respond") and who.organisation_id == target.organisation_id
+    return can(who, Permission.MOBILISATION_RESPOND) and who.organisation_id == target.organisation_id
 
 
 def require_respond(who: Subject, target: SupportRequestTarget) -> None:
@@ -86,7 +71,7 @@ def require_respond(who: Subject, target: SupportRequestTarget) -> None:
 
 
 def can_release(session: Session, who: Subject, deployment: Deployment, request: SupportRequest | None) -> bool:
-    if not can(who, "mobilisation:manage"):
+    if not can(who, Permission.MOBILISATION_MANAGE):
         return False
     if is_coordinating(who):
         return True
@@ -102,14 +87,14 @@ def require_release(session: Session, who: Subject, deployment: Deployment, requ
 
 def visible_requests_clause(who: Subject) -> ColumnElement[bool]:
     """A WHERE clause on SupportRequest: the requests `who` may see."""
-    require(who, "mobilisation:read")
+    require(who, Permission.MOBILISATION_READ)
     if who.user_id is None and who.is_platform_admin:
         return SupportRequest.id.is_not(None)
     incidents = select(Incident.id).where(visible_incidents_clause(who))
     clauses: list[ColumnElement[bool]] = [SupportRequest.incident_id.in_(incidents)]
     if who.organisation_id is not None:
         clauses.append(SupportRequest.requesting_organisation_id == who.organisation_id)
-        if can(who, "mobilisation:respond"):
+        if can(who, Permission.MOBILISATION_RESPOND):
             targeted = select(SupportRequestTarget.support_request_id).where(
                 SupportRequestTarget.organisation_id == who.organisation_id
             )
@@ -119,7 +104,7 @@ def visible_requests_clause(who: Subject) -> ColumnElement[bool]:
 
 def visible_deployments_clause(who: Subject) -> ColumnElement[bool]:
     """A WHERE clause on Deployment: the deployments `who` may see."""
-    require(who, "mobilisation:read")
+    require(who, Permission.MOBILISATION_READ)
     if who.user_id is None and who.is_platform_admin:
         return Deployment.id.is_not(None)
     incidents = select(Incident.id).where(visible_incidents_clause(who))
@@ -132,7 +117,7 @@ def visible_deployments_clause(who: Subject) -> ColumnElement[bool]:
 def statistics_organisation_ids(session: Session, who: Subject) -> set[int] | None:
     """Whose deployments count in the statistics `who` asks for: None for the whole network
     (coordinator), else its own organisation and the organisations of clusters it leads."""
-    require(who, "mobilisation:read")
+    require(who, Permission.MOBILISATION_READ)
     if who.sees_everything:
         return None
     ids: set[int] = set() if who.organisation_id is None else {who.organisation_id}

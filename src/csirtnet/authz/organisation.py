@@ -10,38 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from csirtnet.authz.policy import Subject, can_manage_organisation, register_permissions, visible_organisation_ids
-from csirtnet.vocabulary import Role
-
-register_permissions(
-    {
-        Role.COORDINATOR: {
-            "applications:read",
-            "applications:review",
-            "constituency:read",
-            "constituency:write",
-            "constituency:resolve",
-            "experts:read",
-            "experts:write",
-            "organisations:import",
-            # Approving an application creates the new member's first admin account.
-            "users:write",
-        },
-        Role.ORG_ADMIN: {"constituency:read", "constituency:write", "experts:read", "experts:write"},
-        Role.RESPONDER: {"constituency:read", "experts:read"},
-        Role.VIEWER: {"constituency:read", "experts:read"},
-    },
-    {
-        "applications:read": "applications:read",
-        "applications:review": "applications:write",
-        "constituency:read": "constituency:read",
-        "constituency:write": "constituency:write",
-        "constituency:resolve": "constituency:write",
-        "experts:read": "experts:read",
-        "experts:write": "experts:write",
-        "organisations:import": "organisations:write",
-    },
-)
+from csirtnet.authz.policy import Subject, can_manage_organisation, visible_organisation_ids
 
 
 def profile_organisation_ids(session: Session, who: Subject) -> set[int] | None:

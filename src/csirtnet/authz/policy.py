@@ -1,55 +1,16 @@
-"""Roles grant permissions; API tokens narrow them to scopes; organisations bound what is visible."""
+"""Roles grant permissions; API tokens narrow them to scopes; organisations bound what is visible.
+
+The permissions, their scopes and each role's grants are declared, frozen, in authz.permissions."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from csirtnet.authz.permissions import ROLE_GRANTS, SCOPES, Permission, Scope
 from csirtnet.errors import Forbidden
 from csirtnet.vocabulary import Role
 
-# Permission -> the API scope that carries it. Scopes are what a token holder chooses from.
-PERMISSIONS: dict[str, str] = {
-    "profile:read": "profile:read",
-    "profile:write": "profile:write",
-    "users:read": "users:read",
-    "users:write": "users:write",
-    "organisations:read": "organisations:read",
-    "organisations:write": "organisations:write",
-    "audit:read": "audit:read",
-    "jobs:read": "jobs:read",
-    "jobs:write": "jobs:write",
-    "notifications:read": "notifications:read",
-    "notifications:write": "notifications:write",
-    "webhooks:write": "webhooks:write",
-    "metrics:read": "metrics:read",
-}
-SCOPES: tuple[str, ...] = tuple(sorted(set(PERMISSIONS.values())))
-
-_EVERYONE = {
-    "profile:read",
-    "profile:write",
-    "notifications:read",
-    "notifications:write",
-    "organisations:read",
-}
-
-ROLE_PERMISSIONS: dict[Role, set[str]] = {
-    Role.PLATFORM_ADMIN: set(PERMISSIONS),
-    Role.COORDINATOR: _EVERYONE | {"users:read", "organisations:write", "audit:read", "jobs:read"},
-    Role.ORG_ADMIN: _EVERYONE | {"users:read", "users:write", "audit:read", "webhooks:write"},
-    Role.RESPONDER: set(_EVERYONE),
-    Role.VIEWER: set(_EVERYONE),
-}
-
-
-def register_permissions(role_grants: dict[Role, set[str]], scopes: dict[str, str]) -> None:
-    """Domains add their permissions at import time; authz stays the one place they live."""
-    global SCOPES
-    PERMISSIONS.update(scopes)
-    for role, perms in role_grants.items():
-        ROLE_PERMISSIONS.setdefault(role, set()).update(perms)
-    ROLE_PERMISSIONS[Role.PLATFORM_ADMIN].update(scopes)
-    SCOPES = tuple(sorted(set(PERMISSIONS.values())))
+__all__ = ["SCOPES", "Permission", "Scope"]
 
 
 @dataclass(frozen=True)
@@ -89,18 +50,31 @@ _ROLES: dict[str, Role] = {role.value: role for role in Role}
 ANONYMOUS = Subject(user_id=None, organisation_id=None)
 
 
-def can(subject: Subject, permission: str) -> bool:
-    if permission not in PERMISSIONS:
-        raise KeyError(f"unknown permission {permission!r}")
-    granted = any(permission in ROLE_PERMISSIONS.get(_ROLES[r], set()) for r in subject.roles if r in _ROLES)
-    if not granted:
+def granted(roles: frozenset[str]) -> frozenset[Permission]:
+    """Every permission the roles grant together."""
+    out: set[Permission] = set()
+    for role in roles:
+        if role in _ROLES:
+            out |= ROLE_GRANTS[_ROLES[role]]
+    return frozenset(out)
+
+
+def can(subject: Subject, permission: Permission) -> bool:
+    if not isinstance(permission, Permission):  # a string from an untyped caller (a template)
+        raise TypeError(f"permissions are authz.Permission members, not {permission!r}")
+    if not any(permission in ROLE_GRANTS[_ROLES[r]] for r in subject.roles if r in _ROLES):
         return False
-    return subject.scopes is None or PERMISSIONS[permission] in subject.scopes
+    return subject.scopes is None or permission.scope.value in subject.scopes
 
 
-def require(subject: Subject, permission: str) -> None:
+def require(subject: Subject, permission: Permission) -> None:
     if not can(subject, permission):
-        raise Forbidden(f"You need the permission {permission!r} for this")
+        raise Forbidden(f"You need the permission {permission.value!r} for this")
+
+
+def grantable_scopes(roles: frozenset[str]) -> list[Scope]:
+    """The scopes a token of a user with these roles may carry."""
+    return sorted({p.scope for p in granted(roles)})
 
 
 def visible_organisation_ids(subject: Subject) -> set[int] | None:

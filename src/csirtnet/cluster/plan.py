@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from csirtnet import audit
 from csirtnet.authz import Subject, require
 from csirtnet.authz import cluster as cluster_authz
+from csirtnet.authz.permissions import Permission
 from csirtnet.cluster import repository
 from csirtnet.cluster.schemas import ActivityCreate, ActivityRead, ActivityUpdate, OrgRef, PlanRead, PlanUpdate
 from csirtnet.errors import ErrorList, Forbidden, NotFound
@@ -75,7 +76,7 @@ def activity_read(session: Session, a: ClusterPlanActivity) -> ActivityRead:
 
 def update_summary(session: Session, who: Subject, cluster_id: int, year: int, data: PlanUpdate) -> ClusterPlan:
     """Write the year-end summary."""
-    require(who, "clusters:coordinate")
+    require(who, Permission.CLUSTERS_COORDINATE)
     _require_edit(session, who, cluster_id)
     plan = _ensure_plan(session, cluster_id, year)
     summary = (data.summary or "").strip() or None
@@ -108,7 +109,7 @@ def add_activity(
     session: Session, who: Subject, cluster_id: int, year: int, data: ActivityCreate
 ) -> ClusterPlanActivity:
     """Add an activity to the year's plan."""
-    require(who, "clusters:coordinate")
+    require(who, Permission.CLUSTERS_COORDINATE)
     _require_edit(session, who, cluster_id)
     _check_activity(session, year, data.starts_on, data.ends_on, data.owner_organisation_id)
     plan = _ensure_plan(session, cluster_id, year)
@@ -149,7 +150,7 @@ def update_activity(
     session: Session, who: Subject, cluster_id: int, year: int, activity_id: int, data: ActivityUpdate
 ) -> ClusterPlanActivity:
     """Change an activity (its status as it progresses, dates, owner, notes)."""
-    require(who, "clusters:coordinate")
+    require(who, Permission.CLUSTERS_COORDINATE)
     _require_edit(session, who, cluster_id)
     activity = _get_activity(session, cluster_id, year, activity_id)
     fields = data.model_dump(exclude_unset=True)
@@ -177,7 +178,7 @@ def update_activity(
 
 
 def delete_activity(session: Session, who: Subject, cluster_id: int, year: int, activity_id: int) -> None:
-    require(who, "clusters:coordinate")
+    require(who, Permission.CLUSTERS_COORDINATE)
     _require_edit(session, who, cluster_id)
     activity = _get_activity(session, cluster_id, year, activity_id)
     audit.record(

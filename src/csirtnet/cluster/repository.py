@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet.authz import Subject, require
 from csirtnet.authz import cluster as cluster_authz
+from csirtnet.authz.permissions import Permission
 from csirtnet.errors import NotFound
 from csirtnet.models import (
     Cluster,
@@ -39,12 +40,12 @@ def cluster_key(cluster: Cluster) -> tuple[int, int, str, int]:
 
 def clusters(who: Subject) -> Select[Cluster]:
     """Every cluster: the network's structure (members, leads) is known to all its members."""
-    require(who, "clusters:read")
+    require(who, Permission.CLUSTERS_READ)
     return select(Cluster).order_by(*cluster_order)
 
 
 def get_cluster(session: Session, who: Subject, cluster_id: int) -> Cluster:
-    require(who, "clusters:read")
+    require(who, Permission.CLUSTERS_READ)
     row = session.get(Cluster, cluster_id)
     if row is None:
         raise NotFound("cluster")
@@ -173,5 +174,5 @@ def activities(session: Session, plan_id: int) -> list[ClusterPlanActivity]:
 
 def organisation_choices(session: Session, who: Subject) -> list[Organisation]:
     """Organisations to pick from in forms (the directory every member sees)."""
-    require(who, "organisations:read")
+    require(who, Permission.ORGANISATIONS_READ)
     return list(session.scalars(select(Organisation).order_by(Organisation.name_sort)))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from csirtnet import audit
 from csirtnet.authz import Subject, can, require
 from csirtnet.authz import cluster as cluster_authz
+from csirtnet.authz.permissions import Permission
 from csirtnet.cluster import files, repository
 from csirtnet.cluster.schemas import (
     ClusterCreate,
@@ -44,7 +45,7 @@ today = cluster_authz.today
 
 
 def _require_write(who: Subject) -> None:
-    require(who, "clusters:write")
+    require(who, Permission.CLUSTERS_WRITE)
     if not who.sees_everything:
         raise Forbidden("Only the coordinator changes clusters, their members and lead terms")
 
@@ -363,8 +364,12 @@ def record_handover(session: Session, who: Subject, cluster_id: int, data: Hando
     cluster = repository.get_cluster(session, who, cluster_id)
     involved = {data.from_organisation_id, data.to_organisation_id}
     if not (
-        (can(who, "clusters:write") and who.sees_everything)
-        or (can(who, "clusters:coordinate") and who.has_role(Role.ORG_ADMIN) and who.organisation_id in involved)
+        (can(who, Permission.CLUSTERS_WRITE) and who.sees_everything)
+        or (
+            can(who, Permission.CLUSTERS_COORDINATE)
+            and who.has_role(Role.ORG_ADMIN)
+            and who.organisation_id in involved
+        )
     ):
         raise Forbidden("Only the coordinator or the admins of the outgoing or incoming lead record a handover")
     errors = ErrorList()

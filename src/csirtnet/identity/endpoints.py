@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from csirtnet.auth.deps import ApiUser, Session
 from csirtnet.authz import Subject, require
+from csirtnet.authz.permissions import Permission
 from csirtnet.errors import NotAuthenticated
 from csirtnet.identity import repository, service, tokens
 from csirtnet.identity.schemas import TokenCreate, TokenCreated, TokenRead, UserCreate, UserRead, UserUpdate
@@ -34,7 +35,7 @@ def _me(session: DbSession, who: Subject) -> User:
 @router.get("/me", response_model=UserRead)
 def me(session: Session, who: ApiUser) -> UserRead:
     """The calling user."""
-    require(who, "profile:read")
+    require(who, Permission.PROFILE_READ)
     return _read(_me(session, who))
 
 
@@ -85,7 +86,7 @@ def list_tokens(
     cursor: str | None = Query(default=None, max_length=200),
 ) -> Page[TokenRead]:
     """The caller's API tokens, newest first (never their secrets)."""
-    require(who, "profile:read")
+    require(who, Permission.PROFILE_READ)
     return page_of(
         TokenRead,
         paginate(session, tokens.user_tokens_query(_me(session, who)), ApiToken.id, limit=limit, cursor=cursor),
@@ -95,7 +96,7 @@ def list_tokens(
 @router.post("/tokens", response_model=TokenCreated, status_code=201)
 def create_token(body: TokenCreate, session: Session, who: ApiUser) -> TokenCreated:
     """Create a scoped API token; the secret is in this response only."""
-    require(who, "profile:write")
+    require(who, Permission.PROFILE_WRITE)
     issued = tokens.create_token(
         session,
         who,
@@ -110,5 +111,5 @@ def create_token(body: TokenCreate, session: Session, who: ApiUser) -> TokenCrea
 @router.delete("/tokens/{token_id}", response_model=TokenRead)
 def revoke_token(token_id: int, session: Session, who: ApiUser) -> TokenRead:
     """Revoke an API token."""
-    require(who, "profile:write")
+    require(who, Permission.PROFILE_WRITE)
     return TokenRead.model_validate(tokens.revoke_token(session, who, token_id))

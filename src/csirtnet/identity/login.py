@@ -13,6 +13,7 @@ from csirtnet import audit
 from csirtnet.auth import totp
 from csirtnet.auth.passwords import check_strength, hash_password, needs_rehash, verify_password
 from csirtnet.authz import Subject, can_manage_organisation, require
+from csirtnet.authz.permissions import Permission
 from csirtnet.config import get_settings
 from csirtnet.errors import AppError, Forbidden, NotFound, TooManyRequests, ValidationFailed
 from csirtnet.identity.service import session_by_token, subject_for
@@ -234,7 +235,7 @@ def disable_totp(session: Session, user: User, code: str) -> None:
 
 def reset_totp(session: Session, who: Subject, user: User) -> None:
     """Remove a user's second factor (an admin helping someone who lost their phone)."""
-    require(who, "users:write")
+    require(who, Permission.USERS_WRITE)
     if not can_manage_organisation(who, user.organisation_id):
         raise NotFound("user")
     user.totp_secret = None

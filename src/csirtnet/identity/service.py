@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 from csirtnet import audit
 from csirtnet.auth.passwords import hash_password
 from csirtnet.authz import Subject, can_manage_organisation, require
+from csirtnet.authz.permissions import Permission
 from csirtnet.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from csirtnet.identity.schemas import UserCreate, UserUpdate
 from csirtnet.kit.hashing import sha256_hex
@@ -76,7 +77,7 @@ def get_user(session: Session, who: Subject, user_id: int) -> User:
     if user is None:
         raise NotFound("user")
     if user.id != who.user_id:
-        require(who, "users:read")
+        require(who, Permission.USERS_READ)
         if not (who.sees_everything or user.organisation_id == who.organisation_id):
             raise NotFound("user")
     return user
@@ -84,7 +85,7 @@ def get_user(session: Session, who: Subject, user_id: int) -> User:
 
 def create_user(session: Session, who: Subject, data: UserCreate) -> User:
     """Create a user in an organisation; without a password they get an invitation link by email."""
-    require(who, "users:write")
+    require(who, Permission.USERS_WRITE)
     organisation = session.get(Organisation, data.organisation_id)
     if organisation is None:
         raise ValidationFailed("organisation_id", "no such organisation")
@@ -125,7 +126,7 @@ def update_user(session: Session, who: Subject, user_id: int, data: UserUpdate) 
     changes: dict[str, object] = {}
     self_service = user.id == who.user_id
     if not self_service or data.roles is not None or data.is_active is not None:
-        require(who, "users:write")
+        require(who, Permission.USERS_WRITE)
         if not can_manage_organisation(who, user.organisation_id):
             raise Forbidden("You may only manage users of your own organisation")
     if data.roles is not None:

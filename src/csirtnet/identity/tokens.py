@@ -9,7 +9,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
-from csirtnet.authz import Subject, can, policy
+from csirtnet.authz import SCOPES, Subject, policy
 from csirtnet.errors import NotFound, ValidationFailed
 from csirtnet.identity.service import by_token
 from csirtnet.kit.hashing import new_token, sha256_hex
@@ -25,16 +25,13 @@ class IssuedToken:
 
 def grantable_scopes(who: Subject) -> list[str]:
     """A token may carry only scopes whose permissions the user's roles grant."""
-    from csirtnet.authz import PERMISSIONS
-
-    allowed = {PERMISSIONS[p] for p in PERMISSIONS if can(Subject(who.user_id, who.organisation_id, who.roles), p)}
-    return sorted(allowed)
+    return [scope.value for scope in policy.grantable_scopes(who.roles)]
 
 
 def create_token(
     session: Session, who: Subject, user: User, *, name: str, scopes: list[str], expires_in_days: int | None
 ) -> IssuedToken:
-    unknown = sorted(set(scopes) - set(policy.SCOPES))  # read now: domains register scopes at import
+    unknown = sorted(set(scopes) - set(SCOPES))
     if unknown:
         raise ValidationFailed("scopes", f"unknown scope(s): {', '.join(unknown)}")
     beyond = sorted(set(scopes) - set(grantable_scopes(who)))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import Subject, require
+from csirtnet.authz.permissions import Permission
 from csirtnet.errors import Conflict, NotFound, ValidationFailed
 from csirtnet.incident import events
 from csirtnet.incident.common import coordinators, incident_link, participant_users, record_change
@@ -312,7 +313,7 @@ def validate_rule(data: RuleInput, earlier_keys: set[str], prefix: str = "") -> 
 
 def save_rule(session: Session, who: Subject, profile_key: str, data: RuleInput) -> DeadlineRule:
     """Add or change one rule of a profile; open incidents on the profile are recomputed."""
-    require(who, "incidents:admin")
+    require(who, Permission.INCIDENTS_ADMIN)
     prof = profile(session, profile_key)
     if prof is None:
         raise NotFound("deadline profile")
@@ -356,7 +357,7 @@ def save_rule(session: Session, who: Subject, profile_key: str, data: RuleInput)
 
 
 def delete_rule(session: Session, who: Subject, profile_key: str, rule_key: str) -> None:
-    require(who, "incidents:admin")
+    require(who, Permission.INCIDENTS_ADMIN)
     prof = profile(session, profile_key)
     rule = next((r for r in prof.rules if r.key == rule_key), None) if prof else None
     if prof is None or rule is None:
@@ -372,7 +373,7 @@ def delete_rule(session: Session, who: Subject, profile_key: str, rule_key: str)
 def set_profile_state(
     session: Session, who: Subject, profile_key: str, *, active: bool | None = None, is_default: bool | None = None
 ) -> DeadlineProfile:
-    require(who, "incidents:admin")
+    require(who, Permission.INCIDENTS_ADMIN)
     prof = profile(session, profile_key)
     if prof is None:
         raise NotFound("deadline profile")

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 import csirtnet.incident.demo  # noqa: F401 - registers the incident demo data
 from csirtnet.auth.deps import ApiUser, Session
 from csirtnet.authz.incident import get_visible
+from csirtnet.authz.permissions import Permission
 from csirtnet.incident import (
     correlation,
     deadlines,
@@ -216,7 +217,7 @@ def list_profiles(session: Session, who: ApiUser) -> list[ProfileRead]:
     A plain list: the profiles are a small set fixed by regulation, edited by platform admins."""
     from csirtnet.authz import require
 
-    require(who, "incidents:read")
+    require(who, Permission.INCIDENTS_READ)
     return [_profile_read(p) for p in deadlines.profiles(session, active_only=False)]
 
 

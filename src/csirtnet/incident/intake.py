@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import Subject, require
+from csirtnet.authz.permissions import Permission
 from csirtnet.config import get_settings
 from csirtnet.errors import TooManyRequests, ValidationFailed
 from csirtnet.incident import events
@@ -73,7 +74,7 @@ def submit(
     """File a report into the triage queue."""
     member = who.user_id is not None
     if member:
-        require(who, "incidents:report")
+        require(who, Permission.INCIDENTS_REPORT)
     elif channel == ReportChannel.PUBLIC:
         throttle_public(session, source_ip)
     if not member and not data.reporter_email:

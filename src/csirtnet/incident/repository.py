@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet.authz import Subject, require
 from csirtnet.authz.incident import active_participation_clause, visible_incidents_clause, visible_reports_clause
+from csirtnet.authz.permissions import Permission
 from csirtnet.errors import ValidationFailed
 from csirtnet.kit import search
 from csirtnet.kit.pagination import paginate, paginate_within_newest
@@ -42,7 +43,7 @@ def incidents(
 ) -> Select[Incident]:
     """The incidents the subject may see, filtered; order and paginate with kit.pagination.
     `word_index=False` matches the search words without their index (the newest-first window)."""
-    require(who, "incidents:read")
+    require(who, Permission.INCIDENTS_READ)
     f = filters or IncidentFilters()
     query = select(Incident).where(visible_incidents_clause(who, now))  # without `now`: the shared clause
     query = query.where(search.matches(Incident.search_words, search.terms(f.q), use_index=word_index))
@@ -121,7 +122,7 @@ def page(
 
 def reports(who: Subject, *, status: str | None = None, q: str | None = None) -> Select[IncidentReport]:
     """Reports the subject may see; the triage queue is status "new"."""
-    require(who, "incidents:read")
+    require(who, Permission.INCIDENTS_READ)
     query = select(IncidentReport).where(visible_reports_clause(who))
     if status:
         if status not in {s.value for s in ReportStatus}:
@@ -142,7 +143,7 @@ class ProvinceRow:
 
 def by_province(session: Session, who: Subject) -> list[ProvinceRow]:
     """Counts per province of the incidents the subject may see."""
-    require(who, "incidents:read")
+    require(who, Permission.INCIDENTS_READ)
     visible = visible_incidents_clause(who)
     province = func.coalesce(Incident.province, "—")
     rows = session.execute(
@@ -161,7 +162,7 @@ def by_province(session: Session, who: Subject) -> list[ProvinceRow]:
 
 
 def phase_counts(session: Session, who: Subject) -> dict[str, int]:
-    require(who, "incidents:read")
+    require(who, Permission.INCIDENTS_READ)
     rows = session.execute(
         select(Incident.phase, func.count(Incident.id)).where(visible_incidents_clause(who)).group_by(Incident.phase)
     ).all()

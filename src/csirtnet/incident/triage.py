@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from csirtnet import audit
 from csirtnet.authz import Subject, require
 from csirtnet.authz.incident import get_visible, require_command, require_work
+from csirtnet.authz.permissions import Permission
 from csirtnet.config import get_settings
 from csirtnet.errors import Conflict, ErrorList, NotFound, ValidationFailed
 from csirtnet.incident import deadlines, events, severity
@@ -265,7 +266,7 @@ def update_classification(session: Session, who: Subject, incident_id: int, data
 
 def open_incident(session: Session, who: Subject, report_id: int, data: OpenFromReport) -> Incident:
     """Open an incident from a report in the queue."""
-    require(who, "incidents:triage")
+    require(who, Permission.INCIDENTS_TRIAGE)
     report = _new_report(session, report_id)
     org_id = data.reporting_organisation_id or report.reporting_organisation_id
     if org_id is None:
@@ -339,7 +340,7 @@ def open_incident(session: Session, who: Subject, report_id: int, data: OpenFrom
 
 def attach_report(session: Session, who: Subject, report_id: int, incident_id: int) -> Incident:
     """Attach a report to an incident it duplicates or adds to."""
-    require(who, "incidents:triage")
+    require(who, Permission.INCIDENTS_TRIAGE)
     report = _new_report(session, report_id)
     incident = get_visible(session, who, incident_id, audit_read=False)
     report.status = ReportStatus.ATTACHED.value
@@ -354,7 +355,7 @@ def attach_report(session: Session, who: Subject, report_id: int, incident_id: i
 
 def reject_report(session: Session, who: Subject, report_id: int, reason: str) -> IncidentReport:
     """Reject a report (not an incident, out of scope, spam), with the reason the reporter will read."""
-    require(who, "incidents:triage")
+    require(who, Permission.INCIDENTS_TRIAGE)
     report = _new_report(session, report_id)
     if len(reason.strip()) < 3:
         raise ValidationFailed("reason", "say why the report is rejected")

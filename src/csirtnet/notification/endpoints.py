@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from csirtnet.auth.deps import ApiUser, Session
 from csirtnet.authz import require
+from csirtnet.authz.permissions import Permission
 from csirtnet.errors import NotFound
 from csirtnet.kit.pagination import Page, page_of, paginate
 from csirtnet.models import Notification, User, WebhookEndpoint
@@ -77,7 +78,7 @@ def list_notifications(
     cursor: str | None = Query(default=None, max_length=200),
 ) -> Page[NotificationRead]:
     """The caller's notifications, newest first."""
-    require(who, "notifications:read")
+    require(who, Permission.NOTIFICATIONS_READ)
     query = select(Notification).where(Notification.user_id == who.user_id)
     if unread:
         query = query.where(Notification.read_at.is_(None))
@@ -100,14 +101,14 @@ def list_notifications(
 @router.get("/notifications/unread-count")
 def unread_count(session: Session, who: ApiUser) -> dict[str, int]:
     """How many unread notifications the caller has (the bell)."""
-    require(who, "notifications:read")
+    require(who, Permission.NOTIFICATIONS_READ)
     return {"unread": service.unread_count(session, who.user_id or 0)}
 
 
 @router.post("/notifications/read")
 def mark_read(body: MarkRead, session: Session, who: ApiUser) -> dict[str, int]:
     """Mark notifications read."""
-    require(who, "notifications:write")
+    require(who, Permission.NOTIFICATIONS_WRITE)
     return {"marked": service.mark_read(session, who.user_id or 0, body.ids)}
 
 
@@ -116,7 +117,7 @@ def get_preferences(session: Session, who: ApiUser) -> list[Preference]:
     """Every event type and channel with the caller's choice.
 
     A plain list: the whole matrix of event types by channels, fixed by the platform, not by data."""
-    require(who, "notifications:read")
+    require(who, Permission.NOTIFICATIONS_READ)
     prefs = service.preferences(session, who.user_id or 0)
     return [Preference(event_type=e, channel=c, enabled=v) for (e, c), v in sorted(prefs.items())]
 
@@ -126,7 +127,7 @@ def put_preferences(body: list[Preference], session: Session, who: ApiUser) -> l
     """Change some of the caller's choices.
 
     A plain list: answers the whole preference matrix, as GET does."""
-    require(who, "notifications:write")
+    require(who, Permission.NOTIFICATIONS_WRITE)
     user = _user(session, who.user_id)
     service.set_preferences(session, who, user, {(p.event_type, p.channel): p.enabled for p in body})
     prefs = service.preferences(session, user.id)

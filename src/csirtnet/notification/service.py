@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import Subject
+from csirtnet.authz.permissions import Permission
 from csirtnet.errors import NotFound, ValidationFailed
 from csirtnet.kit.hashing import new_token
 from csirtnet.kit.time import utcnow
@@ -162,7 +163,7 @@ def webhooks_query(who: Subject, organisation_id: int) -> Select[WebhookEndpoint
     """An organisation's webhook endpoints, oldest first, for those who manage them."""
     from csirtnet.authz import can_manage_organisation, require
 
-    require(who, "webhooks:write")
+    require(who, Permission.WEBHOOKS_WRITE)
     if not can_manage_organisation(who, organisation_id):
         raise NotFound("organisation")
     return (
@@ -180,7 +181,7 @@ def create_webhook(
 ) -> WebhookEndpoint:
     from csirtnet.authz import can_manage_organisation, require
 
-    require(who, "webhooks:write")
+    require(who, Permission.WEBHOOKS_WRITE)
     if not can_manage_organisation(who, organisation_id):
         raise NotFound("organisation")
     if not (url.startswith("https://") or url.startswith("http://")):
@@ -200,7 +201,7 @@ def create_webhook(
 def delete_webhook(session: Session, who: Subject, endpoint_id: int) -> None:
     from csirtnet.authz import can_manage_organisation, require
 
-    require(who, "webhooks:write")
+    require(who, Permission.WEBHOOKS_WRITE)
     endpoint = session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None or not can_manage_organisation(who, endpoint.organisation_id):
         raise NotFound("webhook")

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from csirtnet import audit, worker
 from csirtnet.auth.deps import ApiUser, Session
 from csirtnet.authz import require
+from csirtnet.authz.permissions import Permission
 from csirtnet.errors import NotFound
 from csirtnet.kit.pagination import Page, page_of, paginate
 from csirtnet.metrics import REGISTRY
@@ -46,7 +47,7 @@ class JobRead(BaseModel):
 )
 def metrics(who: ApiUser) -> Response:
     """Prometheus exposition format; needs the metrics:read scope."""
-    require(who, "metrics:read")
+    require(who, Permission.METRICS_READ)
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -59,7 +60,7 @@ def list_jobs(
     cursor: str | None = Query(default=None, max_length=200),
 ) -> Page[JobRead]:
     """Background jobs, newest first; filter by status (queued, running, done, failed)."""
-    require(who, "jobs:read")
+    require(who, Permission.JOBS_READ)
     query = select(Job)
     if status:
         query = query.where(Job.status == status)
@@ -69,7 +70,7 @@ def list_jobs(
 @router.post("/jobs/{job_id}/retry", response_model=JobRead, summary="Retry a failed job")
 def retry_job(job_id: int, session: Session, who: ApiUser) -> JobRead:
     """Queue a failed job again."""
-    require(who, "jobs:write")
+    require(who, Permission.JOBS_WRITE)
     row = worker.retry(session, job_id)
     if row is None:
         raise NotFound("failed job")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import Subject, require
+from csirtnet.authz.permissions import Permission
 from csirtnet.config import get_settings
 from csirtnet.errors import Conflict, ErrorList, FieldError, NotFound, TooManyRequests, ValidationFailed
 from csirtnet.kit.hashing import new_token, sha256_hex
@@ -285,7 +286,7 @@ def answer(session: Session, token: str, body: str, uploads: list[documents.Uplo
 
 
 def get(session: Session, who: Subject, application_id: int) -> MembershipApplication:
-    require(who, "applications:read")
+    require(who, Permission.APPLICATIONS_READ)
     app = session.get(MembershipApplication, application_id)
     if app is None:
         raise NotFound("application")
@@ -293,7 +294,7 @@ def get(session: Session, who: Subject, application_id: int) -> MembershipApplic
 
 
 def _open(session: Session, who: Subject, application_id: int) -> MembershipApplication:
-    require(who, "applications:review")
+    require(who, Permission.APPLICATIONS_REVIEW)
     app = get(session, who, application_id)
     if not ApplicationStatus(app.status).open:
         raise Conflict(f"The application is already {app.status}")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import Subject, can_manage_organisation, require
+from csirtnet.authz.permissions import Permission
 from csirtnet.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from csirtnet.kit.time import utcnow
 from csirtnet.models import ConstituencyClaim, Organisation, User
@@ -35,7 +36,7 @@ def parse_or_422(value: str, field: str = "value") -> ParsedClaim:
 
 
 def get_claim(session: Session, who: Subject, claim_id: int) -> ConstituencyClaim:
-    require(who, "constituency:read")
+    require(who, Permission.CONSTITUENCY_READ)
     claim = session.scalar(repository.claims(session, who).where(ConstituencyClaim.id == claim_id))
     if claim is None:
         raise NotFound("constituency claim")
@@ -92,7 +93,7 @@ def add_claim(
     session: Session, who: Subject, organisation_id: int, value: str, *, note: str | None = None
 ) -> ConstituencyClaim:
     """Claim a prefix, ASN or domain for an organisation; overlaps with other members are flagged."""
-    require(who, "constituency:write")
+    require(who, Permission.CONSTITUENCY_WRITE)
     organisation = session.get(Organisation, organisation_id)
     if organisation is None or not can_manage_organisation(who, organisation_id):
         raise NotFound("organisation")
@@ -105,7 +106,7 @@ def delegate(
     session: Session, who: Subject, parent_claim_id: int, value: str, delegate_organisation_id: int
 ) -> ConstituencyClaim:
     """The owner of a claim hands a more specific part of it to another member."""
-    require(who, "constituency:write")
+    require(who, Permission.CONSTITUENCY_WRITE)
     parent = get_claim(session, who, parent_claim_id)
     if not can_manage_organisation(who, parent.organisation_id):
         raise Forbidden("Only the owner of a claim or the coordinator delegates part of it")
@@ -126,7 +127,7 @@ def delegate(
 
 
 def remove_claim(session: Session, who: Subject, claim_id: int) -> None:
-    require(who, "constituency:write")
+    require(who, Permission.CONSTITUENCY_WRITE)
     claim = get_claim(session, who, claim_id)
     if not can_manage_organisation(who, claim.organisation_id):
         raise NotFound("constituency claim")
@@ -206,7 +207,7 @@ def find_overlaps(claims: list[ConstituencyClaim]) -> list[Overlap]:
 
 def overlaps(session: Session, who: Subject, organisation_id: int | None = None) -> list[Overlap]:
     """Open overlaps, for coordinators (all) or an organisation's admins (its own)."""
-    require(who, "constituency:read")
+    require(who, Permission.CONSTITUENCY_READ)
     found = find_overlaps(list(session.scalars(repository.all_claims_for_overlaps(who))))
     if organisation_id is not None:
         found = [o for o in found if organisation_id in (o.broader.organisation_id, o.narrower.organisation_id)]
@@ -257,7 +258,7 @@ def coordinators(session: Session) -> list[User]:
 
 
 def _resolvable(session: Session, who: Subject, claim_id: int) -> ConstituencyClaim:
-    require(who, "constituency:resolve")
+    require(who, Permission.CONSTITUENCY_RESOLVE)
     if not who.sees_everything:
         raise Forbidden("Only the coordinator resolves overlapping claims")
     return get_claim(session, who, claim_id)
@@ -311,7 +312,7 @@ class LookupResult:
 def lookup(session: Session, who: Subject, text: str) -> LookupResult:
     """Who answers for an address, AS number or domain: the longest matching active claim. Answered
     from the process's shared index when it is current, else from the database (same answer)."""
-    require(who, "constituency:read")
+    require(who, Permission.CONSTITUENCY_READ)
     try:
         query = parse_query(text)
     except ClaimError as exc:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from csirtnet import audit
 from csirtnet.authz import Subject, can_manage_organisation, require
 from csirtnet.authz.organisation import profile_organisation_ids
+from csirtnet.authz.permissions import Permission
 from csirtnet.errors import NotFound, ValidationFailed
 from csirtnet.models import Expert, ExpertSkill, Organisation, User
 from csirtnet.organisation.schemas import AvailabilityWindow, ExpertCreate, ExpertRead, ExpertUpdate, SkillIn, SkillRead
@@ -44,7 +45,7 @@ def _check_user(session: Session, organisation_id: int, user_id: int | None) -> 
 
 
 def get(session: Session, who: Subject, expert_id: int) -> Expert:
-    require(who, "experts:read")
+    require(who, Permission.EXPERTS_READ)
     expert = session.get(Expert, expert_id)
     if expert is None:
         raise NotFound("expert")
@@ -52,7 +53,7 @@ def get(session: Session, who: Subject, expert_id: int) -> Expert:
 
 
 def _managed(session: Session, who: Subject, expert_id: int) -> Expert:
-    require(who, "experts:write")
+    require(who, Permission.EXPERTS_WRITE)
     expert = get(session, who, expert_id)
     if not can_manage_organisation(who, expert.organisation_id):
         raise NotFound("expert")
@@ -61,7 +62,7 @@ def _managed(session: Session, who: Subject, expert_id: int) -> Expert:
 
 def create(session: Session, who: Subject, organisation_id: int, data: ExpertCreate) -> Expert:
     """Offer an expert of the organisation to the network."""
-    require(who, "experts:write")
+    require(who, Permission.EXPERTS_WRITE)
     org = session.get(Organisation, organisation_id)
     if org is None or not can_manage_organisation(who, organisation_id):
         raise NotFound("organisation")

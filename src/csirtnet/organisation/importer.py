@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import Subject, require
+from csirtnet.authz.permissions import Permission
 from csirtnet.errors import Forbidden
 from csirtnet.kit.text import fold
 from csirtnet.kit.time import utcnow
@@ -292,7 +293,7 @@ def check(session: Session, data: bytes) -> tuple[ImportReport, list[Op]]:
 
 def run(session: Session, who: Subject, data: bytes, *, apply_valid: bool = False) -> ImportReport:
     """Check the file, then apply all of it (clean file) or only its valid rows (`apply_valid`)."""
-    require(who, "organisations:import")
+    require(who, Permission.ORGANISATIONS_IMPORT)
     if not who.sees_everything:
         raise Forbidden("Only the coordinator imports members")
     report, ops = check(session, data)

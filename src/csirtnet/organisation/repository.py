@@ -14,6 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from csirtnet.authz import Subject, require, visible_organisation_ids
 from csirtnet.authz.organisation import profile_organisation_ids
+from csirtnet.authz.permissions import Permission
 from csirtnet.kit.text import fold
 from csirtnet.models import (
     ClusterMember,
@@ -55,7 +56,7 @@ def organisations(
     status: str | None = None,
 ) -> Select[Organisation]:
     """The organisations listed in the directory; `q` matches names, accents ignored."""
-    require(who, "organisations:read")
+    require(who, Permission.ORGANISATIONS_READ)
     query = select(Organisation)
     if q:
         query = query.where(Organisation.name_fold.contains(fold(q), autoescape=True))
@@ -81,7 +82,7 @@ def directory(
 ) -> Select[Organisation]:
     """Active members, searchable by name (accents ignored), FIRST service, expert skill, sector,
     province and current cluster membership. Directory data is visible to every member."""
-    require(who, "organisations:read")
+    require(who, Permission.ORGANISATIONS_READ)
     query = select(Organisation).where(
         Organisation.status == OrganisationStatus.ACTIVE.value, Organisation.is_coordinator.is_(False)
     )
@@ -130,7 +131,7 @@ def _profile_scope(session: Session, who: Subject, column: InstrumentedAttribute
 
 
 def contacts(session: Session, who: Subject, organisation_id: int) -> Select[OrganisationContact]:
-    require(who, "organisations:read")
+    require(who, Permission.ORGANISATIONS_READ)
     query = select(OrganisationContact).where(OrganisationContact.organisation_id == organisation_id)
     scope = _profile_scope(session, who, OrganisationContact.organisation_id)
     if scope is not None:
@@ -139,7 +140,7 @@ def contacts(session: Session, who: Subject, organisation_id: int) -> Select[Org
 
 
 def systems(session: Session, who: Subject, organisation_id: int) -> Select[InformationSystem]:
-    require(who, "organisations:read")
+    require(who, Permission.ORGANISATIONS_READ)
     query = select(InformationSystem).where(InformationSystem.organisation_id == organisation_id)
     scope = _profile_scope(session, who, InformationSystem.organisation_id)
     if scope is not None:
@@ -149,13 +150,13 @@ def systems(session: Session, who: Subject, organisation_id: int) -> Select[Info
 
 def services(who: Subject, organisation_ids: list[int]) -> Select[ServiceOffer]:
     """Declared services are directory data: visible to every member."""
-    require(who, "organisations:read")
+    require(who, Permission.ORGANISATIONS_READ)
     return select(ServiceOffer).where(ServiceOffer.organisation_id.in_(organisation_ids))
 
 
 def claims(session: Session, who: Subject, *, organisation_id: int | None = None) -> Select[ConstituencyClaim]:
     """Constituency claims of the organisations the subject sees in full."""
-    require(who, "constituency:read")
+    require(who, Permission.CONSTITUENCY_READ)
     query = select(ConstituencyClaim)
     if organisation_id is not None:
         query = query.where(ConstituencyClaim.organisation_id == organisation_id)
@@ -168,7 +169,7 @@ def claims(session: Session, who: Subject, *, organisation_id: int | None = None
 def all_claims_for_overlaps(who: Subject) -> Select[ConstituencyClaim]:
     """Every active claim: finding overlaps must compare a member's claims with everyone's. Callers
     show a member only the overlaps that involve it (constituency.overlaps)."""
-    require(who, "constituency:read")
+    require(who, Permission.CONSTITUENCY_READ)
     return select(ConstituencyClaim).where(ConstituencyClaim.status == ClaimStatus.ACTIVE.value)
 
 
@@ -186,7 +187,7 @@ def experts(
 ) -> Select[Expert]:
     """Experts members offer: searchable by every member (contact details are shown to the
     organisation itself and the coordinator only, see schemas.ExpertRead)."""
-    require(who, "experts:read")
+    require(who, Permission.EXPERTS_READ)
     query = select(Expert).join(Organisation, Organisation.id == Expert.organisation_id)
     query = query.where(Organisation.status == OrganisationStatus.ACTIVE.value)
     if organisation_id is not None:
@@ -213,7 +214,7 @@ def experts(
 
 
 def applications(who: Subject, *, status: str | None = None, q: str | None = None) -> Select[MembershipApplication]:
-    require(who, "applications:read")
+    require(who, Permission.APPLICATIONS_READ)
     query = select(MembershipApplication)
     if status:
         query = query.where(MembershipApplication.status == status)
@@ -225,7 +226,7 @@ def applications(who: Subject, *, status: str | None = None, q: str | None = Non
 def stale_organisations(who: Subject, older_than: datetime) -> Select[Organisation]:
     """Active members whose contacts and constituency were last confirmed before `older_than`
     (never confirmed counts from when they joined)."""
-    require(who, "organisations:read")
+    require(who, Permission.ORGANISATIONS_READ)
     query = select(Organisation).where(
         Organisation.status == OrganisationStatus.ACTIVE.value,
         Organisation.is_coordinator.is_(False),

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from csirtnet import audit
 from csirtnet.authz import Subject, can_manage_organisation, require
 from csirtnet.authz.organisation import profile_visible
+from csirtnet.authz.permissions import Permission
 from csirtnet.errors import Conflict, FieldError, Forbidden, NotFound
 from csirtnet.kit.time import utcnow
 from csirtnet.models import InformationSystem, Organisation, OrganisationContact, ServiceOffer
@@ -23,7 +24,7 @@ from csirtnet.organisation.schemas import (
 
 
 def get(session: Session, who: Subject, organisation_id: int) -> Organisation:
-    require(who, "organisations:read")
+    require(who, Permission.ORGANISATIONS_READ)
     org = session.get(Organisation, organisation_id)
     if org is None:
         raise NotFound("organisation")
@@ -52,7 +53,7 @@ def _check_code_free(session: Session, code: str | None, exclude_id: int | None 
 
 def create(session: Session, who: Subject, data: OrganisationCreate) -> Organisation:
     """Register an organisation (coordinators and platform admins)."""
-    require(who, "organisations:write")
+    require(who, Permission.ORGANISATIONS_WRITE)
     if not (who.is_platform_admin or who.sees_everything):
         raise Forbidden("Only the coordinator registers organisations")
     _check_code_free(session, data.member_code)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet.authz import Subject, require, tlp
 from csirtnet.authz import cluster as cluster_authz
+from csirtnet.authz.permissions import Permission
 from csirtnet.errors import NotFound
 from csirtnet.kit.pagination import paginate_keyset
 from csirtnet.models import (
@@ -82,7 +83,7 @@ def may_see(session: Session, who: Subject, message: ChannelMessage, where: Reac
 
 def visible_messages(session: Session, who: Subject, where: Reach | None = None) -> Select[ChannelMessage]:
     """Every message the subject may see, in any channel."""
-    require(who, "channels:read")
+    require(who, Permission.CHANNELS_READ)
     return select(ChannelMessage).where(visibility(who, where or reach(session, who)))
 
 
@@ -99,7 +100,7 @@ def channel_key(channel: Channel) -> tuple[int, str, int]:
 
 def member_channels_query(session: Session, who: Subject) -> Select[Channel]:
     """The channels the subject belongs to, in channel_order."""
-    require(who, "channels:read")
+    require(who, Permission.CHANNELS_READ)
     ids = cluster_authz.member_channel_ids(session, who)
     return select(Channel).where(Channel.id.in_(sorted(ids))).order_by(*channel_order)
 
@@ -110,7 +111,7 @@ def member_channels(session: Session, who: Subject) -> list[Channel]:
 
 def get_channel(session: Session, who: Subject, channel_id: int) -> Channel:
     """Any logged-in user may open a channel; what they read in it is decided per message."""
-    require(who, "channels:read")
+    require(who, Permission.CHANNELS_READ)
     channel = session.get(Channel, channel_id)
     if channel is None:
         raise NotFound("channel")
@@ -193,7 +194,7 @@ def thread_row(session: Session, who: Subject, thread: ChannelThread) -> ThreadR
 
 
 def get_thread(session: Session, who: Subject, channel_id: int, thread_id: int) -> ChannelThread:
-    require(who, "channels:read")
+    require(who, Permission.CHANNELS_READ)
     thread = session.get(ChannelThread, thread_id)
     if thread is None or thread.channel_id != channel_id:
         raise NotFound("thread")
@@ -247,7 +248,7 @@ def attachments(session: Session, message_ids: Sequence[int]) -> dict[int, list[
 
 def attachment(session: Session, who: Subject, channel_id: int, message_id: int, file_id: int) -> StoredFile:
     """An attachment, for those who may see its message."""
-    require(who, "channels:read")
+    require(who, Permission.CHANNELS_READ)
     message = session.get(ChannelMessage, message_id)
     if message is None or message.channel_id != channel_id or not may_see(session, who, message):
         raise NotFound("attachment")

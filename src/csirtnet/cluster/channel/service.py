@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from csirtnet import audit
 from csirtnet.authz import Subject, require, tlp
 from csirtnet.authz import cluster as cluster_authz
+from csirtnet.authz.permissions import Permission
 from csirtnet.cluster import files
 from csirtnet.cluster.channel import mentions, repository
 from csirtnet.cluster.channel.schemas import (
@@ -89,7 +90,7 @@ def _check_organisations(session: Session, ids: list[int], allowed: set[int] | N
 def create_channel(session: Session, who: Subject, data: ChannelCreate) -> Channel:
     """A network channel (coordinator) or a topic channel (coordinator, or a cluster lead's admins
     for organisations of their cluster)."""
-    require(who, "channels:manage")
+    require(who, Permission.CHANNELS_MANAGE)
     allowed: set[int] | None = None
     if data.kind == ChannelKind.NETWORK.value:
         if not who.sees_everything:
@@ -214,7 +215,7 @@ def _post(
     title: str | None,
     data: MessageCreate,
 ) -> ChannelMessage:
-    require(who, "channels:write")
+    require(who, Permission.CHANNELS_WRITE)
     if not cluster_authz.is_channel_member(session, who, channel):
         raise Forbidden("You are not a member of this channel")
     marking = tlp.parse(data.tlp)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from csirtnet import audit
 from csirtnet.authz import Subject, can, require
 from csirtnet.authz import cluster as cluster_authz
+from csirtnet.authz.permissions import Permission
 from csirtnet.cluster.channel.service import user_ref
 from csirtnet.cluster.event.schemas import (
     AttendanceMark,
@@ -61,7 +62,7 @@ def visibility(session: Session, who: Subject) -> ColumnElement[bool]:
 
 
 def events(session: Session, who: Subject, *, upcoming: bool | None = None) -> Select[NetworkEvent]:
-    require(who, "events:read")
+    require(who, Permission.EVENTS_READ)
     query = select(NetworkEvent).where(visibility(session, who))
     now = utcnow()
     if upcoming is True:
@@ -80,7 +81,7 @@ def get(session: Session, who: Subject, event_id: int) -> NetworkEvent:
 
 def can_manage(session: Session, who: Subject, event: NetworkEvent) -> bool:
     """The coordinator, the organiser's admins, and the lead of the event's cluster."""
-    if not can(who, "events:write"):
+    if not can(who, Permission.EVENTS_WRITE):
         return False
     if who.sees_everything:
         return True
@@ -90,7 +91,7 @@ def can_manage(session: Session, who: Subject, event: NetworkEvent) -> bool:
 
 
 def _require_manage(session: Session, who: Subject, event: NetworkEvent) -> None:
-    require(who, "events:write")
+    require(who, Permission.EVENTS_WRITE)
     if not can_manage(session, who, event):
         raise Forbidden("Only the organiser, the cluster's lead and the coordinator manage this event")
 
@@ -109,7 +110,7 @@ def _check_link(link: str | None, errors: ErrorList) -> str | None:
 
 def create(session: Session, who: Subject, data: EventCreate) -> NetworkEvent:
     """Schedule an event: network-wide (coordinator) or for a cluster (coordinator, current lead)."""
-    require(who, "events:write")
+    require(who, Permission.EVENTS_WRITE)
     if who.organisation_id is None:
         raise Forbidden("Events are organised by a member organisation")
     if data.cluster_id is None:
@@ -199,7 +200,7 @@ def _registration(session: Session, event_id: int, user_id: int | None) -> Event
 
 def register(session: Session, who: Subject, event_id: int) -> EventRegistration:
     """Register the caller, while there is room and the event has not started."""
-    require(who, "events:register")
+    require(who, Permission.EVENTS_REGISTER)
     event = get(session, who, event_id)
     # Lock the event row (PostgreSQL) so two last-minute registrations cannot both take the last place.
     session.execute(select(NetworkEvent.id).where(NetworkEvent.id == event.id).with_for_update())
@@ -227,7 +228,7 @@ def register(session: Session, who: Subject, event_id: int) -> EventRegistration
 
 def unregister(session: Session, who: Subject, event_id: int) -> None:
     """Withdraw the caller's registration (before the event starts)."""
-    require(who, "events:register")
+    require(who, Permission.EVENTS_REGISTER)
     event = get(session, who, event_id)
     row = _registration(session, event.id, who.user_id)
     if row is None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from csirtnet import audit
 from csirtnet.authz import Subject, can, require, tlp
 from csirtnet.authz import cluster as cluster_authz
+from csirtnet.authz.permissions import Permission
 from csirtnet.cluster import files
 from csirtnet.cluster.knowledge.schemas import DocumentCreate, DocumentRead, DocumentUpdate
 from csirtnet.cluster.schemas import FileRead, OrgRef
@@ -54,7 +55,7 @@ def search(
 ) -> Select[KnowledgeDocument]:
     """Documents the subject may read; every word of `q` must occur (accents and case ignored) in
     a title, summary or tag, in Vietnamese or English."""
-    require(who, "knowledge:read")
+    require(who, Permission.KNOWLEDGE_READ)
     query = select(KnowledgeDocument).where(visibility(session, who))
     for word in fold(q or "").split():
         query = query.where(KnowledgeDocument.search_fold.contains(word, autoescape=True))
@@ -77,7 +78,7 @@ def get(session: Session, who: Subject, document_id: int) -> KnowledgeDocument:
 
 
 def can_edit(who: Subject, doc: KnowledgeDocument) -> bool:
-    if not can(who, "knowledge:write"):
+    if not can(who, Permission.KNOWLEDGE_WRITE):
         return False
     if who.sees_everything or doc.author_id == who.user_id:
         return True
@@ -110,7 +111,7 @@ def _text(value: str | None) -> str | None:
 
 def create(session: Session, who: Subject, data: DocumentCreate, *, event_id: int | None = None) -> KnowledgeDocument:
     """Add a document (playbook, lessons learned, material…) to the knowledge base."""
-    require(who, "knowledge:write")
+    require(who, Permission.KNOWLEDGE_WRITE)
     if who.organisation_id is None:
         raise Forbidden("Documents are written by a member organisation's users")
     marking = _marking(data.tlp)
@@ -158,7 +159,7 @@ def create(session: Session, who: Subject, data: DocumentCreate, *, event_id: in
 
 def update(session: Session, who: Subject, document_id: int, data: DocumentUpdate) -> KnowledgeDocument:
     """Change a document (its author, their organisation's admins, the coordinator)."""
-    require(who, "knowledge:write")
+    require(who, Permission.KNOWLEDGE_WRITE)
     doc = get(session, who, document_id)
     if not can_edit(who, doc):
         raise Forbidden("Only the author, their organisation's admins and the coordinator change a document")

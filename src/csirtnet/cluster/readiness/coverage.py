@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet.authz import Subject, require
 from csirtnet.authz import cluster as cluster_authz
+from csirtnet.authz.permissions import Permission
 from csirtnet.cluster.readiness.schemas import CoverageCell, CoverageGroupRead, CoverageRead, GapRead
 from csirtnet.cluster.readiness.service import CRITERIA, drills_of, meets, reference_date
 from csirtnet.cluster.schemas import OrgRef
@@ -51,7 +52,7 @@ def coverage(
     session: Session, who: Subject, year: int, group_by: str = "cluster", cluster_id: int | None = None
 ) -> CoverageRead:
     """Coverage and gaps for `year`, judged on its reference date."""
-    require(who, "readiness:read")
+    require(who, Permission.READINESS_READ)
     if group_by not in GROUPINGS:
         raise ValidationFailed("group_by", f"one of {', '.join(GROUPINGS)}")
     if year < 2000 or year > cluster_authz.today().year:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from csirtnet import audit
 from csirtnet.authz import Subject, require
 from csirtnet.authz import cluster as cluster_authz
+from csirtnet.authz.permissions import Permission
 from csirtnet.cluster import files
 from csirtnet.cluster.readiness.schemas import (
     DrillRead,
@@ -68,7 +69,7 @@ def meets(record: ReadinessRecord | None, drills: Sequence[ReadinessDrill], on: 
 
 
 def _require_visible(session: Session, who: Subject, organisation_id: int) -> Organisation:
-    require(who, "readiness:read")
+    require(who, Permission.READINESS_READ)
     org = session.get(Organisation, organisation_id)
     visible = cluster_authz.readiness_organisation_ids(session, who)
     if org is None or (visible is not None and organisation_id not in visible):
@@ -80,7 +81,7 @@ def can_edit(who: Subject, organisation_id: int) -> bool:
     """Members edit their own record; nobody else does (the platform admin excepted)."""
     from csirtnet.authz import can
 
-    if not can(who, "readiness:write"):
+    if not can(who, Permission.READINESS_WRITE):
         return False
     return who.is_platform_admin or who.organisation_id == organisation_id
 
@@ -156,7 +157,7 @@ def read(session: Session, who: Subject, organisation_id: int, year: int) -> Rea
 
 def records(session: Session, who: Subject, *, year: int | None = None) -> Select[ReadinessRecord]:
     """The records the subject may read."""
-    require(who, "readiness:read")
+    require(who, Permission.READINESS_READ)
     query = select(ReadinessRecord)
     visible = cluster_authz.readiness_organisation_ids(session, who)
     if visible is not None:
@@ -187,7 +188,7 @@ def summaries(session: Session, rows: Sequence[ReadinessRecord]) -> list[Readine
 
 
 def _require_edit(session: Session, who: Subject, organisation_id: int, year: int) -> Organisation:
-    require(who, "readiness:write")
+    require(who, Permission.READINESS_WRITE)
     org = _require_visible(session, who, organisation_id)
     if not can_edit(who, organisation_id):
         raise Forbidden("Each member keeps its own readiness record")

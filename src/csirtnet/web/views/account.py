@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session as DbSession
 from csirtnet.auth import totp
 from csirtnet.auth.deps import LANG_COOKIE, PageUser, Session
 from csirtnet.authz import Subject, require
+from csirtnet.authz.permissions import Permission
 from csirtnet.errors import NotAuthenticated
 from csirtnet.identity import login as login_service
 from csirtnet.identity import service as identity_service
@@ -116,7 +117,7 @@ def browser_summary(user_agent: str | None) -> str:
 
 @router.get("/account")
 def profile_page(request: Request, session: Session, who: PageUser) -> Response:
-    require(who, "profile:read")
+    require(who, Permission.PROFILE_READ)
     return _profile_page(request, session, _me(request))
 
 
@@ -130,7 +131,7 @@ def save_profile(
     language: Annotated[str, Form(max_length=10)] = "",
     timezone: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    require(who, "profile:write")
+    require(who, Permission.PROFILE_WRITE)
     user = _me(request)
     values = {"full_name": full_name.strip(), "phone": phone.strip(), "language": language, "timezone": timezone}
     errors: FormErrors = {}
@@ -162,7 +163,7 @@ def change_password(
     new_password: Annotated[str, Form(max_length=500)] = "",
     new_password_again: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    require(who, "profile:write")
+    require(who, Permission.PROFILE_WRITE)
     user = _me(request)
     web = _web_session(request)
     errors: FormErrors = {}
@@ -187,7 +188,7 @@ def change_password(
 
 @router.post("/account/sessions/revoke-others")
 def revoke_other_sessions(request: Request, session: Session, who: PageUser) -> Response:
-    require(who, "profile:write")
+    require(who, Permission.PROFILE_WRITE)
     web = _web_session(request)
     if web is None:
         raise NotAuthenticated()
@@ -317,7 +318,7 @@ def _tokens_page(
 
 @router.get("/account/tokens")
 def tokens_page(request: Request, session: Session, who: PageUser) -> Response:
-    require(who, "profile:read")
+    require(who, Permission.PROFILE_READ)
     return _tokens_page(request, session, who, _me(request))
 
 
@@ -330,7 +331,7 @@ def create_token(
     scopes: Annotated[list[str] | None, Form()] = None,
     expires_in_days: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    require(who, "profile:write")
+    require(who, Permission.PROFILE_WRITE)
     user = _me(request)
     chosen = [s for s in (scopes or []) if s]
     values = {"name": name, "scopes": chosen, "expires_in_days": expires_in_days}
@@ -357,7 +358,7 @@ def create_token(
 
 @router.post("/account/tokens/{token_id}/revoke")
 def revoke_token(request: Request, session: Session, who: PageUser, token_id: int) -> Response:
-    require(who, "profile:write")
+    require(who, Permission.PROFILE_WRITE)
     row = token_service.revoke_token(session, who, token_id)
     return redirect("/account/tokens", flash=tr(request, "The token %(name)s is revoked.") % {"name": row.name})
 
@@ -367,7 +368,7 @@ def revoke_token(request: Request, session: Session, who: PageUser, token_id: in
 
 @router.get("/account/notifications")
 def preferences_page(request: Request, session: Session, who: PageUser) -> Response:
-    require(who, "notifications:read")
+    require(who, Permission.NOTIFICATIONS_READ)
     user = _me(request)
     language = request_language(request)
     prefs = notification_service.preferences(session, user.id)
@@ -395,7 +396,7 @@ def save_preferences(
     who: PageUser,
     enabled: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
-    require(who, "notifications:write")
+    require(who, Permission.NOTIFICATIONS_WRITE)
     user = _me(request)
     chosen = set(enabled or [])
     choices = {
@@ -415,7 +416,7 @@ def save_preferences(
 def notifications_page(
     request: Request, session: Session, who: PageUser, unread: str = "", cursor: str | None = None
 ) -> Response:
-    require(who, "notifications:read")
+    require(who, Permission.NOTIFICATIONS_READ)
     user = _me(request)
     rows, next_cursor = paginate(
         session,
@@ -439,7 +440,7 @@ def mark_one_read(
     notification_id: int,
     next: Annotated[str, Form(max_length=500)] = "/notifications",
 ) -> Response:
-    require(who, "notifications:write")
+    require(who, Permission.NOTIFICATIONS_WRITE)
     notification_service.mark_read(session, _me(request).id, [notification_id])
     return redirect(safe_next(next))
 
@@ -451,6 +452,6 @@ def mark_all_read(
     who: PageUser,
     next: Annotated[str, Form(max_length=500)] = "/notifications",
 ) -> Response:
-    require(who, "notifications:write")
+    require(who, Permission.NOTIFICATIONS_WRITE)
     count = notification_service.mark_read(session, _me(request).id, None)
     return redirect(safe_next(next), flash=tr(request, "Marked %(count)s notification(s) read.") % {"count": count})

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session as DbSession
 from csirtnet.audit import repository as audit_repository
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can, can_manage_organisation, require
+from csirtnet.authz.permissions import Permission
 from csirtnet.errors import Forbidden
 from csirtnet.identity import login as login_service
 from csirtnet.identity import repository, service
@@ -85,7 +86,7 @@ def users_page(
             "filters": {"q": q, "organisation_id": organisation_id, "active": active},
             "organisations": [(o.id, o.name) for o in organisations],
             "role_labels": labels.ROLES,
-            "may_create": can(who, "users:write"),
+            "may_create": can(who, Permission.USERS_WRITE),
             "first_page": not cursor,
         },
     )
@@ -129,7 +130,7 @@ def _new_user_page(
 
 @router.get("/admin/users/new")
 def new_user_page(request: Request, session: Session, who: PageUser) -> Response:
-    require(who, "users:write")
+    require(who, Permission.USERS_WRITE)
     return _new_user_page(request, session, who)
 
 
@@ -145,7 +146,7 @@ def create_user(
     password: Annotated[str, Form(max_length=500)] = "",
     language: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    require(who, "users:write")
+    require(who, Permission.USERS_WRITE)
     chosen = [r for r in (roles or []) if r]
     values = {
         "email": email.strip(),
@@ -193,9 +194,9 @@ def _user_page(
     errors: FormErrors | None = None,
     status_code: int = 200,
 ) -> Response:
-    may_edit = can(who, "users:write") and can_manage_organisation(who, user.organisation_id)
+    may_edit = can(who, Permission.USERS_WRITE) and can_manage_organisation(who, user.organisation_id)
     history: list[AuditRecord] = []
-    if can(who, "audit:read"):
+    if can(who, Permission.AUDIT_READ):
         history = list(
             session.scalars(
                 audit_repository.records(who, object_type="user_account", object_id=str(user.id))
@@ -228,7 +229,7 @@ def _user_page(
 
 @router.get("/admin/users/{user_id}")
 def user_page(request: Request, session: Session, who: PageUser, user_id: int) -> Response:
-    require(who, "users:read")
+    require(who, Permission.USERS_READ)
     return _user_page(request, session, who, service.get_user(session, who, user_id))
 
 
@@ -243,7 +244,7 @@ def update_user(
     roles: Annotated[list[str] | None, Form()] = None,
     is_active: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    require(who, "users:write")
+    require(who, Permission.USERS_WRITE)
     user = service.get_user(session, who, user_id)
     if not can_manage_organisation(who, user.organisation_id):
         raise Forbidden("You may only manage users of your own organisation")

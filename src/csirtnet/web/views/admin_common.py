@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from csirtnet.authz import Subject, can
+from csirtnet.authz.permissions import Permission
 from csirtnet.vocabulary import Role
 from csirtnet.web import i18n
 from csirtnet.web.i18n import N_
@@ -17,21 +18,21 @@ from csirtnet.web.render import render, request_language
 def admin_tabs(who: Subject) -> list[tuple[str, str]]:
     """The admin sections this subject may use, as (path, English label)."""
     tabs: list[tuple[str, str]] = []
-    if can(who, "users:read"):
+    if can(who, Permission.USERS_READ):
         tabs.append(("/admin/users", N_("Users")))
     if may_admin_organisations(who):
         tabs.append(("/admin/organisations", N_("Organisations")))
-    if can(who, "audit:read"):
+    if can(who, Permission.AUDIT_READ):
         tabs.append(("/admin/audit", N_("Audit log")))
-    if can(who, "jobs:read"):
+    if can(who, Permission.JOBS_READ):
         tabs.append(("/admin/jobs", N_("Background jobs")))
-    if can(who, "webhooks:write"):
+    if can(who, Permission.WEBHOOKS_WRITE):
         tabs.append(("/admin/webhooks", N_("Webhooks")))
     return tabs
 
 
 def may_admin_organisations(who: Subject) -> bool:
-    return can(who, "organisations:write") or who.has_role(Role.ORG_ADMIN)
+    return can(who, Permission.ORGANISATIONS_WRITE) or who.has_role(Role.ORG_ADMIN)
 
 
 def admin_render(

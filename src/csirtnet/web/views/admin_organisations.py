@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can, can_manage_organisation
+from csirtnet.authz.permissions import Permission
 from csirtnet.errors import Forbidden
 from csirtnet.kit.pagination import paginate_keyset
 from csirtnet.models import Organisation
@@ -34,7 +35,7 @@ def _require_admin(who: Subject) -> None:
 
 
 def _may_register(who: Subject) -> bool:
-    return can(who, "organisations:write") and who.sees_everything
+    return can(who, Permission.ORGANISATIONS_WRITE) and who.sees_everything
 
 
 def _kind_options(language: str) -> list[tuple[str, str]]:

@@ -16,6 +16,7 @@ from csirtnet import audit, worker
 from csirtnet.audit import repository as audit_repository
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can, require
+from csirtnet.authz.permissions import Permission
 from csirtnet.config import get_settings
 from csirtnet.errors import NotFound
 from csirtnet.identity import repository as identity_repository
@@ -71,7 +72,7 @@ def audit_page(
     until: str = "",
     cursor: str = "",
 ) -> Response:
-    require(who, "audit:read")
+    require(who, Permission.AUDIT_READ)
     user = getattr(request.state, "user", None)
     zone = getattr(user, "timezone", None) or get_settings().timezone
     filters = {
@@ -130,7 +131,7 @@ def audit_page(
 
 @router.get("/admin/jobs")
 def jobs_page(request: Request, session: Session, who: PageUser, status: str = "", cursor: str = "") -> Response:
-    require(who, "jobs:read")
+    require(who, Permission.JOBS_READ)
     if status and status not in labels.JOB_STATUSES:
         status = ""
     rows, next_cursor = paginate(
@@ -146,7 +147,7 @@ def jobs_page(request: Request, session: Session, who: PageUser, status: str = "
             "status": status,
             "counts": worker.status_counts(session),
             "status_labels": labels.JOB_STATUSES,
-            "may_retry": can(who, "jobs:write"),
+            "may_retry": can(who, Permission.JOBS_WRITE),
             "first_page": not cursor,
         },
     )
@@ -154,7 +155,7 @@ def jobs_page(request: Request, session: Session, who: PageUser, status: str = "
 
 @router.post("/admin/jobs/{job_id}/retry")
 def retry_job(request: Request, session: Session, who: PageUser, job_id: int) -> Response:
-    require(who, "jobs:write")
+    require(who, Permission.JOBS_WRITE)
     row = worker.retry(session, job_id)
     if row is None:
         raise NotFound("failed job")
@@ -200,7 +201,7 @@ def _webhooks_page(
 
 @router.get("/admin/webhooks")
 def webhooks_page(request: Request, session: Session, who: PageUser, organisation_id: str = "") -> Response:
-    require(who, "webhooks:write")
+    require(who, Permission.WEBHOOKS_WRITE)
     org_id = optional_int(organisation_id) or who.organisation_id
     if org_id is None:
         raise NotFound("organisation")
@@ -216,7 +217,7 @@ def create_webhook(
     url: Annotated[str, Form(max_length=1000)] = "",
     event_types: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
-    require(who, "webhooks:write")
+    require(who, Permission.WEBHOOKS_WRITE)
     org_id = optional_int(organisation_id) or who.organisation_id
     if org_id is None:
         raise NotFound("organisation")

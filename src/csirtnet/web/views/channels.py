@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session as DbSession
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can, tlp
 from csirtnet.authz import cluster as cluster_authz
+from csirtnet.authz.permissions import Permission
 from csirtnet.cluster import files
 from csirtnet.cluster.channel import repository, service
 from csirtnet.cluster.channel.schemas import ChannelCreate, ChannelUpdate, MessageCreate, ThreadCreate
@@ -30,7 +31,7 @@ def _list_page(
 ) -> Response:
     channels = [service.channel_read(session, who, c) for c in repository.member_channels(session, who)]
     led = cluster_authz.led_cluster_ids(session, who)
-    may_create = can(who, "channels:manage") and (who.sees_everything or bool(led))
+    may_create = can(who, Permission.CHANNELS_MANAGE) and (who.sees_everything or bool(led))
     clusters = list(
         session.scalars(
             select(Cluster)
@@ -125,7 +126,7 @@ def _channel_page(
             "markings": [t.value for t in tlp.ORDER],
             "errors": errors or {},
             "values": values or {"tlp": "green"},
-            "may_post": info.member and can(who, "channels:write"),
+            "may_post": info.member and can(who, Permission.CHANNELS_WRITE),
         },
         status_code=status,
     )
@@ -214,7 +215,7 @@ def _thread_page(
             "markings": [t.value for t in tlp.ORDER],
             "errors": errors or {},
             "values": values or {"tlp": next((m.tlp for m in messages if m.opens_thread), messages[-1].tlp)},
-            "may_post": info.member and can(who, "channels:write"),
+            "may_post": info.member and can(who, Permission.CHANNELS_WRITE),
         },
         status_code=status,
     )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session as DbSession
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can
 from csirtnet.authz import cluster as cluster_authz
+from csirtnet.authz.permissions import Permission
 from csirtnet.cluster import files, labels, plan, repository, service
 from csirtnet.cluster.channel import repository as channel_repository
 from csirtnet.cluster.event import service as event_service
@@ -110,7 +111,7 @@ def done(request: Request, url: str, message: str) -> Response:
 
 
 def _panel(session: DbSession, who: Subject) -> dict[str, Any] | None:
-    if not can(who, "clusters:read"):
+    if not can(who, Permission.CLUSTERS_READ):
         return None
     mine = cluster_authz.cluster_ids_of_org(session, who.organisation_id)
     ids = sorted(mine) if mine else []
@@ -144,7 +145,7 @@ def _list_page(
         {
             **common(request),
             "clusters": service.summaries(session, who, rows),
-            "may_create": who.sees_everything and can(who, "clusters:write"),
+            "may_create": who.sees_everything and can(who, Permission.CLUSTERS_WRITE),
             "errors": errors,
             "values": values,
         },
@@ -210,7 +211,7 @@ def _detail_page(
     )
     handovers_by_pair = {(h.from_organisation.id, h.to_organisation.id): h for h in detail.handovers}
     member_orgs = [m.organisation for m in detail.members if m.current]
-    may_record_handover = (who.sees_everything and can(who, "clusters:write")) or (
+    may_record_handover = (who.sees_everything and can(who, Permission.CLUSTERS_WRITE)) or (
         who.has_role(Role.ORG_ADMIN) and any(m.organisation.id == who.organisation_id for m in detail.members)
     )
     return render(
@@ -226,7 +227,7 @@ def _detail_page(
             "events": events,
             "handovers_by_pair": handovers_by_pair,
             "member_orgs": member_orgs,
-            "may_manage": who.sees_everything and can(who, "clusters:write"),
+            "may_manage": who.sees_everything and can(who, Permission.CLUSTERS_WRITE),
             "may_record_handover": may_record_handover,
             "organisations": repository.organisation_choices(session, who) if who.sees_everything else [],
             "errors": errors or {},

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session as DbSession
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can
 from csirtnet.authz import cluster as cluster_authz
+from csirtnet.authz.permissions import Permission
 from csirtnet.cluster.event import service
 from csirtnet.cluster.event.schemas import AttendanceMark, EventCreate, EventUpdate, MaterialAdd
 from csirtnet.models import Cluster, NetworkEvent
@@ -50,7 +51,7 @@ def _list_page(
             "upcoming": service.reads(session, who, upcoming),
             "past": service.reads(session, who, past),
             "clusters": clusters,
-            "may_create": can(who, "events:write") and (who.sees_everything or bool(clusters)),
+            "may_create": can(who, Permission.EVENTS_WRITE) and (who.sees_everything or bool(clusters)),
             "errors": errors,
             "values": values or {"kind": "workshop"},
         },

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session as DbSession
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can, tlp
 from csirtnet.authz import cluster as cluster_authz
+from csirtnet.authz.permissions import Permission
 from csirtnet.cluster import files
 from csirtnet.cluster.knowledge import service as knowledge
 from csirtnet.cluster.knowledge.schemas import DocumentCreate
@@ -80,7 +81,7 @@ def _kb_page(
             "tag": tag or "",
             "clusters": clusters,
             "markings": KB_MARKINGS,
-            "may_write": can(who, "knowledge:write"),
+            "may_write": can(who, Permission.KNOWLEDGE_WRITE),
             "errors": errors,
             "values": values or {"tlp": "green", "kind": "playbook"},
         },

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session as DbSession
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can, can_manage_organisation
 from csirtnet.authz.organisation import profile_visible
+from csirtnet.authz.permissions import Permission
 from csirtnet.errors import AppError, Forbidden, NotFound
 from csirtnet.kit.files import download
 from csirtnet.models import Cluster, Expert, MembershipApplication, Organisation
@@ -196,7 +197,7 @@ def application_page(request: Request, session: Session, who: PageUser, applicat
             "messages": application.messages(session, app),
             "documents": application.attached(session, app),
             "next_code": application.next_member_code(session) if app.status not in ("approved", "rejected") else "",
-            "can_review": can(who, "applications:review"),
+            "can_review": can(who, Permission.APPLICATIONS_REVIEW),
         },
     )
 
@@ -289,7 +290,7 @@ def stale_page(request: Request, session: Session, who: PageUser) -> Response:
 
 @router.get("/members/import")
 def import_page(request: Request, session: Session, who: PageUser) -> Response:
-    if not can(who, "organisations:import"):
+    if not can(who, Permission.ORGANISATIONS_IMPORT):
         raise Forbidden("Only the coordinator imports members")
     return render(request, "members/import.html", {"report": None, "columns": importer.COLUMNS})
 

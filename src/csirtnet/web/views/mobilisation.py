@@ -19,6 +19,7 @@ from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can
 from csirtnet.authz import mobilisation as mob_authz
 from csirtnet.authz.incident import get_visible
+from csirtnet.authz.permissions import Permission
 from csirtnet.errors import Forbidden
 from csirtnet.kit.pagination import paginate
 from csirtnet.kit.time import utcnow
@@ -139,7 +140,7 @@ def _done(request: Request, url: str, errors: forms.FormErrors, ok: str) -> Resp
 
 
 def _may_raise(session: DbSession, who: Subject, incident: Incident) -> bool:
-    if not can(who, "mobilisation:request"):
+    if not can(who, Permission.MOBILISATION_REQUEST):
         return False
     try:
         mob_authz.request_authority(session, who, incident)
@@ -431,7 +432,7 @@ def inbox(request: Request, session: Session, who: PageUser) -> Response:
             "managed": [reads.to_read(session, who, r) for r in managed],
             "status": status,
             "next_cursor": next_cursor,
-            "can_respond": can(who, "mobilisation:respond"),
+            "can_respond": can(who, Permission.MOBILISATION_RESPOND),
         },
     )
 
@@ -486,11 +487,11 @@ def overview(request: Request, session: Session, who: PageUser) -> Response:
 
 def _panel(session: DbSession, who: Subject) -> dict[str, Any] | None:
     """Requests waiting for the organisation's answer, and the user's own current deployments."""
-    if not can(who, "mobilisation:read"):
+    if not can(who, Permission.MOBILISATION_READ):
         return None
     pending = (
         session.scalars(repository.inbox(who, status=TargetStatus.PENDING.value)).all()
-        if can(who, "mobilisation:respond")
+        if can(who, Permission.MOBILISATION_RESPOND)
         else []
     )
     mine = session.scalars(

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can
+from csirtnet.authz.permissions import Permission
 from csirtnet.incident import repository
 from csirtnet.models import Incident, IncidentReport, Organisation
 from csirtnet.web.render import render
@@ -22,7 +23,7 @@ router = APIRouter(include_in_schema=False)
 
 def _panel(session: DbSession, who: Subject) -> dict[str, Any] | None:
     """The home page's incident counts (of what the subject may see)."""
-    if not can(who, "incidents:read"):
+    if not can(who, Permission.INCIDENTS_READ):
         return None
     from sqlalchemy import func
 
@@ -31,7 +32,7 @@ def _panel(session: DbSession, who: Subject) -> dict[str, Any] | None:
         return int(session.scalar(query) or 0)
 
     queue = None
-    if can(who, "incidents:triage"):
+    if can(who, Permission.INCIDENTS_TRIAGE):
         query = repository.reports(who, status="new").with_only_columns(func.count(IncidentReport.id))
         queue = int(session.scalar(query) or 0)
     return {
@@ -99,7 +100,7 @@ def incident_list(
     )
     provinces = sorted({p for p in session.scalars(select(Organisation.province).distinct()) if p})
     queue_size = None
-    if can(who, "incidents:triage"):
+    if can(who, Permission.INCIDENTS_TRIAGE):
         queue_size = len(
             session.scalars(repository.reports(who, status="new").with_only_columns(IncidentReport.id)).all()
         )

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import can
+from csirtnet.authz.permissions import Permission
 from csirtnet.errors import AppError, Forbidden, NotFound
 from csirtnet.incident import deadlines, forms
 from csirtnet.web.render import redirect, render
@@ -23,7 +24,7 @@ def profiles_page(request: Request, session: Session, who: PageUser) -> Response
         {
             **common(request),
             "profiles": deadlines.profiles(session, active_only=False),
-            "can_edit": can(who, "incidents:admin"),
+            "can_edit": can(who, Permission.INCIDENTS_ADMIN),
             "anchors": deadlines.ANCHORS,
             "conditions": deadlines.CONDITIONS,
             "satisfied": deadlines.SATISFIED_BY,

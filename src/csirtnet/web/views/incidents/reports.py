@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can
+from csirtnet.authz.permissions import Permission
 from csirtnet.errors import AppError, Forbidden, NotFound
 from csirtnet.incident import deadlines, forms, intake, repository, triage
 from csirtnet.incident.schemas import OpenFromReport, ReportCreate
@@ -33,7 +34,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/incidents/report")
 def report_page(request: Request, session: Session, who: PageUser) -> Response:
-    if not can(who, "incidents:report"):
+    if not can(who, Permission.INCIDENTS_REPORT):
         raise Forbidden("You may not report incidents from this account")
     user = session.get(User, who.user_id)
     values: dict[str, Any] = {"language": request_language(request)}
@@ -99,7 +100,7 @@ def report_queue(
             "next_cursor": next_cursor,
             "status": status,
             "q": q or "",
-            "can_triage": can(who, "incidents:triage"),
+            "can_triage": can(who, Permission.INCIDENTS_TRIAGE),
         },
     )
 
@@ -121,7 +122,7 @@ def report_detail(request: Request, session: Session, who: PageUser, report_id: 
             "attachments": attachments,
             "incident": visible_incident,
             "org": org,
-            "can_triage": can(who, "incidents:triage") and report.status == "new",
+            "can_triage": can(who, Permission.INCIDENTS_TRIAGE) and report.status == "new",
             "organisations": session.scalars(select(Organisation).order_by(Organisation.name_sort)).all(),
             "profiles": deadlines.profiles(session),
             "default_profile": deadlines.default_profile_key(session),
