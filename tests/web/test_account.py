@@ -44,6 +44,17 @@ def member(client, db) -> User:
     return user
 
 
+def test_the_profile_form_comes_back_with_what_was_typed_and_labels_not_names(client, member) -> None:
+    r = post_form(
+        client, "/account", "/account", {"full_name": "  ", "phone": "+84 90", "language": "en", "timezone": "Mars/Base"}
+    )
+    assert r.status_code == 422
+    text = re.sub(r"<[^>]+>", " ", r.text)
+    assert "Full name" in text and "This field is required." in text
+    assert 'value="+84 90"' in r.text and 'value="Mars/Base"' in r.text
+    assert "full_name" not in text and "timezone" not in text
+
+
 # -- closed to anonymous callers ------------------------------------------------------------
 
 
@@ -172,7 +183,7 @@ def test_bad_password_change_is_refused(client, db, member, current, new, again,
         {"current_password": current, "new_password": new, "new_password_again": again},
     )
     assert r.status_code == 422
-    assert f'id="pw-{field}-e"' in r.text
+    assert f'id="password-{field}-e"' in r.text
     assert message in r.text
     db.expire_all()
     assert db.get(User, member.id).password_hash == before

@@ -107,13 +107,25 @@ def render(
         "url_with": lambda **kw: _with_query(request, **kw),
         "path": request.url.path,
         "notification_title": lambda n: events.title(n.event_type, n.params, language),
+        "time_zones": _time_zones,
     }
     ctx.update(context or {})
     html = environment().get_template(template).render(ctx)
     response = HTMLResponse(html, status_code=status_code)
     if flash:
         response.delete_cookie(FLASH_COOKIE, path="/")
+    chosen = request.query_params.get("lang")
+    if chosen in i18n.LANGUAGES and request.cookies.get(LANG_COOKIE) != chosen:
+        # A ?lang= link is a choice: keep it for the form this page posts and the pages after it.
+        response.set_cookie(LANG_COOKIE, chosen, samesite="lax", max_age=365 * 86400, path="/")
     return response
+
+
+def _time_zones(current: str) -> list[str]:
+    """The zones a datetime field offers: the common ones, and the one in use if it is not."""
+    from csirtnet.web.labels import COMMON_TIMEZONES
+
+    return list(COMMON_TIMEZONES) if current in COMMON_TIMEZONES else [current, *COMMON_TIMEZONES]
 
 
 def _current_user(request: Request) -> Any:

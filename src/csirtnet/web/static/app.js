@@ -37,4 +37,7 @@
       });
   });
   if (document.querySelector("[data-unread-count]")) setInterval(refreshBell, 30000);
+  // A form that came back with errors: its summary takes the focus, so it is read out first.
+  var summary = document.querySelector("[data-autofocus]");
+  if (summary) summary.focus();
 })();

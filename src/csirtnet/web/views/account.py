@@ -24,8 +24,8 @@ from csirtnet.kit.time import as_utc, utcnow
 from csirtnet.models import Notification, User, WebSession
 from csirtnet.notification import events
 from csirtnet.notification import service as notification_service
-from csirtnet.web import i18n, labels
-from csirtnet.web.forms import FormErrors, attempt, optional_int, parse
+from csirtnet.web import forms, i18n, labels
+from csirtnet.web.forms import BoundForm, FormErrors, attempt, optional_int, parse
 from csirtnet.web.i18n import N_
 from csirtnet.web.render import redirect, render, request_language, safe_next
 
@@ -58,31 +58,76 @@ def tr(request: Request, message: str) -> str:
 # -- profile, password, sessions ------------------------------------------------------------
 
 
+PROFILE_FORM = forms.Form(
+    "profile",
+    [
+        forms.Field("full_name", N_("Full name"), required=True, attrs={"maxlength": "200", "autocomplete": "name"}),
+        forms.Field("phone", N_("Phone"), kind="tel", attrs={"maxlength": "40", "autocomplete": "tel"}),
+        forms.Field("language", N_("Language"), kind="select", choices=tuple(i18n.LANGUAGE_NAMES.items())),
+        forms.Field(
+            "timezone",
+            N_("Time zone"),
+            required=True,
+            help=N_("Times are shown in this zone, e.g. Asia/Ho_Chi_Minh."),
+            attrs={"list": "timezones", "maxlength": "60"},
+        ),
+    ],
+)
+PASSWORD_FORM = forms.Form(
+    "password",
+    [
+        forms.Field(
+            "current_password",
+            N_("Current password"),
+            kind="password",
+            required=True,
+            attrs={"autocomplete": "current-password"},
+        ),
+        forms.Field(
+            "new_password",
+            N_("New password"),
+            kind="password",
+            required=True,
+            help=N_("At least 12 characters."),
+            attrs={"autocomplete": "new-password", "minlength": "12"},
+        ),
+        forms.Field(
+            "new_password_again",
+            N_("New password again"),
+            kind="password",
+            required=True,
+            attrs={"autocomplete": "new-password", "minlength": "12"},
+        ),
+    ],
+)
+
+
 def _profile_page(
     request: Request,
     session: DbSession,
     user: User,
     *,
-    profile: dict[str, Any] | None = None,
-    profile_errors: FormErrors | None = None,
-    password_errors: FormErrors | None = None,
+    profile: BoundForm | None = None,
+    password: BoundForm | None = None,
     status_code: int = 200,
 ) -> Response:
     web = _web_session(request)
-    values = profile or {
-        "full_name": user.full_name,
-        "phone": user.phone or "",
-        "language": user.language or request_language(request),
-        "timezone": user.timezone,
-    }
+    if profile is None:
+        profile = PROFILE_FORM.blank(
+            {
+                "full_name": user.full_name,
+                "phone": user.phone,
+                "language": user.language or request_language(request),
+                "timezone": user.timezone,
+            }
+        )
     return render(
         request,
         "account/profile.html",
         {
             "tabs": ACCOUNT_TABS,
-            "values": values,
-            "profile_errors": profile_errors or {},
-            "password_errors": password_errors or {},
+            "profile_form": profile,
+            "password_form": password or PASSWORD_FORM.blank(),
             "sessions": login_service.active_sessions(session, user),
             "current_session_id": web.id if web else None,
             "timezones": labels.COMMON_TIMEZONES,
@@ -122,32 +167,17 @@ def profile_page(request: Request, session: Session, who: PageUser) -> Response:
 
 
 @router.post("/account")
-def save_profile(
-    request: Request,
-    session: Session,
-    who: PageUser,
-    full_name: Annotated[str, Form(max_length=500)] = "",
-    phone: Annotated[str, Form(max_length=200)] = "",
-    language: Annotated[str, Form(max_length=10)] = "",
-    timezone: Annotated[str, Form(max_length=200)] = "",
-) -> Response:
+async def save_profile(request: Request, session: Session, who: PageUser) -> Response:
     require(who, Permission.PROFILE_WRITE)
     user = _me(request)
-    values = {"full_name": full_name.strip(), "phone": phone.strip(), "language": language, "timezone": timezone}
-    errors: FormErrors = {}
-    data = parse(
-        UserUpdate,
-        errors,
-        full_name=values["full_name"],
-        # An empty box clears a phone number the user had; None leaves an absent one absent.
-        phone=values["phone"] if values["phone"] or user.phone else None,
-        language=language or None,
-        timezone=timezone.strip() or None,
-    )
+    form = await PROFILE_FORM.read(request)
+    values = form.values()
+    values["phone"] = form.text("phone")  # an empty box clears the phone number
+    data = form.validate(UserUpdate, values)
     if data is not None:
-        attempt(session, errors, lambda: identity_service.update_user(session, who, user.id, data))
-    if errors:
-        return _profile_page(request, session, user, profile=values, profile_errors=errors, status_code=422)
+        form.attempt(session, lambda: identity_service.update_user(session, who, user.id, data))
+    if not form.ok:
+        return _profile_page(request, session, user, profile=form, status_code=422)
     chosen = user.language or request_language(request)
     response = redirect("/account", flash=i18n.translate(chosen, "Your profile is saved."))
     response.set_cookie(LANG_COOKIE, chosen, samesite="lax", max_age=365 * 86400, path="/")
@@ -155,34 +185,26 @@ def save_profile(
 
 
 @router.post("/account/password")
-def change_password(
-    request: Request,
-    session: Session,
-    who: PageUser,
-    current_password: Annotated[str, Form(max_length=500)] = "",
-    new_password: Annotated[str, Form(max_length=500)] = "",
-    new_password_again: Annotated[str, Form(max_length=500)] = "",
-) -> Response:
+async def change_password(request: Request, session: Session, who: PageUser) -> Response:
     require(who, Permission.PROFILE_WRITE)
     user = _me(request)
     web = _web_session(request)
-    errors: FormErrors = {}
-    if not current_password:
-        errors["current_password"] = N_("This field is required.")
-    if not new_password:
-        errors["new_password"] = N_("This field is required.")
-    elif new_password != new_password_again:
-        errors["new_password_again"] = N_("The two passwords differ")
-    if not errors:
-        attempt(
+    form = await PASSWORD_FORM.read(request)
+    form.missing_required()
+    if form.ok and form.raw["new_password"] != form.raw.get("new_password_again"):
+        form.fail("new_password_again", N_("The two passwords differ"))
+    form.attempt(
+        session,
+        lambda: login_service.change_password(
             session,
-            errors,
-            lambda: login_service.change_password(
-                session, user, current_password, new_password, keep_session_id=web.id if web else None
-            ),
-        )
-    if errors:
-        return _profile_page(request, session, user, password_errors=errors, status_code=422)
+            user,
+            str(form.raw["current_password"]),
+            str(form.raw["new_password"]),
+            keep_session_id=web.id if web else None,
+        ),
+    )
+    if not form.ok:
+        return _profile_page(request, session, user, password=form, status_code=422)
     return redirect("/account", flash=tr(request, "Your password is changed; your other sessions were logged out."))
 
 
