@@ -46,7 +46,10 @@ def member(client, db) -> User:
 
 def test_the_profile_form_comes_back_with_what_was_typed_and_labels_not_names(client, member) -> None:
     r = post_form(
-        client, "/account", "/account", {"full_name": "  ", "phone": "+84 90", "language": "en", "timezone": "Mars/Base"}
+        client,
+        "/account",
+        "/account",
+        {"full_name": "  ", "phone": "+84 90", "language": "en", "timezone": "Mars/Base"},
     )
     assert r.status_code == 422
     text = re.sub(r"<[^>]+>", " ", r.text)

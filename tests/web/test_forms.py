@@ -117,7 +117,7 @@ def test_errors_are_listed_by_label_in_the_readers_language_and_never_by_attribu
     bound.validate(Probe)
     page = _render(bound, "vi")
     summary = page[: page.index("</div>")]
-    assert 'data-autofocus' in summary and 'role="alert"' in summary
+    assert "data-autofocus" in summary and 'role="alert"' in summary
     for label in ("Short title", "Detected at (your local time)", "Email"):
         assert i18n.translate("vi", label) in _visible_text(summary)
     assert '<a href="#probe-title">' in summary and '<a href="#probe-detected_at">' in summary

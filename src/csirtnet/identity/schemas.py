@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from csirtnet.vocabulary import Role
 
@@ -32,6 +32,18 @@ class UserUpdate(BaseModel):
     language: Literal["vi", "en"] | None = None
     timezone: str | None = Field(default=None, max_length=60)
     phone: str | None = Field(default=None, max_length=40)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError("not a known time zone (e.g. Asia/Ho_Chi_Minh)") from None
+        return value
 
 
 class UserRead(BaseModel):

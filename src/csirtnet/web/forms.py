@@ -32,6 +32,7 @@ show is mapped to a field through `Form.locations` or shown in the summary witho
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -153,6 +154,9 @@ class Field:
     attrs: Mapping[str, str] = field(default_factory=dict)  # extra HTML attributes (maxlength…)
 
 
+DECLARED: dict[str, Form] = {}  # every form of the product, by id (the browser test submits each)
+
+
 class Form:
     """A declared form. `locations` maps a schema or service error location ("contacts.0.email")
     to the field that shows it, when the two names differ."""
@@ -165,6 +169,9 @@ class Form:
                 raise ValueError(f"form {form_id!r} declares {f.name!r} twice")
             self.fields[f.name] = f
         self.locations = dict(locations or {})
+        self.module = str(sys._getframe(1).f_globals.get("__name__", ""))  # where it is declared
+        if DECLARED.setdefault(form_id, self) is not self:
+            raise ValueError(f"two forms are called {form_id!r}; form ids are unique in the product")
 
     def __getitem__(self, name: str) -> Field:
         return self.fields[name]
@@ -298,7 +305,9 @@ class BoundForm:
             else:
                 empty = not self.text(name)
             if empty:
-                self.fail(name, N_("Choose at least one.") if f.kind == "multiselect" else N_("This field is required."))
+                self.fail(
+                    name, N_("Choose at least one.") if f.kind == "multiselect" else N_("This field is required.")
+                )
 
     # errors ----------------------------------------------------------------------------------
     @property
