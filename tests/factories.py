@@ -55,7 +55,7 @@ def make_user(
     if totp_secret:
         user.totp_secret = totp_secret
         user.totp_enabled_at = utcnow()
-    user.role_rows = [UserRole(role=r.value) for r in (roles or [Role.VIEWER])]
+    user.role_rows = [UserRole(role=r.value) for r in (roles if roles is not None else [Role.VIEWER])]
     session.add(user)
     session.flush()
     session.refresh(user)

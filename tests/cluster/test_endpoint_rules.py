@@ -19,7 +19,9 @@ from csirtnet.cluster.readiness import service as readiness
 from csirtnet.cluster.readiness.schemas import EvidenceAdd, ReadinessUpdate
 from csirtnet.cluster.schemas import ActivityCreate, HandoverCreate
 from csirtnet.kit.time import utcnow
+from csirtnet.vocabulary import Role
 from tests.cluster.helpers import SYSTEM, api, build, who
+from tests.helpers import page_csrf
 
 
 def test_every_endpoint_refuses_the_wrong_organisation_and_bad_input(client, db) -> None:
@@ -278,3 +280,19 @@ def test_every_endpoint_refuses_the_wrong_organisation_and_bad_input(client, db)
         if r.status_code != 422 or field not in fields:
             problems.append(f"bad input: {method} {path}: {r.status_code} {fields or r.text[:200]} (wanted {field})")
     assert not problems, "\n".join(problems)
+
+
+def test_a_user_with_no_role_or_only_reading_rights_cannot_upload_cluster_documents(client, db) -> None:
+    from tests.factories import make_user
+    from tests.helpers import login
+
+    for roles in ([], [Role.VIEWER]):
+        user = make_user(db, roles=roles)
+        login(client, user.email)
+        r = client.post(
+            "/api/v1/cluster-files",
+            files={"file": ("x.txt", b"x", "text/plain")},
+            headers={"X-CSRF-Token": page_csrf(client, "/account")},
+        )
+        assert r.status_code == 403, (roles, r.text)
+        client.cookies.clear()

@@ -112,6 +112,14 @@ def test_triage_and_work_through_the_pages(client, db) -> None:
     assert client.get(f"{url}/export.json").json()["incident"]["phase"] == "closed"
 
 
+def test_a_user_with_no_role_cannot_read_the_deadline_profiles(client, db) -> None:
+    from tests.factories import make_user
+
+    user = make_user(db, roles=[])
+    login(client, user.email)
+    assert client.get("/incidents/deadline-profiles").status_code == 403
+
+
 def test_lists_province_table_and_profiles(client, db) -> None:
     reporter = member(db)
     incident = open_incident(db, coordinator(db), reporter, title="Mã độc tống tiền ở tỉnh")

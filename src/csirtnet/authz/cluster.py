@@ -243,3 +243,20 @@ def may_manage_channel(session: Session, subject: Subject, channel: Channel) -> 
 
 def cluster_exists(session: Session, cluster_id: int) -> bool:
     return session.get(Cluster, cluster_id) is not None
+
+
+def may_upload_files(subject: Subject) -> bool:
+    """Uploading a cluster document is the first step of attaching it to a handover, a channel
+    message, a readiness record or a knowledge document: it needs a right to do one of those."""
+    from csirtnet.authz.permissions import Permission
+    from csirtnet.authz.policy import can
+
+    return any(
+        can(subject, p)
+        for p in (
+            Permission.CLUSTERS_COORDINATE,
+            Permission.CHANNELS_WRITE,
+            Permission.READINESS_WRITE,
+            Permission.KNOWLEDGE_WRITE,
+        )
+    )

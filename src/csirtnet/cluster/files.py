@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import Subject
-from csirtnet.errors import ErrorList, ValidationFailed
+from csirtnet.authz.cluster import may_upload_files
+from csirtnet.errors import ErrorList, Forbidden, ValidationFailed
 from csirtnet.kit.files import blob_store
 from csirtnet.kit.files import download as download  # the domain's endpoints send files with files.download
 from csirtnet.models import StoredFile
@@ -37,6 +38,8 @@ def store_upload(
     """Keep an uploaded file; it can then be attached by id."""
     if not who.is_authenticated:
         raise ValidationFailed("file", "log in to upload")
+    if not may_upload_files(who):
+        raise Forbidden("Your roles do not let you attach documents to anything")
     sha, size = blob_store().put_stream(stream)
     if size == 0:
         raise ValidationFailed("file", "the file is empty")

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from csirtnet.auth.deps import PageUser, Session
-from csirtnet.authz import can
+from csirtnet.authz import can, require
 from csirtnet.authz.permissions import Permission
 from csirtnet.errors import AppError, Forbidden, NotFound
 from csirtnet.incident import deadlines, forms
@@ -18,6 +18,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/incidents/deadline-profiles")
 def profiles_page(request: Request, session: Session, who: PageUser) -> Response:
+    require(who, Permission.INCIDENTS_READ)
     return render(
         request,
         "incidents/profiles.html",
