@@ -415,8 +415,17 @@ def link_incidents(session: Session, who: Subject, incident_id: int, other_id: i
 
 
 def ensure_link(
-    session: Session, who: Subject, a: Incident, b: Incident, kind: LinkKind, note: str | None = None
+    session: Session,
+    who: Subject,
+    a: Incident,
+    b: Incident,
+    kind: LinkKind,
+    note: str | None = None,
+    *,
+    content_tlp: str | None = None,
 ) -> IncidentLink:
+    """Link a and b once per kind. `content_tlp` is the marking of what the link was derived from
+    (a correlation through a TLP:RED observable is itself RED: only the named learn of it)."""
     low, high = (a, b) if a.id < b.id else (b, a)
     existing = session.scalar(
         select(IncidentLink).where(
@@ -426,14 +435,31 @@ def ensure_link(
         )
     )
     if existing is not None:
+        if existing.tlp is not None and content_tlp is None:
+            existing.tlp = None  # now also derived from content everyone who sees both may read
         return existing
     link = IncidentLink(
-        incident_id=low.id, other_incident_id=high.id, kind=kind.value, note=note, created_by_id=who.user_id
+        incident_id=low.id,
+        other_incident_id=high.id,
+        kind=kind.value,
+        note=note,
+        tlp=content_tlp,
+        created_by_id=who.user_id,
     )
     session.add(link)
     session.flush()
-    # Each side's record names only its own reference and the other's id: the timeline of one
-    # incident never spells out the other's title for readers who may not see it.
-    record_change(session, who, a, "incident.linked", other_id=b.id, kind=kind.value)
-    record_change(session, who, b, "incident.linked", other_id=a.id, kind=kind.value)
+    # Each side's record names only its own reference and the other's id, and is read only by those
+    # who may see the other incident too (authz.incident.visible_timeline_clause): correlation
+    # promises that a reader learns not even that an incident it may not see exists.
+    for this, that in ((a, b), (b, a)):
+        record_change(
+            session,
+            who,
+            this,
+            "incident.linked",
+            content_tlp=content_tlp,
+            other_incident_id=that.id,
+            other_id=that.id,
+            kind=kind.value,
+        )
     return link
