@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet import context
 from csirtnet.authz import Subject
-from csirtnet.authz.derived import Guard, guard_of
+from csirtnet.authz.derived import Guard, guard_of, set_guard
 from csirtnet.kit.time import as_utc, utcnow
 from csirtnet.models.audit import AuditRecord
 
@@ -118,11 +118,7 @@ def record(
         prev_hash=prev,
     )
     rec.hash = compute_hash(rec)
-    if isinstance(guard, _FromObject):
-        guard = guard_of(obj)
-    if guard is not None:
-        rec.guard_kind, rec.guard_id = guard.kind.value, guard.id
-        rec.guard_tlp, rec.guard_also_id = guard.tlp, guard.also_id
+    set_guard(rec, guard_of(obj) if isinstance(guard, _FromObject) else guard)
     session.add(rec)
     session.flush()
     return rec

@@ -18,17 +18,31 @@ literal values (`visible_guards`, for any number of guards in one statement).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Integer, String, and_, exists, false, or_, select, true, values
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    exists,
+    false,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import column
 
 from csirtnet.authz.policy import Subject
 from csirtnet.vocabulary import Role
+
+R = TypeVar("R")
 
 
 class GuardKind(StrEnum):
@@ -123,17 +137,54 @@ def visible_guards(session: Session, who: Subject, guards: Iterable[Guard | None
     if not wanted:
         return set()
     ordered = sorted(wanted, key=repr)
-    table = values(
-        column("n", Integer),
-        column("kind", String),
-        column("ident", Integer),
-        column("tlp", String),
-        column("also_id", Integer),
-        name="guards",
-    ).data([(n, g.kind.value, g.id, g.tlp, g.also_id) for n, g in enumerate(ordered)])
+    # One row of literals per guard (SQLite names no columns of a VALUES list, so a UNION ALL).
+    table = union_all(
+        *(
+            select(
+                literal(n, Integer).label("n"),
+                literal(g.kind.value, String).label("kind"),
+                literal(g.id, BigInteger).label("ident"),
+                literal(g.tlp, String).label("tlp"),
+                literal(g.also_id, BigInteger).label("also_id"),
+            )
+            for n, g in enumerate(ordered)
+        )
+    ).subquery("guards")
     c = table.c
     rows = session.scalars(select(c.n).where(guard_clause(who, c.kind, c.ident, c.tlp, c.also_id))).all()
     return {ordered[n] for n in rows}
+
+
+def stored_guard(row: Any) -> Guard | None:
+    """The guard held in a row's guard columns (guard_kind, guard_id, guard_tlp, guard_also_id)."""
+    if row.guard_kind is None:
+        return None
+    return Guard(GuardKind(row.guard_kind), int(row.guard_id), row.guard_tlp, row.guard_also_id)
+
+
+def set_guard(row: Any, guard: Guard | None) -> None:
+    """Write `guard` into a row's guard columns."""
+    if guard is None:
+        row.guard_kind = row.guard_id = row.guard_tlp = row.guard_also_id = None
+    else:
+        row.guard_kind, row.guard_id, row.guard_tlp, row.guard_also_id = (
+            guard.kind.value,
+            guard.id,
+            guard.tlp,
+            guard.also_id,
+        )
+
+
+def stored_guard_clause(who: Subject, table: Any) -> ColumnElement[bool]:
+    """`guard_clause` over a table's guard columns: the rows whose content `who` may see."""
+    return guard_clause(who, table.guard_kind, table.guard_id, table.guard_tlp, table.guard_also_id)
+
+
+def readable(session: Session, who: Subject, rows: Sequence[R]) -> list[tuple[R, bool]]:
+    """Each row with whether `who` may see its content (its stored guard), in one statement."""
+    guards = [stored_guard(row) for row in rows]
+    seen = visible_guards(session, who, guards)
+    return [(row, guard is None or guard in seen) for row, guard in zip(rows, guards, strict=True)]
 
 
 def may_see(session: Session, who: Subject, guard: Guard | None) -> bool:
@@ -170,8 +221,10 @@ def guard_of(obj: object) -> Guard | None:
         models.Deployment: lambda o: Guard(GuardKind.DEPLOYMENT, o.id),
     }
     make = kind_of.get(type(obj))
-    if make is None or getattr(obj, "id", None) is None:
+    if make is None:
         return None
+    if getattr(obj, "id", None) is None:
+        raise ValueError(f"{type(obj).__name__} has no id yet: flush before taking its guard")
     return make(obj)
 
 
@@ -183,5 +236,9 @@ __all__ = [
     "guard_of",
     "may_see",
     "organisation_reader",
+    "readable",
+    "set_guard",
+    "stored_guard",
+    "stored_guard_clause",
     "visible_guards",
 ]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import Subject, require
+from csirtnet.authz.derived import guard_of
 from csirtnet.authz.incident import get_visible, require_command, require_work
 from csirtnet.authz.permissions import Permission
 from csirtnet.config import get_settings
@@ -389,7 +390,7 @@ def tell_reporter(session: Session, report: IncidentReport, outcome: str, incide
         user = session.get(User, report.reporter_user_id)
         if user is not None:
             link = incident_link(incident) if incident else f"/incidents/reports/{report.id}"
-            notify(session, events.REPORT_OUTCOME.key, [user], params, link=link)
+            notify(session, events.REPORT_OUTCOME.key, [user], params, link=link, guard=guard_of(report))
             return
     if report.reporter_email:
         send_email_to_address(
@@ -398,6 +399,7 @@ def tell_reporter(session: Session, report: IncidentReport, outcome: str, incide
             report.language,
             events.REPORT_OUTCOME.key,
             {**params, "base_url": get_settings().base_url},
+            guard=guard_of(report),
         )
 
 
