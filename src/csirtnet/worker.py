@@ -15,13 +15,15 @@ import os
 import socket
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from csirtnet.authz import Subject, derived
+from csirtnet.authz.derived import Guard, set_guard
 from csirtnet.db import Database, after_commit
 from csirtnet.kit.time import utcnow
 from csirtnet.models.job import Job, JobStatus
@@ -56,10 +58,21 @@ def load_handlers() -> None:
 
 
 def enqueue(
-    session: Session, name: str, *, run_after: datetime | None = None, max_attempts: int = 8, **payload: Any
+    session: Session,
+    name: str,
+    *,
+    guard: Guard | None,
+    run_after: datetime | None = None,
+    max_attempts: int = 8,
+    **payload: Any,
 ) -> Job:
-    """Queue `name` in the caller's transaction; workers are woken once it commits."""
+    """Queue `name` in the caller's transaction; workers are woken once it commits.
+
+    `guard` (required, so that no caller can forget it) is the source of the payload's content:
+    readers of the jobs see the payload only where they may see it (authz.derived). None says the
+    payload holds ids only, or content of no guarded object."""
     row = Job(name=name, payload=payload, run_after=run_after or utcnow(), max_attempts=max_attempts)
+    set_guard(row, guard)
     session.add(row)
     after_commit(session, _wakeup.set)
     return row
@@ -203,11 +216,18 @@ class Worker:
 
 
 def jobs(status: str | None = None) -> Select[Job]:
-    """Jobs, optionally of one status (callers check jobs:read)."""
+    """Jobs, optionally of one status (callers check jobs:read, and show payloads through `readable`)."""
     query = select(Job)
     if status:
         query = query.where(Job.status == status)
     return query
+
+
+def readable(session: Session, who: Subject, rows: Sequence[Job]) -> list[tuple[Job, bool]]:
+    """Each job with whether `who` may read its payload: only where it may see the payload's source
+    (authz.derived) — the platform admin reads that a TLP:RED incident's email was sent, not what
+    it said."""
+    return derived.readable(session, who, rows)
 
 
 def status_counts(session: Session) -> dict[str, int]:

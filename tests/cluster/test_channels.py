@@ -123,8 +123,7 @@ def test_channel_membership_follows_cluster_membership(client, db) -> None:
         headers=api(db, net.admin["c"]),
     )
     assert post.status_code == 403
-    members = {m["id"] for m in client.get(f"/api/v1/channels/{channel_id}/members", headers=headers).json()["items"]}
-    assert net.viewer["c"].id not in members
+    assert client.get(f"/api/v1/channels/{channel_id}/members", headers=headers).status_code == 403
 
 
 def test_topic_channels_and_their_managers(client, db) -> None:

@@ -95,7 +95,7 @@ def test_reminder_before_and_escalation_after(database, db) -> None:
     db.execute(
         update(IncidentDeadline).where(IncidentDeadline.id == row.id).values(due_at=utcnow() + timedelta(hours=2))
     )
-    enqueue(db, deadlines.SWEEP_JOB)
+    enqueue(db, deadlines.SWEEP_JOB, guard=None)
     db.commit()
     Worker(database).run_until_idle()
     reminders = db.scalars(select(Notification).where(Notification.event_type == "incident.deadline_reminder")).all()
@@ -104,7 +104,7 @@ def test_reminder_before_and_escalation_after(database, db) -> None:
     db.execute(
         update(IncidentDeadline).where(IncidentDeadline.id == row.id).values(due_at=utcnow() - timedelta(minutes=1))
     )
-    enqueue(db, deadlines.SWEEP_JOB)
+    enqueue(db, deadlines.SWEEP_JOB, guard=None)
     db.commit()
     Worker(database).run_until_idle()
     Worker(database).run_until_idle()

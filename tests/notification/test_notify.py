@@ -43,7 +43,7 @@ def test_notify_follows_each_users_preferences(db: Session) -> None:
     service.set_preferences(db, subject_for(unseen), unseen, {("system.announcement", "inapp"): False})
 
     created = service.notify(
-        db, "system.announcement", [default, quiet, unseen, gone], {"subject": "Diễn tập"}, link="/x"
+        db, "system.announcement", [default, quiet, unseen, gone], {"subject": "Diễn tập"}, guard=None, link="/x"
     )
     db.flush()
     assert {n.user_id for n in created} == {default.id, quiet.id}
@@ -57,7 +57,7 @@ def test_notify_follows_each_users_preferences(db: Session) -> None:
 
 def test_defaults_apply_without_a_choice(db: Session) -> None:
     user = make_user(db)
-    service.notify(db, "system.job_failed", [user], {"job": "feed.fetch"})  # in-app only by default
+    service.notify(db, "system.job_failed", [user], {"job": "feed.fetch"}, guard=None)  # in-app only by default
     db.flush()
     assert len(inapp(db, user)) == 1
     assert email_jobs(db) == []
@@ -81,7 +81,9 @@ def test_preference_changes_are_audited_and_checked(db: Session) -> None:
 def test_transactional_events_ignore_preferences(db: Session) -> None:
     user = make_user(db)
     service.set_preferences(db, subject_for(user), user, {("identity.password_reset", "email"): False})
-    service.notify(db, "identity.password_reset", [user], {"link": "https://x/reset", "name": "A", "minutes": 60})
+    service.notify(
+        db, "identity.password_reset", [user], {"link": "https://x/reset", "name": "A", "minutes": 60}, guard=None
+    )
     db.flush()
     assert [j.payload["event_type"] for j in email_jobs(db)] == ["identity.password_reset"]
 
@@ -92,7 +94,9 @@ def test_emails_arrive_in_each_users_language(
     vi = make_user(db, language="vi", email="nguoi.nhan@example.vn")
     en = make_user(db, language="en", email="recipient@example.org")
     unset = make_user(db, language=None, email="mac.dinh@example.vn")  # the platform's default: vi
-    service.notify(db, "system.announcement", [vi, en, unset], {"subject": "Diễn tập ACID 2025"}, link="/advisories/7")
+    service.notify(
+        db, "system.announcement", [vi, en, unset], {"subject": "Diễn tập ACID 2025"}, guard=None, link="/advisories/7"
+    )
     db.flush()
     assert Worker(database).run_until_idle() == 3
 
@@ -132,7 +136,7 @@ def test_formal_notifications_are_marked_tbsc(
     formal = EventType("test.formal_notice", {"vi": "Cảnh báo {code}", "en": "Warning {code}"}, formal=True)
     monkeypatch.setitem(events.EVENTS, formal.key, formal)
     user = make_user(db, language="en")
-    service.notify(db, formal.key, [user], {"code": "CB-2025-01"})
+    service.notify(db, formal.key, [user], {"code": "CB-2025-01"}, guard=None)
     db.flush()
     Worker(database).run_until_idle()
     assert [m["Subject"] for m in smtp_server] == ["[TBSC] Warning CB-2025-01"]
@@ -142,7 +146,7 @@ def test_a_rolled_back_change_sends_no_email(database: Database, db: Session, sm
     user = make_user(db)
     db.flush()
     with pytest.raises(RuntimeError), database.unit_of_work() as s:
-        service.notify(s, "system.announcement", [s.get(User, user.id)], {"subject": "x"})  # type: ignore[list-item]
+        service.notify(s, "system.announcement", [s.get(User, user.id)], {"subject": "x"}, guard=None)  # type: ignore[list-item]
         raise RuntimeError("the change failed")
     assert Worker(database).run_until_idle() == 0
     assert smtp_server == []
@@ -151,7 +155,7 @@ def test_a_rolled_back_change_sends_no_email(database: Database, db: Session, sm
 def test_unreachable_mail_server_means_retry(database: Database, db: Session, settings) -> None:
     """With no server listening (the settings' port 1), the job is retried, not lost."""
     user = make_user(db)
-    service.notify(db, "system.announcement", [user], {"subject": "x"})
+    service.notify(db, "system.announcement", [user], {"subject": "x"}, guard=None)
     db.flush()
     Worker(database).run_until_idle()
     [job] = email_jobs(db)

@@ -66,8 +66,8 @@ def test_delivery_is_signed_json(database: Database, db: Session, receiver: Rece
     admin = make_user(db, roles=[Role.ORG_ADMIN], organisation=org)
     endpoint = service.create_webhook(db, subject_for(admin), org.id, receiver.url, ["system.announcement"])
     data = {"title": "Cảnh báo lỗ hổng", "severity": "serious", "ids": [1, 2]}
-    assert service.emit_webhooks(db, org.id, "system.announcement", data) == 1
-    assert service.emit_webhooks(db, org.id, "system.job_failed", {"job": "x"}) == 0, "not subscribed"
+    assert service.emit_webhooks(db, org.id, "system.announcement", data, guard=None) == 1
+    assert service.emit_webhooks(db, org.id, "system.job_failed", {"job": "x"}, guard=None) == 0, "not subscribed"
     db.flush()
     assert Worker(database).run_until_idle() == 1
 
@@ -93,7 +93,7 @@ def test_a_failing_receiver_means_a_retry(database: Database, db: Session, recei
     org = make_organisation(db)
     admin = make_user(db, roles=[Role.ORG_ADMIN], organisation=org)
     service.create_webhook(db, subject_for(admin), org.id, receiver.url, [])  # every event
-    service.emit_webhooks(db, org.id, "system.announcement", {"n": 1})
+    service.emit_webhooks(db, org.id, "system.announcement", {"n": 1}, guard=None)
     db.flush()
     receiver.status = 500
     Worker(database).run_until_idle()
@@ -114,8 +114,8 @@ def test_inactive_or_other_organisations_endpoints_get_nothing(
     endpoint = service.create_webhook(db, subject_for(admin), org.id, receiver.url, [])
     endpoint.active = False
     db.flush()
-    assert service.emit_webhooks(db, org.id, "system.announcement", {}) == 0
-    assert service.emit_webhooks(db, other.id, "system.announcement", {}) == 0
+    assert service.emit_webhooks(db, org.id, "system.announcement", {}, guard=None) == 0
+    assert service.emit_webhooks(db, other.id, "system.announcement", {}, guard=None) == 0
     Worker(database).run_until_idle()
     assert receiver.requests == []
 

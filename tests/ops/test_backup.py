@@ -73,7 +73,15 @@ def populate(database: Database, data_dir: Path) -> None:
             s.add(stored)
             s.flush()
             audit.record(s, who, "file.stored", stored, sha256=sha)
-        enqueue(s, "notification.send_email", user_id=admin.id, event_type="system.announcement", params={}, link=None)
+        enqueue(
+            s,
+            "notification.send_email",
+            guard=None,
+            user_id=admin.id,
+            event_type="system.announcement",
+            params={},
+            link=None,
+        )
 
 
 def contents(database: Database) -> dict[str, list[dict[str, Any]]]:

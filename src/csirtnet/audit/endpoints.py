@@ -10,13 +10,16 @@ from pydantic import BaseModel, ConfigDict
 
 from csirtnet.audit import repository
 from csirtnet.auth.deps import ApiUser, Session
-from csirtnet.kit.pagination import Page, page_of, paginate
+from csirtnet.kit.pagination import Page, paginate
 from csirtnet.models import AuditRecord
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
 
 class AuditRead(BaseModel):
+    """A record; `redacted` when the reader may not see what it concerns: then it holds no summary,
+    no object id and no hash (a hash would let a reader confirm a guessed value)."""
+
     model_config = ConfigDict(from_attributes=True)
 
     seq: int
@@ -30,7 +33,15 @@ class AuditRead(BaseModel):
     request_id: str | None
     ip: str | None
     summary: dict[str, Any]
-    hash: str
+    hash: str | None
+    redacted: bool = False
+
+    @classmethod
+    def of(cls, entry: repository.Entry) -> AuditRead:
+        read = cls.model_validate(entry.record)
+        if entry.redacted:
+            return read.model_copy(update={"summary": {}, "object_id": None, "hash": None, "redacted": True})
+        return read
 
 
 @router.get("", response_model=Page[AuditRead])
@@ -58,4 +69,7 @@ def list_audit(
         since=since,
         until=until,
     )
-    return page_of(AuditRead, paginate(session, query, AuditRecord.seq, limit=limit, cursor=cursor))
+    rows, next_cursor = paginate(session, query, AuditRecord.seq, limit=limit, cursor=cursor)
+    return Page[AuditRead](
+        items=[AuditRead.of(e) for e in repository.entries(session, who, rows)], next_cursor=next_cursor
+    )

@@ -1,12 +1,19 @@
-"""Audit queries, scoped: platform admins and coordinators see all, org admins their organisation's."""
+"""Audit queries, scoped: platform admins and coordinators see all, org admins their organisation's.
+
+A record's content (summary, object id, hash) is shown only to readers who may see its source
+(authz.derived): the others read that something happened, when and by whom (`entries`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
 
 from csirtnet.authz import Subject, require, visible_organisation_ids
+from csirtnet.authz.derived import readable, stored_guard_clause
 from csirtnet.authz.permissions import Permission
 from csirtnet.kit.time import as_utc
 from csirtnet.models import AuditRecord
@@ -35,7 +42,9 @@ def records(
     if object_type:
         query = query.where(AuditRecord.object_type == object_type)
     if object_id:
-        query = query.where(AuditRecord.object_id == object_id)
+        # Asking for one object finds only the records its reader may read: a hidden object's
+        # records would tell that it exists (a missing object and a forbidden one answer the same).
+        query = query.where(AuditRecord.object_id == object_id, stored_guard_clause(who, AuditRecord))
     if organisation_id is not None:
         query = query.where(AuditRecord.organisation_id == organisation_id)
     if since is not None:
@@ -43,3 +52,16 @@ def records(
     if until is not None:
         query = query.where(AuditRecord.occurred_at < as_utc(until))
     return query
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An audit record as one reader may see it: `redacted` when its source is hidden from them."""
+
+    record: AuditRecord
+    redacted: bool
+
+
+def entries(session: Session, who: Subject, rows: Sequence[AuditRecord]) -> list[Entry]:
+    """The records found by `records`, each marked redacted where `who` may not see its source."""
+    return [Entry(row, not seen) for row, seen in readable(session, who, rows)]

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet import context
 from csirtnet.authz import Subject
+from csirtnet.authz.derived import Guard, guard_of, set_guard
 from csirtnet.kit.time import as_utc, utcnow
 from csirtnet.models.audit import AuditRecord
 
@@ -41,6 +42,8 @@ def _canonical(value: Any) -> Any:
 
 
 def compute_hash(rec: AuditRecord) -> str:
+    # The guard columns stay outside: they say who may read the record, not what happened, and a
+    # migration filled them in for records written before they existed (ADR 0004).
     body = {
         "seq": rec.seq,
         "occurred_at": as_utc(rec.occurred_at).isoformat(timespec="microseconds"),
@@ -70,6 +73,13 @@ def _object_ref(obj: object | None) -> tuple[str | None, str | None]:
     return str(table), None if ident is None else str(ident)
 
 
+class _FromObject:
+    """`guard`'s default: the guard of the recorded object itself (authz.derived.guard_of)."""
+
+
+FROM_OBJECT: Any = _FromObject()
+
+
 def record(
     session: Session,
     who: Subject,
@@ -77,9 +87,13 @@ def record(
     obj: object | None = None,
     *,
     organisation_id: int | None = None,
+    guard: Guard | None = FROM_OBJECT,
     **summary: Any,
 ) -> AuditRecord:
-    """Append one record in the caller's transaction. `obj` is a model instance or (type, id)."""
+    """Append one record in the caller's transaction. `obj` is a model instance or (type, id).
+
+    The summary's readers are those who may see `guard` (authz.derived): by default the object's
+    own guard; give one when the summary holds content of another object, or marked apart."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
     session.flush()  # the object needs its id before we reference it
@@ -104,6 +118,7 @@ def record(
         prev_hash=prev,
     )
     rec.hash = compute_hash(rec)
+    set_guard(rec, guard_of(obj) if isinstance(guard, _FromObject) else guard)
     session.add(rec)
     session.flush()
     return rec

@@ -219,6 +219,11 @@ def member_channel_ids(session: Session, subject: Subject) -> set[int]:
     return _organisation_channel_ids(session, subject.organisation_id) - archived
 
 
+def may_list_members(session: Session, subject: Subject, channel_id: int) -> bool:
+    """Who belongs to a channel is for its members (and the coordinator's staff) to list."""
+    return channel_id in member_channel_ids(session, subject)
+
+
 def recipient_channel_ids(session: Session, subject: Subject) -> set[int]:
     """Channels addressed to the subject's organisation (TLP:AMBER's need to know)."""
     if not subject.is_authenticated:

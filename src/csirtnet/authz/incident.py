@@ -303,20 +303,27 @@ def require_command(session: Session, subject: Subject, incident: Incident) -> N
 
 def visible_reports_clause(subject: Subject) -> ColumnElement[bool]:
     """Reports: the coordinators (who triage) see the queue; members see their organisation's
-    reports except confidential ones, which only their reporter and the coordinators see."""
+    reports except confidential ones, which only their reporter and the coordinators see. A report
+    that became (part of) an incident follows the incident: only those who may see the incident
+    read it (a report raised with its incident to TLP:RED is for the named), except its reporter."""
     from csirtnet.models import IncidentReport
 
     if subject.user_id is None:
         return true() if subject.is_platform_admin else false()
     if not can(subject, Permission.INCIDENTS_READ):
         return false()
+    follows_incident = or_(
+        IncidentReport.incident_id.is_(None),
+        exists(select(Incident.id).where(Incident.id == IncidentReport.incident_id, visible_incidents_clause(subject))),
+    )
     if subject.sees_everything:
-        return true()
+        return or_(IncidentReport.reporter_user_id == subject.user_id, follows_incident)
     return or_(
         IncidentReport.reporter_user_id == subject.user_id,
         and_(
             IncidentReport.reporting_organisation_id == subject.organisation_id,
             IncidentReport.confidential.is_(False),
+            follows_incident,
         ),
     )
 
@@ -341,13 +348,48 @@ def _shared_visible_observables_clause(subject: Subject, table: Any) -> ColumnEl
 
 
 def _visible_observables_clause(subject: Subject, now: Any, table: Any) -> ColumnElement[bool]:
+    return _visible_content_clause(subject, now, table.incident_id, table.tlp)
+
+
+def visible_content_clause(subject: Subject, incident_id: Any, tlp: Any) -> ColumnElement[bool]:
+    """Content marked `tlp` inside the incident `incident_id` (columns or values; a null TLP is the
+    incident's own): TLP:RED content only for the users named as active participants of the incident.
+    The observables' rule, and the rule of everything derived from marked content (authz.derived)."""
+    return _visible_content_clause(subject, _NOW, incident_id, tlp)
+
+
+def _visible_content_clause(subject: Subject, now: Any, incident_id: Any, tlp: Any) -> ColumnElement[bool]:
     if subject.user_id is None:
         return true() if subject.is_platform_admin else false()
     named = exists(
         select(IncidentParticipant.id).where(
-            IncidentParticipant.incident_id == table.incident_id,
+            IncidentParticipant.incident_id == incident_id,
             IncidentParticipant.user_id == subject.user_id,
             active_participation_clause(now),
         )
     )
-    return or_(table.tlp != TLP.RED.value, named)
+    return or_(tlp.is_(None), tlp != TLP.RED.value, named)
+
+
+def visible_timeline_clause(subject: Subject) -> ColumnElement[bool]:
+    """Within an incident the subject may see, the timeline entries it may read: an entry carries the
+    TLP of its content (a TLP:RED observable's value: named participants only) and the other incident
+    it names (a link: only for those who may see that incident too — correlation's promise)."""
+    return _shared_visible_timeline_clause(subject)
+
+
+@lru_cache(maxsize=1024)
+def _shared_visible_timeline_clause(subject: Subject) -> ColumnElement[bool]:
+    from csirtnet.models import IncidentTimelineEntry as Entry
+
+    # The enclosing statement reads timeline entries only, so the EXISTS below reads `incident` afresh
+    # (nothing to correlate it with), with the incidents' own clause.
+    return and_(
+        or_(Entry.tlp.is_(None), _visible_content_clause(subject, _NOW, Entry.incident_id, Entry.tlp)),
+        or_(
+            Entry.other_incident_id.is_(None),
+            exists(
+                select(Incident.id).where(Incident.id == Entry.other_incident_id, visible_incidents_clause(subject))
+            ),
+        ),
+    )

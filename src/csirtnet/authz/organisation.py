@@ -32,3 +32,15 @@ def profile_visible(session: Session, who: Subject, organisation_id: int) -> boo
 
 def can_edit_profile(who: Subject, organisation_id: int) -> bool:
     return can_manage_organisation(who, organisation_id)
+
+
+class ContactRule:
+    """Whose personal contact details (a user's email) the subject may read: its own, and those of
+    the organisations whose full profile it reads — where the member directory would show them."""
+
+    def __init__(self, session: Session, who: Subject) -> None:
+        self.who = who
+        self.full = profile_organisation_ids(session, who)
+
+    def email_visible(self, user_id: int, organisation_id: int) -> bool:
+        return user_id == self.who.user_id or self.full is None or organisation_id in self.full

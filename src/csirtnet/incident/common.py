@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import Subject
+from csirtnet.authz.derived import Guard, GuardKind
 from csirtnet.authz.incident import active_participation_clause
 from csirtnet.kit.search import words
 from csirtnet.kit.text import sort_key
@@ -48,20 +49,29 @@ def record_change(
     action: str,
     *,
     at: datetime | None = None,
+    content_tlp: str | None = None,
+    other_incident_id: int | None = None,
     **details: Any,
 ) -> None:
-    """The audit record and the automatic timeline entry of one change, in the caller's transaction."""
+    """The audit record and the automatic timeline entry of one change, in the caller's transaction.
+
+    Both carry what their details were derived from (authz.derived): `content_tlp` when they hold
+    content marked apart from the incident (an observable's value), `other_incident_id` when they
+    name another incident. Readers who may not see those see neither entry nor summary."""
     audit.record(
         session,
         who,
         action,
         incident,
         organisation_id=incident.reporting_organisation_id,
+        guard=Guard(GuardKind.INCIDENT, incident.id, content_tlp, other_incident_id),
         reference=incident.reference,
         **details,
     )
     session.add(
         IncidentTimelineEntry(
+            tlp=content_tlp,
+            other_incident_id=other_incident_id,
             incident_id=incident.id,
             occurred_at=at or utcnow(),
             timezone="UTC",

@@ -14,9 +14,10 @@ from sqlalchemy import Select, and_, case, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from csirtnet.authz import Subject
-from csirtnet.authz.incident import visible_incidents_clause, visible_observables_clause
+from csirtnet.authz.incident import visible_content_clause, visible_incidents_clause, visible_observables_clause
 from csirtnet.kit.pagination import paginate_keyset
 from csirtnet.models import Incident, IncidentLink, IncidentObservable, LinkKind
+from csirtnet.vocabulary import TLP
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,8 @@ def link_correlated(session: Session, who: Subject, incident: Incident, observab
     from csirtnet.incident.triage import ensure_link
 
     system = Subject.system("correlation")
-    others = session.scalars(
-        select(Incident)
+    others = session.execute(
+        select(Incident, IncidentObservable.tlp)
         .join(IncidentObservable, IncidentObservable.incident_id == Incident.id)
         .where(
             IncidentObservable.kind == observable.kind,
@@ -93,8 +94,10 @@ def link_correlated(session: Session, who: Subject, incident: Incident, observab
             Incident.id != incident.id,
         )
     ).all()
-    for other in others:
-        ensure_link(session, system, incident, other, LinkKind.CORRELATED)
+    for other, their_tlp in others:
+        # That two incidents share a value is as secret as the more secret of the two observables.
+        red = TLP.RED.value in (observable.tlp, their_tlp)
+        ensure_link(session, system, incident, other, LinkKind.CORRELATED, content_tlp=TLP.RED.value if red else None)
     return len(others)
 
 
@@ -119,6 +122,8 @@ def linked(session: Session, who: Subject, incident: Incident) -> list[LinkedInc
         .where(
             or_(mine, IncidentLink.other_incident_id == incident.id),
             visible_incidents_clause(who),
+            visible_content_clause(who, IncidentLink.incident_id, IncidentLink.tlp),
+            visible_content_clause(who, IncidentLink.other_incident_id, IncidentLink.tlp),
         )
     ).all()
     return sorted((LinkedIncident(*r) for r in rows), key=lambda li: li.incident_id, reverse=True)

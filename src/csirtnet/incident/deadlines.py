@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import Subject, require
+from csirtnet.authz.derived import guard_of
 from csirtnet.authz.permissions import Permission
 from csirtnet.errors import Conflict, NotFound, ValidationFailed
 from csirtnet.incident import events
@@ -163,7 +164,7 @@ def sync(session: Session, incident: Incident) -> list[IncidentDeadline]:
         if moved and row.met_at is None and row.due_at is not None and row.due_at > now:
             remind_at = row.due_at - timedelta(minutes=item.rule.remind_before_minutes or 0)
             for when in sorted({max(remind_at, now), row.due_at}):
-                enqueue(session, SWEEP_JOB, run_after=when)
+                enqueue(session, SWEEP_JOB, guard=None, run_after=when)
     for key, row in existing.items():
         if key not in keep:
             session.delete(row)
@@ -253,7 +254,12 @@ def sweep(session: Session, now: datetime | None = None) -> tuple[int, int]:
                     session, system, incident, "incident.deadline_overdue", rule=row.rule_key, label=row.label_en
                 )
                 notify(
-                    session, events.DEADLINE_OVERDUE.key, coordinators(session), params, link=incident_link(incident)
+                    session,
+                    events.DEADLINE_OVERDUE.key,
+                    coordinators(session),
+                    params,
+                    link=incident_link(incident),
+                    guard=guard_of(incident),
                 )
                 escalated += 1
             continue
@@ -274,6 +280,7 @@ def sweep(session: Session, now: datetime | None = None) -> tuple[int, int]:
                 participant_users(session, incident, now),
                 params,
                 link=incident_link(incident),
+                guard=guard_of(incident),
             )
             reminded += 1
     return reminded, escalated

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import Subject
+from csirtnet.authz.derived import guard_of
 from csirtnet.authz.incident import can_discuss, can_view, get_visible
 from csirtnet.errors import Forbidden
 from csirtnet.identity.service import subject_for
@@ -81,5 +82,6 @@ def post(session: Session, who: Subject, incident_id: int, body: str) -> Inciden
         mentioned,
         {"reference": incident.reference, "author": author.full_name if author else who.label},
         link=incident_link(incident) + "#discussion",
+        guard=guard_of(incident),
     )
     return comment

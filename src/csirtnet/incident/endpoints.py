@@ -296,7 +296,7 @@ def get_timeline(
         TimelineRead,
         paginate_keyset(
             session,
-            timeline.entries_query(incident),
+            timeline.entries_query(who, incident),
             (IncidentTimelineEntry.occurred_at, IncidentTimelineEntry.id),
             limit=limit,
             cursor=cursor,

@@ -70,7 +70,7 @@ def export_json(session: Session, who: Subject, incident_id: int) -> IncidentExp
         reports=[ReportRead.model_validate(r) for r in reports_of(session, who, incident)],
         deadlines=[DeadlineRead.model_validate(d) for d in deadlines.deadlines_of(session, incident)],
         participants=[ParticipantRead.model_validate(p) for p in participants.participants_of(session, incident)],
-        timeline=[TimelineRead.model_validate(e) for e in timeline.entries(session, incident)],
+        timeline=[TimelineRead.model_validate(e) for e in timeline.entries(session, who, incident)],
         tasks=[TaskRead.model_validate(t) for t in task_service.tasks_of(session, incident)],
         comments=[CommentRead.model_validate(c) for c in discussion.comments_of(session, incident)],
         observables=[ObservableRead.model_validate(o) for o in observables.observables_of(session, who, incident)],

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import Subject, require
+from csirtnet.authz.derived import guard_of
 from csirtnet.authz.permissions import Permission
 from csirtnet.config import get_settings
 from csirtnet.errors import TooManyRequests, ValidationFailed
@@ -139,7 +140,14 @@ def submit(
         attachments=len(attachments or []),
     )
     params = {"reference": report.reference, "title": report.title}
-    notify(session, events.REPORT_RECEIVED.key, coordinators(session), params, link=f"/incidents/reports/{report.id}")
+    notify(
+        session,
+        events.REPORT_RECEIVED.key,
+        coordinators(session),
+        params,
+        link=f"/incidents/reports/{report.id}",
+        guard=guard_of(report),
+    )
     if token and report.reporter_email:
         send_email_to_address(
             session,
@@ -147,6 +155,7 @@ def submit(
             report.language,
             events.REPORT_ACKNOWLEDGED.key,
             {**params, "tracking_link": get_settings().base_url.rstrip("/") + tracking_path(token)},
+            guard=guard_of(report),
         )
     return Received(report, token)
 

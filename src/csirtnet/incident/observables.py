@@ -112,7 +112,16 @@ def add(session: Session, who: Subject, incident_id: int, data: ObservableCreate
     )
     session.add(row)
     session.flush()
-    record_change(session, who, incident, "incident.observable_added", kind=data.kind, value=value, tlp=row.tlp)
+    record_change(
+        session,
+        who,
+        incident,
+        "incident.observable_added",
+        content_tlp=row.tlp,
+        kind=data.kind,
+        value=value,
+        tlp=row.tlp,
+    )
     refresh_search_text(session, incident)
     link_correlated(session, who, incident, row)
     return row
@@ -124,7 +133,16 @@ def remove(session: Session, who: Subject, incident_id: int, observable_id: int)
     row = session.get(IncidentObservable, observable_id)
     if row is None or row.incident_id != incident.id:
         raise NotFound("observable")
-    record_change(session, who, incident, "incident.observable_removed", kind=row.kind, value=row.value)
+    record_change(
+        session,
+        who,
+        incident,
+        "incident.observable_removed",
+        content_tlp=row.tlp,
+        kind=row.kind,
+        value=row.value,
+        tlp=row.tlp,
+    )
     session.delete(row)
     session.flush()
     refresh_search_text(session, incident)

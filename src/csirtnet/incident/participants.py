@@ -6,6 +6,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from csirtnet.authz import Subject
+from csirtnet.authz.derived import guard_of
 from csirtnet.authz.incident import active_participation_clause, get_visible, require_command
 from csirtnet.errors import NotFound, ValidationFailed
 from csirtnet.incident import events
@@ -77,6 +78,7 @@ def add(session: Session, who: Subject, incident_id: int, data: ParticipantCreat
             [user],
             {"reference": incident.reference, "title": incident.title, "role": data.role},
             link=incident_link(incident),
+            guard=guard_of(incident),
         )
     return row
 

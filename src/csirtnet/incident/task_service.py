@@ -8,6 +8,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from csirtnet.authz import Subject
+from csirtnet.authz.derived import guard_of
 from csirtnet.authz.incident import get_visible, require_work
 from csirtnet.errors import NotFound, ValidationFailed
 from csirtnet.incident import events
@@ -67,6 +68,7 @@ def create(session: Session, who: Subject, incident_id: int, data: TaskCreate) -
         list({u.id: u for u in told}.values()),
         {"reference": incident.reference, "title": task.title},
         link=incident_link(incident),
+        guard=guard_of(incident),
     )
     return task
 
@@ -112,5 +114,6 @@ def update(session: Session, who: Subject, incident_id: int, task_id: int, data:
             [u for u in new_assignees if u.id != who.user_id],
             {"reference": incident.reference, "title": task.title},
             link=incident_link(incident),
+            guard=guard_of(incident),
         )
     return task

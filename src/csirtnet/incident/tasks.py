@@ -28,4 +28,4 @@ def deadline_reminders(session: Session, **_: Any) -> None:
         select(Job.id).where(Job.name == deadlines.SWEEP_JOB, Job.status == JobStatus.QUEUED.value, Job.run_after > now)
     )
     if pending is None:
-        enqueue(session, deadlines.SWEEP_JOB, run_after=now + SWEEP_EVERY)
+        enqueue(session, deadlines.SWEEP_JOB, guard=None, run_after=now + SWEEP_EVERY)

@@ -11,24 +11,25 @@ from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import Subject
-from csirtnet.authz.incident import get_visible, require_work
+from csirtnet.authz.incident import get_visible, require_work, visible_timeline_clause
 from csirtnet.errors import ValidationFailed
 from csirtnet.incident.schemas import TimelineEntryCreate
 from csirtnet.kit.time import utcnow
 from csirtnet.models import Incident, IncidentTimelineEntry
 
 
-def entries_query(incident: Incident) -> Select[IncidentTimelineEntry]:
-    """The incident's timeline, oldest first (by when it happened, not when it was written)."""
+def entries_query(who: Subject, incident: Incident) -> Select[IncidentTimelineEntry]:
+    """The incident's timeline entries `who` may read, oldest first (by when it happened, not when it
+    was written). The one timeline query: the API, the page and the exports all read through it."""
     return (
         select(IncidentTimelineEntry)
-        .where(IncidentTimelineEntry.incident_id == incident.id)
+        .where(IncidentTimelineEntry.incident_id == incident.id, visible_timeline_clause(who))
         .order_by(IncidentTimelineEntry.occurred_at, IncidentTimelineEntry.id)
     )
 
 
-def entries(session: Session, incident: Incident) -> list[IncidentTimelineEntry]:
-    return list(session.scalars(entries_query(incident)))
+def entries(session: Session, who: Subject, incident: Incident) -> list[IncidentTimelineEntry]:
+    return list(session.scalars(entries_query(who, incident)))
 
 
 def add_entry(session: Session, who: Subject, incident_id: int, data: TimelineEntryCreate) -> IncidentTimelineEntry:

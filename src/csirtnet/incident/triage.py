@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import Subject, require
+from csirtnet.authz.derived import guard_of
 from csirtnet.authz.incident import get_visible, require_command, require_work
 from csirtnet.authz.permissions import Permission
 from csirtnet.config import get_settings
@@ -389,7 +390,7 @@ def tell_reporter(session: Session, report: IncidentReport, outcome: str, incide
         user = session.get(User, report.reporter_user_id)
         if user is not None:
             link = incident_link(incident) if incident else f"/incidents/reports/{report.id}"
-            notify(session, events.REPORT_OUTCOME.key, [user], params, link=link)
+            notify(session, events.REPORT_OUTCOME.key, [user], params, link=link, guard=guard_of(report))
             return
     if report.reporter_email:
         send_email_to_address(
@@ -398,6 +399,7 @@ def tell_reporter(session: Session, report: IncidentReport, outcome: str, incide
             report.language,
             events.REPORT_OUTCOME.key,
             {**params, "base_url": get_settings().base_url},
+            guard=guard_of(report),
         )
 
 
@@ -415,8 +417,17 @@ def link_incidents(session: Session, who: Subject, incident_id: int, other_id: i
 
 
 def ensure_link(
-    session: Session, who: Subject, a: Incident, b: Incident, kind: LinkKind, note: str | None = None
+    session: Session,
+    who: Subject,
+    a: Incident,
+    b: Incident,
+    kind: LinkKind,
+    note: str | None = None,
+    *,
+    content_tlp: str | None = None,
 ) -> IncidentLink:
+    """Link a and b once per kind. `content_tlp` is the marking of what the link was derived from
+    (a correlation through a TLP:RED observable is itself RED: only the named learn of it)."""
     low, high = (a, b) if a.id < b.id else (b, a)
     existing = session.scalar(
         select(IncidentLink).where(
@@ -426,14 +437,31 @@ def ensure_link(
         )
     )
     if existing is not None:
+        if existing.tlp is not None and content_tlp is None:
+            existing.tlp = None  # now also derived from content everyone who sees both may read
         return existing
     link = IncidentLink(
-        incident_id=low.id, other_incident_id=high.id, kind=kind.value, note=note, created_by_id=who.user_id
+        incident_id=low.id,
+        other_incident_id=high.id,
+        kind=kind.value,
+        note=note,
+        tlp=content_tlp,
+        created_by_id=who.user_id,
     )
     session.add(link)
     session.flush()
-    # Each side's record names only its own reference and the other's id: the timeline of one
-    # incident never spells out the other's title for readers who may not see it.
-    record_change(session, who, a, "incident.linked", other_id=b.id, kind=kind.value)
-    record_change(session, who, b, "incident.linked", other_id=a.id, kind=kind.value)
+    # Each side's record names only its own reference and the other's id, and is read only by those
+    # who may see the other incident too (authz.incident.visible_timeline_clause): correlation
+    # promises that a reader learns not even that an incident it may not see exists.
+    for this, that in ((a, b), (b, a)):
+        record_change(
+            session,
+            who,
+            this,
+            "incident.linked",
+            content_tlp=content_tlp,
+            other_incident_id=that.id,
+            other_id=that.id,
+            kind=kind.value,
+        )
     return link

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from csirtnet.authz import Subject
+from csirtnet.authz.derived import guard_of
 from csirtnet.authz.incident import get_visible, require_command
 from csirtnet.errors import ValidationFailed
 from csirtnet.incident import deadlines, events
@@ -81,6 +82,7 @@ def change_phase(session: Session, who: Subject, incident_id: int, change: Phase
         [u for u in participant_users(session, incident, now) if u.id != who.user_id],
         {"reference": incident.reference, "title": incident.title, "phase": target.value},
         link=incident_link(incident),
+        guard=guard_of(incident),
     )
     return incident
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from csirtnet import audit
 from csirtnet.authz import Subject
 from csirtnet.authz import mobilisation as mob_authz
+from csirtnet.authz.derived import guard_of
 from csirtnet.errors import Conflict, FieldError, NotFound, ValidationFailed
 from csirtnet.kit.time import utcnow
 from csirtnet.mobilisation import events, repository
@@ -116,8 +117,10 @@ def accept(
             ends_at=request.ends_at,
         )
         if status == DeploymentStatus.PLANNED:
-            enqueue(session, "mobilisation.start_deployment", run_after=start, deployment_id=deployment.id)
-        enqueue(session, "mobilisation.end_deployment", run_after=request.ends_at, deployment_id=deployment.id)
+            enqueue(session, "mobilisation.start_deployment", guard=None, run_after=start, deployment_id=deployment.id)
+        enqueue(
+            session, "mobilisation.end_deployment", guard=None, run_after=request.ends_at, deployment_id=deployment.id
+        )
         if expert.user_id is not None:
             user = session.get(User, expert.user_id)
             notify(
@@ -131,6 +134,7 @@ def accept(
                     "summary": request.summary,
                 },
                 link=f"/incidents/{incident.id}",
+                guard=guard_of(deployment),
             )
         deployments.append(deployment)
     target.status = TargetStatus.ACCEPTED.value
@@ -163,6 +167,7 @@ def accept(
         requesters(session, request),
         {"reference": incident.reference, "organisation": org_name, "experts": names},
         link=f"/mobilisation/requests/{request.id}",
+        guard=guard_of(request),
     )
     top_up(session, who, request, incident, now)
     return deployments
@@ -204,6 +209,7 @@ def decline(
         requesters(session, request),
         {"reference": incident.reference, "organisation": org_name, "reason": body.reason},
         link=f"/mobilisation/requests/{request.id}",
+        guard=guard_of(request),
     )
     top_up(session, who, request, incident, now)
     return target

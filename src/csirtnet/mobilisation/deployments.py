@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from csirtnet import audit
 from csirtnet.authz import Subject
 from csirtnet.authz import mobilisation as mob_authz
+from csirtnet.authz.derived import guard_of
 from csirtnet.errors import Conflict, ValidationFailed
 from csirtnet.kit.time import utcnow
 from csirtnet.mobilisation import events, repository
@@ -144,6 +145,7 @@ def _notify_released(session: Session, deployment: Deployment, incident: Inciden
         [user] if user is not None else [],
         {"reference": incident.reference, "hours": deployment.hours if deployment.hours is not None else ""},
         link="/mobilisation",
+        guard=guard_of(deployment),
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import Subject
+from csirtnet.authz.derived import guard_of
 from csirtnet.mobilisation import events, repository
 from csirtnet.mobilisation.common import components_json, local_time, rank, requesters, timeline
 from csirtnet.mobilisation.matching import OrganisationMatch
@@ -88,9 +89,10 @@ def send(
                 "ends": local_time(request.ends_at),
             },
             link=f"/mobilisation/requests/{request.id}",
+            guard=guard_of(request),
         )
         sent.append(target)
-    enqueue(session, "mobilisation.escalate", run_after=deadline, support_request_id=request.id)
+    enqueue(session, "mobilisation.escalate", guard=None, run_after=deadline, support_request_id=request.id)
     return sent
 
 
@@ -131,6 +133,7 @@ def mark_unfilled(
             requesters(session, request),
             {"reference": incident.reference, "accepted": accepted, "needed": request.experts_needed},
             link=f"/mobilisation/requests/{request.id}",
+            guard=guard_of(request),
         )
 
 
@@ -184,6 +187,7 @@ def withdraw_pending(
             repository.organisation_admins(session, target.organisation_id),
             {"reference": incident.reference},
             link=f"/mobilisation/requests/{request.id}",
+            guard=guard_of(request),
         )
 
 

@@ -28,5 +28,11 @@ class AuditRecord(Base):
     summary: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # The source of the content (authz.derived.Guard): readers who may not see it get no content. Outside
+    # the hash (audit.service.compute_hash), so a migration could fill it in for existing records.
+    guard_kind: Mapped[str | None] = mapped_column(String(20))
+    guard_id: Mapped[int | None] = mapped_column(BigInteger)
+    guard_tlp: Mapped[str | None] = mapped_column(String(12))
+    guard_also_id: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (Index("ix_audit_record_object", "object_type", "object_id"),)

@@ -31,5 +31,8 @@ class IncidentLink(IdMixin, Base):
     other_incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20), default=LinkKind.RELATED.value)
     note: Mapped[str | None] = mapped_column(Text)
+    # The marking of what the link was derived from: a correlation through a TLP:RED observable is
+    # RED, shown only to the users named on both incidents (authz.incident.visible_content_clause).
+    tlp: Mapped[str | None] = mapped_column(String(12))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -23,5 +23,10 @@ class IncidentTimelineEntry(IdMixin, Base):
     action: Mapped[str | None] = mapped_column(String(60))  # for changes: the audit action
     text: Mapped[str] = mapped_column(Text, default="")
     details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # Who may read the entry beyond the incident's readers (authz.incident.visible_timeline_clause):
+    # the TLP of its content when marked apart from the incident (a TLP:RED observable's value), and
+    # the other incident it names (a link). No foreign key: a vanished incident hides the entry.
+    tlp: Mapped[str | None] = mapped_column(String(12))
+    other_incident_id: Mapped[int | None]
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

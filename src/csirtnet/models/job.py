@@ -35,5 +35,10 @@ class Job(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+    # The source of the content (authz.derived.Guard): readers who may not see it see no payload.
+    guard_kind: Mapped[str | None] = mapped_column(String(20))
+    guard_id: Mapped[int | None] = mapped_column(BigInteger)
+    guard_tlp: Mapped[str | None] = mapped_column(String(12))
+    guard_also_id: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (Index("ix_job_status_run_after", "status", "run_after"),)

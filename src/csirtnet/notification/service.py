@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import Subject
+from csirtnet.authz.derived import Guard, may_see, organisation_reader
 from csirtnet.authz.permissions import Permission
 from csirtnet.errors import NotFound, ValidationFailed
 from csirtnet.kit.hashing import new_token
@@ -60,14 +61,17 @@ def notify(
     users: Iterable[User],
     params: dict[str, Any],
     *,
+    guard: Guard | None,
     link: str | None = None,
 ) -> list[Notification]:
-    """Tell each user on the channels they chose. In-app rows now; emails queued for after commit."""
+    """Tell each user on the channels they chose. In-app rows now; emails queued for after commit.
+
+    `guard` (required: no call site can forget it) is the source of what `params` say: a user who
+    may not see it is not told at all (authz.derived), and the email job carries it for the jobs'
+    readers. None says the params hold nothing of a guarded object."""
     event = events.get(event_type)
     created: list[Notification] = []
-    for user in users:
-        if not user.is_active:
-            continue
+    for user in readers(session, users, guard):
         prefs = preferences(session, user.id)
         if event.transactional or prefs[(event_type, "inapp")]:
             note = Notification(user_id=user.id, event_type=event_type, params=params, link=link)
@@ -77,6 +81,7 @@ def notify(
             enqueue(
                 session,
                 "notification.send_email",
+                guard=guard,
                 user_id=user.id,
                 event_type=event_type,
                 params=params,
@@ -85,20 +90,36 @@ def notify(
     return created
 
 
+def readers(session: Session, users: Iterable[User], guard: Guard | None) -> list[User]:
+    """The active users among `users` who may see `guard`'s source (one authz query each: the
+    recipients of one event are a handful of people)."""
+    from csirtnet.identity.service import subject_for
+
+    active = [u for u in users if u.is_active]
+    if guard is None:
+        return active
+    return [u for u in active if may_see(session, subject_for(u), guard)]
+
+
 def send_direct_email(session: Session, user: User, event_type: str, params: dict[str, Any]) -> None:
     """A transactional email to one user (invitation, reset link), whatever their preferences."""
     events.get(event_type)
-    enqueue(session, "notification.send_email", user_id=user.id, event_type=event_type, params=params, link=None)
+    # About the user's own account: nothing of a guarded object.
+    enqueue(
+        session, "notification.send_email", guard=None, user_id=user.id, event_type=event_type, params=params, link=None
+    )
 
 
 def send_email_to_address(
-    session: Session, address: str, language: str, event_type: str, params: dict[str, Any]
+    session: Session, address: str, language: str, event_type: str, params: dict[str, Any], *, guard: Guard | None
 ) -> None:
-    """An email to someone without an account (an applicant, a public reporter)."""
+    """An email to someone without an account (an applicant, a public reporter): only what is theirs
+    (their application, their report). `guard` is its source, for the readers of the queued job."""
     events.get(event_type)
     enqueue(
         session,
         "notification.send_email",
+        guard=guard,
         address=address,
         language=language,
         event_type=event_type,
@@ -135,8 +156,16 @@ def mark_read(session: Session, user_id: int, notification_ids: list[int] | None
 # -- webhooks ------------------------------------------------------------------------------
 
 
-def emit_webhooks(session: Session, organisation_id: int, event_type: str, data: dict[str, Any]) -> int:
-    """Queue a signed delivery to each of the organisation's endpoints subscribed to the event."""
+def emit_webhooks(
+    session: Session, organisation_id: int, event_type: str, data: dict[str, Any], *, guard: Guard | None
+) -> int:
+    """Queue a signed delivery to each of the organisation's endpoints subscribed to the event.
+
+    A webhook leaves the platform for the organisation as a whole: content of a guarded source goes
+    out only if the organisation as a whole may see it (`authz.derived.organisation_reader`: never
+    TLP:RED, which is for named people)."""
+    if guard is not None and not may_see(session, organisation_reader(organisation_id), guard):
+        return 0
     endpoints = session.scalars(
         select(WebhookEndpoint).where(
             WebhookEndpoint.organisation_id == organisation_id, WebhookEndpoint.active.is_(True)
@@ -149,6 +178,7 @@ def emit_webhooks(session: Session, organisation_id: int, event_type: str, data:
         enqueue(
             session,
             "notification.deliver_webhook",
+            guard=guard,
             endpoint_id=endpoint.id,
             event_type=event_type,
             data=data,

@@ -8,15 +8,14 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
+from pydantic import BaseModel, ConfigDict, Field
 
 from csirtnet import audit, worker
 from csirtnet.auth.deps import ApiUser, Session
 from csirtnet.authz import require
 from csirtnet.authz.permissions import Permission
 from csirtnet.errors import NotFound
-from csirtnet.kit.pagination import Page, page_of, paginate
+from csirtnet.kit.pagination import Page, paginate
 from csirtnet.metrics import REGISTRY
 from csirtnet.models import Job
 
@@ -37,6 +36,12 @@ class JobRead(BaseModel):
     created_at: datetime
     finished_at: datetime | None
     payload: dict[str, Any]
+    redacted: bool = Field(default=False, description="The payload is withheld: its source is hidden from the reader")
+
+    @classmethod
+    def of(cls, row: Job, readable: bool = True) -> JobRead:
+        read = cls.model_validate(row)
+        return read if readable else read.model_copy(update={"payload": {}, "redacted": True})
 
 
 @metrics_router.get(
@@ -61,10 +66,10 @@ def list_jobs(
 ) -> Page[JobRead]:
     """Background jobs, newest first; filter by status (queued, running, done, failed)."""
     require(who, Permission.JOBS_READ)
-    query = select(Job)
-    if status:
-        query = query.where(Job.status == status)
-    return page_of(JobRead, paginate(session, query, Job.id, limit=limit, cursor=cursor))
+    rows, next_cursor = paginate(session, worker.jobs(status), Job.id, limit=limit, cursor=cursor)
+    return Page[JobRead](
+        items=[JobRead.of(row, seen) for row, seen in worker.readable(session, who, rows)], next_cursor=next_cursor
+    )
 
 
 @router.post("/jobs/{job_id}/retry", response_model=JobRead, summary="Retry a failed job")
@@ -75,4 +80,4 @@ def retry_job(job_id: int, session: Session, who: ApiUser) -> JobRead:
     if row is None:
         raise NotFound("failed job")
     audit.record(session, who, "job.retried", row, name=row.name)
-    return JobRead.model_validate(row)
+    return JobRead.of(row, *(seen for _, seen in worker.readable(session, who, [row])))

@@ -189,7 +189,12 @@ def submit(
     from csirtnet.notification.service import notify, send_email_to_address
 
     notify(
-        session, events.APPLICATION_SUBMITTED.key, coordinators(session), params, link=f"/members/applications/{app.id}"
+        session,
+        events.APPLICATION_SUBMITTED.key,
+        coordinators(session),
+        params,
+        link=f"/members/applications/{app.id}",
+        guard=None,
     )
     send_email_to_address(
         session,
@@ -197,6 +202,7 @@ def submit(
         app.language,
         events.APPLICATION_RECEIVED.key,
         {**params, "link": tracking_link(token)},
+        guard=None,
     )
     return app, token
 
@@ -278,6 +284,7 @@ def answer(session: Session, token: str, body: str, uploads: list[documents.Uplo
         reviewers,
         {"organisation": app.organisation_name, "application_id": app.id},
         link=f"/members/applications/{app.id}",
+        guard=None,
     )
     return app
 
@@ -318,6 +325,7 @@ def request_info(session: Session, who: Subject, application_id: int, question: 
         app.language,
         events.APPLICATION_INFO_REQUESTED.key,
         {"organisation": app.organisation_name, "question": question, "application_id": app.id},
+        guard=None,
     )
     return app
 
@@ -421,6 +429,7 @@ def approve(
         app.language,
         events.APPLICATION_APPROVED.key,
         {"organisation": org.name, "code": code, "admin_email": email, "application_id": app.id},
+        guard=None,
     )
     return org, user
 
@@ -487,5 +496,6 @@ def reject(session: Session, who: Subject, application_id: int, reason: str) -> 
         app.language,
         events.APPLICATION_REJECTED.key,
         {"organisation": app.organisation_name, "reason": reason, "application_id": app.id},
+        guard=None,
     )
     return app

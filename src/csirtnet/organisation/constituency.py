@@ -241,6 +241,7 @@ def _flag_conflicts(session: Session, who: Subject, claim: ConstituencyClaim) ->
         coordinators(session),
         {"value": claim.value, "claim_id": claim.id},
         link="/members/constituency/conflicts",
+        guard=None,
     )
 
 

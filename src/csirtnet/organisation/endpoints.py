@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 
 from csirtnet.auth.deps import ApiUser, Session
-from csirtnet.authz.organisation import profile_organisation_ids
+from csirtnet.authz.organisation import profile_organisation_ids, profile_visible
 from csirtnet.errors import FieldError, ValidationFailed
 from csirtnet.kit.pagination import Page, page_of, paginate, paginate_keyset
 from csirtnet.models import Expert, Organisation
@@ -21,8 +21,10 @@ from csirtnet.organisation.schemas import (
     ExpertCreate,
     ExpertRead,
     OrganisationCreate,
+    OrganisationEntry,
     OrganisationRead,
     OrganisationUpdate,
+    OrganisationView,
     ProfileRead,
     ServicesUpdate,
     StaleRead,
@@ -33,7 +35,7 @@ from csirtnet.organisation.schemas import (
 router = APIRouter(prefix="/organisations", tags=["organisations"])
 
 
-@router.get("", response_model=Page[OrganisationRead])
+@router.get("", response_model=Page[OrganisationView])
 def list_organisations(
     session: Session,
     who: ApiUser,
@@ -42,18 +44,22 @@ def list_organisations(
     province: str | None = Query(default=None, max_length=80),
     limit: int = Query(default=50, ge=1, le=200),
     cursor: str | None = Query(default=None, max_length=200),
-) -> Page[OrganisationRead]:
-    """List member organisations; search by name without accents."""
-    return page_of(
-        OrganisationRead,
-        paginate(
-            session,
-            repository.organisations(who, q=q, kind=kind, province=province),
-            Organisation.id,
-            limit=limit,
-            cursor=cursor,
-        ),
+) -> Page[OrganisationView]:
+    """List member organisations; search by name without accents. Full profiles (`profile: full`)
+    where the caller may read them, directory entries (`profile: directory`) elsewhere."""
+    rows, next_cursor = paginate(
+        session,
+        repository.organisations(who, q=q, kind=kind, province=province),
+        Organisation.id,
+        limit=limit,
+        cursor=cursor,
     )
+    full = profile_organisation_ids(session, who)
+    return Page[OrganisationView](items=[_view(o, full is None or o.id in full) for o in rows], next_cursor=next_cursor)
+
+
+def _view(org: Organisation, full: bool) -> OrganisationEntry | OrganisationRead:
+    return OrganisationRead.model_validate(org) if full else OrganisationEntry.model_validate(org)
 
 
 @router.post("", response_model=OrganisationRead, status_code=201)
@@ -118,10 +124,11 @@ def import_csv(
     }
 
 
-@router.get("/{organisation_id}", response_model=OrganisationRead)
-def get_organisation(organisation_id: int, session: Session, who: ApiUser) -> OrganisationRead:
-    """One organisation."""
-    return OrganisationRead.model_validate(service.get(session, who, organisation_id))
+@router.get("/{organisation_id}", response_model=OrganisationView)
+def get_organisation(organisation_id: int, session: Session, who: ApiUser) -> OrganisationEntry | OrganisationRead:
+    """One organisation: its full profile where the caller may read it, else its directory entry."""
+    org = service.get(session, who, organisation_id)
+    return _view(org, profile_visible(session, who, org.id))
 
 
 @router.patch("/{organisation_id}", response_model=OrganisationRead)

@@ -418,6 +418,7 @@ def _apply(session: Session, who: Subject, ops: list[Op], report: ImportReport) 
                 coordinators(session),
                 {"value": f"{len(found)} (import)", "claim_id": found[0].narrower.id},
                 link="/members/constituency/conflicts",
+                guard=None,
             )
     audit.record(
         session,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
@@ -65,7 +65,9 @@ class OrganisationUpdate(ProfileFields):
     status: OrganisationStatus | None = None
 
 
-class OrganisationRead(BaseModel):
+class _OrganisationBase(BaseModel):
+    """The directory fields: what every member reads of every organisation (docs/members.md)."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: int
@@ -79,14 +81,31 @@ class OrganisationRead(BaseModel):
     is_coordinator: bool
     status: str
     created_at: datetime
-    owner_agency: str | None = None
-    address: str | None = None
     website: str | None = None
     incident_email: str | None = None
     incident_phone: str | None = None
+
+
+class OrganisationEntry(_OrganisationBase):
+    """An organisation as a member who may not read its full profile sees it: the directory entry."""
+
+    profile: Literal["directory"] = "directory"
+
+
+class OrganisationRead(_OrganisationBase):
+    """An organisation with its full profile: for its own people, the coordinators and the current
+    lead of a cluster it belongs to (authz.organisation.profile_visible)."""
+
+    profile: Literal["full"] = "full"
+    owner_agency: str | None = None
+    address: str | None = None
     capability_description: str | None = None
     staff_count: int | None = None
     confirmed_at: datetime | None = None
+
+
+# What a reader gets of one organisation: `profile` says which of the two it is.
+OrganisationView = Annotated[OrganisationEntry | OrganisationRead, Field(discriminator="profile")]
 
 
 # -- contacts, systems, services ---------------------------------------------------------------

@@ -84,6 +84,7 @@ def remind(session: Session, who: Subject | None = None) -> int:
             admins,
             {"organisation": org.name, "days": entry.days},
             link=f"/members/{org.id}",
+            guard=None,
         )
         org.stale_reminded_at = now
         audit.record(session, who, "organisation.reminded_stale", org, days=entry.days, admins=len(admins))

@@ -30,5 +30,5 @@ def schedule(session: Session, repeat_hours: int = 24, *, delay: timedelta | Non
     )
     if waiting is not None:
         return False
-    enqueue(session, REMIND_STALE, run_after=utcnow() + (delay or timedelta(0)), repeat_hours=repeat_hours)
+    enqueue(session, REMIND_STALE, guard=None, run_after=utcnow() + (delay or timedelta(0)), repeat_hours=repeat_hours)
     return True

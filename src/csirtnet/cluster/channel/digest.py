@@ -88,7 +88,7 @@ def run(session: Session, now: datetime | None = None) -> int:
                 "more": total - len(items),
                 "tlp": strictest.label,
             }
-            notification_service.notify(session, CHANNEL_DIGEST.key, [user], params, link="/channels")
+            notification_service.notify(session, CHANNEL_DIGEST.key, [user], params, link="/channels", guard=None)
             sent += 1
         if state is None:
             state = ChannelDigestState(user_id=user.id, last_message_id=0)

@@ -6,6 +6,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from csirtnet.auth.deps import ApiUser, Session
+from csirtnet.authz.cluster import may_list_members
+from csirtnet.authz.organisation import ContactRule
 from csirtnet.cluster import files
 from csirtnet.cluster.channel import repository, service
 from csirtnet.cluster.channel.schemas import (
@@ -19,6 +21,7 @@ from csirtnet.cluster.channel.schemas import (
     ThreadRead,
     UserRef,
 )
+from csirtnet.errors import Forbidden
 from csirtnet.kit.pagination import Page, paginate, paginate_keyset
 from csirtnet.models import ChannelMessage, User
 
@@ -73,8 +76,10 @@ def list_members(
     limit: int = Query(default=100, ge=1, le=200),
     cursor: str | None = Query(default=None, max_length=1000),
 ) -> Page[UserRef]:
-    """Who belongs to the channel now, by name (to name recipients and mention)."""
+    """Who belongs to the channel now, by name (to name recipients and mention); for its members."""
     channel = repository.get_channel(session, who, channel_id)
+    if not may_list_members(session, who, channel.id):
+        raise Forbidden("Only the channel's members see who belongs to it")
     rows, next_cursor = paginate_keyset(
         session,
         repository.channel_members_query(session, channel),
@@ -82,7 +87,8 @@ def list_members(
         limit=limit,
         cursor=cursor,
     )
-    refs = (service.user_ref(u) for u in rows)
+    contacts = ContactRule(session, who)
+    refs = (service.user_ref(u, contacts) for u in rows)
     return Page[UserRef](items=[r for r in refs if r is not None], next_cursor=next_cursor)
 
 

@@ -42,7 +42,7 @@ class ChannelRead(BaseModel):
 class UserRef(BaseModel):
     id: int
     full_name: str
-    email: str
+    email: str | None = Field(description="Only where the member directory shows the organisation's contacts")
     organisation: str
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from csirtnet import audit
 from csirtnet.authz import Subject, require, tlp
 from csirtnet.authz import cluster as cluster_authz
+from csirtnet.authz.organisation import ContactRule
 from csirtnet.authz.permissions import Permission
 from csirtnet.cluster import files
 from csirtnet.cluster.channel import mentions, repository
@@ -293,6 +294,7 @@ def _post(
             mentioned,
             {"author": author.full_name if author else who.label, "channel": channel.name},
             link=f"/channels/{channel.id}/threads/{thread.id}#m{message.id}",
+            guard=None,
         )
     schedule_digest(session)
     return message
@@ -319,6 +321,7 @@ def message_reads(session: Session, who: Subject, messages: Sequence[ChannelMess
     mentioned = repository.users_by_message(session, ChannelMessageMention, ids)
     attached = repository.attachments(session, ids)
     authors = repository.users_by_id(session, (m.author_id for m in messages))
+    contacts = ContactRule(session, who)
     red = [m.id for m in messages if m.tlp == TLP.RED.value and m.author_id != who.user_id]
     if red:
         audit.record(session, who, "channel.red_read", ("channel_message", red[0]), messages=red)
@@ -327,26 +330,29 @@ def message_reads(session: Session, who: Subject, messages: Sequence[ChannelMess
             id=m.id,
             thread_id=m.thread_id,
             channel_id=m.channel_id,
-            author=user_ref(authors.get(m.author_id)),
+            author=user_ref(authors.get(m.author_id), contacts),
             body=m.body,
             tlp=m.tlp,
             opens_thread=m.opens_thread,
             created_at=m.created_at,
-            recipients=[r for r in (user_ref(u) for u in recipients[m.id]) if r],
-            mentions=[r for r in (user_ref(u) for u in mentioned[m.id]) if r],
+            recipients=[r for r in (user_ref(u, contacts) for u in recipients[m.id]) if r],
+            mentions=[r for r in (user_ref(u, contacts) for u in mentioned[m.id]) if r],
             attachments=[FileRead.model_validate(f) for f in attached[m.id]],
         )
         for m in messages
     ]
 
 
-def user_ref(user: User | None) -> UserRef | None:
+def user_ref(user: User | None, contacts: ContactRule | None) -> UserRef | None:
+    """A person as `contacts`' reader may see them: the email only where the member directory would
+    show it (None: the reader manages them, e.g. an event's organiser)."""
     if user is None:
         return None
+    email_visible = contacts is None or contacts.email_visible(user.id, user.organisation_id)
     return UserRef(
         id=user.id,
         full_name=user.full_name,
-        email=user.email,
+        email=user.email if email_visible else None,
         organisation=user.organisation.short_name or user.organisation.name,
     )
 
@@ -369,4 +375,4 @@ def schedule_digest(session: Session) -> None:
     each user's high-water mark makes a second run find nothing new."""
     queued = session.scalar(select(Job.id).where(Job.name == DIGEST_JOB, Job.status == JobStatus.QUEUED.value).limit(1))
     if queued is None:
-        enqueue(session, DIGEST_JOB, run_after=next_digest_at())
+        enqueue(session, DIGEST_JOB, guard=None, run_after=next_digest_at())

@@ -93,7 +93,7 @@ def audit_page(
         errors["organisation_id"] = N_("Choose one of the offered values.")
     if start and end and start >= end:
         errors["until"] = N_("The end date is before the start date.")
-    rows: list[AuditRecord] = []
+    rows: list[audit_repository.Entry] = []
     next_cursor = None
     if not errors:
         query = audit_repository.records(
@@ -107,13 +107,20 @@ def audit_page(
             until=end,
         )
         found, next_cursor = paginate(session, query, AuditRecord.seq, limit=AUDIT_PER_PAGE, cursor=cursor or None)
-        rows = list(found)
+        rows = audit_repository.entries(session, who, found)
     return admin_render(
         request,
         who,
         "admin/audit.html",
         {
-            "records": [(r, json.dumps(r.summary, indent=2, ensure_ascii=False, sort_keys=True)) for r in rows],
+            "records": [
+                (
+                    e.record,
+                    e.redacted,
+                    "" if e.redacted else json.dumps(e.record.summary, indent=2, ensure_ascii=False, sort_keys=True),
+                )
+                for e in rows
+            ],
             "next_cursor": next_cursor,
             "filters": filters,
             "errors": errors,

@@ -80,7 +80,7 @@ def incident_page(request: Request, session: Session, who: PageUser, incident_id
     parts = participants.participants_of(session, incident)
     named = {p.user_id for p in parts if p.user_id and p.is_active(now)}
     user_ids = {p.user_id for p in parts if p.user_id} | {incident.reporter_user_id or 0, who.user_id or 0}
-    entries = timeline.entries(session, incident)
+    entries = timeline.entries(session, who, incident)
     tasks = task_service.tasks_of(session, incident)
     comments = discussion.comments_of(session, incident)
     user_ids |= {e.author_id for e in entries if e.author_id} | {c.author_id for c in comments if c.author_id}
