@@ -54,6 +54,15 @@ def set_preferences(session: Session, who: Subject, user: User, choices: dict[tu
         audit.record(session, who, "notification.preferences_changed", user, changes=changed)
 
 
+def _not_secret(event_type: str) -> events.EventType:
+    """Params end up in a job payload or a notification row, which others may read (jobs:read):
+    an event that carries a secret is sent by its domain's own job, which takes ids."""
+    event = events.get(event_type)
+    if event.secret:
+        raise ValueError(f"{event_type} carries a secret link; queue its domain's job, which takes ids")
+    return event
+
+
 def notify(
     session: Session,
     event_type: str,
@@ -63,7 +72,7 @@ def notify(
     link: str | None = None,
 ) -> list[Notification]:
     """Tell each user on the channels they chose. In-app rows now; emails queued for after commit."""
-    event = events.get(event_type)
+    event = _not_secret(event_type)
     created: list[Notification] = []
     for user in users:
         if not user.is_active:
@@ -86,8 +95,8 @@ def notify(
 
 
 def send_direct_email(session: Session, user: User, event_type: str, params: dict[str, Any]) -> None:
-    """A transactional email to one user (invitation, reset link), whatever their preferences."""
-    events.get(event_type)
+    """A transactional email to one user, whatever their preferences (never one carrying a secret)."""
+    _not_secret(event_type)
     enqueue(session, "notification.send_email", user_id=user.id, event_type=event_type, params=params, link=None)
 
 
@@ -95,7 +104,7 @@ def send_email_to_address(
     session: Session, address: str, language: str, event_type: str, params: dict[str, Any]
 ) -> None:
     """An email to someone without an account (an applicant, a public reporter)."""
-    events.get(event_type)
+    _not_secret(event_type)
     enqueue(
         session,
         "notification.send_email",
@@ -195,6 +204,20 @@ def create_webhook(
     session.add(endpoint)
     session.flush()
     audit.record(session, who, "webhook.created", endpoint, url=url, event_types=endpoint.event_types)
+    return endpoint
+
+
+def rotate_webhook_secret(session: Session, who: Subject, endpoint_id: int) -> WebhookEndpoint:
+    """Give an endpoint a new signing secret (shown once to the caller, as at creation); the old one
+    stops signing at once. Deliveries already queued are signed with the new one when they run."""
+    from csirtnet.authz import can_manage_organisation, require
+
+    require(who, Permission.WEBHOOKS_WRITE)
+    endpoint = session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None or not can_manage_organisation(who, endpoint.organisation_id):
+        raise NotFound("webhook")
+    endpoint.secret = new_token(24)
+    audit.record(session, who, "webhook.secret_rotated", endpoint, url=endpoint.url)
     return endpoint
 
 
