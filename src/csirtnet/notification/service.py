@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
@@ -203,8 +204,16 @@ def create_webhook(
     )
     session.add(endpoint)
     session.flush()
-    audit.record(session, who, "webhook.created", endpoint, url=url, event_types=endpoint.event_types)
+    audit.record(session, who, "webhook.created", endpoint, url=_origin(url), event_types=endpoint.event_types)
     return endpoint
+
+
+def _origin(url: str) -> str:
+    """A receiver's address as the audit log keeps it: scheme and host only. Many receivers (chat
+    services' incoming webhooks) carry their own secret in the path or the query, and the audit
+    log has readers beyond the organisation's admins."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}/…"
 
 
 def rotate_webhook_secret(session: Session, who: Subject, endpoint_id: int) -> WebhookEndpoint:
@@ -217,7 +226,7 @@ def rotate_webhook_secret(session: Session, who: Subject, endpoint_id: int) -> W
     if endpoint is None or not can_manage_organisation(who, endpoint.organisation_id):
         raise NotFound("webhook")
     endpoint.secret = new_token(24)
-    audit.record(session, who, "webhook.secret_rotated", endpoint, url=endpoint.url)
+    audit.record(session, who, "webhook.secret_rotated", endpoint, url=_origin(endpoint.url))
     return endpoint
 
 
@@ -228,5 +237,5 @@ def delete_webhook(session: Session, who: Subject, endpoint_id: int) -> None:
     endpoint = session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None or not can_manage_organisation(who, endpoint.organisation_id):
         raise NotFound("webhook")
-    audit.record(session, who, "webhook.deleted", endpoint, url=endpoint.url)
+    audit.record(session, who, "webhook.deleted", endpoint, url=_origin(endpoint.url))
     session.delete(endpoint)
