@@ -170,3 +170,40 @@ def test_a_webhook_secret_is_shown_once_and_can_be_replaced(client, db: Session)
     third = db.get(WebhookEndpoint, created.json()["id"]).secret
     assert third not in (first, second) and third in r.text
     assert third not in client.get("/admin/webhooks").text
+
+
+def test_the_upgrade_scrubs_the_links_of_emails_already_sent(new_database, backend_kind: str) -> None:
+    """Jobs queued before the links were built at send time held them: the migration removes
+    them from the jobs that were sent or gave up, and leaves the ones still to send working."""
+    from alembic.script import ScriptDirectory
+
+    from csirtnet.migrate import alembic_config, upgrade
+
+    engine = new_database(backend_kind).engine
+    previous = ScriptDirectory.from_config(alembic_config()).get_revision("0010_identity_security").down_revision
+    upgrade(engine, str(previous))
+
+    def email(status: str, event_type: str, params: dict[str, str]) -> Job:
+        return Job(
+            name="notification.send_email",
+            status=status,
+            payload={"user_id": 1, "event_type": event_type, "params": params, "link": None},
+        )
+
+    with Session(engine) as s:
+        s.add_all(
+            [
+                email("done", "identity.password_reset", {"link": "https://x/password/reset/SENT", "name": "A"}),
+                email("failed", "incident.report_acknowledged", {"tracking_link": "https://x/report/track/GAVEUP"}),
+                email("queued", "identity.invitation", {"link": "https://x/password/reset/TOSEND"}),
+                email("done", "system.announcement", {"subject": "kept as it was"}),
+            ]
+        )
+        s.commit()
+    upgrade(engine)
+    with Session(engine) as s:
+        payloads = [j.payload for j in s.scalars(select(Job).order_by(Job.id))]
+    assert payloads[0]["params"] == {"link": "(removed: it carried a secret)", "name": "A"}
+    assert payloads[1]["params"] == {"tracking_link": "(removed: it carried a secret)"}
+    assert payloads[2]["params"] == {"link": "https://x/password/reset/TOSEND"}  # the worker still needs it
+    assert payloads[3]["params"] == {"subject": "kept as it was"}
