@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import pyotp
 from sqlalchemy.orm import Session
 
 from csirtnet.auth.passwords import hash_password
@@ -39,8 +40,11 @@ def make_user(
     roles: list[Role] | None = None,
     organisation: Organisation | None = None,
     totp_secret: str | None = None,
+    second_factor: bool | None = None,
     **overrides: Any,
 ) -> User:
+    """A user; one whose roles require a second factor has one enrolled (a random secret) unless
+    `totp_secret` gives it or `second_factor=False` leaves it owing one (auth.deps refuses it)."""
     n = next(_seq)
     org = organisation or make_organisation(session)
     values: dict[str, Any] = {
@@ -52,6 +56,9 @@ def make_user(
     }
     values.update(overrides)
     user = User(**values)
+    owed = second_factor or (second_factor is None and any(r.requires_2fa for r in roles or []))
+    if totp_secret is None and owed:
+        totp_secret = pyotp.random_base32()
     if totp_secret:
         user.totp_secret = totp_secret
         user.totp_enabled_at = utcnow()

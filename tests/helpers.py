@@ -38,7 +38,7 @@ def page_csrf(client: Any, path: str = "/") -> str:
     return csrf_from(client.get(path).text)
 
 
-def run_cli(database: Any, *args: str, env: dict[str, str] | None = None) -> Any:
+def run_cli(database: Any, *args: str, env: dict[str, str] | None = None, input: str | None = None) -> Any:
     """Run `csirtnet ARGS` in-process against `database` (a committing one, by its URL).
 
     The command builds its own engine from CSIRTNET_DATABASE_URL, as an operator's shell would;
@@ -53,7 +53,9 @@ def run_cli(database: Any, *args: str, env: dict[str, str] | None = None) -> Any
     url = database.engine.url.render_as_string(hide_password=False)
     get_settings.cache_clear()
     try:
-        return CliRunner().invoke(app, list(args), env={"CSIRTNET_DATABASE_URL": url, "COLUMNS": "200", **(env or {})})
+        return CliRunner().invoke(
+            app, list(args), input=input, env={"CSIRTNET_DATABASE_URL": url, "COLUMNS": "200", **(env or {})}
+        )
     finally:
         used = current._database
         if used is not None and used is not database:

@@ -12,14 +12,16 @@ from sqlalchemy import func, select
 
 from csirtnet import audit
 from csirtnet.app import create_app
+from csirtnet.auth.passwords import verify_password
 from csirtnet.db import Database
 from csirtnet.demo import CLUSTER_1_PROVINCES, MARKER_CODE, MEMBERS
 from csirtnet.identity.service import subject_for
 from csirtnet.kit.files import ContentStore
 from csirtnet.migrate import current_revision, head_revision
-from csirtnet.models import AuditRecord, Organisation, StoredFile, User
+from csirtnet.models import AuditRecord, Job, Organisation, StoredFile, User
+from csirtnet.vocabulary import Role
 from tests.factories import make_organisation, make_user
-from tests.helpers import run_cli
+from tests.helpers import csrf_from, login, run_cli
 
 pytestmark = pytest.mark.committing
 
@@ -121,6 +123,77 @@ def test_user_create_refuses_bad_input(committing_database: Database) -> None:
     )
     assert bad_email.exit_code == 1 and "email" in bad_email.output
     assert count(committing_database, User) == 0
+
+
+def test_user_reset_password_prints_a_link_or_sets_a_password(committing_database: Database, settings) -> None:
+    with committing_database.unit_of_work() as s:
+        user = make_user(s, roles=[Role.PLATFORM_ADMIN], email="quan.tri@csirtnet.example.vn")
+        secret = user.totp_secret
+    base = "https://csirtnet.example.gov.vn"
+    printed = run_cli(
+        committing_database, "user", "reset-password", "Quan.Tri@csirtnet.example.vn", env={"CSIRTNET_BASE_URL": base}
+    )
+    assert printed.exit_code == 0, printed.output
+    link = printed.stdout.strip()
+    assert link.startswith(f"{base}/password/reset/")
+    token = link.rsplit("/", 1)[1]
+    with committing_database.unit_of_work(write=False) as s:
+        record = s.scalars(select(AuditRecord).where(AuditRecord.action == "user.password_reset_link_issued")).one()
+        assert record.actor_label == "cli" and token not in str(record.summary)
+        assert not any(token in str(job.payload) for job in s.scalars(select(Job)))  # and nothing emailed
+    app = create_app(settings, committing_database, start_worker=False)
+    with TestClient(app, follow_redirects=False) as client:
+        page = client.get(f"/password/reset/{token}")
+        assert page.status_code == 200
+        new_password = "mật khẩu do vận hành đặt"
+        form = {"password": new_password, "password_again": new_password, "csrf_token": csrf_from(page.text)}
+        assert client.post(f"/password/reset/{token}", data=form).status_code == 303
+        login(client, "quan.tri@csirtnet.example.vn", new_password, totp_secret=secret)
+
+    chosen = "một mật khẩu từ stdin"
+    piped = run_cli(
+        committing_database,
+        "user",
+        "reset-password",
+        "quan.tri@csirtnet.example.vn",
+        "--password-stdin",
+        input=chosen + "\n",
+    )
+    assert piped.exit_code == 0, piped.output
+    with committing_database.unit_of_work(write=False) as s:
+        stored = s.scalars(select(User).where(User.email == "quan.tri@csirtnet.example.vn")).one().password_hash
+        assert verify_password(stored, chosen)
+        assert (
+            s.scalars(select(AuditRecord).where(AuditRecord.action == "user.password_set")).one().actor_label == "cli"
+        )
+    weak = run_cli(
+        committing_database,
+        "user",
+        "reset-password",
+        "quan.tri@csirtnet.example.vn",
+        "--password-stdin",
+        input="ngắn\n",
+    )
+    assert weak.exit_code == 1 and "at least 12 characters" in weak.output
+
+    unknown = run_cli(committing_database, "user", "reset-password", "ai.do@example.vn")
+    assert unknown.exit_code == 1 and "no user with the email 'ai.do@example.vn'" in unknown.output
+
+
+def test_user_reset_2fa(committing_database: Database) -> None:
+    with committing_database.unit_of_work() as s:
+        user = make_user(s, roles=[Role.COORDINATOR], email="dieu.phoi@example.vn")
+        assert user.totp_enabled
+    done = run_cli(committing_database, "user", "reset-2fa", "dieu.phoi@example.vn")
+    assert done.exit_code == 0, done.output
+    assert "the second factor of dieu.phoi@example.vn is removed" in done.stdout
+    with committing_database.unit_of_work(write=False) as s:
+        user = s.scalars(select(User).where(User.email == "dieu.phoi@example.vn")).one()
+        assert not user.totp_enabled and user.totp_secret is None
+        assert s.scalars(select(AuditRecord).where(AuditRecord.action == "user.totp_reset")).one().actor_label == "cli"
+    unknown = run_cli(committing_database, "user", "reset-2fa", "ai.do@example.vn")
+    assert unknown.exit_code == 1 and "no user with the email 'ai.do@example.vn'" in unknown.output
+    assert run_cli(committing_database, "audit", "verify").exit_code == 0
 
 
 def test_backup_and_restore_round_trip(

@@ -7,16 +7,20 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
 
 from csirtnet.config import get_settings
 from csirtnet.db import Database, init_database
+
+if TYPE_CHECKING:
+    from csirtnet.models import User
 
 app = typer.Typer(
     help="csirtnet — coordination platform of a national incident-response network",
@@ -284,6 +288,58 @@ def user_list(q: Annotated[str | None, typer.Option(help="Search name or email")
                 "yes" if u.is_active else "no",
             )
     console.print(table)
+
+
+@user_app.command("reset-password")
+def user_reset_password(
+    email: str,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Set the password read from standard input instead")
+    ] = False,
+) -> None:
+    """Print a one-time link to set a new password (CSIRTNET_BASE_URL), or set one from stdin."""
+    from csirtnet.authz import Subject
+    from csirtnet.errors import AppError
+    from csirtnet.identity.login import operator_reset_link, set_password
+
+    password = sys.stdin.read().rstrip("\r\n") if password_stdin else None
+    try:
+        with database().unit_of_work() as session:
+            user = _user_by_email(session, email)
+            if password is not None:
+                set_password(session, Subject.system("cli"), user, password)
+                message = f"the password of {user.email} is set; their sessions are ended"
+            else:
+                message = operator_reset_link(session, Subject.system("cli"), user)
+    except AppError as exc:
+        raise fail(exc.message) from exc
+    console.print(message, soft_wrap=True)
+
+
+@user_app.command("reset-2fa")
+def user_reset_second_factor(email: str) -> None:
+    """Remove a user's second factor (they set up a new one at their next login)."""
+    from csirtnet.authz import Subject
+    from csirtnet.errors import AppError
+    from csirtnet.identity.login import reset_totp
+
+    try:
+        with database().unit_of_work() as session:
+            user = _user_by_email(session, email)
+            reset_totp(session, Subject.system("cli"), user)
+            address = user.email
+    except AppError as exc:
+        raise fail(exc.message) from exc
+    console.print(f"the second factor of {address} is removed; they set up a new one at their next login")
+
+
+def _user_by_email(session: DbSession, email: str) -> User:
+    from csirtnet.models import User
+
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise fail(f"no user with the email {email!r}")
+    return user
 
 
 @token_app.command("create")

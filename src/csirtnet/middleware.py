@@ -57,7 +57,8 @@ class RequestContextMiddleware:
                 "request",
                 extra={
                     "method": scope["method"],
-                    "path": scope["path"],
+                    # A path that carries a secret (a reset or tracking link) is logged as its route.
+                    "path": route_path if "{token}" in route_path else scope["path"],
                     "status": status,
                     "ms": round(elapsed * 1000, 1),
                     "route": route_path,

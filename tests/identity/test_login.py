@@ -63,7 +63,7 @@ def test_second_factor_required_when_enrolled(client, db) -> None:
 
 
 def test_coordinator_without_2fa_must_enrol(client, db) -> None:
-    user = make_user(db, roles=[Role.COORDINATOR])
+    user = make_user(db, roles=[Role.COORDINATOR], second_factor=False)
     r = login(client, user.email)
     assert r.headers["location"] == "/account/2fa"
     assert client.get("/").headers["location"] == "/account/2fa"

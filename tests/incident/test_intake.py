@@ -9,12 +9,15 @@ from email.message import EmailMessage
 
 from sqlalchemy import select
 
+from csirtnet.config import get_settings
 from csirtnet.incident import intake
 from csirtnet.kit.files import ContentStore
 from csirtnet.kit.hashing import sha256_hex
-from csirtnet.models import AuditRecord, IncidentReport, IncidentReportAttachment, Notification, StoredFile
+from csirtnet.models import AuditRecord, IncidentReport, IncidentReportAttachment, Job, Notification, StoredFile
+from csirtnet.worker import Worker
 from tests.helpers import csrf_from, login
 from tests.incident.helpers import api, coordinator, member, report_data
+from tests.smtp import text_of
 
 
 def test_member_reports_through_the_api_and_coordinators_are_told(client, db) -> None:
@@ -75,6 +78,20 @@ def test_public_form_files_a_report_with_a_hashed_tracking_link(client, db) -> N
     page = client.get(tracking)
     assert page.status_code == 200 and report.reference in page.text
     assert client.get("/report/track/not-a-token").status_code == 404
+
+
+def test_the_acknowledgement_builds_its_tracking_link_when_it_is_sent(
+    client, db, database, smtp_server: list[EmailMessage]
+) -> None:
+    r = client.post("/report", data=_public_form(client))
+    tracking = r.headers["location"].split("?")[0]
+    token = tracking.rsplit("/", 1)[1]
+    # No job holds the link (coordinators read jobs): the acknowledgement's job has the report's id.
+    assert not any(token in str(job.payload) for job in db.scalars(select(Job)))
+    Worker(database).run_until_idle()
+    [ack] = [m for m in smtp_server if str(m["To"]) == "congdan@example.vn"]
+    assert f"{get_settings().base_url.rstrip('/')}{tracking}" in text_of(ack)
+    assert client.get(tracking).status_code == 200
 
 
 def test_public_form_needs_csrf_and_names_bad_fields(client, db) -> None:

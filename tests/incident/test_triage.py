@@ -121,9 +121,11 @@ def test_public_reporter_is_told_by_email(db) -> None:
         channel=ReportChannel.PUBLIC,
     )
     triage.reject_report(db, who(coord), received.report.id, "Trùng với báo cáo khác")
+    acknowledgements = db.scalars(select(Job).where(Job.name == intake.ACKNOWLEDGE_JOB)).all()
+    assert [j.payload for j in acknowledgements] == [{"report_id": received.report.id}]  # ids only
     jobs = db.scalars(select(Job).where(Job.name == "notification.send_email")).all()
     events = [j.payload["event_type"] for j in jobs if j.payload.get("address") == "bao@example.vn"]
-    assert events == ["incident.report_acknowledged", "incident.report_outcome"]
+    assert events == ["incident.report_outcome"]
 
 
 def test_only_coordinators_triage(db) -> None:

@@ -78,14 +78,14 @@ def test_preference_changes_are_audited_and_checked(db: Session) -> None:
     assert err.value.errors[0].field == "channel"
 
 
-def test_transactional_events_ignore_preferences(db: Session) -> None:
+def test_transactional_events_ignore_preferences(db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    receipt = EventType("test.receipt", {"vi": "Biên nhận {n}", "en": "Receipt {n}"}, transactional=True)
+    monkeypatch.setitem(events.EVENTS, receipt.key, receipt)
     user = make_user(db)
-    service.set_preferences(db, subject_for(user), user, {("identity.password_reset", "email"): False})
-    service.notify(
-        db, "identity.password_reset", [user], {"link": "https://x/reset", "name": "A", "minutes": 60}, guard=None
-    )
+    service.set_preferences(db, subject_for(user), user, {("test.receipt", "email"): False})
+    service.notify(db, "test.receipt", [user], {"n": "7"}, guard=None)
     db.flush()
-    assert [j.payload["event_type"] for j in email_jobs(db)] == ["identity.password_reset"]
+    assert [j.payload["event_type"] for j in email_jobs(db)] == ["test.receipt"]
 
 
 def test_emails_arrive_in_each_users_language(

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from email.message import EmailMessage
+
 from sqlalchemy import select
 
+from csirtnet.config import get_settings
 from csirtnet.models import (
     AuditRecord,
     Expert,
@@ -15,9 +18,11 @@ from csirtnet.models import (
     User,
 )
 from csirtnet.vocabulary import Role
+from csirtnet.worker import Worker
 from tests.factories import make_organisation, make_user
 from tests.helpers import csrf_from
 from tests.organisation.helpers import api
+from tests.smtp import text_of
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -49,6 +54,22 @@ def _form(**overrides: str) -> dict[str, str]:
     return data
 
 
+def test_the_confirmation_builds_its_tracking_link_when_it_is_sent(
+    client, db, database, smtp_server: list[EmailMessage]
+) -> None:
+    page = client.get("/apply")
+    r = client.post("/apply", data={**_form(), "csrf_token": csrf_from(page.text)})
+    assert r.status_code == 303, r.text
+    track = r.headers["location"]
+    token = track.rsplit("/", 1)[1]
+    # No job holds the link (coordinators read jobs): the confirmation's job has the application's id.
+    assert not any(token in str(job.payload) for job in db.scalars(select(Job)))
+    Worker(database).run_until_idle()
+    [confirmation] = [m for m in smtp_server if str(m["To"]) == "nop@congty-moi.example.vn"]
+    assert f"{get_settings().base_url.rstrip('/')}{track}" in text_of(confirmation)
+    assert client.get(track).status_code == 200
+
+
 def test_application_full_flow(client, db) -> None:
     coordinator_org = make_organisation(db, is_coordinator=True, member_code="COORD-T")
     coordinator = make_user(db, roles=[Role.COORDINATOR], organisation=coordinator_org)
@@ -78,8 +99,9 @@ def test_application_full_flow(client, db) -> None:
     assert app is not None and app.status == "submitted"
     assert app.token_hash != track.rsplit("/", 1)[1]  # only the hash is kept
     assert db.scalar(select(StoredFile).where(StoredFile.filename == "quyet-dinh.pdf")) is not None
-    jobs = db.scalars(select(Job).where(Job.name == "notification.send_email")).all()
-    assert any(j.payload.get("address") == "nop@congty-moi.example.vn" for j in jobs)
+    # The confirmation's job holds the application's id only; it builds the tracking link itself.
+    [confirmation] = db.scalars(select(Job).where(Job.name == "membership.send_application_received")).all()
+    assert confirmation.payload == {"application_id": app.id}
     # The coordinator asks for more information.
     h = api(db, coordinator)
     detail = client.get(f"/api/v1/applications/{app.id}", headers=h).json()
@@ -123,8 +145,8 @@ def test_application_full_flow(client, db) -> None:
     admin = db.scalar(select(User).where(User.email == "nop@congty-moi.example.vn"))
     assert admin is not None and admin.organisation_id == org.id and admin.roles == {"org_admin"}
     assert admin.password_hash is None
-    invitation = [j for j in db.scalars(select(Job)) if j.payload.get("event_type") == "identity.invitation"]
-    assert invitation and "/password/reset/" in invitation[0].payload["params"]["link"]
+    invitation = db.scalars(select(Job).where(Job.name == "identity.send_password_link")).all()
+    assert [j.payload["invitation"] for j in invitation] == [True]
     assert {
         c.role for c in db.scalars(select(OrganisationContact).where(OrganisationContact.organisation_id == org.id))
     } == {

@@ -268,7 +268,7 @@ def test_starting_again_replaces_a_pending_key(client, db, member) -> None:
 
 
 def test_a_coordinator_is_sent_to_enrol_and_can(client, db) -> None:
-    user = make_user(db, roles=[Role.COORDINATOR], language="en")
+    user = make_user(db, roles=[Role.COORDINATOR], language="en", second_factor=False)
     login(client, user.email)
     assert client.get("/").headers["location"] == "/account/2fa"
     page = client.get("/account/2fa")

@@ -121,7 +121,7 @@ def test_platform_admin_creates_a_user_with_an_invitation(client, db, org_a) -> 
     assert r.headers["location"] == f"/admin/users/{user.id}"
     [created] = actions(db, "user.created")
     assert created.summary["roles"] == ["org_admin", "responder"]
-    assert count(db, Job, Job.name == "notification.send_email") == 1
+    assert count(db, Job, Job.name == "identity.send_password_link") == 1
     listed = client.get("/admin/users", params={"q": "tran van"})
     assert "Trần Văn Minh" in listed.text
 
@@ -244,13 +244,15 @@ def test_bad_edits_change_nothing(client, db, org_a) -> None:
     assert actions(db, "user.updated") == []
 
 
-def test_org_admin_keeps_roles_they_may_not_hand_out(client, db, org_a) -> None:
-    colleague = make_user(db, organisation=org_a, roles=[Role.COORDINATOR, Role.RESPONDER], totp_secret="A" * 32)
-    log_in_as(client, db, Role.ORG_ADMIN, organisation=org_a)
+def test_a_coordinator_keeps_roles_they_may_not_hand_out(client, db, org_a) -> None:
+    colleague = make_user(db, organisation=org_a, roles=[Role.COORDINATOR, Role.RESPONDER])
+    log_in_as(client, db, Role.COORDINATOR)
     page = f"/admin/users/{colleague.id}"
+    assert 'value="coordinator"' not in client.get(page).text
     r = post_form(client, page, page, {"full_name": "Đồng Nghiệp", "roles": ["responder"], "is_active": "1"})
     assert r.status_code == 303
     db.expire_all()
+    assert db.get(User, colleague.id).full_name == "Đồng Nghiệp"
     assert db.get(User, colleague.id).roles == {"coordinator", "responder"}
 
 
@@ -265,6 +267,79 @@ def test_reset_second_factor(client, db, org_a) -> None:
     user = db.get(User, target.id)
     assert user.totp_secret is None and user.totp_enabled_at is None
     assert len(actions(db, "user.totp_reset")) == 1
+
+
+def test_a_coordinator_is_offered_nothing_on_a_platform_admins_account(client, db) -> None:
+    admin = make_user(db, roles=[Role.PLATFORM_ADMIN], full_name="Quản Trị Nền Tảng")
+    log_in_as(client, db, Role.COORDINATOR)
+    page = f"/admin/users/{admin.id}"
+    shown = client.get(page)
+    assert shown.status_code == 200 and "Quản Trị Nền Tảng" in shown.text
+    for action in (f'action="{page}"', f'action="{page}/reset-2fa"', f'action="{page}/send-reset"'):
+        assert action not in shown.text
+    assert post_form(client, page, f"{page}/reset-2fa", {}).status_code == 403
+    assert post_form(client, page, f"{page}/send-reset", {}).status_code == 403
+    edit = post_form(client, page, page, {"full_name": admin.full_name, "roles": ["platform_admin"]})
+    assert edit.status_code == 403
+    db.expire_all()
+    assert db.get(User, admin.id).totp_enabled and db.get(User, admin.id).is_active
+    assert actions(db, "user.totp_reset") == [] and actions(db, "user.updated") == []
+    assert count(db, Job, Job.name == "identity.send_password_link") == 0
+
+
+def test_an_org_admin_is_refused_a_coordinators_account(client, db, org_a) -> None:
+    coordinator = make_user(db, roles=[Role.COORDINATOR], organisation=org_a)
+    log_in_as(client, db, Role.ORG_ADMIN, organisation=org_a)
+    page = f"/admin/users/{coordinator.id}"
+    assert "Reset the second factor" not in client.get(page).text
+    assert post_form(client, page, f"{page}/reset-2fa", {}).status_code == 403
+    db.expire_all()
+    assert db.get(User, coordinator.id).totp_enabled
+
+
+def test_the_platform_admin_resets_a_coordinators_second_factor(client, db, org_a) -> None:
+    coordinator = make_user(db, roles=[Role.COORDINATOR], organisation=org_a)
+    log_in_as(client, db, Role.PLATFORM_ADMIN)
+    page = f"/admin/users/{coordinator.id}"
+    assert "Reset the second factor" in client.get(page).text
+    assert post_form(client, page, f"{page}/reset-2fa", {}).status_code == 303
+    db.expire_all()
+    assert not db.get(User, coordinator.id).totp_enabled
+
+
+def test_an_admin_emails_a_reset_link_to_the_user_not_to_themselves(client, db, database, org_a, smtp_server) -> None:
+    from csirtnet.worker import Worker
+    from tests.smtp import text_of
+
+    colleague = make_user(db, organisation=org_a, roles=[Role.RESPONDER], email="dong.nghiep@example.vn")
+    log_in_as(client, db, Role.ORG_ADMIN, organisation=org_a)
+    page = f"/admin/users/{colleague.id}"
+    assert "Email a password reset link" in client.get(page).text
+    r = post_form(client, page, f"{page}/send-reset", {})
+    assert r.status_code == 303
+    [job] = db.scalars(select(Job).where(Job.name == "identity.send_password_link")).all()
+    assert set(job.payload) == {"reset_id", "invitation"}
+    Worker(database).run_until_idle()
+    assert [str(m["To"]) for m in smtp_server] == ["dong.nghiep@example.vn"]
+    assert "/password/reset/" in text_of(smtp_server[0])
+    [record] = actions(db, "user.password_reset_requested")
+    assert record.actor_label != "system"  # the admin who asked is on record
+
+
+def test_an_admin_changes_a_users_email(client, db, org_a) -> None:
+    colleague = make_user(db, organisation=org_a, roles=[Role.VIEWER], email="cu@example.vn")
+    make_user(db, email="da.dung@example.vn")
+    log_in_as(client, db, Role.ORG_ADMIN, organisation=org_a)
+    page = f"/admin/users/{colleague.id}"
+    form = {"full_name": colleague.full_name, "roles": ["viewer"], "is_active": "1"}
+    taken = post_form(client, page, page, {**form, "email": "da.dung@example.vn"})
+    assert taken.status_code == 422 and 'id="edit-email-e"' in taken.text
+    r = post_form(client, page, page, {**form, "email": "Moi@Example.vn"})
+    assert r.status_code == 303
+    db.expire_all()
+    assert db.get(User, colleague.id).email == "moi@example.vn"
+    [record] = actions(db, "user.updated")
+    assert record.summary["changes"] == {"email": {"from": "cu@example.vn", "to": "moi@example.vn"}}
 
 
 def test_users_list_pages_with_a_cursor(client, db, org_a) -> None:

@@ -29,6 +29,7 @@ SERVICE_SOURCES = [
     "identity",
     "auth",
     "authz/policy.py",
+    "authz/identity.py",
     "errors.py",
     "notification/service.py",
     "kit/pagination.py",

@@ -2,6 +2,12 @@
 
 Every router except the public one is mounted with `ApiUser` or `PageUser` as a router-level
 dependency (see app.py), so a route is closed unless it is deliberately put on the public router.
+
+A user who owes a second factor (authz.identity.owes_second_factor: their roles require one and
+they have not enrolled) is not identified at all by `_identify`: public routes see an anonymous
+caller, the API answers 403 (SecondFactorOwed) to their session and their API tokens alike, and
+pages send their session to /account/2fa, the only pages it may use (ENROLMENT_PATHS) besides
+logging out. No route can forget it: it is decided where identity is established.
 """
 
 from __future__ import annotations
@@ -54,19 +60,45 @@ class LoginRequired(AppError):
 
 
 class SecondFactorRequired(AppError):
+    """Raised for pages: the error handler redirects to the enrolment page."""
+
     status = 303
     code = "second_factor_required"
 
 
-def _identify(request: Request, session: DbSession) -> tuple[Subject, User | None, WebSession | None]:
-    from csirtnet.identity.login import find_session_and_unread
+class SecondFactorOwed(AppError):
+    """The API, or a page asked for with an API token, for a user who owes a second factor."""
+
+    status = 403
+    code = "second_factor_required"
+    title = "Second factor required"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Your role requires a second factor: set it up at /account/2fa before using csirtnet "
+            "(the API and API tokens included)"
+        )
+
+
+# The pages a session that owes its second factor may use (logging out is on the public router).
+ENROLMENT_PATHS = frozenset({"/account/2fa", "/account/2fa/begin", "/account/2fa/confirm"})
+
+
+Identity = tuple[Subject, User | None, WebSession | None]
+
+
+def _identify(request: Request, session: DbSession) -> Identity:
+    """Who is calling: (subject, user, web session). A caller who owes a second factor is anonymous
+    here; what they may still do is kept in `request.state.owed_identity` for `page_user`."""
+    from csirtnet.identity.login import find_session_and_unread, must_enrol_second_factor
     from csirtnet.identity.service import subject_for
     from csirtnet.identity.tokens import identify_token, touch_token
 
     cached = getattr(request.state, "identity", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    identity: tuple[Subject, User | None, WebSession | None] = (ANONYMOUS, None, None)
+    identity: Identity = (ANONYMOUS, None, None)
+    owed: Identity | None = None
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         found = identify_token(session, auth[7:].strip())
@@ -75,15 +107,21 @@ def _identify(request: Request, session: DbSession) -> tuple[Subject, User | Non
         now = utcnow()
         if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
             touch_token(session, found.token_id, now)  # coarse, so reads do not write on every call
-        identity = (found.subject, None, None)  # the API needs no User object; pages load it
+        if found.owes_second_factor:  # a token made before a role change cannot skip enrolment
+            owed = (found.subject, None, None)
+        else:
+            identity = (found.subject, None, None)  # the API needs no User object; pages load it
     else:
         cookie = find_session_and_unread(session, request.cookies.get(SESSION_COOKIE))
         if cookie is not None:
             web, request.state.unread_count = cookie
             request.state.web_session = web
             request.state.csrf_expected = session_csrf_token(request, request.cookies[SESSION_COOKIE])
-            if web.mfa_passed:
+            if web.mfa_passed and must_enrol_second_factor(web.user):
+                owed = (subject_for(web.user), web.user, web)
+            elif web.mfa_passed:
                 identity = (subject_for(web.user), web.user, web)
+    request.state.owed_identity = owed
     request.state.identity = identity
     request.state.user = identity[1]
     return identity
@@ -95,12 +133,10 @@ def current_subject(request: Request, session: Session) -> Subject:
 
 
 def _check_csrf_header(request: Request) -> None:
-    # A browser session calling the JSON API must prove it read a page of ours.
-    if (
-        request.method in UNSAFE
-        and getattr(request.state, "web_session", None) is not None
-        and "authorization" not in request.headers
-    ):
+    # A browser session calling the JSON API must prove it read a page of ours. Only an accepted
+    # bearer token exempts a request, and then no session was read (`_identify`): any other
+    # Authorization header (Basic, a typo) leaves the cookie in charge, and the check with it.
+    if request.method in UNSAFE and getattr(request.state, "web_session", None) is not None:
         sent = request.headers.get("x-csrf-token", "")
         if not constant_time_equal(sent, request.state.csrf_expected):
             raise Forbidden("Missing or wrong X-CSRF-Token header")
@@ -109,6 +145,8 @@ def _check_csrf_header(request: Request) -> None:
 def api_user(request: Request, session: Session) -> Subject:
     subject, _user, _web = _identify(request, session)
     if not subject.is_authenticated:
+        if getattr(request.state, "owed_identity", None) is not None:
+            raise SecondFactorOwed()
         raise NotAuthenticated()
     _check_csrf_header(request)
     return subject
@@ -116,20 +154,20 @@ def api_user(request: Request, session: Session) -> Subject:
 
 def page_user(request: Request, session: Session) -> Subject:
     """Pages: redirect to the login page, or to 2FA enrolment when the user's roles require it."""
-    from csirtnet.identity.login import must_enrol_second_factor
-
-    subject, user, web = _identify(request, session)
+    subject, user, _web = _identify(request, session)
+    owed: Identity | None = getattr(request.state, "owed_identity", None)
+    if owed is not None:
+        if owed[2] is None:  # an API token of a user who owes a second factor
+            raise SecondFactorOwed()
+        if request.url.path not in ENROLMENT_PATHS:
+            raise SecondFactorRequired("Set up your second factor to continue")
+        subject, user, _web = owed
+        request.state.user = user
     if subject.is_authenticated and user is None:  # a page asked for with an API token
         user = session.get(User, subject.user_id)
         request.state.user = user
     if not subject.is_authenticated or user is None:
         raise LoginRequired("Log in to continue")
-    if (
-        web is not None
-        and must_enrol_second_factor(user)
-        and not request.url.path.startswith(("/account/2fa", "/logout"))
-    ):
-        raise SecondFactorRequired("Set up your second factor to continue")
     if getattr(request.state, "unread_count", None) is None:  # a page asked for with an API token
         from csirtnet.notification.service import unread_count
 

@@ -68,13 +68,13 @@ def create_user(body: UserCreate, session: Session, who: ApiUser) -> UserRead:
 
 @router.get("/users/{user_id}", response_model=UserRead)
 def get_user(user_id: int, session: Session, who: ApiUser) -> UserRead:
-    """One user."""
+    """One user; a user out of the caller's reach answers 404, like a missing one."""
     return _read(service.get_user(session, who, user_id))
 
 
 @router.patch("/users/{user_id}", response_model=UserRead)
 def update_user(user_id: int, body: UserUpdate, session: Session, who: ApiUser) -> UserRead:
-    """Change a user's name, roles, language, time zone or status."""
+    """Change a user's email, name, roles, language, time zone or status (authz.identity decides who may)."""
     return _read(service.update_user(session, who, user_id, body))
 
 

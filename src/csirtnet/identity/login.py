@@ -12,17 +12,17 @@ from sqlalchemy.orm import Session
 from csirtnet import audit
 from csirtnet.auth import totp
 from csirtnet.auth.passwords import check_strength, hash_password, needs_rehash, verify_password
-from csirtnet.authz import Subject, can_manage_organisation, require
-from csirtnet.authz.permissions import Permission
+from csirtnet.authz import Subject
+from csirtnet.authz.identity import ROLES_REQUIRING_2FA, owes_second_factor, require_act_on_account
 from csirtnet.config import get_settings
-from csirtnet.errors import AppError, Forbidden, NotFound, TooManyRequests, ValidationFailed
+from csirtnet.errors import AppError, Forbidden, TooManyRequests, ValidationFailed
 from csirtnet.identity.service import session_by_token, subject_for
-from csirtnet.kit.hashing import new_token, sha256_hex
+from csirtnet.kit.hashing import derive_token, new_token, sha256_hex
 from csirtnet.kit.time import as_utc, utcnow
 from csirtnet.models import LoginAttempt, PasswordReset, RecoveryCode, User, WebSession
-from csirtnet.vocabulary import Role
+from csirtnet.worker import enqueue
 
-ROLES_REQUIRING_2FA = frozenset(role.value for role in Role if role.requires_2fa)
+RESET_LINK_JOB = "identity.send_password_link"
 
 
 class LoginFailed(AppError):
@@ -42,8 +42,8 @@ def needs_second_factor(user: User) -> bool:
 
 
 def must_enrol_second_factor(user: User) -> bool:
-    """Admins and coordinators may not work without a second factor."""
-    return not user.totp_enabled and bool(user.roles & ROLES_REQUIRING_2FA)
+    """Admins and coordinators may not work without a second factor (authz.identity)."""
+    return owes_second_factor(user.roles, enrolled=user.totp_enabled)
 
 
 def _throttle(session: Session, email: str, ip: str | None) -> None:
@@ -235,9 +235,7 @@ def disable_totp(session: Session, user: User, code: str) -> None:
 
 def reset_totp(session: Session, who: Subject, user: User) -> None:
     """Remove a user's second factor (an admin helping someone who lost their phone)."""
-    require(who, Permission.USERS_WRITE)
-    if not can_manage_organisation(who, user.organisation_id):
-        raise NotFound("user")
+    require_act_on_account(who, user)
     user.totp_secret = None
     user.totp_enabled_at = None
     revoke_all_sessions(session, user)
@@ -291,30 +289,66 @@ def change_password(session: Session, user: User, current: str, new: str, *, kee
     audit.record(session, subject_for(user), "user.password_changed", user)
 
 
-def start_password_reset(session: Session, user: User, *, invitation: bool = False) -> str:
-    """Create a one-time link and queue the email. Returns the token (for the CLI and tests)."""
-    from csirtnet.notification.service import send_direct_email
+def start_password_reset(session: Session, user: User, *, invitation: bool = False, who: Subject | None = None) -> str:
+    """Create a one-time link and queue its email; returns the token (for tests).
 
-    settings = get_settings()
-    token = new_token()
-    lifetime = timedelta(days=7) if invitation else timedelta(minutes=settings.password_reset_minutes)
-    reset = PasswordReset(user_id=user.id, token_hash=sha256_hex(token), expires_at=utcnow() + lifetime)
-    session.add(reset)
-    session.flush()
-    link = f"{settings.base_url.rstrip('/')}/password/reset/{token}"
-    send_direct_email(
-        session,
-        user,
-        "identity.invitation" if invitation else "identity.password_reset",
-        {
-            "link": link,
-            "name": user.full_name,
-            "hours": int(lifetime.total_seconds() // 3600),
-            "minutes": int(lifetime.total_seconds() // 60),
-        },
-    )
-    audit.record(session, Subject.system(), "user.password_reset_requested", user, invitation=invitation)
+    The job holds the row's id only: it rebuilds the token from the server's secret key and the
+    row's nonce when it runs, so no reader of jobs, audit or notifications ever sees the link."""
+    lifetime = timedelta(days=7) if invitation else timedelta(minutes=get_settings().password_reset_minutes)
+    row, token = _new_reset(session, user, lifetime)
+    enqueue(session, RESET_LINK_JOB, guard=None, reset_id=row.id, invitation=invitation)
+    audit.record(session, who or Subject.system(), "user.password_reset_requested", user, invitation=invitation)
     return token
+
+
+def _new_reset(session: Session, user: User, lifetime: timedelta) -> tuple[PasswordReset, str]:
+    nonce = new_token(18)
+    token = reset_token(nonce)
+    row = PasswordReset(user_id=user.id, token_hash=sha256_hex(token), nonce=nonce, expires_at=utcnow() + lifetime)
+    session.add(row)
+    session.flush()
+    return row, token
+
+
+def reset_token(nonce: str) -> str:
+    """The secret of a reset link, rebuilt from its row's nonce with the server's secret key."""
+    return derive_token(get_settings().resolved_secret_key(), "password-reset", nonce)
+
+
+def reset_link(token: str) -> str:
+    return f"{get_settings().base_url.rstrip('/')}/password/reset/{token}"
+
+
+def send_password_reset(session: Session, who: Subject, user: User) -> None:
+    """An admin sends a user a new link to set their password (to the user's address, never to the
+    admin); allowed by authz.identity's rule, like any other act on the account."""
+    require_act_on_account(who, user)
+    if not user.is_active:
+        raise ValidationFailed("is_active", "the account is deactivated; reactivate it first")
+    start_password_reset(session, user, invitation=user.password_hash is None, who=who)
+
+
+def operator_reset_link(session: Session, who: Subject, user: User) -> str:
+    """A one-time reset link for an operator to hand over (`csirtnet user reset-password`); nothing
+    is emailed, and the link is in no record: only the operator's terminal shows it."""
+    require_act_on_account(who, user)
+    if not user.is_active:
+        raise ValidationFailed("is_active", "the account is deactivated; reactivate it first")
+    _row, token = _new_reset(session, user, timedelta(minutes=get_settings().password_reset_minutes))
+    audit.record(session, who, "user.password_reset_link_issued", user)
+    return reset_link(token)
+
+
+def set_password(session: Session, who: Subject, user: User, password: str) -> None:
+    """An operator sets a user's password; every session of the user ends."""
+    require_act_on_account(who, user)
+    check_strength(password)
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    user.failed_logins = 0
+    user.locked_until = None
+    revoke_all_sessions(session, user)
+    audit.record(session, who, "user.password_set", user)
 
 
 def request_password_reset(session: Session, email: str) -> None:

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from csirtnet import audit
 from csirtnet.auth.passwords import hash_password
 from csirtnet.authz import Subject, can_manage_organisation, require
+from csirtnet.authz import identity as identity_rules
 from csirtnet.authz.permissions import Permission
 from csirtnet.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from csirtnet.identity.schemas import UserCreate, UserUpdate
 from csirtnet.kit.hashing import sha256_hex
 from csirtnet.kit.time import utcnow
-from csirtnet.models import ApiToken, Organisation, User, UserRole, WebSession
+from csirtnet.models import ApiToken, Organisation, PasswordReset, User, UserRole, WebSession
 from csirtnet.vocabulary import Role
 
 # Roles only the platform's own staff may hand out.
@@ -73,13 +74,19 @@ def _check_roles_grantable(who: Subject, organisation: Organisation, roles: list
 
 
 def get_user(session: Session, who: Subject, user_id: int) -> User:
+    """A user the subject may see; a missing one and one out of reach answer the same 404."""
+    user = session.get(User, user_id)
+    if user is None or not identity_rules.may_see_user(who, user):
+        raise NotFound("user")
+    return user
+
+
+def get_user_to_act_on(session: Session, who: Subject, user_id: int) -> User:
+    """A user the subject may act on (authz.identity): 404 out of sight, 403 beyond its powers."""
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("user")
-    if user.id != who.user_id:
-        require(who, Permission.USERS_READ)
-        if not (who.sees_everything or user.organisation_id == who.organisation_id):
-            raise NotFound("user")
+    identity_rules.require_act_on_account(who, user)
     return user
 
 
@@ -122,13 +129,13 @@ def create_user(session: Session, who: Subject, data: UserCreate) -> User:
 
 
 def update_user(session: Session, who: Subject, user_id: int, data: UserUpdate) -> User:
+    """Change a user. One's own name, phone, language and time zone are self-service; anything else
+    (another person's account, or one's own roles, status or email) follows authz.identity's rule."""
     user = get_user(session, who, user_id)
     changes: dict[str, object] = {}
     self_service = user.id == who.user_id
-    if not self_service or data.roles is not None or data.is_active is not None:
-        require(who, Permission.USERS_WRITE)
-        if not can_manage_organisation(who, user.organisation_id):
-            raise Forbidden("You may only manage users of your own organisation")
+    if not self_service or data.roles is not None or data.is_active is not None or data.email is not None:
+        identity_rules.require_act_on_account(who, user)
     if data.roles is not None:
         new_roles = sorted(set(data.roles))
         _check_roles_grantable(who, user.organisation, new_roles)
@@ -148,6 +155,22 @@ def update_user(session: Session, who: Subject, user_id: int, data: UserUpdate) 
             from csirtnet.identity.login import revoke_all_sessions
 
             revoke_all_sessions(session, user)
+    if data.email is not None:
+        email = str(data.email).strip().lower()
+        if email != user.email:
+            taken = session.scalar(select(User.id).where(User.email == email, User.id != user.id))
+            if taken is not None:
+                raise Conflict(
+                    f"A user with the email {email} already exists", errors=[FieldError("email", "already in use")]
+                )
+            changes["email"] = {"from": user.email, "to": email}
+            user.email = email
+            # A reset link on its way to the old address must not outlive the change.
+            session.execute(
+                update(PasswordReset)
+                .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+                .values(used_at=utcnow())
+            )
     for name in ("full_name", "language", "timezone", "phone"):
         value = getattr(data, name)
         if value is not None and value != getattr(user, name):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import SCOPES, Subject, policy
+from csirtnet.authz.identity import owes_second_factor
 from csirtnet.errors import NotFound, ValidationFailed
 from csirtnet.identity.service import by_token
 from csirtnet.kit.hashing import new_token, sha256_hex
@@ -71,6 +72,7 @@ class TokenIdentity:
     token_id: int
     subject: Subject
     last_used_at: datetime | None
+    owes_second_factor: bool = False  # its user's roles require a second factor not yet enrolled
 
 
 def identify_token(session: Session, token: str) -> TokenIdentity | None:
@@ -91,6 +93,7 @@ def identify_token(session: Session, token: str) -> TokenIdentity | None:
             User.email,
             User.organisation_id,
             User.is_active,
+            User.totp_enabled_at,
             Organisation.is_coordinator,
             UserRole.role,
         )
@@ -101,7 +104,20 @@ def identify_token(session: Session, token: str) -> TokenIdentity | None:
     ).all()
     if not rows:
         return None
-    token_id, scopes, expires_at, revoked_at, last_used_at, user_id, email, org_id, active, coordinator, _ = rows[0]
+    (
+        token_id,
+        scopes,
+        expires_at,
+        revoked_at,
+        last_used_at,
+        user_id,
+        email,
+        org_id,
+        active,
+        enrolled_at,
+        coordinator,
+        _,
+    ) = rows[0]
     if revoked_at is not None or not active:
         return None
     if expires_at is not None and as_utc(expires_at) <= utcnow():
@@ -114,7 +130,8 @@ def identify_token(session: Session, token: str) -> TokenIdentity | None:
         label=email,
         is_coordinator_org=bool(coordinator),
     )
-    return TokenIdentity(token_id, subject, last_used_at)
+    owes = owes_second_factor(subject.roles, enrolled=enrolled_at is not None)
+    return TokenIdentity(token_id, subject, last_used_at, owes)
 
 
 def touch_token(session: Session, token_id: int, now: datetime) -> None:

@@ -16,6 +16,7 @@ REPORT_ACKNOWLEDGED = register(
         "incident.report_acknowledged",
         {"vi": "Đã nhận báo cáo sự cố {reference}", "en": "Incident report {reference} received"},
         transactional=True,
+        secret=True,  # the tracking link: sent by incident.tasks.send_report_acknowledgement
     )
 )
 REPORT_OUTCOME = register(

@@ -22,10 +22,13 @@ from csirtnet.incident import events
 from csirtnet.incident.attachments import Attachment, attach
 from csirtnet.incident.common import coordinators, next_reference, report_search_words
 from csirtnet.incident.schemas import ReportCreate
-from csirtnet.kit.hashing import new_token, sha256_hex
+from csirtnet.kit.hashing import derive_token, new_token, sha256_hex
 from csirtnet.kit.time import utcnow
 from csirtnet.models import IncidentReport, ReportChannel, ReportStatus
-from csirtnet.notification.service import notify, send_email_to_address
+from csirtnet.notification.service import notify
+from csirtnet.worker import enqueue
+
+ACKNOWLEDGE_JOB = "incident.send_report_acknowledgement"
 
 PUBLIC_LIMIT_PER_HOUR = 5  # reports one IP address may file through /report in an hour
 CLOCK_SKEW = timedelta(minutes=5)
@@ -83,7 +86,8 @@ def submit(
     now = utcnow()
     if data.detected_at > now + CLOCK_SKEW:
         raise ValidationFailed("detected_at", "is in the future")
-    token = None if member else new_token(24)
+    nonce = None if member else new_token(18)
+    token = tracking_token(nonce) if nonce else None
     report = IncidentReport(
         reference=next_reference(session, "BC", IncidentReport),
         status=ReportStatus.NEW.value,
@@ -119,6 +123,7 @@ def submit(
         confidential=data.confidential,
         support_requested=data.support_requested,
         tracking_token_hash=sha256_hex(token) if token else None,
+        tracking_nonce=nonce,
         source_ip=source_ip,
         email_message_id=email_message_id,
         email_from=email_from,
@@ -149,19 +154,27 @@ def submit(
         guard=guard_of(report),
     )
     if token and report.reporter_email:
-        send_email_to_address(
-            session,
-            report.reporter_email,
-            report.language,
-            events.REPORT_ACKNOWLEDGED.key,
-            {**params, "tracking_link": get_settings().base_url.rstrip("/") + tracking_path(token)},
-            guard=guard_of(report),
-        )
+        # The job rebuilds the tracking link from the report's id: a job payload holds no secret.
+        enqueue(session, ACKNOWLEDGE_JOB, guard=None, report_id=report.id)
     return Received(report, token)
 
 
 def tracking_path(token: str) -> str:
     return f"/report/track/{token}"
+
+
+def tracking_token(nonce: str) -> str:
+    """A public reporter's tracking token, rebuilt from the report's nonce with the server's key."""
+    return derive_token(get_settings().resolved_secret_key(), "report-tracking", nonce)
+
+
+def acknowledgement_email(report: IncidentReport) -> tuple[str, str, dict[str, str]] | None:
+    """(address, language, params) of the acknowledgement with its tracking link, built now."""
+    if report.tracking_nonce is None or not report.reporter_email:
+        return None
+    link = get_settings().base_url.rstrip("/") + tracking_path(tracking_token(report.tracking_nonce))
+    params = {"reference": report.reference, "title": report.title, "tracking_link": link}
+    return report.reporter_email, report.language, params
 
 
 def find_by_token(session: Session, token: str) -> IncidentReport | None:

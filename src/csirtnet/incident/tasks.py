@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from csirtnet.incident import deadlines
+from csirtnet.incident import deadlines, events, intake
 from csirtnet.kit.time import utcnow
-from csirtnet.models import Job, JobStatus
+from csirtnet.models import IncidentReport, Job, JobStatus
+from csirtnet.notification.tasks import deliver_email
 from csirtnet.worker import enqueue, job
 
 SWEEP_EVERY = timedelta(minutes=15)
@@ -29,3 +30,15 @@ def deadline_reminders(session: Session, **_: Any) -> None:
     )
     if pending is None:
         enqueue(session, deadlines.SWEEP_JOB, guard=None, run_after=now + SWEEP_EVERY)
+
+
+@job(intake.ACKNOWLEDGE_JOB)
+def send_report_acknowledgement(session: Session, *, report_id: int) -> None:
+    """Tell a public reporter their report arrived, with its tracking link (built now, from ids)."""
+    report = session.get(IncidentReport, report_id)
+    email = intake.acknowledgement_email(report) if report is not None else None
+    if email is not None:
+        address, language, params = email
+        deliver_email(
+            session, address=address, language=language, event_type=events.REPORT_ACKNOWLEDGED.key, params=params
+        )

@@ -36,6 +36,9 @@ class MembershipApplication(IdMixin, TimestampMixin, Base):
     __tablename__ = "membership_application"
 
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # With the server's secret key, rebuilds the tracking token when the confirmation is sent
+    # (kit.hashing.derive_token): the token itself is never stored, nor put in a job.
+    tracking_nonce: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(20), default=ApplicationStatus.SUBMITTED.value, index=True)
     applicant_kind: Mapped[str] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(5), default="vi")

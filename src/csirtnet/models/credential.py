@@ -57,10 +57,14 @@ class RecoveryCode(IdMixin, Base):
 
 
 class PasswordReset(IdMixin, Base):
+    """A one-time link to set a password (a reset or an invitation). The link's token is derived
+    from the server's secret key and `nonce` when the email is sent; only its SHA-256 is stored."""
+
     __tablename__ = "password_reset"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    nonce: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]

@@ -80,6 +80,9 @@ class IncidentReport(IdMixin, TimestampMixin, Base):
     rejection_reason: Mapped[str | None] = mapped_column(Text)
     # Public follow-up and abuse control.
     tracking_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # With the server's secret key, rebuilds the tracking token when the acknowledgement is sent
+    # (kit.hashing.derive_token): the token itself is never stored, nor put in a job.
+    tracking_nonce: Mapped[str | None] = mapped_column(String(32))
     source_ip: Mapped[str | None] = mapped_column(String(64), index=True)
     email_message_id: Mapped[str | None] = mapped_column(String(300), index=True)
     email_from: Mapped[str | None] = mapped_column(String(320))

@@ -165,6 +165,15 @@ def create_webhook(body: WebhookCreate, session: Session, who: ApiUser) -> Webho
     )
 
 
+@router.post("/webhooks/{webhook_id}/secret", response_model=WebhookCreated)
+def rotate_webhook_secret(webhook_id: int, session: Session, who: ApiUser) -> WebhookCreated:
+    """Replace a webhook endpoint's signing secret; the new secret is in this response only."""
+    endpoint = service.rotate_webhook_secret(session, who, webhook_id)
+    return WebhookCreated.model_validate(
+        {**WebhookRead.model_validate(endpoint).model_dump(), "secret": endpoint.secret}
+    )
+
+
 @router.delete("/webhooks/{webhook_id}", status_code=204)
 def delete_webhook(webhook_id: int, session: Session, who: ApiUser) -> None:
     """Remove a webhook endpoint."""

@@ -17,6 +17,10 @@ class EventType:
     defaults: dict[str, bool] = field(default_factory=lambda: {"inapp": True, "email": True})
     transactional: bool = False  # sent whatever the preferences say (password reset, invitation)
     formal: bool = False  # a regulatory notification: subject starts with [TBSC]
+    # Carries a secret link (a password reset, a tracking page): its domain's job builds the link
+    # when it runs, from ids; notify() and the send_* helpers refuse it, so no job payload or
+    # notification row can ever hold the secret.
+    secret: bool = False
 
 
 EVENTS: dict[str, EventType] = {}
@@ -49,6 +53,7 @@ register(
         {"vi": "Đặt lại mật khẩu csirtnet", "en": "Reset your csirtnet password"},
         defaults={"inapp": False, "email": True},
         transactional=True,
+        secret=True,
     )
 )
 register(
@@ -57,6 +62,7 @@ register(
         {"vi": "Lời mời tham gia csirtnet", "en": "Your invitation to csirtnet"},
         defaults={"inapp": False, "email": True},
         transactional=True,
+        secret=True,
     )
 )
 register(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
@@ -55,6 +56,15 @@ def set_preferences(session: Session, who: Subject, user: User, choices: dict[tu
         audit.record(session, who, "notification.preferences_changed", user, changes=changed)
 
 
+def _not_secret(event_type: str) -> events.EventType:
+    """Params end up in a job payload or a notification row, which others may read (jobs:read):
+    an event that carries a secret is sent by its domain's own job, which takes ids."""
+    event = events.get(event_type)
+    if event.secret:
+        raise ValueError(f"{event_type} carries a secret link; queue its domain's job, which takes ids")
+    return event
+
+
 def notify(
     session: Session,
     event_type: str,
@@ -69,7 +79,7 @@ def notify(
     `guard` (required: no call site can forget it) is the source of what `params` say: a user who
     may not see it is not told at all (authz.derived), and the email job carries it for the jobs'
     readers. None says the params hold nothing of a guarded object."""
-    event = events.get(event_type)
+    event = _not_secret(event_type)
     created: list[Notification] = []
     for user in readers(session, users, guard):
         prefs = preferences(session, user.id)
@@ -102,8 +112,8 @@ def readers(session: Session, users: Iterable[User], guard: Guard | None) -> lis
 
 
 def send_direct_email(session: Session, user: User, event_type: str, params: dict[str, Any]) -> None:
-    """A transactional email to one user (invitation, reset link), whatever their preferences."""
-    events.get(event_type)
+    """A transactional email to one user, whatever their preferences (never one carrying a secret)."""
+    _not_secret(event_type)
     # About the user's own account: nothing of a guarded object.
     enqueue(
         session, "notification.send_email", guard=None, user_id=user.id, event_type=event_type, params=params, link=None
@@ -115,7 +125,7 @@ def send_email_to_address(
 ) -> None:
     """An email to someone without an account (an applicant, a public reporter): only what is theirs
     (their application, their report). `guard` is its source, for the readers of the queued job."""
-    events.get(event_type)
+    _not_secret(event_type)
     enqueue(
         session,
         "notification.send_email",
@@ -224,7 +234,29 @@ def create_webhook(
     )
     session.add(endpoint)
     session.flush()
-    audit.record(session, who, "webhook.created", endpoint, url=url, event_types=endpoint.event_types)
+    audit.record(session, who, "webhook.created", endpoint, url=_origin(url), event_types=endpoint.event_types)
+    return endpoint
+
+
+def _origin(url: str) -> str:
+    """A receiver's address as the audit log keeps it: scheme and host only. Many receivers (chat
+    services' incoming webhooks) carry their own secret in the path or the query, and the audit
+    log has readers beyond the organisation's admins."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}/…"
+
+
+def rotate_webhook_secret(session: Session, who: Subject, endpoint_id: int) -> WebhookEndpoint:
+    """Give an endpoint a new signing secret (shown once to the caller, as at creation); the old one
+    stops signing at once. Deliveries already queued are signed with the new one when they run."""
+    from csirtnet.authz import can_manage_organisation, require
+
+    require(who, Permission.WEBHOOKS_WRITE)
+    endpoint = session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None or not can_manage_organisation(who, endpoint.organisation_id):
+        raise NotFound("webhook")
+    endpoint.secret = new_token(24)
+    audit.record(session, who, "webhook.secret_rotated", endpoint, url=_origin(endpoint.url))
     return endpoint
 
 
@@ -235,5 +267,5 @@ def delete_webhook(session: Session, who: Subject, endpoint_id: int) -> None:
     endpoint = session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None or not can_manage_organisation(who, endpoint.organisation_id):
         raise NotFound("webhook")
-    audit.record(session, who, "webhook.deleted", endpoint, url=endpoint.url)
+    audit.record(session, who, "webhook.deleted", endpoint, url=_origin(endpoint.url))
     session.delete(endpoint)

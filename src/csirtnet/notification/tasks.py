@@ -25,6 +25,23 @@ def send_email(
     address: str | None = None,
     language: str | None = None,
 ) -> None:
+    deliver_email(
+        session, event_type=event_type, params=params, link=link, user_id=user_id, address=address, language=language
+    )
+
+
+def deliver_email(
+    session: Session,
+    *,
+    event_type: str,
+    params: dict[str, Any],
+    link: str | None = None,
+    user_id: int | None = None,
+    address: str | None = None,
+    language: str | None = None,
+) -> None:
+    """Render and send one email now, to a user (in their language; skipped once they are
+    deactivated) or an address. Jobs that build a secret link when they run call this."""
     settings = get_settings()
     if not settings.mail_enabled:
         return
@@ -35,7 +52,7 @@ def send_email(
         address = user.email
         language = user.language or settings.default_language
     if not address:
-        raise ValueError("send_email needs a user_id or an address")
+        raise ValueError("an email needs a user_id or an address")
     subject, body = render(
         event_type, language or settings.default_language, params, _absolute(settings.base_url, link)
     )

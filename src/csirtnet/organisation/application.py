@@ -18,7 +18,7 @@ from csirtnet.authz import Subject, require
 from csirtnet.authz.permissions import Permission
 from csirtnet.config import get_settings
 from csirtnet.errors import Conflict, ErrorList, FieldError, NotFound, TooManyRequests, ValidationFailed
-from csirtnet.kit.hashing import new_token, sha256_hex
+from csirtnet.kit.hashing import derive_token, new_token, sha256_hex
 from csirtnet.kit.time import utcnow
 from csirtnet.models import (
     ApplicationDocument,
@@ -41,6 +41,9 @@ from csirtnet.organisation.constituency import coordinators
 from csirtnet.organisation.schemas import ContactCreate, Phone, SystemCreate
 from csirtnet.organisation.settings import member_settings
 from csirtnet.vocabulary import Role, first_services, skills
+from csirtnet.worker import enqueue
+
+RECEIVED_JOB = "membership.send_application_received"
 
 
 class ApplicantExpert(BaseModel):
@@ -102,6 +105,24 @@ def tracking_link(token: str) -> str:
     return f"{get_settings().base_url.rstrip('/')}/apply/track/{token}"
 
 
+def tracking_token(nonce: str) -> str:
+    """An applicant's tracking token, rebuilt from the application's nonce with the server's key."""
+    return derive_token(get_settings().resolved_secret_key(), "application-tracking", nonce)
+
+
+def received_email(app: MembershipApplication) -> tuple[str, str, dict[str, Any]] | None:
+    """(address, language, params) of the confirmation with its tracking link, built now."""
+    if app.tracking_nonce is None:
+        return None
+    params: dict[str, Any] = {
+        "organisation": app.organisation_name,
+        "applicant": app.applicant_name,
+        "application_id": app.id,
+        "link": tracking_link(tracking_token(app.tracking_nonce)),
+    }
+    return app.applicant_email, app.language, params
+
+
 def _check_dossier(form: ApplicationForm, errors: ErrorList) -> None:
     if form.applicant_kind == ApplicantKind.INDIVIDUAL:
         return
@@ -142,10 +163,12 @@ def submit(
     _check_dossier(form, errors)
     documents.check(uploads, errors)
     errors.raise_if_any()
-    token = new_token()
+    nonce = new_token(18)
+    token = tracking_token(nonce)
     individual = form.applicant_kind == ApplicantKind.INDIVIDUAL
     app = MembershipApplication(
         token_hash=sha256_hex(token),
+        tracking_nonce=nonce,
         status=ApplicationStatus.SUBMITTED.value,
         applicant_kind=form.applicant_kind.value,
         language=form.language,
@@ -186,7 +209,7 @@ def submit(
         documents=len(uploads),
     )
     params = {"organisation": app.organisation_name, "applicant": app.applicant_name, "application_id": app.id}
-    from csirtnet.notification.service import notify, send_email_to_address
+    from csirtnet.notification.service import notify
 
     notify(
         session,
@@ -196,14 +219,8 @@ def submit(
         link=f"/members/applications/{app.id}",
         guard=None,
     )
-    send_email_to_address(
-        session,
-        app.applicant_email,
-        app.language,
-        events.APPLICATION_RECEIVED.key,
-        {**params, "link": tracking_link(token)},
-        guard=None,
-    )
+    # The job rebuilds the tracking link from the application's id: a job payload holds no secret.
+    enqueue(session, RECEIVED_JOB, guard=None, application_id=app.id)
     return app, token
 
 

@@ -10,6 +10,7 @@ APPLICATION_RECEIVED = register(
         {"vi": "Đã nhận hồ sơ đăng ký thành viên của {organisation}", "en": "Application of {organisation} received"},
         defaults={"inapp": False, "email": True},
         transactional=True,
+        secret=True,  # the tracking link: sent by organisation.tasks.send_application_received
     )
 )
 APPLICATION_SUBMITTED = register(

@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from csirtnet.kit.time import utcnow
-from csirtnet.models import Job, JobStatus
-from csirtnet.organisation import stale
+from csirtnet.models import Job, JobStatus, MembershipApplication
+from csirtnet.notification.tasks import deliver_email
+from csirtnet.organisation import application, events, stale
 from csirtnet.worker import enqueue, job
 
 REMIND_STALE = "organisation.remind_stale"
@@ -32,3 +33,15 @@ def schedule(session: Session, repeat_hours: int = 24, *, delay: timedelta | Non
         return False
     enqueue(session, REMIND_STALE, guard=None, run_after=utcnow() + (delay or timedelta(0)), repeat_hours=repeat_hours)
     return True
+
+
+@job(application.RECEIVED_JOB)
+def send_application_received(session: Session, *, application_id: int) -> None:
+    """Confirm an application to its applicant, with its tracking link (built now, from ids)."""
+    app = session.get(MembershipApplication, application_id)
+    email = application.received_email(app) if app is not None else None
+    if email is not None:
+        address, language, params = email
+        deliver_email(
+            session, address=address, language=language, event_type=events.APPLICATION_RECEIVED.key, params=params
+        )

@@ -11,7 +11,7 @@ report that incident or report. The guard columns are outside the audit hash (AD
 them in leaves `csirtnet audit verify` intact.
 
 Revision ID: 0011_derived_visibility
-Revises: 0009_search_words
+Revises: 0010_identity_security
 """
 
 import json
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011_derived_visibility"
-down_revision: str | Sequence[str] | None = "0009_search_words"
+down_revision: str | Sequence[str] | None = "0010_identity_security"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session as DbSession
 from csirtnet.auth import totp
 from csirtnet.auth.deps import LANG_COOKIE, PageUser, Session
 from csirtnet.authz import Subject, require
+from csirtnet.authz.identity import ROLES_REQUIRING_2FA
 from csirtnet.authz.permissions import Permission
 from csirtnet.errors import NotAuthenticated
 from csirtnet.identity import login as login_service
@@ -228,7 +229,7 @@ def _two_factor_page(
     ctx: dict[str, Any] = {
         "tabs": ACCOUNT_TABS,
         "errors": errors or {},
-        "required": bool(user.roles & login_service.ROLES_REQUIRING_2FA),
+        "required": bool(user.roles & ROLES_REQUIRING_2FA),
         "must_enrol": login_service.must_enrol_second_factor(user),
     }
     if user.totp_enabled:

@@ -183,6 +183,7 @@ def _webhooks_page(
     values: dict[str, Any] | None = None,
     errors: FormErrors | None = None,
     created: tuple[str, str] | None = None,
+    rotated: bool = False,
     status_code: int = 200,
 ) -> Response:
     endpoints = notification_service.webhooks(session, who, organisation_id)
@@ -201,6 +202,7 @@ def _webhooks_page(
             "values": values or {"url": "", "event_types": []},
             "errors": errors or {},
             "created": created,
+            "rotated": rotated,
         },
         status_code=status_code,
     )
@@ -245,6 +247,14 @@ def create_webhook(
     if endpoint is None:
         return _webhooks_page(request, session, who, org_id, values=values, errors=errors, status_code=422)
     return _webhooks_page(request, session, who, org_id, created=(endpoint.url, endpoint.secret))
+
+
+@router.post("/admin/webhooks/{webhook_id}/secret")
+def rotate_webhook_secret(request: Request, session: Session, who: PageUser, webhook_id: int) -> Response:
+    endpoint = notification_service.rotate_webhook_secret(session, who, webhook_id)
+    return _webhooks_page(
+        request, session, who, endpoint.organisation_id, created=(endpoint.url, endpoint.secret), rotated=True
+    )
 
 
 @router.post("/admin/webhooks/{webhook_id}/delete")
