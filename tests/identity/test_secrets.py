@@ -9,6 +9,7 @@ import re
 from email.message import EmailMessage
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,7 +17,9 @@ from csirtnet.db import Database
 from csirtnet.identity.login import start_password_reset
 from csirtnet.identity.service import subject_for
 from csirtnet.identity.tokens import create_token
+from csirtnet.kit.time import utcnow
 from csirtnet.models import AuditRecord, Job, PasswordReset, User, WebhookEndpoint
+from csirtnet.models.base import JSONType
 from csirtnet.notification import service as notification_service
 from csirtnet.vocabulary import Role
 from csirtnet.worker import Worker
@@ -105,11 +108,13 @@ def test_the_generic_senders_refuse_an_event_that_carries_a_secret(db: Session) 
     token = start_password_reset(db, user)
     send = notification_service
     for attempt in (
-        lambda: send.notify(db, "identity.password_reset", [user], {"link": token}),
+        lambda: send.notify(db, "identity.password_reset", [user], {"link": token}, guard=None),
         lambda: send.send_direct_email(db, user, "identity.invitation", {"link": token}),
-        lambda: send.send_email_to_address(db, "x@example.vn", "vi", "identity.password_reset", {"link": token}),
-        lambda: send.send_email_to_address(db, "x@example.vn", "vi", "incident.report_acknowledged", {}),
-        lambda: send.send_email_to_address(db, "x@example.vn", "vi", "membership.application_received", {}),
+        lambda: send.send_email_to_address(
+            db, "x@example.vn", "vi", "identity.password_reset", {"link": token}, guard=None
+        ),
+        lambda: send.send_email_to_address(db, "x@example.vn", "vi", "incident.report_acknowledged", {}, guard=None),
+        lambda: send.send_email_to_address(db, "x@example.vn", "vi", "membership.application_received", {}, guard=None),
     ):
         with pytest.raises(ValueError, match="carries a secret"):
             attempt()
@@ -183,23 +188,40 @@ def test_the_upgrade_scrubs_the_links_of_emails_already_sent(new_database, backe
     previous = ScriptDirectory.from_config(alembic_config()).get_revision("0010_identity_security").down_revision
     upgrade(engine, str(previous))
 
-    def email(status: str, event_type: str, params: dict[str, str]) -> Job:
-        return Job(
-            name="notification.send_email",
-            status=status,
-            payload={"user_id": 1, "event_type": event_type, "params": params, "link": None},
-        )
+    # The job table as it was at that revision (the model has grown columns since).
+    jobs = sa.table(
+        "job",
+        sa.column("name", sa.String),
+        sa.column("status", sa.String),
+        sa.column("payload", JSONType),
+        sa.column("attempts", sa.Integer),
+        sa.column("max_attempts", sa.Integer),
+        sa.column("run_after", sa.DateTime(timezone=True)),
+        sa.column("created_at", sa.DateTime(timezone=True)),
+    )
 
-    with Session(engine) as s:
-        s.add_all(
+    def email(status: str, event_type: str, params: dict[str, str]) -> dict[str, object]:
+        now = utcnow()
+        return {
+            "name": "notification.send_email",
+            "status": status,
+            "payload": {"user_id": 1, "event_type": event_type, "params": params, "link": None},
+            "attempts": 0,
+            "max_attempts": 8,
+            "run_after": now,
+            "created_at": now,
+        }
+
+    with engine.begin() as conn:
+        conn.execute(
+            jobs.insert(),
             [
                 email("done", "identity.password_reset", {"link": "https://x/password/reset/SENT", "name": "A"}),
                 email("failed", "incident.report_acknowledged", {"tracking_link": "https://x/report/track/GAVEUP"}),
                 email("queued", "identity.invitation", {"link": "https://x/password/reset/TOSEND"}),
                 email("done", "system.announcement", {"subject": "kept as it was"}),
-            ]
+            ],
         )
-        s.commit()
     upgrade(engine)
     with Session(engine) as s:
         payloads = [j.payload for j in s.scalars(select(Job).order_by(Job.id))]
