@@ -13,10 +13,10 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from sqlalchemy import select
 
+from csirtnet import i18n
 from csirtnet.kit.text import sort_key
 from csirtnet.models import AuditRecord, User
 from csirtnet.vocabulary import Role
-from csirtnet.web import i18n
 from tests.factories import make_organisation, make_user
 from tests.helpers import csrf_from, login
 
@@ -302,7 +302,7 @@ def test_no_msgid_is_translated_in_two_catalogs() -> None:
 
     from babel.messages.pofile import read_po
 
-    from csirtnet.web.i18n import catalog_files
+    from csirtnet.i18n import catalog_files
 
     owner: dict[str, str] = {}
     twice: list[str] = []

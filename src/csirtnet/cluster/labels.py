@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from csirtnet.i18n import N_
 from csirtnet.models import ChannelKind, PlanActivityKind, PlanActivityStatus, ReadinessCriterion
 from csirtnet.models.event import EventKind
 from csirtnet.models.knowledge import KnowledgeKind
 from csirtnet.vocabulary import TLP
-from csirtnet.web.i18n import N_
 
 ACTIVITY_KINDS: dict[str, str] = {
     PlanActivityKind.WORKSHOP.value: N_("Workshop"),

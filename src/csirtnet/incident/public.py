@@ -12,13 +12,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from csirtnet import i18n
 from csirtnet.auth.deps import AnySubject, Session
 from csirtnet.config import get_settings
 from csirtnet.errors import AppError, TooManyRequests
 from csirtnet.incident import forms, intake
 from csirtnet.incident.schemas import ReportCreate
 from csirtnet.models import Incident, ReportChannel
-from csirtnet.web import i18n
 from csirtnet.web.render import redirect, render, request_language
 
 router = APIRouter(include_in_schema=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from csirtnet.web.i18n import N_
+from csirtnet.i18n import N_
 
 
 class Urgency(StrEnum):

@@ -1,4 +1,4 @@
-"""Email text in the recipient's language, from templates web/templates/email/<event>.<lang>.txt.
+"""Email text in the recipient's language, from templates notification/templates/<event>.<lang>.txt.
 
 The first line of a template is the subject; the rest is the body.
 """
@@ -16,7 +16,7 @@ from csirtnet.notification import events
 @cache
 def _env() -> Environment:
     return Environment(
-        loader=PackageLoader("csirtnet.web", "templates/email"),
+        loader=PackageLoader("csirtnet.notification", "templates"),
         undefined=StrictUndefined,
         autoescape=False,  # noqa: S701 - plain-text email, no HTML to escape
         keep_trailing_newline=True,

@@ -5,11 +5,11 @@ Templates translate them with `_()`; the Vietnamese catalog holds their translat
 
 from __future__ import annotations
 
+from csirtnet.i18n import N_
 from csirtnet.models.job import JobStatus
 from csirtnet.models.organisation import OrganisationKind, OrganisationStatus
 from csirtnet.notification.events import EventType
 from csirtnet.vocabulary import Role
-from csirtnet.web.i18n import N_
 
 ROLES: dict[str, str] = {
     Role.PLATFORM_ADMIN.value: N_("Platform admin"),

@@ -15,11 +15,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from csirtnet import i18n
 from csirtnet.auth.deps import LANG_COOKIE, csrf_expected
 from csirtnet.config import get_settings
 from csirtnet.kit.time import as_utc
 from csirtnet.notification import events
-from csirtnet.web import i18n
 
 FLASH_COOKIE = "csirtnet_flash"
 

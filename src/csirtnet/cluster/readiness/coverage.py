@@ -19,8 +19,8 @@ from csirtnet.cluster.readiness.schemas import CoverageCell, CoverageGroupRead, 
 from csirtnet.cluster.readiness.service import CRITERIA, drills_of, meets, reference_date
 from csirtnet.cluster.schemas import OrgRef
 from csirtnet.errors import Forbidden, ValidationFailed
+from csirtnet.i18n import N_, translate
 from csirtnet.models import Cluster, ClusterMember, Organisation, OrganisationStatus, ReadinessRecord
-from csirtnet.web.i18n import N_, translate
 
 GROUPINGS = ("cluster", "sector", "province")
 NO_RECORD = "no_record"

@@ -10,11 +10,13 @@ from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session as DbSession
 
+from csirtnet import i18n
 from csirtnet.auth import totp
 from csirtnet.auth.deps import LANG_COOKIE, PageUser, Session
 from csirtnet.authz import Subject, require
 from csirtnet.authz.permissions import Permission
 from csirtnet.errors import NotAuthenticated
+from csirtnet.i18n import N_
 from csirtnet.identity import login as login_service
 from csirtnet.identity import service as identity_service
 from csirtnet.identity import tokens as token_service
@@ -24,9 +26,8 @@ from csirtnet.kit.time import as_utc, utcnow
 from csirtnet.models import Notification, User, WebSession
 from csirtnet.notification import events
 from csirtnet.notification import service as notification_service
-from csirtnet.web import i18n, labels
+from csirtnet.web import labels
 from csirtnet.web.forms import FormErrors, attempt, optional_int, parse
-from csirtnet.web.i18n import N_
 from csirtnet.web.render import redirect, render, request_language, safe_next
 
 router = APIRouter(include_in_schema=False)

@@ -9,20 +9,21 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session as DbSession
 
+from csirtnet import i18n
 from csirtnet.audit import repository as audit_repository
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can, can_manage_organisation, require
 from csirtnet.authz.permissions import Permission
 from csirtnet.errors import Forbidden
+from csirtnet.i18n import N_
 from csirtnet.identity import login as login_service
 from csirtnet.identity import repository, service
 from csirtnet.identity.schemas import UserCreate, UserUpdate
 from csirtnet.kit.pagination import paginate_keyset
 from csirtnet.models import AuditRecord, User
 from csirtnet.vocabulary import Role
-from csirtnet.web import i18n, labels
+from csirtnet.web import labels
 from csirtnet.web.forms import FormErrors, attempt, optional_int, parse
-from csirtnet.web.i18n import N_
 from csirtnet.web.render import redirect, request_language
 from csirtnet.web.views import admin_organisations, admin_system
 from csirtnet.web.views.admin_common import admin_render, admin_tabs, tr

@@ -7,11 +7,11 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
+from csirtnet import i18n
 from csirtnet.authz import Subject, can
 from csirtnet.authz.permissions import Permission
+from csirtnet.i18n import N_
 from csirtnet.vocabulary import Role
-from csirtnet.web import i18n
-from csirtnet.web.i18n import N_
 from csirtnet.web.render import render, request_language
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session as DbSession
 
+from csirtnet import i18n
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can, can_manage_organisation
 from csirtnet.authz.permissions import Permission
@@ -18,7 +19,7 @@ from csirtnet.models import Organisation
 from csirtnet.organisation import repository
 from csirtnet.organisation import service as organisation_service
 from csirtnet.organisation.schemas import OrganisationCreate, OrganisationUpdate
-from csirtnet.web import i18n, labels
+from csirtnet.web import labels
 from csirtnet.web.forms import FormErrors, attempt, blank_to_none, parse
 from csirtnet.web.render import redirect, request_language
 from csirtnet.web.views.admin_common import admin_render, may_admin_organisations, tr

@@ -19,6 +19,7 @@ from csirtnet.authz import Subject, can, require
 from csirtnet.authz.permissions import Permission
 from csirtnet.config import get_settings
 from csirtnet.errors import NotFound
+from csirtnet.i18n import N_
 from csirtnet.identity import repository as identity_repository
 from csirtnet.kit.pagination import paginate
 from csirtnet.models import AuditRecord, Job
@@ -26,7 +27,6 @@ from csirtnet.notification import events
 from csirtnet.notification import service as notification_service
 from csirtnet.web import labels
 from csirtnet.web.forms import FormErrors, attempt, optional_int
-from csirtnet.web.i18n import N_
 from csirtnet.web.render import redirect, request_language
 from csirtnet.web.views.admin_common import admin_render, tr
 

@@ -17,9 +17,9 @@ from csirtnet.authz.permissions import Permission
 from csirtnet.cluster import files
 from csirtnet.cluster.channel import repository, service
 from csirtnet.cluster.channel.schemas import ChannelCreate, ChannelUpdate, MessageCreate, ThreadCreate
+from csirtnet.i18n import N_
 from csirtnet.models import Cluster, Organisation
 from csirtnet.web.forms import FormErrors
-from csirtnet.web.i18n import N_
 from csirtnet.web.render import render
 from csirtnet.web.views.clusters import attempt, common, done, store_files, valid
 

@@ -34,11 +34,11 @@ from csirtnet.cluster.schemas import (
     TermCreate,
 )
 from csirtnet.errors import AppError, Forbidden, NotFound
+from csirtnet.i18n import N_, translate
 from csirtnet.kit.time import utcnow
 from csirtnet.models import Cluster, NetworkEvent
 from csirtnet.vocabulary import Role
 from csirtnet.web.forms import FormErrors, app_error_fields, optional_int, parse
-from csirtnet.web.i18n import N_, translate
 from csirtnet.web.render import redirect, render, request_language
 from csirtnet.web.views.home import Panel, register_panel
 

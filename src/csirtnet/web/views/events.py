@@ -16,9 +16,9 @@ from csirtnet.authz import cluster as cluster_authz
 from csirtnet.authz.permissions import Permission
 from csirtnet.cluster.event import service
 from csirtnet.cluster.event.schemas import AttendanceMark, EventCreate, EventUpdate, MaterialAdd
+from csirtnet.i18n import N_
 from csirtnet.models import Cluster, NetworkEvent
 from csirtnet.web.forms import FormErrors, optional_int
-from csirtnet.web.i18n import N_
 from csirtnet.web.render import render
 from csirtnet.web.views.clusters import attempt, common, done, store_files, valid
 from csirtnet.web.views.knowledge import KB_MARKINGS, document_values

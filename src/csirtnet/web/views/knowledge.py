@@ -17,11 +17,11 @@ from csirtnet.authz.permissions import Permission
 from csirtnet.cluster import files
 from csirtnet.cluster.knowledge import service as knowledge
 from csirtnet.cluster.knowledge.schemas import DocumentCreate
+from csirtnet.i18n import N_
 from csirtnet.kit.pagination import paginate
 from csirtnet.models import Cluster, KnowledgeDocument, NetworkEvent
 from csirtnet.vocabulary import TLP
 from csirtnet.web.forms import FormErrors, optional_int
-from csirtnet.web.i18n import N_
 from csirtnet.web.render import render
 from csirtnet.web.views.clusters import attempt, common, done, store_files, valid
 

@@ -18,6 +18,7 @@ from csirtnet.authz import Subject, can, can_manage_organisation
 from csirtnet.authz.organisation import profile_visible
 from csirtnet.authz.permissions import Permission
 from csirtnet.errors import AppError, Forbidden, NotFound
+from csirtnet.i18n import N_, translate
 from csirtnet.kit.files import download
 from csirtnet.models import Cluster, Expert, MembershipApplication, Organisation
 from csirtnet.models.contact import ContactRole
@@ -43,7 +44,6 @@ from csirtnet.organisation.schemas import (
     SystemCreate,
 )
 from csirtnet.vocabulary import first_services, skills
-from csirtnet.web.i18n import N_, translate
 from csirtnet.web.render import redirect, render, request_language
 
 router = APIRouter(include_in_schema=False)

@@ -21,6 +21,7 @@ from csirtnet.authz import mobilisation as mob_authz
 from csirtnet.authz.incident import get_visible
 from csirtnet.authz.permissions import Permission
 from csirtnet.errors import Forbidden
+from csirtnet.i18n import N_, translate, translate_message
 from csirtnet.kit.pagination import paginate
 from csirtnet.kit.time import utcnow
 from csirtnet.mobilisation import deployments as deployment_service
@@ -47,7 +48,6 @@ from csirtnet.mobilisation.vocabulary import (
 from csirtnet.models import Deployment, Incident, SupportRequest, User
 from csirtnet.vocabulary import first_services, skills
 from csirtnet.web import forms
-from csirtnet.web.i18n import N_, translate, translate_message
 from csirtnet.web.render import redirect, render, request_language
 from csirtnet.web.views.home import Panel, register_panel
 

@@ -17,9 +17,9 @@ from csirtnet.cluster import files
 from csirtnet.cluster.readiness import coverage, service
 from csirtnet.cluster.readiness.schemas import DrillIn, EvidenceAdd, ReadinessUpdate
 from csirtnet.errors import ValidationFailed
+from csirtnet.i18n import N_
 from csirtnet.models import Cluster, Organisation, ReadinessCriterion, ReadinessRecord
 from csirtnet.web.forms import FormErrors, parse
-from csirtnet.web.i18n import N_
 from csirtnet.web.render import render, request_language
 from csirtnet.web.views.clusters import attempt, common, done, store_files
 

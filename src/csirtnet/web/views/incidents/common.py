@@ -10,12 +10,12 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session as DbSession
 
+from csirtnet import i18n
 from csirtnet.errors import AppError
+from csirtnet.i18n import N_
 from csirtnet.incident import forms
 from csirtnet.kit.time import utcnow
 from csirtnet.vocabulary import PAP, TLP, rsit
-from csirtnet.web import i18n
-from csirtnet.web.i18n import N_
 from csirtnet.web.render import redirect, request_language
 
 T = TypeVar("T")
