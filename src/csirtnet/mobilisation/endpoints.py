@@ -24,8 +24,7 @@ from csirtnet.mobilisation.schemas import (
     SupportRequestCreate,
     SupportRequestRead,
 )
-from csirtnet.mobilisation.vocabulary import DeploymentStatus, RequestStatus, TargetStatus
-from csirtnet.models import Deployment, SupportRequest
+from csirtnet.models import Deployment, DeploymentStatus, RequestStatus, SupportRequest, TargetStatus
 
 router = APIRouter(tags=["mobilisation"])
 

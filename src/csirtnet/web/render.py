@@ -20,6 +20,7 @@ from csirtnet.auth.deps import LANG_COOKIE, csrf_expected
 from csirtnet.config import get_settings
 from csirtnet.kit.time import as_utc
 from csirtnet.notification import events
+from csirtnet.vocabulary import labels
 
 FLASH_COOKIE = "csirtnet_flash"
 
@@ -107,6 +108,9 @@ def render(
         "url_with": lambda **kw: _with_query(request, **kw),
         "path": request.url.path,
         "notification_title": lambda n: events.title(n.event_type, n.params, language),
+        # Names of stored codes, from their one home: {{ label(labels.SECTORS, org.sector) }}.
+        "labels": labels,
+        "label": lambda table, code: labels.name(table, code, language),
     }
     ctx.update(context or {})
     html = environment().get_template(template).render(ctx)

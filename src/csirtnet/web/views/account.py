@@ -26,11 +26,28 @@ from csirtnet.kit.time import as_utc, utcnow
 from csirtnet.models import Notification, User, WebSession
 from csirtnet.notification import events
 from csirtnet.notification import service as notification_service
-from csirtnet.web import labels
+from csirtnet.vocabulary import labels
 from csirtnet.web.forms import FormErrors, attempt, optional_int, parse
 from csirtnet.web.render import redirect, render, request_language, safe_next
 
 router = APIRouter(include_in_schema=False)
+
+# Time zones offered first in the profile form; any IANA zone is accepted.
+COMMON_TIMEZONES = (
+    "Asia/Ho_Chi_Minh",
+    "Asia/Bangkok",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "Asia/Shanghai",
+    "Australia/Sydney",
+    "Europe/London",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Los_Angeles",
+    "UTC",
+)
 
 ACCOUNT_TABS = (
     ("/account", N_("Profile")),
@@ -86,7 +103,7 @@ def _profile_page(
             "password_errors": password_errors or {},
             "sessions": login_service.active_sessions(session, user),
             "current_session_id": web.id if web else None,
-            "timezones": labels.COMMON_TIMEZONES,
+            "timezones": COMMON_TIMEZONES,
             "role_labels": labels.ROLES,
             "browser": browser_summary,
         },
@@ -374,7 +391,7 @@ def preferences_page(request: Request, session: Session, who: PageUser) -> Respo
     language = request_language(request)
     prefs = notification_service.preferences(session, user.id)
     rows = [
-        (key, labels.event_title(event, language))
+        (key, events.generic_title(event, language))
         for key, event in sorted(events.EVENTS.items())
         if not event.transactional
     ]
@@ -384,7 +401,7 @@ def preferences_page(request: Request, session: Session, who: PageUser) -> Respo
         {
             "tabs": ACCOUNT_TABS,
             "rows": rows,
-            "channels": [(c, labels.CHANNELS.get(c, c)) for c in events.CHANNELS],
+            "channels": [(c, labels.NOTIFICATION_CHANNELS.get(c, c)) for c in events.CHANNELS],
             "prefs": prefs,
         },
     )

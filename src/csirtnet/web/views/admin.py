@@ -21,8 +21,7 @@ from csirtnet.identity import repository, service
 from csirtnet.identity.schemas import UserCreate, UserUpdate
 from csirtnet.kit.pagination import paginate_keyset
 from csirtnet.models import AuditRecord, User
-from csirtnet.vocabulary import Role
-from csirtnet.web import labels
+from csirtnet.vocabulary import Role, labels
 from csirtnet.web.forms import FormErrors, attempt, optional_int, parse
 from csirtnet.web.render import redirect, request_language
 from csirtnet.web.views import admin_organisations, admin_system

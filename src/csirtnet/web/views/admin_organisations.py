@@ -19,7 +19,7 @@ from csirtnet.models import Organisation
 from csirtnet.organisation import repository
 from csirtnet.organisation import service as organisation_service
 from csirtnet.organisation.schemas import OrganisationCreate, OrganisationUpdate
-from csirtnet.web import labels
+from csirtnet.vocabulary import labels
 from csirtnet.web.forms import FormErrors, attempt, blank_to_none, parse
 from csirtnet.web.render import redirect, request_language
 from csirtnet.web.views.admin_common import admin_render, may_admin_organisations, tr

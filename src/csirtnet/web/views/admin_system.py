@@ -25,7 +25,7 @@ from csirtnet.kit.pagination import paginate
 from csirtnet.models import AuditRecord, Job
 from csirtnet.notification import events
 from csirtnet.notification import service as notification_service
-from csirtnet.web import labels
+from csirtnet.vocabulary import labels
 from csirtnet.web.forms import FormErrors, attempt, optional_int
 from csirtnet.web.render import redirect, request_language
 from csirtnet.web.views.admin_common import admin_render, tr
@@ -189,7 +189,7 @@ def _webhooks_page(
             "organisations": _organisation_choices(session, who) if who.sees_everything else [],
             "endpoints": endpoints,
             "event_options": [
-                (k, f"{k} — {labels.event_title(e, language)}") for k, e in sorted(events.EVENTS.items())
+                (k, f"{k} — {events.generic_title(e, language)}") for k, e in sorted(events.EVENTS.items())
             ],
             "values": values or {"url": "", "event_types": []},
             "errors": errors or {},

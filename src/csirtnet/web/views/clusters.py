@@ -19,7 +19,7 @@ from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can
 from csirtnet.authz import cluster as cluster_authz
 from csirtnet.authz.permissions import Permission
-from csirtnet.cluster import files, labels, plan, repository, service
+from csirtnet.cluster import files, plan, repository, service
 from csirtnet.cluster.channel import repository as channel_repository
 from csirtnet.cluster.event import service as event_service
 from csirtnet.cluster.readiness import coverage
@@ -37,7 +37,7 @@ from csirtnet.errors import AppError, Forbidden, NotFound
 from csirtnet.i18n import N_, translate
 from csirtnet.kit.time import utcnow
 from csirtnet.models import Cluster, NetworkEvent
-from csirtnet.vocabulary import Role
+from csirtnet.vocabulary import Role, labels
 from csirtnet.web.forms import FormErrors, app_error_fields, optional_int, parse
 from csirtnet.web.render import redirect, render, request_language
 from csirtnet.web.views.home import Panel, register_panel

@@ -35,18 +35,16 @@ from csirtnet.mobilisation.schemas import (
     ReleaseBody,
     SupportRequestCreate,
 )
-from csirtnet.mobilisation.vocabulary import (
-    DEPLOYMENT_STATUSES,
-    MODES,
-    REQUEST_STATUSES,
-    TARGET_STATUSES,
-    URGENCIES,
+from csirtnet.models import (
+    Deployment,
     DeploymentStatus,
+    Incident,
     RequestStatus,
+    SupportRequest,
     TargetStatus,
+    User,
 )
-from csirtnet.models import Deployment, Incident, SupportRequest, User
-from csirtnet.vocabulary import first_services, skills
+from csirtnet.vocabulary import first_services, labels, skills
 from csirtnet.web import forms
 from csirtnet.web.render import redirect, render, request_language
 from csirtnet.web.views.home import Panel, register_panel
@@ -55,35 +53,6 @@ router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
 PAGE = 50
 ANSWER_WITHIN_HOURS = (1, 2, 4, 8, 12, 24, 48, 72)
-LEVELS = {1: N_("basic"), 2: N_("practitioner"), 3: N_("expert")}
-
-# How mobilisation steps read in the incident's timeline (the incident page renders these).
-TIMELINE_TEXT = {
-    "mobilisation.request_raised": N_("Support request raised for {experts_needed} expert(s)"),
-    "mobilisation.request_sent": N_("Support request sent to {organisation} (round {round})"),
-    "mobilisation.request_accepted": N_("{organisation} accepted the support request: {experts}"),
-    "mobilisation.request_declined": N_("{organisation} declined the support request: {reason}"),
-    "mobilisation.request_expired": N_("{organisation} did not answer the support request in time"),
-    "mobilisation.request_fulfilled": N_("Support request fulfilled"),
-    "mobilisation.request_unfilled": N_("Support request could not be filled"),
-    "mobilisation.request_cancelled": N_("Support request cancelled: {reason}"),
-    "mobilisation.expert_deployed": N_("Expert deployed: {expert}"),
-    "mobilisation.deployment_started": N_("Deployment started: {expert}"),
-    "mobilisation.expert_released": N_("Expert released: {expert}"),
-    "mobilisation.deployment_recorded": N_("Hours and outcome recorded for {expert}"),
-}
-
-
-def _register_timeline_text() -> None:
-    from csirtnet.web.views.incidents.common import CHANGE_TEXT
-
-    for action, text in TIMELINE_TEXT.items():
-        CHANGE_TEXT.setdefault(action, text)
-
-
-_register_timeline_text()
-
-
 # -- helpers ---------------------------------------------------------------------------------
 
 
@@ -94,12 +63,12 @@ def _zone(session: DbSession, who: Subject) -> ZoneInfo:
 
 def _labels() -> dict[str, Any]:
     return {
-        "urgency_labels": URGENCIES,
-        "mode_labels": MODES,
-        "request_status_labels": REQUEST_STATUSES,
-        "target_status_labels": TARGET_STATUSES,
-        "deployment_status_labels": DEPLOYMENT_STATUSES,
-        "level_labels": LEVELS,
+        "urgency_labels": labels.URGENCIES,
+        "mode_labels": labels.MODES,
+        "request_status_labels": labels.REQUEST_STATUSES,
+        "target_status_labels": labels.TARGET_STATUSES,
+        "deployment_status_labels": labels.DEPLOYMENT_STATUSES,
+        "level_labels": labels.SKILL_LEVELS,
     }
 
 
@@ -174,7 +143,7 @@ def _incident_context(session: DbSession, who: Subject, incident: Incident, lang
         "may_raise": _may_raise(session, who, incident),
         "areas": first_services.AREAS,
         "provinces": regions.province_names(),
-        "urgency_options": [(k, translate(language, v)) for k, v in URGENCIES.items()],
+        "urgency_options": [(k, translate(language, v)) for k, v in labels.URGENCIES.items()],
         "answer_within_options": [
             (h, translate(language, N_("%(count)s hours")).replace("%(count)s", str(h))) for h in ANSWER_WITHIN_HOURS
         ],
@@ -406,7 +375,7 @@ async def record(request: Request, session: Session, who: PageUser, deployment_i
 @router.get("/mobilisation/requests")
 def inbox(request: Request, session: Session, who: PageUser) -> Response:
     status = request.query_params.get("status") or None
-    if status is not None and status not in TARGET_STATUSES:
+    if status is not None and status not in labels.TARGET_STATUSES:
         status = None
     rows, next_cursor = paginate(
         session,
