@@ -28,7 +28,6 @@ from csirtnet.organisation import (
     constituency,
     directory,
     experts,
-    forms,
     importer,
     repository,
     service,
@@ -44,6 +43,7 @@ from csirtnet.organisation.schemas import (
     SystemCreate,
 )
 from csirtnet.vocabulary import first_services, skills
+from csirtnet.web import member_forms as forms
 from csirtnet.web.render import redirect, render, request_language
 
 router = APIRouter(include_in_schema=False)

@@ -19,7 +19,6 @@ from csirtnet.i18n import N_
 from csirtnet.incident import (
     deadlines,
     discussion,
-    forms,
     observables,
     participants,
     task_service,
@@ -38,6 +37,7 @@ from csirtnet.incident.schemas import (
     TimelineEntryCreate,
 )
 from csirtnet.models import Incident, Organisation, User
+from csirtnet.web import incident_forms as forms
 from csirtnet.web.render import redirect
 from csirtnet.web.views.incidents.common import attempt, classification_values, fail, tr
 

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session as DbSession
 
 from csirtnet import i18n
 from csirtnet.errors import AppError
-from csirtnet.incident import forms
 from csirtnet.kit.time import utcnow
 from csirtnet.vocabulary import PAP, TLP, labels, rsit
+from csirtnet.web import incident_forms as forms
 from csirtnet.web.render import redirect, request_language
 
 T = TypeVar("T")
