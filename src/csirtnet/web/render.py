@@ -16,7 +16,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from csirtnet import i18n
-from csirtnet.auth.deps import LANG_COOKIE, csrf_expected
+from csirtnet.auth import deps
+from csirtnet.auth.deps import csrf_expected
 from csirtnet.config import get_settings
 from csirtnet.kit.time import as_utc
 from csirtnet.notification import events
@@ -26,19 +27,10 @@ FLASH_COOKIE = "csirtnet_flash"
 
 
 def request_language(request: Request) -> str:
-    cached = getattr(request.state, "language", None)
-    if cached:
-        return str(cached)
-    user = _current_user(request)
-    language = i18n.pick_language(
-        request.query_params.get("lang"),
-        getattr(user, "language", None),
-        request.cookies.get(LANG_COOKIE),
-        request.headers.get("accept-language"),
-        get_settings().default_language,
-    )
-    request.state.language = language
-    return language
+    """The page's language (csirtnet.auth.deps.request_language), with the user's saved choice."""
+    if getattr(request.state, "language", None):
+        return str(request.state.language)
+    return deps.request_language(request, getattr(_current_user(request), "language", None))
 
 
 @cache
