@@ -117,6 +117,34 @@ def require_coordinate_cluster(session: Session, subject: Subject, cluster_id: i
         raise Forbidden("Only the coordinator and the current lead's admins may do this for the cluster")
 
 
+def can_record_handovers(session: Session, subject: Subject, cluster_id: int, on: date | None = None) -> bool:
+    """Whether the subject records handovers of the cluster at all (the page offers the form):
+    the coordinator's staff who change clusters, and the admins of the cluster's lead of today.
+    A past lead's admins do not: once the term ends, the new lead records what it took over."""
+    from csirtnet.authz.policy import can
+
+    if subject.sees_everything:
+        return can(subject, Permission.CLUSTERS_WRITE)
+    return can(subject, Permission.CLUSTERS_COORDINATE) and cluster_id in led_cluster_ids(session, subject, on)
+
+
+def can_record_handover(
+    session: Session, subject: Subject, cluster_id: int, from_organisation_id: int, to_organisation_id: int
+) -> bool:
+    """One handover: the coordinator's staff record any; the current lead's admins record one their
+    organisation is part of (handing the lead over, or taking it over), never one between others."""
+    if not can_record_handovers(session, subject, cluster_id):
+        return False
+    return subject.sees_everything or subject.organisation_id in (from_organisation_id, to_organisation_id)
+
+
+def require_record_handover(
+    session: Session, subject: Subject, cluster_id: int, from_organisation_id: int, to_organisation_id: int
+) -> None:
+    if not can_record_handover(session, subject, cluster_id, from_organisation_id, to_organisation_id):
+        raise Forbidden("Only the coordinator or the admins of the cluster's current lead record its handovers")
+
+
 def is_cluster_insider(session: Session, subject: Subject, cluster_id: int, on: date | None = None) -> bool:
     """May see the cluster's internal work (plans, handover documents): coordinators and the
     users of organisations currently in the cluster."""

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
-from csirtnet.authz import Subject, can, require
+from csirtnet.authz import Subject, require
 from csirtnet.authz import cluster as cluster_authz
 from csirtnet.authz.permissions import Permission
 from csirtnet.cluster import files, repository
@@ -39,7 +39,6 @@ from csirtnet.models import (
     ClusterMember,
     Organisation,
 )
-from csirtnet.vocabulary import Role
 
 today = cluster_authz.today
 
@@ -359,19 +358,10 @@ def current_lead(session: Session, cluster_id: int, on: date | None = None) -> C
 def record_handover(session: Session, who: Subject, cluster_id: int, data: HandoverCreate) -> ClusterHandover:
     """Record that the lead passed from one organisation to the next, with minutes and documents.
 
-    The coordinator records any handover; the admins of the outgoing or incoming organisation
-    record their own."""
+    Who may is decided in authz.cluster.can_record_handover (the coordinator, or the current lead's
+    admins for a handover their organisation is part of)."""
     cluster = repository.get_cluster(session, who, cluster_id)
-    involved = {data.from_organisation_id, data.to_organisation_id}
-    if not (
-        (can(who, Permission.CLUSTERS_WRITE) and who.sees_everything)
-        or (
-            can(who, Permission.CLUSTERS_COORDINATE)
-            and who.has_role(Role.ORG_ADMIN)
-            and who.organisation_id in involved
-        )
-    ):
-        raise Forbidden("Only the coordinator or the admins of the outgoing or incoming lead record a handover")
+    cluster_authz.require_record_handover(session, who, cluster.id, data.from_organisation_id, data.to_organisation_id)
     errors = ErrorList()
     if data.from_organisation_id == data.to_organisation_id:
         errors.add("to_organisation_id", "must differ from from_organisation_id")

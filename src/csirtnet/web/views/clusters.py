@@ -37,7 +37,7 @@ from csirtnet.errors import AppError, Forbidden, NotFound
 from csirtnet.i18n import N_, translate
 from csirtnet.kit.time import utcnow
 from csirtnet.models import Cluster, NetworkEvent
-from csirtnet.vocabulary import Role, labels
+from csirtnet.vocabulary import labels
 from csirtnet.web.forms import FormErrors, app_error_fields, optional_int, parse
 from csirtnet.web.render import redirect, render, request_language
 from csirtnet.web.views.home import Panel, register_panel
@@ -211,9 +211,6 @@ def _detail_page(
     )
     handovers_by_pair = {(h.from_organisation.id, h.to_organisation.id): h for h in detail.handovers}
     member_orgs = [m.organisation for m in detail.members if m.current]
-    may_record_handover = (who.sees_everything and can(who, Permission.CLUSTERS_WRITE)) or (
-        who.has_role(Role.ORG_ADMIN) and any(m.organisation.id == who.organisation_id for m in detail.members)
-    )
     return render(
         request,
         "clusters/detail.html",
@@ -228,7 +225,7 @@ def _detail_page(
             "handovers_by_pair": handovers_by_pair,
             "member_orgs": member_orgs,
             "may_manage": who.sees_everything and can(who, Permission.CLUSTERS_WRITE),
-            "may_record_handover": may_record_handover,
+            "may_record_handover": cluster_authz.can_record_handovers(session, who, cluster_id),
             "organisations": repository.organisation_choices(session, who) if who.sees_everything else [],
             "errors": errors or {},
             "values": values or {},
