@@ -271,3 +271,81 @@ def may_manage_channel(session: Session, subject: Subject, channel: Channel) -> 
 
 def cluster_exists(session: Session, cluster_id: int) -> bool:
     return session.get(Cluster, cluster_id) is not None
+
+
+# -- what the cluster pages offer ---------------------------------------------------------------
+
+
+def can_manage_clusters(subject: Subject) -> bool:
+    """Establish clusters, change their members and plan lead terms: the coordinator's staff."""
+    from csirtnet.authz.policy import can
+
+    return subject.sees_everything and can(subject, Permission.CLUSTERS_WRITE)
+
+
+def leads(session: Session, subject: Subject, cluster_id: int) -> bool:
+    """The subject is an admin of the cluster's lead of today (not merely the coordinator)."""
+    return cluster_id in led_cluster_ids(session, subject)
+
+
+def panel_cluster_ids(session: Session, subject: Subject) -> set[int] | None:
+    """The clusters the home panel lists: the organisation's own, or every one (None) for the
+    coordinator's staff, whose organisation belongs to none; empty when there is nothing to show."""
+    mine = cluster_ids_of_org(session, subject.organisation_id)
+    if mine or not subject.sees_everything:
+        return mine
+    return None
+
+
+def led_or_all_cluster_ids(session: Session, subject: Subject) -> set[int] | None:
+    """Clusters the subject organises for (events, topic channels): every one (None) for the
+    coordinator's staff, the clusters it leads today for a lead's admins, else none."""
+    if subject.sees_everything:
+        return None
+    return led_cluster_ids(session, subject)
+
+
+def can_schedule_events(session: Session, subject: Subject) -> bool:
+    """Schedule events: the coordinator's staff for the network, a lead's admins for its cluster."""
+    from csirtnet.authz.policy import can
+
+    return can(subject, Permission.EVENTS_WRITE) and (
+        subject.sees_everything or bool(led_cluster_ids(session, subject))
+    )
+
+
+def can_schedule_network_events(subject: Subject) -> bool:
+    """Events for the whole network (no cluster) are the coordinator's."""
+    return subject.sees_everything
+
+
+def can_open_channels(session: Session, subject: Subject) -> bool:
+    """Open channels: the coordinator's staff, and a lead's admins (topic channels of their cluster)."""
+    from csirtnet.authz.policy import can
+
+    return can(subject, Permission.CHANNELS_MANAGE) and (
+        subject.sees_everything or bool(led_cluster_ids(session, subject))
+    )
+
+
+def can_open_network_channels(subject: Subject) -> bool:
+    """The whole network's and the clusters' own channels are the coordinator's to open."""
+    return subject.sees_everything
+
+
+def channel_audience_organisation_ids(session: Session, subject: Subject) -> set[int] | None:
+    """Organisations a new topic channel may address: every one (None) for the coordinator's
+    staff, the members of the clusters a lead's admins lead today."""
+    if subject.sees_everything:
+        return None
+    ids: set[int] = set()
+    for cluster_id in led_cluster_ids(session, subject):
+        ids |= organisation_ids_in_cluster(session, cluster_id)
+    return ids
+
+
+def can_post(session: Session, subject: Subject, channel: Channel) -> bool:
+    """Post in a channel: its members who may write in channels."""
+    from csirtnet.authz.policy import can
+
+    return can(subject, Permission.CHANNELS_WRITE) and is_channel_member(session, subject, channel)

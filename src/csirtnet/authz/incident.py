@@ -351,3 +351,8 @@ def _visible_observables_clause(subject: Subject, now: Any, table: Any) -> Colum
         )
     )
     return or_(table.tlp != TLP.RED.value, named)
+
+
+def sees_every_organisations_incidents(who: Subject) -> bool:
+    """The incident list filters by reporting organisation for those who see every organisation's."""
+    return who.sees_everything

@@ -48,6 +48,17 @@ def request_authority(session: Session, who: Subject, incident: Incident) -> int
     )
 
 
+def can_raise_request(session: Session, who: Subject, incident: Incident) -> bool:
+    """Whether the subject may ask members for experts on the incident (the page offers the form)."""
+    if not can(who, Permission.MOBILISATION_REQUEST):
+        return False
+    try:
+        request_authority(session, who, incident)
+    except Forbidden:
+        return False
+    return True
+
+
 def can_manage_request(session: Session, who: Subject, request: SupportRequest) -> bool:
     if not can(who, Permission.MOBILISATION_MANAGE):
         return False

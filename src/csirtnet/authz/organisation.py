@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from csirtnet.authz.policy import Subject, can_manage_organisation, visible_organisation_ids
+from csirtnet.authz.permissions import Permission
+from csirtnet.authz.policy import Subject, can, can_manage_organisation, visible_organisation_ids
+from csirtnet.errors import Forbidden
 
 
 def profile_organisation_ids(session: Session, who: Subject) -> set[int] | None:
@@ -32,3 +34,28 @@ def profile_visible(session: Session, who: Subject, organisation_id: int) -> boo
 
 def can_edit_profile(who: Subject, organisation_id: int) -> bool:
     return can_manage_organisation(who, organisation_id)
+
+
+def sees_all_members(who: Subject) -> bool:
+    """The coordinator's view of the members pages: stale confirmations, every overlap, coordinator tabs."""
+    return who.sees_everything
+
+
+def overlap_organisation_id(who: Subject) -> int | None:
+    """Whose constituency overlaps the subject reviews: None for every member (the coordinator),
+    else its own organisation's."""
+    return None if who.sees_everything else who.organisation_id
+
+
+def can_resolve_overlaps(who: Subject) -> bool:
+    return who.sees_everything
+
+
+def require_see_stale(who: Subject) -> None:
+    if not sees_all_members(who):
+        raise Forbidden("Only the coordinator sees who has not confirmed")
+
+
+def require_import_members(who: Subject) -> None:
+    if not can(who, Permission.ORGANISATIONS_IMPORT):
+        raise Forbidden("Only the coordinator imports members")

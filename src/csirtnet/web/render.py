@@ -18,6 +18,7 @@ from markupsafe import Markup
 from csirtnet import i18n
 from csirtnet.auth import deps
 from csirtnet.auth.deps import csrf_expected
+from csirtnet.authz import identity as identity_authz
 from csirtnet.config import get_settings
 from csirtnet.kit.time import as_utc
 from csirtnet.notification import events
@@ -92,6 +93,7 @@ def render(
         "languages": i18n.LANGUAGE_NAMES,
         "user": user,
         "who": subject,
+        "access": identity_authz.page_access(subject),
         "csrf_token": csrf_expected(request),
         "unread_count": unread,
         "flash": flash,

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session as DbSession
 
 from csirtnet import i18n
 from csirtnet.auth.deps import PageUser, Session
-from csirtnet.authz import Subject, can, can_manage_organisation
-from csirtnet.authz.permissions import Permission
+from csirtnet.authz import Subject, can_manage_organisation
+from csirtnet.authz import identity as identity_authz
 from csirtnet.errors import Forbidden
 from csirtnet.kit.pagination import paginate_keyset
 from csirtnet.models import Organisation
@@ -36,7 +36,7 @@ def _require_admin(who: Subject) -> None:
 
 
 def _may_register(who: Subject) -> bool:
-    return can(who, Permission.ORGANISATIONS_WRITE) and who.sees_everything
+    return identity_authz.can_register_organisations(who)
 
 
 def _kind_options(language: str) -> list[tuple[str, str]]:
@@ -98,8 +98,8 @@ def _form_page(
             "errors": errors or {},
             "kind_options": _kind_options(language),
             "status_options": _status_options(language),
-            "coordinator_fields": who.sees_everything,
-            "may_set_coordinator": who.is_platform_admin,
+            "coordinator_fields": identity_authz.can_set_network_fields(who),
+            "may_set_coordinator": identity_authz.can_mark_coordinator(who),
         },
         status_code=status_code,
     )
@@ -146,7 +146,7 @@ def create_organisation(
             "kind": kind,
             "sector": sector,
             "province": province,
-            "is_coordinator": is_coordinator if who.is_platform_admin else "",
+            "is_coordinator": is_coordinator if identity_authz.can_mark_coordinator(who) else "",
         }
     )
     errors: FormErrors = {}
@@ -217,7 +217,7 @@ def update_organisation(
     fields["name"] = values["name"]
     if values["kind"]:
         fields["kind"] = values["kind"]
-    if who.sees_everything:
+    if identity_authz.can_set_network_fields(who):
         # Only the coordinator changes member codes and status (the service says so too).
         fields["member_code"] = blank_to_none(values["member_code"])
         if values["status"]:

@@ -16,11 +16,12 @@ from csirtnet import audit, worker
 from csirtnet.audit import repository as audit_repository
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can, require
+from csirtnet.authz import identity as identity_authz
 from csirtnet.authz.permissions import Permission
 from csirtnet.config import get_settings
 from csirtnet.errors import NotFound
 from csirtnet.i18n import N_
-from csirtnet.identity import repository as identity_repository
+from csirtnet.identity import reads as identity_reads
 from csirtnet.kit.pagination import paginate
 from csirtnet.models import AuditRecord, Job
 from csirtnet.notification import events
@@ -39,7 +40,7 @@ ACTION_PREFIXES = ("user.", "token.", "organisation.", "webhook.", "notification
 
 def _organisation_choices(session: DbSession, who: Subject) -> list[tuple[int, str]]:
     """Organisations whose records the subject sees in full, in Vietnamese name order."""
-    return [(o.id, o.name) for o in session.scalars(identity_repository.listable_organisations(who))]
+    return [(o.id, o.name) for o in identity_reads.listable_organisations(session, who)]
 
 
 # -- audit log ------------------------------------------------------------------------------
@@ -186,7 +187,7 @@ def _webhooks_page(
         "admin/webhooks.html",
         {
             "organisation_id": organisation_id,
-            "organisations": _organisation_choices(session, who) if who.sees_everything else [],
+            "organisations": _organisation_choices(session, who) if identity_authz.sees_every_organisation(who) else [],
             "endpoints": endpoints,
             "event_options": [
                 (k, f"{k} — {events.generic_title(e, language)}") for k, e in sorted(events.EVENTS.items())
