@@ -305,3 +305,38 @@ def test_every_rule_has_a_violating_snippet() -> None:
 )
 def test_what_the_rules_allow(rule: Callable[[Module], list[str]], name: str, source: str) -> None:
     assert rule(parse(name, source)) == []
+
+
+# -- templates -------------------------------------------------------------------------------
+
+TEMPLATES = PACKAGE / "web" / "templates"
+_TEMPLATE_ACCESS = re.compile(r"\b(sees_everything|has_role|is_platform_admin)\b|\bin\s+who\.roles\b")
+
+
+def templates_decide_access(name: str, text: str) -> list[str]:
+    """A template shows what the view (or render's `access`) says the subject may see; it does not
+    read the subject's roles or reach itself."""
+    return [
+        f"{name}:{text.count(chr(10), 0, match.start()) + 1} reads {match.group(0)!r} (ask csirtnet.authz instead)"
+        for match in _TEMPLATE_ACCESS.finditer(text)
+    ]
+
+
+def test_templates_ask_authz_what_a_page_shows() -> None:
+    found = sorted(TEMPLATES.rglob("*.html"))
+    assert len(found) > 50
+    broken = [v for path in found for v in templates_decide_access(str(path.relative_to(TEMPLATES)), path.read_text())]
+    assert not broken, "\n".join(broken)
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "{% if who.sees_everything %}x{% endif %}",
+        "{% if 'org_admin' in who.roles %}x{% endif %}",
+        "{% if who and who.is_platform_admin %}x{% endif %}",
+    ],
+)
+def test_the_template_rule_catches_a_violating_snippet(snippet: str) -> None:
+    assert templates_decide_access("x.html", snippet)
+    assert templates_decide_access("x.html", "{% if access.network_wide %}x{% endif %}") == []
