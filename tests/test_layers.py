@@ -43,6 +43,9 @@ DEMO_LOADERS = {"csirtnet.cli"}
 # The only names a view takes from SQLAlchemy: the session's type, to pass the session on.
 VIEW_SQLALCHEMY_NAMES = {"Session"}
 
+# Pagers take a query: a view asks a domain read function for a page instead.
+PAGERS = {"paginate", "paginate_keyset"}
+
 # Functions that take a permission: it must be an authz.Permission member, never a string.
 PERMISSION_TAKERS = {"can", "require"}
 
@@ -133,7 +136,7 @@ def _session_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]
 
 def view_queries(module: Module) -> list[str]:
     """Views call domain read and service functions: they take nothing from SQLAlchemy but the
-    Session type, and do nothing with a session but pass it on."""
+    Session type, page no query themselves, and do nothing with a session but pass it on."""
     if not module.is_view or module.name.startswith(QUERY_RULE_TEMPORARY_ALLOWLIST):
         return []
     out = []
@@ -142,6 +145,10 @@ def view_queries(module: Module) -> list[str]:
             taken = {a.name for a in node.names} - VIEW_SQLALCHEMY_NAMES
             if taken:
                 out.append(f"{module.name}:{node.lineno} takes {sorted(taken)} from {node.module}")
+        elif isinstance(node, ast.ImportFrom) and node.module == "csirtnet.kit.pagination":
+            pagers = {a.name for a in node.names} & PAGERS
+            if pagers:
+                out.append(f"{module.name}:{node.lineno} pages a query itself with {sorted(pagers)}")
         elif isinstance(node, ast.Import) and any(_within(a.name, "sqlalchemy") for a in node.names):
             out.append(f"{module.name}:{node.lineno} imports sqlalchemy")
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -262,6 +269,7 @@ VIOLATIONS: list[tuple[Callable[[Module], list[str]], str, str]] = [
     (web_imports, "csirtnet.cluster.labels", "from csirtnet.web import i18n\n"),
     (web_imports, "csirtnet.notification.render", 'PackageLoader("csirtnet.web", "templates/email")\n'),
     (view_queries, "csirtnet.web.views.members", "from sqlalchemy import select\n"),
+    (view_queries, "csirtnet.web.views.admin", "from csirtnet.kit.pagination import paginate_keyset\n"),
     (view_queries, "csirtnet.web.views.home", "def page(session):\n    return session.scalar(q)\n"),
     (
         view_queries,

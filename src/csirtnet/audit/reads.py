@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from csirtnet.audit import repository
 from csirtnet.authz import Subject
+from csirtnet.kit.pagination import paginate
 from csirtnet.models import AuditRecord
 
 
@@ -13,3 +16,13 @@ def latest_of(session: Session, who: Subject, object_type: str, object_id: str, 
     """The latest records about one object, newest first."""
     query = repository.records(who, object_type=object_type, object_id=object_id)
     return list(session.scalars(query.order_by(AuditRecord.seq.desc()).limit(limit)))
+
+
+def records_page(
+    session: Session, who: Subject, *, cursor: str | None, limit: int, **filters: Any
+) -> tuple[list[AuditRecord], str | None]:
+    """One page of the audit records the subject may read, matching the filters, newest first."""
+    rows, next_cursor = paginate(
+        session, repository.records(who, **filters), AuditRecord.seq, limit=limit, cursor=cursor
+    )
+    return list(rows), next_cursor

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet.authz import Subject
 from csirtnet.errors import NotFound
+from csirtnet.kit.pagination import paginate_keyset
 from csirtnet.models import ConstituencyClaim, Expert, MembershipApplication, Organisation
 from csirtnet.organisation import repository
 
@@ -84,3 +85,14 @@ def applications(
     """The latest applications the subject may review, newest first."""
     query = repository.applications(who, status=status).order_by(MembershipApplication.id.desc()).limit(limit)
     return list(session.scalars(query))
+
+
+def organisations_page(
+    session: Session, who: Subject, *, q: str | None, kind: str | None, cursor: str | None, limit: int
+) -> tuple[list[Organisation], str | None]:
+    """One page of the organisations the subject may administer, in Vietnamese name order."""
+    query = repository.organisations(who, q=q, kind=kind)
+    rows, next_cursor = paginate_keyset(
+        session, query, (Organisation.name_sort, Organisation.id), limit=limit, cursor=cursor
+    )
+    return list(rows), next_cursor

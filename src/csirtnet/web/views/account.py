@@ -21,10 +21,10 @@ from csirtnet.identity import login as login_service
 from csirtnet.identity import service as identity_service
 from csirtnet.identity import tokens as token_service
 from csirtnet.identity.schemas import TokenCreate, UserUpdate
-from csirtnet.kit.pagination import paginate
 from csirtnet.kit.time import as_utc, utcnow
-from csirtnet.models import Notification, User, WebSession
+from csirtnet.models import User, WebSession
 from csirtnet.notification import events
+from csirtnet.notification import reads as notification_reads
 from csirtnet.notification import service as notification_service
 from csirtnet.vocabulary import labels
 from csirtnet.web.forms import FormErrors, attempt, optional_int, parse
@@ -436,12 +436,8 @@ def notifications_page(
 ) -> Response:
     require(who, Permission.NOTIFICATIONS_READ)
     user = _me(request)
-    rows, next_cursor = paginate(
-        session,
-        notification_service.notifications_of(user.id, unread=bool(unread)),
-        Notification.id,
-        limit=NOTIFICATIONS_PER_PAGE,
-        cursor=(cursor or None),
+    rows, next_cursor = notification_reads.page(
+        session, user.id, unread=bool(unread), cursor=cursor or None, limit=NOTIFICATIONS_PER_PAGE
     )
     return render(
         request,

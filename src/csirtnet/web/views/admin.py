@@ -19,9 +19,8 @@ from csirtnet.errors import Forbidden
 from csirtnet.i18n import N_
 from csirtnet.identity import login as login_service
 from csirtnet.identity import reads as identity_reads
-from csirtnet.identity import repository, service
+from csirtnet.identity import service
 from csirtnet.identity.schemas import UserCreate, UserUpdate
-from csirtnet.kit.pagination import paginate_keyset
 from csirtnet.models import AuditRecord, User
 from csirtnet.vocabulary import labels
 from csirtnet.web.forms import FormErrors, attempt, optional_int, parse
@@ -67,14 +66,14 @@ def users_page(
     active: str = "",
     cursor: str = "",
 ) -> Response:
-    query = repository.users(
+    rows, next_cursor = identity_reads.users_page(
+        session,
         who,
         q=q.strip()[:200] or None,
         organisation_id=optional_int(organisation_id),
         active={"1": True, "0": False}.get(active),
-    )
-    rows, next_cursor = paginate_keyset(
-        session, query, (User.name_sort, User.id), limit=USERS_PER_PAGE, cursor=cursor or None
+        cursor=cursor or None,
+        limit=USERS_PER_PAGE,
     )
     organisations = identity_reads.listable_organisations(session, who)
     return admin_render(

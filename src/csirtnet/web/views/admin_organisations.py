@@ -14,9 +14,8 @@ from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can_manage_organisation
 from csirtnet.authz import identity as identity_authz
 from csirtnet.errors import Forbidden
-from csirtnet.kit.pagination import paginate_keyset
 from csirtnet.models import Organisation
-from csirtnet.organisation import repository
+from csirtnet.organisation import reads as organisation_reads
 from csirtnet.organisation import service as organisation_service
 from csirtnet.organisation.schemas import OrganisationCreate, OrganisationUpdate
 from csirtnet.vocabulary import labels
@@ -52,13 +51,8 @@ def organisations_page(
     request: Request, session: Session, who: PageUser, q: str = "", kind: str = "", cursor: str = ""
 ) -> Response:
     _require_admin(who)
-    query = repository.organisations(who, q=q.strip()[:200] or None, kind=kind or None)
-    rows, next_cursor = paginate_keyset(
-        session,
-        query,
-        (Organisation.name_sort, Organisation.id),
-        limit=ORGANISATIONS_PER_PAGE,
-        cursor=cursor or None,
+    rows, next_cursor = organisation_reads.organisations_page(
+        session, who, q=q.strip()[:200] or None, kind=kind or None, cursor=cursor or None, limit=ORGANISATIONS_PER_PAGE
     )
     language = request_language(request)
     return admin_render(

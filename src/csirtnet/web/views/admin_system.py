@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session as DbSession
 
 from csirtnet import audit, worker
-from csirtnet.audit import repository as audit_repository
+from csirtnet.audit import reads as audit_reads
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can, require
 from csirtnet.authz import identity as identity_authz
@@ -22,8 +22,7 @@ from csirtnet.config import get_settings
 from csirtnet.errors import NotFound
 from csirtnet.i18n import N_
 from csirtnet.identity import reads as identity_reads
-from csirtnet.kit.pagination import paginate
-from csirtnet.models import AuditRecord, Job
+from csirtnet.models import AuditRecord
 from csirtnet.notification import events
 from csirtnet.notification import service as notification_service
 from csirtnet.vocabulary import labels
@@ -97,8 +96,11 @@ def audit_page(
     rows: list[AuditRecord] = []
     next_cursor = None
     if not errors:
-        query = audit_repository.records(
+        rows, next_cursor = audit_reads.records_page(
+            session,
             who,
+            cursor=cursor or None,
+            limit=AUDIT_PER_PAGE,
             action=action.strip()[:80] or None,
             actor=actor.strip()[:320] or None,
             object_type=object_type.strip()[:60] or None,
@@ -107,8 +109,6 @@ def audit_page(
             since=start,
             until=end,
         )
-        found, next_cursor = paginate(session, query, AuditRecord.seq, limit=AUDIT_PER_PAGE, cursor=cursor or None)
-        rows = list(found)
     return admin_render(
         request,
         who,
@@ -135,9 +135,7 @@ def jobs_page(request: Request, session: Session, who: PageUser, status: str = "
     require(who, Permission.JOBS_READ)
     if status and status not in labels.JOB_STATUSES:
         status = ""
-    rows, next_cursor = paginate(
-        session, worker.jobs(status or None), Job.id, limit=JOBS_PER_PAGE, cursor=cursor or None
-    )
+    rows, next_cursor = worker.jobs_page(session, status or None, cursor=cursor or None, limit=JOBS_PER_PAGE)
     return admin_render(
         request,
         who,
