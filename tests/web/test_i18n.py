@@ -28,7 +28,7 @@ TEMPLATES = PACKAGE / "web" / "templates"
 SERVICE_SOURCES = [
     "identity",
     "auth",
-    "authz/policy.py",
+    "authz",
     "errors.py",
     "notification/service.py",
     "kit/pagination.py",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from csirtnet.authz.permissions import Permission
@@ -26,6 +26,8 @@ from csirtnet.models import (
     Cluster,
     ClusterLeadTerm,
     ClusterMember,
+    KnowledgeDocument,
+    NetworkEvent,
     Organisation,
     OrganisationStatus,
 )
@@ -349,3 +351,105 @@ def can_post(session: Session, subject: Subject, channel: Channel) -> bool:
     from csirtnet.authz.policy import can
 
     return can(subject, Permission.CHANNELS_WRITE) and is_channel_member(session, subject, channel)
+
+
+# -- events, documents, readiness records --------------------------------------------------------
+
+
+def visible_events_clause(session: Session, who: Subject) -> ColumnElement[bool]:
+    """Network events are for everyone; a cluster's events for its members, the organiser and
+    the coordinator."""
+    if who.sees_everything:
+        return true()
+    clusters = visible_cluster_ids(session, who) or set()
+    return or_(
+        NetworkEvent.cluster_id.is_(None),
+        NetworkEvent.cluster_id.in_(sorted(clusters)),
+        NetworkEvent.organiser_organisation_id == (who.organisation_id or 0),
+    )
+
+
+def can_manage_event(session: Session, who: Subject, event: NetworkEvent) -> bool:
+    """The coordinator, the organiser's admins, and the lead of the event's cluster."""
+    from csirtnet.authz.policy import can
+
+    if not can(who, Permission.EVENTS_WRITE):
+        return False
+    if who.sees_everything:
+        return True
+    if who.has_role(Role.ORG_ADMIN) and who.organisation_id == event.organiser_organisation_id:
+        return True
+    return event.cluster_id is not None and can_coordinate_cluster(session, who, event.cluster_id)
+
+
+def require_schedule_event(session: Session, who: Subject, cluster_id: int | None) -> None:
+    """Network-wide events are the coordinator's; a cluster's, the coordinator's and its lead's."""
+    if who.organisation_id is None:
+        raise Forbidden("Events are organised by a member organisation")
+    if cluster_id is None:
+        if not can_schedule_network_events(who):
+            raise Forbidden("Only the coordinator organises network-wide events; choose your cluster")
+    else:
+        require_coordinate_cluster(session, who, cluster_id)
+
+
+def document_community_clause(session: Session, who: Subject) -> ColumnElement[bool]:
+    """Knowledge-base documents' community (TLP:GREEN): the whole network's space, or one cluster's
+    for those who see inside it."""
+    if who.sees_everything:
+        return true()
+    insider = visible_cluster_ids(session, who) or set()
+    return or_(KnowledgeDocument.cluster_id.is_(None), KnowledgeDocument.cluster_id.in_(sorted(insider)))
+
+
+def can_edit_document(who: Subject, doc: KnowledgeDocument) -> bool:
+    """Its author, the admins of the author's organisation, and the coordinator."""
+    from csirtnet.authz.policy import can
+
+    if not can(who, Permission.KNOWLEDGE_WRITE):
+        return False
+    if who.sees_everything or doc.author_id == who.user_id:
+        return True
+    return who.has_role(Role.ORG_ADMIN) and who.organisation_id == doc.organisation_id
+
+
+def can_edit_readiness(who: Subject, organisation_id: int) -> bool:
+    """Members edit their own record; nobody else does (the platform admin excepted)."""
+    from csirtnet.authz.policy import can
+
+    if not can(who, Permission.READINESS_WRITE):
+        return False
+    return who.is_platform_admin or who.organisation_id == organisation_id
+
+
+def require_manage_clusters(who: Subject) -> None:
+    from csirtnet.authz.policy import require
+
+    require(who, Permission.CLUSTERS_WRITE)
+    if not who.sees_everything:
+        raise Forbidden("Only the coordinator changes clusters, their members and lead terms")
+
+
+def channel_organisation_choices(session: Session, who: Subject, kind: str, cluster_id: int | None) -> set[int] | None:
+    """Which organisations a channel the subject opens (or changes) may address: any (None) for the
+    coordinator; a topic channel of a lead's admins only their cluster's members (refused for a
+    cluster they do not lead)."""
+    if who.sees_everything or kind != ChannelKind.TOPIC.value or cluster_id is None:
+        return None
+    require_coordinate_cluster(session, who, cluster_id)
+    return organisation_ids_in_cluster(session, cluster_id)
+
+
+def can_open_topics_outside_clusters(who: Subject) -> bool:
+    """A topic channel of no cluster is the coordinator's; a lead's admins open theirs in their cluster."""
+    return who.sees_everything
+
+
+def require_open_channel_kind(who: Subject, kind: str) -> None:
+    if kind == ChannelKind.NETWORK.value and not can_open_network_channels(who):
+        raise Forbidden("Only the coordinator opens network-wide channels")
+
+
+def in_channel_audience(subject: Subject, organisation_id: int | None, channel_organisation_ids: set[int]) -> bool:
+    """A user is in a channel's audience through its organisation, or as the coordinator's staff."""
+    return subject.sees_everything or organisation_id in channel_organisation_ids

@@ -354,5 +354,6 @@ def _visible_observables_clause(subject: Subject, now: Any, table: Any) -> Colum
 
 
 def sees_every_organisations_incidents(who: Subject) -> bool:
-    """The incident list filters by reporting organisation for those who see every organisation's."""
+    """The coordinator's staff see every organisation's incidents: the list offers the reporting
+    organisation as a filter, and a search may scan the newest incidents instead of a member's few."""
     return who.sees_everything

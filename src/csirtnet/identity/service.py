@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 from csirtnet import audit
 from csirtnet.auth.passwords import hash_password
 from csirtnet.authz import Subject, can_manage_organisation, require
+from csirtnet.authz import identity as identity_authz
 from csirtnet.authz.permissions import Permission
 from csirtnet.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from csirtnet.identity.schemas import UserCreate, UserUpdate
@@ -19,7 +20,6 @@ from csirtnet.models import ApiToken, Organisation, User, UserRole, WebSession
 from csirtnet.vocabulary import Role
 
 # Roles only the platform's own staff may hand out.
-_PRIVILEGED = {Role.PLATFORM_ADMIN, Role.COORDINATOR}
 
 Credential = TypeVar("Credential", WebSession, ApiToken)
 
@@ -64,12 +64,7 @@ def subject_for(user: User, scopes: frozenset[str] | None = None) -> Subject:
 
 
 def _check_roles_grantable(who: Subject, organisation: Organisation, roles: list[Role]) -> None:
-    if who.is_platform_admin:
-        return
-    if any(r in _PRIVILEGED for r in roles):
-        raise Forbidden("Only a platform admin may grant the admin or coordinator role")
-    if not can_manage_organisation(who, organisation.id):
-        raise Forbidden("You may only manage users of your own organisation")
+    identity_authz.require_grant_roles(who, organisation.id, roles)
 
 
 def get_user(session: Session, who: Subject, user_id: int) -> User:
@@ -78,7 +73,7 @@ def get_user(session: Session, who: Subject, user_id: int) -> User:
         raise NotFound("user")
     if user.id != who.user_id:
         require(who, Permission.USERS_READ)
-        if not (who.sees_everything or user.organisation_id == who.organisation_id):
+        if not identity_authz.can_see_user(who, user.id, user.organisation_id):
             raise NotFound("user")
     return user
 
@@ -132,8 +127,7 @@ def update_user(session: Session, who: Subject, user_id: int, data: UserUpdate) 
     if data.roles is not None:
         new_roles = sorted(set(data.roles))
         _check_roles_grantable(who, user.organisation, new_roles)
-        if not who.is_platform_admin and user.roles & {r.value for r in _PRIVILEGED}:
-            raise Forbidden("Only a platform admin may change an admin's or coordinator's roles")
+        identity_authz.require_change_roles_of(who, set(user.roles))
         if self_service and Role.PLATFORM_ADMIN.value in user.roles and Role.PLATFORM_ADMIN not in new_roles:
             raise ValidationFailed("roles", "you cannot remove your own platform admin role")
         if {r.value for r in new_roles} != user.roles:

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from csirtnet import i18n
 from csirtnet.authz import Subject, can
-from csirtnet.authz import identity as identity_authz
+from csirtnet.authz import organisation as organisation_authz
 from csirtnet.authz.permissions import Permission
 from csirtnet.i18n import N_
 from csirtnet.web.render import render, request_language
@@ -32,7 +32,7 @@ def admin_tabs(who: Subject) -> list[tuple[str, str]]:
 
 
 def may_admin_organisations(who: Subject) -> bool:
-    return identity_authz.can_administer_organisations(who)
+    return organisation_authz.can_administer_organisations(who)
 
 
 def admin_render(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session as DbSession
 from csirtnet import i18n
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can_manage_organisation
-from csirtnet.authz import identity as identity_authz
+from csirtnet.authz import organisation as organisation_authz
 from csirtnet.errors import Forbidden
 from csirtnet.models import Organisation
 from csirtnet.organisation import reads as organisation_reads
@@ -35,7 +35,7 @@ def _require_admin(who: Subject) -> None:
 
 
 def _may_register(who: Subject) -> bool:
-    return identity_authz.can_register_organisations(who)
+    return organisation_authz.can_register_organisations(who)
 
 
 def _kind_options(language: str) -> list[tuple[str, str]]:
@@ -92,8 +92,8 @@ def _form_page(
             "errors": errors or {},
             "kind_options": _kind_options(language),
             "status_options": _status_options(language),
-            "coordinator_fields": identity_authz.can_set_network_fields(who),
-            "may_set_coordinator": identity_authz.can_mark_coordinator(who),
+            "coordinator_fields": organisation_authz.can_set_network_fields(who),
+            "may_set_coordinator": organisation_authz.can_mark_coordinator(who),
         },
         status_code=status_code,
     )
@@ -140,7 +140,7 @@ def create_organisation(
             "kind": kind,
             "sector": sector,
             "province": province,
-            "is_coordinator": is_coordinator if identity_authz.can_mark_coordinator(who) else "",
+            "is_coordinator": is_coordinator if organisation_authz.can_mark_coordinator(who) else "",
         }
     )
     errors: FormErrors = {}
@@ -211,7 +211,7 @@ def update_organisation(
     fields["name"] = values["name"]
     if values["kind"]:
         fields["kind"] = values["kind"]
-    if identity_authz.can_set_network_fields(who):
+    if organisation_authz.can_set_network_fields(who):
         # Only the coordinator changes member codes and status (the service says so too).
         fields["member_code"] = blank_to_none(values["member_code"])
         if values["status"]:
