@@ -25,7 +25,7 @@ from csirtnet.cluster.channel.schemas import (
     ThreadCreate,
     UserRef,
 )
-from csirtnet.cluster.notifications import CHANNEL_MENTION
+from csirtnet.cluster.events import CHANNEL_MENTION
 from csirtnet.cluster.schemas import FileRead, OrgRef
 from csirtnet.config import get_settings
 from csirtnet.errors import ErrorList, Forbidden, ValidationFailed
