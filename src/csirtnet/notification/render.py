@@ -11,6 +11,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound
 
 from csirtnet.notification import events
+from csirtnet.vocabulary import labels
 
 
 @cache
@@ -29,7 +30,12 @@ def render(event_type: str, language: str, params: dict[str, Any], link: str | N
     language = language if language in ("vi", "en") else "vi"
     try:
         template = _env().get_template(f"{event_type}.{language}.txt")
-        text = template.render(**{**params, "link": link or params.get("link"), "language": language})
+        text = template.render(
+            **{**params, "link": link or params.get("link"), "language": language},
+            # Names of stored codes in the recipient's language: {{ label(labels.URGENCIES, urgency) }}.
+            labels=labels,
+            label=lambda table, code: labels.name(table, code, language),
+        )
         subject, _, body = text.partition("\n")
         subject = subject.removeprefix("Subject:").strip()
     except TemplateNotFound:

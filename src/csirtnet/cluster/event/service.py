@@ -23,8 +23,8 @@ from csirtnet.cluster.event.schemas import (
     MaterialAdd,
     RegistrationRead,
 )
-from csirtnet.cluster.knowledge import service as knowledge
 from csirtnet.cluster.events import EVENT_REGISTERED
+from csirtnet.cluster.knowledge import service as knowledge
 from csirtnet.cluster.schemas import OrgRef
 from csirtnet.config import get_settings
 from csirtnet.errors import Conflict, ErrorList, FieldError, Forbidden, NotFound, ValidationFailed
