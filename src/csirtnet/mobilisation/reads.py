@@ -10,8 +10,8 @@ from csirtnet.authz import mobilisation as mob_authz
 from csirtnet.authz.incident import can_view
 from csirtnet.kit.pagination import paginate
 from csirtnet.mobilisation import repository
-from csirtnet.mobilisation.common import components_json, get_incident, rank
-from csirtnet.mobilisation.matching import Component, OrganisationMatch
+from csirtnet.mobilisation.common import components_json, get_incident, rank, requirement_of
+from csirtnet.mobilisation.matching import Component, ExpertMatch, OrganisationMatch, score_expert
 from csirtnet.mobilisation.schemas import (
     BilingualRead,
     BlockerRead,
@@ -193,6 +193,17 @@ def organisation_deployments(session: Session, who: Subject, *, limit: int) -> l
         return []
     query = repository.deployments(who, organisation_id=who.organisation_id).order_by(Deployment.starts_at.desc())
     return list(session.scalars(query.limit(limit)))
+
+
+def answer_roster(session: Session, who: Subject, request: SupportRequest) -> list[ExpertMatch]:
+    """The subject's organisation's experts scored against the request, best first (to choose whom
+    to send)."""
+    requirement = requirement_of(request)
+    experts = repository.roster(session, who.organisation_id or 0)
+    busy = repository.busy_counts(session, [e.id for e in experts], request.starts_at, request.ends_at)
+    roster = [score_expert(requirement, repository.expert_profile(e, busy.get(e.id, 0))) for e in experts]
+    roster.sort(key=lambda m: m.sort_key())
+    return roster
 
 
 def release_rights(

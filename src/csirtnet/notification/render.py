@@ -30,12 +30,10 @@ def render(event_type: str, language: str, params: dict[str, Any], link: str | N
     language = language if language in ("vi", "en") else "vi"
     try:
         template = _env().get_template(f"{event_type}.{language}.txt")
-        text = template.render(
-            **{**params, "link": link or params.get("link"), "language": language},
-            # Names of stored codes in the recipient's language: {{ label(labels.URGENCIES, urgency) }}.
-            labels=labels,
-            label=lambda table, code: labels.name(table, code, language),
-        )
+        # Names of stored codes in the recipient's language, {{ name_of(labels.URGENCIES, urgency) }};
+        # an event's own params come after them, so a param never clashes with a helper.
+        helpers = {"labels": labels, "name_of": lambda table, code: labels.name(table, code, language)}
+        text = template.render({**helpers, **params, "link": link or params.get("link"), "language": language})
         subject, _, body = text.partition("\n")
         subject = subject.removeprefix("Subject:").strip()
     except TemplateNotFound:

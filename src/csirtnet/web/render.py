@@ -102,9 +102,9 @@ def render(
         "url_with": lambda **kw: _with_query(request, **kw),
         "path": request.url.path,
         "notification_title": lambda n: events.title(n.event_type, n.params, language),
-        # Names of stored codes, from their one home: {{ label(labels.SECTORS, org.sector) }}.
+        # Names of stored codes, from their one home: {{ name_of(labels.SECTORS, org.sector) }}.
         "labels": labels,
-        "label": lambda table, code: labels.name(table, code, language),
+        "name_of": lambda table, code: labels.name(table, code, language),
     }
     ctx.update(context or {})
     html = environment().get_template(template).render(ctx)

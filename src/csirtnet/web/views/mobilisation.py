@@ -25,8 +25,7 @@ from csirtnet.identity import reads as identity_reads
 from csirtnet.kit.time import utcnow
 from csirtnet.mobilisation import deployments as deployment_service
 from csirtnet.mobilisation import reads, regions, repository, service, statistics
-from csirtnet.mobilisation.common import requirement_of
-from csirtnet.mobilisation.matching import Text, score_expert
+from csirtnet.mobilisation.matching import Text
 from csirtnet.mobilisation.schemas import (
     AcceptBody,
     CancelBody,
@@ -37,7 +36,6 @@ from csirtnet.mobilisation.schemas import (
 from csirtnet.models import (
     Incident,
     RequestStatus,
-    TargetStatus,
 )
 from csirtnet.vocabulary import first_services, labels, skills
 from csirtnet.web import forms
@@ -238,19 +236,8 @@ def request_page(request: Request, session: Session, who: PageUser, request_id: 
     manages = mob_authz.can_manage_request(session, who, req)
     ranking = reads.matches(session, who, req.id)[1] if manages else []
     target = repository.target_for(session, req.id, who.organisation_id)
-    answering = (
-        target is not None
-        and mob_authz.can_respond(who, target)
-        and target.status == TargetStatus.PENDING.value
-        and req.status == RequestStatus.OPEN.value
-    )
-    roster: list[Any] = []
-    if answering:
-        requirement = requirement_of(req)
-        experts = repository.roster(session, who.organisation_id or 0)
-        busy = repository.busy_counts(session, [e.id for e in experts], req.starts_at, req.ends_at)
-        roster = [score_expert(requirement, repository.expert_profile(e, busy.get(e.id, 0))) for e in experts]
-        roster.sort(key=lambda m: m.sort_key())
+    answering = mob_authz.can_answer_now(who, target, req)
+    roster = reads.answer_roster(session, who, req) if answering else []
     deployed = reads.request_deployments(session, who, req.id)
     return render(
         request,
