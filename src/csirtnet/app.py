@@ -80,8 +80,8 @@ PAGE_MODULES = [
 PUBLIC_MODULES = [
     "csirtnet.ops.public",
     "csirtnet.web.views.public",
-    "csirtnet.organisation.public",
-    "csirtnet.incident.public",
+    "csirtnet.web.views.apply",
+    "csirtnet.web.views.report",
 ]
 
 

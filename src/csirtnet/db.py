@@ -69,6 +69,14 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A nested transaction: a change that raises inside leaves nothing behind, while the request's
+    transaction keeps (and commits) what it did before, e.g. the audit of a read."""
+    with session.begin_nested():
+        yield
+
+
 def is_sqlite(session_or_engine: Session | Engine | Connection) -> bool:
     bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else session_or_engine
     return bind.dialect.name == "sqlite"

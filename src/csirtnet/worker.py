@@ -230,6 +230,14 @@ def readable(session: Session, who: Subject, rows: Sequence[Job]) -> list[tuple[
     return derived.readable(session, who, rows)
 
 
+def jobs_page(session: Session, status: str | None, *, cursor: str | None, limit: int) -> tuple[list[Job], str | None]:
+    """One page of jobs, newest first (callers check jobs:read)."""
+    from csirtnet.kit.pagination import paginate
+
+    rows, next_cursor = paginate(session, jobs(status), Job.id, limit=limit, cursor=cursor)
+    return list(rows), next_cursor
+
+
 def status_counts(session: Session) -> dict[str, int]:
     """How many jobs are in each status."""
     counts = {s.value: 0 for s in JobStatus}

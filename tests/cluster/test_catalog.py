@@ -11,9 +11,9 @@ from pathlib import Path
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 
-import csirtnet.cluster.notifications  # noqa: F401 - registers the digest event type
+import csirtnet.cluster.events  # noqa: F401 - registers the digest event type
+from csirtnet import i18n
 from csirtnet.notification import render as email
-from csirtnet.web import i18n
 from tests.web.test_i18n import _shape, raised_messages
 
 PACKAGE = Path(str(resources.files("csirtnet")))

@@ -267,3 +267,11 @@ def test_event_and_knowledge_pages(client, db) -> None:
     assert added.status_code == 403  # viewers read the knowledge base, they do not write it
     sign_in(client, db, net.viewer["outsider"])
     assert client.get(event_url).status_code == 404
+
+
+def test_the_handover_form_is_offered_to_the_current_lead_only(client, db) -> None:
+    net = build(db)
+    sign_in(client, db, net.admin["c"])  # a member of the cluster, not its lead
+    assert 'id="handover"' not in client.get(f"/clusters/{net.cluster.id}").text
+    sign_in(client, db, net.admin["a"])  # the lead of this year
+    assert 'id="handover"' in client.get(f"/clusters/{net.cluster.id}").text

@@ -11,6 +11,7 @@ from csirtnet.authz import cluster as cluster_authz
 from csirtnet.cluster.readiness import service
 from csirtnet.cluster.readiness.schemas import DrillIn, ReadinessUpdate
 from tests.cluster.helpers import SYSTEM, Net, api, build
+from tests.cluster.test_pages import sign_in
 
 FULL = ReadinessUpdate(
     antimalware_deployed=True,
@@ -231,3 +232,21 @@ def test_evidence_documents(client, db) -> None:
     )
     assert stolen.status_code == 404
     assert client.delete(f"{url}/evidence/{evidence['id']}", headers=headers).status_code == 204
+
+
+def test_coverage_by_sector_names_the_sector_in_the_readers_language(client, db) -> None:
+    """Sectors are stored as typed ("government"); Vietnamese readers saw the English word."""
+    net = build(db)
+    year = cluster_authz.today().year - 1
+    _records(db, net, year)
+    headers = api(db, net.coordinator)
+    r = client.get(
+        "/api/v1/readiness/coverage.csv", params={"year": year, "group_by": "sector", "lang": "vi"}, headers=headers
+    )
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert rows[0][0] == "Lĩnh vực"
+    names = [row[0] for row in rows[1:]]
+    assert "Cơ quan nhà nước" in names and "Y tế" in names and "government" not in names
+    sign_in(client, db, net.coordinator)
+    page = client.get("/readiness/coverage", params={"year": year, "group_by": "sector", "lang": "vi"})
+    assert page.status_code == 200 and "Cơ quan nhà nước" in page.text and ">government<" not in page.text

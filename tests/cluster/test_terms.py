@@ -13,7 +13,7 @@ from csirtnet.cluster import service
 from csirtnet.cluster.schemas import MemberAdd, RotationPlan, TermCreate
 from csirtnet.errors import ValidationFailed
 from csirtnet.models import AuditRecord
-from tests.cluster.helpers import SYSTEM, api, build
+from tests.cluster.helpers import SYSTEM, api, build, who
 
 
 def test_current_lead_is_derived_from_the_terms_and_changes_at_the_boundary(db) -> None:
@@ -292,3 +292,40 @@ def test_clusters_are_created_by_the_coordinator_with_their_channel(client, db) 
         db, SYSTEM, r.json()["id"], MemberAdd(organisation_id=net.a.id, joined_on=date(2024, 1, 1))
     )
     assert cluster_authz.cluster_ids_of_org(db, net.a.id) == {net.cluster.id, added.cluster_id}
+
+
+def test_only_the_current_lead_records_a_handover_and_only_its_own(client, db) -> None:
+    """A past lead cannot record handovers any more, nor can an admin merely named in the body."""
+    net = build(db, lead_this_year=False)
+    year = cluster_authz.today().year
+    service.add_term(
+        db,
+        SYSTEM,
+        net.cluster.id,
+        TermCreate(organisation_id=net.a.id, starts_on=date(year - 1, 1, 1), ends_on=date(year - 1, 12, 31)),
+    )
+    service.add_term(
+        db,
+        SYSTEM,
+        net.cluster.id,
+        TermCreate(organisation_id=net.b.id, starts_on=date(year, 1, 1), ends_on=date(year, 12, 31)),
+    )
+    url = f"/api/v1/clusters/{net.cluster.id}/handovers"
+    handed = {"handed_over_on": cluster_authz.today().isoformat(), "minutes": "Bàn giao"}
+    # Bắc Kạn led last year: it may not record a handover from itself, to anyone.
+    past = {"from_organisation_id": net.a.id, "to_organisation_id": net.c.id, **handed}
+    assert client.post(url, json=past, headers=api(db, net.admin["a"])).status_code == 403
+    # Lạng Sơn is named in the body but does not lead: refused.
+    named = {"from_organisation_id": net.c.id, "to_organisation_id": net.b.id, **handed}
+    assert client.post(url, json=named, headers=api(db, net.admin["c"])).status_code == 403
+    # Cao Bằng leads today: it records the handover it took over.
+    taken = {"from_organisation_id": net.a.id, "to_organisation_id": net.b.id, **handed}
+    assert client.post(url, json=taken, headers=api(db, net.admin["b"])).status_code == 201
+    # ... but not one between two other members.
+    others = {"from_organisation_id": net.a.id, "to_organisation_id": net.c.id, **handed}
+    assert client.post(url, json=others, headers=api(db, net.admin["b"])).status_code == 403
+    # The page offers the form by the same rule.
+    assert cluster_authz.can_record_handovers(db, who(net.admin["b"]), net.cluster.id)
+    for key in ("a", "c"):
+        assert not cluster_authz.can_record_handovers(db, who(net.admin[key]), net.cluster.id)
+    assert cluster_authz.can_record_handovers(db, who(net.coordinator), net.cluster.id)

@@ -146,3 +146,14 @@ def test_incident_page_shows_the_mobilisation_section(client, db) -> None:
     assert page.status_code == 200
     assert 'data-testid="mobilisation-section"' in page.text
     assert f'href="/incidents/{incident.id}/mobilisation"' in page.text
+
+
+def test_the_incident_page_names_the_rsit_type_in_vietnamese(client, db) -> None:
+    """The page showed "Xâm nhập / application-compromise": the class translated, the type raw."""
+    coord = _coord_login(client, db)
+    incident = open_incident(
+        db, coord, member(db), classification={"rsit_class": "intrusions", "rsit_type": "application-compromise"}
+    )
+    page = client.get(f"/incidents/{incident.id}?lang=vi")
+    assert page.status_code == 200
+    assert "Xâm nhập / Chiếm quyền ứng dụng" in page.text

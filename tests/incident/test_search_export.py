@@ -116,3 +116,20 @@ def test_cli_export(db, database, tmp_path, monkeypatch) -> None:
     assert out.read_bytes().startswith(b"%PDF-")
     result = CliRunner().invoke(app, ["incident", "export", str(incident.id), "--format", "json"])
     assert result.exit_code == 0 and IncidentExport.model_validate_json(result.stdout).incident.id == incident.id
+
+
+def test_the_pdf_names_the_classification_and_status_in_the_readers_language(db) -> None:
+    """The initial report showed "intrusions / application-compromise" and "ongoing" in Vietnamese."""
+    coord, reporter = coordinator(db), member(db)
+    incident = open_incident(
+        db,
+        coord,
+        reporter,
+        classification={"rsit_class": "intrusions", "rsit_type": "application-compromise"},
+        incident_status="ongoing",
+    )
+    text = _pdf_text(export_pdf.export_pdf(db, who(coord), incident.id, form="initial", lang="vi"))
+    assert "Xâm nhập / Chiếm quyền ứng dụng" in text and "Đang diễn ra" in text
+    assert "application-compromise" not in text and "ongoing" not in text
+    english = _pdf_text(export_pdf.export_pdf(db, who(coord), incident.id, form="initial", lang="en"))
+    assert "Intrusions / Application compromise" in english and "Ongoing" in english

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from babel.messages.extract import extract_from_dir, extract_from_file
 
+from csirtnet import i18n
 from csirtnet.mobilisation import events
 from csirtnet.notification import events as all_events
-from csirtnet.web import i18n
 from tests.web.test_i18n import raised_messages, vietnamese
 
 PACKAGE = Path(str(resources.files("csirtnet")))
@@ -30,7 +30,7 @@ def test_every_mobilisation_page_string_is_translated() -> None:
     msgids = [m for _f, _l, m, _c, _x in found if isinstance(m, str)]  # plurals are checked below
     assert len(msgids) > 80
     assert [m for m in msgids if not catalog.get(m, "").strip()] == []
-    for module in ("web/views/mobilisation.py", "mobilisation/vocabulary.py"):
+    for module in ("web/views/mobilisation.py", "vocabulary/labels.py"):
         marked = [m for _l, m, _c, _x in extract_from_file("python", str(PACKAGE / module), keywords={"N_": None})]
         assert marked, module
         assert [m for m in marked if not catalog.get(str(m), "").strip()] == [], module
@@ -65,6 +65,6 @@ def test_every_mobilisation_event_has_an_email_in_both_languages() -> None:
     assert events.REQUEST_RECEIVED.key in keys and len(keys) == 7
     for key in keys:
         for language in ("vi", "en"):
-            template = PACKAGE / "web/templates/email" / f"{key}.{language}.txt"
+            template = PACKAGE / "notification/templates" / f"{key}.{language}.txt"
             assert template.read_text(encoding="utf-8").startswith("Subject: "), template
         assert all_events.title(key, {}, "vi") != all_events.title(key, {}, "en")

@@ -22,7 +22,7 @@ from csirtnet.mobilisation.matching import (
     score_expert,
     score_organisation,
 )
-from csirtnet.mobilisation.vocabulary import Mode, Urgency
+from csirtnet.models import Mode, Urgency
 from csirtnet.vocabulary.skills import SKILLS
 
 SKILL_KEYS = sorted(SKILLS)

@@ -16,10 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from csirtnet import i18n
 from csirtnet.errors import FieldError, Forbidden, ValidationFailed
+from csirtnet.i18n import N_
 from csirtnet.models import Organisation
-from csirtnet.web import forms, i18n
-from csirtnet.web.i18n import N_
+from csirtnet.web import forms
 from csirtnet.web.render import _time_zones, environment
 from tests.factories import make_organisation
 

@@ -216,3 +216,23 @@ async def csrf_protect(request: Request) -> None:
 ApiUser = Annotated[Subject, Depends(api_user)]
 PageUser = Annotated[Subject, Depends(page_user)]
 AnySubject = Annotated[Subject, Depends(current_subject)]
+
+
+def request_language(request: Request, user_language: str | None = None) -> str:
+    """The language a request is answered in: ?lang=, the user's saved choice, the language
+    switch's cookie, Accept-Language, then the platform's default (remembered for the request)."""
+    cached = getattr(request.state, "language", None)
+    if cached:
+        return str(cached)
+    from csirtnet import i18n
+    from csirtnet.config import get_settings
+
+    language = i18n.pick_language(
+        request.query_params.get("lang"),
+        user_language,
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("accept-language"),
+        get_settings().default_language,
+    )
+    request.state.language = language
+    return language

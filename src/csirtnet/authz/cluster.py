@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from csirtnet.authz.permissions import Permission
@@ -26,6 +26,8 @@ from csirtnet.models import (
     Cluster,
     ClusterLeadTerm,
     ClusterMember,
+    KnowledgeDocument,
+    NetworkEvent,
     Organisation,
     OrganisationStatus,
 )
@@ -115,6 +117,34 @@ def can_coordinate_cluster(session: Session, subject: Subject, cluster_id: int, 
 def require_coordinate_cluster(session: Session, subject: Subject, cluster_id: int) -> None:
     if not can_coordinate_cluster(session, subject, cluster_id):
         raise Forbidden("Only the coordinator and the current lead's admins may do this for the cluster")
+
+
+def can_record_handovers(session: Session, subject: Subject, cluster_id: int, on: date | None = None) -> bool:
+    """Whether the subject records handovers of the cluster at all (the page offers the form):
+    the coordinator's staff who change clusters, and the admins of the cluster's lead of today.
+    A past lead's admins do not: once the term ends, the new lead records what it took over."""
+    from csirtnet.authz.policy import can
+
+    if subject.sees_everything:
+        return can(subject, Permission.CLUSTERS_WRITE)
+    return can(subject, Permission.CLUSTERS_COORDINATE) and cluster_id in led_cluster_ids(session, subject, on)
+
+
+def can_record_handover(
+    session: Session, subject: Subject, cluster_id: int, from_organisation_id: int, to_organisation_id: int
+) -> bool:
+    """One handover: the coordinator's staff record any; the current lead's admins record one their
+    organisation is part of (handing the lead over, or taking it over), never one between others."""
+    if not can_record_handovers(session, subject, cluster_id):
+        return False
+    return subject.sees_everything or subject.organisation_id in (from_organisation_id, to_organisation_id)
+
+
+def require_record_handover(
+    session: Session, subject: Subject, cluster_id: int, from_organisation_id: int, to_organisation_id: int
+) -> None:
+    if not can_record_handover(session, subject, cluster_id, from_organisation_id, to_organisation_id):
+        raise Forbidden("Only the coordinator or the admins of the cluster's current lead record its handovers")
 
 
 def is_cluster_insider(session: Session, subject: Subject, cluster_id: int, on: date | None = None) -> bool:
@@ -265,3 +295,183 @@ def may_upload_files(subject: Subject) -> bool:
             Permission.KNOWLEDGE_WRITE,
         )
     )
+
+
+# -- what the cluster pages offer ---------------------------------------------------------------
+
+
+def can_manage_clusters(subject: Subject) -> bool:
+    """Establish clusters, change their members and plan lead terms: the coordinator's staff."""
+    from csirtnet.authz.policy import can
+
+    return subject.sees_everything and can(subject, Permission.CLUSTERS_WRITE)
+
+
+def leads(session: Session, subject: Subject, cluster_id: int) -> bool:
+    """The subject is an admin of the cluster's lead of today (not merely the coordinator)."""
+    return cluster_id in led_cluster_ids(session, subject)
+
+
+def panel_cluster_ids(session: Session, subject: Subject) -> set[int] | None:
+    """The clusters the home panel lists: the organisation's own, or every one (None) for the
+    coordinator's staff, whose organisation belongs to none; empty when there is nothing to show."""
+    mine = cluster_ids_of_org(session, subject.organisation_id)
+    if mine or not subject.sees_everything:
+        return mine
+    return None
+
+
+def led_or_all_cluster_ids(session: Session, subject: Subject) -> set[int] | None:
+    """Clusters the subject organises for (events, topic channels): every one (None) for the
+    coordinator's staff, the clusters it leads today for a lead's admins, else none."""
+    if subject.sees_everything:
+        return None
+    return led_cluster_ids(session, subject)
+
+
+def can_schedule_events(session: Session, subject: Subject) -> bool:
+    """Schedule events: the coordinator's staff for the network, a lead's admins for its cluster."""
+    from csirtnet.authz.policy import can
+
+    return can(subject, Permission.EVENTS_WRITE) and (
+        subject.sees_everything or bool(led_cluster_ids(session, subject))
+    )
+
+
+def can_schedule_network_events(subject: Subject) -> bool:
+    """Events for the whole network (no cluster) are the coordinator's."""
+    return subject.sees_everything
+
+
+def can_open_channels(session: Session, subject: Subject) -> bool:
+    """Open channels: the coordinator's staff, and a lead's admins (topic channels of their cluster)."""
+    from csirtnet.authz.policy import can
+
+    return can(subject, Permission.CHANNELS_MANAGE) and (
+        subject.sees_everything or bool(led_cluster_ids(session, subject))
+    )
+
+
+def can_open_network_channels(subject: Subject) -> bool:
+    """The whole network's and the clusters' own channels are the coordinator's to open."""
+    return subject.sees_everything
+
+
+def channel_audience_organisation_ids(session: Session, subject: Subject) -> set[int] | None:
+    """Organisations a new topic channel may address: every one (None) for the coordinator's
+    staff, the members of the clusters a lead's admins lead today."""
+    if subject.sees_everything:
+        return None
+    ids: set[int] = set()
+    for cluster_id in led_cluster_ids(session, subject):
+        ids |= organisation_ids_in_cluster(session, cluster_id)
+    return ids
+
+
+def can_post(session: Session, subject: Subject, channel: Channel) -> bool:
+    """Post in a channel: its members who may write in channels."""
+    from csirtnet.authz.policy import can
+
+    return can(subject, Permission.CHANNELS_WRITE) and is_channel_member(session, subject, channel)
+
+
+# -- events, documents, readiness records --------------------------------------------------------
+
+
+def visible_events_clause(session: Session, who: Subject) -> ColumnElement[bool]:
+    """Network events are for everyone; a cluster's events for its members, the organiser and
+    the coordinator."""
+    if who.sees_everything:
+        return true()
+    clusters = visible_cluster_ids(session, who) or set()
+    return or_(
+        NetworkEvent.cluster_id.is_(None),
+        NetworkEvent.cluster_id.in_(sorted(clusters)),
+        NetworkEvent.organiser_organisation_id == (who.organisation_id or 0),
+    )
+
+
+def can_manage_event(session: Session, who: Subject, event: NetworkEvent) -> bool:
+    """The coordinator, the organiser's admins, and the lead of the event's cluster."""
+    from csirtnet.authz.policy import can
+
+    if not can(who, Permission.EVENTS_WRITE):
+        return False
+    if who.sees_everything:
+        return True
+    if who.has_role(Role.ORG_ADMIN) and who.organisation_id == event.organiser_organisation_id:
+        return True
+    return event.cluster_id is not None and can_coordinate_cluster(session, who, event.cluster_id)
+
+
+def require_schedule_event(session: Session, who: Subject, cluster_id: int | None) -> None:
+    """Network-wide events are the coordinator's; a cluster's, the coordinator's and its lead's."""
+    if who.organisation_id is None:
+        raise Forbidden("Events are organised by a member organisation")
+    if cluster_id is None:
+        if not can_schedule_network_events(who):
+            raise Forbidden("Only the coordinator organises network-wide events; choose your cluster")
+    else:
+        require_coordinate_cluster(session, who, cluster_id)
+
+
+def document_community_clause(session: Session, who: Subject) -> ColumnElement[bool]:
+    """Knowledge-base documents' community (TLP:GREEN): the whole network's space, or one cluster's
+    for those who see inside it."""
+    if who.sees_everything:
+        return true()
+    insider = visible_cluster_ids(session, who) or set()
+    return or_(KnowledgeDocument.cluster_id.is_(None), KnowledgeDocument.cluster_id.in_(sorted(insider)))
+
+
+def can_edit_document(who: Subject, doc: KnowledgeDocument) -> bool:
+    """Its author, the admins of the author's organisation, and the coordinator."""
+    from csirtnet.authz.policy import can
+
+    if not can(who, Permission.KNOWLEDGE_WRITE):
+        return False
+    if who.sees_everything or doc.author_id == who.user_id:
+        return True
+    return who.has_role(Role.ORG_ADMIN) and who.organisation_id == doc.organisation_id
+
+
+def can_edit_readiness(who: Subject, organisation_id: int) -> bool:
+    """Members edit their own record; nobody else does (the platform admin excepted)."""
+    from csirtnet.authz.policy import can
+
+    if not can(who, Permission.READINESS_WRITE):
+        return False
+    return who.is_platform_admin or who.organisation_id == organisation_id
+
+
+def require_manage_clusters(who: Subject) -> None:
+    from csirtnet.authz.policy import require
+
+    require(who, Permission.CLUSTERS_WRITE)
+    if not who.sees_everything:
+        raise Forbidden("Only the coordinator changes clusters, their members and lead terms")
+
+
+def channel_organisation_choices(session: Session, who: Subject, kind: str, cluster_id: int | None) -> set[int] | None:
+    """Which organisations a channel the subject opens (or changes) may address: any (None) for the
+    coordinator; a topic channel of a lead's admins only their cluster's members (refused for a
+    cluster they do not lead)."""
+    if who.sees_everything or kind != ChannelKind.TOPIC.value or cluster_id is None:
+        return None
+    require_coordinate_cluster(session, who, cluster_id)
+    return organisation_ids_in_cluster(session, cluster_id)
+
+
+def can_open_topics_outside_clusters(who: Subject) -> bool:
+    """A topic channel of no cluster is the coordinator's; a lead's admins open theirs in their cluster."""
+    return who.sees_everything
+
+
+def require_open_channel_kind(who: Subject, kind: str) -> None:
+    if kind == ChannelKind.NETWORK.value and not can_open_network_channels(who):
+        raise Forbidden("Only the coordinator opens network-wide channels")
+
+
+def in_channel_audience(subject: Subject, organisation_id: int | None, channel_organisation_ids: set[int]) -> bool:
+    """A user is in a channel's audience through its organisation, or as the coordinator's staff."""
+    return subject.sees_everything or organisation_id in channel_organisation_ids

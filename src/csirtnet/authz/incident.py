@@ -393,3 +393,9 @@ def _shared_visible_timeline_clause(subject: Subject) -> ColumnElement[bool]:
             ),
         ),
     )
+
+
+def sees_every_organisations_incidents(who: Subject) -> bool:
+    """The coordinator's staff see every organisation's incidents: the list offers the reporting
+    organisation as a filter, and a search may scan the newest incidents instead of a member's few."""
+    return who.sees_everything

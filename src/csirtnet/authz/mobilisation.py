@@ -25,7 +25,14 @@ from csirtnet.authz.incident import visible_incidents_clause
 from csirtnet.authz.permissions import Permission
 from csirtnet.authz.policy import Subject, can, require
 from csirtnet.errors import Forbidden
-from csirtnet.models import Deployment, Incident, SupportRequest, SupportRequestTarget
+from csirtnet.models import (
+    Deployment,
+    Incident,
+    RequestStatus,
+    SupportRequest,
+    SupportRequestTarget,
+    TargetStatus,
+)
 from csirtnet.vocabulary import Role
 
 
@@ -48,6 +55,17 @@ def request_authority(session: Session, who: Subject, incident: Incident) -> int
     )
 
 
+def can_raise_request(session: Session, who: Subject, incident: Incident) -> bool:
+    """Whether the subject may ask members for experts on the incident (the page offers the form)."""
+    if not can(who, Permission.MOBILISATION_REQUEST):
+        return False
+    try:
+        request_authority(session, who, incident)
+    except Forbidden:
+        return False
+    return True
+
+
 def can_manage_request(session: Session, who: Subject, request: SupportRequest) -> bool:
     if not can(who, Permission.MOBILISATION_MANAGE):
         return False
@@ -63,6 +81,17 @@ def require_manage_request(session: Session, who: Subject, request: SupportReque
 
 def can_respond(who: Subject, target: SupportRequestTarget) -> bool:
     return can(who, Permission.MOBILISATION_RESPOND) and who.organisation_id == target.organisation_id
+
+
+def can_answer_now(who: Subject, target: SupportRequestTarget | None, request: SupportRequest) -> bool:
+    """The subject's organisation was asked, has not answered yet, and the request is still open:
+    the request's page offers it the accept and decline forms."""
+    return (
+        target is not None
+        and can_respond(who, target)
+        and target.status == TargetStatus.PENDING.value
+        and request.status == RequestStatus.OPEN.value
+    )
 
 
 def require_respond(who: Subject, target: SupportRequestTarget) -> None:

@@ -11,7 +11,6 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-import csirtnet.cluster.demo  # noqa: F401 - registers the cluster demo data
 from csirtnet.authz import Subject
 from csirtnet.db import Database
 from csirtnet.errors import AppError

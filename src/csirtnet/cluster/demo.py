@@ -103,16 +103,18 @@ def load(session: Session, orgs: dict[str, Organisation], users: dict[str, User]
         RotationPlan(organisation_ids=[province[p].id for p in ROTATION], start_year=2024),
     )
 
+    # The coordinator files the past handovers: the leads that handed over are past leads now, and a
+    # past lead records nothing for the cluster (authz.cluster.can_record_handover).
     minutes_doc = _upload(
         session,
-        backan,
+        coordinator,
         "bien-ban-ban-giao-cum-so-1-2025.txt",
         "BIÊN BẢN BÀN GIAO TRƯỞNG CỤM SỐ 1\n\nSở TTTT Bắc Kạn bàn giao vai trò trưởng cụm năm 2025 cho Sở TTTT "
         "Cao Bằng: danh sách đầu mối 24/7, kế hoạch hoạt động 2025, hồ sơ diễn tập ASEAN ACID 2024.\n",
     )
     service.record_handover(
         session,
-        backan,
+        coordinator,
         cluster.id,
         HandoverCreate(
             from_organisation_id=province["Bắc Kạn"].id,

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, UploadFile
 from fastapi.responses import Response, StreamingResponse
 
-import csirtnet.cluster.demo  # noqa: F401 - registers the cluster demo data
 from csirtnet.auth.deps import ApiUser, Session
 from csirtnet.cluster import files, plan, repository, service
 from csirtnet.cluster.schemas import (

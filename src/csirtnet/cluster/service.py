@@ -10,9 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
-from csirtnet.authz import Subject, can, require
+from csirtnet.authz import Subject
 from csirtnet.authz import cluster as cluster_authz
-from csirtnet.authz.permissions import Permission
 from csirtnet.cluster import files, repository
 from csirtnet.cluster.schemas import (
     ClusterCreate,
@@ -30,7 +29,7 @@ from csirtnet.cluster.schemas import (
     TermRead,
     TermUpdate,
 )
-from csirtnet.errors import Conflict, ErrorList, FieldError, Forbidden, NotFound, ValidationFailed
+from csirtnet.errors import Conflict, ErrorList, FieldError, NotFound, ValidationFailed
 from csirtnet.models import (
     Cluster,
     ClusterHandover,
@@ -39,15 +38,8 @@ from csirtnet.models import (
     ClusterMember,
     Organisation,
 )
-from csirtnet.vocabulary import Role
 
 today = cluster_authz.today
-
-
-def _require_write(who: Subject) -> None:
-    require(who, Permission.CLUSTERS_WRITE)
-    if not who.sees_everything:
-        raise Forbidden("Only the coordinator changes clusters, their members and lead terms")
 
 
 def term_status(term: ClusterLeadTerm, on: date) -> str:
@@ -74,7 +66,7 @@ def _org_label(org: Organisation) -> str:
 
 def create_cluster(session: Session, who: Subject, data: ClusterCreate) -> Cluster:
     """Establish a cluster (by a decision: number, date, issuing body); its channel comes with it."""
-    _require_write(who)
+    cluster_authz.require_manage_clusters(who)
     if data.number is not None and session.scalar(select(Cluster.id).where(Cluster.number == data.number)):
         raise Conflict(f"Cluster number {data.number} already exists", errors=[FieldError("number", "already used")])
     cluster = Cluster(**data.model_dump())
@@ -88,7 +80,7 @@ def create_cluster(session: Session, who: Subject, data: ClusterCreate) -> Clust
 
 
 def update_cluster(session: Session, who: Subject, cluster_id: int, data: ClusterUpdate) -> Cluster:
-    _require_write(who)
+    cluster_authz.require_manage_clusters(who)
     cluster = repository.get_cluster(session, who, cluster_id)
     changes: dict[str, object] = {}
     for name, value in data.model_dump(exclude_unset=True).items():
@@ -113,7 +105,7 @@ def update_cluster(session: Session, who: Subject, cluster_id: int, data: Cluste
 
 def add_member(session: Session, who: Subject, cluster_id: int, data: MemberAdd) -> ClusterMember:
     """An organisation joins the cluster on `joined_on`."""
-    _require_write(who)
+    cluster_authz.require_manage_clusters(who)
     cluster = repository.get_cluster(session, who, cluster_id)
     org = _org(session, data.organisation_id, "organisation_id")
     for m in repository.memberships(session, cluster.id):
@@ -132,7 +124,7 @@ def end_membership(
     session: Session, who: Subject, cluster_id: int, member_id: int, left_on: date | None
 ) -> ClusterMember:
     """An organisation leaves the cluster on `left_on` (None: undo a recorded departure)."""
-    _require_write(who)
+    cluster_authz.require_manage_clusters(who)
     repository.get_cluster(session, who, cluster_id)
     member = session.get(ClusterMember, member_id)
     if member is None or member.cluster_id != cluster_id:
@@ -214,7 +206,7 @@ def _is_member(session: Session, cluster_id: int, organisation_id: int, day: dat
 
 def add_term(session: Session, who: Subject, cluster_id: int, data: TermCreate) -> ClusterLeadTerm:
     """Plan (or record) a lead term; terms of one cluster never overlap."""
-    _require_write(who)
+    cluster_authz.require_manage_clusters(who)
     cluster = repository.get_cluster(session, who, cluster_id)
     _check_term(session, cluster.id, data.organisation_id, data.starts_on, data.ends_on)
     term = ClusterLeadTerm(
@@ -244,7 +236,7 @@ def _get_term(session: Session, cluster_id: int, term_id: int) -> ClusterLeadTer
 
 def update_term(session: Session, who: Subject, cluster_id: int, term_id: int, data: TermUpdate) -> ClusterLeadTerm:
     """Move a planned term, or end the current one early or late; past terms are history."""
-    _require_write(who)
+    cluster_authz.require_manage_clusters(who)
     repository.get_cluster(session, who, cluster_id)
     term = _get_term(session, cluster_id, term_id)
     day = today()
@@ -271,7 +263,7 @@ def update_term(session: Session, who: Subject, cluster_id: int, term_id: int, d
 
 def delete_term(session: Session, who: Subject, cluster_id: int, term_id: int) -> None:
     """Drop a planned term (one that has not started)."""
-    _require_write(who)
+    cluster_authz.require_manage_clusters(who)
     repository.get_cluster(session, who, cluster_id)
     term = _get_term(session, cluster_id, term_id)
     if term.starts_on <= today():
@@ -295,7 +287,7 @@ def delete_term(session: Session, who: Subject, cluster_id: int, term_id: int) -
 def plan_rotation(session: Session, who: Subject, cluster_id: int, data: RotationPlan) -> list[ClusterLeadTerm]:
     """Yearly terms from an ordered list of members: the first leads `start_year`, the next the
     year after, and so on (wrapping round). All are checked before any is written."""
-    _require_write(who)
+    cluster_authz.require_manage_clusters(who)
     cluster = repository.get_cluster(session, who, cluster_id)
     errors = ErrorList()
     seen: set[int] = set()
@@ -359,19 +351,10 @@ def current_lead(session: Session, cluster_id: int, on: date | None = None) -> C
 def record_handover(session: Session, who: Subject, cluster_id: int, data: HandoverCreate) -> ClusterHandover:
     """Record that the lead passed from one organisation to the next, with minutes and documents.
 
-    The coordinator records any handover; the admins of the outgoing or incoming organisation
-    record their own."""
+    Who may is decided in authz.cluster.can_record_handover (the coordinator, or the current lead's
+    admins for a handover their organisation is part of)."""
     cluster = repository.get_cluster(session, who, cluster_id)
-    involved = {data.from_organisation_id, data.to_organisation_id}
-    if not (
-        (can(who, Permission.CLUSTERS_WRITE) and who.sees_everything)
-        or (
-            can(who, Permission.CLUSTERS_COORDINATE)
-            and who.has_role(Role.ORG_ADMIN)
-            and who.organisation_id in involved
-        )
-    ):
-        raise Forbidden("Only the coordinator or the admins of the outgoing or incoming lead record a handover")
+    cluster_authz.require_record_handover(session, who, cluster.id, data.from_organisation_id, data.to_organisation_id)
     errors = ErrorList()
     if data.from_organisation_id == data.to_organisation_id:
         errors.add("to_organisation_id", "must differ from from_organisation_id")

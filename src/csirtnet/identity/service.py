@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session, joinedload
 
 from csirtnet import audit
 from csirtnet.auth.passwords import hash_password
-from csirtnet.authz import Subject, can_manage_organisation, require
-from csirtnet.authz import identity as identity_rules
+from csirtnet.authz import Subject, require
+from csirtnet.authz import identity as identity_authz
 from csirtnet.authz.permissions import Permission
-from csirtnet.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from csirtnet.errors import Conflict, FieldError, NotFound, ValidationFailed
 from csirtnet.identity.schemas import UserCreate, UserUpdate
 from csirtnet.kit.hashing import sha256_hex
 from csirtnet.kit.time import utcnow
@@ -20,7 +20,6 @@ from csirtnet.models import ApiToken, Organisation, PasswordReset, User, UserRol
 from csirtnet.vocabulary import Role
 
 # Roles only the platform's own staff may hand out.
-_PRIVILEGED = {Role.PLATFORM_ADMIN, Role.COORDINATOR}
 
 Credential = TypeVar("Credential", WebSession, ApiToken)
 
@@ -65,18 +64,13 @@ def subject_for(user: User, scopes: frozenset[str] | None = None) -> Subject:
 
 
 def _check_roles_grantable(who: Subject, organisation: Organisation, roles: list[Role]) -> None:
-    if who.is_platform_admin:
-        return
-    if any(r in _PRIVILEGED for r in roles):
-        raise Forbidden("Only a platform admin may grant the admin or coordinator role")
-    if not can_manage_organisation(who, organisation.id):
-        raise Forbidden("You may only manage users of your own organisation")
+    identity_authz.require_grant_roles(who, organisation.id, roles)
 
 
 def get_user(session: Session, who: Subject, user_id: int) -> User:
     """A user the subject may see; a missing one and one out of reach answer the same 404."""
     user = session.get(User, user_id)
-    if user is None or not identity_rules.may_see_user(who, user):
+    if user is None or not identity_authz.may_see_user(who, user):
         raise NotFound("user")
     return user
 
@@ -86,7 +80,7 @@ def get_user_to_act_on(session: Session, who: Subject, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("user")
-    identity_rules.require_act_on_account(who, user)
+    identity_authz.require_act_on_account(who, user)
     return user
 
 
@@ -135,12 +129,11 @@ def update_user(session: Session, who: Subject, user_id: int, data: UserUpdate) 
     changes: dict[str, object] = {}
     self_service = user.id == who.user_id
     if not self_service or data.roles is not None or data.is_active is not None or data.email is not None:
-        identity_rules.require_act_on_account(who, user)
+        identity_authz.require_act_on_account(who, user)
     if data.roles is not None:
         new_roles = sorted(set(data.roles))
         _check_roles_grantable(who, user.organisation, new_roles)
-        if not who.is_platform_admin and user.roles & {r.value for r in _PRIVILEGED}:
-            raise Forbidden("Only a platform admin may change an admin's or coordinator's roles")
+        identity_authz.require_change_roles_of(who, set(user.roles))
         if self_service and Role.PLATFORM_ADMIN.value in user.roles and Role.PLATFORM_ADMIN not in new_roles:
             raise ValidationFailed("roles", "you cannot remove your own platform admin role")
         if {r.value for r in new_roles} != user.roles:

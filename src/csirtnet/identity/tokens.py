@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import SCOPES, Subject, policy
+from csirtnet.authz import identity as identity_authz
 from csirtnet.authz.identity import owes_second_factor
 from csirtnet.errors import NotFound, ValidationFailed
 from csirtnet.identity.service import by_token
@@ -161,7 +162,7 @@ def user_tokens(session: Session, user: User) -> list[ApiToken]:
 
 def revoke_token(session: Session, who: Subject, token_id: int) -> ApiToken:
     row = session.get(ApiToken, token_id)
-    if row is None or (row.user_id != who.user_id and not who.is_platform_admin):
+    if row is None or not identity_authz.can_revoke_token_of(who, row.user_id):
         raise NotFound("token")
     if row.revoked_at is None:
         row.revoked_at = utcnow()

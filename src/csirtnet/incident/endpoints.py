@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-import csirtnet.incident.demo  # noqa: F401 - registers the incident demo data
 from csirtnet.auth.deps import ApiUser, Session
 from csirtnet.authz.incident import get_visible
 from csirtnet.authz.permissions import Permission

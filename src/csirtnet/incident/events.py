@@ -1,5 +1,5 @@
 """The notification events of the incident domain (titles in both languages; emails may use
-web/templates/email/<key>.<lang>.txt)."""
+notification/templates/<key>.<lang>.txt)."""
 
 from __future__ import annotations
 

@@ -24,13 +24,13 @@ from csirtnet.config import get_settings
 from csirtnet.errors import ValidationFailed
 from csirtnet.incident.export import reports_of
 from csirtnet.models import Incident, IncidentReport, Organisation
-from csirtnet.vocabulary import rsit
+from csirtnet.vocabulary import labels
 
 Form = Literal["initial", "closing", "both"]
 Lang = Literal["vi", "en"]
 _SYSTEM_FONTS = Path("/usr/share/fonts/truetype/dejavu")
 
-# (Vietnamese, English) for every label on the forms.
+# (Vietnamese, English) for the forms' own words; stored codes are named by csirtnet.vocabulary.labels.
 L: dict[str, tuple[str, str]] = {
     "nation": ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "SOCIALIST REPUBLIC OF VIETNAM"),
     "motto": ("Độc lập - Tự do - Hạnh phúc", "Independence - Freedom - Happiness"),
@@ -83,12 +83,7 @@ L: dict[str, tuple[str, str]] = {
     "yes": ("Có", "Yes"),
     "no": ("Không", "No"),
     "none": ("—", "—"),
-    "normal": ("Thông thường", "Normal"),
-    "serious": ("Nghiêm trọng (Quyết định 05/2017/QĐ-TTg)", "Serious (Decision 05/2017/QĐ-TTg)"),
-    "ongoing": ("Đang diễn ra", "Ongoing"),
-    "contained": ("Đã ngăn chặn", "Contained"),
-    "resolved": ("Đã xử lý", "Resolved"),
-    "unknown": ("Chưa xác định", "Unknown"),
+    "serious_basis": ("Quyết định 05/2017/QĐ-TTg", "Decision 05/2017/QĐ-TTg"),
     "page": ("Trang", "Page"),
 }
 
@@ -240,22 +235,21 @@ def _initial(pdf: _Pdf, lang: Lang, incident: Incident, report: IncidentReport |
         ],
     )
     _section(pdf, t("s3", lang))
-    rsit_text = ""
-    if incident.rsit_class and incident.rsit_type:
-        entry = rsit.taxonomy().get(incident.rsit_class, {}).get(incident.rsit_type)
-        rsit_text = f"{incident.rsit_class} / {incident.rsit_type}" + (f" ({entry.expanded})" if entry else "")
     status = (r.incident_status or "unknown") if r else "unknown"
+    severity = labels.name(labels.SEVERITIES, incident.severity, lang)
+    if incident.severity == "serious":
+        severity += f" ({t('serious_basis', lang)})"
     _rows(
         pdf,
         [
             (t("description", lang), (r.description if r else "") or incident.description),
             (t("detected", lang), _when(incident.detected_at, lang)),
-            (t("status", lang), t(status, lang) if status in L else status),
+            (t("status", lang), labels.name(labels.STATUSES_AT_REPORT, status, lang)),
             (t("method", lang), (r.detection_method or "") if r else ""),
             (t("notified", lang), (r.already_notified or "") if r else ""),
             (t("reported", lang), _when(incident.reported_at, lang)),
-            (t("classification", lang), rsit_text),
-            (t("severity", lang), t(incident.severity, lang) if incident.severity in L else incident.severity),
+            (t("classification", lang), labels.rsit(incident.rsit_class, incident.rsit_type, lang)),
+            (t("severity", lang), severity),
         ],
     )
     _section(pdf, t("s4", lang))

@@ -15,7 +15,12 @@ from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from csirtnet.authz import Subject, require
-from csirtnet.authz.incident import active_participation_clause, visible_incidents_clause, visible_reports_clause
+from csirtnet.authz.incident import (
+    active_participation_clause,
+    sees_every_organisations_incidents,
+    visible_incidents_clause,
+    visible_reports_clause,
+)
 from csirtnet.authz.permissions import Permission
 from csirtnet.errors import ValidationFailed
 from csirtnet.kit import search
@@ -109,7 +114,11 @@ def page(
     """One page of `incidents(who, filters)`, newest first."""
     found = search.terms(filters.q)
     # Members start from the few hundred ids they may see (authz.incident): no window needed.
-    if found and who.sees_everything and _window_may_hold_a_page(session, found, limit, search_window):
+    if (
+        found
+        and sees_every_organisations_incidents(who)
+        and _window_may_hold_a_page(session, found, limit, search_window)
+    ):
         scan = incidents(who, filters, word_index=False)  # a thousand rows by id, tested by LIKE
         hit = paginate_within_newest(session, scan, Incident.id, limit=limit, cursor=cursor, window=search_window)
         if hit is not None:

@@ -20,8 +20,17 @@ from csirtnet.mobilisation.common import get_incident, local_time, requesters, t
 from csirtnet.mobilisation.deployments import deploy
 from csirtnet.mobilisation.dispatch import top_up
 from csirtnet.mobilisation.schemas import AcceptBody, DeclineBody
-from csirtnet.mobilisation.vocabulary import DeploymentStatus, Mode, RequestStatus, TargetStatus
-from csirtnet.models import Deployment, Incident, SupportRequest, SupportRequestTarget, User
+from csirtnet.models import (
+    Deployment,
+    DeploymentStatus,
+    Incident,
+    Mode,
+    RequestStatus,
+    SupportRequest,
+    SupportRequestTarget,
+    TargetStatus,
+    User,
+)
 from csirtnet.notification.service import notify
 from csirtnet.worker import enqueue
 

@@ -66,8 +66,7 @@ def sweep_command() -> None:
     from csirtnet.cli import database
     from csirtnet.kit.time import utcnow
     from csirtnet.mobilisation import deployments, repository, service
-    from csirtnet.mobilisation.vocabulary import DeploymentStatus
-    from csirtnet.models import Deployment
+    from csirtnet.models import Deployment, DeploymentStatus
 
     now = utcnow()
     with database().unit_of_work() as session:

@@ -15,8 +15,7 @@ from csirtnet.errors import NotFound
 from csirtnet.kit.time import as_utc, utcnow
 from csirtnet.mobilisation import repository
 from csirtnet.mobilisation.matching import Component, OrganisationMatch, Requirement, SkillNeed, rank_organisations
-from csirtnet.mobilisation.vocabulary import Mode, Urgency
-from csirtnet.models import Incident, IncidentTimelineEntry, SupportRequest, User
+from csirtnet.models import Incident, IncidentTimelineEntry, Mode, SupportRequest, Urgency, User
 
 SYSTEM = Subject.system("mobilisation")
 

@@ -26,8 +26,8 @@ from csirtnet.mobilisation.deployments import deploy
 from csirtnet.mobilisation.matching import Requirement, SkillNeed, rank_organisations
 from csirtnet.mobilisation.repository import candidate_pool
 from csirtnet.mobilisation.schemas import SupportRequestCreate
-from csirtnet.mobilisation.vocabulary import DeploymentStatus
 from csirtnet.models import (
+    DeploymentStatus,
     Expert,
     ExpertSkill,
     Incident,

@@ -18,8 +18,7 @@ from csirtnet.kit.time import utcnow
 from csirtnet.mobilisation import events, repository
 from csirtnet.mobilisation.common import SYSTEM, get_incident, timeline
 from csirtnet.mobilisation.schemas import ReleaseBody
-from csirtnet.mobilisation.vocabulary import DeploymentStatus
-from csirtnet.models import Deployment, Expert, Incident, IncidentParticipant, SupportRequest, User
+from csirtnet.models import Deployment, DeploymentStatus, Expert, Incident, IncidentParticipant, SupportRequest, User
 from csirtnet.models.incident_participant import ParticipantRole
 from csirtnet.notification.service import notify
 

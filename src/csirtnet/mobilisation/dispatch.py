@@ -15,8 +15,7 @@ from csirtnet.authz.derived import guard_of
 from csirtnet.mobilisation import events, repository
 from csirtnet.mobilisation.common import components_json, local_time, rank, requesters, timeline
 from csirtnet.mobilisation.matching import OrganisationMatch
-from csirtnet.mobilisation.vocabulary import RequestStatus, TargetStatus
-from csirtnet.models import Incident, SupportRequest, SupportRequestTarget
+from csirtnet.models import Incident, RequestStatus, SupportRequest, SupportRequestTarget, TargetStatus
 from csirtnet.notification.service import notify
 from csirtnet.worker import enqueue
 

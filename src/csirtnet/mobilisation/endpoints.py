@@ -7,7 +7,6 @@ from typing import Literal, get_args
 
 from fastapi import APIRouter, Query
 
-import csirtnet.mobilisation.demo  # noqa: F401 - registers the mobilisation demo data
 from csirtnet.auth.deps import ApiUser, Session
 from csirtnet.kit.pagination import Page, page_of, paginate
 from csirtnet.kit.time import utcnow
@@ -25,8 +24,7 @@ from csirtnet.mobilisation.schemas import (
     SupportRequestCreate,
     SupportRequestRead,
 )
-from csirtnet.mobilisation.vocabulary import DeploymentStatus, RequestStatus, TargetStatus
-from csirtnet.models import Deployment, SupportRequest
+from csirtnet.models import Deployment, DeploymentStatus, RequestStatus, SupportRequest, TargetStatus
 
 router = APIRouter(tags=["mobilisation"])
 

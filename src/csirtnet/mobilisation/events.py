@@ -1,5 +1,5 @@
 """The notification events of mobilisation (titles in both languages; each has an email template
-web/templates/email/<key>.<lang>.txt)."""
+notification/templates/<key>.<lang>.txt)."""
 
 from __future__ import annotations
 

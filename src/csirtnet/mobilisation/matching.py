@@ -33,7 +33,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from csirtnet.mobilisation.regions import REGION_NAMES, region_of, same_province
-from csirtnet.mobilisation.vocabulary import Mode, Urgency
+from csirtnet.models import Mode, Urgency
 from csirtnet.vocabulary import first_services, skills
 
 SKILL_POINTS = 50.0

@@ -8,9 +8,10 @@ from sqlalchemy.orm import Session
 from csirtnet.authz import Subject
 from csirtnet.authz import mobilisation as mob_authz
 from csirtnet.authz.incident import can_view
+from csirtnet.kit.pagination import paginate
 from csirtnet.mobilisation import repository
-from csirtnet.mobilisation.common import components_json, get_incident, rank
-from csirtnet.mobilisation.matching import Component, OrganisationMatch
+from csirtnet.mobilisation.common import components_json, get_incident, rank, requirement_of
+from csirtnet.mobilisation.matching import Component, ExpertMatch, OrganisationMatch, score_expert
 from csirtnet.mobilisation.schemas import (
     BilingualRead,
     BlockerRead,
@@ -22,7 +23,14 @@ from csirtnet.mobilisation.schemas import (
     SupportRequestRead,
     TargetRead,
 )
-from csirtnet.models import SupportRequest
+from csirtnet.models import (
+    Deployment,
+    DeploymentStatus,
+    RequestStatus,
+    SupportRequest,
+    SupportRequestTarget,
+    TargetStatus,
+)
 
 
 def sees_all_targets(session: Session, who: Subject, request: SupportRequest) -> bool:
@@ -126,3 +134,87 @@ def matches_read(session: Session, request: SupportRequest, ranking: list[Organi
             for i, m in enumerate(ranking)
         ],
     )
+
+
+# -- lists the pages show ----------------------------------------------------------------------
+
+
+def incident_requests(session: Session, who: Subject, incident_id: int, *, limit: int) -> list[SupportRequest]:
+    """An incident's support requests the subject may see, newest first."""
+    query = repository.requests(who, incident_id=incident_id).order_by(SupportRequest.id.desc()).limit(limit)
+    return list(session.scalars(query))
+
+
+def open_requests_managed(session: Session, who: Subject, *, limit: int) -> list[SupportRequest]:
+    """Open requests the subject manages (raised by it or its cluster), newest first."""
+    query = repository.requests(who, status=RequestStatus.OPEN.value).order_by(SupportRequest.id.desc()).limit(limit)
+    return [r for r in session.scalars(query) if mob_authz.can_manage_request(session, who, r)]
+
+
+def inbox_page(
+    session: Session, who: Subject, *, status: str | None, cursor: str | None, limit: int
+) -> tuple[list[SupportRequest], str | None]:
+    """One page of the requests sent to the subject's organisation, and the next page's cursor."""
+    rows, next_cursor = paginate(
+        session, repository.inbox_requests(who, status=status), SupportRequest.id, limit=limit, cursor=cursor
+    )
+    return list(rows), next_cursor
+
+
+def pending_answers(session: Session, who: Subject) -> list[SupportRequestTarget]:
+    """Requests waiting for the subject's organisation to answer."""
+    return list(session.scalars(repository.inbox(who, status=TargetStatus.PENDING.value)))
+
+
+def incident_deployments(session: Session, who: Subject, incident_id: int) -> list[Deployment]:
+    """The experts deployed on an incident, in the order they started."""
+    query = repository.deployments(who, incident_id=incident_id).order_by(Deployment.starts_at, Deployment.id)
+    return list(session.scalars(query))
+
+
+def request_deployments(session: Session, who: Subject, request_id: int) -> list[Deployment]:
+    query = repository.deployments(who, support_request_id=request_id).order_by(Deployment.id)
+    return list(session.scalars(query))
+
+
+def my_deployments(session: Session, who: Subject, *, limit: int, current_only: bool = False) -> list[Deployment]:
+    """The subject's own deployments: latest first, or only those not released, soonest first."""
+    query = repository.deployments(who, mine=True)
+    if current_only:
+        query = query.where(Deployment.status != DeploymentStatus.RELEASED.value).order_by(Deployment.starts_at)
+    else:
+        query = query.order_by(Deployment.starts_at.desc())
+    return list(session.scalars(query.limit(limit)))
+
+
+def organisation_deployments(session: Session, who: Subject, *, limit: int) -> list[Deployment]:
+    """The deployments of the subject's organisation's experts, latest first."""
+    if who.organisation_id is None:
+        return []
+    query = repository.deployments(who, organisation_id=who.organisation_id).order_by(Deployment.starts_at.desc())
+    return list(session.scalars(query.limit(limit)))
+
+
+def answer_roster(session: Session, who: Subject, request: SupportRequest) -> list[ExpertMatch]:
+    """The subject's organisation's experts scored against the request, best first (to choose whom
+    to send)."""
+    requirement = requirement_of(request)
+    experts = repository.roster(session, who.organisation_id or 0)
+    busy = repository.busy_counts(session, [e.id for e in experts], request.starts_at, request.ends_at)
+    roster = [score_expert(requirement, repository.expert_profile(e, busy.get(e.id, 0))) for e in experts]
+    roster.sort(key=lambda m: m.sort_key())
+    return roster
+
+
+def release_rights(
+    session: Session, who: Subject, deployments: list[Deployment], requests: dict[int, SupportRequest] | None = None
+) -> dict[int, bool]:
+    """Deployment id -> whether the subject may release that expert (authz.mobilisation.can_release)."""
+    known = dict(requests or {})
+    out: dict[int, bool] = {}
+    for d in deployments:
+        request = None
+        if d.support_request_id:
+            request = known.get(d.support_request_id) or session.get(SupportRequest, d.support_request_id)
+        out[d.id] = mob_authz.can_release(session, who, d, request)
+    return out

@@ -15,9 +15,9 @@ from csirtnet.authz.cluster import organisation_ids_in_cluster
 from csirtnet.authz.mobilisation import visible_deployments_clause, visible_requests_clause
 from csirtnet.errors import NotFound
 from csirtnet.mobilisation.matching import ExpertProfile, OrganisationProfile, parse_windows
-from csirtnet.mobilisation.vocabulary import DeploymentStatus, TargetStatus
 from csirtnet.models import (
     Deployment,
+    DeploymentStatus,
     Expert,
     Incident,
     Organisation,
@@ -25,6 +25,7 @@ from csirtnet.models import (
     ServiceOffer,
     SupportRequest,
     SupportRequestTarget,
+    TargetStatus,
     User,
     UserRole,
 )

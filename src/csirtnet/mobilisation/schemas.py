@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from csirtnet.mobilisation.vocabulary import Mode, Urgency
+from csirtnet.models import Mode, Urgency
 from csirtnet.vocabulary import first_services, skills
 
 MAX_DURATION_HOURS = 24 * 90

@@ -32,8 +32,7 @@ from csirtnet.mobilisation.common import SYSTEM, get_incident, rank, timeline
 from csirtnet.mobilisation.dispatch import mark_unfilled, send, top_up, withdraw_pending
 from csirtnet.mobilisation.matching import OrganisationMatch
 from csirtnet.mobilisation.schemas import CancelBody, SupportRequestCreate
-from csirtnet.mobilisation.vocabulary import Mode, RequestStatus, TargetStatus
-from csirtnet.models import Phase, SupportRequest
+from csirtnet.models import Mode, Phase, RequestStatus, SupportRequest, TargetStatus
 
 __all__ = ["START_GRACE", "accept", "cancel", "decline", "escalate", "raise_request"]
 

@@ -28,7 +28,7 @@ from csirtnet.models.contact import ContactRole, OrganisationContact
 from csirtnet.models.credential import ApiToken, LoginAttempt, PasswordReset, RecoveryCode, WebSession
 from csirtnet.models.data_version import DataVersion
 from csirtnet.models.deadline_profile import DeadlineProfile, DeadlineRule, IncidentDeadline
-from csirtnet.models.deployment import Deployment
+from csirtnet.models.deployment import Deployment, DeploymentStatus
 from csirtnet.models.event import EventKind, EventRegistration, NetworkEvent
 from csirtnet.models.expert import Expert, ExpertSkill
 from csirtnet.models.incident import Incident, Phase
@@ -48,8 +48,8 @@ from csirtnet.models.organisation import Organisation, OrganisationKind, Organis
 from csirtnet.models.readiness import ReadinessCriterion, ReadinessDrill, ReadinessEvidence, ReadinessRecord
 from csirtnet.models.service_offer import ServiceOffer
 from csirtnet.models.stored_file import StoredFile
-from csirtnet.models.support_request import SupportRequest
-from csirtnet.models.support_request_target import SupportRequestTarget
+from csirtnet.models.support_request import Mode, RequestStatus, SupportRequest, Urgency
+from csirtnet.models.support_request_target import SupportRequestTarget, TargetStatus
 from csirtnet.models.user import User, UserRole
 
 __all__ = [
@@ -85,6 +85,7 @@ __all__ = [
     "DeadlineProfile",
     "DeadlineRule",
     "Deployment",
+    "DeploymentStatus",
     "EventKind",
     "EventRegistration",
     "Expert",
@@ -109,6 +110,7 @@ __all__ = [
     "LinkKind",
     "LoginAttempt",
     "MembershipApplication",
+    "Mode",
     "NetworkEvent",
     "Notification",
     "NotificationPreference",
@@ -129,11 +131,14 @@ __all__ = [
     "RecoveryCode",
     "ReportChannel",
     "ReportStatus",
+    "RequestStatus",
     "ServiceOffer",
     "StoredFile",
     "SupportRequest",
     "SupportRequestTarget",
+    "TargetStatus",
     "TaskStatus",
+    "Urgency",
     "User",
     "UserRole",
     "WebSession",

@@ -8,11 +8,18 @@ release ends it. `expert_name` keeps who it was if the expert is later removed f
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from csirtnet.models.base import Base, IdMixin, TimestampMixin
+
+
+class DeploymentStatus(StrEnum):
+    PLANNED = "planned"  # accepted; starts later
+    ACTIVE = "active"  # the expert works the incident and can open it
+    RELEASED = "released"  # over; access ended
 
 
 class Deployment(IdMixin, TimestampMixin, Base):

@@ -9,12 +9,37 @@ answer. Matching and the answers live in csirtnet.mobilisation; each organisatio
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from csirtnet.models.base import Base, IdMixin, JSONType, TimestampMixin
+
+
+class Urgency(StrEnum):
+    LOW = "low"  # within days; business hours are enough
+    NORMAL = "normal"  # within a day or two; business hours are enough
+    HIGH = "high"  # today; experts are needed around the clock
+    CRITICAL = "critical"  # now: a serious incident is under way
+
+    @property
+    def around_the_clock(self) -> bool:
+        """High and critical requests need cover at any hour, not only in business hours."""
+        return self in (Urgency.HIGH, Urgency.CRITICAL)
+
+
+class Mode(StrEnum):
+    ON_SITE = "on_site"  # the expert travels to the affected organisation
+    REMOTE = "remote"  # the expert works from their own desk
+
+
+class RequestStatus(StrEnum):
+    OPEN = "open"  # waiting for members to answer
+    FULFILLED = "fulfilled"  # as many experts accepted as were asked for
+    UNFILLED = "unfilled"  # every suitable member was asked; too few accepted
+    CANCELLED = "cancelled"  # withdrawn by the requester
 
 
 class SupportRequest(IdMixin, TimestampMixin, Base):
@@ -30,11 +55,11 @@ class SupportRequest(IdMixin, TimestampMixin, Base):
     summary: Mapped[str] = mapped_column(Text)
     capabilities: Mapped[list[str]] = mapped_column(JSONType, default=list)  # vocabulary.first_services keys
     skills: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)  # [{"skill", "min_level"}]
-    mode: Mapped[str] = mapped_column(String(20))  # mobilisation.vocabulary.Mode
+    mode: Mapped[str] = mapped_column(String(20))  # Mode
     province: Mapped[str | None] = mapped_column(String(80))
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
-    urgency: Mapped[str] = mapped_column(String(20))  # mobilisation.vocabulary.Urgency
+    urgency: Mapped[str] = mapped_column(String(20))  # Urgency
     experts_needed: Mapped[int] = mapped_column(Integer, default=1)
     response_deadline: Mapped[datetime]  # the first organisations asked answer by then
     # How long each organisation gets to answer; escalations give the next match as long.

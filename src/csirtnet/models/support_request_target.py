@@ -4,12 +4,23 @@ explanation of that place, its deadline and its answer."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from csirtnet.models.base import Base, IdMixin, JSONType, TimestampMixin
+
+
+class TargetStatus(StrEnum):
+    """Where the request stands with one member organisation."""
+
+    PENDING = "pending"  # sent; the organisation has until its deadline to answer
+    ACCEPTED = "accepted"  # the organisation named experts
+    DECLINED = "declined"  # the organisation said no, with a reason
+    EXPIRED = "expired"  # the deadline passed without an answer; the next match was asked
+    WITHDRAWN = "withdrawn"  # no longer needed (fulfilled or cancelled before it answered)
 
 
 class SupportRequestTarget(IdMixin, TimestampMixin, Base):

@@ -47,6 +47,17 @@ def title(key: str, params: dict[str, object], language: str) -> str:
         return template
 
 
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
+def generic_title(event: EventType, language: str) -> str:
+    """An event type's title with its placeholders shown as "…" (for lists of event types)."""
+    template = event.title.get(language) or event.title["en"]
+    return template.format_map(_Blank())
+
+
 register(
     EventType(
         "identity.password_reset",

@@ -1,4 +1,4 @@
-"""Email text in the recipient's language, from templates web/templates/email/<event>.<lang>.txt.
+"""Email text in the recipient's language, from templates notification/templates/<event>.<lang>.txt.
 
 The first line of a template is the subject; the rest is the body.
 """
@@ -11,12 +11,13 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound
 
 from csirtnet.notification import events
+from csirtnet.vocabulary import labels
 
 
 @cache
 def _env() -> Environment:
     return Environment(
-        loader=PackageLoader("csirtnet.web", "templates/email"),
+        loader=PackageLoader("csirtnet.notification", "templates"),
         undefined=StrictUndefined,
         autoescape=False,  # noqa: S701 - plain-text email, no HTML to escape
         keep_trailing_newline=True,
@@ -29,7 +30,10 @@ def render(event_type: str, language: str, params: dict[str, Any], link: str | N
     language = language if language in ("vi", "en") else "vi"
     try:
         template = _env().get_template(f"{event_type}.{language}.txt")
-        text = template.render(**{**params, "link": link or params.get("link"), "language": language})
+        # Names of stored codes in the recipient's language, {{ name_of(labels.URGENCIES, urgency) }};
+        # an event's own params come after them, so a param never clashes with a helper.
+        helpers = {"labels": labels, "name_of": lambda table, code: labels.name(table, code, language)}
+        text = template.render({**helpers, **params, "link": link or params.get("link"), "language": language})
         subject, _, body = text.partition("\n")
         subject = subject.removeprefix("Subject:").strip()
     except TemplateNotFound:

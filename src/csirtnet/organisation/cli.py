@@ -9,7 +9,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-import csirtnet.organisation.demo  # noqa: F401 - registers the members' demo data
 from csirtnet.authz import Subject
 from csirtnet.db import Database
 

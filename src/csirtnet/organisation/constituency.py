@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import Subject, can_manage_organisation, require
+from csirtnet.authz import organisation as organisation_authz
 from csirtnet.authz.permissions import Permission
 from csirtnet.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from csirtnet.kit.time import utcnow
@@ -260,8 +261,7 @@ def coordinators(session: Session) -> list[User]:
 
 def _resolvable(session: Session, who: Subject, claim_id: int) -> ConstituencyClaim:
     require(who, Permission.CONSTITUENCY_RESOLVE)
-    if not who.sees_everything:
-        raise Forbidden("Only the coordinator resolves overlapping claims")
+    organisation_authz.require_resolve_overlaps(who)
     return get_claim(session, who, claim_id)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Response
 
 from csirtnet.auth.deps import ApiUser, Session
+from csirtnet.authz import organisation as organisation_authz
 from csirtnet.kit.pagination import Page, paginate_items
 from csirtnet.models import Organisation
 from csirtnet.organisation import constituency, repository
@@ -54,8 +55,7 @@ def conflicts(
 ) -> Page[OverlapRead]:
     """Unresolved overlapping claims of different members (a member sees those involving it), in
     address order of the broader claim."""
-    if not who.sees_everything:
-        organisation_id = who.organisation_id
+    organisation_id = organisation_authz.overlap_organisation_id(who, organisation_id)
     # Overlaps are found by comparing every active claim in Python, so the page is cut from that list.
     found, next_cursor = paginate_items(
         constituency.overlaps(session, who, organisation_id),

@@ -1,4 +1,4 @@
-"""Notification events of the members domain (emails: web/templates/email/<key>.<lang>.txt)."""
+"""Notification events of the members domain (emails: notification/templates/<key>.<lang>.txt)."""
 
 from __future__ import annotations
 

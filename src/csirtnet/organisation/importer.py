@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import Subject, require
+from csirtnet.authz import organisation as organisation_authz
 from csirtnet.authz.permissions import Permission
-from csirtnet.errors import Forbidden
 from csirtnet.kit.text import fold
 from csirtnet.kit.time import utcnow
 from csirtnet.models import Cluster, ClusterMember, ConstituencyClaim, Organisation, OrganisationContact
@@ -294,8 +294,7 @@ def check(session: Session, data: bytes) -> tuple[ImportReport, list[Op]]:
 def run(session: Session, who: Subject, data: bytes, *, apply_valid: bool = False) -> ImportReport:
     """Check the file, then apply all of it (clean file) or only its valid rows (`apply_valid`)."""
     require(who, Permission.ORGANISATIONS_IMPORT)
-    if not who.sees_everything:
-        raise Forbidden("Only the coordinator imports members")
+    organisation_authz.require_import_members(who)
     report, ops = check(session, data)
     if (report.errors and not apply_valid) or not ops:
         return report

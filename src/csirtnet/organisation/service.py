@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import Subject, can_manage_organisation, require
+from csirtnet.authz import organisation as organisation_authz
 from csirtnet.authz.organisation import profile_visible
 from csirtnet.authz.permissions import Permission
 from csirtnet.errors import Conflict, FieldError, Forbidden, NotFound
@@ -54,8 +55,7 @@ def _check_code_free(session: Session, code: str | None, exclude_id: int | None 
 def create(session: Session, who: Subject, data: OrganisationCreate) -> Organisation:
     """Register an organisation (coordinators and platform admins)."""
     require(who, Permission.ORGANISATIONS_WRITE)
-    if not (who.is_platform_admin or who.sees_everything):
-        raise Forbidden("Only the coordinator registers organisations")
+    organisation_authz.require_register_organisations(who)
     _check_code_free(session, data.member_code)
     org = Organisation(**data.model_dump())
     session.add(org)
@@ -68,8 +68,8 @@ def update(session: Session, who: Subject, organisation_id: int, data: Organisat
     """Change an organisation's profile; member codes and status are the coordinator's."""
     org = get_managed(session, who, organisation_id)
     fields = data.model_dump(exclude_unset=True)
-    if ("status" in fields or "member_code" in fields) and not who.sees_everything:
-        raise Forbidden("Only the coordinator changes member codes and status")
+    if "status" in fields or "member_code" in fields:
+        organisation_authz.require_set_network_fields(who)
     if "member_code" in fields:
         _check_code_free(session, fields.get("member_code"), exclude_id=org.id)
     changes = {}

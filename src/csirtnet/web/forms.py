@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
 from csirtnet.errors import AppError, Forbidden, NotFound
-from csirtnet.web.i18n import N_
+from csirtnet.i18n import N_
 
 FormErrors = dict[str, str]
 GENERAL = "_"  # the key of an error that belongs to no one field

@@ -15,29 +15,23 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from csirtnet import i18n
+from csirtnet.auth import deps
 from csirtnet.auth.deps import LANG_COOKIE, csrf_expected
+from csirtnet.authz import identity as identity_authz
 from csirtnet.config import get_settings
-from csirtnet.kit.time import as_utc
+from csirtnet.kit.time import COMMON_TIMEZONES, as_utc
 from csirtnet.notification import events
-from csirtnet.web import i18n
+from csirtnet.vocabulary import labels
 
 FLASH_COOKIE = "csirtnet_flash"
 
 
 def request_language(request: Request) -> str:
-    cached = getattr(request.state, "language", None)
-    if cached:
-        return str(cached)
-    user = _current_user(request)
-    language = i18n.pick_language(
-        request.query_params.get("lang"),
-        getattr(user, "language", None),
-        request.cookies.get(LANG_COOKIE),
-        request.headers.get("accept-language"),
-        get_settings().default_language,
-    )
-    request.state.language = language
-    return language
+    """The page's language (csirtnet.auth.deps.request_language), with the user's saved choice."""
+    if getattr(request.state, "language", None):
+        return str(request.state.language)
+    return deps.request_language(request, getattr(_current_user(request), "language", None))
 
 
 @cache
@@ -99,6 +93,7 @@ def render(
         "languages": i18n.LANGUAGE_NAMES,
         "user": user,
         "who": subject,
+        "access": identity_authz.page_access(subject),
         "csrf_token": csrf_expected(request),
         "unread_count": unread,
         "flash": flash,
@@ -108,6 +103,9 @@ def render(
         "path": request.url.path,
         "notification_title": lambda n: events.title(n.event_type, n.params, language),
         "time_zones": _time_zones,
+        # Names of stored codes, from their one home: {{ name_of(labels.SECTORS, org.sector) }}.
+        "labels": labels,
+        "name_of": lambda table, code: labels.name(table, code, language),
     }
     ctx.update(context or {})
     html = environment().get_template(template).render(ctx)
@@ -123,8 +121,6 @@ def render(
 
 def _time_zones(current: str) -> list[str]:
     """The zones a datetime field offers: the common ones, and the one in use if it is not."""
-    from csirtnet.web.labels import COMMON_TIMEZONES
-
     return list(COMMON_TIMEZONES) if current in COMMON_TIMEZONES else [current, *COMMON_TIMEZONES]
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet.authz import tlp
 from csirtnet.cluster.channel import repository
-from csirtnet.cluster.notifications import CHANNEL_DIGEST
+from csirtnet.cluster.events import CHANNEL_DIGEST
 from csirtnet.config import get_settings
 from csirtnet.kit.time import local, utcnow
 from csirtnet.models import (

@@ -26,7 +26,7 @@ from csirtnet.cluster.channel.schemas import (
     ThreadCreate,
     UserRef,
 )
-from csirtnet.cluster.notifications import CHANNEL_MENTION
+from csirtnet.cluster.events import CHANNEL_MENTION
 from csirtnet.cluster.schemas import FileRead, OrgRef
 from csirtnet.config import get_settings
 from csirtnet.errors import ErrorList, Forbidden, ValidationFailed
@@ -92,22 +92,21 @@ def create_channel(session: Session, who: Subject, data: ChannelCreate) -> Chann
     """A network channel (coordinator) or a topic channel (coordinator, or a cluster lead's admins
     for organisations of their cluster)."""
     require(who, Permission.CHANNELS_MANAGE)
-    allowed: set[int] | None = None
-    if data.kind == ChannelKind.NETWORK.value:
-        if not who.sees_everything:
-            raise Forbidden("Only the coordinator opens network-wide channels")
-        if data.organisation_ids:
-            raise ValidationFailed("organisation_ids", "a network channel reaches every organisation")
+    cluster_authz.require_open_channel_kind(who, data.kind)
+    if data.kind == ChannelKind.NETWORK.value and data.organisation_ids:
+        raise ValidationFailed("organisation_ids", "a network channel reaches every organisation")
     if data.cluster_id is not None:
         if session.get(Cluster, data.cluster_id) is None:
             raise ValidationFailed("cluster_id", f"no cluster with id {data.cluster_id}")
         if data.kind == ChannelKind.NETWORK.value:
             raise ValidationFailed("cluster_id", "a network channel belongs to no cluster")
-    if data.kind == ChannelKind.TOPIC.value and not who.sees_everything:
-        if data.cluster_id is None:
-            raise ValidationFailed("cluster_id", "choose the cluster you lead")
-        cluster_authz.require_coordinate_cluster(session, who, data.cluster_id)
-        allowed = cluster_authz.organisation_ids_in_cluster(session, data.cluster_id)
+    if (
+        data.kind == ChannelKind.TOPIC.value
+        and data.cluster_id is None
+        and not cluster_authz.can_open_topics_outside_clusters(who)
+    ):
+        raise ValidationFailed("cluster_id", "choose the cluster you lead")
+    allowed = cluster_authz.channel_organisation_choices(session, who, data.kind, data.cluster_id)
     org_ids = _check_organisations(session, data.organisation_ids, allowed)
     if data.kind == ChannelKind.TOPIC.value and who.organisation_id is not None and who.organisation_id not in org_ids:
         org_ids.append(who.organisation_id)
@@ -145,9 +144,7 @@ def update_channel(session: Session, who: Subject, channel_id: int, data: Channe
     if fields.get("organisation_ids") is not None:
         if channel.kind != ChannelKind.TOPIC.value:
             raise ValidationFailed("organisation_ids", "only a topic channel lists its organisations")
-        allowed = None
-        if not who.sees_everything and channel.cluster_id is not None:
-            allowed = cluster_authz.organisation_ids_in_cluster(session, channel.cluster_id)
+        allowed = cluster_authz.channel_organisation_choices(session, who, channel.kind, channel.cluster_id)
         org_ids = _check_organisations(session, fields["organisation_ids"], allowed)
         before = sorted(cluster_authz.channel_organisation_ids(session, channel))
         session.execute(delete(ChannelOrganisation).where(ChannelOrganisation.channel_id == channel.id))
@@ -194,7 +191,7 @@ def _audience(message_tlp: TLP, author: Subject, channel_org_ids: set[int], user
     from csirtnet.identity.service import subject_for
 
     subject = subject_for(user)
-    member = subject.sees_everything or user.organisation_id in channel_org_ids
+    member = cluster_authz.in_channel_audience(subject, user.organisation_id, channel_org_ids)
     return tlp.may_see(
         subject,
         message_tlp,

@@ -7,11 +7,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, true
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
-from csirtnet.authz import Subject, can, require
+from csirtnet.authz import Subject, require
 from csirtnet.authz import cluster as cluster_authz
 from csirtnet.authz.permissions import Permission
 from csirtnet.cluster.channel.service import user_ref
@@ -23,8 +23,8 @@ from csirtnet.cluster.event.schemas import (
     MaterialAdd,
     RegistrationRead,
 )
+from csirtnet.cluster.events import EVENT_REGISTERED
 from csirtnet.cluster.knowledge import service as knowledge
-from csirtnet.cluster.notifications import EVENT_REGISTERED
 from csirtnet.cluster.schemas import OrgRef
 from csirtnet.config import get_settings
 from csirtnet.errors import Conflict, ErrorList, FieldError, Forbidden, NotFound, ValidationFailed
@@ -38,7 +38,6 @@ from csirtnet.models import (
     User,
 )
 from csirtnet.notification import service as notification_service
-from csirtnet.vocabulary import Role
 
 
 def _aware(value: datetime) -> datetime:
@@ -48,22 +47,9 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
-def visibility(session: Session, who: Subject) -> ColumnElement[bool]:
-    """Network events are for everyone; a cluster's events for its members, the organiser and
-    the coordinator."""
-    if who.sees_everything:
-        return true()
-    clusters = cluster_authz.visible_cluster_ids(session, who) or set()
-    return or_(
-        NetworkEvent.cluster_id.is_(None),
-        NetworkEvent.cluster_id.in_(sorted(clusters)),
-        NetworkEvent.organiser_organisation_id == (who.organisation_id or 0),
-    )
-
-
 def events(session: Session, who: Subject, *, upcoming: bool | None = None) -> Select[NetworkEvent]:
     require(who, Permission.EVENTS_READ)
-    query = select(NetworkEvent).where(visibility(session, who))
+    query = select(NetworkEvent).where(cluster_authz.visible_events_clause(session, who))
     now = utcnow()
     if upcoming is True:
         query = query.where(NetworkEvent.ends_at >= now)
@@ -79,20 +65,9 @@ def get(session: Session, who: Subject, event_id: int) -> NetworkEvent:
     return event
 
 
-def can_manage(session: Session, who: Subject, event: NetworkEvent) -> bool:
-    """The coordinator, the organiser's admins, and the lead of the event's cluster."""
-    if not can(who, Permission.EVENTS_WRITE):
-        return False
-    if who.sees_everything:
-        return True
-    if who.has_role(Role.ORG_ADMIN) and who.organisation_id == event.organiser_organisation_id:
-        return True
-    return event.cluster_id is not None and cluster_authz.can_coordinate_cluster(session, who, event.cluster_id)
-
-
 def _require_manage(session: Session, who: Subject, event: NetworkEvent) -> None:
     require(who, Permission.EVENTS_WRITE)
-    if not can_manage(session, who, event):
+    if not cluster_authz.can_manage_event(session, who, event):
         raise Forbidden("Only the organiser, the cluster's lead and the coordinator manage this event")
 
 
@@ -111,15 +86,9 @@ def _check_link(link: str | None, errors: ErrorList) -> str | None:
 def create(session: Session, who: Subject, data: EventCreate) -> NetworkEvent:
     """Schedule an event: network-wide (coordinator) or for a cluster (coordinator, current lead)."""
     require(who, Permission.EVENTS_WRITE)
-    if who.organisation_id is None:
-        raise Forbidden("Events are organised by a member organisation")
-    if data.cluster_id is None:
-        if not who.sees_everything:
-            raise Forbidden("Only the coordinator organises network-wide events; choose your cluster")
-    else:
-        if session.get(Cluster, data.cluster_id) is None:
-            raise ValidationFailed("cluster_id", f"no cluster with id {data.cluster_id}")
-        cluster_authz.require_coordinate_cluster(session, who, data.cluster_id)
+    if data.cluster_id is not None and session.get(Cluster, data.cluster_id) is None:
+        raise ValidationFailed("cluster_id", f"no cluster with id {data.cluster_id}")
+    cluster_authz.require_schedule_event(session, who, data.cluster_id)
     errors = ErrorList()
     starts_at, ends_at = _aware(data.starts_at), _aware(data.ends_at)
     _check_times(starts_at, ends_at, errors)
@@ -354,7 +323,7 @@ def reads(session: Session, who: Subject, rows: Sequence[NetworkEvent]) -> list[
                 registered=e.id in mine,
                 attended=mine[e.id].attended if e.id in mine else None,
                 cancelled=e.cancelled_at is not None,
-                can_manage=can_manage(session, who, e),
+                can_manage=cluster_authz.can_manage_event(session, who, e),
                 materials=knowledge.reads(session, who, materials[e.id]),
             )
         )

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Select, or_, select, true
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
-from csirtnet.authz import Subject, can, require, tlp
+from csirtnet.authz import Subject, require, tlp
 from csirtnet.authz import cluster as cluster_authz
 from csirtnet.authz.permissions import Permission
 from csirtnet.cluster import files
@@ -18,18 +18,14 @@ from csirtnet.cluster.schemas import FileRead, OrgRef
 from csirtnet.errors import ErrorList, Forbidden, NotFound, ValidationFailed
 from csirtnet.kit.text import fold
 from csirtnet.models import Cluster, KnowledgeDocument, KnowledgeFile, Organisation, StoredFile, User
-from csirtnet.vocabulary import TLP, Role
+from csirtnet.vocabulary import TLP
 
 MAX_TAG = 40
 
 
 def visibility(session: Session, who: Subject) -> ColumnElement[bool]:
     """The TLP decision for documents: the space is the whole network, or one cluster."""
-    if who.sees_everything:
-        community: ColumnElement[bool] = true()
-    else:
-        insider = cluster_authz.visible_cluster_ids(session, who) or set()
-        community = or_(KnowledgeDocument.cluster_id.is_(None), KnowledgeDocument.cluster_id.in_(sorted(insider)))
+    community = cluster_authz.document_community_clause(session, who)
     own_clusters = cluster_authz.cluster_ids_of_org(session, who.organisation_id)
     recipient = or_(KnowledgeDocument.cluster_id.is_(None), KnowledgeDocument.cluster_id.in_(sorted(own_clusters)))
     return tlp.visible_clause(
@@ -75,14 +71,6 @@ def get(session: Session, who: Subject, document_id: int) -> KnowledgeDocument:
     if doc is None:
         raise NotFound("document")
     return doc
-
-
-def can_edit(who: Subject, doc: KnowledgeDocument) -> bool:
-    if not can(who, Permission.KNOWLEDGE_WRITE):
-        return False
-    if who.sees_everything or doc.author_id == who.user_id:
-        return True
-    return who.has_role(Role.ORG_ADMIN) and who.organisation_id == doc.organisation_id
 
 
 def _clean_tags(tags: Sequence[str], errors: ErrorList) -> list[str]:
@@ -161,7 +149,7 @@ def update(session: Session, who: Subject, document_id: int, data: DocumentUpdat
     """Change a document (its author, their organisation's admins, the coordinator)."""
     require(who, Permission.KNOWLEDGE_WRITE)
     doc = get(session, who, document_id)
-    if not can_edit(who, doc):
+    if not cluster_authz.can_edit_document(who, doc):
         raise Forbidden("Only the author, their organisation's admins and the coordinator change a document")
     fields = data.model_dump(exclude_unset=True)
     errors = ErrorList()
@@ -245,7 +233,7 @@ def reads(session: Session, who: Subject, docs: Sequence[KnowledgeDocument]) -> 
             files=[FileRead.model_validate(f) for f in attached[d.id]],
             created_at=d.created_at,
             updated_at=d.updated_at,
-            can_edit=can_edit(who, d),
+            can_edit=cluster_authz.can_edit_document(who, d),
         )
         for d in docs
     ]

@@ -19,19 +19,12 @@ from csirtnet.cluster.readiness.schemas import CoverageCell, CoverageGroupRead, 
 from csirtnet.cluster.readiness.service import CRITERIA, drills_of, meets, reference_date
 from csirtnet.cluster.schemas import OrgRef
 from csirtnet.errors import Forbidden, ValidationFailed
+from csirtnet.i18n import N_, translate
 from csirtnet.models import Cluster, ClusterMember, Organisation, OrganisationStatus, ReadinessRecord
-from csirtnet.web.i18n import N_, translate
+from csirtnet.vocabulary import labels
 
 GROUPINGS = ("cluster", "sector", "province")
 NO_RECORD = "no_record"
-LABELS = {
-    "antimalware": N_("Anti-malware connected to national monitoring"),
-    "backup": N_("Backup plan, restore tested in 12 months"),
-    "ir_team": N_("Response team with 24/7 contact"),
-    "systems": N_("Systems inventory with approved levels"),
-    "drills": N_("Took part in a drill"),
-    NO_RECORD: N_("No readiness record"),
-}
 NOT_SET = N_("(not set)")
 NO_CLUSTER = N_("(in no cluster)")
 ALL = N_("All members")
@@ -146,7 +139,16 @@ def _group(
 
 
 def label(language: str, key: str) -> str:
-    return translate(language, LABELS.get(key, key))
+    return labels.name(labels.READINESS_CRITERIA, key, language)
+
+
+def _group_name(report: CoverageRead, group: CoverageGroupRead, language: str) -> str:
+    """A group's name in the reader's language: a sector by its label, a cluster or province as named."""
+    if group.key in ("", "all"):
+        return translate(language, group.label)
+    if report.group_by == "sector":
+        return labels.name(labels.SECTORS, group.key, language)
+    return group.label
 
 
 def _safe(value: object) -> str:
@@ -165,14 +167,14 @@ def to_csv(report: CoverageRead, language: str, kind: str = "coverage") -> str:
     def t(message: str) -> str:
         return translate(language, message)
 
-    group_header = t({"cluster": N_("Cluster"), "sector": N_("Sector"), "province": N_("Province")}[report.group_by])
+    group_header = labels.name(labels.COVERAGE_GROUPINGS, report.group_by, language)
     if kind == "coverage":
         header = [group_header, t(N_("Members"))]
         for criterion in CRITERIA:
             header += [f"{label(language, criterion.value)} (%)", f"{label(language, criterion.value)} (n)"]
         writer.writerow(header)
         for group in [*report.groups, report.overall]:
-            name = t(group.label) if group.key in ("", "all") else group.label
+            name = _group_name(report, group, language)
             row: list[object] = [name, group.total]
             for cell in group.cells:
                 row += ["" if cell.percent is None else cell.percent, cell.met]
@@ -183,7 +185,7 @@ def to_csv(report: CoverageRead, language: str, kind: str = "coverage") -> str:
             for gap in group.gaps:
                 writer.writerow(
                     [
-                        _safe(t(group.label) if group.key == "" else group.label),
+                        _safe(_group_name(report, group, language)),
                         _safe(gap.organisation.member_code),
                         _safe(gap.organisation.name),
                         _safe("; ".join(label(language, m) for m in gap.missing)),

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
-from csirtnet.auth.deps import ApiUser, Session
+from csirtnet.auth.deps import ApiUser, Session, request_language
 from csirtnet.cluster import files
 from csirtnet.cluster.readiness import coverage, service
 from csirtnet.cluster.readiness.schemas import (
@@ -21,7 +21,6 @@ from csirtnet.cluster.readiness.schemas import (
 from csirtnet.errors import NotFound
 from csirtnet.kit.pagination import Page, paginate_keyset
 from csirtnet.models import ReadinessRecord
-from csirtnet.web.render import request_language
 
 router = APIRouter(prefix="/readiness", tags=["readiness"])
 

@@ -77,15 +77,6 @@ def _require_visible(session: Session, who: Subject, organisation_id: int) -> Or
     return org
 
 
-def can_edit(who: Subject, organisation_id: int) -> bool:
-    """Members edit their own record; nobody else does (the platform admin excepted)."""
-    from csirtnet.authz import can
-
-    if not can(who, Permission.READINESS_WRITE):
-        return False
-    return who.is_platform_admin or who.organisation_id == organisation_id
-
-
 def record(session: Session, organisation_id: int, year: int) -> ReadinessRecord | None:
     return session.scalar(
         select(ReadinessRecord).where(ReadinessRecord.organisation_id == organisation_id, ReadinessRecord.year == year)
@@ -150,7 +141,7 @@ def read(session: Session, who: Subject, organisation_id: int, year: int) -> Rea
         ],
         evidence=evidence,
         meets=meets(row, drills, reference_date(year)),
-        can_edit=can_edit(who, organisation_id),
+        can_edit=cluster_authz.can_edit_readiness(who, organisation_id),
         updated_at=row.updated_at if row else None,
     )
 
@@ -190,7 +181,7 @@ def summaries(session: Session, rows: Sequence[ReadinessRecord]) -> list[Readine
 def _require_edit(session: Session, who: Subject, organisation_id: int, year: int) -> Organisation:
     require(who, Permission.READINESS_WRITE)
     org = _require_visible(session, who, organisation_id)
-    if not can_edit(who, organisation_id):
+    if not cluster_authz.can_edit_readiness(who, organisation_id):
         raise Forbidden("Each member keeps its own readiness record")
     if year < MIN_YEAR or year > cluster_authz.today().year:
         raise ValidationFailed("year", f"must be between {MIN_YEAR} and {cluster_authz.today().year}")

@@ -10,24 +10,26 @@ from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session as DbSession
 
+from csirtnet import i18n
 from csirtnet.auth import totp
 from csirtnet.auth.deps import LANG_COOKIE, PageUser, Session
 from csirtnet.authz import Subject, require
 from csirtnet.authz.identity import ROLES_REQUIRING_2FA
 from csirtnet.authz.permissions import Permission
 from csirtnet.errors import NotAuthenticated
+from csirtnet.i18n import N_
 from csirtnet.identity import login as login_service
 from csirtnet.identity import service as identity_service
 from csirtnet.identity import tokens as token_service
 from csirtnet.identity.schemas import TokenCreate, UserUpdate
-from csirtnet.kit.pagination import paginate
-from csirtnet.kit.time import as_utc, utcnow
-from csirtnet.models import Notification, User, WebSession
+from csirtnet.kit.time import COMMON_TIMEZONES, as_utc, utcnow
+from csirtnet.models import User, WebSession
 from csirtnet.notification import events
+from csirtnet.notification import reads as notification_reads
 from csirtnet.notification import service as notification_service
-from csirtnet.web import forms, i18n, labels
+from csirtnet.vocabulary import labels
+from csirtnet.web import forms
 from csirtnet.web.forms import BoundForm, FormErrors, attempt, optional_int, parse
-from csirtnet.web.i18n import N_
 from csirtnet.web.render import redirect, render, request_language, safe_next
 
 router = APIRouter(include_in_schema=False)
@@ -131,7 +133,7 @@ def _profile_page(
             "password_form": password or PASSWORD_FORM.blank(),
             "sessions": login_service.active_sessions(session, user),
             "current_session_id": web.id if web else None,
-            "timezones": labels.COMMON_TIMEZONES,
+            "timezones": COMMON_TIMEZONES,
             "role_labels": labels.ROLES,
             "browser": browser_summary,
         },
@@ -396,7 +398,7 @@ def preferences_page(request: Request, session: Session, who: PageUser) -> Respo
     language = request_language(request)
     prefs = notification_service.preferences(session, user.id)
     rows = [
-        (key, labels.event_title(event, language))
+        (key, events.generic_title(event, language))
         for key, event in sorted(events.EVENTS.items())
         if not event.transactional
     ]
@@ -406,7 +408,7 @@ def preferences_page(request: Request, session: Session, who: PageUser) -> Respo
         {
             "tabs": ACCOUNT_TABS,
             "rows": rows,
-            "channels": [(c, labels.CHANNELS.get(c, c)) for c in events.CHANNELS],
+            "channels": [(c, labels.NOTIFICATION_CHANNELS.get(c, c)) for c in events.CHANNELS],
             "prefs": prefs,
         },
     )
@@ -441,12 +443,8 @@ def notifications_page(
 ) -> Response:
     require(who, Permission.NOTIFICATIONS_READ)
     user = _me(request)
-    rows, next_cursor = paginate(
-        session,
-        notification_service.notifications_of(user.id, unread=bool(unread)),
-        Notification.id,
-        limit=NOTIFICATIONS_PER_PAGE,
-        cursor=(cursor or None),
+    rows, next_cursor = notification_reads.page(
+        session, user.id, unread=bool(unread), cursor=cursor or None, limit=NOTIFICATIONS_PER_PAGE
     )
     return render(
         request,

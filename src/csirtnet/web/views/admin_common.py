@@ -7,11 +7,11 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
+from csirtnet import i18n
 from csirtnet.authz import Subject, can
+from csirtnet.authz import organisation as organisation_authz
 from csirtnet.authz.permissions import Permission
-from csirtnet.vocabulary import Role
-from csirtnet.web import i18n
-from csirtnet.web.i18n import N_
+from csirtnet.i18n import N_
 from csirtnet.web.render import render, request_language
 
 
@@ -32,7 +32,7 @@ def admin_tabs(who: Subject) -> list[tuple[str, str]]:
 
 
 def may_admin_organisations(who: Subject) -> bool:
-    return can(who, Permission.ORGANISATIONS_WRITE) or who.has_role(Role.ORG_ADMIN)
+    return organisation_authz.can_administer_organisations(who)
 
 
 def admin_render(

@@ -9,16 +9,16 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session as DbSession
 
+from csirtnet import i18n
 from csirtnet.auth.deps import PageUser, Session
-from csirtnet.authz import Subject, can, can_manage_organisation
-from csirtnet.authz.permissions import Permission
+from csirtnet.authz import Subject, can_manage_organisation
+from csirtnet.authz import organisation as organisation_authz
 from csirtnet.errors import Forbidden
-from csirtnet.kit.pagination import paginate_keyset
 from csirtnet.models import Organisation
-from csirtnet.organisation import repository
+from csirtnet.organisation import reads as organisation_reads
 from csirtnet.organisation import service as organisation_service
 from csirtnet.organisation.schemas import OrganisationCreate, OrganisationUpdate
-from csirtnet.web import i18n, labels
+from csirtnet.vocabulary import labels
 from csirtnet.web.forms import FormErrors, attempt, blank_to_none, parse
 from csirtnet.web.render import redirect, request_language
 from csirtnet.web.views.admin_common import admin_render, may_admin_organisations, tr
@@ -35,7 +35,7 @@ def _require_admin(who: Subject) -> None:
 
 
 def _may_register(who: Subject) -> bool:
-    return can(who, Permission.ORGANISATIONS_WRITE) and who.sees_everything
+    return organisation_authz.can_register_organisations(who)
 
 
 def _kind_options(language: str) -> list[tuple[str, str]]:
@@ -51,13 +51,8 @@ def organisations_page(
     request: Request, session: Session, who: PageUser, q: str = "", kind: str = "", cursor: str = ""
 ) -> Response:
     _require_admin(who)
-    query = repository.organisations(who, q=q.strip()[:200] or None, kind=kind or None)
-    rows, next_cursor = paginate_keyset(
-        session,
-        query,
-        (Organisation.name_sort, Organisation.id),
-        limit=ORGANISATIONS_PER_PAGE,
-        cursor=cursor or None,
+    rows, next_cursor = organisation_reads.organisations_page(
+        session, who, q=q.strip()[:200] or None, kind=kind or None, cursor=cursor or None, limit=ORGANISATIONS_PER_PAGE
     )
     language = request_language(request)
     return admin_render(
@@ -97,8 +92,8 @@ def _form_page(
             "errors": errors or {},
             "kind_options": _kind_options(language),
             "status_options": _status_options(language),
-            "coordinator_fields": who.sees_everything,
-            "may_set_coordinator": who.is_platform_admin,
+            "coordinator_fields": organisation_authz.can_set_network_fields(who),
+            "may_set_coordinator": organisation_authz.can_mark_coordinator(who),
         },
         status_code=status_code,
     )
@@ -145,7 +140,7 @@ def create_organisation(
             "kind": kind,
             "sector": sector,
             "province": province,
-            "is_coordinator": is_coordinator if who.is_platform_admin else "",
+            "is_coordinator": is_coordinator if organisation_authz.can_mark_coordinator(who) else "",
         }
     )
     errors: FormErrors = {}
@@ -216,7 +211,7 @@ def update_organisation(
     fields["name"] = values["name"]
     if values["kind"]:
         fields["kind"] = values["kind"]
-    if who.sees_everything:
+    if organisation_authz.can_set_network_fields(who):
         # Only the coordinator changes member codes and status (the service says so too).
         fields["member_code"] = blank_to_none(values["member_code"])
         if values["status"]:

@@ -13,20 +13,19 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session as DbSession
 
 from csirtnet import audit, worker
-from csirtnet.audit import repository as audit_repository
+from csirtnet.audit import reads as audit_reads
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can, require
+from csirtnet.authz import identity as identity_authz
 from csirtnet.authz.permissions import Permission
 from csirtnet.config import get_settings
 from csirtnet.errors import NotFound
-from csirtnet.identity import repository as identity_repository
-from csirtnet.kit.pagination import paginate
-from csirtnet.models import AuditRecord, Job
+from csirtnet.i18n import N_
+from csirtnet.identity import reads as identity_reads
 from csirtnet.notification import events
 from csirtnet.notification import service as notification_service
-from csirtnet.web import labels
+from csirtnet.vocabulary import labels
 from csirtnet.web.forms import FormErrors, attempt, optional_int
-from csirtnet.web.i18n import N_
 from csirtnet.web.render import redirect, request_language
 from csirtnet.web.views.admin_common import admin_render, tr
 
@@ -39,7 +38,7 @@ ACTION_PREFIXES = ("user.", "token.", "organisation.", "webhook.", "notification
 
 def _organisation_choices(session: DbSession, who: Subject) -> list[tuple[int, str]]:
     """Organisations whose records the subject sees in full, in Vietnamese name order."""
-    return [(o.id, o.name) for o in session.scalars(identity_repository.listable_organisations(who))]
+    return [(o.id, o.name) for o in identity_reads.listable_organisations(session, who)]
 
 
 # -- audit log ------------------------------------------------------------------------------
@@ -93,11 +92,14 @@ def audit_page(
         errors["organisation_id"] = N_("Choose one of the offered values.")
     if start and end and start >= end:
         errors["until"] = N_("The end date is before the start date.")
-    rows: list[audit_repository.Entry] = []
+    rows: list[audit_reads.Entry] = []
     next_cursor = None
     if not errors:
-        query = audit_repository.records(
+        rows, next_cursor = audit_reads.records_page(
+            session,
             who,
+            cursor=cursor or None,
+            limit=AUDIT_PER_PAGE,
             action=action.strip()[:80] or None,
             actor=actor.strip()[:320] or None,
             object_type=object_type.strip()[:60] or None,
@@ -106,8 +108,6 @@ def audit_page(
             since=start,
             until=end,
         )
-        found, next_cursor = paginate(session, query, AuditRecord.seq, limit=AUDIT_PER_PAGE, cursor=cursor or None)
-        rows = audit_repository.entries(session, who, found)
     return admin_render(
         request,
         who,
@@ -141,9 +141,7 @@ def jobs_page(request: Request, session: Session, who: PageUser, status: str = "
     require(who, Permission.JOBS_READ)
     if status and status not in labels.JOB_STATUSES:
         status = ""
-    rows, next_cursor = paginate(
-        session, worker.jobs(status or None), Job.id, limit=JOBS_PER_PAGE, cursor=cursor or None
-    )
+    rows, next_cursor = worker.jobs_page(session, status or None, cursor=cursor or None, limit=JOBS_PER_PAGE)
     return admin_render(
         request,
         who,
@@ -194,10 +192,10 @@ def _webhooks_page(
         "admin/webhooks.html",
         {
             "organisation_id": organisation_id,
-            "organisations": _organisation_choices(session, who) if who.sees_everything else [],
+            "organisations": _organisation_choices(session, who) if identity_authz.sees_every_organisation(who) else [],
             "endpoints": endpoints,
             "event_options": [
-                (k, f"{k} — {labels.event_title(e, language)}") for k, e in sorted(events.EVENTS.items())
+                (k, f"{k} — {events.generic_title(e, language)}") for k, e in sorted(events.EVENTS.items())
             ],
             "values": values or {"url": "", "event_types": []},
             "errors": errors or {},

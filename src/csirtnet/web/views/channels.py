@@ -7,21 +7,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from csirtnet.auth.deps import PageUser, Session
-from csirtnet.authz import Subject, can, tlp
+from csirtnet.authz import Subject, tlp
 from csirtnet.authz import cluster as cluster_authz
-from csirtnet.authz.permissions import Permission
 from csirtnet.cluster import files
+from csirtnet.cluster import reads as cluster_reads
 from csirtnet.cluster.channel import repository, service
 from csirtnet.cluster.channel.schemas import ChannelCreate, ChannelUpdate, MessageCreate, ThreadCreate
-from csirtnet.models import Cluster, Organisation
-from csirtnet.web.forms import FormErrors
-from csirtnet.web.i18n import N_
+from csirtnet.i18n import N_
+from csirtnet.models import Organisation
+from csirtnet.organisation import reads as organisation_reads
+from csirtnet.web.forms import FormErrors, attempt
 from csirtnet.web.render import render
-from csirtnet.web.views.clusters import attempt, common, done, store_files, valid
+from csirtnet.web.views.clusters import common, done, store_files, valid
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,28 +30,12 @@ def _list_page(
     request: Request, session: DbSession, who: Subject, errors: FormErrors, values: dict[str, Any], status: int = 200
 ) -> Response:
     channels = [service.channel_read(session, who, c) for c in repository.member_channels(session, who)]
-    led = cluster_authz.led_cluster_ids(session, who)
-    may_create = can(who, Permission.CHANNELS_MANAGE) and (who.sees_everything or bool(led))
-    clusters = list(
-        session.scalars(
-            select(Cluster)
-            .where(Cluster.id.in_(sorted(led)) if not who.sees_everything else Cluster.id.is_not(None))
-            .order_by(Cluster.number, Cluster.name)
-        )
-    )
+    may_create = cluster_authz.can_open_channels(session, who)
+    clusters = cluster_reads.clusters_among(session, cluster_authz.led_or_all_cluster_ids(session, who))
     organisations: list[Organisation] = []
     if may_create:
-        if who.sees_everything:
-            organisations = list(session.scalars(select(Organisation).order_by(Organisation.name_sort)))
-        else:
-            ids: set[int] = set()
-            for cluster_id in led:
-                ids |= cluster_authz.organisation_ids_in_cluster(session, cluster_id)
-            organisations = list(
-                session.scalars(
-                    select(Organisation).where(Organisation.id.in_(sorted(ids))).order_by(Organisation.name_sort)
-                )
-            )
+        audience = cluster_authz.channel_audience_organisation_ids(session, who)
+        organisations = organisation_reads.organisations_among(session, audience)
     return render(
         request,
         "channels/list.html",
@@ -59,7 +43,7 @@ def _list_page(
             **common(request),
             "channels": channels,
             "may_create": may_create,
-            "may_create_network": who.sees_everything,
+            "may_create_network": cluster_authz.can_open_network_channels(who),
             "clusters": clusters,
             "organisations": organisations,
             "errors": errors,
@@ -126,7 +110,7 @@ def _channel_page(
             "markings": [t.value for t in tlp.ORDER],
             "errors": errors or {},
             "values": values or {"tlp": "green"},
-            "may_post": info.member and can(who, Permission.CHANNELS_WRITE),
+            "may_post": cluster_authz.can_post(session, who, channel),
         },
         status_code=status,
     )
@@ -215,7 +199,7 @@ def _thread_page(
             "markings": [t.value for t in tlp.ORDER],
             "errors": errors or {},
             "values": values or {"tlp": next((m.tlp for m in messages if m.opens_thread), messages[-1].tlp)},
-            "may_post": info.member and can(who, Permission.CHANNELS_WRITE),
+            "may_post": cluster_authz.can_post(session, who, channel),
         },
         status_code=status,
     )

@@ -12,16 +12,15 @@ from babel.dates import format_date
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can
 from csirtnet.authz import cluster as cluster_authz
 from csirtnet.authz.permissions import Permission
-from csirtnet.cluster import files, labels, plan, repository, service
+from csirtnet.cluster import files, plan, reads, repository, service
 from csirtnet.cluster.channel import repository as channel_repository
-from csirtnet.cluster.event import service as event_service
+from csirtnet.cluster.event import reads as event_reads
 from csirtnet.cluster.readiness import coverage
 from csirtnet.cluster.schemas import (
     ActivityCreate,
@@ -33,12 +32,11 @@ from csirtnet.cluster.schemas import (
     RotationPlan,
     TermCreate,
 )
-from csirtnet.errors import AppError, Forbidden, NotFound
+from csirtnet.errors import NotFound
+from csirtnet.i18n import N_, translate
 from csirtnet.kit.time import utcnow
-from csirtnet.models import Cluster, NetworkEvent
-from csirtnet.vocabulary import Role
-from csirtnet.web.forms import FormErrors, app_error_fields, optional_int, parse
-from csirtnet.web.i18n import N_, translate
+from csirtnet.vocabulary import labels
+from csirtnet.web.forms import FormErrors, attempt, optional_int, parse
 from csirtnet.web.render import redirect, render, request_language
 from csirtnet.web.views.home import Panel, register_panel
 
@@ -72,18 +70,6 @@ def common(request: Request) -> dict[str, Any]:
     }
 
 
-def attempt(session: DbSession, errors: FormErrors, change: Callable[[], T]) -> T | None:
-    """Run a change in a savepoint: a refused one leaves nothing and its errors land in `errors`."""
-    try:
-        with session.begin_nested():
-            return change()
-    except (Forbidden, NotFound):
-        raise
-    except AppError as exc:
-        app_error_fields(exc, errors)
-        return None
-
-
 def valid(model: type[M], errors: FormErrors, values: dict[str, Any]) -> M | None:
     """Validate form values (blank ones dropped, so defaults apply) with the API's schema."""
     cleaned = {k: v for k, v in values.items() if not (isinstance(v, str) and not v.strip())}
@@ -113,11 +99,10 @@ def done(request: Request, url: str, message: str) -> Response:
 def _panel(session: DbSession, who: Subject) -> dict[str, Any] | None:
     if not can(who, Permission.CLUSTERS_READ):
         return None
-    mine = cluster_authz.cluster_ids_of_org(session, who.organisation_id)
-    ids = sorted(mine) if mine else []
-    if not ids and not who.sees_everything:
+    ids = cluster_authz.panel_cluster_ids(session, who)
+    if ids is not None and not ids:
         return None
-    rows = list(session.scalars(select(Cluster).where(Cluster.id.in_(ids)) if ids else repository.clusters(who)))
+    rows = reads.clusters(session, who) if ids is None else reads.clusters_among(session, ids)
     return {
         "clusters": service.summaries(session, who, rows[:5]),
         "leading": cluster_authz.led_cluster_ids(session, who),
@@ -138,14 +123,14 @@ def cluster_list(request: Request, session: Session, who: PageUser) -> Response:
 def _list_page(
     request: Request, session: DbSession, who: Subject, errors: FormErrors, values: dict[str, Any], status: int = 200
 ) -> Response:
-    rows = list(session.scalars(repository.clusters(who)))
+    rows = reads.clusters(session, who)
     return render(
         request,
         "clusters/list.html",
         {
             **common(request),
             "clusters": service.summaries(session, who, rows),
-            "may_create": who.sees_everything and can(who, Permission.CLUSTERS_WRITE),
+            "may_create": cluster_authz.can_manage_clusters(who),
             "errors": errors,
             "values": values,
         },
@@ -201,19 +186,9 @@ def _detail_page(
     if cluster_authz.can_see_coverage(session, who) and (allowed is None or cluster_id in allowed):
         report = coverage.coverage(session, who, year, "cluster", cluster_id)
     channel = channel_repository.cluster_channel(session, cluster_id)
-    events = list(
-        session.scalars(
-            event_service.events(session, who, upcoming=True)
-            .where(NetworkEvent.cluster_id == cluster_id)
-            .order_by(NetworkEvent.starts_at)
-            .limit(5)
-        )
-    )
+    events = event_reads.upcoming(session, who, cluster_id=cluster_id, limit=5)
     handovers_by_pair = {(h.from_organisation.id, h.to_organisation.id): h for h in detail.handovers}
     member_orgs = [m.organisation for m in detail.members if m.current]
-    may_record_handover = (who.sees_everything and can(who, Permission.CLUSTERS_WRITE)) or (
-        who.has_role(Role.ORG_ADMIN) and any(m.organisation.id == who.organisation_id for m in detail.members)
-    )
     return render(
         request,
         "clusters/detail.html",
@@ -227,9 +202,12 @@ def _detail_page(
             "events": events,
             "handovers_by_pair": handovers_by_pair,
             "member_orgs": member_orgs,
-            "may_manage": who.sees_everything and can(who, Permission.CLUSTERS_WRITE),
-            "may_record_handover": may_record_handover,
-            "organisations": repository.organisation_choices(session, who) if who.sees_everything else [],
+            "may_manage": cluster_authz.can_manage_clusters(who),
+            "leads": cluster_authz.leads(session, who, cluster_id),
+            "may_record_handover": cluster_authz.can_record_handovers(session, who, cluster_id),
+            "organisations": repository.organisation_choices(session, who)
+            if cluster_authz.can_manage_clusters(who)
+            else [],
             "errors": errors or {},
             "values": values or {},
         },

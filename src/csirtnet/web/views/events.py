@@ -7,41 +7,34 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from csirtnet.auth.deps import PageUser, Session
-from csirtnet.authz import Subject, can
+from csirtnet.authz import Subject
 from csirtnet.authz import cluster as cluster_authz
-from csirtnet.authz.permissions import Permission
+from csirtnet.cluster import reads as cluster_reads
+from csirtnet.cluster.event import reads as event_reads
 from csirtnet.cluster.event import service
 from csirtnet.cluster.event.schemas import AttendanceMark, EventCreate, EventUpdate, MaterialAdd
-from csirtnet.models import Cluster, NetworkEvent
-from csirtnet.web.forms import FormErrors, optional_int
-from csirtnet.web.i18n import N_
+from csirtnet.i18n import N_
+from csirtnet.models import Cluster
+from csirtnet.web.forms import FormErrors, attempt, optional_int
 from csirtnet.web.render import render
-from csirtnet.web.views.clusters import attempt, common, done, store_files, valid
+from csirtnet.web.views.clusters import common, done, store_files, valid
 from csirtnet.web.views.knowledge import KB_MARKINGS, document_values
 
 router = APIRouter(include_in_schema=False)
 
 
 def _schedulable_clusters(session: DbSession, who: Subject) -> list[Cluster]:
-    if who.sees_everything:
-        return list(session.scalars(select(Cluster).order_by(Cluster.number, Cluster.name)))
-    led = cluster_authz.led_cluster_ids(session, who)
-    if not led:
-        return []
-    return list(session.scalars(select(Cluster).where(Cluster.id.in_(sorted(led))).order_by(Cluster.number)))
+    return cluster_reads.clusters_among(session, cluster_authz.led_or_all_cluster_ids(session, who))
 
 
 def _list_page(
     request: Request, session: DbSession, who: Subject, errors: FormErrors, values: dict[str, Any], status: int = 200
 ) -> Response:
-    upcoming = list(session.scalars(service.events(session, who, upcoming=True).order_by(NetworkEvent.starts_at)))
-    past = list(
-        session.scalars(service.events(session, who, upcoming=False).order_by(NetworkEvent.starts_at.desc()).limit(30))
-    )
+    upcoming = event_reads.upcoming(session, who)
+    past = event_reads.past(session, who, limit=30)
     clusters = _schedulable_clusters(session, who)
     return render(
         request,
@@ -51,7 +44,8 @@ def _list_page(
             "upcoming": service.reads(session, who, upcoming),
             "past": service.reads(session, who, past),
             "clusters": clusters,
-            "may_create": can(who, Permission.EVENTS_WRITE) and (who.sees_everything or bool(clusters)),
+            "may_create": cluster_authz.can_schedule_events(session, who),
+            "may_schedule_network": cluster_authz.can_schedule_network_events(who),
             "errors": errors,
             "values": values or {"kind": "workshop"},
         },
@@ -111,7 +105,7 @@ def _event_page(
 ) -> Response:
     event = service.get(session, who, event_id)
     data = service.reads(session, who, [event])[0]
-    cluster = session.get(Cluster, event.cluster_id) if event.cluster_id else None
+    cluster = cluster_reads.cluster_named(session, event.cluster_id)
     return render(
         request,
         "events/detail.html",

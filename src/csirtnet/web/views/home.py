@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject
+from csirtnet.notification import reads as notification_reads
 from csirtnet.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -33,17 +34,8 @@ def register_panel(panel: Panel) -> None:
 
 
 def _welcome(session: DbSession, who: Subject) -> dict[str, Any]:
-    from sqlalchemy import func, select
-
-    from csirtnet.models import Notification, Organisation, User
-
-    return {
-        "organisations": session.scalar(select(func.count(Organisation.id))) or 0,
-        "users": session.scalar(select(func.count(User.id)).where(User.is_active.is_(True))) or 0,
-        "recent": session.scalars(
-            select(Notification).where(Notification.user_id == who.user_id).order_by(Notification.id.desc()).limit(5)
-        ).all(),
-    }
+    organisations, users = notification_reads.network_size(session)
+    return {"organisations": organisations, "users": users, "recent": notification_reads.recent(session, who)}
 
 
 register_panel(Panel("welcome", "home/panel_welcome.html", 0, _welcome))

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from csirtnet.auth.deps import PageUser, Session
@@ -15,15 +14,16 @@ from csirtnet.authz import Subject, can, tlp
 from csirtnet.authz import cluster as cluster_authz
 from csirtnet.authz.permissions import Permission
 from csirtnet.cluster import files
+from csirtnet.cluster import reads as cluster_reads
+from csirtnet.cluster.event import reads as event_reads
+from csirtnet.cluster.knowledge import reads as knowledge_reads
 from csirtnet.cluster.knowledge import service as knowledge
 from csirtnet.cluster.knowledge.schemas import DocumentCreate
-from csirtnet.kit.pagination import paginate
-from csirtnet.models import Cluster, KnowledgeDocument, NetworkEvent
+from csirtnet.i18n import N_
 from csirtnet.vocabulary import TLP
-from csirtnet.web.forms import FormErrors, optional_int
-from csirtnet.web.i18n import N_
+from csirtnet.web.forms import FormErrors, attempt, optional_int
 from csirtnet.web.render import render
-from csirtnet.web.views.clusters import attempt, common, done, store_files, valid
+from csirtnet.web.views.clusters import common, done, store_files, valid
 
 router = APIRouter(include_in_schema=False)
 KB_MARKINGS = [t.value for t in tlp.ORDER if t is not TLP.RED]
@@ -59,16 +59,10 @@ def _kb_page(
     q = (params.get("q") or "").strip()[:200]
     kind = params.get("kind") or None
     tag = (params.get("tag") or "").strip()[:40] or None
-    query = knowledge.search(session, who, q=q, kind=kind, tag=tag)
-    rows, next_cursor = paginate(session, query, KnowledgeDocument.id, limit=50, cursor=params.get("cursor") or None)
-    insider = cluster_authz.visible_cluster_ids(session, who)
-    clusters = list(
-        session.scalars(
-            select(Cluster)
-            .where(Cluster.id.in_(sorted(insider)) if insider is not None else Cluster.id.is_not(None))
-            .order_by(Cluster.number, Cluster.name)
-        )
+    rows, next_cursor = knowledge_reads.search_page(
+        session, who, q=q, kind=kind, tag=tag, cursor=params.get("cursor") or None
     )
+    clusters = cluster_reads.clusters_among(session, cluster_authz.visible_cluster_ids(session, who))
     return render(
         request,
         "knowledge/list.html",
@@ -127,7 +121,7 @@ def knowledge_create(
 @router.get("/knowledge/{document_id}")
 def knowledge_page(document_id: int, request: Request, session: Session, who: PageUser) -> Response:
     doc = knowledge.get(session, who, document_id)
-    event = session.get(NetworkEvent, doc.event_id) if doc.event_id else None
+    event = event_reads.event_named(session, doc.event_id)
     return render(
         request,
         "knowledge/detail.html",

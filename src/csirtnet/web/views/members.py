@@ -10,16 +10,19 @@ from typing import Any, TypeVar
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can, can_manage_organisation
+from csirtnet.authz import organisation as organisation_authz
 from csirtnet.authz.organisation import profile_visible
 from csirtnet.authz.permissions import Permission
+from csirtnet.cluster import reads as cluster_reads
+from csirtnet.db import savepoint
 from csirtnet.errors import AppError, Forbidden, NotFound
+from csirtnet.i18n import N_, translate
 from csirtnet.kit.files import download
-from csirtnet.models import Cluster, Expert, MembershipApplication, Organisation
+from csirtnet.models import Organisation
 from csirtnet.models.contact import ContactRole
 from csirtnet.models.organisation import OrganisationKind
 from csirtnet.organisation import (
@@ -27,9 +30,8 @@ from csirtnet.organisation import (
     constituency,
     directory,
     experts,
-    forms,
     importer,
-    repository,
+    reads,
     service,
     stale,
 )
@@ -43,7 +45,7 @@ from csirtnet.organisation.schemas import (
     SystemCreate,
 )
 from csirtnet.vocabulary import first_services, skills
-from csirtnet.web.i18n import N_, translate
+from csirtnet.web import member_forms as forms
 from csirtnet.web.render import redirect, render, request_language
 
 router = APIRouter(include_in_schema=False)
@@ -55,7 +57,7 @@ def _attempt(session: DbSession, request: Request, change: Callable[[], T]) -> t
     """Run a change in a savepoint; a refused one leaves nothing behind and returns its message."""
     language = request_language(request)
     try:
-        with session.begin_nested():
+        with savepoint(session):
             return change(), None
     except (Forbidden, NotFound):
         raise
@@ -106,12 +108,11 @@ def directory_page(request: Request, session: Session, who: PageUser) -> Respons
     filters = _filters(request)
     raw_offset = request.query_params.get("offset", "0")
     offset = int(raw_offset) if raw_offset.isdigit() else 0
-    orgs = list(session.scalars(repository.directory(who, **filters).limit(PAGE + 1).offset(offset)))
+    orgs = reads.directory(session, who, offset=offset, limit=PAGE + 1, **filters)
     more = len(orgs) > PAGE
     rows = directory.entries(session, who, orgs[:PAGE])
-    provinces = sorted({p for p in session.scalars(select(Organisation.province).distinct()) if p})
-    sectors = sorted({s for s in session.scalars(select(Organisation.sector).distinct()) if s})
-    clusters = list(session.scalars(select(Cluster).order_by(Cluster.number, Cluster.name)))
+    provinces, sectors = reads.directory_choices(session)
+    clusters = cluster_reads.clusters_among(session, None)
     return render(
         request,
         "members/directory.html",
@@ -123,14 +124,14 @@ def directory_page(request: Request, session: Session, who: PageUser) -> Respons
             "sectors": sectors,
             "clusters": clusters,
             "next_offset": offset + PAGE if more else None,
-            "is_coordinator": who.sees_everything,
+            "is_coordinator": organisation_authz.sees_all_members(who),
         },
     )
 
 
 @router.get("/members/directory.csv")
 def directory_csv(request: Request, session: Session, who: PageUser) -> Response:
-    rows = directory.entries(session, who, list(session.scalars(repository.directory(who, **_filters(request)))))
+    rows = directory.entries(session, who, reads.directory(session, who, **_filters(request)))
     return Response(
         directory.to_csv(rows, request_language(request)),
         media_type="text/csv; charset=utf-8",
@@ -152,16 +153,14 @@ def experts_page(request: Request, session: Session, who: PageUser) -> Response:
     language = request_language(request)
     p = request.query_params
     available = {"yes": True, "no": False}.get(p.get("available", ""))
-    rows = list(
-        session.scalars(
-            repository.experts(
-                who,
-                q=p.get("q") or None,
-                skill=p.get("skill") or None,
-                province=p.get("province") or None,
-                available=available,
-            ).limit(200)
-        )
+    rows = reads.experts(
+        session,
+        who,
+        limit=200,
+        q=p.get("q") or None,
+        skill=p.get("skill") or None,
+        province=p.get("province") or None,
+        available=available,
     )
     return render(
         request,
@@ -180,8 +179,7 @@ def experts_page(request: Request, session: Session, who: PageUser) -> Response:
 @router.get("/members/applications")
 def applications_page(request: Request, session: Session, who: PageUser) -> Response:
     status = request.query_params.get("status") or None
-    query = repository.applications(who, status=status).order_by(MembershipApplication.id.desc()).limit(200)
-    rows = list(session.scalars(query))
+    rows = reads.applications(session, who, status=status)
     return render(request, "members/applications.html", {"rows": rows, "status": status or ""})
 
 
@@ -251,13 +249,16 @@ async def application_reject(request: Request, session: Session, who: PageUser, 
 
 @router.get("/members/constituency/conflicts")
 def conflicts_page(request: Request, session: Session, who: PageUser) -> Response:
-    found = constituency.overlaps(session, who, None if who.sees_everything else who.organisation_id)
+    found = constituency.overlaps(session, who, organisation_authz.overlap_organisation_id(who))
     ids = {o.broader.organisation_id for o in found} | {o.narrower.organisation_id for o in found}
-    names = {
-        k: v for k, v in session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids)))
-    }
     return render(
-        request, "members/conflicts.html", {"overlaps": found, "names": names, "can_resolve": who.sees_everything}
+        request,
+        "members/conflicts.html",
+        {
+            "overlaps": found,
+            "names": reads.names(session, ids),
+            "can_resolve": organisation_authz.can_resolve_overlaps(who),
+        },
     )
 
 
@@ -283,15 +284,13 @@ async def resolve_claim(request: Request, session: Session, who: PageUser, claim
 
 @router.get("/members/stale")
 def stale_page(request: Request, session: Session, who: PageUser) -> Response:
-    if not who.sees_everything:
-        raise Forbidden("Only the coordinator sees who has not confirmed")
+    organisation_authz.require_see_stale(who)
     return render(request, "members/stale.html", {"rows": stale.stale(session, who)})
 
 
 @router.get("/members/import")
 def import_page(request: Request, session: Session, who: PageUser) -> Response:
-    if not can(who, Permission.ORGANISATIONS_IMPORT):
-        raise Forbidden("Only the coordinator imports members")
+    organisation_authz.require_import_members(who)
     return render(request, "members/import.html", {"report": None, "columns": importer.COLUMNS})
 
 
@@ -325,21 +324,15 @@ def _profile_context(session: DbSession, who: Subject, org: Organisation, langua
         "entry": entry,
         "full": full,
         "editable": can_manage_organisation(who, org.id),
-        "is_coordinator": who.sees_everything,
-        "experts": experts.reads(session, who, session.scalars(repository.experts(who, organisation_id=org.id)).all()),
+        "is_coordinator": organisation_authz.sees_all_members(who),
+        "experts": experts.reads(session, who, reads.experts(session, who, organisation_id=org.id)),
     }
     if full:
         profile = service.profile(session, who, org.id)
         ctx["contacts"] = profile.contacts
         ctx["systems"] = profile.systems
-        ctx["claims"] = list(session.scalars(repository.claims(session, who, organisation_id=org.id)))
-        ctx["members"] = list(
-            session.scalars(
-                select(Organisation)
-                .where(Organisation.id != org.id, Organisation.is_coordinator.is_(False))
-                .order_by(Organisation.name_sort)
-            )
-        )
+        ctx["claims"] = reads.claims(session, who, org.id)
+        ctx["members"] = reads.other_members(session, org.id)
     return ctx
 
 
@@ -484,8 +477,6 @@ async def expert_availability(
 
 @router.post("/members/{organisation_id}/experts/{expert_id}/delete")
 def expert_remove(request: Request, session: Session, who: PageUser, organisation_id: int, expert_id: int) -> Response:
-    expert = session.get(Expert, expert_id)
-    if expert is None or expert.organisation_id != organisation_id:
-        raise NotFound("expert")
+    reads.expert_of(session, organisation_id, expert_id)
     _, error = _attempt(session, request, lambda: experts.remove(session, who, expert_id))
     return _done(request, f"/members/{organisation_id}#experts", error, N_("The expert is removed."))

@@ -20,13 +20,12 @@ from csirtnet.authz import Subject, can
 from csirtnet.authz import mobilisation as mob_authz
 from csirtnet.authz.incident import get_visible
 from csirtnet.authz.permissions import Permission
-from csirtnet.errors import Forbidden
-from csirtnet.kit.pagination import paginate
+from csirtnet.i18n import N_, translate, translate_message
+from csirtnet.identity import reads as identity_reads
 from csirtnet.kit.time import utcnow
 from csirtnet.mobilisation import deployments as deployment_service
 from csirtnet.mobilisation import reads, regions, repository, service, statistics
-from csirtnet.mobilisation.common import requirement_of
-from csirtnet.mobilisation.matching import Text, score_expert
+from csirtnet.mobilisation.matching import Text
 from csirtnet.mobilisation.schemas import (
     AcceptBody,
     CancelBody,
@@ -34,20 +33,12 @@ from csirtnet.mobilisation.schemas import (
     ReleaseBody,
     SupportRequestCreate,
 )
-from csirtnet.mobilisation.vocabulary import (
-    DEPLOYMENT_STATUSES,
-    MODES,
-    REQUEST_STATUSES,
-    TARGET_STATUSES,
-    URGENCIES,
-    DeploymentStatus,
+from csirtnet.models import (
+    Incident,
     RequestStatus,
-    TargetStatus,
 )
-from csirtnet.models import Deployment, Incident, SupportRequest, User
-from csirtnet.vocabulary import first_services, skills
+from csirtnet.vocabulary import first_services, labels, skills
 from csirtnet.web import forms
-from csirtnet.web.i18n import N_, translate, translate_message
 from csirtnet.web.render import redirect, render, request_language
 from csirtnet.web.views.home import Panel, register_panel
 
@@ -55,51 +46,21 @@ router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
 PAGE = 50
 ANSWER_WITHIN_HOURS = (1, 2, 4, 8, 12, 24, 48, 72)
-LEVELS = {1: N_("basic"), 2: N_("practitioner"), 3: N_("expert")}
-
-# How mobilisation steps read in the incident's timeline (the incident page renders these).
-TIMELINE_TEXT = {
-    "mobilisation.request_raised": N_("Support request raised for {experts_needed} expert(s)"),
-    "mobilisation.request_sent": N_("Support request sent to {organisation} (round {round})"),
-    "mobilisation.request_accepted": N_("{organisation} accepted the support request: {experts}"),
-    "mobilisation.request_declined": N_("{organisation} declined the support request: {reason}"),
-    "mobilisation.request_expired": N_("{organisation} did not answer the support request in time"),
-    "mobilisation.request_fulfilled": N_("Support request fulfilled"),
-    "mobilisation.request_unfilled": N_("Support request could not be filled"),
-    "mobilisation.request_cancelled": N_("Support request cancelled: {reason}"),
-    "mobilisation.expert_deployed": N_("Expert deployed: {expert}"),
-    "mobilisation.deployment_started": N_("Deployment started: {expert}"),
-    "mobilisation.expert_released": N_("Expert released: {expert}"),
-    "mobilisation.deployment_recorded": N_("Hours and outcome recorded for {expert}"),
-}
-
-
-def _register_timeline_text() -> None:
-    from csirtnet.web.views.incidents.common import CHANGE_TEXT
-
-    for action, text in TIMELINE_TEXT.items():
-        CHANGE_TEXT.setdefault(action, text)
-
-
-_register_timeline_text()
-
-
 # -- helpers ---------------------------------------------------------------------------------
 
 
 def _zone(session: DbSession, who: Subject) -> ZoneInfo:
-    user = session.get(User, who.user_id) if who.user_id is not None else None
-    return ZoneInfo(user.timezone if user is not None and user.timezone else "Asia/Ho_Chi_Minh")
+    return ZoneInfo(identity_reads.own_timezone(session, who) or "Asia/Ho_Chi_Minh")
 
 
 def _labels() -> dict[str, Any]:
     return {
-        "urgency_labels": URGENCIES,
-        "mode_labels": MODES,
-        "request_status_labels": REQUEST_STATUSES,
-        "target_status_labels": TARGET_STATUSES,
-        "deployment_status_labels": DEPLOYMENT_STATUSES,
-        "level_labels": LEVELS,
+        "urgency_labels": labels.URGENCIES,
+        "mode_labels": labels.MODES,
+        "request_status_labels": labels.REQUEST_STATUSES,
+        "target_status_labels": labels.TARGET_STATUSES,
+        "deployment_status_labels": labels.DEPLOYMENT_STATUSES,
+        "level_labels": labels.SKILL_LEVELS,
     }
 
 
@@ -139,26 +100,12 @@ def _done(request: Request, url: str, errors: forms.FormErrors, ok: str) -> Resp
     return redirect(url, flash=translate(request_language(request), ok))
 
 
-def _may_raise(session: DbSession, who: Subject, incident: Incident) -> bool:
-    if not can(who, Permission.MOBILISATION_REQUEST):
-        return False
-    try:
-        mob_authz.request_authority(session, who, incident)
-    except Forbidden:
-        return False
-    return True
-
-
 # -- the incident's Mobilisation page --------------------------------------------------------
 
 
 def _incident_context(session: DbSession, who: Subject, incident: Incident, language: str) -> dict[str, Any]:
-    rows = session.scalars(
-        repository.requests(who, incident_id=incident.id).order_by(SupportRequest.id.desc()).limit(PAGE)
-    ).all()
-    deployed = session.scalars(
-        repository.deployments(who, incident_id=incident.id).order_by(Deployment.starts_at, Deployment.id)
-    ).all()
+    rows = reads.incident_requests(session, who, incident.id, limit=PAGE)
+    deployed = reads.incident_deployments(session, who, incident.id)
     requests_by_id = {r.id: r for r in rows}
     return {
         **_labels(),
@@ -167,14 +114,11 @@ def _incident_context(session: DbSession, who: Subject, incident: Incident, lang
         "requests": [reads.to_read(session, who, r) for r in rows],
         "deployments": deployed,
         "org_names": repository.organisation_names(session, [d.organisation_id for d in deployed]),
-        "can_release": {
-            d.id: mob_authz.can_release(session, who, d, requests_by_id.get(d.support_request_id or 0))
-            for d in deployed
-        },
-        "may_raise": _may_raise(session, who, incident),
+        "can_release": reads.release_rights(session, who, deployed, requests_by_id),
+        "may_raise": mob_authz.can_raise_request(session, who, incident),
         "areas": first_services.AREAS,
         "provinces": regions.province_names(),
-        "urgency_options": [(k, translate(language, v)) for k, v in URGENCIES.items()],
+        "urgency_options": [(k, translate(language, v)) for k, v in labels.URGENCIES.items()],
         "answer_within_options": [
             (h, translate(language, N_("%(count)s hours")).replace("%(count)s", str(h))) for h in ANSWER_WITHIN_HOURS
         ],
@@ -292,20 +236,9 @@ def request_page(request: Request, session: Session, who: PageUser, request_id: 
     manages = mob_authz.can_manage_request(session, who, req)
     ranking = reads.matches(session, who, req.id)[1] if manages else []
     target = repository.target_for(session, req.id, who.organisation_id)
-    answering = (
-        target is not None
-        and mob_authz.can_respond(who, target)
-        and target.status == TargetStatus.PENDING.value
-        and req.status == RequestStatus.OPEN.value
-    )
-    roster: list[Any] = []
-    if answering:
-        requirement = requirement_of(req)
-        experts = repository.roster(session, who.organisation_id or 0)
-        busy = repository.busy_counts(session, [e.id for e in experts], req.starts_at, req.ends_at)
-        roster = [score_expert(requirement, repository.expert_profile(e, busy.get(e.id, 0))) for e in experts]
-        roster.sort(key=lambda m: m.sort_key())
-    deployed = session.scalars(repository.deployments(who, support_request_id=req.id).order_by(Deployment.id)).all()
+    answering = mob_authz.can_answer_now(who, target, req)
+    roster = reads.answer_roster(session, who, req) if answering else []
+    deployed = reads.request_deployments(session, who, req.id)
     return render(
         request,
         "mobilisation/request.html",
@@ -321,7 +254,7 @@ def request_page(request: Request, session: Session, who: PageUser, request_id: 
             "remaining": req.experts_needed - repository.accepted_count(session, req.id),
             "deployments": deployed,
             "org_names": repository.organisation_names(session, [d.organisation_id for d in deployed]),
-            "can_release": {d.id: mob_authz.can_release(session, who, d, req) for d in deployed},
+            "can_release": reads.release_rights(session, who, deployed, {req.id: req}),
             "pick": _pick(language),
         },
     )
@@ -406,20 +339,13 @@ async def record(request: Request, session: Session, who: PageUser, deployment_i
 @router.get("/mobilisation/requests")
 def inbox(request: Request, session: Session, who: PageUser) -> Response:
     status = request.query_params.get("status") or None
-    if status is not None and status not in TARGET_STATUSES:
+    if status is not None and status not in labels.TARGET_STATUSES:
         status = None
-    rows, next_cursor = paginate(
-        session,
-        repository.inbox_requests(who, status=status),
-        SupportRequest.id,
-        limit=PAGE,
-        cursor=request.query_params.get("cursor"),
+    rows, next_cursor = reads.inbox_page(
+        session, who, status=status, cursor=request.query_params.get("cursor"), limit=PAGE
     )
     answers = {r.id: repository.target_for(session, r.id, who.organisation_id) for r in rows}
-    managed = session.scalars(
-        repository.requests(who, status=RequestStatus.OPEN.value).order_by(SupportRequest.id.desc()).limit(PAGE)
-    ).all()
-    managed = [r for r in managed if mob_authz.can_manage_request(session, who, r)]
+    managed = reads.open_requests_managed(session, who, limit=PAGE)
     language = request_language(request)
     return render(
         request,
@@ -439,19 +365,9 @@ def inbox(request: Request, session: Session, who: PageUser) -> Response:
 
 @router.get("/mobilisation")
 def overview(request: Request, session: Session, who: PageUser) -> Response:
-    mine = session.scalars(
-        repository.deployments(who, mine=True).order_by(Deployment.starts_at.desc()).limit(PAGE)
-    ).all()
-    ours = (
-        session.scalars(
-            repository.deployments(who, organisation_id=who.organisation_id)
-            .order_by(Deployment.starts_at.desc())
-            .limit(PAGE)
-        ).all()
-        if who.organisation_id is not None
-        else []
-    )
-    pending = session.scalars(repository.inbox(who, status=TargetStatus.PENDING.value)).all()
+    mine = reads.my_deployments(session, who, limit=PAGE)
+    ours = reads.organisation_deployments(session, who, limit=PAGE)
+    pending = reads.pending_answers(session, who)
     today = utcnow().date()
     asked = request.query_params.get("year") or ""
     year = int(asked) if asked.isdigit() and 2000 <= int(asked) <= 2100 else today.year
@@ -472,12 +388,7 @@ def overview(request: Request, session: Session, who: PageUser) -> Response:
             "peak": max([b.experts_mobilised for b in figures.buckets] + [1]),
             "references": repository.incident_references(session, incident_ids),
             "org_names": repository.organisation_names(session, [d.organisation_id for d in ours]),
-            "can_release": {
-                d.id: mob_authz.can_release(
-                    session, who, d, session.get(SupportRequest, d.support_request_id) if d.support_request_id else None
-                )
-                for d in ours
-            },
+            "can_release": reads.release_rights(session, who, ours),
         },
     )
 
@@ -489,17 +400,8 @@ def _panel(session: DbSession, who: Subject) -> dict[str, Any] | None:
     """Requests waiting for the organisation's answer, and the user's own current deployments."""
     if not can(who, Permission.MOBILISATION_READ):
         return None
-    pending = (
-        session.scalars(repository.inbox(who, status=TargetStatus.PENDING.value)).all()
-        if can(who, Permission.MOBILISATION_RESPOND)
-        else []
-    )
-    mine = session.scalars(
-        repository.deployments(who, mine=True)
-        .where(Deployment.status != DeploymentStatus.RELEASED.value)
-        .order_by(Deployment.starts_at)
-        .limit(5)
-    ).all()
+    pending = reads.pending_answers(session, who) if can(who, Permission.MOBILISATION_RESPOND) else []
+    mine = reads.my_deployments(session, who, limit=5, current_only=True)
     if not pending and not mine:
         return None
     return {

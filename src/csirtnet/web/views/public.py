@@ -10,12 +10,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from csirtnet import audit
+from csirtnet import audit, i18n
 from csirtnet.auth.deps import LANG_COOKIE, SESSION_COOKIE, AnySubject, Session
 from csirtnet.config import get_settings
 from csirtnet.errors import AppError
 from csirtnet.identity import login as login_service
-from csirtnet.web import i18n
 from csirtnet.web.render import redirect, render, request_language, safe_next
 
 router = APIRouter(include_in_schema=False)

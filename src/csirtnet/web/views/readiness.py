@@ -7,21 +7,23 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject
 from csirtnet.authz import cluster as cluster_authz
 from csirtnet.cluster import files
+from csirtnet.cluster import reads as cluster_reads
 from csirtnet.cluster.readiness import coverage, service
+from csirtnet.cluster.readiness import reads as readiness_reads
 from csirtnet.cluster.readiness.schemas import DrillIn, EvidenceAdd, ReadinessUpdate
 from csirtnet.errors import ValidationFailed
-from csirtnet.models import Cluster, Organisation, ReadinessCriterion, ReadinessRecord
-from csirtnet.web.forms import FormErrors, parse
-from csirtnet.web.i18n import N_
+from csirtnet.i18n import N_
+from csirtnet.models import ReadinessCriterion
+from csirtnet.organisation import reads as organisation_reads
+from csirtnet.web.forms import FormErrors, attempt, parse
 from csirtnet.web.render import render, request_language
-from csirtnet.web.views.clusters import attempt, common, done, store_files
+from csirtnet.web.views.clusters import common, done, store_files
 
 router = APIRouter(include_in_schema=False)
 DRILL_ROWS = 3  # empty rows offered for new drills
@@ -30,14 +32,8 @@ DRILL_ROWS = 3  # empty rows offered for new drills
 @router.get("/readiness")
 def readiness_index(request: Request, session: Session, who: PageUser) -> Response:
     year = cluster_authz.today().year
-    own = None
-    if who.organisation_id is not None:
-        own = session.get(Organisation, who.organisation_id)
-    rows = list(
-        session.scalars(
-            service.records(session, who).order_by(ReadinessRecord.year.desc(), ReadinessRecord.organisation_id)
-        )
-    )
+    own = organisation_reads.own(session, who)
+    rows = readiness_reads.records(session, who)
     return render(
         request,
         "clusters/readiness.html",
@@ -90,13 +86,7 @@ def coverage_page(request: Request, session: Session, who: PageUser) -> Response
     cluster_id = int(cluster_raw) if cluster_raw.isdigit() else None
     report = coverage.coverage(session, who, year, group_by, cluster_id)
     allowed = cluster_authz.coverage_cluster_ids(session, who)
-    clusters = list(
-        session.scalars(
-            select(Cluster)
-            .where(Cluster.id.in_(sorted(allowed)) if allowed is not None else Cluster.id.is_not(None))
-            .order_by(Cluster.number, Cluster.name)
-        )
-    )
+    clusters = cluster_reads.clusters_among(session, allowed)
     return render(
         request,
         "clusters/coverage.html",

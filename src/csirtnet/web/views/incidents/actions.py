@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session as DbSession
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz.incident import get_visible
 from csirtnet.errors import AppError, Forbidden, NotFound
+from csirtnet.i18n import N_
 from csirtnet.incident import (
     deadlines,
     discussion,
-    forms,
     observables,
     participants,
     task_service,
@@ -37,7 +37,7 @@ from csirtnet.incident.schemas import (
     TimelineEntryCreate,
 )
 from csirtnet.models import Incident, Organisation, User
-from csirtnet.web.i18n import N_
+from csirtnet.web import incident_forms as forms
 from csirtnet.web.render import redirect
 from csirtnet.web.views.incidents.common import attempt, classification_values, fail, tr
 

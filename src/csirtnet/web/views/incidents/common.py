@@ -1,5 +1,6 @@
-"""What every incident page shares: the labels of stored codes, the timeline's change texts, the
-context every template gets, and running a form's change so that a refusal comes back as a flash."""
+"""What every incident page shares: the timeline's change texts in words, the context every
+template gets (with the labels of stored codes from csirtnet.vocabulary.labels), and running a
+form's change so that a refusal comes back as a flash."""
 
 from __future__ import annotations
 
@@ -10,107 +11,14 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session as DbSession
 
+from csirtnet import i18n
 from csirtnet.errors import AppError
-from csirtnet.incident import forms
 from csirtnet.kit.time import utcnow
-from csirtnet.vocabulary import PAP, TLP, rsit
-from csirtnet.web import i18n
-from csirtnet.web.i18n import N_
+from csirtnet.vocabulary import PAP, TLP, labels, rsit
+from csirtnet.web import incident_forms as forms
 from csirtnet.web.render import redirect, request_language
 
 T = TypeVar("T")
-
-PHASE_LABELS = {
-    "triage": N_("Triage"),
-    "analysis": N_("Analysis"),
-    "containment": N_("Containment"),
-    "eradication": N_("Eradication"),
-    "recovery": N_("Recovery"),
-    "post_incident": N_("Post-incident"),
-    "closed": N_("Closed"),
-}
-REPORT_STATUS_LABELS = {
-    "new": N_("Waiting for triage"),
-    "opened": N_("Incident opened"),
-    "attached": N_("Attached to an incident"),
-    "rejected": N_("Rejected"),
-}
-CHANNEL_LABELS = {"web": N_("Web"), "api": N_("API"), "public": N_("Public form"), "email": N_("Email")}
-ROLE_LABELS = {
-    "commander": N_("Commander"),
-    "liaison": N_("Liaison"),
-    "responder": N_("Responder"),
-    "observer": N_("Observer"),
-    "reporter": N_("Reporter"),
-}
-TASK_STATUS_LABELS = {
-    "open": N_("Open"),
-    "in_progress": N_("In progress"),
-    "done": N_("Done"),
-    "cancelled": N_("Cancelled"),
-}
-CRITERIA_LABELS = {
-    "service_interruption": N_("Service interruption"),
-    "state_secret_disclosure": N_("Possible disclosure of state secrets"),
-    "integrity_unrecoverable": N_("Unrecoverable loss of integrity"),
-    "loss_of_control": N_("Loss of control of the system"),
-    "wide_spread": N_("Wide spread"),
-}
-IMPACT_FUNCTIONAL = {"none": N_("None"), "low": N_("Low"), "medium": N_("Medium"), "high": N_("High")}
-IMPACT_INFORMATION = {
-    "none": N_("None"),
-    "privacy": N_("Privacy breach"),
-    "proprietary": N_("Proprietary breach"),
-    "integrity": N_("Integrity loss"),
-}
-IMPACT_RECOVERABILITY = {
-    "regular": N_("Regular"),
-    "supplemented": N_("Supplemented"),
-    "extended": N_("Extended"),
-    "not_recoverable": N_("Not recoverable"),
-}
-RSIT_CLASS_LABELS = {
-    "abusive-content": N_("Abusive content"),
-    "malicious-code": N_("Malicious code"),
-    "information-gathering": N_("Information gathering"),
-    "intrusion-attempts": N_("Intrusion attempts"),
-    "intrusions": N_("Intrusions"),
-    "availability": N_("Availability"),
-    "information-content-security": N_("Information content security"),
-    "fraud": N_("Fraud"),
-    "vulnerable": N_("Vulnerable"),
-    "other": N_("Other"),
-    "test": N_("Test"),
-}
-OBSERVABLE_KINDS = {
-    "ip": N_("IP address"),
-    "domain": N_("Domain"),
-    "url": N_("URL"),
-    "email": N_("Email address"),
-    "md5": "MD5",
-    "sha1": "SHA-1",
-    "sha256": "SHA-256",
-}
-CHANGE_TEXT = {
-    "incident.opened": N_("Incident opened from report {report}"),
-    "incident.classified": N_("Classification changed: {fields}"),
-    "incident.phase_changed": N_("Phase changed from {from_phase} to {to_phase}"),
-    "incident.report_attached": N_("Report {report} attached"),
-    "incident.linked": N_("Linked with another incident"),
-    "incident.participant_added": N_("Participant added as {role}"),
-    "incident.participant_ended": N_("A participation ended"),
-    "incident.task_created": N_("Task created: {title}"),
-    "incident.task_updated": N_("Task updated: {title}"),
-    "incident.observable_added": N_("Observable added: {kind} {value}"),
-    "incident.observable_removed": N_("Observable removed: {kind} {value}"),
-    "incident.deadline_met": N_("Deadline met: {label}"),
-    "incident.deadline_overdue": N_("Deadline overdue: {label}"),
-}
-SATISFIED_BY_LABELS = {
-    "report": N_("met by the report"),
-    "closing": N_("met by the closing report"),
-    "manual": N_("marked by a participant"),
-}
 
 
 def tr(request: Request) -> Callable[[str], str]:
@@ -133,15 +41,15 @@ def fail(request: Request, url: str, exc: AppError) -> Response:
 
 def change_text(request: Request, action: str | None, details: dict[str, Any]) -> str:
     say = tr(request)
-    template = CHANGE_TEXT.get(action or "")
+    template = labels.TIMELINE_CHANGES.get(action or "")
     if template is None:
         return action or ""
     params = {k: v for k, v in details.items() if isinstance(v, str | int)}
     for key in ("from_phase", "to_phase"):
         if key in params:
-            params[key] = say(PHASE_LABELS.get(str(params[key]), str(params[key])))
+            params[key] = say(labels.PHASES.get(str(params[key]), str(params[key])))
     if "role" in params:
-        params["role"] = say(ROLE_LABELS.get(str(params["role"]), str(params["role"])))
+        params["role"] = say(labels.PARTICIPANT_ROLES.get(str(params["role"]), str(params["role"])))
     if "label" in details and request_language(request) == "en":
         params["label"] = details.get("label", "")
     params["fields"] = ", ".join(sorted((details.get("changes") or {}).keys()))
@@ -153,18 +61,21 @@ def change_text(request: Request, action: str | None, details: dict[str, Any]) -
 
 def common(request: Request) -> dict[str, Any]:
     return {
-        "phase_labels": PHASE_LABELS,
-        "report_status_labels": REPORT_STATUS_LABELS,
-        "channel_labels": CHANNEL_LABELS,
-        "role_labels": ROLE_LABELS,
-        "task_status_labels": TASK_STATUS_LABELS,
-        "criteria_labels": CRITERIA_LABELS,
-        "rsit_class_labels": RSIT_CLASS_LABELS,
-        "observable_kinds": OBSERVABLE_KINDS,
-        "impact_functional": IMPACT_FUNCTIONAL,
-        "impact_information": IMPACT_INFORMATION,
-        "impact_recoverability": IMPACT_RECOVERABILITY,
-        "satisfied_by_labels": SATISFIED_BY_LABELS,
+        "phase_labels": labels.PHASES,
+        "report_status_labels": labels.REPORT_STATUSES,
+        "channel_labels": labels.REPORT_CHANNELS,
+        "role_labels": labels.PARTICIPANT_ROLES,
+        "task_status_labels": labels.TASK_STATUSES,
+        "criteria_labels": labels.SERIOUS_CRITERIA,
+        "rsit_class_labels": labels.RSIT_CLASSES,
+        "rsit_type_labels": labels.RSIT_TYPES,
+        "status_at_report_labels": labels.STATUSES_AT_REPORT,
+        "sector_labels": labels.SECTORS,
+        "observable_kinds": labels.OBSERVABLE_KINDS,
+        "impact_functional": labels.IMPACT_FUNCTIONAL,
+        "impact_information": labels.IMPACT_INFORMATION,
+        "impact_recoverability": labels.IMPACT_RECOVERABILITY,
+        "satisfied_by_labels": labels.DEADLINE_SATISFIED_BY,
         "taxonomy": rsit.taxonomy(),
         "tlps": [t.value for t in TLP],
         "paps": [p.value for p in PAP],

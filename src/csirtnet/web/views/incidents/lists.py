@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can
+from csirtnet.authz import incident as incident_authz
 from csirtnet.authz.permissions import Permission
 from csirtnet.incident import repository
 from csirtnet.models import Incident, IncidentReport, Organisation
@@ -116,7 +117,7 @@ def incident_list(
             "filters": filters,
             "provinces": provinces,
             "organisations": session.scalars(select(Organisation).order_by(Organisation.name_sort)).all()
-            if who.sees_everything
+            if incident_authz.sees_every_organisations_incidents(who)
             else [],
             "phase_counts": repository.phase_counts(session, who),
             "queue_size": queue_size,

@@ -9,7 +9,8 @@ from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import can, require
 from csirtnet.authz.permissions import Permission
 from csirtnet.errors import AppError, Forbidden, NotFound
-from csirtnet.incident import deadlines, forms
+from csirtnet.incident import deadlines
+from csirtnet.web import incident_forms as forms
 from csirtnet.web.render import redirect, render
 from csirtnet.web.views.incidents.common import attempt, common, fail, tr
 

@@ -14,7 +14,7 @@ from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can
 from csirtnet.authz.permissions import Permission
 from csirtnet.errors import AppError, Forbidden, NotFound
-from csirtnet.incident import deadlines, forms, intake, repository, triage
+from csirtnet.incident import deadlines, intake, repository, triage
 from csirtnet.incident.schemas import OpenFromReport, ReportCreate
 from csirtnet.incident.severity import suggest
 from csirtnet.kit.files import download
@@ -26,6 +26,7 @@ from csirtnet.models import (
     ReportChannel,
     User,
 )
+from csirtnet.web import incident_forms as forms
 from csirtnet.web.render import redirect, render, request_language
 from csirtnet.web.views.incidents.common import attempt, classification_values, common, fail, tr
 

@@ -9,11 +9,11 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from csirtnet.errors import AppError
+from csirtnet.i18n import N_, translate, translate_message
 from csirtnet.models.contact import ContactRole
 from csirtnet.organisation import documents
 from csirtnet.organisation.schemas import PARTICULARS
 from csirtnet.web.forms import text as text  # the pages read their fields with forms.text
-from csirtnet.web.i18n import N_, translate, translate_message
 
 Errors = dict[str, str]
 

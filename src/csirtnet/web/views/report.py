@@ -12,13 +12,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from csirtnet import i18n
 from csirtnet.auth.deps import AnySubject, Session
 from csirtnet.config import get_settings
 from csirtnet.errors import AppError, TooManyRequests
-from csirtnet.incident import forms, intake
+from csirtnet.incident import intake, reads
 from csirtnet.incident.schemas import ReportCreate
-from csirtnet.models import Incident, ReportChannel
-from csirtnet.web import i18n
+from csirtnet.models import ReportChannel
+from csirtnet.web import incident_forms as forms
 from csirtnet.web.render import redirect, render, request_language
 
 router = APIRouter(include_in_schema=False)
@@ -72,17 +73,16 @@ async def report_submit(request: Request, session: Session, who: AnySubject) -> 
 
 @router.get("/report/track/{token}")
 def track(request: Request, session: Session, who: AnySubject, token: str, new: int = 0) -> Response:
-    report = intake.find_by_token(session, token)
-    if report is None:
+    tracked = reads.report_tracking(session, token)
+    if tracked is None:
         return render(request, "report/track.html", {"report": None}, status_code=404)
-    incident = session.get(Incident, report.incident_id) if report.incident_id else None
     return render(
         request,
         "report/track.html",
         {
-            "report": report,
-            "incident_reference": incident.reference if incident else None,
-            "incident_closed": bool(incident and incident.closed_at),
+            "report": tracked.report,
+            "incident_reference": tracked.incident_reference,
+            "incident_closed": tracked.incident_closed,
             "tracking_url": get_settings().base_url.rstrip("/") + intake.tracking_path(token),
             "new": bool(new),
         },

@@ -1,6 +1,11 @@
-"""Translations: gettext catalogs (web/locale/<lang>/LC_MESSAGES/*.po, one file per domain), compiled in memory
-at start-up, so there is no build step. Source strings are English; the Vietnamese catalog
-translates them. `N_` marks a string for extraction without translating it where it stands.
+"""Translations for every layer: gettext catalogs (web/locale/<lang>/LC_MESSAGES/*.po, one file per
+domain), compiled in memory at start-up, so there is no build step. Source strings are English; the
+Vietnamese catalog translates them. `N_` marks a string for extraction without translating it where
+it stands.
+
+It sits below the web layer so that domains (emails, PDFs, CSV exports) translate without
+importing `csirtnet.web`. The catalogs stay under web/locale, beside the templates that use most of
+their words: they are data read from the package, not a module of the web layer.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ def merged_catalog(language: str) -> Catalog | None:
     """Every catalog of the language (one .po file per domain) merged into one."""
     if language not in LANGUAGES:
         return None
-    folder = resources.files("csirtnet.web").joinpath(f"locale/{language}/LC_MESSAGES")
+    folder = catalog_folder(language)
     if not folder.is_dir():
         return None
     merged: Catalog | None = None
@@ -57,6 +62,11 @@ def translations(language: str) -> gettext.NullTranslations:
     write_mo(buf, merged)
     buf.seek(0)
     return gettext.GNUTranslations(buf)
+
+
+def catalog_folder(language: str) -> Traversable:
+    """Where a language's catalogs are: web/locale/<language>/LC_MESSAGES inside the package."""
+    return resources.files("csirtnet").joinpath(f"web/locale/{language}/LC_MESSAGES")
 
 
 def catalog_files(folder: Traversable) -> list[Traversable]:

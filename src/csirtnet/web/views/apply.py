@@ -15,11 +15,12 @@ from starlette.datastructures import FormData
 
 from csirtnet.auth.deps import AnySubject, Session
 from csirtnet.errors import AppError, TooManyRequests
+from csirtnet.i18n import translate
 from csirtnet.models.application import ApplicationStatus
 from csirtnet.models.organisation import OrganisationKind
-from csirtnet.organisation import application, forms
+from csirtnet.organisation import application
 from csirtnet.vocabulary import first_services, skills
-from csirtnet.web.i18n import translate
+from csirtnet.web import member_forms as forms
 from csirtnet.web.render import redirect, render, request_language
 
 router = APIRouter(include_in_schema=False)

@@ -1,4 +1,5 @@
-"""Notification event types of the cluster domain (listed on every user's preferences page)."""
+"""Notification event types of the cluster domain, listed on every user's preferences page (the
+network's workshops and trainings themselves are the cluster.event package)."""
 
 from __future__ import annotations
 

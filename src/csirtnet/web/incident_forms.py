@@ -11,9 +11,9 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from csirtnet.errors import AppError
+from csirtnet.i18n import N_
 from csirtnet.incident.attachments import Attachment
 from csirtnet.web.forms import text as text  # the pages read their fields with forms.text
-from csirtnet.web.i18n import N_
 
 M = TypeVar("M", bound=BaseModel)
 Errors = dict[str, str]
