@@ -15,7 +15,7 @@ from csirtnet.authz import mobilisation as mob_authz
 from csirtnet.errors import Conflict, FieldError, NotFound, ValidationFailed
 from csirtnet.kit.time import utcnow
 from csirtnet.mobilisation import events, repository
-from csirtnet.mobilisation.common import get_incident, local_time, requesters, timeline
+from csirtnet.mobilisation.common import get_incident, moment, requesters, timeline
 from csirtnet.mobilisation.deployments import deploy
 from csirtnet.mobilisation.dispatch import top_up
 from csirtnet.mobilisation.schemas import AcceptBody, DeclineBody
@@ -126,8 +126,8 @@ def accept(
                 [user] if user is not None else [],
                 {
                     "reference": incident.reference,
-                    "starts": local_time(start),
-                    "ends": local_time(request.ends_at),
+                    "starts": moment(start),
+                    "ends": moment(request.ends_at),
                     "summary": request.summary,
                 },
                 link=f"/incidents/{incident.id}",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -21,9 +20,10 @@ from csirtnet.models import Incident, IncidentTimelineEntry, SupportRequest, Use
 SYSTEM = Subject.system("mobilisation")
 
 
-def local_time(value: datetime) -> str:
-    zone = ZoneInfo(get_settings().timezone)
-    return as_utc(value).astimezone(zone).strftime("%H:%M %d/%m/%Y")
+def moment(value: datetime) -> str:
+    """A moment as notification parameters keep it (ISO 8601, UTC): each reader sees it in their
+    language and zone (notification.events.moment_text)."""
+    return as_utc(value).isoformat(timespec="minutes")
 
 
 def plain(value: Any) -> Any:

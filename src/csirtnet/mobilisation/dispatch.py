@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from csirtnet import audit
 from csirtnet.authz import Subject
 from csirtnet.mobilisation import events, repository
-from csirtnet.mobilisation.common import components_json, local_time, rank, requesters, timeline
+from csirtnet.mobilisation.common import components_json, moment, rank, requesters, timeline
 from csirtnet.mobilisation.matching import OrganisationMatch
 from csirtnet.mobilisation.vocabulary import RequestStatus, TargetStatus
 from csirtnet.models import Incident, SupportRequest, SupportRequestTarget
@@ -78,14 +78,14 @@ def send(
             repository.organisation_admins(session, org_id),
             {
                 "reference": incident.reference,
-                "deadline": local_time(deadline),
+                "deadline": moment(deadline),
                 "summary": request.summary,
                 "experts_needed": request.experts_needed,
                 "urgency": request.urgency,
                 "mode": request.mode,
                 "province": request.province or "",
-                "starts": local_time(request.starts_at),
-                "ends": local_time(request.ends_at),
+                "starts": moment(request.starts_at),
+                "ends": moment(request.ends_at),
             },
             link=f"/mobilisation/requests/{request.id}",
         )

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
-from babel.dates import format_date
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
@@ -52,21 +51,10 @@ Files = Annotated[list[UploadFile], File()]
 # -- helpers shared by the cluster domain's pages --------------------------------------------
 
 
-def date_formatter(language: str) -> Callable[[date | None], str]:
-    def fmt(value: date | None) -> str:
-        if value is None:
-            return "—"
-        return format_date(value, format="dd/MM/yyyy" if language == "vi" else "d MMM yyyy", locale=language)
-
-    return fmt
-
-
 def common(request: Request) -> dict[str, Any]:
-    """What every page of the domain needs: labels, date formatting, today."""
-    language = request_language(request)
+    """What every page of the domain needs: labels, today (dates are written by render's fmt_date)."""
     return {
         "L": labels,
-        "fmt_date": date_formatter(language),
         "today": cluster_authz.today(),
         "now_utc": utcnow(),
     }
