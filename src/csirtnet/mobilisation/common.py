@@ -26,6 +26,16 @@ def moment(value: datetime) -> str:
     return as_utc(value).isoformat(timespec="minutes")
 
 
+def no_longer_waits(session: Session, request_id: int, organisation_id: int) -> None:
+    """The organisation answered the request (or was let off it): its admins' "experts requested"
+    notifications are read, so the home page stops listing them."""
+    from csirtnet.mobilisation.events import REQUEST_RECEIVED
+    from csirtnet.notification.service import mark_handled
+
+    admins = [u.id for u in repository.organisation_admins(session, organisation_id)]
+    mark_handled(session, f"/mobilisation/requests/{request_id}", [REQUEST_RECEIVED.key], user_ids=admins)
+
+
 def plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return as_utc(value).isoformat()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from csirtnet import audit
 from csirtnet.authz import Subject
 from csirtnet.mobilisation import events, repository
-from csirtnet.mobilisation.common import components_json, moment, rank, requesters, timeline
+from csirtnet.mobilisation.common import components_json, moment, no_longer_waits, rank, requesters, timeline
 from csirtnet.mobilisation.matching import OrganisationMatch
 from csirtnet.mobilisation.vocabulary import RequestStatus, TargetStatus
 from csirtnet.models import Incident, SupportRequest, SupportRequestTarget
@@ -169,6 +169,7 @@ def withdraw_pending(
             continue
         target.status = TargetStatus.WITHDRAWN.value
         target.responded_at = now
+        no_longer_waits(session, request.id, target.organisation_id)
         audit.record(
             session,
             who,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
-from csirtnet.authz import Subject
+from csirtnet.authz import Subject, can_manage_organisation
 from csirtnet.kit.pagination import paginate_keyset
 from csirtnet.kit.time import as_utc, utcnow
 from csirtnet.models import Organisation, User, UserRole
@@ -42,6 +42,19 @@ def stale(session: Session, who: Subject, *, max_age_days: int | None = None) ->
     return [
         _entry(org, now) for org in session.scalars(repository.stale_organisations(who, _older_than(now, max_age_days)))
     ]
+
+
+def confirmation_due(session: Session, who: Subject) -> StaleEntry | None:
+    """The reader's own organisation, when its confirmation is overdue and theirs to give."""
+    if who.organisation_id is None or not who.has_role(Role.ORG_ADMIN):
+        return None
+    if not can_manage_organisation(who, who.organisation_id):
+        return None
+    now = utcnow()
+    org = session.scalar(
+        repository.stale_organisations(who, _older_than(now, None)).where(Organisation.id == who.organisation_id)
+    )
+    return None if org is None else _entry(org, now)
 
 
 def stale_page(

@@ -21,6 +21,8 @@ from csirtnet.notification import events
 from csirtnet.web import i18n
 
 FLASH_COOKIE = "csirtnet_flash"
+OVERDUE_BY = i18n.N_("overdue by %(span)s")
+AGO = i18n.N_("%(span)s ago")
 
 
 def request_language(request: Request) -> str:
@@ -77,11 +79,11 @@ class Dates:
         end = as_utc(met) if met is not None else self.now
         if end <= as_utc(due):
             return ""
-        return str(self._("overdue by %(span)s") % {"span": self.span(due, end)})
+        return str(self._(OVERDUE_BY) % {"span": self.span(due, end)})
 
     def age(self, since: datetime | None) -> str:
         """ "3 hours ago"."""
-        return "" if since is None else str(self._("%(span)s ago") % {"span": self.span(since)})
+        return "" if since is None else str(self._(AGO) % {"span": self.span(since)})
 
     def context(self) -> dict[str, Any]:
         return {

@@ -11,7 +11,6 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from csirtnet.auth.deps import PageUser, Session
@@ -34,12 +33,11 @@ from csirtnet.cluster.schemas import (
 )
 from csirtnet.errors import AppError, Forbidden, NotFound
 from csirtnet.kit.time import utcnow
-from csirtnet.models import Cluster, NetworkEvent
+from csirtnet.models import NetworkEvent
 from csirtnet.vocabulary import Role
 from csirtnet.web.forms import FormErrors, app_error_fields, optional_int, parse
 from csirtnet.web.i18n import N_, translate
 from csirtnet.web.render import redirect, render, request_language
-from csirtnet.web.views.home import Panel, register_panel
 
 router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
@@ -93,26 +91,6 @@ def store_files(session: DbSession, who: Subject, uploads: list[UploadFile]) -> 
 
 def done(request: Request, url: str, message: str) -> Response:
     return redirect(url, flash=translate(request_language(request), message))
-
-
-# -- home panel ------------------------------------------------------------------------------
-
-
-def _panel(session: DbSession, who: Subject) -> dict[str, Any] | None:
-    if not can(who, Permission.CLUSTERS_READ):
-        return None
-    mine = cluster_authz.cluster_ids_of_org(session, who.organisation_id)
-    ids = sorted(mine) if mine else []
-    if not ids and not who.sees_everything:
-        return None
-    rows = list(session.scalars(select(Cluster).where(Cluster.id.in_(ids)) if ids else repository.clusters(who)))
-    return {
-        "clusters": service.summaries(session, who, rows[:5]),
-        "leading": cluster_authz.led_cluster_ids(session, who),
-    }
-
-
-register_panel(Panel("clusters", "clusters/panel.html", 20, _panel))
 
 
 # -- clusters --------------------------------------------------------------------------------

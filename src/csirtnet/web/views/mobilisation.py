@@ -40,7 +40,6 @@ from csirtnet.mobilisation.vocabulary import (
     REQUEST_STATUSES,
     TARGET_STATUSES,
     URGENCIES,
-    DeploymentStatus,
     RequestStatus,
     TargetStatus,
 )
@@ -49,7 +48,6 @@ from csirtnet.vocabulary import first_services, skills
 from csirtnet.web import forms
 from csirtnet.web.i18n import N_, translate, translate_message
 from csirtnet.web.render import redirect, render, request_language
-from csirtnet.web.views.home import Panel, register_panel
 
 router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
@@ -480,33 +478,3 @@ def overview(request: Request, session: Session, who: PageUser) -> Response:
             },
         },
     )
-
-
-# -- the home panel --------------------------------------------------------------------------
-
-
-def _panel(session: DbSession, who: Subject) -> dict[str, Any] | None:
-    """Requests waiting for the organisation's answer, and the user's own current deployments."""
-    if not can(who, Permission.MOBILISATION_READ):
-        return None
-    pending = (
-        session.scalars(repository.inbox(who, status=TargetStatus.PENDING.value)).all()
-        if can(who, Permission.MOBILISATION_RESPOND)
-        else []
-    )
-    mine = session.scalars(
-        repository.deployments(who, mine=True)
-        .where(Deployment.status != DeploymentStatus.RELEASED.value)
-        .order_by(Deployment.starts_at)
-        .limit(5)
-    ).all()
-    if not pending and not mine:
-        return None
-    return {
-        "pending": pending,
-        "mine": mine,
-        "references": repository.incident_references(session, [d.incident_id for d in mine]),
-    }
-
-
-register_panel(Panel("mobilisation", "mobilisation/panel.html", 15, _panel))
