@@ -11,14 +11,14 @@ import pyotp
 from sqlalchemy import event, select
 
 from csirtnet.identity.service import subject_for
-from csirtnet.incident import intake, task_service, triage
-from csirtnet.incident.schemas import ReportCreate, TaskCreate
+from csirtnet.incident import task_service
+from csirtnet.incident.schemas import TaskCreate
 from csirtnet.kit.time import utcnow
 from csirtnet.mobilisation import answers, service
 from csirtnet.mobilisation.schemas import DeclineBody
-from csirtnet.models import IncidentReport, Notification, ReportChannel
+from csirtnet.models import Notification
 from tests.helpers import login
-from tests.incident.helpers import coordinator, make_report, member, open_incident, report_data
+from tests.incident.helpers import coordinator, make_report, member, open_incident
 from tests.mobilisation.helpers import make_network, request_body, who
 
 SECRET = pyotp.random_base32()
@@ -167,29 +167,6 @@ def test_a_notification_pointing_into_a_page_is_read_when_the_page_opens(client,
         select(Notification.link).where(Notification.user_id == responder.id, Notification.read_at.is_(None))
     ).all()
     assert unread == [f"/incidents/{incident.id}0"]
-
-
-def test_triaging_a_report_reads_every_coordinators_notification_of_it(db) -> None:
-    first, second = coordinator(db), coordinator(db)
-    received = intake.submit(
-        db, subject_for(member(db)), ReportCreate.model_validate(report_data()), channel=ReportChannel.WEB
-    )
-    link = f"/incidents/reports/{received.report.id}"
-
-    def unread() -> set[int]:
-        rows = db.scalars(
-            select(Notification.user_id).where(
-                Notification.link == link,
-                Notification.event_type == "incident.report_received",
-                Notification.read_at.is_(None),
-            )
-        )
-        return set(rows)
-
-    assert unread() == {first.id, second.id}
-    triage.reject_report(db, subject_for(first), received.report.id, "Không phải sự cố an toàn thông tin")
-    assert unread() == set()
-    assert db.get(IncidentReport, received.report.id).status == "rejected"
 
 
 def test_pages_write_moments_one_way(client, db) -> None:

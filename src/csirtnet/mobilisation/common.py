@@ -33,7 +33,7 @@ def no_longer_waits(session: Session, request_id: int, organisation_id: int) -> 
     from csirtnet.notification.service import mark_handled
 
     admins = [u.id for u in repository.organisation_admins(session, organisation_id)]
-    mark_handled(session, f"/mobilisation/requests/{request_id}", [REQUEST_RECEIVED.key], user_ids=admins)
+    mark_handled(session, f"/mobilisation/requests/{request_id}", [REQUEST_RECEIVED.key], admins)
 
 
 def plain(value: Any) -> Any:

@@ -155,16 +155,16 @@ def mark_opened(session: Session, user_id: int, link: str) -> int:
     return int(session.execute(query).rowcount)  # type: ignore[attr-defined]
 
 
-def mark_handled(
-    session: Session, link: str, event_types: Iterable[str], *, user_ids: Iterable[int] | None = None
-) -> int:
+def mark_handled(session: Session, link: str, event_types: Iterable[str], user_ids: Iterable[int]) -> int:
     """The item at `link` was handled (a report triaged, a request answered): the notifications
-    of these events about it no longer wait for anyone told of it (or only for `user_ids`)."""
+    of these events about it no longer wait for the users who were told (those `user_ids`, whose
+    unread notifications the index finds: no scan of everyone's)."""
     query = update(Notification).where(
-        Notification.read_at.is_(None), Notification.event_type.in_(list(event_types)), _at(link)
+        Notification.user_id.in_(list(user_ids)),
+        Notification.read_at.is_(None),
+        Notification.event_type.in_(list(event_types)),
+        _at(link),
     )
-    if user_ids is not None:
-        query = query.where(Notification.user_id.in_(list(user_ids)))
     return int(session.execute(query.values(read_at=utcnow())).rowcount)  # type: ignore[attr-defined]
 
 

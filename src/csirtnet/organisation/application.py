@@ -298,7 +298,8 @@ def _handled(session: Session, app: MembershipApplication) -> None:
     from csirtnet.notification.service import mark_handled
 
     waiting = [events.APPLICATION_SUBMITTED.key, events.APPLICATION_ANSWERED.key]
-    mark_handled(session, f"/members/applications/{app.id}", waiting)
+    told = [u.id for u in coordinators(session)]
+    mark_handled(session, f"/members/applications/{app.id}", waiting, told)
 
 
 WAITING_FOR_COORDINATOR = (ApplicationStatus.SUBMITTED.value, ApplicationStatus.ANSWERED.value)

@@ -6,14 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import Subject, can_manage_organisation
 from csirtnet.kit.pagination import paginate_keyset
 from csirtnet.kit.time import as_utc, utcnow
-from csirtnet.models import Organisation, User, UserRole
+from csirtnet.models import Organisation
 from csirtnet.organisation import events, repository
 from csirtnet.organisation.settings import member_settings
 from csirtnet.vocabulary import Role
@@ -84,11 +83,7 @@ def remind(session: Session, who: Subject | None = None) -> int:
         org = entry.organisation
         if org.stale_reminded_at is not None and as_utc(org.stale_reminded_at) > now - period:
             continue
-        admins = session.scalars(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(User.organisation_id == org.id, UserRole.role == Role.ORG_ADMIN.value, User.is_active.is_(True))
-        ).all()
+        admins = repository.organisation_admins(session, org.id)
         from csirtnet.notification.service import notify
 
         notify(
