@@ -22,7 +22,6 @@ from csirtnet.web import i18n
 
 FLASH_COOKIE = "csirtnet_flash"
 OVERDUE_BY = i18n.N_("overdue by %(span)s")
-AGO = i18n.N_("%(span)s ago")
 
 
 def request_language(request: Request) -> str:
@@ -58,7 +57,7 @@ def environment() -> Environment:
 
 class Dates:
     """The templates' date helpers for one reader (language and zone): one format everywhere
-    (csirtnet.kit.dates), and how late or how old something is, in words."""
+    (csirtnet.kit.dates), and spans and lateness in words."""
 
     def __init__(self, language: str, zone: str, gettext: Any) -> None:
         self.language, self.zone, self._ = language, zone, gettext
@@ -73,7 +72,7 @@ class Dates:
         return dates.format_duration((until or self.now) - as_utc(since), self.language)
 
     def late_by(self, due: datetime | None, met: datetime | None = None) -> str:
-        """ "overdue by 2 days 3 hours" for a due time passed (or met after it); else ""."""
+        """The words "overdue by 2 days 3 hours" for a due time passed (or met after it); else ""."""
         if due is None:
             return ""
         end = as_utc(met) if met is not None else self.now
@@ -81,17 +80,12 @@ class Dates:
             return ""
         return str(self._(OVERDUE_BY) % {"span": self.span(due, end)})
 
-    def age(self, since: datetime | None) -> str:
-        """ "3 hours ago"."""
-        return "" if since is None else str(self._(AGO) % {"span": self.span(since)})
-
     def context(self) -> dict[str, Any]:
         return {
             "fmt_dt": self.moment,
             "fmt_date": lambda value: dates.format_date(value, self.language),
             "fmt_span": self.span,
             "late_by": self.late_by,
-            "age": self.age,
             "zone_name": self.zone,
             "zone_label": dates.zone_label(self.now, self.zone),
         }
