@@ -59,12 +59,13 @@ API_MODULES = [
     "csirtnet.cluster.knowledge.endpoints",
 ]
 PAGE_MODULES = [
-    "csirtnet.web.views.home",
     "csirtnet.web.views.account",
     "csirtnet.web.views.admin",
     "csirtnet.web.views.members",
-    # Static paths (/incidents/reports, /incidents/deadline-profiles) before /incidents/{incident_id}.
+    # Static paths (/incidents/reports, /incidents/tasks, /incidents/deadline-profiles) before
+    # /incidents/{incident_id}.
     "csirtnet.web.views.incidents.lists",
+    "csirtnet.web.views.incidents.tasks",
     "csirtnet.web.views.incidents.reports",
     "csirtnet.web.views.incidents.profiles",
     "csirtnet.web.views.incidents.detail",
@@ -79,6 +80,7 @@ PAGE_MODULES = [
 # The ONLY routes anyone may call without logging in. Each module here must say why in its docstring.
 PUBLIC_MODULES = [
     "csirtnet.ops.public",
+    "csirtnet.web.views.landing",
     "csirtnet.web.views.public",
     "csirtnet.web.views.apply",
     "csirtnet.web.views.report",

@@ -112,18 +112,25 @@ def serve(
     from csirtnet.logging_setup import configure
 
     settings = get_settings()
+    if "base_url" not in settings.model_fields_set:
+        # Links in emails point where this server answers, unless CSIRTNET_BASE_URL says otherwise
+        # (behind a proxy or TLS). Through the environment it reaches the --workers processes too.
+        os.environ["CSIRTNET_BASE_URL"] = serving_url(host, port)
+        get_settings.cache_clear()
+        settings = get_settings()
     configure(settings.log_level, settings.log_json)
     db = database()
     ensure_schema(db)
+    url = settings.base_url.rstrip("/") + "/"
     if demo:
-        from csirtnet.demo import load_demo
+        from csirtnet.demo import demo_logins, load_demo
 
         with db.unit_of_work() as session:
-            logins = load_demo(session)
-        print_logins(logins)
+            load_demo(session)
+            logins = demo_logins(session)
+        print_logins(logins, url)
     first_admin(db)
-    url = f"http://{host}:{port}/"
-    err.print(f"csirtnet is at [bold]{url}[/bold]  (Ctrl-C stops it)")
+    err.print(f"csirtnet is at [bold]{url}[/bold]  (listening on {host}:{port}; Ctrl-C stops it)")
     if workers > 1:
         from csirtnet.serving import run_workers
 
@@ -200,26 +207,39 @@ def worker(
 @app.command()
 def demo() -> None:
     """Load the demo network (coordinator, alliance members, cluster no. 1, users of every role)."""
-    from csirtnet.demo import load_demo
+    from csirtnet.demo import demo_logins, load_demo
 
     db = database()
     ensure_schema(db)
     with db.unit_of_work() as session:
-        logins = load_demo(session)
-    print_logins(logins)
+        load_demo(session)
+        logins = demo_logins(session)
+    print_logins(logins, get_settings().base_url.rstrip("/") + "/")
 
 
-def print_logins(logins: list[tuple[str, str, str]]) -> None:
+def serving_url(host: str, port: int) -> str:
+    """The address a server started on `host`:`port` answers at (a wildcard host: this machine's name)."""
+    import socket
+
+    name = socket.getfqdn() if host in ("", "0.0.0.0", "::") else host  # noqa: S104 - comparing, not binding
+    if ":" in name and not name.startswith("["):
+        name = f"[{name}]"  # an IPv6 address
+    return f"http://{name}:{port}"
+
+
+def print_logins(logins: list[tuple[str, str, str]], url: str) -> None:
+    """The demo's logins, on every start, with where to use them."""
     if not logins:
-        err.print("demo data already loaded")
+        err.print("the demo logins were removed or deactivated")
         return
-    table = Table(title="Demo logins")
+    table = Table(title=f"Demo logins: open {url} and log in")
     table.add_column("role")
     table.add_column("email")
     table.add_column("password")
     for role, email, password in logins:
         table.add_row(role, email, password)
     err.print(table)
+    err.print("Coordinators and admins set up a second factor (an authenticator app) when they first log in.")
 
 
 # -- users and tokens ------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
-from csirtnet.auth.passwords import hash_password
+from csirtnet.auth.passwords import hash_password, verify_password
 from csirtnet.authz import Subject
 from csirtnet.bootstrap import coordinator_organisation
 from csirtnet.kit.time import utcnow
@@ -238,6 +238,19 @@ def load_demo(session: Session) -> list[tuple[str, str, str]]:
     for loader in _ordered_loaders():
         loader(session, orgs, users)
     return logins
+
+
+def demo_logins(session: Session) -> list[tuple[str, str, str]]:
+    """(role, email, password) of each demo login still active; a password changed since the demo
+    was loaded is not shown (it is no longer the published one)."""
+    users = {u.email: u for u in session.scalars(select(User).where(User.email.in_([e for _l, e, *_ in USERS])))}
+    out = []
+    for label, email, *_rest in USERS:
+        user = users.get(email)
+        if user is None or not user.is_active:
+            continue
+        out.append((label, email, DEMO_PASSWORD if verify_password(user.password_hash, DEMO_PASSWORD) else "(changed)"))
+    return out
 
 
 def _ordered_loaders() -> list[DemoLoader]:

@@ -52,14 +52,16 @@ def test_second_factor_required_when_enrolled(client, db) -> None:
     token = csrf_from(client.get("/login").text)
     r = client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
     assert r.headers["location"].startswith("/login/2fa")
-    # Not yet logged in: pages still redirect to the login.
-    assert client.get("/").status_code == 303
+    # Not yet logged in: pages still redirect to the login, and / is the visitors' landing page.
+    assert client.get("/incidents").status_code == 303
+    assert 'data-testid="landing"' in client.get("/").text
     page = client.get("/login/2fa")
     bad = client.post("/login/2fa", data={"code": "000000", "csrf_token": csrf_from(page.text)})
     assert bad.status_code == 401
     ok = client.post("/login/2fa", data={"code": pyotp.TOTP(secret).now(), "csrf_token": csrf_from(page.text)})
     assert ok.status_code == 303
-    assert client.get("/").status_code == 200
+    home = client.get("/")
+    assert home.status_code == 200 and user.full_name in home.text and 'data-testid="landing"' not in home.text
 
 
 def test_coordinator_without_2fa_must_enrol(client, db) -> None:
@@ -75,4 +77,5 @@ def test_logout_ends_the_session(client, db) -> None:
     home = client.get("/")
     r = client.post("/logout", data={"csrf_token": csrf_from(home.text)})
     assert r.status_code == 303
-    assert client.get("/").status_code == 303
+    assert client.get("/account").status_code == 303
+    assert 'data-testid="landing"' in client.get("/").text

@@ -3,6 +3,7 @@ and the incident access that follows a deployment."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from email.message import EmailMessage
 
@@ -14,9 +15,9 @@ from csirtnet.authz.incident import can_view
 from csirtnet.config import Settings
 from csirtnet.db import Database
 from csirtnet.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from csirtnet.kit import dates
 from csirtnet.kit.time import utcnow
 from csirtnet.mobilisation import deployments, reads, service
-from csirtnet.mobilisation.common import local_time
 from csirtnet.mobilisation.schemas import AcceptBody, CancelBody, DeclineBody, ReleaseBody
 from csirtnet.models import (
     AuditRecord,
@@ -332,10 +333,15 @@ def test_the_asked_organisations_admins_get_it_by_email_in_their_language(
     mail = {str(m["To"]): m for m in smtp_server}
     assert set(mail) == {net.fpt_admin.email, second_admin.email}
     english, vietnamese = mail[net.fpt_admin.email], mail[second_admin.email]
-    deadline = local_time(request.response_deadline)
-    assert english["Subject"].strip() == f"Experts needed on incident {net.incident.reference}, answer by {deadline}"
+    # One way to write a moment per language, in the reader's zone, named (an email travels).
+    zone = settings.timezone
+    en_deadline = dates.format_datetime(request.response_deadline, "en", zone, with_zone=True)
+    vi_deadline = dates.format_datetime(request.response_deadline, "vi", zone, with_zone=True)
+    assert re.fullmatch(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2} \(UTC\+07:00\)", vi_deadline)
+    assert english["Subject"].strip() == f"Experts needed on incident {net.incident.reference}, answer by {en_deadline}"
     assert (
-        vietnamese["Subject"].strip() == f"Cần chuyên gia cho sự cố {net.incident.reference}, trả lời trước {deadline}"
+        vietnamese["Subject"].strip()
+        == f"Cần chuyên gia cho sự cố {net.incident.reference}, trả lời trước {vi_deadline}"
     )
     body = text_of(vietnamese)
     assert "Mức độ khẩn: cao" in body and "tại chỗ (Bắc Kạn)" in body

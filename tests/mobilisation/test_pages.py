@@ -66,7 +66,7 @@ def test_the_coordinator_raises_a_request_and_fpt_accepts_it(client: TestClient,
     client.cookies.clear()
     login(client, net.fpt_admin.email, totp_secret=SECRET)
     home = client.get("/?lang=vi")
-    assert 'data-testid="panel-pending"' in home.text and "1 yêu cầu hỗ trợ đang chờ" in home.text
+    assert 'data-testid="needs-requests"' in home.text and f'href="{request_url}"' in home.text
     inbox = client.get("/mobilisation/requests?status=pending&lang=vi")
     assert inbox.status_code == 200 and request_url in inbox.text
     page = client.get(request_url + "?lang=vi")

@@ -112,9 +112,10 @@ def _identify(request: Request, session: DbSession) -> Identity:
         else:
             identity = (found.subject, None, None)  # the API needs no User object; pages load it
     else:
-        cookie = find_session_and_unread(session, request.cookies.get(SESSION_COOKIE))
+        here = request.url.path if request.method == "GET" else None
+        cookie = find_session_and_unread(session, request.cookies.get(SESSION_COOKIE), here=here)
         if cookie is not None:
-            web, request.state.unread_count = cookie
+            web, request.state.unread_count, request.state.unread_here = cookie
             request.state.web_session = web
             request.state.csrf_expected = session_csrf_token(request, request.cookies[SESSION_COOKIE])
             if web.mfa_passed and must_enrol_second_factor(web.user):
@@ -172,6 +173,13 @@ def page_user(request: Request, session: Session) -> Subject:
         from csirtnet.notification.service import unread_count
 
         request.state.unread_count = unread_count(session, user.id)
+    if getattr(request.state, "unread_here", 0):
+        # The page a notification points at is open: it is read (one UPDATE, only when the
+        # session's lookup counted such notifications; the bell shows the rest).
+        from csirtnet.notification.service import mark_opened
+
+        request.state.unread_count -= mark_opened(session, user.id, request.url.path)
+        request.state.unread_here = 0
     return subject
 
 

@@ -399,3 +399,36 @@ def sees_every_organisations_incidents(who: Subject) -> bool:
     """The coordinator's staff see every organisation's incidents: the list offers the reporting
     organisation as a filter, and a search may scan the newest incidents instead of a member's few."""
     return who.sees_everything
+
+
+def worked_incidents_clause(subject: Subject) -> ColumnElement[bool]:
+    """A WHERE clause on `Incident`: the incidents whose work waits on the subject (their deadlines
+    are the subject's to keep). The same rule as `can_work`, in SQL: coordinators coordinate every
+    incident they see; a member works its organisation's reports (not TLP:RED) and the incidents it
+    takes part in, named or as an organisation, with a working role."""
+    if subject.user_id is None or not can(subject, Permission.INCIDENTS_WRITE):
+        return false()
+    visible = visible_incidents_clause(subject)
+    if subject.sees_everything:
+        return visible
+    working = exists(
+        select(IncidentParticipant.id).where(
+            IncidentParticipant.incident_id == Incident.id,
+            IncidentParticipant.role.in_(WORKING_ROLES),
+            active_participation_clause(_NOW),
+            or_(
+                IncidentParticipant.user_id == subject.user_id,
+                and_(
+                    IncidentParticipant.user_id.is_(None),
+                    IncidentParticipant.organisation_id == subject.organisation_id,
+                ),
+            ),
+        )
+    )
+    own = and_(Incident.tlp != TLP.RED.value, Incident.reporting_organisation_id == subject.organisation_id)
+    return and_(visible, or_(own, working))
+
+
+def visible_among(subject: Subject, incident_ids: list[int]) -> Select[int]:
+    """The ids, of these, of the incidents `subject` may see (one query for a list's references)."""
+    return select(Incident.id).where(Incident.id.in_(incident_ids), visible_incidents_clause(subject))

@@ -108,3 +108,12 @@ def require_set_network_fields(who: Subject) -> None:
 def require_resolve_overlaps(who: Subject) -> None:
     if not can_resolve_overlaps(who):
         raise Forbidden("Only the coordinator resolves overlapping claims")
+
+
+def confirms_own_organisation(who: Subject) -> bool:
+    """Confirming the organisation's data is its own admins' to do (the home page reminds them)."""
+    return (
+        who.organisation_id is not None
+        and who.has_role(Role.ORG_ADMIN)
+        and can_manage_organisation(who, who.organisation_id)
+    )

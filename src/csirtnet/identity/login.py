@@ -121,11 +121,14 @@ def _logged_in(session: Session, user: User, row: WebSession) -> None:
     audit.record(session, subject_for(user), "user.logged_in", user, session_id=row.id)
 
 
-def find_session_and_unread(session: Session, token: str | None) -> tuple[WebSession, int] | None:
-    """The valid web session of a cookie, and its user's unread notifications, in one round trip."""
+def find_session_and_unread(
+    session: Session, token: str | None, *, here: str | None = None
+) -> tuple[WebSession, int, int] | None:
+    """The valid web session of a cookie, its user's unread notifications and those pointing at
+    the page `here`, in one round trip."""
     if not token:
         return None
-    found = session_by_token(session, token)
+    found = session_by_token(session, token, here=here)
     if found is None:
         return None
     row = found[0]

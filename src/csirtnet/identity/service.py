@@ -38,18 +38,27 @@ def by_token(session: Session, model: type[Credential], token: str) -> Credentia
     return session.scalars(_by_token_query(model, token)).unique().first()
 
 
-def session_by_token(session: Session, token: str) -> tuple[WebSession, int] | None:
+def session_by_token(session: Session, token: str, *, here: str | None = None) -> tuple[WebSession, int, int] | None:
     """`by_token` for a web session, with its user's count of unread notifications (every page
-    shows it) in the same round trip."""
+    shows it) and, when the page `here` is being opened, of those that point at it (opening it
+    reads them), in the same round trip."""
     from csirtnet.models import Notification
+    from csirtnet.notification.service import unread_at_clause
 
     unread = (
         select(func.count(Notification.id))
         .where(Notification.user_id == WebSession.user_id, Notification.read_at.is_(None))
         .scalar_subquery()
     )
-    row = session.execute(_by_token_query(WebSession, token).add_columns(unread)).unique().first()
-    return None if row is None else (row[0], int(row[1] or 0))
+    query = _by_token_query(WebSession, token).add_columns(unread)
+    if here is not None:
+        query = query.add_columns(
+            select(func.count(Notification.id)).where(unread_at_clause(WebSession.user_id, here)).scalar_subquery()
+        )
+    row = session.execute(query).unique().first()
+    if row is None:
+        return None
+    return row[0], int(row[1] or 0), int(row[2] or 0) if here is not None else 0
 
 
 def subject_for(user: User, scopes: frozenset[str] | None = None) -> Subject:

@@ -18,7 +18,7 @@ from csirtnet.authz.permissions import Permission
 from csirtnet.errors import Conflict, NotFound, ValidationFailed
 from csirtnet.incident import events
 from csirtnet.incident.common import coordinators, incident_link, participant_users, record_change
-from csirtnet.kit.time import utcnow
+from csirtnet.kit.time import as_utc, utcnow
 from csirtnet.models import DeadlineProfile, DeadlineRule, Incident, IncidentDeadline, Phase
 from csirtnet.notification.service import notify
 from csirtnet.worker import enqueue
@@ -244,7 +244,7 @@ def sweep(session: Session, now: datetime | None = None) -> tuple[int, int]:
             "label": row.label_vi,
             "label_en": row.label_en,
             "label_vi": row.label_vi,
-            "due_at": row.due_at.isoformat(timespec="minutes"),
+            "due_at": as_utc(row.due_at).isoformat(timespec="minutes"),
         }
         if row.due_at <= now:
             if row.escalated_at is None:

@@ -210,6 +210,18 @@ def load(session: Session, orgs: dict[str, Organisation], users: dict[str, User]
     )
     _backdate(session, i4, r4)
     workflow.change_phase(session, coord, i4.id, PhaseChange(phase="analysis"))
+    # Work waiting for the Bắc Kạn admin (a demo login): their home page lists it with the
+    # overdue NIS2 notification of the same incident.
+    task_service.create(
+        session,
+        coord,
+        i4.id,
+        TaskCreate(
+            title="Khôi phục trang chủ từ bản sao lưu và vá plugin",
+            owner_id=bac_kan.id,
+            due_at=utcnow() + timedelta(hours=20),
+        ),
+    )
     deadlines.sweep(session)
 
     # 5. A new report waiting in the queue: ransomware again, the same C2 in its description.

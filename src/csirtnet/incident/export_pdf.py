@@ -12,7 +12,6 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from sqlalchemy.orm import Session
@@ -23,6 +22,7 @@ from csirtnet.authz.incident import get_visible
 from csirtnet.config import get_settings
 from csirtnet.errors import ValidationFailed
 from csirtnet.incident.export import reports_of
+from csirtnet.kit import dates
 from csirtnet.models import Incident, IncidentReport, Organisation
 from csirtnet.vocabulary import labels
 
@@ -125,11 +125,10 @@ def _new_pdf(title: str) -> _Pdf:
 
 
 def _when(value: datetime | None, lang: Lang) -> str:
+    """The language's one way to write a moment (kit.dates), with the zone: a PDF travels."""
     if value is None:
         return t("none", lang)
-    local = value.astimezone(ZoneInfo(get_settings().timezone))
-    zone = local.strftime("%z")
-    return local.strftime("%d/%m/%Y %H:%M") + f" (UTC{zone[:3]}:{zone[3:]})"
+    return dates.format_datetime(value, lang, get_settings().timezone, with_zone=True)
 
 
 def _header(pdf: _Pdf, lang: Lang, organisation: str, form_key: str, title_key: str, subtitle: str) -> None:

@@ -1,14 +1,222 @@
-"""What the incident pages read that no service returns: the public tracking page's view of a
-report (its status and outcome, never the incident's content)."""
+"""What the incident pages read that no service returns.
+
+What waits for a person, for the home page and the "My tasks" page: their tasks across incidents,
+the deadlines of the incidents they work or coordinate, the reports waiting in triage, and the
+counts of the incident lists. Every query is scoped through authz.incident (an incident the reader
+may no longer see takes its tasks and deadlines with it); the pages only render what these return.
+And the public tracking page's view of a report (its status and outcome, never the incident's
+content).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
 
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from csirtnet.incident import intake
-from csirtnet.models import Incident, IncidentReport
+from csirtnet.authz import Subject, can
+from csirtnet.authz.incident import visible_incidents_clause, worked_incidents_clause
+from csirtnet.authz.permissions import Permission
+from csirtnet.errors import ValidationFailed
+from csirtnet.incident import intake, repository
+from csirtnet.kit.time import as_utc, utcnow
+from csirtnet.models import (
+    Incident,
+    IncidentDeadline,
+    IncidentReport,
+    IncidentTask,
+    IncidentTaskAssignee,
+    Phase,
+    ReportStatus,
+    TaskStatus,
+)
+
+# A deadline is shown from this long before it is due (Circular 20's five days fit).
+DUE_WITHIN = timedelta(days=7)
+OPEN_TASK = (TaskStatus.OPEN.value, TaskStatus.IN_PROGRESS.value)
+TaskView = Literal["open", "done", "all"]
+TASK_VIEWS: tuple[TaskView, ...] = ("open", "done", "all")
+
+
+@dataclass(frozen=True)
+class IncidentRef:
+    id: int
+    reference: str
+    title: str
+
+
+@dataclass(frozen=True)
+class TaskItem:
+    id: int
+    title: str
+    status: str
+    due_at: datetime | None
+    created_at: datetime
+    completed_at: datetime | None
+    owned: bool  # the reader owns it (else it is assigned to them)
+    incident: IncidentRef
+
+    def overdue(self, now: datetime) -> bool:
+        return self.status in OPEN_TASK and self.due_at is not None and as_utc(self.due_at) <= now
+
+
+@dataclass(frozen=True)
+class DeadlineItem:
+    id: int
+    label_vi: str
+    label_en: str
+    due_at: datetime
+    incident: IncidentRef
+
+    def overdue(self, now: datetime) -> bool:
+        return as_utc(self.due_at) <= now
+
+
+@dataclass(frozen=True)
+class ReportItem:
+    id: int
+    reference: str
+    title: str
+    reported_at: datetime
+    formal: bool
+
+
+@dataclass(frozen=True)
+class Counts:
+    open: int
+    mine: int
+    overdue: int
+    queue: int | None  # None: the reader does not triage
+
+
+def _mine(who: Subject) -> ColumnElement[bool]:
+    assigned = select(IncidentTaskAssignee.task_id).where(IncidentTaskAssignee.user_id == who.user_id)
+    return or_(IncidentTask.owner_id == who.user_id, IncidentTask.id.in_(assigned))
+
+
+def my_tasks_query(
+    who: Subject, *, view: TaskView = "open", overdue: bool = False, now: datetime | None = None
+) -> Select[IncidentTask, Incident]:
+    """The tasks the reader owns or is assigned, on incidents they may see: open ones most urgent
+    first (the earliest due, then the oldest), finished ones latest first."""
+    if view not in TASK_VIEWS:
+        raise ValidationFailed("status", f"must be one of {', '.join(TASK_VIEWS)}")
+    query = (
+        select(IncidentTask, Incident)
+        .join(Incident, Incident.id == IncidentTask.incident_id)
+        .where(_mine(who), visible_incidents_clause(who))
+    )
+    if view == "open":
+        query = query.where(IncidentTask.status.in_(OPEN_TASK))
+    elif view == "done":
+        query = query.where(IncidentTask.status.not_in(OPEN_TASK))
+    if overdue:
+        query = query.where(IncidentTask.status.in_(OPEN_TASK), IncidentTask.due_at <= (now or utcnow()))
+    if view == "done":
+        return query.order_by(IncidentTask.completed_at.desc(), IncidentTask.id.desc())
+    return query.order_by(IncidentTask.due_at.is_(None), IncidentTask.due_at, IncidentTask.created_at, IncidentTask.id)
+
+
+def my_tasks(
+    session: Session,
+    who: Subject,
+    *,
+    view: TaskView = "open",
+    overdue: bool = False,
+    limit: int | None = None,
+    now: datetime | None = None,
+) -> list[TaskItem]:
+    """`my_tasks_query` read: each task with its incident."""
+    if who.user_id is None or not can(who, Permission.INCIDENTS_READ):
+        return []
+    query = my_tasks_query(who, view=view, overdue=overdue, now=now)
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        TaskItem(
+            id=task.id,
+            title=task.title,
+            status=task.status,
+            due_at=task.due_at,
+            created_at=task.created_at,
+            completed_at=task.completed_at,
+            owned=task.owner_id == who.user_id,
+            incident=IncidentRef(incident.id, incident.reference, incident.title),
+        )
+        for task, incident in session.execute(query)
+    ]
+
+
+def due_deadlines(session: Session, who: Subject, *, limit: int, now: datetime | None = None) -> list[DeadlineItem]:
+    """Deadlines not yet met of the open incidents the reader works or coordinates, overdue or due
+    within DUE_WITHIN, the earliest first."""
+    if who.user_id is None or not can(who, Permission.INCIDENTS_WRITE):
+        return []
+    now = now or utcnow()
+    rows = session.execute(
+        select(
+            IncidentDeadline.id,
+            IncidentDeadline.label_vi,
+            IncidentDeadline.label_en,
+            IncidentDeadline.due_at,
+            Incident.id,
+            Incident.reference,
+            Incident.title,
+        )
+        .join(Incident, Incident.id == IncidentDeadline.incident_id)
+        .where(
+            IncidentDeadline.met_at.is_(None),
+            IncidentDeadline.due_at <= now + DUE_WITHIN,
+            Incident.phase != Phase.CLOSED.value,
+            worked_incidents_clause(who),
+        )
+        .order_by(IncidentDeadline.due_at, IncidentDeadline.id)
+        .limit(limit)
+    )
+    return [
+        DeadlineItem(d_id, label_vi, label_en, due_at, IncidentRef(i_id, reference, title))
+        for d_id, label_vi, label_en, due_at, i_id, reference, title in rows
+        if due_at is not None  # the query asks for a due time; this tells the type checker
+    ]
+
+
+def triage_queue(session: Session, who: Subject, *, limit: int) -> list[ReportItem]:
+    """Reports waiting in triage, the oldest first (for those who triage)."""
+    if not can(who, Permission.INCIDENTS_TRIAGE):
+        return []
+    query = repository.reports(who, status=ReportStatus.NEW.value).with_only_columns(
+        IncidentReport.id,
+        IncidentReport.reference,
+        IncidentReport.title,
+        IncidentReport.reported_at,
+        IncidentReport.formal,
+    )
+    rows = session.execute(query.order_by(IncidentReport.reported_at, IncidentReport.id).limit(limit))
+    return [ReportItem(*row) for row in rows]
+
+
+def counts(session: Session, who: Subject) -> Counts | None:
+    """The incident lists' sizes, for the reader: open, mine, overdue, waiting for triage."""
+    if not can(who, Permission.INCIDENTS_READ):
+        return None
+
+    def count(filters: repository.IncidentFilters) -> int:
+        query = repository.incidents(who, filters).with_only_columns(func.count(Incident.id)).order_by(None)
+        return int(session.scalar(query) or 0)
+
+    queue = None
+    if can(who, Permission.INCIDENTS_TRIAGE):
+        query = repository.reports(who, status=ReportStatus.NEW.value).with_only_columns(func.count(IncidentReport.id))
+        queue = int(session.scalar(query) or 0)
+    return Counts(
+        open=count(repository.IncidentFilters(open_only=True)),
+        mine=count(repository.IncidentFilters(open_only=True, mine=True)),
+        overdue=count(repository.IncidentFilters(open_only=True, overdue=True)),
+        queue=queue,
+    )
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from csirtnet.config import get_settings
 from csirtnet.errors import Conflict, ErrorList, NotFound, ValidationFailed
 from csirtnet.incident import deadlines, events, severity
 from csirtnet.incident.common import (
+    coordinators,
     incident_link,
     next_reference,
     record_change,
@@ -40,7 +41,7 @@ from csirtnet.models import (
     StoredFile,
     User,
 )
-from csirtnet.notification.service import notify, send_email_to_address
+from csirtnet.notification.service import mark_handled, notify, send_email_to_address
 from csirtnet.vocabulary import TLP, rsit
 
 
@@ -378,7 +379,10 @@ def reject_report(session: Session, who: Subject, report_id: int, reason: str) -
 
 
 def tell_reporter(session: Session, report: IncidentReport, outcome: str, incident: Incident | None) -> None:
-    """The reporter learns what happened: in the app (members) or by email (everyone else)."""
+    """The reporter learns what happened: in the app (members) or by email (everyone else). The
+    report no longer waits in triage: the coordinators' "report received" notifications are read."""
+    told = [u.id for u in coordinators(session)]
+    mark_handled(session, f"/incidents/reports/{report.id}", [events.REPORT_RECEIVED.key], told)
     params = {
         "reference": report.reference,
         "title": report.title,

@@ -16,7 +16,7 @@ from csirtnet.authz.derived import guard_of
 from csirtnet.errors import Conflict, FieldError, NotFound, ValidationFailed
 from csirtnet.kit.time import utcnow
 from csirtnet.mobilisation import events, repository
-from csirtnet.mobilisation.common import get_incident, local_time, requesters, timeline
+from csirtnet.mobilisation.common import get_incident, moment, no_longer_waits, requesters, timeline
 from csirtnet.mobilisation.deployments import deploy
 from csirtnet.mobilisation.dispatch import top_up
 from csirtnet.mobilisation.schemas import AcceptBody, DeclineBody
@@ -138,8 +138,8 @@ def accept(
                 [user] if user is not None else [],
                 {
                     "reference": incident.reference,
-                    "starts": local_time(start),
-                    "ends": local_time(request.ends_at),
+                    "starts": moment(start),
+                    "ends": moment(request.ends_at),
                     "summary": request.summary,
                 },
                 link=f"/incidents/{incident.id}",
@@ -149,6 +149,7 @@ def accept(
     target.status = TargetStatus.ACCEPTED.value
     target.responded_at = now
     target.responded_by_id = who.user_id
+    no_longer_waits(session, request.id, target.organisation_id)
     names = ", ".join(d.expert_name for d in deployments)
     org_name = repository.organisation_names(session, [target.organisation_id]).get(target.organisation_id, "")
     audit.record(
@@ -192,6 +193,7 @@ def decline(
     target.responded_at = now
     target.responded_by_id = who.user_id
     target.decline_reason = body.reason
+    no_longer_waits(session, request.id, target.organisation_id)
     org_name = repository.organisation_names(session, [target.organisation_id]).get(target.organisation_id, "")
     audit.record(
         session,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -20,9 +19,20 @@ from csirtnet.models import Incident, IncidentTimelineEntry, Mode, SupportReques
 SYSTEM = Subject.system("mobilisation")
 
 
-def local_time(value: datetime) -> str:
-    zone = ZoneInfo(get_settings().timezone)
-    return as_utc(value).astimezone(zone).strftime("%H:%M %d/%m/%Y")
+def moment(value: datetime) -> str:
+    """A moment as notification parameters keep it (ISO 8601, UTC): each reader sees it in their
+    language and zone (notification.events.moment_text)."""
+    return as_utc(value).isoformat(timespec="minutes")
+
+
+def no_longer_waits(session: Session, request_id: int, organisation_id: int) -> None:
+    """The organisation answered the request (or was let off it): its admins' "experts requested"
+    notifications are read, so the home page stops listing them."""
+    from csirtnet.mobilisation.events import REQUEST_RECEIVED
+    from csirtnet.notification.service import mark_handled
+
+    admins = [u.id for u in repository.organisation_admins(session, organisation_id)]
+    mark_handled(session, f"/mobilisation/requests/{request_id}", [REQUEST_RECEIVED.key], admins)
 
 
 def plain(value: Any) -> Any:

@@ -13,7 +13,7 @@ from csirtnet import audit
 from csirtnet.authz import Subject
 from csirtnet.authz.derived import guard_of
 from csirtnet.mobilisation import events, repository
-from csirtnet.mobilisation.common import components_json, local_time, rank, requesters, timeline
+from csirtnet.mobilisation.common import components_json, moment, no_longer_waits, rank, requesters, timeline
 from csirtnet.mobilisation.matching import OrganisationMatch
 from csirtnet.models import Incident, RequestStatus, SupportRequest, SupportRequestTarget, TargetStatus
 from csirtnet.notification.service import notify
@@ -78,14 +78,14 @@ def send(
             repository.organisation_admins(session, org_id),
             {
                 "reference": incident.reference,
-                "deadline": local_time(deadline),
+                "deadline": moment(deadline),
                 "summary": request.summary,
                 "experts_needed": request.experts_needed,
                 "urgency": request.urgency,
                 "mode": request.mode,
                 "province": request.province or "",
-                "starts": local_time(request.starts_at),
-                "ends": local_time(request.ends_at),
+                "starts": moment(request.starts_at),
+                "ends": moment(request.ends_at),
             },
             link=f"/mobilisation/requests/{request.id}",
             guard=guard_of(request),
@@ -171,6 +171,7 @@ def withdraw_pending(
             continue
         target.status = TargetStatus.WITHDRAWN.value
         target.responded_at = now
+        no_longer_waits(session, request.id, target.organisation_id)
         audit.record(
             session,
             who,

@@ -3,11 +3,15 @@ the explained ranking as schemas (csirtnet.mobilisation.schemas)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
-from csirtnet.authz import Subject
+from csirtnet.authz import Subject, can
 from csirtnet.authz import mobilisation as mob_authz
-from csirtnet.authz.incident import can_view
+from csirtnet.authz.incident import can_view, visible_among
+from csirtnet.authz.permissions import Permission
 from csirtnet.kit.pagination import paginate
 from csirtnet.mobilisation import repository
 from csirtnet.mobilisation.common import components_json, get_incident, rank, requirement_of
@@ -218,3 +222,73 @@ def release_rights(
             request = known.get(d.support_request_id) or session.get(SupportRequest, d.support_request_id)
         out[d.id] = mob_authz.can_release(session, who, d, request)
     return out
+
+
+# -- what waits for a person (the home page) --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestToAnswer:
+    request_id: int
+    incident_reference: str | None  # None: the organisation may not see the incident (yet)
+    summary: str
+    experts_needed: int
+    urgency: str
+    sent_at: datetime | None
+    respond_by: datetime
+
+
+@dataclass(frozen=True)
+class DeploymentItem:
+    id: int
+    incident_id: int
+    incident_reference: str | None
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+def requests_to_answer(session: Session, who: Subject, *, limit: int) -> list[RequestToAnswer]:
+    """Support requests sent to the reader's organisation that wait for its answer, the one to
+    answer first at the top (for those who answer for it)."""
+    if not can(who, Permission.MOBILISATION_RESPOND):
+        return []
+    rows = session.execute(
+        repository.inbox(who, status=TargetStatus.PENDING.value)
+        .add_columns(SupportRequest)
+        .join(SupportRequest, SupportRequest.id == SupportRequestTarget.support_request_id)
+        .order_by(SupportRequestTarget.respond_by, SupportRequestTarget.id)
+        .limit(limit)
+    ).all()
+    references = repository.incident_references(
+        session, session.scalars(visible_among(who, [r.incident_id for _t, r in rows]))
+    )
+    return [
+        RequestToAnswer(
+            request_id=request.id,
+            incident_reference=references.get(request.incident_id),
+            summary=request.summary,
+            experts_needed=request.experts_needed,
+            urgency=request.urgency,
+            sent_at=target.sent_at,
+            respond_by=target.respond_by,
+        )
+        for target, request in rows
+    ]
+
+
+def deployments_under_way(session: Session, who: Subject, *, limit: int) -> list[DeploymentItem]:
+    """The reader's own deployments not yet released, the soonest first."""
+    if who.user_id is None or not can(who, Permission.MOBILISATION_READ):
+        return []
+    rows = session.scalars(
+        repository.deployments(who, mine=True)
+        .where(Deployment.status != DeploymentStatus.RELEASED.value)
+        .order_by(Deployment.starts_at, Deployment.id)
+        .limit(limit)
+    ).all()
+    references = repository.incident_references(session, [d.incident_id for d in rows])
+    return [
+        DeploymentItem(d.id, d.incident_id, references.get(d.incident_id), d.status, d.starts_at, d.ends_at)
+        for d in rows
+    ]

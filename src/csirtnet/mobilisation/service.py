@@ -28,7 +28,7 @@ from csirtnet.errors import Conflict, FieldError, ValidationFailed
 from csirtnet.kit.time import as_utc, utcnow
 from csirtnet.mobilisation import repository
 from csirtnet.mobilisation.answers import accept, decline
-from csirtnet.mobilisation.common import SYSTEM, get_incident, rank, timeline
+from csirtnet.mobilisation.common import SYSTEM, get_incident, no_longer_waits, rank, timeline
 from csirtnet.mobilisation.dispatch import mark_unfilled, send, top_up, withdraw_pending
 from csirtnet.mobilisation.matching import OrganisationMatch
 from csirtnet.mobilisation.schemas import CancelBody, SupportRequestCreate
@@ -192,6 +192,7 @@ def escalate(session: Session, request_id: int, *, now: datetime | None = None) 
     names = repository.organisation_names(session, [t.organisation_id for t in due])
     for target in due:
         target.status = TargetStatus.EXPIRED.value
+        no_longer_waits(session, request.id, target.organisation_id)
         audit.record(
             session,
             SYSTEM,

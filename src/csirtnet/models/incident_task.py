@@ -24,7 +24,8 @@ class IncidentTask(IdMixin, TimestampMixin, Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str | None] = mapped_column(Text)
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    # Indexed: "my tasks" (the home page, /incidents/tasks) starts from the person.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
     due_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(20), default=TaskStatus.OPEN.value)
     completed_at: Mapped[datetime | None]
@@ -41,4 +42,6 @@ class IncidentTaskAssignee(Base):
     __tablename__ = "incident_task_assignee"
 
     task_id: Mapped[int] = mapped_column(ForeignKey("incident_task.id", ondelete="CASCADE"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, index=True
+    )  # the key starts with the task; "my tasks" asks by the person

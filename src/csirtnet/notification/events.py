@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from csirtnet.config import get_settings
+from csirtnet.kit import dates
+
 CHANNELS = ("inapp", "email")
 
 
@@ -38,11 +41,14 @@ def get(key: str) -> EventType:
         raise KeyError(f"unknown notification event {key!r}") from None
 
 
-def title(key: str, params: dict[str, object], language: str) -> str:
+def title(key: str, params: dict[str, object], language: str, zone: str | None = None) -> str:
+    """The event's title in `language`; moments among the parameters (ISO 8601 text) are written
+    the language's one way in `zone` (the platform's when not given)."""
     event = get(key)
     template = event.title.get(language) or event.title["en"]
+    shown = {name: moment_text(value, language, zone) for name, value in params.items()}
     try:
-        return template.format(**params)
+        return template.format(**shown)
     except (KeyError, IndexError):
         return template
 
@@ -56,6 +62,14 @@ def generic_title(event: EventType, language: str) -> str:
     """An event type's title with its placeholders shown as "…" (for lists of event types)."""
     template = event.title.get(language) or event.title["en"]
     return template.format_map(_Blank())
+
+
+def moment_text(value: object, language: str, zone: str | None = None, *, with_zone: bool = False) -> object:
+    """A parameter that is a moment, written for the reader; any other value as it is."""
+    moment = dates.parse_moment(value)
+    if moment is None:
+        return value
+    return dates.format_datetime(moment, language, zone or get_settings().timezone, with_zone=with_zone)
 
 
 register(

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
@@ -160,6 +160,42 @@ def mark_read(session: Session, user_id: int, notification_ids: list[int] | None
     query = update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
     if notification_ids is not None:
         query = query.where(Notification.id.in_(notification_ids))
+    return int(session.execute(query.values(read_at=utcnow())).rowcount)  # type: ignore[attr-defined]
+
+
+def unread_oldest_first(session: Session, user_id: int, *, limit: int) -> list[Notification]:
+    """A user's unread notifications, the oldest first (the home page: what is still unacknowledged)."""
+    query = notifications_of(user_id, unread=True).order_by(Notification.created_at, Notification.id)
+    return list(session.scalars(query.limit(limit)))
+
+
+def _at(link: str) -> ColumnElement[bool]:
+    """Notifications that point at `link`, or at a part of that page ("/incidents/5#discussion")."""
+    return or_(Notification.link == link, Notification.link.startswith(link + "#", autoescape=True))
+
+
+def unread_at_clause(user_id: Any, link: str) -> ColumnElement[bool]:
+    """A user's unread notifications pointing at the page `link` (a path)."""
+    return and_(Notification.user_id == user_id, Notification.read_at.is_(None), _at(link))
+
+
+def mark_opened(session: Session, user_id: int, link: str) -> int:
+    """The user opened the page `link`: the notifications that sent them there are read. One
+    UPDATE; the caller already knows there is something to mark (identity.login's session read)."""
+    query = update(Notification).where(unread_at_clause(user_id, link)).values(read_at=utcnow())
+    return int(session.execute(query).rowcount)  # type: ignore[attr-defined]
+
+
+def mark_handled(session: Session, link: str, event_types: Iterable[str], user_ids: Iterable[int]) -> int:
+    """The item at `link` was handled (a report triaged, a request answered): the notifications
+    of these events about it no longer wait for the users who were told (those `user_ids`, whose
+    unread notifications the index finds: no scan of everyone's)."""
+    query = update(Notification).where(
+        Notification.user_id.in_(list(user_ids)),
+        Notification.read_at.is_(None),
+        Notification.event_type.in_(list(event_types)),
+        _at(link),
+    )
     return int(session.execute(query.values(read_at=utcnow())).rowcount)  # type: ignore[attr-defined]
 
 

@@ -45,16 +45,18 @@ def deliver_email(
     settings = get_settings()
     if not settings.mail_enabled:
         return
+    zone = settings.timezone
     if user_id is not None:
         user = session.get(User, user_id)
         if user is None or not user.is_active:
             return
         address = user.email
         language = user.language or settings.default_language
+        zone = user.timezone or zone
     if not address:
         raise ValueError("an email needs a user_id or an address")
     subject, body = render(
-        event_type, language or settings.default_language, params, _absolute(settings.base_url, link)
+        event_type, language or settings.default_language, params, _absolute(settings.base_url, link), zone
     )
     smtp.send(settings, smtp.build_message(settings, to=address, subject=subject, text=body))
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
-from csirtnet.authz import Subject, require
+from csirtnet.authz import Subject, can, require
 from csirtnet.authz.permissions import Permission
 from csirtnet.config import get_settings
 from csirtnet.errors import Conflict, ErrorList, FieldError, NotFound, TooManyRequests, ValidationFailed
@@ -36,7 +36,7 @@ from csirtnet.models import (
 from csirtnet.models.application import ApplicantKind, ApplicationStatus
 from csirtnet.models.contact import ContactRole
 from csirtnet.models.organisation import OrganisationKind
-from csirtnet.organisation import documents, events
+from csirtnet.organisation import documents, events, repository
 from csirtnet.organisation.constituency import coordinators
 from csirtnet.organisation.schemas import ContactCreate, Phone, SystemCreate
 from csirtnet.organisation.settings import member_settings
@@ -317,6 +317,28 @@ def get(session: Session, who: Subject, application_id: int) -> MembershipApplic
     return app
 
 
+def _handled(session: Session, app: MembershipApplication) -> None:
+    """A coordinator acted on the application: it no longer waits for the others either."""
+    from csirtnet.notification.service import mark_handled
+
+    waiting = [events.APPLICATION_SUBMITTED.key, events.APPLICATION_ANSWERED.key]
+    told = [u.id for u in coordinators(session)]
+    mark_handled(session, f"/members/applications/{app.id}", waiting, told)
+
+
+WAITING_FOR_COORDINATOR = (ApplicationStatus.SUBMITTED.value, ApplicationStatus.ANSWERED.value)
+
+
+def waiting_for_decision(session: Session, who: Subject, *, limit: int) -> list[MembershipApplication]:
+    """Applications waiting for a coordinator (new, or answered by the applicant), oldest first."""
+    if not can(who, Permission.APPLICATIONS_REVIEW):
+        return []
+    query = repository.applications(who).where(MembershipApplication.status.in_(WAITING_FOR_COORDINATOR))
+    return list(
+        session.scalars(query.order_by(MembershipApplication.updated_at, MembershipApplication.id).limit(limit))
+    )
+
+
 def _open(session: Session, who: Subject, application_id: int) -> MembershipApplication:
     require(who, Permission.APPLICATIONS_REVIEW)
     app = get(session, who, application_id)
@@ -333,6 +355,7 @@ def request_info(session: Session, who: Subject, application_id: int, question: 
         raise ValidationFailed("question", "write the question")
     session.add(ApplicationMessage(application_id=app.id, author="coordinator", user_id=who.user_id, body=question))
     app.status = ApplicationStatus.INFO_REQUESTED.value
+    _handled(session, app)
     audit.record(session, who, "membership.info_requested", app, question=question)
     from csirtnet.notification.service import send_email_to_address
 
@@ -434,6 +457,7 @@ def approve(
         ),
     )
     app.status = ApplicationStatus.APPROVED.value
+    _handled(session, app)
     app.organisation_id = org.id
     app.decided_by_id = who.user_id
     app.decided_at = utcnow()
@@ -501,6 +525,7 @@ def reject(session: Session, who: Subject, application_id: int, reason: str) -> 
     if len(reason) < 3:
         raise ValidationFailed("reason", "say why the application is declined")
     app.status = ApplicationStatus.REJECTED.value
+    _handled(session, app)
     app.decision_reason = reason
     app.decided_by_id = who.user_id
     app.decided_at = utcnow()

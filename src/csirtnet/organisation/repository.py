@@ -26,9 +26,12 @@ from csirtnet.models import (
     Organisation,
     OrganisationContact,
     ServiceOffer,
+    User,
+    UserRole,
 )
 from csirtnet.models.constituency import ClaimStatus
 from csirtnet.models.organisation import OrganisationStatus
+from csirtnet.vocabulary import Role
 
 # When a member last confirmed its profile; never confirmed counts from when it joined.
 last_confirmed = func.coalesce(Organisation.confirmed_at, Organisation.created_at)
@@ -221,6 +224,22 @@ def applications(who: Subject, *, status: str | None = None, q: str | None = Non
     if q:
         query = query.where(MembershipApplication.name_fold.contains(fold(q), autoescape=True))
     return query
+
+
+def organisation_admins(session: Session, organisation_id: int) -> list[User]:
+    """The active admins of an organisation (who are reminded and who answer for it)."""
+    return list(
+        session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(
+                User.organisation_id == organisation_id,
+                UserRole.role == Role.ORG_ADMIN.value,
+                User.is_active.is_(True),
+            )
+            .order_by(User.id)
+        ).unique()
+    )
 
 
 def stale_organisations(who: Subject, older_than: datetime) -> Select[Organisation]:

@@ -14,7 +14,8 @@ from csirtnet.authz.permissions import Permission
 from csirtnet.errors import Conflict, FieldError, Forbidden, NotFound
 from csirtnet.kit.time import utcnow
 from csirtnet.models import InformationSystem, Organisation, OrganisationContact, ServiceOffer
-from csirtnet.organisation import repository
+from csirtnet.notification.service import mark_handled
+from csirtnet.organisation import events, repository
 from csirtnet.organisation.schemas import (
     ContactCreate,
     OrganisationCreate,
@@ -174,5 +175,8 @@ def confirm(session: Session, who: Subject, organisation_id: int) -> Organisatio
     org = get_managed(session, who, organisation_id)
     org.confirmed_at = utcnow()
     org.stale_reminded_at = None
+    # The reminders to confirm are answered, for every admin who was reminded.
+    admins = [u.id for u in repository.organisation_admins(session, org.id)]
+    mark_handled(session, f"/members/{org.id}", [events.CONFIRMATION_DUE.key], admins)
     audit.record(session, who, "organisation.confirmed", org, organisation_id=org.id)
     return org

@@ -6,17 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import Subject
+from csirtnet.authz.organisation import confirms_own_organisation
 from csirtnet.kit.pagination import paginate_keyset
 from csirtnet.kit.time import as_utc, utcnow
-from csirtnet.models import Organisation, User, UserRole
+from csirtnet.models import Organisation
 from csirtnet.organisation import events, repository
 from csirtnet.organisation.settings import member_settings
-from csirtnet.vocabulary import Role
 
 
 @dataclass(frozen=True)
@@ -42,6 +41,17 @@ def stale(session: Session, who: Subject, *, max_age_days: int | None = None) ->
     return [
         _entry(org, now) for org in session.scalars(repository.stale_organisations(who, _older_than(now, max_age_days)))
     ]
+
+
+def confirmation_due(session: Session, who: Subject) -> StaleEntry | None:
+    """The reader's own organisation, when its confirmation is overdue and theirs to give."""
+    if who.organisation_id is None or not confirms_own_organisation(who):
+        return None
+    now = utcnow()
+    org = session.scalar(
+        repository.stale_organisations(who, _older_than(now, None)).where(Organisation.id == who.organisation_id)
+    )
+    return None if org is None else _entry(org, now)
 
 
 def stale_page(
@@ -71,11 +81,7 @@ def remind(session: Session, who: Subject | None = None) -> int:
         org = entry.organisation
         if org.stale_reminded_at is not None and as_utc(org.stale_reminded_at) > now - period:
             continue
-        admins = session.scalars(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(User.organisation_id == org.id, UserRole.role == Role.ORG_ADMIN.value, User.is_active.is_(True))
-        ).all()
+        admins = repository.organisation_admins(session, org.id)
         from csirtnet.notification.service import notify
 
         notify(

@@ -8,8 +8,6 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from babel import Locale
-from babel.dates import format_datetime
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -20,11 +18,13 @@ from csirtnet.auth import deps
 from csirtnet.auth.deps import LANG_COOKIE, csrf_expected
 from csirtnet.authz import identity as identity_authz
 from csirtnet.config import get_settings
-from csirtnet.kit.time import COMMON_TIMEZONES, as_utc
+from csirtnet.kit import dates
+from csirtnet.kit.time import COMMON_TIMEZONES, as_utc, utcnow
 from csirtnet.notification import events
 from csirtnet.vocabulary import labels
 
 FLASH_COOKIE = "csirtnet_flash"
+OVERDUE_BY = i18n.N_("overdue by %(span)s")
 
 
 def request_language(request: Request) -> str:
@@ -49,27 +49,40 @@ def environment() -> Environment:
     return env
 
 
-def _formatter(language: str, zone: str) -> Any:
-    tz = _zone(zone)
-    locale = _locale(language)
+class Dates:
+    """The templates' date helpers for one reader (language and zone): one format everywhere
+    (csirtnet.kit.dates), and spans and lateness in words."""
 
-    def fmt(value: datetime | None, style: str = "medium") -> str:
-        if value is None:
-            return "—"
-        return format_datetime(as_utc(value), format=style, tzinfo=tz, locale=locale)
+    def __init__(self, language: str, zone: str, gettext: Any) -> None:
+        self.language, self.zone, self._ = language, zone, gettext
+        self.now = utcnow()
 
-    return fmt
+    def moment(self, value: datetime | None, style: str = "") -> str:
+        # `style="zone"` adds the offset; any other style (older templates pass Babel's "short")
+        # writes the one format.
+        return dates.format_datetime(value, self.language, self.zone, with_zone=style == "zone")
 
+    def span(self, since: datetime, until: datetime | None = None) -> str:
+        return dates.format_duration((until or self.now) - as_utc(since), self.language)
 
-@cache
-def _locale(language: str) -> Locale:
-    return Locale.parse("vi_VN" if language == "vi" else "en_GB")
+    def late_by(self, due: datetime | None, met: datetime | None = None) -> str:
+        """The words "overdue by 2 days 3 hours" for a due time passed (or met after it); else ""."""
+        if due is None:
+            return ""
+        end = as_utc(met) if met is not None else self.now
+        if end <= as_utc(due):
+            return ""
+        return str(self._(OVERDUE_BY) % {"span": self.span(due, end)})
 
-
-def _zone(zone: str) -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(zone)
+    def context(self) -> dict[str, Any]:
+        return {
+            "fmt_dt": self.moment,
+            "fmt_date": lambda value: dates.format_date(value, self.language),
+            "fmt_span": self.span,
+            "late_by": self.late_by,
+            "zone_name": self.zone,
+            "zone_label": dates.zone_label(self.now, self.zone),
+        }
 
 
 def render(
@@ -97,11 +110,11 @@ def render(
         "csrf_token": csrf_expected(request),
         "unread_count": unread,
         "flash": flash,
-        "fmt_dt": _formatter(language, zone),
+        **Dates(language, zone, tr.gettext).context(),
         "lang_url": lambda code: _with_query(request, lang=code),
         "url_with": lambda **kw: _with_query(request, **kw),
         "path": request.url.path,
-        "notification_title": lambda n: events.title(n.event_type, n.params, language),
+        "notification_title": lambda n: events.title(n.event_type, n.params, language, zone),
         "time_zones": _time_zones,
         # Names of stored codes, from their one home: {{ name_of(labels.SECTORS, org.sector) }}.
         "labels": labels,

@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session
 from csirtnet.authz import tlp
 from csirtnet.cluster.channel import repository
 from csirtnet.cluster.events import CHANNEL_DIGEST
-from csirtnet.config import get_settings
-from csirtnet.kit.time import local, utcnow
+from csirtnet.kit.time import as_utc, utcnow
 from csirtnet.models import (
     Channel,
     ChannelDigestState,
@@ -80,7 +79,7 @@ def run(session: Session, now: datetime | None = None) -> int:
                 )
             )
             authors = repository.users_by_id(session, (m.author_id for m, _t, _c in rows))
-            items = [_item(m, t, c, authors, readable_titles, user) for m, t, c in rows]
+            items = [_item(m, t, c, authors, readable_titles) for m, t, c in rows]
             strictest = min((TLP(m.tlp) for m, _t, _c in rows), key=tlp.ORDER.index)
             params: dict[str, Any] = {
                 "count": total,
@@ -106,19 +105,17 @@ def _item(
     channel: Channel,
     authors: dict[int, User],
     readable_titles: set[int],
-    reader: User,
 ) -> dict[str, str]:
     author = authors.get(message.author_id)
     excerpt = " ".join(message.body.split())
     if len(excerpt) > EXCERPT:
         excerpt = excerpt[: EXCERPT - 1] + "…"
-    zone = reader.timezone or get_settings().timezone
     return {
         "channel": channel.name,
         "thread": thread.title if thread.id in readable_titles else f"#{thread.id}",
         "author": author.full_name if author else "?",
         "tlp": TLP(message.tlp).label,
-        "at": local(message.created_at, zone).strftime("%Y-%m-%d %H:%M"),
+        "at": as_utc(message.created_at).isoformat(timespec="minutes"),  # written by the template's `moment`
         "excerpt": excerpt,
         "link": f"/channels/{channel.id}/threads/{thread.id}#m{message.id}",
     }

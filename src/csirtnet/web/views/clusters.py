@@ -8,16 +8,14 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
-from babel.dates import format_date
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session as DbSession
 
 from csirtnet.auth.deps import PageUser, Session
-from csirtnet.authz import Subject, can
+from csirtnet.authz import Subject
 from csirtnet.authz import cluster as cluster_authz
-from csirtnet.authz.permissions import Permission
 from csirtnet.cluster import files, plan, reads, repository, service
 from csirtnet.cluster.channel import repository as channel_repository
 from csirtnet.cluster.event import reads as event_reads
@@ -38,7 +36,6 @@ from csirtnet.kit.time import utcnow
 from csirtnet.vocabulary import labels
 from csirtnet.web.forms import FormErrors, attempt, optional_int, parse
 from csirtnet.web.render import redirect, render, request_language
-from csirtnet.web.views.home import Panel, register_panel
 
 router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
@@ -50,21 +47,10 @@ Files = Annotated[list[UploadFile], File()]
 # -- helpers shared by the cluster domain's pages --------------------------------------------
 
 
-def date_formatter(language: str) -> Callable[[date | None], str]:
-    def fmt(value: date | None) -> str:
-        if value is None:
-            return "—"
-        return format_date(value, format="dd/MM/yyyy" if language == "vi" else "d MMM yyyy", locale=language)
-
-    return fmt
-
-
 def common(request: Request) -> dict[str, Any]:
-    """What every page of the domain needs: labels, date formatting, today."""
-    language = request_language(request)
+    """What every page of the domain needs: labels, today (dates are written by render's fmt_date)."""
     return {
         "L": labels,
-        "fmt_date": date_formatter(language),
         "today": cluster_authz.today(),
         "now_utc": utcnow(),
     }
@@ -91,25 +77,6 @@ def store_files(session: DbSession, who: Subject, uploads: list[UploadFile]) -> 
 
 def done(request: Request, url: str, message: str) -> Response:
     return redirect(url, flash=translate(request_language(request), message))
-
-
-# -- home panel ------------------------------------------------------------------------------
-
-
-def _panel(session: DbSession, who: Subject) -> dict[str, Any] | None:
-    if not can(who, Permission.CLUSTERS_READ):
-        return None
-    ids = cluster_authz.panel_cluster_ids(session, who)
-    if ids is not None and not ids:
-        return None
-    rows = reads.clusters(session, who) if ids is None else reads.clusters_among(session, ids)
-    return {
-        "clusters": service.summaries(session, who, rows[:5]),
-        "leading": cluster_authz.led_cluster_ids(session, who),
-    }
-
-
-register_panel(Panel("clusters", "clusters/panel.html", 20, _panel))
 
 
 # -- clusters --------------------------------------------------------------------------------

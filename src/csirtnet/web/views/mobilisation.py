@@ -40,7 +40,6 @@ from csirtnet.models import (
 from csirtnet.vocabulary import first_services, labels, skills
 from csirtnet.web import forms
 from csirtnet.web.render import redirect, render, request_language
-from csirtnet.web.views.home import Panel, register_panel
 
 router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
@@ -391,24 +390,3 @@ def overview(request: Request, session: Session, who: PageUser) -> Response:
             "can_release": reads.release_rights(session, who, ours),
         },
     )
-
-
-# -- the home panel --------------------------------------------------------------------------
-
-
-def _panel(session: DbSession, who: Subject) -> dict[str, Any] | None:
-    """Requests waiting for the organisation's answer, and the user's own current deployments."""
-    if not can(who, Permission.MOBILISATION_READ):
-        return None
-    pending = reads.pending_answers(session, who) if can(who, Permission.MOBILISATION_RESPOND) else []
-    mine = reads.my_deployments(session, who, limit=5, current_only=True)
-    if not pending and not mine:
-        return None
-    return {
-        "pending": pending,
-        "mine": mine,
-        "references": repository.incident_references(session, [d.incident_id for d in mine]),
-    }
-
-
-register_panel(Panel("mobilisation", "mobilisation/panel.html", 15, _panel))

@@ -1,50 +1,21 @@
-"""The incident list and search, the province table and the home page's incident panel."""
+"""The incident list and search, and the province table."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session as DbSession
 
 from csirtnet.auth.deps import PageUser, Session
-from csirtnet.authz import Subject, can
+from csirtnet.authz import can
 from csirtnet.authz import incident as incident_authz
 from csirtnet.authz.permissions import Permission
 from csirtnet.incident import repository
-from csirtnet.models import Incident, IncidentReport, Organisation
+from csirtnet.models import IncidentReport, Organisation
 from csirtnet.web.render import render
-from csirtnet.web.views.home import Panel, register_panel
 from csirtnet.web.views.incidents.common import common
 
 router = APIRouter(include_in_schema=False)
-
-
-def _panel(session: DbSession, who: Subject) -> dict[str, Any] | None:
-    """The home page's incident counts (of what the subject may see)."""
-    if not can(who, Permission.INCIDENTS_READ):
-        return None
-    from sqlalchemy import func
-
-    def count(filters: repository.IncidentFilters) -> int:
-        query = repository.incidents(who, filters).with_only_columns(func.count(Incident.id)).order_by(None)
-        return int(session.scalar(query) or 0)
-
-    queue = None
-    if can(who, Permission.INCIDENTS_TRIAGE):
-        query = repository.reports(who, status="new").with_only_columns(func.count(IncidentReport.id))
-        queue = int(session.scalar(query) or 0)
-    return {
-        "open": count(repository.IncidentFilters(open_only=True)),
-        "mine": count(repository.IncidentFilters(open_only=True, mine=True)),
-        "overdue": count(repository.IncidentFilters(open_only=True, overdue=True)),
-        "queue": queue,
-    }
-
-
-register_panel(Panel("incidents", "incidents/panel.html", 10, _panel))
 
 
 def _bool(value: str | None) -> bool | None:
