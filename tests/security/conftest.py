@@ -26,6 +26,7 @@ class Matrix:
     connection: Connection
     database: Database
     build_seconds: float
+    secret_key: str
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +54,8 @@ def matrix(backend: tuple[str, Engine], tmp_path_factory: pytest.TempPathFactory
                 log_in(client, world)
                 with database.unit_of_work() as session:
                     issue_tokens(session, world)
-                yield Matrix(world, client, connection, database, time.perf_counter() - started)
+                seconds = time.perf_counter() - started
+                yield Matrix(world, client, connection, database, seconds, app.state.secret_key)
         finally:
             set_database(None)
             outer.rollback()

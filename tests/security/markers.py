@@ -52,6 +52,13 @@ class Markers:
                 return
         raise KeyError(text)
 
+    def text(self, what: str) -> str:
+        """The marker planted as `what` (for rows that check an allowed reader gets it)."""
+        for marker in self._by_number.values():
+            if marker.what == what:
+                return marker.text
+        raise KeyError(what)
+
     def all(self) -> list[Marker]:
         return [*self._by_number.values(), *self._secrets]
 

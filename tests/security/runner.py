@@ -26,9 +26,8 @@ from typing import Any
 from urllib.parse import unquote
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from httpx import Response
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
@@ -39,6 +38,7 @@ from tests.security import rules as R
 from tests.security.markers import Marker
 from tests.security.world import World
 
+Response = Any  # what the TestClient answers (httpx's, or httpx2's where that is installed)
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MISSING_ID = 2_000_000_000
 ANONYMOUS_CSRF = "matrix-anonymous-csrf-token-0123456789"
@@ -83,6 +83,9 @@ class Row:
     hidden: Policy | None = None
     audited: bool = True  # an allowed unsafe request writes an audit record
     grants: Callable[[World, Variant], frozenset[str]] | None = None  # markers this request may show anyone
+    # Markers an allowed subject must find in the answer (those it may see): the object is really there, so a refusal
+    # to others means something (and a page that shows nothing cannot pass for a safe one).
+    shows: Callable[[World, Variant], frozenset[str]] | None = None
     subjects: frozenset[str] | None = None  # only these subjects (e.g. a route that ends the session)
     public: bool = False  # on the public router: any answer but a server error is fine
     # Subjects for whom allowing and refusing are both right (the documentation does not say).
@@ -100,15 +103,14 @@ class Row:
 # -- routes ----------------------------------------------------------------------------------------
 
 
-def app_routes(app: FastAPI) -> dict[tuple[str, str], APIRoute]:
+def app_routes(app: FastAPI) -> set[tuple[str, str]]:
     """(method, path template) of every route the app serves, public ones included."""
-    out: dict[tuple[str, str], APIRoute] = {}
+    out: set[tuple[str, str]] = set()
     for ctx in iter_route_contexts(app.routes):
-        if not ctx.methods:
+        if not ctx.methods or ctx.path is None:
             continue  # mounts (static files)
-        route = ctx.original_route
         for method in sorted(ctx.methods - {"HEAD", "OPTIONS"}):
-            out[(method, ctx.path)] = route  # type: ignore[assignment]
+            out.add((method, ctx.path))
     return out
 
 
@@ -368,6 +370,13 @@ class Runner:
                 problems.append(f"allowed, but refused{_detail(response)}")
             elif row.method in UNSAFE and row.audited and not changed:
                 problems.append(f"allowed, but nothing was recorded{_detail(response)}")
+            elif row.shows is not None:
+                text = "\n".join(text_of(r) for r in [response, *more])
+                audience = {m.text: m.audience for m in self.world.markers.all()}
+                wanted = [m for m in row.shows(self.world, variant) if subject in audience[m]]
+                absent = sorted(m for m in wanted if m not in text)
+                if absent:
+                    problems.append(f"allowed, but the answer lacks {', '.join(absent)}")
         else:
             if not (_is_refusal(response, path, subject) or status in row.refusals):
                 problems.append(f"refused, but answered{_detail(response)}")
@@ -413,7 +422,7 @@ class Runner:
             # multipart form leaves its spooled file open, which warns).
             body = Body(json=body.json, form=body.form or {}, query=body.query)
         cookie = {"Cookie": f"csirtnet_session={self.world.logins[subject].cookie}"}
-        probes = [("no CSRF token", {})]
+        probes: list[tuple[str, dict[str, str]]] = [("no CSRF token", {})]
         if path.startswith(API_PREFIX):
             probes.append(
                 ("no CSRF token, an Authorization: Basic header", {"Authorization": "Basic bWF0cml4Om1hdHJpeA=="})
@@ -511,8 +520,8 @@ def _is_refusal(response: Response, path: str, subject: str) -> bool:
     if status == 303 and not path.startswith(API_PREFIX):
         location = response.headers.get("location", "")
         if subject == R.ANON:
-            return location.startswith("/login")
-        return location.startswith(("/login", "/account/2fa"))
+            return bool(location.startswith("/login"))
+        return bool(location.startswith(("/login", "/account/2fa")))
     return False
 
 
@@ -520,7 +529,7 @@ def text_of(response: Response) -> str:
     """Everything a reader gets: headers (a flash cookie, a file name) and the body as text."""
     head = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
     kind = response.headers.get("content-type", "")
-    content = response.content
+    content: bytes = response.content
     body = content.decode("utf-8", errors="replace")
     if "application/pdf" in kind:
         body += "\n" + _pdf_text(content)

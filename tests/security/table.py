@@ -142,11 +142,11 @@ def objects(
     return make
 
 
-def orgs(*keys: str, param: str = "organisation_id", **more: Callable[[World, str], object]) -> Variants:
+def orgs(*keys: str, **more: Callable[[World, str], object]) -> Variants:
     def make(w: World) -> list[Variant]:
         out = []
         for key in keys:
-            params: dict[str, object] = {param: w.id(f"org:{key}")}
+            params: dict[str, object] = {"organisation_id": w.id(f"org:{key}")}
             for name, fn in more.items():
                 params[name] = fn(w, key)
             out.append(Variant(key, params, f"org:{key}"))
@@ -540,6 +540,17 @@ def secret_param(name: str, param: str = "token") -> Variants:
 ARGON_SUBJECTS = frozenset({R.ANON, R.VIEWER, R.COORDINATOR})  # a password hash costs a third of a second
 
 
+def shows(*templates: str) -> Callable[[World, Variant], frozenset[str]]:
+    """The markers planted as `templates`, filled with the variant's label (`{label}`, and for
+    labels such as "cluster1:amber" its parts `{a}` and `{b}`)."""
+
+    def markers(w: World, v: Variant) -> frozenset[str]:
+        a, _, b = v.label.partition(":")
+        return frozenset(w.markers.text(t.format(label=v.label, a=a, b=b)) for t in templates)
+
+    return markers
+
+
 # -- the table ---------------------------------------------------------------------------------------
 
 ROWS: list[Row] = []
@@ -654,6 +665,7 @@ row(
     user_readers,
     variants=users(R.VIEWER, R.ADMIN_B, R.PLATFORM_ADMIN),
     hidden=user_readers,
+    shows=lambda w, v: frozenset(),
 )
 row(
     "PATCH",
@@ -699,6 +711,7 @@ row(
     profile_of,
     variants=orgs("A", "B", "LP"),
     hidden=profile_of,
+    shows=shows("org {label} address", "org {label} contact name"),
 )
 row("POST", f"{API}/organisations/{{organisation_id}}/confirm", profile_editors, variants=orgs("A", "B"))
 row(
@@ -814,7 +827,13 @@ row(
     variants=objects("expert_id", "expert", ("A", "LC"), obj=lambda k: f"expert:{k}"),
 )
 row("GET", f"{API}/applications", STAFF)
-row("GET", f"{API}/applications/{{application_id}}", STAFF, variants=objects("application_id", "application", ("1",)))
+row(
+    "GET",
+    f"{API}/applications/{{application_id}}",
+    STAFF,
+    variants=objects("application_id", "application", ("1",)),
+    shows=shows("application address"),
+)
 row(
     "GET",
     f"{API}/applications/{{application_id}}/documents/{{file_id}}",
@@ -894,6 +913,9 @@ row(
     request_readers,
     variants=requests("fulfilled", "pending-B", "pending-LC"),
     hidden=request_readers,
+    shows=lambda w, v: (
+        frozenset({w.markers.text("support request A-amber summary")}) if v.label == "fulfilled" else frozenset()
+    ),
 )
 row(
     "GET",
@@ -933,6 +955,7 @@ row(
     deployment_readers,
     variants=deployments("active", "ended"),
     hidden=deployment_readers,
+    shows=lambda w, v: frozenset({w.markers.text("deployment ended outcome")}) if v.label == "ended" else frozenset(),
 )
 row(
     "POST",
@@ -961,6 +984,7 @@ row(
     report_readers,
     variants=report_variants(*REPORTS),
     hidden=report_readers,
+    shows=lambda w, v: shows("report {label} title" if v.label in NEW_REPORTS else "report {label} detection")(w, v),
 )
 row(
     "POST",
@@ -1004,7 +1028,14 @@ row(
 )
 
 # -- incidents: the incident and its parts ---------------------------------------------------------------
-row("GET", f"{API}/incidents/{{incident_id}}", readers, variants=incidents(), hidden=readers)
+row(
+    "GET",
+    f"{API}/incidents/{{incident_id}}",
+    readers,
+    variants=incidents(),
+    hidden=readers,
+    shows=shows("incident {label} title"),
+)
 row(
     "PATCH",
     f"{API}/incidents/{{incident_id}}",
@@ -1046,7 +1077,14 @@ row(
     variants=incidents(WRITE_INCIDENTS, rule_key=lambda w, k: "notification"),
     hidden=readers,
 )
-row("GET", f"{API}/incidents/{{incident_id}}/timeline", readers, variants=incidents(), hidden=readers)
+row(
+    "GET",
+    f"{API}/incidents/{{incident_id}}/timeline",
+    readers,
+    variants=incidents(),
+    hidden=readers,
+    shows=shows("incident {label} timeline"),
+)
 for part in ("tasks", "comments", "observables", "correlations", "participants"):
     row(
         "GET",
@@ -1123,8 +1161,22 @@ row(
     ],
     hidden=readers,
 )
-row("GET", f"{API}/incidents/{{incident_id}}/export.json", readers, variants=incidents(), hidden=readers)
-row("GET", f"{API}/incidents/{{incident_id}}/export.pdf", readers, variants=incidents(PDF_INCIDENTS), hidden=readers)
+row(
+    "GET",
+    f"{API}/incidents/{{incident_id}}/export.json",
+    readers,
+    variants=incidents(),
+    hidden=readers,
+    shows=shows("incident {label} comment", "observable {label} red"),
+)
+row(
+    "GET",
+    f"{API}/incidents/{{incident_id}}/export.pdf",
+    readers,
+    variants=incidents(PDF_INCIDENTS),
+    hidden=readers,
+    shows=shows("incident {label} system"),
+)
 
 # -- clusters (docs/clusters.md, ADR 0006) ----------------------------------------------------------------
 row("POST", f"{API}/cluster-files", MEMBERS, body=lambda w, s, v: Body(files=upload()), note="issue 10 item 8")
@@ -1196,6 +1248,7 @@ row(
     f"{API}/clusters/{{cluster_id}}/plans/{{year}}",
     cluster_insiders,
     variants=clusters("1", "2", year=lambda w, k: w.year),
+    shows=shows("plan activity title cluster {label}"),
 )
 row(
     "PUT",
@@ -1245,6 +1298,7 @@ row(
     readiness_of,
     variants=orgs("A", "B", "LP", year=lambda w, k: w.year),
     hidden=readiness_of,
+    shows=shows("readiness {label} statement"),
 )
 row(
     "PUT",
@@ -1328,6 +1382,7 @@ row(
     thread_readers,
     variants=threads(),
     hidden=thread_readers,
+    shows=shows("message {a} {b} body"),
 )
 row(
     "GET",
@@ -1374,6 +1429,7 @@ row(
     event_readers,
     variants=events("network", "cluster1", "cluster2"),
     hidden=event_readers,
+    shows=lambda w, v: frozenset({w.markers.text("event cluster 1 title")}) if v.label == "cluster1" else frozenset(),
 )
 row(
     "PATCH",
@@ -1423,7 +1479,14 @@ row(
 )
 row("GET", f"{API}/knowledge", MEMBERS)
 row("POST", f"{API}/knowledge", WRITERS, body=js(title_vi="Tài liệu mới", tlp="green"))
-row("GET", f"{API}/knowledge/{{document_id}}", readers, variants=knowledge_docs(), hidden=readers)
+row(
+    "GET",
+    f"{API}/knowledge/{{document_id}}",
+    readers,
+    variants=knowledge_docs(),
+    hidden=readers,
+    shows=shows("knowledge {a} {b} title"),
+)
 row(
     "PATCH",
     f"{API}/knowledge/{{document_id}}",
@@ -1438,6 +1501,7 @@ row(
     readers,
     variants=knowledge_docs(with_file=True),
     hidden=readers,
+    shows=shows("knowledge {a} {b} content"),
 )
 
 # -- pages: home, account, notifications ---------------------------------------------------------------------
@@ -1602,6 +1666,7 @@ row(
     "/members/applications/{application_id}/documents/{file_id}",
     STAFF,
     variants=lambda w: [Variant("1", {"application_id": w.id("application:1"), "file_id": w.id("application-file:1")})],
+    shows=lambda w, v: frozenset({w.markers.text("application document")}),
 )
 row(
     "POST",
@@ -1648,7 +1713,13 @@ row(
         }
     ),
 )
-row("GET", "/members/{organisation_id}", MEMBERS, variants=orgs("A", "B", "LP"))
+row(
+    "GET",
+    "/members/{organisation_id}",
+    MEMBERS,
+    variants=orgs("A", "B", "LP"),
+    shows=shows("org {label} system name", "org {label} address"),
+)
 MEMBER_FORMS: list[tuple[str, Callable[[World, str, Variant], Body] | None, Callable[[World, str], object] | None]] = [
     ("profile", form(name="Tên mới", address="Địa chỉ mới", kind="province"), None),
     ("confirm", None, None),
@@ -1694,6 +1765,7 @@ row(
     report_readers,
     variants=report_variants("A-amber", "A-red", "B-green", "A-confidential", with_file=True),
     hidden=report_readers,
+    shows=shows("report {label} attachment content"),
 )
 row(
     "POST",
@@ -1740,7 +1812,14 @@ row(
     PLATFORM,
     variants=lambda w: [Variant("nis2", {"profile_key": "nis2-art23"})],
 )
-row("GET", "/incidents/{incident_id}", readers, variants=incidents(), hidden=readers)
+row(
+    "GET",
+    "/incidents/{incident_id}",
+    readers,
+    variants=incidents(),
+    hidden=readers,
+    shows=shows("incident {label} task title", "incident {label} comment", "observable {label} red"),
+)
 row("GET", "/incidents/{incident_id}/export.pdf", readers, variants=incidents(("A-red",)), hidden=readers)
 row("GET", "/incidents/{incident_id}/export.json", readers, variants=incidents(DISTINCT_INCIDENTS), hidden=readers)
 row(
@@ -1925,7 +2004,13 @@ row("GET", "/mobilisation", MEMBERS)
 # -- pages: clusters and readiness ------------------------------------------------------------------------------
 row("GET", "/clusters", MEMBERS)
 row("POST", "/clusters", STAFF, body=form(number="999", name="Cụm mới ma trận"))
-row("GET", "/clusters/{cluster_id}", MEMBERS, variants=clusters("1", "2"))
+row(
+    "GET",
+    "/clusters/{cluster_id}",
+    MEMBERS,
+    variants=clusters("1", "2"),
+    shows=lambda w, v: frozenset({w.markers.text("handover minutes cluster 1")}) if v.label == "1" else frozenset(),
+)
 row(
     "POST",
     "/clusters/{cluster_id}/members",
@@ -1979,6 +2064,7 @@ row(
     "/clusters/{cluster_id}/handovers/{handover_id}/documents/{file_id}",
     cluster_insiders,
     variants=clusters("1", handover_id=lambda w, k: w.id("handover:1"), file_id=lambda w, k: w.id("handover-file:1")),
+    shows=lambda w, v: frozenset({w.markers.text("handover document cluster 1 content")}),
 )
 row(
     "GET",
@@ -2054,6 +2140,7 @@ row(
     readiness_of,
     variants=orgs("A", "B", "LP", year=lambda w, k: w.year, evidence_id=lambda w, k: w.id(f"evidence:{k}")),
     hidden=readiness_of,
+    shows=shows("readiness {label} evidence content"),
 )
 
 # -- pages: channels, events, knowledge -------------------------------------------------------------------------
@@ -2090,7 +2177,14 @@ row(
     variants=objects("channel_id", "channel", CHANNELS, obj=lambda k: f"channel:{k}"),
     body=form(title="Chủ đề mới", body="Nội dung", tlp="green"),
 )
-row("GET", "/channels/{channel_id}/threads/{thread_id}", thread_readers, variants=threads(), hidden=thread_readers)
+row(
+    "GET",
+    "/channels/{channel_id}/threads/{thread_id}",
+    thread_readers,
+    variants=threads(),
+    hidden=thread_readers,
+    shows=shows("message {a} {b} body", "thread {a} {b} title"),
+)
 row(
     "POST",
     "/channels/{channel_id}/threads/{thread_id}/messages",
@@ -2105,6 +2199,7 @@ row(
     readers,
     variants=message_files(),
     hidden=readers,
+    shows=shows("message {a} {b} content"),
 )
 row("GET", "/events", MEMBERS)
 row(

@@ -24,7 +24,7 @@ def test_every_route_has_a_row_and_every_row_a_route(app: FastAPI) -> None:
 
 @pytest.mark.timeout(1800)  # about 10,000 requests: minutes on a busy two-core machine, not the default 300 s
 def test_the_matrix(matrix: Matrix) -> None:
-    runner = Runner(matrix.world, matrix.client, matrix.connection, secret_key=matrix.client.app.state.secret_key)
+    runner = Runner(matrix.world, matrix.client, matrix.connection, secret_key=matrix.secret_key)
     only = os.environ.get("MATRIX_ROWS")
     rows = [r for r in ROWS if re.search(only, f"{r.method} {r.path}")] if only else ROWS
     run = runner.check_all(rows)
@@ -48,7 +48,7 @@ def test_the_matrix_reports_a_widened_rule(matrix: Matrix, monkeypatch: pytest.M
 
     monkeypatch.setattr(tlp, "visible_clause", lambda *args, **kwargs: true())
     monkeypatch.setattr(cluster, "can_coordinate_cluster", lambda session, subject, cluster_id, on=None: True)
-    runner = Runner(matrix.world, matrix.client, matrix.connection, secret_key=matrix.client.app.state.secret_key)
+    runner = Runner(matrix.world, matrix.client, matrix.connection, secret_key=matrix.secret_key)
     rows = [
         r
         for r in ROWS

@@ -215,7 +215,7 @@ class Builder:
             self.m.secret(secret, f"TOTP secret of {key}")
         # Private account details: a phone number is for the user, their organisation's admins and staff.
         for key in (R.VIEWER, R.ADMIN_B, R.PLATFORM_ADMIN):
-            audience = {key} | R.admins_of(R.ORG_OF[key]) | R.STAFF
+            audience = frozenset({key}) | R.admins_of(R.ORG_OF[key]) | R.STAFF
             phone = self.mk(f"user {key} phone", audience)
             identity_service.update_user(self.s, self.who(key), self.users[key].id, UserUpdate(phone=phone))
 
