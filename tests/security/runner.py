@@ -90,6 +90,8 @@ class Row:
     public: bool = False  # on the public router: any answer but a server error is fine
     # Subjects for whom allowing and refusing are both right (the documentation does not say).
     either: Policy | None = None
+    # Plain strings (not markers) a subject must not find in the answer, e.g. members' emails.
+    withholds: Callable[[World, Variant, str], Sequence[str]] | None = None
     # Further answers that count as a refusal, for requests refused on their content rather than
     # on who sends them (a link to an incident one may not see: 422 naming the field).
     refusals: frozenset[int] = frozenset()
@@ -236,7 +238,10 @@ class Runner:
         """One request in a savepoint rolled back afterwards. Returns the response, whether the
         world changed, and the further pages of a paginated JSON list."""
         if mode == "auto":
-            mode = "bearer" if path.startswith(API_PREFIX) and method == "GET" else "cookie"
+            # Half the subjects read the API with their token and write with their session (and its
+            # CSRF header), the other half the other way round: every row meets both.
+            token_reads = R.SUBJECTS.index(subject) % 2 == 0
+            mode = "bearer" if path.startswith(API_PREFIX) and token_reads == (method == "GET") else "cookie"
         headers = self._headers(subject, method, path, mode)
         headers.update(extra_headers or {})
         kwargs: dict[str, Any] = {"headers": headers}
@@ -387,6 +392,11 @@ class Runner:
             if changed:
                 problems.append("refused, but something changed (an audit record, a job or a notification)")
         responses = [response, *more]
+        if row.withholds is not None:
+            text = "\n".join(text_of(r) for r in responses)
+            shown = [item for item in row.withholds(self.world, variant, subject) if item in text]
+            if shown:
+                problems.append(f"shows {', '.join(shown)}")
         leaked = self.leaks(subject, responses, grants)
         ids = self.hidden_ids(subject, path, responses)
         if leaked or ids:
@@ -437,7 +447,7 @@ class Runner:
                 csrf=False,
                 extra_headers={**cookie, **extra},
             )
-            if response.status_code != 403 or changed:
+            if response.status_code not in (401, 403) or changed:
                 self.run.violations.append(
                     Violation(
                         f"{row.method} {row.path}",

@@ -296,6 +296,11 @@ def channel_members(name: str) -> frozenset[str]:
     return R.users_of(*orgs_of[name]) | R.STAFF
 
 
+def member_emails(name: str) -> list[str]:
+    """The login emails (world.py) of the subjects who belong to a channel."""
+    return [f"{s.replace('_', '-')}@matrix.example.vn" for s in sorted(channel_members(name))]
+
+
 def channel_posters(w: World, v: Variant) -> frozenset[str]:
     return channel_members(v.label.split(":")[0]) & R.WRITERS
 
@@ -747,7 +752,8 @@ row(
     variants=orgs("A", "B"),
     body=js(services=["incident-management.coordination"]),
 )
-row("GET", f"{API}/organisations/{{organisation_id}}/constituency", profile_of, variants=orgs("A", "B", "LP"))
+# Claims are part of the full profile; others get the claims they may see (none), not a refusal.
+row("GET", f"{API}/organisations/{{organisation_id}}/constituency", MEMBERS, variants=orgs("A", "B", "LP"))
 row(
     "POST",
     f"{API}/organisations/{{organisation_id}}/constituency",
@@ -1179,7 +1185,14 @@ row(
 )
 
 # -- clusters (docs/clusters.md, ADR 0006) ----------------------------------------------------------------
-row("POST", f"{API}/cluster-files", MEMBERS, body=lambda w, s, v: Body(files=upload()), note="issue 10 item 8")
+row(
+    "POST",
+    f"{API}/cluster-files",
+    WRITERS,
+    body=lambda w, s, v: Body(files=upload()),
+    either=only(R.MEMBERS - R.WRITERS),
+    note="issue 10 item 8: a user with no role; viewers attach nothing anywhere, so either answer",
+)
 row("GET", f"{API}/clusters", MEMBERS)
 row("POST", f"{API}/clusters", STAFF, body=js(number=999, name="Cụm mới ma trận"))
 row("GET", f"{API}/clusters/{{cluster_id}}", MEMBERS, variants=clusters("1", "2"))
@@ -1361,7 +1374,9 @@ row(
     f"{API}/channels/{{channel_id}}/members",
     lambda w, v: channel_members(v.label),
     variants=objects("channel_id", "channel", CHANNELS, obj=lambda k: f"channel:{k}"),
-    note="issue 10 item 8: non-members list a channel's members with their emails",
+    either=lambda w, v: R.MEMBERS - channel_members(v.label),
+    withholds=lambda w, v, s: [] if s in channel_members(v.label) else member_emails(v.label),
+    note="issue 10 item 8: non-members list a channel's members with their emails (refused, or no emails)",
 )
 row(
     "GET",
@@ -1791,7 +1806,13 @@ row(
     body=form(reason="Không phải sự cố"),
     hidden=report_readers,
 )
-row("GET", "/incidents/deadline-profiles", MEMBERS, note="issue 10 item 8: a user with no role")
+row(
+    "GET",
+    "/incidents/deadline-profiles",
+    PLATFORM,
+    either=only(R.MEMBERS - {R.PLATFORM_ADMIN}),
+    note="issue 10 item 8: a user with no role; members may read the profiles (the API lets them) or not",
+)
 row(
     "POST",
     "/incidents/deadline-profiles/{profile_key}/rules",
