@@ -1649,7 +1649,15 @@ row(
     variants=orgs("A", "B"),
     body=lambda w, s, v: Body(form={"name": f"Tổ chức {v.label} đổi tên", "kind": "province", "status": "active"}),
 )
-row("GET", "/admin/audit", ADMINS_AND_STAFF, note="issue 10 item 5")
+# The page shows one page of records, newest first: filtered by action, the older ones come up too.
+row(
+    "GET",
+    "/admin/audit",
+    ADMINS_AND_STAFF,
+    variants=lambda w: [Variant(prefix or "all") for prefix in ("", "incident.", "knowledge.", "file.", "channel.")],
+    body=lambda w, s, v: Body(query={"action": "" if v.label == "all" else v.label}),
+    note="issue 10 item 5",
+)
 row("GET", "/admin/jobs", STAFF, note="issue 10 items 1 and 5")
 row("POST", "/admin/jobs/{job_id}/retry", PLATFORM, variants=fixed(job_id=lambda w: w.id("job:failed")))
 row("GET", "/admin/webhooks", only(R.ORG_ADMINS, R.PLATFORM_ADMIN))
