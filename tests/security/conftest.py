@@ -16,7 +16,8 @@ from sqlalchemy.engine import Connection
 from csirtnet.app import create_app
 from csirtnet.config import get_settings
 from csirtnet.db import Database, set_database
-from tests.security.world import World, build, issue_tokens, log_in
+from tests.security.seed import build, issue_tokens, log_in
+from tests.security.world import World
 
 
 @dataclass

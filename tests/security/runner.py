@@ -136,7 +136,7 @@ def coverage(routes: Iterable[tuple[str, str]], rows: Iterable[Row]) -> list[str
         if row.key not in routes:
             problems.append(f"{row.method} {row.path}: a row for a route the app no longer has")
     for method, path in sorted(routes - seen, key=lambda k: (k[1], k[0])):
-        problems.append(f"{method} {path}: a route with no row in the authorization matrix (tests/security/table.py)")
+        problems.append(f"{method} {path}: a route with no row in the authorization matrix (tests/security/table/)")
     return problems
 
 
