@@ -43,7 +43,7 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MISSING_ID = 2_000_000_000
 ANONYMOUS_CSRF = "matrix-anonymous-csrf-token-0123456789"
 _PARAM = re.compile(r"\{([^}]+)\}")
-_INCIDENT_HREF = re.compile(r"/incidents/(\d+)(?![\d/]*reports)")
+_INCIDENT_HREF = re.compile(r"/incidents/(\d+)")
 
 
 # -- the table's vocabulary ----------------------------------------------------------------------
