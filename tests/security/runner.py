@@ -259,7 +259,10 @@ class Runner:
                 kwargs["params"] = body.query
         elif method in UNSAFE and not path.startswith(API_PREFIX):
             kwargs["data"] = {"csrf_token": self.csrf(subject)} if csrf else {}
-        savepoint = self.connection.begin_nested()
+        # A savepoint of our own, rolled back AND released: SQLAlchemy's nested transaction only
+        # rolls back to its savepoint, which stays open, so the next one would nest inside it — ten
+        # thousand levels deep by the end, each holding a lock on PostgreSQL ("out of shared memory").
+        self.connection.exec_driver_sql("SAVEPOINT matrix_request")
         try:
             before = self.fingerprint() if method in UNSAFE else None
             self.client.cookies.clear()
@@ -270,7 +273,8 @@ class Runner:
                 more = self._more_pages(path, kwargs, response)
             changed = before is not None and self.fingerprint() != before
         finally:
-            savepoint.rollback()
+            self.connection.exec_driver_sql("ROLLBACK TO SAVEPOINT matrix_request")
+            self.connection.exec_driver_sql("RELEASE SAVEPOINT matrix_request")
         return response, changed, more
 
     def _more_pages(self, path: str, kwargs: dict[str, Any], response: Response) -> list[Response]:
@@ -329,9 +333,11 @@ class Runner:
         key = (row.method, row.path, subject)
         if key not in self._missing:
             params = {k: (v(self.world, subject) if callable(v) else v) for k, v in variant.params.items()}
-            last = [n for n in _PARAM.findall(row.path) if n.endswith("_id") and isinstance(params.get(n), int)]
-            if last:
-                params[last[-1]] = MISSING_ID
+            # The object whose existence is in question is the route's first id (the incident of
+            # /incidents/{incident_id}/tasks/{task_id}, the organisation of a readiness record).
+            ids = [n for n in _PARAM.findall(row.path) if n.endswith("_id") and isinstance(params.get(n), int)]
+            if ids:
+                params[ids[0]] = MISSING_ID
             response, _changed, _more = self.request(subject, row.method, fill(row.path, params), body)
             self._missing[key] = response.status_code
         return self._missing[key]
