@@ -13,13 +13,22 @@ from fastapi import FastAPI
 
 from tests.security import rules as R
 from tests.security.conftest import Matrix
-from tests.security.runner import Runner, app_routes, coverage
+from tests.security.runner import Row, Runner, app_routes, coverage
 from tests.security.table import ROWS
 
 
 def test_every_route_has_a_row_and_every_row_a_route(app: FastAPI) -> None:
     problems = coverage(app_routes(app), ROWS)
     assert problems == [], "\n".join(problems)
+
+
+def test_a_new_route_or_a_stale_row_is_named() -> None:
+    served = {("GET", "/kept"), ("POST", "/api/v1/new-thing/{thing_id}")}
+    rows = [Row("GET", "/kept", lambda w, v: frozenset()), Row("DELETE", "/gone", lambda w, v: frozenset())]
+    assert coverage(served, rows) == [
+        "DELETE /gone: a row for a route the app no longer has",
+        "POST /api/v1/new-thing/{thing_id}: a route with no row in the authorization matrix (tests/security/table/)",
+    ]
 
 
 @pytest.mark.timeout(1800)  # about 10,000 requests: minutes on a busy two-core machine, not the default 300 s
