@@ -1,0 +1,14 @@
+"""The authorization matrix's table: one row per route (template and method) of the app, pages and
+API, public ones too. A row says how to fill the path (which objects: own and others', every TLP),
+what to send, who may (a named policy written from the documented rules, tests/security/rules.py)
+and whether a refusal must look like a missing id.
+
+A route without a row, or a row without a route, fails tests/security/test_matrix.py.
+"""
+
+from __future__ import annotations
+
+from tests.security.runner import Row
+from tests.security.table import clusters, foundation, incidents, members
+
+ROWS: list[Row] = [*foundation.ROWS, *members.ROWS, *incidents.ROWS, *clusters.ROWS]
