@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from csirtnet.authz import Subject
+from csirtnet.authz import cluster as cluster_authz
 from csirtnet.cluster import files
 from csirtnet.identity import login as login_service
 from csirtnet.identity import service as identity_service
@@ -100,6 +101,7 @@ class BuilderBase:
                 roles=granted,
                 organisation=self.orgs[R.ORG_OF[key]],
                 totp_secret=totp.get(key),
+                second_factor=False if key == R.OWES_2FA else None,
                 email=f"{key.replace('_', '-')}@matrix.example.vn",
                 full_name=f"Ma Trận {key.replace('_', ' ').title()}",
             )
@@ -163,6 +165,8 @@ class BuilderBase:
     def uploads(self) -> None:
         """An upload of each subject's own, not yet attached (forms attach files by id)."""
         for key in R.MEMBERS:
+            if not cluster_authz.may_upload_files(self.who(key)):
+                continue  # a viewer attaches nothing, so has nothing to upload
             row = files.store_upload(
                 self.s, self.who(key), filename="bang-chung.txt", content_type="text/plain", stream=BytesIO(b"evidence")
             )

@@ -53,7 +53,9 @@ def store_upload(
     )
     session.add(row)
     session.flush()
-    audit.record(session, who, "file.uploaded", row, filename=row.filename, sha256=sha, size=size)
+    # Neither its name nor its hash: an upload is read through what it is attached to, whose readers
+    # the audit log's are not (ADR 0002).
+    audit.record(session, who, "file.uploaded", row, size=size)
     return row
 
 

@@ -109,10 +109,10 @@ row("GET", f"{API}/clusters/{{cluster_id}}/lead", MEMBERS, variants=clusters("1"
 row(
     "POST",
     f"{API}/clusters/{{cluster_id}}/handovers",
-    only(R.STAFF, R.LEAD_CURRENT, R.ADMIN_A),
+    only(R.STAFF, R.LEAD_CURRENT),
     variants=clusters("1"),
     body=handover_json,
-    note="issue 10 item 8: only the outgoing and incoming leads' admins and the coordinator",
+    note="issue 10 item 8: the coordinator and the current lead's admins; not a past lead, not the incoming one",
 )
 row(
     "GET",
@@ -436,7 +436,7 @@ row(
 row(
     "POST",
     "/clusters/{cluster_id}/handovers",
-    only(R.STAFF, R.LEAD_CURRENT, R.ADMIN_A),
+    only(R.STAFF, R.LEAD_CURRENT),
     variants=clusters("1"),
     body=handover_form,
     note="issue 10 item 8",

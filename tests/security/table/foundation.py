@@ -11,7 +11,6 @@ from tests.security.table.vocabulary import (
     API,
     ARGON_SUBJECTS,
     EVERYONE,
-    LOGGED_IN,
     MEMBERS,
     NOROLE_OWN,
     PLATFORM,
@@ -189,12 +188,20 @@ row(
     lambda w, v: R.admins_of(v.label) | {R.PLATFORM_ADMIN},
     variants=objects("webhook_id", "webhook", ("A", "B"), obj=lambda k: f"org:{k}"),
 )
+row(
+    "POST",
+    f"{API}/webhooks/{{webhook_id}}/secret",
+    lambda w, v: R.admins_of(v.label) | {R.PLATFORM_ADMIN},
+    variants=objects("webhook_id", "webhook", ("A", "B"), obj=lambda k: f"org:{k}"),
+)
 row("GET", f"{API}/jobs", STAFF, note="issue 10 items 1 and 5: secrets and RED content in job payloads")
 row("POST", f"{API}/jobs/{{job_id}}/retry", PLATFORM, variants=fixed(job_id=lambda w: w.id("job:failed")))
 row("GET", "/metrics", PLATFORM)
 
 # -- pages: home, account, notifications ---------------------------------------------------------------------
-row("GET", "/", LOGGED_IN)
+# Visitors get the landing page, people their home page (web.views.landing).
+row("GET", "/", EVERYONE, public=True)
+row("GET", "/favicon.ico", EVERYONE, public=True)
 row("GET", "/account", MEMBERS, either=NOROLE_OWN)
 row(
     "POST",
@@ -312,6 +319,15 @@ row(
     either=lambda w, v: self_of(v),
     note="issue 10 item 2: a coordinator resetting a platform admin's second factor (one's own: not documented)",
 )
+row(
+    "POST",
+    "/admin/users/{user_id}/send-reset",
+    user_managers,
+    variants=users(R.VIEWER, R.ADMIN_B, R.PLATFORM_ADMIN),
+    hidden=user_readers,
+    either=lambda w, v: self_of(v),
+    note="the account rule: a reset link only for accounts the actor may act on",
+)
 row("GET", "/admin/organisations", ADMINS_AND_STAFF)
 row("GET", "/admin/organisations/new", STAFF)
 row("POST", "/admin/organisations/new", STAFF, body=form(name="Tổ chức mới ma trận", kind="province"))
@@ -342,6 +358,13 @@ row(
     body=lambda w, s, v: Body(
         form={"organisation_id": str(org_id_of(w, s)), "url": "https://hooks.matrix.example.vn/page"}
     ),
+)
+row(
+    "POST",
+    "/admin/webhooks/{webhook_id}/secret",
+    lambda w, v: R.admins_of(v.label) | {R.PLATFORM_ADMIN},
+    variants=objects("webhook_id", "webhook", ("A", "B"), obj=lambda k: f"org:{k}"),
+    body=lambda w, s, v: Body(form={"organisation_id": str(w.id(f"org:{v.label}"))}),
 )
 row(
     "POST",

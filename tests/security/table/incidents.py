@@ -334,6 +334,7 @@ row(
 
 # -- pages: incidents ------------------------------------------------------------------------------------------
 row("GET", "/incidents", MEMBERS)
+row("GET", "/incidents/tasks", MEMBERS)
 row("GET", "/incidents/provinces", MEMBERS)
 row("GET", "/incidents/report", WRITERS)
 row("POST", "/incidents/report", WRITERS, body=report_form)

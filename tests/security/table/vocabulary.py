@@ -466,15 +466,26 @@ def self_of(v: Variant) -> frozenset[str]:
     return frozenset({v.obj.split(":", 1)[1]}) if v.obj and v.obj.startswith("user:") else frozenset()
 
 
+# docs/security.md: whose account each role may act on — nobody acts on an account holding powers
+# they do not hold (an org admin's roles grant webhooks, readiness and answers to support requests,
+# which a coordinator's do not).
+ACTS_ON = {
+    "platform_admin": frozenset({"viewer", "responder", "org_admin", "coordinator", "platform_admin"}),
+    "coordinator": frozenset({"viewer", "responder", "coordinator"}),
+    "org_admin": frozenset({"viewer", "responder", "org_admin"}),
+}
+
+
 def user_managers(w: World, v: Variant) -> frozenset[str]:
-    """Deactivate, reset the second factor: the organisation's admins and the coordinator's staff,
-    but nobody acts on an account holding a role they do not hold (issue 10: the platform admin)."""
+    """Deactivate, reset the second factor or the password: the organisation's admins and the
+    coordinator's staff, each only on accounts whose powers they hold (docs/security.md)."""
     assert v.obj
     key = v.obj.split(":", 1)[1]
+    target = R.ROLE_OF.get(key)
     managers = R.admins_of(R.ORG_OF[key]) | R.STAFF
-    if R.ROLE_OF.get(key) == "platform_admin":
-        managers = frozenset({R.PLATFORM_ADMIN})
-    return managers - {key}
+    return frozenset(
+        m for m in managers if target is None or target in ACTS_ON.get(R.ROLE_OF.get(m, ""), frozenset())
+    ) - {key}
 
 
 def report_variants(*keys: str, with_file: bool = False) -> Variants:

@@ -281,7 +281,8 @@ def _post(
         tlp=marking.value,
         recipients=sorted(named),
         mentions=[u.id for u in mentioned],
-        attachments=[d.sha256 for d in documents],
+        # Ids, never names or hashes: the audit log's readers are not the message's (ADR 0002).
+        attachments=[d.id for d in documents],
     )
     if mentioned:
         author = session.get(User, who.user_id)

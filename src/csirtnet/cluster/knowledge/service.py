@@ -136,11 +136,11 @@ def create(session: Session, who: Subject, data: DocumentCreate, *, event_id: in
         who,
         "knowledge.created",
         doc,
-        title=doc.title_vi or doc.title_en,
+        # No title, names or hashes: the audit log's readers are not the document's (ADR 0002).
         tlp=doc.tlp,
         cluster_id=doc.cluster_id,
         event_id=event_id,
-        files=[s.sha256 for s in documents],
+        files=[s.id for s in documents],
     )
     return doc
 
@@ -173,14 +173,16 @@ def update(session: Session, who: Subject, document_id: int, data: DocumentUpdat
         if hasattr(value, "value"):
             value = value.value
         if value != getattr(doc, name):
-            changes[name] = {"from": getattr(doc, name), "to": value}
+            # The marking and the space are facts about access; the rest is the document's content.
+            shown = name in ("tlp", "kind", "cluster_id")
+            changes[name] = {"from": getattr(doc, name), "to": value} if shown else "changed"
             setattr(doc, name, value)
     existing = set(session.scalars(select(KnowledgeFile.stored_file_id).where(KnowledgeFile.document_id == doc.id)))
     added = [s for s in new_files if s.id not in existing]
     for stored in added:
         session.add(KnowledgeFile(document_id=doc.id, stored_file_id=stored.id))
     if added:
-        changes["files_added"] = [s.sha256 for s in added]
+        changes["files_added"] = [s.id for s in added]
     if changes:
         session.flush()
         audit.record(session, who, "knowledge.updated", doc, changes=changes)

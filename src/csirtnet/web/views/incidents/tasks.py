@@ -7,6 +7,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from csirtnet.auth.deps import PageUser, Session
+from csirtnet.authz import require
+from csirtnet.authz.permissions import Permission
 from csirtnet.incident import reads
 from csirtnet.kit.time import utcnow
 from csirtnet.web.render import render
@@ -25,6 +27,7 @@ def my_tasks(
     status: str = Query(default="open", max_length=10),
     overdue: str = Query(default="", max_length=5),
 ) -> Response:
+    require(who, Permission.INCIDENTS_READ)
     view = status if status in reads.TASK_VIEWS else "open"
     late = overdue in ("1", "true", "on")
     now = utcnow()
