@@ -30,6 +30,25 @@ TRANSITIONS: dict[Phase, tuple[Phase, ...]] = {
 PHASES: tuple[Phase, ...] = tuple(Phase)
 
 
+# The way forward through NIST SP 800-61's phases: what "Move to" proposes first.
+FORWARD: dict[Phase, Phase] = {
+    Phase.TRIAGE: Phase.ANALYSIS,
+    Phase.ANALYSIS: Phase.CONTAINMENT,
+    Phase.CONTAINMENT: Phase.ERADICATION,
+    Phase.ERADICATION: Phase.RECOVERY,
+    Phase.RECOVERY: Phase.POST_INCIDENT,
+    Phase.POST_INCIDENT: Phase.CLOSED,
+}
+
+
+def next_phase(phase: str) -> Phase | None:
+    """The phase a response normally moves to from `phase` (None once closed)."""
+    try:
+        return FORWARD.get(Phase(phase))
+    except ValueError:
+        return None
+
+
 def allowed_next(phase: str) -> tuple[Phase, ...]:
     try:
         return TRANSITIONS[Phase(phase)]
