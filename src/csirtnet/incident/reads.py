@@ -42,6 +42,7 @@ from csirtnet.incident import (
 )
 from csirtnet.kit.time import as_utc, utcnow
 from csirtnet.models import (
+    Deployment,
     Incident,
     IncidentAttachment,
     IncidentComment,
@@ -57,6 +58,8 @@ from csirtnet.models import (
     Phase,
     ReportStatus,
     RequestStatus,
+    StoredFile,
+    SupportRequest,
     TaskStatus,
     User,
 )
@@ -593,4 +596,160 @@ def organisation_by_code(session: Session, code: str) -> int | None:
         return None
     return session.scalar(
         select(Organisation.id).where(or_(Organisation.member_code == code, Organisation.short_name == code)).limit(1)
+    )
+
+
+# -- the incident list and the triage queue --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListPage:
+    rows: list[Incident]
+    next_cursor: str | None
+    organisations: dict[int, Organisation]  # of the rows
+    next_due: dict[int, datetime]  # each row's earliest deadline not met
+    phase_counts: dict[str, int]
+    queue_size: int | None  # reports waiting for triage (for those who triage)
+
+
+def incident_list(
+    session: Session, who: Subject, filters: repository.IncidentFilters, *, cursor: str | None, limit: int = 30
+) -> ListPage:
+    """One page of the incident list with what its rows show, in a fixed number of statements."""
+    rows, next_cursor = repository.page(session, who, filters, limit=limit, cursor=cursor)
+    ids = [r.id for r in rows]
+    orgs = {
+        o.id: o for o in organisation_reads.organisations_among(session, {r.reporting_organisation_id for r in rows})
+    }
+    next_due = {
+        incident_id: due
+        for incident_id, due in session.execute(
+            select(IncidentDeadline.incident_id, func.min(IncidentDeadline.due_at))
+            .where(
+                IncidentDeadline.incident_id.in_(ids),
+                IncidentDeadline.met_at.is_(None),
+                IncidentDeadline.due_at.is_not(None),
+            )
+            .group_by(IncidentDeadline.incident_id)
+        )
+        if due is not None
+    }
+    queue = None
+    if can(who, Permission.INCIDENTS_TRIAGE):
+        query = repository.reports(who, status=ReportStatus.NEW.value).with_only_columns(func.count(IncidentReport.id))
+        queue = int(session.scalar(query) or 0)
+    return ListPage(list(rows), next_cursor, orgs, next_due, repository.phase_counts(session, who), queue)
+
+
+def report_queue(
+    session: Session, who: Subject, *, status: str | None, q: str | None, cursor: str | None, limit: int = 30
+) -> tuple[list[IncidentReport], str | None]:
+    """One page of the reports the reader may see (the triage queue is status "new"), newest first."""
+    from csirtnet.kit.pagination import paginate
+
+    rows, next_cursor = paginate(
+        session, repository.reports(who, status=status, q=q), IncidentReport.id, limit=limit, cursor=cursor
+    )
+    return list(rows), next_cursor
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    report: IncidentReport
+    attachments: list[tuple[int, StoredFile]]
+    incident: Incident | None  # the incident it became, when the reader may see it
+    organisation: Organisation | None
+    can_triage: bool
+
+
+def report_page(session: Session, who: Subject, report_id: int) -> ReportPage:
+    """A report with its files, its incident (if the reader may see it) and whether it waits for
+    the reader's triage."""
+    from csirtnet.authz.incident import can_view
+    from csirtnet.incident import triage
+
+    report = triage.get_report(session, who, report_id)
+    incident = None
+    if report.incident_id and can_view(session, who, report.incident_id):
+        incident = session.get(Incident, report.incident_id)
+    organisation = (
+        session.get(Organisation, report.reporting_organisation_id) if report.reporting_organisation_id else None
+    )
+    return ReportPage(
+        report=report,
+        attachments=triage.report_files(session, report),
+        incident=incident,
+        organisation=organisation,
+        can_triage=can(who, Permission.INCIDENTS_TRIAGE) and report.status == ReportStatus.NEW.value,
+    )
+
+
+# -- the case report -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseParticipant:
+    name: str
+    role: str
+    active: bool
+    ends_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CaseReport:
+    """The whole case as its reader may see it, through the same reads as the incident page: the
+    HTML case report and the PDF (incident.export_pdf) both render this."""
+
+    incident: Incident
+    organisation: Organisation | None
+    reports: list[IncidentReport]
+    timeline: list[TimelineItem]
+    tasks: list[IncidentTask]
+    observables: list[IncidentObservable]
+    attachments: list[IncidentAttachment]
+    participants: list[CaseParticipant]
+    requests: list[SupportRequest]
+    deployments: list[Deployment]
+    people: dict[int, Person]
+    deadlines: list[IncidentDeadline]
+
+
+def case_report(session: Session, who: Subject, incident_id: int, language: str) -> CaseReport:
+    """Everything of the incident the reader may see, for the case report (a TLP:RED read is audited)."""
+    from csirtnet.incident import export
+    from csirtnet.mobilisation import reads as mobilisation_reads
+
+    page = incident_page(session, who, incident_id)
+    incident = page.incident
+    now = utcnow()
+    parts, named = _named_now(session, incident)
+    tasks = task_service.tasks_of(session, incident)
+    mentioned = {p.user_id for p in parts if p.user_id} | {t.owner_id for t in tasks if t.owner_id}
+    mentioned |= {a for t in tasks for a in t.assignee_ids}
+    users, _ = people(session, incident, named, mentioned)
+    org_names = organisation_reads.names(session, {p.organisation_id for p in parts if p.organisation_id})
+    mobilised = can(who, Permission.MOBILISATION_READ)
+    return CaseReport(
+        incident=incident,
+        organisation=page.organisation,
+        reports=export.reports_of(session, who, incident),
+        timeline=timeline_tab(session, who, page, language),
+        tasks=tasks,
+        observables=observables.observables_of(session, who, incident),
+        attachments=files.attachments_of(session, who, incident),
+        participants=[
+            CaseParticipant(
+                users[p.user_id].full_name
+                if p.user_id and p.user_id in users
+                else org_names.get(p.organisation_id or 0, "—"),
+                p.role,
+                p.is_active(now),
+                p.ends_at,
+            )
+            for p in parts
+        ],
+        requests=mobilisation_reads.incident_requests(session, who, incident.id, limit=100) if mobilised else [],
+        deployments=mobilisation_reads.incident_deployments(session, who, incident.id) if mobilised else [],
+        people=users,
+        deadlines=deadlines.deadlines_of(session, incident),
     )

@@ -111,6 +111,8 @@ def update(session: Session, who: Subject, incident_id: int, task_id: int, data:
         task.status = data.status
         task.completed_at = utcnow() if data.status == TaskStatus.DONE.value else None
     note = (data.note or "").strip()
+    if "note" in sent and not changes and not note:
+        raise ValidationFailed("note", "write what was done, or change the status")
     if changes or note:
         status = changes.get("status")
         session.add(

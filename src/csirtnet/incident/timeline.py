@@ -18,7 +18,7 @@ from csirtnet.authz import Subject
 from csirtnet.authz.incident import get_visible, require_work, visible_timeline_clause
 from csirtnet.config import get_settings
 from csirtnet.errors import ValidationFailed
-from csirtnet.i18n import translate
+from csirtnet.i18n import N_, translate
 from csirtnet.incident.schemas import TimelineEntryCreate
 from csirtnet.kit import dates
 from csirtnet.kit.time import utcnow
@@ -176,7 +176,7 @@ def describe(action: str | None, details: Mapping[str, Any], language: str, name
         text = say(template)
     if action == "incident.task_created" and details.get("assignees"):
         assigned = ", ".join(names.people.get(a, "—") for a in details["assignees"] if isinstance(a, int))
-        text += " — " + say("assigned to %(names)s") % {"names": assigned}
+        text += " — " + say(N_("assigned to %(names)s")) % {"names": assigned}
     note = details.get("note")
     if action == "incident.phase_changed" and isinstance(note, str) and note:
         text += f" ({note})"
@@ -201,7 +201,7 @@ def _changes_in_words(changes: Mapping[str, Any], language: str, names: Names) -
         if field_name == "description" or (
             field_name in _QUOTED and any(isinstance(v, str) and len(v) > _LONG for v in (old, new))
         ):
-            parts.append(translate(language, "%(field)s changed") % {"field": label})
+            parts.append(translate(language, N_("%(field)s changed")) % {"field": label})
             continue
         shown_new = _value(field_name, new, language, names)
         if had_old:
@@ -215,12 +215,12 @@ def _value(field_name: str, value: Any, language: str, names: Names) -> str:
     """One old or new value in words."""
     if value is None or value == "" or value == []:
         if field_name == "shared_with_cluster_id":
-            return translate(language, "Not shared")
+            return translate(language, N_("Not shared"))
         return "—"
     if field_name in _CODED:
         return labels.name(_CODED[field_name], value, language)
     if field_name in _YES_NO:
-        return translate(language, "Yes" if value else "No")
+        return translate(language, N_("Yes")) if value else translate(language, N_("No"))
     if field_name == "serious_criteria" and isinstance(value, list):
         return ", ".join(labels.name(labels.SERIOUS_CRITERIA, v, language) for v in value)
     if field_name == "owner_id":

@@ -5,6 +5,7 @@ Choices that depend on the data (people, profiles, clusters, organisations) are 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from csirtnet.i18n import N_
@@ -47,8 +48,8 @@ _CLASSIFICATION = [
         attrs={"maxlength": "2000"},
     ),
     Field("is_major", N_("Major incident (coordinator's statistics)"), kind="checkbox"),
-    Field("tlp", "TLP", kind="select", choices=TLP_CHOICES, required=True),
-    Field("pap", "PAP", kind="select", choices=PAP_CHOICES, required=True),
+    Field("tlp", "TLP", kind="select", choices=TLP_CHOICES),
+    Field("pap", "PAP", kind="select", choices=PAP_CHOICES),
     Field("sector", N_("Sector"), attrs={"maxlength": "80"}),
     Field("province", N_("Province"), attrs={"maxlength": "80"}),
     Field(
@@ -73,7 +74,7 @@ _CLASSIFICATION = [
         blank="—",
     ),
     Field("data_loss", N_("Data was lost"), kind="checkbox"),
-    Field("deadline_profile_key", N_("Deadline profile"), kind="select", required=True),
+    Field("deadline_profile_key", N_("Deadline profile"), kind="select"),
     Field("shared_with_cluster_id", N_("Share with cluster"), kind="select", blank=N_("Not shared")),
 ]
 _CLASSIFICATION_LOCATIONS = {"rsit_class": "rsit", "rsit_type": "rsit"}
@@ -82,7 +83,7 @@ CLASSIFY = Form("incident-classify", _CLASSIFICATION, locations=_CLASSIFICATION_
 OPEN_FROM_REPORT = Form(
     "report-open",
     [
-        Field("title", N_("Title"), required=True, attrs={"maxlength": "300"}),
+        Field("title", N_("Title"), help=N_("Empty: the report's title."), attrs={"maxlength": "300"}),
         Field("reporting_organisation_id", N_("Reporting organisation"), kind="select", blank="—"),
         *_CLASSIFICATION,
     ],
@@ -333,13 +334,23 @@ DEADLINE_RULE = Form(
 )
 
 
-def classification_values(form: forms.BoundForm) -> dict[str, Any]:
+def classification_values(form: forms.BoundForm, sent: Collection[str]) -> dict[str, Any]:
     """The classification form as `Classification` input: the RSIT pair split, an empty choice
-    meaning "not set" for optional fields and "as suggested" for the severity."""
-    values = form.values(*(f.name for f in _CLASSIFICATION))
+    meaning "not set" for optional fields and "as suggested" for the severity. A field the request
+    did not carry at all (`sent` are the names it did) is left as it is."""
+    values = form.values(*(f.name for f in _CLASSIFICATION if f.kind in ("checkbox", "multiselect") or f.name in sent))
+    values.setdefault("rsit", None)
+    if "rsit" not in sent:
+        values.pop("rsit")
+        return _drop_unset(values)
     klass, _, kind = (values.pop("rsit") or "").partition("/")
     values["rsit_class"], values["rsit_type"] = (klass or None), (kind or None)
-    for name in ("severity", "severity_reason"):
+    return _drop_unset(values)
+
+
+def _drop_unset(values: dict[str, Any]) -> dict[str, Any]:
+    # Not sent, or empty: the severity as suggested; TLP, PAP and the profile as they are (or default).
+    for name in ("severity", "severity_reason", "tlp", "pap", "deadline_profile_key"):
         if values.get(name) is None:
             values.pop(name, None)
     return values
