@@ -408,7 +408,8 @@ def summary_tab(session: Session, who: Subject, page: IncidentPage) -> SummaryTa
         ],
         next_phase=forward.value if forward and forward.value in allowed and forward != Phase.CLOSED else None,
         other_phases=[p for p in allowed if p != Phase.CLOSED.value and (forward is None or p != forward.value)],
-        can_close=Phase.CLOSED.value in allowed,
+        # A new incident is not closed from its first page: closing comes at the end of the response.
+        can_close=Phase.CLOSED.value in allowed and incident.phase != Phase.TRIAGE.value,
     )
 
 

@@ -441,7 +441,12 @@ async def add_file(request: Request, session: Session, who: PageUser, incident_i
             note=form.optional("note"),
         )
 
-    return _submit(request, session, who, incident_id, "files", form, change, N_("File attached."))
+    try:
+        form.attempt(session, change)
+    finally:
+        for upload in uploads:
+            await upload.close()
+    return _done(request, session, who, incident_id, "files", form, N_("File attached."))
 
 
 @router.post("/incidents/{incident_id}/files/{attachment_id}/delete")

@@ -24,7 +24,7 @@ def incident_list(
     who: PageUser,
     cursor: str | None = Query(default=None, max_length=200),
 ) -> Response:
-    form = pf.INCIDENT_FILTERS.from_data(FormData(request.query_params.multi_items()))
+    form = pf.INCIDENT_FILTERS.from_data(FormData([(k, v) for k, v in request.query_params.multi_items()]))
     q = form.text("q")
     if len(q) > 200:
         form.fail("q", N_("This is too long."))
