@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session as DbSession
+from starlette.datastructures import UploadFile
 
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject
@@ -444,8 +445,10 @@ async def add_file(request: Request, session: Session, who: PageUser, incident_i
     try:
         form.attempt(session, change)
     finally:
-        for upload in uploads:
-            await upload.close()
+        # Every part the browser sent, the empty one of a file input left blank included.
+        for item in (await request.form()).getlist("file"):
+            if isinstance(item, UploadFile):
+                await item.close()
     return _done(request, session, who, incident_id, "files", form, N_("File attached."))
 
 

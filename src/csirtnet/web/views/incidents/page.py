@@ -79,7 +79,8 @@ def render_tab(
         "tabs": TABS,
         "tab": "tasks" if tab == "task" else tab,
         "user_zone": zone,
-        "open_form": bound.form.id if bound is not None else None,
+        # The form shown open: the one that came back with errors, or the one a link asks for.
+        "open_form": bound.form.id if bound is not None else request.query_params.get("open"),
     }
     forms: dict[str, BoundForm] = {}
     incident = page.incident
