@@ -128,7 +128,7 @@ def test_report_triage_mobilise_work_remind_close(live_server, browser, tmp_path
     coordinator.click(f"text={TITLE}")
     coordinator.select_option("#report-open-rsit", "malicious-code/infected-system")
     coordinator.select_option("#report-open-system_security_level", "4")
-    coordinator.check("[data-testid=criterion-service_interruption]")
+    coordinator.check("#report-open-serious_criteria input[value=service_interruption]")
     coordinator.click("form[data-testid=open-form] button[type=submit]")
     coordinator.wait_for_url(re.compile(r".*/incidents/\d+$"))
     incident_url = coordinator.url
