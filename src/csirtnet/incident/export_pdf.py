@@ -23,7 +23,7 @@ from csirtnet.authz.incident import get_visible
 from csirtnet.config import get_settings
 from csirtnet.errors import ValidationFailed
 from csirtnet.incident.export import reports_of
-from csirtnet.incident.reads import CaseReport, case_report
+from csirtnet.incident.workspace_reads import CaseReport, case_report
 from csirtnet.kit import dates
 from csirtnet.models import Incident, IncidentReport, Organisation
 from csirtnet.vocabulary import labels

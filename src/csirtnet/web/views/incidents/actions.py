@@ -28,11 +28,11 @@ from csirtnet.incident import (
     files,
     observables,
     participants,
-    reads,
     task_service,
     timeline,
     triage,
     workflow,
+    workspace_reads,
 )
 from csirtnet.incident.schemas import (
     Classification,
@@ -160,11 +160,11 @@ async def add_participant(request: Request, session: Session, who: PageUser, inc
     email, code = form.text("email"), form.text("organisation_code")
     values: dict[str, Any] = {"role": form.text("role"), "ends_at": form.datetime("ends_at")}
     if email:
-        values["user_id"] = reads.user_by_email(session, email)
+        values["user_id"] = workspace_reads.user_by_email(session, email)
         if values["user_id"] is None:
             form.fail("email", N_("No active user has this email address."))
     elif code:
-        values["organisation_id"] = reads.organisation_by_code(session, code)
+        values["organisation_id"] = workspace_reads.organisation_by_code(session, code)
         if values["organisation_id"] is None:
             form.fail("organisation_code", N_("No member organisation has this code."))
     else:
@@ -201,7 +201,7 @@ async def end_participant(
 @router.post("/incidents/{incident_id}/links")
 async def add_link(request: Request, session: Session, who: PageUser, incident_id: int) -> Response:
     form = await _read(request, pf.LINK)
-    other = reads.incident_by_reference(session, who, form.text("other")) if form.text("other") else None
+    other = workspace_reads.incident_by_reference(session, who, form.text("other")) if form.text("other") else None
     if form.text("other") and other is None:
         form.fail("other", N_("No incident you may see has this reference."))
     data = form.validate(LinkCreate, {"other_incident_id": other, "note": form.optional("note")}) if form.ok else None
@@ -486,7 +486,7 @@ async def _removal(
     posted = await request.form()
     back = f"/incidents/{incident_id}{_TAB_PATH[tab]}"
     if posted.get("confirmed") != "1":
-        page = reads.incident_page(session, who, incident_id)
+        page = workspace_reads.incident_page(session, who, incident_id)
         return render(
             request,
             "incidents/confirm.html",

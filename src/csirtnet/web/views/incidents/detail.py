@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from csirtnet.auth.deps import PageUser, Session
-from csirtnet.incident import export, export_pdf, files, reads
+from csirtnet.incident import export, export_pdf, files, workspace_reads
 from csirtnet.kit.files import download
 from csirtnet.web.render import render, request_language
 from csirtnet.web.views.incidents.common import common
@@ -66,7 +66,7 @@ def case_report(
     lang: str | None = Query(default=None, max_length=2),
 ) -> Response:
     language = lang if lang in ("vi", "en") else request_language(request)
-    report = reads.case_report(session, who, incident_id, language)
+    report = workspace_reads.case_report(session, who, incident_id, language)
     return render(
         request,
         "incidents/case_report.html",

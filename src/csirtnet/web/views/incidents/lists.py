@@ -9,7 +9,7 @@ from starlette.datastructures import FormData
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import incident as incident_authz
 from csirtnet.i18n import N_
-from csirtnet.incident import reads, repository
+from csirtnet.incident import reads, repository, workspace_reads
 from csirtnet.web.render import render
 from csirtnet.web.views.incidents import page_forms as pf
 from csirtnet.web.views.incidents.common import common
@@ -56,8 +56,8 @@ def incident_list(
             "rows": listing.rows,
             "filters": filters,
             "form": form,
-            "province_choices": [(p, p) for p in reads.province_choices(session)],
-            "organisation_choices": reads.organisation_choices(session) if sees_all else [],
+            "province_choices": [(p, p) for p in workspace_reads.province_choices(session)],
+            "organisation_choices": workspace_reads.organisation_choices(session) if sees_all else [],
             "queue_size": listing.queue_size,
         },
         status_code=200 if form.ok else 422,

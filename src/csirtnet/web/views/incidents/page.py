@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session as DbSession
 from csirtnet.authz import Subject
 from csirtnet.config import get_settings
 from csirtnet.i18n import N_
-from csirtnet.incident import deadlines, reads
+from csirtnet.incident import deadlines, workspace_reads
 from csirtnet.incident.severity import suggest
 from csirtnet.kit import dates
 from csirtnet.kit.time import utcnow
@@ -65,7 +65,7 @@ def render_tab(
     extra: dict[str, Any] | None = None,
 ) -> Response:
     """A tab of the incident page; `bound` is a form that came back with errors (shown open)."""
-    page = reads.incident_page(session, who, incident_id)
+    page = workspace_reads.incident_page(session, who, incident_id)
     language = request_language(request)
     zone = user_zone(request)
     ctx: dict[str, Any] = {
@@ -85,7 +85,7 @@ def render_tab(
     forms: dict[str, BoundForm] = {}
     incident = page.incident
     if tab == "summary":
-        summary = reads.summary_tab(session, who, page)
+        summary = workspace_reads.summary_tab(session, who, page)
         ctx.update(
             summary=summary,
             deadlines=summary.deadlines,
@@ -96,8 +96,8 @@ def render_tab(
                 incident.system_security_level, incident.system_on_national_list, incident.serious_criteria
             ),
             taxonomy=rsit.taxonomy(),
-            profile_choices=reads.profile_choices(session, language),
-            cluster_choices=reads.cluster_choices(session),
+            profile_choices=workspace_reads.profile_choices(session, language),
+            cluster_choices=workspace_reads.cluster_choices(session),
             phase_choices=[(p, ctx["phase_labels"][p]) for p in _phase_order(summary)],
         )
         forms["classify"] = pf.CLASSIFY.blank(pf.classification_initial(incident), zone=zone)
@@ -106,12 +106,12 @@ def render_tab(
         forms["participant"] = pf.PARTICIPANT.blank({"role": "responder"}, zone=zone)
         forms["link"] = pf.LINK.blank()
     elif tab == "tasks":
-        ctx["tasks_tab"] = data = reads.tasks_tab(session, page)
+        ctx["tasks_tab"] = data = workspace_reads.tasks_tab(session, page)
         ctx["people_choices"] = [(str(p.id), p.full_name) for p in data.candidates]
         forms["task"] = pf.TASK_NEW.blank(zone=zone)
     elif tab == "task":
         assert task_id is not None
-        ctx["task_page"] = data_task = reads.task_page(session, page, task_id)
+        ctx["task_page"] = data_task = workspace_reads.task_page(session, page, task_id)
         task = data_task.task
         ctx["people_choices"] = [(str(p.id), p.full_name) for p in data_task.candidates]
         forms["task_update"] = pf.TASK_UPDATE.blank({"status": task.status}, zone=zone)
@@ -119,17 +119,17 @@ def render_tab(
             {"owner_id": task.owner_id, "assignee_ids": task.assignee_ids, "due_at": task.due_at}, zone=zone
         )
     elif tab == "observables":
-        ctx["observables_tab"] = reads.observables_tab(session, who, page)
+        ctx["observables_tab"] = workspace_reads.observables_tab(session, who, page)
         forms["observable"] = pf.OBSERVABLE.blank({"tlp": "amber", "kind": "ip"})
         forms["paste"] = pf.OBSERVABLES_PASTE.blank({"tlp": "amber"})
     elif tab == "timeline":
-        ctx["entries"] = reads.timeline_tab(session, who, page, language)
+        ctx["entries"] = workspace_reads.timeline_tab(session, who, page, language)
         forms["timeline"] = pf.TIMELINE.blank(zone=zone)
     elif tab == "discussion":
-        ctx["discussion"] = reads.discussion_tab(session, page)
+        ctx["discussion"] = workspace_reads.discussion_tab(session, page)
         forms["comment"] = pf.COMMENT.blank()
     elif tab == "files":
-        ctx["files_tab"] = reads.files_tab(session, who, page)
+        ctx["files_tab"] = workspace_reads.files_tab(session, who, page)
         forms["attachment"] = pf.ATTACHMENT.blank({"tlp": "amber"})
     if bound is not None:
         for key, blank in forms.items():
@@ -143,7 +143,7 @@ def render_tab(
     return render(request, TEMPLATES[tab], ctx, status_code=status_code)
 
 
-def _phase_order(summary: reads.SummaryTab) -> list[str]:
+def _phase_order(summary: workspace_reads.SummaryTab) -> list[str]:
     """The next phase first, then the others the response may move to."""
     return ([summary.next_phase] if summary.next_phase else []) + summary.other_phases
 

@@ -17,7 +17,7 @@ from csirtnet.authz.permissions import Permission
 from csirtnet.config import get_settings
 from csirtnet.errors import AppError, Forbidden, NotFound
 from csirtnet.i18n import N_
-from csirtnet.incident import deadlines, intake, reads, triage
+from csirtnet.incident import deadlines, intake, reads, triage, workspace_reads
 from csirtnet.incident.schemas import OpenFromReport, RejectReport, ReportCreate
 from csirtnet.incident.severity import suggest
 from csirtnet.kit.files import download
@@ -157,9 +157,9 @@ def _report_detail(
             "forms": forms,
             "open_form": bound.form.id if bound is not None else None,
             "taxonomy": rsit.taxonomy(),
-            "profile_choices": reads.profile_choices(session, language),
-            "cluster_choices": reads.cluster_choices(session),
-            "organisation_choices": reads.organisation_choices(session) if page.can_triage else [],
+            "profile_choices": workspace_reads.profile_choices(session, language),
+            "cluster_choices": workspace_reads.cluster_choices(session),
+            "organisation_choices": workspace_reads.organisation_choices(session) if page.can_triage else [],
         },
         status_code=status_code,
     )
@@ -197,7 +197,7 @@ async def report_open(request: Request, session: Session, who: PageUser, report_
 async def report_attach(request: Request, session: Session, who: PageUser, report_id: int) -> Response:
     form = await pf.ATTACH_REPORT.read(request)
     form.missing_required()
-    target = reads.incident_by_reference(session, who, form.text("incident")) if form.ok else None
+    target = workspace_reads.incident_by_reference(session, who, form.text("incident")) if form.ok else None
     if form.ok and target is None:
         form.fail("incident", N_("No incident you may see has this reference."))
     incident = form.attempt(
