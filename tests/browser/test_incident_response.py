@@ -57,13 +57,18 @@ def _task(page, title: str):  # type: ignore[no-untyped-def]
 
 def _work(page, incident_url: str, title: str, kind: str, value: str, shown: str) -> None:  # type: ignore[no-untyped-def]
     """An expert closes their task on the incident and adds an observable they found."""
-    page.goto(incident_url)
-    task = _task(page, title)
-    task.locator("select[name=status]").select_option("done")
-    task.locator("button[type=submit]").click()
+    page.goto(incident_url + "/tasks")
+    _task(page, title).locator("a").first.click()
+    page.fill("#incident-task-update-note", "Xong: " + title)
+    page.select_option("#incident-task-update-status", "done")
+    page.click("form[data-testid=task-update-form] button[type=submit]")
+    page.wait_for_selector("[data-testid=task-status]")
+    assert "Xong: " + title in page.inner_text("[data-testid=task-log]")
+    page.goto(incident_url + "/tasks")
     page.wait_for_selector(f"[data-testid=task][data-title='{title}'][data-status=done]")
-    page.select_option("#o-kind", kind)
-    page.fill("#o-value", value)
+    page.goto(incident_url + "/observables")
+    page.select_option("#incident-observable-kind", kind)
+    page.fill("#incident-observable-value", value)
     page.click("form[data-testid=observable-form] button[type=submit]")
     page.wait_for_selector(f"[data-testid=observables] >> text={shown}")
 
@@ -121,9 +126,9 @@ def test_report_triage_mobilise_work_remind_close(live_server, browser, tmp_path
     # 2. The coordinator triages it as serious.
     coordinator.goto(base + "/incidents/reports")
     coordinator.click(f"text={TITLE}")
-    coordinator.select_option("#c-rsit", "malicious-code/infected-system")
-    coordinator.select_option("#c-level", "4")
-    coordinator.check("[data-testid=criterion-service_interruption]")
+    coordinator.select_option("#report-open-rsit", "malicious-code/infected-system")
+    coordinator.select_option("#report-open-system_security_level", "4")
+    coordinator.check("#report-open-serious_criteria input[value=service_interruption]")
     coordinator.click("form[data-testid=open-form] button[type=submit]")
     coordinator.wait_for_url(re.compile(r".*/incidents/\d+$"))
     incident_url = coordinator.url
@@ -169,10 +174,11 @@ def test_report_triage_mobilise_work_remind_close(live_server, browser, tmp_path
         ("Phân tích mẫu mã độc tống tiền", "Lê Minh Ứng Cứu"),
         ("Thu thập và niêm phong chứng cứ số", "Phạm Thu Phân Tích"),
     ):
+        coordinator.goto(incident_url + "/tasks")
         coordinator.click("#tasks details summary")
         form = coordinator.locator("[data-testid=task-form]")
-        form.locator("#k-title").fill(title)
-        form.locator("#k-owner").select_option(label=owner)
+        form.locator("#incident-task-title").fill(title)
+        form.locator("#incident-task-owner_id").select_option(label=owner)
         form.locator("label.check", has_text=owner).locator("input").check()
         form.locator("button[type=submit]").click()
         coordinator.wait_for_selector(f"[data-testid=task][data-title='{title}']")
@@ -188,17 +194,18 @@ def test_report_triage_mobilise_work_remind_close(live_server, browser, tmp_path
     digest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
     _work(bkav, incident_url, "Thu thập và niêm phong chứng cứ số", "sha256", digest, digest)
     # The coordinator, who sees both, sees the correlation and the link it made.
-    coordinator.goto(incident_url)
+    coordinator.goto(incident_url + "/observables")
     assert older_reference in coordinator.inner_text("[data-testid=correlation]")
+    coordinator.goto(incident_url)
     assert older_reference in coordinator.inner_text("#links")
 
     # The coordinator finds it again by the beginning of the hash and by words typed without
     # accents; the search box says the rule in Vietnamese; the inside of a word finds nothing.
     for query, found in (("9F86D081884C", True), ("mot cua dien tu", True), ("86d081884c", False)):
         coordinator.goto(base + "/incidents")
-        assert "phần đầu của một từ" in coordinator.inner_text("#f-q-h")
-        coordinator.fill("#f-q", query)
-        coordinator.press("#f-q", "Enter")
+        assert "phần đầu của một từ" in coordinator.inner_text("#incident-filters-q-h")
+        coordinator.fill("#incident-filters-q", query)
+        coordinator.press("#incident-filters-q", "Enter")
         coordinator.wait_for_url(re.compile(r".*/incidents\?q=.*"))
         listed = coordinator.locator("[data-testid=incident-table] tbody tr").all_inner_texts()
         assert [reference in row for row in listed] == ([True] if found else []), (query, listed)
@@ -223,12 +230,20 @@ def test_report_triage_mobilise_work_remind_close(live_server, browser, tmp_path
     ).click()
     fpt.wait_for_selector("[data-testid=deadlines] .badge.met")
 
-    # 8. The coordinator closes it with the closing report and exports the PDF.
+    # 8. The coordinator moves the response on (each time the next phase is proposed), then closes
+    # it with the closing report and exports the PDF.
     coordinator.goto(incident_url)
-    coordinator.fill("#cl-result", "Khôi phục từ bản sao lưu, hệ thống hoạt động trở lại.")
-    coordinator.fill("#cl-cause", "Dịch vụ RDP mở ra Internet với mật khẩu yếu.")
-    coordinator.fill("#cl-actions", "Cô lập máy chủ, chặn 203.0.113.66, đóng RDP, đổi toàn bộ mật khẩu.")
-    coordinator.fill("#cl-lessons", "Sao lưu ngoại tuyến và kiểm tra khôi phục định kỳ.")
+    assert coordinator.locator("form[data-testid=close-form]").count() == 0
+    for proposed in ("analysis", "containment", "eradication", "recovery", "post_incident"):
+        assert coordinator.input_value("#incident-phase-phase") == proposed
+        with coordinator.expect_navigation():
+            coordinator.click("form[data-testid=phase-form] button[type=submit]")
+    coordinator.fill("#incident-close-result", "Khôi phục từ bản sao lưu, hệ thống hoạt động trở lại.")
+    coordinator.fill("#incident-close-root_cause", "Dịch vụ RDP mở ra Internet với mật khẩu yếu.")
+    coordinator.fill(
+        "#incident-close-actions_taken", "Cô lập máy chủ, chặn 203.0.113.66, đóng RDP, đổi toàn bộ mật khẩu."
+    )
+    coordinator.fill("#incident-close-lessons_learned", "Sao lưu ngoại tuyến và kiểm tra khôi phục định kỳ.")
     coordinator.click("form[data-testid=close-form] button[type=submit]")
     coordinator.wait_for_selector("[data-testid=closing-report]")
     assert coordinator.inner_text("[data-testid=phase]").strip() == "Đã kết thúc"

@@ -34,6 +34,7 @@ from csirtnet.models import (
     ChannelThread,
     Cluster,
     ClusterPlan,
+    IncidentTask,
     KnowledgeDocument,
     MembershipApplication,
     NetworkEvent,
@@ -118,6 +119,9 @@ def _values(session: Session, who: Subject) -> dict[str, object]:
             request_id=getattr(request, "id", None),
             organisation_id=who.organisation_id,
             user_id=who.user_id,
+        )
+        values["task_id"] = session.scalar(
+            select(IncidentTask.id).where(IncidentTask.incident_id == values["incident_id"]).limit(1)
         )
     values["application_id"] = session.scalar(select(MembershipApplication.id).limit(1))
     values["cluster_id"] = session.scalar(select(Cluster.id).order_by(Cluster.id).limit(1))

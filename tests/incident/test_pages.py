@@ -74,12 +74,12 @@ def test_triage_and_work_through_the_pages(client, db) -> None:
         f"{url}/observables", data={"csrf_token": token, "kind": "ip", "value": "203.0.113.66", "tlp": "amber"}
     )
     assert r.status_code == 303
-    page = client.get(url)
+    page = client.get(f"{url}/observables")
     assert page.status_code == 200 and "Cũng xuất hiện trong" in page.text and old.reference in page.text
     r = client.post(f"{url}/observables", data={"csrf_token": token, "kind": "ip", "value": "nope", "tlp": "amber"})
-    assert r.status_code == 303 and "csirtnet_flash" in r.headers.get("set-cookie", "")
+    assert r.status_code == 422 and 'value="nope"' in r.text and "không phải địa chỉ IPv4 hay IPv6" in r.text
     r = client.post(f"{url}/phase", data={"csrf_token": token, "phase": "recovery"})
-    assert r.status_code == 303
+    assert r.status_code == 422
     db.refresh(incident)
     assert incident.phase == "triage"  # refused: not an allowed move
     for step in ("timeline", "comments", "tasks"):
@@ -92,8 +92,9 @@ def test_triage_and_work_through_the_pages(client, db) -> None:
             "title": "Thu thập nhật ký",
         }
         assert client.post(f"{url}/{step}", data=data).status_code == 303
-    page = client.get(url)
-    assert "Cô lập máy chủ" in page.text and "Thu thập nhật ký" in page.text and "kiểm tra giúp" in page.text
+    assert "Cô lập máy chủ" in client.get(f"{url}/timeline").text
+    assert "Thu thập nhật ký" in client.get(f"{url}/tasks").text
+    assert "kiểm tra giúp" in client.get(f"{url}/discussion").text
     r = client.post(
         f"{url}/close",
         data={

@@ -217,6 +217,7 @@ def guard_of(obj: object) -> Guard | None:
         models.Incident: lambda o: Guard(GuardKind.INCIDENT, o.id),
         models.IncidentObservable: lambda o: Guard(GuardKind.INCIDENT, o.incident_id, o.tlp),
         models.IncidentTask: lambda o: Guard(GuardKind.INCIDENT, o.incident_id),
+        models.IncidentAttachment: lambda o: Guard(GuardKind.INCIDENT, o.incident_id, o.tlp),
         models.IncidentComment: lambda o: Guard(GuardKind.INCIDENT, o.incident_id),
         models.IncidentParticipant: lambda o: Guard(GuardKind.INCIDENT, o.incident_id),
         models.IncidentTimelineEntry: lambda o: Guard(GuardKind.INCIDENT, o.incident_id, o.tlp, o.other_incident_id),

@@ -351,6 +351,14 @@ def _visible_observables_clause(subject: Subject, now: Any, table: Any) -> Colum
     return _visible_content_clause(subject, now, table.incident_id, table.tlp)
 
 
+def visible_attachments_clause(subject: Subject) -> ColumnElement[bool]:
+    """Within an incident the subject may see, the attachments it may see: the observables' rule
+    exactly (a TLP:RED file, its name included, is for the users named as active participants)."""
+    from csirtnet.models import IncidentAttachment
+
+    return _visible_content_clause(subject, _NOW, IncidentAttachment.incident_id, IncidentAttachment.tlp)
+
+
 def visible_content_clause(subject: Subject, incident_id: Any, tlp: Any) -> ColumnElement[bool]:
     """Content marked `tlp` inside the incident `incident_id` (columns or values; a null TLP is the
     incident's own): TLP:RED content only for the users named as active participants of the incident.

@@ -7,8 +7,6 @@ read through the object it is attached to, which decides who may see it.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Sequence
 from typing import BinaryIO
 
@@ -19,17 +17,9 @@ from csirtnet.authz import Subject
 from csirtnet.authz.cluster import may_upload_files
 from csirtnet.errors import ErrorList, Forbidden, ValidationFailed
 from csirtnet.kit.files import blob_store
+from csirtnet.kit.files import clean_filename as clean_filename  # one rule for every upload
 from csirtnet.kit.files import download as download  # the domain's endpoints send files with files.download
 from csirtnet.models import StoredFile
-
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]+")
-
-
-def clean_filename(name: str | None) -> str:
-    """The last path component, without control characters, at most 255 characters."""
-    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    base = _UNSAFE.sub("_", unicodedata.normalize("NFC", base)).strip(" .")
-    return (base or "file")[:255]
 
 
 def store_upload(

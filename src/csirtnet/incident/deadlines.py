@@ -208,9 +208,20 @@ def mark_met(session: Session, who: Subject, incident: Incident, rule_key: str) 
     if row.met_at is not None:
         raise Conflict("This deadline is already marked as met")
     row.met_at = utcnow()
-    record_change(session, who, incident, "incident.deadline_met", rule=rule_key, label=row.label_en)
+    record_change(
+        session, who, incident, "incident.deadline_met", rule=rule_key, label=row.label_en, label_vi=row.label_vi
+    )
     sync(session, incident)
     return row
+
+
+def mark_met_on(session: Session, who: Subject, incident_id: int, rule_key: str) -> IncidentDeadline:
+    """`mark_met` on the incident `incident_id`, for those who work it."""
+    from csirtnet.authz.incident import get_visible, require_work
+
+    incident = get_visible(session, who, incident_id, audit_read=False)
+    require_work(session, who, incident)
+    return mark_met(session, who, incident, rule_key)
 
 
 # -- the reminder and escalation sweep ---------------------------------------------------------
@@ -251,7 +262,13 @@ def sweep(session: Session, now: datetime | None = None) -> tuple[int, int]:
                 row.escalated_at = now
                 incident.overdue = True
                 record_change(
-                    session, system, incident, "incident.deadline_overdue", rule=row.rule_key, label=row.label_en
+                    session,
+                    system,
+                    incident,
+                    "incident.deadline_overdue",
+                    rule=row.rule_key,
+                    label=row.label_en,
+                    label_vi=row.label_vi,
                 )
                 notify(
                     session,

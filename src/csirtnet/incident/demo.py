@@ -5,6 +5,7 @@ report will show — the end-to-end story of docs/incidents.md."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from csirtnet import demo
 from csirtnet.authz import Subject
 from csirtnet.identity.service import subject_for
-from csirtnet.incident import deadlines, intake, observables, task_service, timeline, triage, workflow
+from csirtnet.incident import deadlines, files, intake, observables, task_service, timeline, triage, workflow
 from csirtnet.incident.schemas import (
     ClosingReport,
     ObservableCreate,
@@ -20,6 +21,7 @@ from csirtnet.incident.schemas import (
     PhaseChange,
     ReportCreate,
     TaskCreate,
+    TaskUpdate,
     TimelineEntryCreate,
 )
 from csirtnet.kit.time import utcnow
@@ -218,10 +220,65 @@ def load(session: Session, orgs: dict[str, Organisation], users: dict[str, User]
         i4.id,
         TaskCreate(
             title="Khôi phục trang chủ từ bản sao lưu và vá plugin",
+            description="Khôi phục từ bản sao lưu đêm trước khi bị thay đổi giao diện; cập nhật plugin "
+            "trình soạn thảo lên bản đã vá; đổi mật khẩu quản trị.",
             owner_id=bac_kan.id,
             due_at=utcnow() + timedelta(hours=20),
         ),
     )
+    # The responder's workspace: a task with its log (a note, a status change, a reassignment),
+    # observables pasted in bulk from an analyst's note (defanged), and files of both TLPs.
+    logs = task_service.create(
+        session,
+        coord,
+        i4.id,
+        TaskCreate(
+            title="Thu thập nhật ký máy chủ web 72 giờ",
+            description="Nhật ký truy cập và lỗi của máy chủ web, nhật ký tường lửa; niêm phong bản sao.",
+            owner_id=bac_kan.id,
+            assignee_ids=[bac_kan.id],
+            due_at=utcnow() - timedelta(hours=3),
+        ),
+    )
+    task_service.update(
+        session,
+        subject_for(bac_kan),
+        i4.id,
+        logs.id,
+        TaskUpdate(status="in_progress", note="Đã sao chép nhật ký truy cập 24 giờ gần nhất."),
+    )
+    task_service.update(
+        session,
+        coord,
+        i4.id,
+        logs.id,
+        TaskUpdate(assignee_ids=[bac_kan.id, coordinator.id], note="Điều phối viên hỗ trợ đọc nhật ký tường lửa."),
+    )
+    observables.add_pasted(
+        session,
+        coord,
+        i4.id,
+        "hxxps://bankan-gov[.]vn-update.example/wp-login.php\n"
+        "198.51.100[.]77, 198.51.100.77\n"
+        "attacker[@]mail-bankan.example\n"
+        "5d41402abc4b2a76b9719d911017c592",
+        tlp=TLP.AMBER,
+        note="Dán từ ghi chú phân tích",
+    )
+    for name, tlp, body in (
+        ("anh-chup-trang-chu-bi-thay-doi.txt", TLP.AMBER, "Trang chủ hiển thị thông điệp của nhóm tấn công."),
+        ("danh-sach-tai-khoan-quan-tri.txt", TLP.RED, "Danh sách tài khoản quản trị (chỉ người có tên)."),
+    ):
+        files.add(
+            session,
+            subject_for(bac_kan),
+            i4.id,
+            filename=name,
+            content_type="text/plain",
+            stream=io.BytesIO(body.encode()),
+            size=None,
+            tlp=tlp,
+        )
     deadlines.sweep(session)
 
     # 5. A new report waiting in the queue: ransomware again, the same C2 in its description.

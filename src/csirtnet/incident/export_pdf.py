@@ -8,6 +8,7 @@ fonts-dejavu-core is the fallback (docs/adr/0010-incident-pdf-font.md).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -22,11 +23,12 @@ from csirtnet.authz.incident import get_visible
 from csirtnet.config import get_settings
 from csirtnet.errors import ValidationFailed
 from csirtnet.incident.export import reports_of
+from csirtnet.incident.workspace_reads import CaseReport, case_report
 from csirtnet.kit import dates
 from csirtnet.models import Incident, IncidentReport, Organisation
 from csirtnet.vocabulary import labels
 
-Form = Literal["initial", "closing", "both"]
+Form = Literal["initial", "closing", "both", "case"]
 Lang = Literal["vi", "en"]
 _SYSTEM_FONTS = Path("/usr/share/fonts/truetype/dejavu")
 
@@ -85,6 +87,25 @@ L: dict[str, tuple[str, str]] = {
     "none": ("—", "—"),
     "serious_basis": ("Quyết định 05/2017/QĐ-TTg", "Decision 05/2017/QĐ-TTg"),
     "page": ("Trang", "Page"),
+    "case_title": ("BÁO CÁO HỒ SƠ SỰ CỐ", "INCIDENT CASE REPORT"),
+    "case_form": ("Hồ sơ sự cố (csirtnet)", "Case report (csirtnet)"),
+    "c_summary": ("1. Tóm tắt", "1. Summary"),
+    "c_class": ("2. Phân loại", "2. Classification"),
+    "c_timeline": ("3. Diễn biến", "3. Timeline"),
+    "c_tasks": ("4. Nhiệm vụ", "4. Tasks"),
+    "c_observables": ("5. Dấu hiệu (observables) và tệp", "5. Observables and files"),
+    "c_participants": ("6. Thành phần tham gia", "6. Participants"),
+    "c_mobilisation": ("7. Huy động lực lượng", "7. Mobilisation"),
+    "c_closing": ("8. Báo cáo kết thúc (mẫu 04)", "8. Closing report (form 04)"),
+    "phase": ("Giai đoạn", "Phase"),
+    "owner": ("Phụ trách", "Owner"),
+    "assignees": ("Người thực hiện", "Assignees"),
+    "due": ("Hạn", "Due"),
+    "not_closed": ("Sự cố chưa kết thúc.", "The incident is not closed yet."),
+    "nothing": ("Không có.", "None."),
+    "request": ("Yêu cầu hỗ trợ %s chuyên gia", "Support request for %s expert(s)"),
+    "reports": ("Báo cáo", "Reports"),
+    "closed_at": ("Kết thúc", "Closed"),
 }
 
 
@@ -292,6 +313,115 @@ def _closing(pdf: _Pdf, lang: Lang, incident: Incident, report: IncidentReport |
     _signature(pdf, lang, "lead", "")
 
 
+def _para(pdf: _Pdf, text: str, *, bold: bool = False, size: int = 9) -> None:
+    """A paragraph that breaks anywhere it must (a 20,000-character word included): multi_cell
+    falls back to breaking inside a word, where a table row too tall for a page would fail."""
+    pdf.set_font("DejaVu", "B" if bold else "", size)
+    pdf.multi_cell(0, 5, text or "—", new_x="LMARGIN", new_y="NEXT")
+
+
+def _pairs(pdf: _Pdf, rows: list[tuple[str, str]]) -> None:
+    for label, value in rows:
+        pdf.set_font("DejaVu", "B", 9)
+        pdf.multi_cell(0, 5, label, new_x="LMARGIN", new_y="NEXT")
+        _para(pdf, value)
+        pdf.ln(1)
+
+
+def _case(pdf: _Pdf, lang: Lang, case: CaseReport) -> None:
+    """The full case report: what the reader may see, read as the incident page reads it."""
+    incident = case.incident
+    org = case.organisation
+    org_name = (org.name if lang == "vi" else (org.name_en or org.name)) if org else ""
+    _header(pdf, lang, org_name, "case_form", "case_title", f"{t('ref', lang)}: {incident.reference}")
+    _section(pdf, t("c_summary", lang))
+    _para(pdf, incident.title, bold=True)
+    _para(pdf, incident.description)
+    pdf.ln(1)
+    _pairs(
+        pdf,
+        [
+            (t("phase", lang), labels.name(labels.PHASES, incident.phase, lang)),
+            (t("detected", lang), _when(incident.detected_at, lang)),
+            (t("reported", lang), _when(incident.reported_at, lang)),
+            (t("closed_at", lang), _when(incident.closed_at, lang)),
+            (t("reports", lang), ", ".join(f"{r.reference} ({r.reporter_name})" for r in case.reports) or "—"),
+        ],
+    )
+    _section(pdf, t("c_class", lang))
+    severity = labels.name(labels.SEVERITIES, incident.severity, lang)
+    if incident.severity_reason:
+        severity += f" ({incident.severity_reason})"
+    _pairs(
+        pdf,
+        [
+            (t("classification", lang), labels.rsit(incident.rsit_class, incident.rsit_type, lang)),
+            (t("severity", lang), severity),
+            ("TLP / PAP", f"TLP:{incident.tlp.upper()} · PAP:{incident.pap.upper()}"),
+            (
+                t("system", lang),
+                f"{incident.system_name or '—'} ({t('level', lang)}: {incident.system_security_level or '—'})",
+            ),
+        ],
+    )
+    _section(pdf, t("c_timeline", lang))
+    for item in case.timeline:
+        who = f" · {item.author}" if item.author else ""
+        pdf.set_font("DejaVu", "B", 8)
+        pdf.multi_cell(0, 4, _when(item.entry.occurred_at, lang) + who, new_x="LMARGIN", new_y="NEXT")
+        _para(pdf, item.text)
+    if not case.timeline:
+        _para(pdf, t("nothing", lang))
+    _section(pdf, t("c_tasks", lang))
+    for task in case.tasks:
+        owner = case.people[task.owner_id].full_name if task.owner_id in case.people else "—"
+        assignees = ", ".join(case.people[a].full_name for a in task.assignee_ids if a in case.people) or "—"
+        _para(pdf, f"{task.title} — {labels.name(labels.TASK_STATUSES, task.status, lang)}", bold=True)
+        _para(
+            pdf,
+            f"{t('owner', lang)}: {owner}; {t('assignees', lang)}: {assignees}; "
+            f"{t('due', lang)}: {_when(task.due_at, lang) if task.due_at else '—'}",
+        )
+        if task.description:
+            _para(pdf, task.description)
+    if not case.tasks:
+        _para(pdf, t("nothing", lang))
+    _section(pdf, t("c_observables", lang))
+    for o in case.observables:
+        _para(pdf, f"{labels.name(labels.OBSERVABLE_KINDS, o.kind, lang)} · TLP:{o.tlp.upper()} · {o.value}")
+    for a in case.attachments:
+        _para(pdf, f"{a.file.filename} · TLP:{a.tlp.upper()} · SHA-256 {a.file.sha256}")
+    if not case.observables and not case.attachments:
+        _para(pdf, t("nothing", lang))
+    _section(pdf, t("c_participants", lang))
+    for p in case.participants:
+        _para(pdf, f"{p.name} — {labels.name(labels.PARTICIPANT_ROLES, p.role, lang)}")
+    _section(pdf, t("c_mobilisation", lang))
+    for r in case.requests:
+        status = labels.name(labels.REQUEST_STATUSES, r.status, lang)
+        _para(pdf, f"{_when(r.created_at, lang)}: {t('request', lang) % r.experts_needed} — {status}")
+    for d in case.deployments:
+        _para(
+            pdf,
+            f"{d.expert_name} — {labels.name(labels.DEPLOYMENT_STATUSES, d.status, lang)}, {_when(d.starts_at, lang)}",
+        )
+    if not case.requests and not case.deployments:
+        _para(pdf, t("nothing", lang))
+    _section(pdf, t("c_closing", lang))
+    if incident.closing_result:
+        _pairs(
+            pdf,
+            [
+                (t("s_result", lang), incident.closing_result or ""),
+                (t("s_cause", lang), incident.closing_root_cause or ""),
+                (t("s_actions", lang), incident.closing_actions or ""),
+                (t("s_lessons", lang), incident.closing_lessons or ""),
+            ],
+        )
+    else:
+        _para(pdf, t("not_closed", lang))
+
+
 def render(session: Session, incident: Incident, who: Subject, form: Form, lang: Lang) -> bytes:
     reports = reports_of(session, who, incident)
     first = reports[0] if reports else None
@@ -299,6 +429,8 @@ def render(session: Session, incident: Incident, who: Subject, form: Form, lang:
     assert org is not None
     pdf = _new_pdf(f"{incident.reference} — {incident.title}")
     pdf.footer_text = f"csirtnet · {incident.reference} · {t('page', lang)}"
+    if form == "case":
+        _case(pdf, lang, case_report(session, who, incident.id, lang))
     if form in ("initial", "both"):
         _initial(pdf, lang, incident, first, org)
     if form in ("closing", "both"):
@@ -307,9 +439,10 @@ def render(session: Session, incident: Incident, who: Subject, form: Form, lang:
 
 
 def export_pdf(session: Session, who: Subject, incident_id: int, *, form: str = "both", lang: str = "vi") -> bytes:
-    """The initial report (form 03) and/or the closing report (form 04) as a PDF (audited)."""
-    if form not in ("initial", "closing", "both"):
-        raise ValidationFailed("form", "must be initial, closing or both")
+    """The initial report (form 03) and/or the closing report (form 04), or the full case report, as
+    a PDF (audited)."""
+    if form not in ("initial", "closing", "both", "case"):
+        raise ValidationFailed("form", "must be initial, closing, both or case")
     if lang not in ("vi", "en"):
         raise ValidationFailed("lang", "must be vi or en")
     incident = get_visible(session, who, incident_id)
@@ -329,3 +462,16 @@ def export_pdf(session: Session, who: Subject, incident_id: int, *, form: str = 
         lang=lang,
     )
     return render(session, incident, who, form, lang)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Document:
+    data: bytes
+    filename: str
+
+
+def export_document(session: Session, who: Subject, incident_id: int, *, form: str, lang: str) -> Document:
+    """`export_pdf` with the name the file is saved under ("SC-2026-000001-case-vi.pdf")."""
+    data = export_pdf(session, who, incident_id, form=form, lang=lang)
+    incident = get_visible(session, who, incident_id, audit_read=False)
+    return Document(data, f"{incident.reference}-{form}-{lang}.pdf")

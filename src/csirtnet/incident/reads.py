@@ -1,4 +1,5 @@
-"""What the incident pages read that no service returns.
+"""What the incident pages read: the incident list, the triage queue and a report's page, and what
+waits for a person (the incident page's tabs are read by incident.workspace_reads).
 
 What waits for a person, for the home page and the "My tasks" page: their tasks across incidents,
 the deadlines of the incidents they work or coordinate, the reports waiting in triage, and the
@@ -18,10 +19,16 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from csirtnet.authz import Subject, can
-from csirtnet.authz.incident import visible_incidents_clause, worked_incidents_clause
+from csirtnet.authz.incident import (
+    visible_incidents_clause,
+    worked_incidents_clause,
+)
 from csirtnet.authz.permissions import Permission
 from csirtnet.errors import ValidationFailed
-from csirtnet.incident import intake, repository
+from csirtnet.incident import (
+    intake,
+    repository,
+)
 from csirtnet.kit.time import as_utc, utcnow
 from csirtnet.models import (
     Incident,
@@ -29,10 +36,13 @@ from csirtnet.models import (
     IncidentReport,
     IncidentTask,
     IncidentTaskAssignee,
+    Organisation,
     Phase,
     ReportStatus,
+    StoredFile,
     TaskStatus,
 )
+from csirtnet.organisation import reads as organisation_reads
 
 # A deadline is shown from this long before it is due (Circular 20's five days fit).
 DUE_WITHIN = timedelta(days=7)
@@ -236,4 +246,89 @@ def report_tracking(session: Session, token: str) -> ReportTracking | None:
         report=report,
         incident_reference=incident.reference if incident else None,
         incident_closed=bool(incident and incident.closed_at),
+    )
+
+
+# -- the incident list and the triage queue --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListPage:
+    rows: list[Incident]
+    next_cursor: str | None
+    organisations: dict[int, Organisation]  # of the rows
+    next_due: dict[int, datetime]  # each row's earliest deadline not met
+    phase_counts: dict[str, int]
+    queue_size: int | None  # reports waiting for triage (for those who triage)
+
+
+def incident_list(
+    session: Session, who: Subject, filters: repository.IncidentFilters, *, cursor: str | None, limit: int = 30
+) -> ListPage:
+    """One page of the incident list with what its rows show, in a fixed number of statements."""
+    rows, next_cursor = repository.page(session, who, filters, limit=limit, cursor=cursor)
+    ids = [r.id for r in rows]
+    orgs = {
+        o.id: o for o in organisation_reads.organisations_among(session, {r.reporting_organisation_id for r in rows})
+    }
+    next_due = {
+        incident_id: due
+        for incident_id, due in session.execute(
+            select(IncidentDeadline.incident_id, func.min(IncidentDeadline.due_at))
+            .where(
+                IncidentDeadline.incident_id.in_(ids),
+                IncidentDeadline.met_at.is_(None),
+                IncidentDeadline.due_at.is_not(None),
+            )
+            .group_by(IncidentDeadline.incident_id)
+        )
+        if due is not None
+    }
+    queue = None
+    if can(who, Permission.INCIDENTS_TRIAGE):
+        query = repository.reports(who, status=ReportStatus.NEW.value).with_only_columns(func.count(IncidentReport.id))
+        queue = int(session.scalar(query) or 0)
+    return ListPage(list(rows), next_cursor, orgs, next_due, repository.phase_counts(session, who), queue)
+
+
+def report_queue(
+    session: Session, who: Subject, *, status: str | None, q: str | None, cursor: str | None, limit: int = 30
+) -> tuple[list[IncidentReport], str | None]:
+    """One page of the reports the reader may see (the triage queue is status "new"), newest first."""
+    from csirtnet.kit.pagination import paginate
+
+    rows, next_cursor = paginate(
+        session, repository.reports(who, status=status, q=q), IncidentReport.id, limit=limit, cursor=cursor
+    )
+    return list(rows), next_cursor
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    report: IncidentReport
+    attachments: list[tuple[int, StoredFile]]
+    incident: Incident | None  # the incident it became, when the reader may see it
+    organisation: Organisation | None
+    can_triage: bool
+
+
+def report_page(session: Session, who: Subject, report_id: int) -> ReportPage:
+    """A report with its files, its incident (if the reader may see it) and whether it waits for
+    the reader's triage."""
+    from csirtnet.authz.incident import can_view
+    from csirtnet.incident import triage
+
+    report = triage.get_report(session, who, report_id)
+    incident = None
+    if report.incident_id and can_view(session, who, report.incident_id):
+        incident = session.get(Incident, report.incident_id)
+    organisation = (
+        session.get(Organisation, report.reporting_organisation_id) if report.reporting_organisation_id else None
+    )
+    return ReportPage(
+        report=report,
+        attachments=triage.report_files(session, report),
+        incident=incident,
+        organisation=organisation,
+        can_triage=can(who, Permission.INCIDENTS_TRIAGE) and report.status == ReportStatus.NEW.value,
     )

@@ -267,6 +267,7 @@ class TaskUpdate(BaseModel):
     assignee_ids: list[int] | None = None
     due_at: datetime | None = None
     status: Literal["open", "in_progress", "done", "cancelled"] | None = None
+    note: str | None = Field(default=None, max_length=4000)  # what was done: the task's log keeps it
 
 
 class CommentCreate(BaseModel):

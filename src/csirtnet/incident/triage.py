@@ -42,7 +42,7 @@ from csirtnet.models import (
     User,
 )
 from csirtnet.notification.service import mark_handled, notify, send_email_to_address
-from csirtnet.vocabulary import TLP, rsit
+from csirtnet.vocabulary import TLP, labels, rsit
 
 
 def get_report(session: Session, who: Subject, report_id: int) -> IncidentReport:
@@ -177,12 +177,14 @@ def classify(session: Session, who: Subject, incident: Incident, data: Classific
     if chosen is None:
         # Nobody chose: follow the suggestion unless an earlier override (with its reason) stands.
         chosen = incident.severity if incident.severity_reason else suggestion.severity.value
-    if chosen != suggestion.severity.value:
+    suggested = suggestion.severity.value
+    if chosen != suggested:
         reason = values.get("severity_reason") or incident.severity_reason
         if not reason:
             raise ValidationFailed(
                 "severity_reason",
-                f"the criteria of Decision 05 suggest {suggestion.severity.value}; say why it is {chosen}",
+                f"the criteria of Decision 05 suggest a {labels.name(labels.SEVERITIES, suggested, 'en')} incident;"
+                f" say why it is {labels.name(labels.SEVERITIES, chosen, 'en')}",
             )
         put("severity_reason", reason)
     else:

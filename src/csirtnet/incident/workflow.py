@@ -15,6 +15,7 @@ from csirtnet.incident.schemas import ClosingReport, PhaseChange
 from csirtnet.kit.time import utcnow
 from csirtnet.models import Incident, Phase
 from csirtnet.notification.service import notify
+from csirtnet.vocabulary import labels
 
 # From each phase, where the response may go next. Moving back is allowed where work turns out
 # unfinished (containment failed, the eradication missed a host); a closed incident may reopen.
@@ -28,6 +29,25 @@ TRANSITIONS: dict[Phase, tuple[Phase, ...]] = {
     Phase.CLOSED: (Phase.ANALYSIS,),
 }
 PHASES: tuple[Phase, ...] = tuple(Phase)
+
+
+# The way forward through NIST SP 800-61's phases: what "Move to" proposes first.
+FORWARD: dict[Phase, Phase] = {
+    Phase.TRIAGE: Phase.ANALYSIS,
+    Phase.ANALYSIS: Phase.CONTAINMENT,
+    Phase.CONTAINMENT: Phase.ERADICATION,
+    Phase.ERADICATION: Phase.RECOVERY,
+    Phase.RECOVERY: Phase.POST_INCIDENT,
+    Phase.POST_INCIDENT: Phase.CLOSED,
+}
+
+
+def next_phase(phase: str) -> Phase | None:
+    """The phase a response normally moves to from `phase` (None once closed)."""
+    try:
+        return FORWARD.get(Phase(phase))
+    except ValueError:
+        return None
 
 
 def allowed_next(phase: str) -> tuple[Phase, ...]:
@@ -49,7 +69,8 @@ def change_phase(session: Session, who: Subject, incident_id: int, change: Phase
     if target not in allowed:
         raise ValidationFailed(
             "phase",
-            f"cannot move from {incident.phase} to {target.value}; allowed: {', '.join(p.value for p in allowed)}",
+            f"cannot move from {labels.name(labels.PHASES, incident.phase, 'en')} to "
+            f"{labels.name(labels.PHASES, target.value, 'en')}",
         )
     before = incident.phase
     now = utcnow()

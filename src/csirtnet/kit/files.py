@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -16,6 +18,15 @@ from starlette.responses import StreamingResponse
 from csirtnet.errors import NotFound
 
 CHUNK = 1024 * 1024
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]+")
+
+
+def clean_filename(name: str | None) -> str:
+    """The last path component of an uploaded file's name, in Unicode NFC (a Vietnamese name typed
+    on macOS arrives decomposed), without control characters, at most 255 characters."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = _UNSAFE.sub("_", unicodedata.normalize("NFC", base)).strip(" .")
+    return (base or "file")[:255]
 
 
 class ContentStore:

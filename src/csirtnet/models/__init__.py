@@ -32,6 +32,7 @@ from csirtnet.models.deployment import Deployment, DeploymentStatus
 from csirtnet.models.event import EventKind, EventRegistration, NetworkEvent
 from csirtnet.models.expert import Expert, ExpertSkill
 from csirtnet.models.incident import Incident, Phase
+from csirtnet.models.incident_attachment import IncidentAttachment
 from csirtnet.models.incident_comment import IncidentComment
 from csirtnet.models.incident_indexes import KEYSET_INDEXES
 from csirtnet.models.incident_link import IncidentLink, LinkKind
@@ -39,6 +40,7 @@ from csirtnet.models.incident_observable import IncidentObservable, ObservableKi
 from csirtnet.models.incident_participant import IncidentParticipant, ParticipantRole
 from csirtnet.models.incident_report import IncidentReport, IncidentReportAttachment, ReportChannel, ReportStatus
 from csirtnet.models.incident_task import IncidentTask, IncidentTaskAssignee, TaskStatus
+from csirtnet.models.incident_task_update import IncidentTaskUpdate
 from csirtnet.models.incident_timeline import IncidentTimelineEntry
 from csirtnet.models.information_system import InformationSystem
 from csirtnet.models.job import Job, JobStatus
@@ -91,6 +93,7 @@ __all__ = [
     "Expert",
     "ExpertSkill",
     "Incident",
+    "IncidentAttachment",
     "IncidentComment",
     "IncidentDeadline",
     "IncidentLink",
@@ -100,6 +103,7 @@ __all__ = [
     "IncidentReportAttachment",
     "IncidentTask",
     "IncidentTaskAssignee",
+    "IncidentTaskUpdate",
     "IncidentTimelineEntry",
     "InformationSystem",
     "Job",

@@ -235,6 +235,20 @@ OBSERVABLE_KINDS: dict[str, str] = {
     ObservableKind.SHA1.value: "SHA-1",
     ObservableKind.SHA256.value: "SHA-256",
 }
+# The moments a deadline rule counts from, and the conditions under which it applies
+# (incident.deadlines.ANCHORS and CONDITIONS).
+DEADLINE_ANCHORS: dict[str, str] = {
+    "detected": N_("Detection"),
+    "reported": N_("The report"),
+    "opened": N_("Opening the incident"),
+    "ransom_paid": N_("Payment of a ransom"),
+}
+DEADLINE_CONDITIONS: dict[str, str] = {
+    "serious": N_("The incident is serious"),
+    "normal": N_("The incident is normal"),
+    "major": N_("A major incident"),
+    "ransom_paid": N_("A ransom was paid"),
+}
 DEADLINE_SATISFIED_BY: dict[str, str] = {
     "report": N_("met by the report"),
     "closing": N_("met by the closing report"),
@@ -310,16 +324,19 @@ def rsit(klass: str | None, type_: str | None, language: str) -> str:
 # How a change reads in an incident's timeline, by the change's action ({names} are its values).
 TIMELINE_CHANGES: dict[str, str] = {
     "incident.opened": N_("Incident opened from report {report}"),
-    "incident.classified": N_("Classification changed: {fields}"),
-    "incident.phase_changed": N_("Phase changed from {from_phase} to {to_phase}"),
+    "incident.classified": N_("Classification changed: {changes}"),
+    "incident.phase_changed": N_("Phase: {from_phase} → {to_phase}"),
     "incident.report_attached": N_("Report {report} attached"),
     "incident.linked": N_("Linked with another incident"),
-    "incident.participant_added": N_("Participant added as {role}"),
-    "incident.participant_ended": N_("A participation ended"),
+    "incident.participant_added": N_("Participant added: {person} as {role}"),
+    "incident.participant_ended": N_("Participation ended: {person}"),
     "incident.task_created": N_("Task created: {title}"),
-    "incident.task_updated": N_("Task updated: {title}"),
+    "incident.task_updated": N_("Task “{title}”: {changes}"),
     "incident.observable_added": N_("Observable added: {kind} {value}"),
+    "incident.observables_added": N_("{count} observables added: {values}"),
     "incident.observable_removed": N_("Observable removed: {kind} {value}"),
+    "incident.attachment_added": N_("File added: {name} ({tlp})"),
+    "incident.attachment_removed": N_("File removed: {name} ({tlp})"),
     "incident.deadline_met": N_("Deadline met: {label}"),
     "incident.deadline_overdue": N_("Deadline overdue: {label}"),
     "mobilisation.request_raised": N_("Support request raised for {experts_needed} expert(s)"),
@@ -334,6 +351,34 @@ TIMELINE_CHANGES: dict[str, str] = {
     "mobilisation.deployment_started": N_("Deployment started: {expert}"),
     "mobilisation.expert_released": N_("Expert released: {expert}"),
     "mobilisation.deployment_recorded": N_("Hours and outcome recorded for {expert}"),
+}
+# What the timeline calls the fields of an incident and of a task when it says what changed
+# ("Severity: Normal → Serious"); TLP and PAP name themselves ("TLP:AMBER → TLP:RED").
+CHANGED_FIELDS: dict[str, str] = {
+    "title": N_("Title"),
+    "description": N_("Description"),
+    "rsit_class": N_("RSIT class"),
+    "rsit_type": N_("RSIT type"),
+    "severity": N_("Severity"),
+    "severity_suggested": N_("Suggested severity"),
+    "severity_reason": N_("Reason for the severity"),
+    "serious_criteria": N_("Impact (Decision 05/2017/QĐ-TTg criteria)"),
+    "is_major": N_("Major incident"),
+    "sector": N_("Sector"),
+    "province": N_("Province"),
+    "impact_functional": N_("Functional impact"),
+    "impact_information": N_("Information impact"),
+    "impact_recoverability": N_("Recoverability"),
+    "data_loss": N_("Data was lost"),
+    "system_security_level": N_("Security level"),
+    "system_on_national_list": N_("On the national list of important information systems"),
+    "deadline_profile_key": N_("Deadline profile"),
+    "shared_with_cluster_id": N_("Shared with cluster"),
+    "ransom_paid_at": N_("Ransom paid"),
+    "status": N_("Status"),
+    "owner_id": N_("Owner"),
+    "assignees": N_("Assignees"),
+    "due_at": N_("Due"),
 }
 
 # -- mobilisation ------------------------------------------------------------------------------

@@ -18,7 +18,15 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var message = form.getAttribute && form.getAttribute("data-confirm");
-    if (message && !window.confirm(message)) event.preventDefault();
+    if (!message) return;
+    if (!window.confirm(message)) { event.preventDefault(); return; }
+    // Asked and answered: the server then does not ask again on a page of its own (without a
+    // script it does, so a removal is never one click away).
+    if (!form.querySelector("input[name=confirmed]")) {
+      var confirmed = document.createElement("input");
+      confirmed.type = "hidden"; confirmed.name = "confirmed"; confirmed.value = "1";
+      form.appendChild(confirmed);
+    }
   });
   // Partial updates: <a data-fragment="#target" href="..."> replaces #target with the same id from the response.
   document.addEventListener("click", function (event) {

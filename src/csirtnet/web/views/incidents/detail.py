@@ -1,131 +1,76 @@
-"""The incident page (timeline, tasks, participants, observables, discussion, deadlines) and its
-PDF and JSON exports."""
+"""The incident page, one tab per URL (summary, tasks and each task, observables, timeline,
+discussion, files), a file's download, the case report (HTML and PDF) and the exports of forms 03
+and 04 and JSON."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select, union
-from sqlalchemy.orm import Session as DbSession
 
 from csirtnet.auth.deps import PageUser, Session
-from csirtnet.authz.incident import abilities, get_visible
-from csirtnet.config import get_settings
-from csirtnet.incident import (
-    correlation,
-    deadlines,
-    discussion,
-    export,
-    export_pdf,
-    observables,
-    participants,
-    task_service,
-    timeline,
-    workflow,
-)
-from csirtnet.incident.schemas import SERIOUS_CRITERIA
-from csirtnet.incident.severity import suggest
-from csirtnet.kit.time import utcnow
-from csirtnet.models import Cluster, Incident, Organisation, User
-from csirtnet.web.render import render
-from csirtnet.web.views.incidents.common import change_text, common
+from csirtnet.incident import export, export_pdf, files, workspace_reads
+from csirtnet.kit.files import download
+from csirtnet.web.render import render, request_language
+from csirtnet.web.views.incidents.common import common
+from csirtnet.web.views.incidents.page import TABS, render_tab
 
 router = APIRouter(include_in_schema=False)
 
 
-class Person(NamedTuple):
-    id: int
-    full_name: str
-    organisation_id: int
-    is_active: bool
-    name_sort: str
-
-
-def _people(
-    session: DbSession, incident: Incident, named: set[int], mentioned: set[int]
-) -> tuple[dict[int, Person], list[Person]]:
-    """In one round trip: the users the page names (authors, owners, participants) and the people
-    tasks can go to — active named participants and active users of the reporting organisation,
-    the first 200 by name. Both parts are index lookups under one IN (an OR of them made
-    PostgreSQL scan every user: 9 ms with 20,000 users). Only the columns the page shows: whole
-    User objects (with their organisation, joined) cost a millisecond more."""
-    colleagues = (
-        select(User.id)
-        .where(User.organisation_id == incident.reporting_organisation_id, User.is_active.is_(True))
-        .order_by(User.name_sort)
-        .limit(200)
-    )
-    wanted = union(select(User.id).where(User.id.in_(named | mentioned)), colleagues.subquery().select())
-    rows = [
-        Person(*row)
-        for row in session.execute(
-            select(User.id, User.full_name, User.organisation_id, User.is_active, User.name_sort).where(
-                User.id.in_(wanted.scalar_subquery())
-            )
-        )
-    ]
-    candidates = sorted(
-        (u for u in rows if u.is_active and (u.id in named or u.organisation_id == incident.reporting_organisation_id)),
-        key=lambda u: u.name_sort,
-    )[:200]
-    return {u.id: u for u in rows}, candidates
-
-
 @router.get("/incidents/{incident_id}")
 def incident_page(request: Request, session: Session, who: PageUser, incident_id: int) -> Response:
-    incident = get_visible(session, who, incident_id)
-    now = utcnow()
-    parts = participants.participants_of(session, incident)
-    named = {p.user_id for p in parts if p.user_id and p.is_active(now)}
-    user_ids = {p.user_id for p in parts if p.user_id} | {incident.reporter_user_id or 0, who.user_id or 0}
-    entries = timeline.entries(session, who, incident)
-    tasks = task_service.tasks_of(session, incident)
-    comments = discussion.comments_of(session, incident)
-    user_ids |= {e.author_id for e in entries if e.author_id} | {c.author_id for c in comments if c.author_id}
-    user_ids |= {t.owner_id for t in tasks if t.owner_id} | {a for t in tasks for a in t.assignee_ids}
-    users, candidates = _people(session, incident, named, user_ids)
-    org_ids = {p.organisation_id for p in parts} | {incident.reporting_organisation_id}
-    orgs = {o.id: o for o in session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))}
-    dls = deadlines.deadlines_of(session, incident)
-    able = abilities(session, who, incident)
+    return render_tab(request, session, who, incident_id, "summary")
+
+
+@router.get("/incidents/{incident_id}/tasks")
+def tasks_tab(request: Request, session: Session, who: PageUser, incident_id: int) -> Response:
+    return render_tab(request, session, who, incident_id, "tasks")
+
+
+@router.get("/incidents/{incident_id}/tasks/{task_id}")
+def task_page(request: Request, session: Session, who: PageUser, incident_id: int, task_id: int) -> Response:
+    return render_tab(request, session, who, incident_id, "task", task_id=task_id)
+
+
+@router.get("/incidents/{incident_id}/observables")
+def observables_tab(request: Request, session: Session, who: PageUser, incident_id: int) -> Response:
+    return render_tab(request, session, who, incident_id, "observables")
+
+
+@router.get("/incidents/{incident_id}/timeline")
+def timeline_tab(request: Request, session: Session, who: PageUser, incident_id: int) -> Response:
+    return render_tab(request, session, who, incident_id, "timeline")
+
+
+@router.get("/incidents/{incident_id}/discussion")
+def discussion_tab(request: Request, session: Session, who: PageUser, incident_id: int) -> Response:
+    return render_tab(request, session, who, incident_id, "discussion")
+
+
+@router.get("/incidents/{incident_id}/files")
+def files_tab(request: Request, session: Session, who: PageUser, incident_id: int) -> Response:
+    return render_tab(request, session, who, incident_id, "files")
+
+
+@router.get("/incidents/{incident_id}/files/{attachment_id}")
+def file_download(request: Request, session: Session, who: PageUser, incident_id: int, attachment_id: int) -> Response:
+    return download(files.for_download(session, who, incident_id, attachment_id))
+
+
+@router.get("/incidents/{incident_id}/case-report")
+def case_report(
+    request: Request,
+    session: Session,
+    who: PageUser,
+    incident_id: int,
+    lang: str | None = Query(default=None, max_length=2),
+) -> Response:
+    language = lang if lang in ("vi", "en") else request_language(request)
+    report = workspace_reads.case_report(session, who, incident_id, language)
     return render(
         request,
-        "incidents/detail.html",
-        {
-            **common(request),
-            "incident": incident,
-            "org": orgs.get(incident.reporting_organisation_id),
-            "orgs": orgs,
-            "users": users,
-            "participants": parts,
-            "active_ids": {p.id for p in parts if p.is_active(now)},
-            "entries": [
-                (e, change_text(request, e.action, e.details) if e.kind == "change" else e.text) for e in entries
-            ],
-            "tasks": tasks,
-            "comments": comments,
-            "observables": observables.observables_of(session, who, incident),
-            "correlations": correlation.correlations(session, who, incident),
-            "links": correlation.linked(session, who, incident),
-            "deadlines": dls,
-            "is_overdue": deadlines.is_overdue,
-            "is_late": deadlines.is_late,
-            "reports": export.reports_of(session, who, incident),
-            "next_phases": workflow.allowed_next(incident.phase),
-            "can_work": able.work,
-            "can_command": able.command,
-            "can_discuss": able.discuss,
-            "candidates": candidates,
-            "profiles": deadlines.profile_names(session),
-            "clusters": session.execute(select(Cluster.id, Cluster.name).order_by(Cluster.id)).all(),
-            "suggestion": suggest(
-                incident.system_security_level, incident.system_on_national_list, incident.serious_criteria
-            ),
-            "criteria": SERIOUS_CRITERIA,
-            "user_zone": getattr(request.state.user, "timezone", None) or get_settings().timezone,
-        },
+        "incidents/case_report.html",
+        {**common(request), "case": report, "incident": report.incident, "tabs": TABS, "case_lang": language},
     )
 
 
@@ -138,12 +83,11 @@ def download_pdf(
     form: str = Query(default="both", max_length=10),
     lang: str = Query(default="vi", max_length=2),
 ) -> Response:
-    data = export_pdf.export_pdf(session, who, incident_id, form=form, lang=lang)
-    reference = session.scalar(select(Incident.reference).where(Incident.id == incident_id))
+    document = export_pdf.export_document(session, who, incident_id, form=form, lang=lang)
     return Response(
-        data,
+        document.data,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{reference}-{form}-{lang}.pdf"'},
+        headers={"Content-Disposition": f'attachment; filename="{document.filename}"'},
     )
 
 

@@ -1,5 +1,6 @@
-"""Reporting an incident from the web, the triage queue and a report's page: open an incident
-from it, attach it to one, or reject it."""
+"""Reporting an incident from the web, the triage queue (its filters on the one form path) and a
+report's page: open an incident from it, attach it to one, or reject it (each form on the one form
+path: an error brings the report's page back with the form, its errors and what was typed)."""
 
 from __future__ import annotations
 
@@ -7,28 +8,26 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
+from starlette.datastructures import FormData
 
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can
 from csirtnet.authz.permissions import Permission
+from csirtnet.config import get_settings
 from csirtnet.errors import AppError, Forbidden, NotFound
-from csirtnet.incident import deadlines, intake, repository, triage
-from csirtnet.incident.schemas import OpenFromReport, ReportCreate
+from csirtnet.i18n import N_
+from csirtnet.incident import deadlines, intake, reads, triage, workspace_reads
+from csirtnet.incident.schemas import OpenFromReport, RejectReport, ReportCreate
 from csirtnet.incident.severity import suggest
 from csirtnet.kit.files import download
-from csirtnet.kit.pagination import paginate
-from csirtnet.models import (
-    Incident,
-    IncidentReport,
-    Organisation,
-    ReportChannel,
-    User,
-)
+from csirtnet.models import ReportChannel, ReportStatus, User
+from csirtnet.vocabulary import rsit
 from csirtnet.web import incident_forms as forms
+from csirtnet.web.forms import BoundForm
 from csirtnet.web.render import redirect, render, request_language
-from csirtnet.web.views.incidents.common import attempt, classification_values, common, fail, tr
+from csirtnet.web.views.incidents import page_forms as pf
+from csirtnet.web.views.incidents.common import attempt, common, tr
 
 router = APIRouter(include_in_schema=False)
 
@@ -37,7 +36,7 @@ router = APIRouter(include_in_schema=False)
 def report_page(request: Request, session: Session, who: PageUser) -> Response:
     if not can(who, Permission.INCIDENTS_REPORT):
         raise Forbidden("You may not report incidents from this account")
-    user = session.get(User, who.user_id)
+    user: User | None = getattr(request.state, "user", None)
     values: dict[str, Any] = {"language": request_language(request)}
     if user is not None:
         values.update(reporter_name=user.full_name, reporter_email=user.email, reporter_phone=user.phone or "")
@@ -49,7 +48,7 @@ def report_page(request: Request, session: Session, who: PageUser) -> Response:
 async def report_submit(request: Request, session: Session, who: PageUser) -> Response:
     form = await request.form()
     files = await forms.uploads(form)
-    user = session.get(User, who.user_id)
+    user: User | None = getattr(request.state, "user", None)
     zone = user.timezone if user else "Asia/Ho_Chi_Minh"
     values = forms.report_values(form, zone)
     errors: forms.Errors = {}
@@ -80,18 +79,26 @@ async def report_submit(request: Request, session: Session, who: PageUser) -> Re
     )
 
 
+QUEUE_STATUSES = {s.value for s in ReportStatus}
+
+
 @router.get("/incidents/reports")
 def report_queue(
     request: Request,
     session: Session,
     who: PageUser,
-    status: str = Query(default="new", max_length=20),
-    q: str | None = Query(default=None, max_length=200),
     cursor: str | None = Query(default=None, max_length=200),
 ) -> Response:
-    rows, next_cursor = paginate(
-        session, repository.reports(who, status=status or None, q=q), IncidentReport.id, limit=30, cursor=cursor
-    )
+    params = request.query_params
+    data = FormData([("status", params.get("status", "new")), ("q", params.get("q", ""))])
+    form = pf.REPORT_FILTERS.from_data(data)
+    status, q = form.optional("status"), form.optional("q")
+    if status is not None and status not in QUEUE_STATUSES:
+        form.fail("status", N_("Choose one of the offered values."))
+    if q is not None and len(q) > 200:
+        form.fail("q", N_("This is too long."))
+    page = form.attempt(session, lambda: reads.report_queue(session, who, status=status, q=q, cursor=cursor))
+    rows, next_cursor = page if page is not None else ([], None)
     return render(
         request,
         "incidents/queue.html",
@@ -99,44 +106,68 @@ def report_queue(
             **common(request),
             "rows": rows,
             "next_cursor": next_cursor,
-            "status": status,
-            "q": q or "",
+            "status": status or "",
+            "form": form,
             "can_triage": can(who, Permission.INCIDENTS_TRIAGE),
         },
+        status_code=200 if form.ok else 422,
     )
 
 
-@router.get("/incidents/reports/{report_id}")
-def report_detail(request: Request, session: Session, who: PageUser, report_id: int) -> Response:
-    report = triage.get_report(session, who, report_id)
-    attachments = triage.report_files(session, report)
-    incident = session.get(Incident, report.incident_id) if report.incident_id else None
-    visible_incident = incident if incident and _visible(session, who, incident.id) else None
-    suggestion = suggest(report.system_security_level, report.system_on_national_list, [])
-    org = session.get(Organisation, report.reporting_organisation_id) if report.reporting_organisation_id else None
+def _report_detail(
+    request: Request,
+    session: DbSession,
+    who: Subject,
+    report_id: int,
+    *,
+    bound: BoundForm | None = None,
+    status_code: int = 200,
+) -> Response:
+    page = reads.report_page(session, who, report_id)
+    report = page.report
+    language = request_language(request)
+    zone = getattr(getattr(request.state, "user", None), "timezone", None) or get_settings().timezone
+    default_profile = deadlines.default_profile_key(session)
+    initial = pf.classification_initial(report, default_profile=default_profile)
+    organisation = page.organisation
+    initial.update(
+        title=report.title,
+        reporting_organisation_id=report.reporting_organisation_id,
+        sector=organisation.sector if organisation else None,
+        province=organisation.province if organisation else None,
+    )
+    forms = {
+        "open": pf.OPEN_FROM_REPORT.blank(initial, zone=zone),
+        "attach": pf.ATTACH_REPORT.blank(),
+        "reject": pf.REJECT_REPORT.blank(),
+    }
+    if bound is not None:
+        forms = {key: bound if form.form is bound.form else form for key, form in forms.items()}
     return render(
         request,
         "incidents/report_detail.html",
         {
             **common(request),
             "report": report,
-            "attachments": attachments,
-            "incident": visible_incident,
-            "org": org,
-            "can_triage": can(who, Permission.INCIDENTS_TRIAGE) and report.status == "new",
-            "organisations": session.scalars(select(Organisation).order_by(Organisation.name_sort)).all(),
-            "profiles": deadlines.profiles(session),
-            "default_profile": deadlines.default_profile_key(session),
-            "suggestion": suggestion,
-            "values": {},
+            "attachments": page.attachments,
+            "incident": page.incident,
+            "org": organisation,
+            "can_triage": page.can_triage,
+            "suggestion": suggest(report.system_security_level, report.system_on_national_list, []),
+            "forms": forms,
+            "open_form": bound.form.id if bound is not None else None,
+            "taxonomy": rsit.taxonomy(),
+            "profile_choices": workspace_reads.profile_choices(session, language),
+            "cluster_choices": workspace_reads.cluster_choices(session),
+            "organisation_choices": workspace_reads.organisation_choices(session) if page.can_triage else [],
         },
+        status_code=status_code,
     )
 
 
-def _visible(session: DbSession, who: Subject, incident_id: int) -> bool:
-    from csirtnet.authz.incident import can_view
-
-    return can_view(session, who, incident_id)
+@router.get("/incidents/reports/{report_id}")
+def report_detail(request: Request, session: Session, who: PageUser, report_id: int) -> Response:
+    return _report_detail(request, session, who, report_id)
 
 
 @router.get("/incidents/reports/{report_id}/attachments/{attachment_id}")
@@ -148,57 +179,40 @@ def report_attachment(
 
 @router.post("/incidents/reports/{report_id}/open")
 async def report_open(request: Request, session: Session, who: PageUser, report_id: int) -> Response:
-    form = await request.form()
-    values = classification_values(form)
-    errors: forms.Errors = {}
-    data = forms.parse(OpenFromReport, values, errors)
-    back = f"/incidents/reports/{report_id}"
-    if data is None:
-        say = tr(request)
-        detail = "; ".join(f"{k}: {say(v)}" for k, v in errors.items())
-        return redirect(back, flash=f"{say('Not saved')}: {detail}", kind="error")
-    try:
-        incident = attempt(session, lambda: triage.open_incident(session, who, report_id, data))
-    except (Forbidden, NotFound):
-        raise
-    except AppError as exc:
-        return fail(request, back, exc)
-    return redirect(f"/incidents/{incident.id}", flash=tr(request)("Incident opened.") + f" {incident.reference}")
+    form = await pf.OPEN_FROM_REPORT.read(request)
+    values = pf.classification_values(form, (await request.form()).keys())
+    if form.text("title"):
+        values["title"] = form.text("title")
+    organisation = form.text("reporting_organisation_id")
+    values["reporting_organisation_id"] = organisation or None
+    data = form.validate(OpenFromReport, values)
+    incident = form.attempt(session, lambda: triage.open_incident(session, who, report_id, data) if data else None)
+    if incident is None:
+        return _report_detail(request, session, who, report_id, bound=form, status_code=422)
+    say = tr(request)
+    return redirect(f"/incidents/{incident.id}", flash=say("Incident opened.") + f" {incident.reference}")
 
 
 @router.post("/incidents/reports/{report_id}/attach")
 async def report_attach(request: Request, session: Session, who: PageUser, report_id: int) -> Response:
-    form = await request.form()
-    raw = (forms.text(form, "incident") or "").strip()
-    back = f"/incidents/reports/{report_id}"
-    target = None
-    if raw.isdigit():
-        target = int(raw)
-    elif raw:
-        target = session.scalar(select(Incident.id).where(Incident.reference == raw.upper()))
-    if target is None:
-        say = tr(request)
-        return redirect(
-            back, flash=f"{say('Not saved')}: {say('Give the reference of an incident you may see.')}", kind="error"
-        )
-    try:
-        incident = attempt(session, lambda: triage.attach_report(session, who, report_id, target))
-    except Forbidden:
-        raise
-    except AppError as exc:
-        return fail(request, back, exc)
+    form = await pf.ATTACH_REPORT.read(request)
+    form.missing_required()
+    target = workspace_reads.incident_by_reference(session, who, form.text("incident")) if form.ok else None
+    if form.ok and target is None:
+        form.fail("incident", N_("No incident you may see has this reference."))
+    incident = form.attempt(
+        session, lambda: triage.attach_report(session, who, report_id, target) if target is not None else None
+    )
+    if incident is None:
+        return _report_detail(request, session, who, report_id, bound=form, status_code=422)
     return redirect(f"/incidents/{incident.id}", flash=tr(request)("The report was attached to the incident."))
 
 
 @router.post("/incidents/reports/{report_id}/reject")
 async def report_reject(request: Request, session: Session, who: PageUser, report_id: int) -> Response:
-    form = await request.form()
-    reason = forms.text(form, "reason") or ""
-    back = f"/incidents/reports/{report_id}"
-    try:
-        attempt(session, lambda: triage.reject_report(session, who, report_id, reason))
-    except (Forbidden, NotFound):
-        raise
-    except AppError as exc:
-        return fail(request, back, exc)
+    form = await pf.REJECT_REPORT.read(request)
+    data = form.validate(RejectReport, {"reason": form.text("reason")})
+    form.attempt(session, lambda: triage.reject_report(session, who, report_id, data.reason) if data else None)
+    if not form.ok:
+        return _report_detail(request, session, who, report_id, bound=form, status_code=422)
     return redirect("/incidents/reports", flash=tr(request)("The report was rejected; the reporter is told why."))
