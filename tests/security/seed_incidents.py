@@ -5,9 +5,11 @@ with a deployed and a released expert."""
 from __future__ import annotations
 
 from datetime import timedelta
+from io import BytesIO
 
 from csirtnet.identity.service import subject_for
 from csirtnet.incident import discussion, intake, observables, participants, task_service, timeline, triage
+from csirtnet.incident import files as incident_files
 from csirtnet.incident.attachments import Attachment
 from csirtnet.incident.schemas import (
     Classification,
@@ -99,6 +101,7 @@ class IncidentsSeed(BuilderBase):
                     ),
                 )
                 self.w.ids[f"incident:{key}"] = incident.id
+                self.w.refs[f"incident:{key}"] = incident.reference
                 self.w.ids[f"report-file:{key}"] = triage.report_files(self.s, report)[0][0]
                 if tlp == "red":  # raised to RED once opened: the report stays behind (item 7)
                     triage.update_classification(self.s, coord2, incident.id, Classification(tlp=TLP.RED))
@@ -138,6 +141,23 @@ class IncidentsSeed(BuilderBase):
                 ),
             )
             self.w.ids[f"observable:{key}:{TLP_SLUG[tlp]}"] = obs.id
+        # Files on the incident: an AMBER one for its readers, a RED one for the named only (the
+        # observables' rule); the name and the bytes are marked.
+        for slug, marking in (("amber", TLP.AMBER), ("red", TLP.RED)):
+            audience = readers if slug != "red" else readers & frozenset(named)
+            what = f"incident file {key} {slug}"
+            self.w.readers[f"attachment:{key}:{slug}"] = audience
+            attachment = incident_files.add(
+                self.s,
+                coord2,
+                incident_id,
+                filename=self.mk(f"{what} filename", audience) + ".txt",
+                content_type="text/plain",
+                stream=BytesIO(("bytes " + self.mk(f"{what} content", audience)).encode()),
+                size=None,
+                tlp=marking,
+            )
+            self.w.ids[f"attachment:{key}:{slug}"] = attachment.id
         timeline.add_entry(
             self.s,
             coord2,

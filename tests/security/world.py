@@ -46,6 +46,7 @@ class World:
     kind: str
     markers: Markers = field(default_factory=Markers)
     ids: dict[str, int] = field(default_factory=dict)
+    refs: dict[str, str] = field(default_factory=dict)  # incidents' references, as people type them
     secrets: dict[str, str] = field(default_factory=dict)  # tracking and reset tokens by name
     logins: dict[str, Login] = field(default_factory=dict)
     readers: dict[str, frozenset[str]] = field(default_factory=dict)  # object key -> subjects who may see it

@@ -202,11 +202,19 @@ def session_csrf_token(request: Request, session_cookie: str) -> str:
     return hmac_sha256(key, b"csrf:" + session_cookie.encode())[:43]
 
 
-async def csrf_protect(request: Request) -> None:
+async def csrf_protect(request: Request) -> AsyncIterator[None]:
     """Every unsafe form request must carry the token from the page it came from: the session's
-    (pages rendered for a logged-in user) or the anonymous double-submit cookie's."""
-    if request.method not in UNSAFE:
-        return
+    (pages rendered for a logged-in user) or the anonymous double-submit cookie's. Whatever the
+    answer — a refusal here or in the page included — the files of a posted form are closed."""
+    try:
+        if request.method in UNSAFE:
+            await _check_csrf_form(request)
+        yield
+    finally:
+        await request.close()
+
+
+async def _check_csrf_form(request: Request) -> None:
     sent = request.headers.get("x-csrf-token")
     if not sent:
         content_type = request.headers.get("content-type", "")

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -440,3 +440,16 @@ def worked_incidents_clause(subject: Subject) -> ColumnElement[bool]:
 def visible_among(subject: Subject, incident_ids: list[int]) -> Select[int]:
     """The ids, of these, of the incidents `subject` may see (one query for a list's references)."""
     return select(Incident.id).where(Incident.id.in_(incident_ids), visible_incidents_clause(subject))
+
+
+Ability = Literal["work", "command", "discuss"]
+
+
+def require_ability(session: Session, subject: Subject, incident_id: int, ability: Ability) -> Incident:
+    """The incident, if `subject` may see it (else NotFound) and holds `ability` on it (else
+    Forbidden): pages ask this before they read a form, so a reader who may not act is refused
+    before the form is checked, and a form's errors never answer someone who could not send it."""
+    incident = get_visible(session, subject, incident_id, audit_read=False)
+    if not getattr(abilities(session, subject, incident), ability):
+        raise Forbidden("You may read this incident but not do this")
+    return incident

@@ -44,6 +44,28 @@ from tests.security.table.vocabulary import (
     support_request_json,
 )
 
+
+def attachment_readers(w, v):  # type: ignore[no-untyped-def]
+    """A file on an incident: the observables' rule (RED: the named participants only)."""
+    assert v.obj is not None
+    return w.readers[v.obj]
+
+
+def attachments(keys):  # type: ignore[no-untyped-def]
+    def make(w):  # type: ignore[no-untyped-def]
+        return [
+            Variant(
+                f"{key}:{slug}",
+                {"incident_id": w.id(f"incident:{key}"), "attachment_id": w.id(f"attachment:{key}:{slug}")},
+                f"attachment:{key}:{slug}",
+            )
+            for key in keys
+            for slug in ("amber", "red")
+        ]
+
+    return make
+
+
 TABLE = Table()
 row = TABLE.row
 
@@ -313,6 +335,7 @@ row(
             "incident:B-red",
         )
     ],
+    body=form(confirmed="1"),
     hidden=readers,
 )
 row(
@@ -381,10 +404,10 @@ row(
 )
 row(
     "POST",
-    "/incidents/deadline-profiles/{profile_key}/rules",
+    "/incidents/deadline-profiles/rules",
     PLATFORM,
-    variants=lambda w: [Variant("nis2", {"profile_key": "nis2-art23"})],
     body=form(
+        profile="nis2-art23",
         key="matrix_rule",
         label_vi="Quy tắc",
         label_en="Rule",
@@ -405,9 +428,107 @@ row(
     readers,
     variants=incidents(),
     hidden=readers,
-    shows=shows("incident {label} task title", "incident {label} comment", "observable {label} red"),
+    # The summary tab: tasks, observables and the discussion have tabs of their own (rows below).
+    shows=shows("incident {label} title", "incident {label} description"),
 )
 row("GET", "/incidents/{incident_id}/export.pdf", readers, variants=incidents(("A-red",)), hidden=readers)
+# The incident page's tabs: each reads what it shows through the same reads as the summary.
+row(
+    "GET",
+    "/incidents/{incident_id}/tasks",
+    readers,
+    variants=incidents(DISTINCT_INCIDENTS),
+    hidden=readers,
+    shows=shows("incident {label} task title"),
+)
+row(
+    "GET",
+    "/incidents/{incident_id}/tasks/{task_id}",
+    readers,
+    variants=incidents(DISTINCT_INCIDENTS, task_id=lambda w, k: w.id(f"task:{k}")),
+    hidden=readers,
+    shows=shows("incident {label} task description"),
+)
+row(
+    "GET",
+    "/incidents/{incident_id}/observables",
+    readers,
+    variants=incidents(DISTINCT_INCIDENTS),
+    hidden=readers,
+    shows=shows("observable {label} amber"),
+)
+row(
+    "GET",
+    "/incidents/{incident_id}/timeline",
+    readers,
+    variants=incidents(DISTINCT_INCIDENTS),
+    hidden=readers,
+    shows=shows("incident {label} timeline"),
+)
+row(
+    "GET",
+    "/incidents/{incident_id}/discussion",
+    readers,
+    variants=incidents(DISTINCT_INCIDENTS),
+    hidden=readers,
+    shows=shows("incident {label} comment"),
+)
+row(
+    "GET",
+    "/incidents/{incident_id}/files",
+    readers,
+    variants=incidents(DISTINCT_INCIDENTS),
+    hidden=readers,
+    shows=shows("incident file {label} amber filename"),
+)
+row(
+    "GET",
+    "/incidents/{incident_id}/case-report",
+    readers,
+    variants=incidents(DISTINCT_INCIDENTS),
+    hidden=readers,
+    shows=shows("incident {label} task title"),
+)
+row(
+    "GET",
+    "/incidents/{incident_id}/files/{attachment_id}",
+    attachment_readers,
+    variants=attachments(DISTINCT_INCIDENTS),
+    hidden=attachment_readers,
+    shows=shows("incident file {a} {b} content"),
+)
+row(
+    "POST",
+    "/incidents/{incident_id}/files",
+    incident_work,
+    variants=incidents(PAGE_WRITE_INCIDENTS),
+    body=lambda w, s, v: Body(form={"tlp": "amber"}, files={"file": ("ghi-chep.txt", b"log lines", "text/plain")}),
+    hidden=readers,
+)
+row(
+    "POST",
+    "/incidents/{incident_id}/files/{attachment_id}/delete",
+    lambda w, v: incident_work(w, v) & w.readers[f"attachment:{v.label}:amber"],
+    variants=incidents(PAGE_WRITE_INCIDENTS, attachment_id=lambda w, k: w.id(f"attachment:{k}:amber")),
+    body=form(confirmed="1"),
+    hidden=readers,
+)
+row(
+    "POST",
+    "/incidents/{incident_id}/observables/paste",
+    incident_work,
+    variants=incidents(PAGE_WRITE_INCIDENTS),
+    body=form(text="203.0.113.77\nhxxp://bad[.]example[.]org/x", tlp="amber", action="add"),
+    hidden=readers,
+)
+row(
+    "POST",
+    "/incidents/{incident_id}/tasks/{task_id}/assign",
+    incident_work,
+    variants=incidents(PAGE_WRITE_INCIDENTS, task_id=lambda w, k: w.id(f"task:{k}")),
+    body=form(due_at=""),
+    hidden=readers,
+)
 row("GET", "/incidents/{incident_id}/export.json", readers, variants=incidents(DISTINCT_INCIDENTS), hidden=readers)
 row(
     "POST",
@@ -470,7 +591,7 @@ row(
     "/incidents/{incident_id}/observables",
     incident_work,
     variants=incidents(PAGE_WRITE_INCIDENTS),
-    body=form(kind="ip", value="192.0.2.99"),
+    body=form(kind="ip", value="192.0.2.99", tlp="amber"),
     hidden=readers,
 )
 row(
@@ -478,6 +599,7 @@ row(
     "/incidents/{incident_id}/observables/{observable_id}/delete",
     incident_work,
     variants=incidents(PAGE_WRITE_INCIDENTS, observable_id=lambda w, k: w.id(f"observable:{k}:green")),
+    body=form(confirmed="1"),
     hidden=readers,
 )
 row(
@@ -499,6 +621,7 @@ row(
             "incident:B-red",
         )
     ],
+    body=form(confirmed="1"),
     hidden=readers,
 )
 row(
@@ -506,9 +629,9 @@ row(
     "/incidents/{incident_id}/links",
     lambda w, v: incident_work(w, v) & w.readers["incident:B-amber"],
     variants=incidents(("A-green", "A-red", "B-clear")),
-    body=lambda w, s, v: Body(form={"other": str(w.id("incident:B-amber"))}),
+    body=lambda w, s, v: Body(form={"other": w.refs["incident:B-amber"]}),
     hidden=readers,
-    refusals=frozenset({303}),
+    refusals=frozenset({422}),
     note="an incident one may not see is refused with the form's error, nothing recorded",
 )
 row(

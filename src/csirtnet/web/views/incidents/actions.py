@@ -19,6 +19,7 @@ from starlette.datastructures import UploadFile
 
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject
+from csirtnet.authz.incident import Ability, require_ability
 from csirtnet.db import savepoint
 from csirtnet.errors import AppError, Forbidden, NotFound
 from csirtnet.i18n import N_, translate, translate_message
@@ -63,7 +64,18 @@ def _say(request: Request, message: str) -> str:
     return translate(request_language(request), message)
 
 
-async def _read(request: Request, form: Form) -> BoundForm:
+# What each form needs on the incident (authz.incident abilities): asked before the form is read.
+_NEEDS: dict[str, Ability] = {
+    pf.CLASSIFY.id: "command",
+    pf.PHASE.id: "command",
+    pf.CLOSE.id: "command",
+    pf.PARTICIPANT.id: "command",
+    pf.COMMENT.id: "discuss",
+}
+
+
+async def _read(request: Request, session: DbSession, who: Subject, incident_id: int, form: Form) -> BoundForm:
+    require_ability(session, who, incident_id, _NEEDS.get(form.id, "work"))
     return await form.read(request, zone=user_zone(request))
 
 
@@ -107,7 +119,7 @@ def _submit(
 
 @router.post("/incidents/{incident_id}/classify")
 async def classify(request: Request, session: Session, who: PageUser, incident_id: int) -> Response:
-    form = await _read(request, pf.CLASSIFY)
+    form = await _read(request, session, who, incident_id, pf.CLASSIFY)
     values = pf.classification_values(form, (await request.form()).keys())
     data = form.validate(Classification, values)
     return _submit(
@@ -124,7 +136,7 @@ async def classify(request: Request, session: Session, who: PageUser, incident_i
 
 @router.post("/incidents/{incident_id}/phase")
 async def phase(request: Request, session: Session, who: PageUser, incident_id: int) -> Response:
-    form = await _read(request, pf.PHASE)
+    form = await _read(request, session, who, incident_id, pf.PHASE)
     data = form.validate(PhaseChange, form.values())
     return _submit(
         request,
@@ -140,7 +152,7 @@ async def phase(request: Request, session: Session, who: PageUser, incident_id: 
 
 @router.post("/incidents/{incident_id}/close")
 async def close(request: Request, session: Session, who: PageUser, incident_id: int) -> Response:
-    form = await _read(request, pf.CLOSE)
+    form = await _read(request, session, who, incident_id, pf.CLOSE)
     data = form.validate(ClosingReport, form.values())
     return _submit(
         request,
@@ -156,7 +168,7 @@ async def close(request: Request, session: Session, who: PageUser, incident_id: 
 
 @router.post("/incidents/{incident_id}/participants")
 async def add_participant(request: Request, session: Session, who: PageUser, incident_id: int) -> Response:
-    form = await _read(request, pf.PARTICIPANT)
+    form = await _read(request, session, who, incident_id, pf.PARTICIPANT)
     email, code = form.text("email"), form.text("organisation_code")
     values: dict[str, Any] = {"role": form.text("role"), "ends_at": form.datetime("ends_at")}
     if email:
@@ -200,7 +212,7 @@ async def end_participant(
 
 @router.post("/incidents/{incident_id}/links")
 async def add_link(request: Request, session: Session, who: PageUser, incident_id: int) -> Response:
-    form = await _read(request, pf.LINK)
+    form = await _read(request, session, who, incident_id, pf.LINK)
     other = workspace_reads.incident_by_reference(session, who, form.text("other")) if form.text("other") else None
     if form.text("other") and other is None:
         form.fail("other", N_("No incident you may see has this reference."))
@@ -230,7 +242,7 @@ def deadline_met(request: Request, session: Session, who: PageUser, incident_id:
 
 @router.post("/incidents/{incident_id}/timeline")
 async def add_timeline(request: Request, session: Session, who: PageUser, incident_id: int) -> Response:
-    form = await _read(request, pf.TIMELINE)
+    form = await _read(request, session, who, incident_id, pf.TIMELINE)
     values = {
         "occurred_at": form.datetime("occurred_at"),
         "timezone": form.zone_of("occurred_at"),
@@ -251,7 +263,7 @@ async def add_timeline(request: Request, session: Session, who: PageUser, incide
 
 @router.post("/incidents/{incident_id}/comments")
 async def post_comment(request: Request, session: Session, who: PageUser, incident_id: int) -> Response:
-    form = await _read(request, pf.COMMENT)
+    form = await _read(request, session, who, incident_id, pf.COMMENT)
     data = form.validate(CommentCreate, {"body": form.text("body")})
     return _submit(
         request,
@@ -279,7 +291,7 @@ def _owner(form: BoundForm) -> int | str | None:
 
 @router.post("/incidents/{incident_id}/tasks")
 async def add_task(request: Request, session: Session, who: PageUser, incident_id: int) -> Response:
-    form = await _read(request, pf.TASK_NEW)
+    form = await _read(request, session, who, incident_id, pf.TASK_NEW)
     values = {
         "title": form.text("title"),
         "description": form.optional("description"),
@@ -303,7 +315,7 @@ async def add_task(request: Request, session: Session, who: PageUser, incident_i
 @router.post("/incidents/{incident_id}/tasks/{task_id}")
 async def update_task(request: Request, session: Session, who: PageUser, incident_id: int, task_id: int) -> Response:
     """The task's log: a note of what was done, and/or a new status."""
-    form = await _read(request, pf.TASK_UPDATE)
+    form = await _read(request, session, who, incident_id, pf.TASK_UPDATE)
     data = form.validate(TaskUpdate, {"status": form.text("status") or None, "note": form.text("note")})
     return _submit(
         request,
@@ -321,7 +333,7 @@ async def update_task(request: Request, session: Session, who: PageUser, inciden
 @router.post("/incidents/{incident_id}/tasks/{task_id}/assign")
 async def assign_task(request: Request, session: Session, who: PageUser, incident_id: int, task_id: int) -> Response:
     """Reassign the task (owner, assignees) or change its due date."""
-    form = await _read(request, pf.TASK_ASSIGN)
+    form = await _read(request, session, who, incident_id, pf.TASK_ASSIGN)
     values = {
         "owner_id": _owner(form),
         "assignee_ids": _ids(form.chosen("assignee_ids")),
@@ -347,7 +359,7 @@ async def assign_task(request: Request, session: Session, who: PageUser, inciden
 
 @router.post("/incidents/{incident_id}/observables")
 async def add_observable(request: Request, session: Session, who: PageUser, incident_id: int) -> Response:
-    form = await _read(request, pf.OBSERVABLE)
+    form = await _read(request, session, who, incident_id, pf.OBSERVABLE)
     data = form.validate(ObservableCreate)
     return _submit(
         request,
@@ -365,7 +377,7 @@ async def add_observable(request: Request, session: Session, who: PageUser, inci
 async def paste_observables(request: Request, session: Session, who: PageUser, incident_id: int) -> Response:
     """Pasted observables: `preview` shows what would be added (changing nothing), `add` adds them
     all or none."""
-    form = await _read(request, pf.OBSERVABLES_PASTE)
+    form = await _read(request, session, who, incident_id, pf.OBSERVABLES_PASTE)
     form.missing_required()
     tlp = _tlp(form)
     adding = (await request.form()).get("action") == "add"
@@ -423,7 +435,7 @@ async def remove_observable(
 
 @router.post("/incidents/{incident_id}/files")
 async def add_file(request: Request, session: Session, who: PageUser, incident_id: int) -> Response:
-    form = await _read(request, pf.ATTACHMENT)
+    form = await _read(request, session, who, incident_id, pf.ATTACHMENT)
     form.missing_required()
     tlp = _tlp(form)
     uploads = form.uploads.get("file") or []
@@ -482,7 +494,8 @@ async def _removal(
     done: str,
 ) -> Response:
     """Remove when the removal is confirmed (the browser's dialog adds `confirmed`); otherwise ask
-    on a page of its own, which posts the same removal confirmed."""
+    on a page of its own, which posts the same removal confirmed. Only those who may remove are asked."""
+    require_ability(session, who, incident_id, "command" if tab == "summary" else "work")
     posted = await request.form()
     back = f"/incidents/{incident_id}{_TAB_PATH[tab]}"
     if posted.get("confirmed") != "1":
