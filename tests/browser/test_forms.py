@@ -3,7 +3,8 @@ form path promises (tests/browser/formcheck.py): errors at their fields with the
 focused summary, what was typed kept, the language kept, no attribute name on the page.
 
 Each row logs in as the role that uses the form. `test_every_declared_form_is_submitted` fails
-when a form declared with csirtnet.web.forms has no row here.
+when a form declared with csirtnet.web.forms has no row here or in another tests/browser/test_*forms*.py
+module (a list named ROWS or ending in _ROWS).
 """
 
 from __future__ import annotations
@@ -70,19 +71,31 @@ def log_in(page, base: str, email: str, totp_secret: str | None = None) -> None:
     page.wait_for_url(base + "/")
 
 
+def _all_rows() -> list[Row]:
+    """Every row of every form test module (tests/browser/test_*forms*.py), each module's lists
+    named ROWS or ending in _ROWS."""
+    import importlib
+    from pathlib import Path
+
+    rows: list[Row] = []
+    for path in sorted(Path(__file__).parent.glob("test_*forms*.py")):
+        module = importlib.import_module(f"tests.browser.{path.stem}")
+        for name, value in vars(module).items():
+            if (name == "ROWS" or name.endswith("_ROWS")) and isinstance(value, list):
+                rows.extend(row for row in value if isinstance(row, Row))
+    return rows
+
+
 def test_every_declared_form_is_submitted() -> None:
     import csirtnet.app  # noqa: F401 - importing the app declares every page's forms
     from csirtnet.app import PAGE_MODULES, PUBLIC_MODULES
 
     for module in PAGE_MODULES + PUBLIC_MODULES:
         __import__(module)
-    covered = {form_id for row in ROWS for form_id in row.declared}
-    from tests.browser.test_incident_forms import INCIDENT_ROWS  # the incident pages' rows (their own test)
-
-    covered |= {form_id for row in INCIDENT_ROWS for form_id in row.declared}
+    covered = {form_id for row in _all_rows() for form_id in row.declared}
     product = {form_id for form_id, form in forms.DECLARED.items() if form.module.startswith("csirtnet.")}
     missing = sorted(product - covered)
-    assert not missing, f"forms with no bad-input row in tests/browser/test_forms.py: {missing}"
+    assert not missing, f"forms with no bad-input row in tests/browser/test_*forms*.py: {missing}"
 
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda row: row.case.name)
