@@ -28,7 +28,6 @@ LABELS_HOME = "csirtnet.vocabulary.labels"
 MESSAGE_TABLES = {
     ("csirtnet.web.forms", "_PYDANTIC_MESSAGES"),
     ("csirtnet.web.forms", "_PATTERN_MESSAGES"),
-    ("csirtnet.web.incident_forms", "MESSAGES"),
     ("csirtnet.web.member_forms", "_MESSAGES"),
 }
 

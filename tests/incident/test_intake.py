@@ -99,9 +99,9 @@ def test_public_form_needs_csrf_and_names_bad_fields(client, db) -> None:
     data.pop("csrf_token")
     assert client.post("/report", data=data).status_code == 403
     r = client.post("/report", data=_public_form(client, system_domains="not a domain!"))
-    assert r.status_code == 422 and 'id="e-system_domains"' in r.text
+    assert r.status_code == 422 and 'id="public-report-system_domains-e"' in r.text
     r = client.post("/report", data=_public_form(client, reporter_email=""))
-    assert r.status_code == 422 and 'id="e-reporter_email"' in r.text
+    assert r.status_code == 422 and 'id="public-report-reporter_email-e"' in r.text
 
 
 def test_public_form_is_throttled_per_address(client, db) -> None:

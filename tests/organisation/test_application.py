@@ -82,7 +82,8 @@ def test_application_full_flow(client, db) -> None:
         data={**_form(applicant_email="not-an-email", c_focal_point_full_name=""), "csrf_token": token},
     )
     assert bad.status_code == 422
-    assert 'data-field="applicant_email"' in bad.text
+    # Both errors in one round: the schema's (the email) and the dossier's (the focal point).
+    assert 'id="apply-applicant_email-e"' in bad.text and 'id="apply-c_focal_point_full_name-e"' in bad.text
     assert db.scalar(select(MembershipApplication.id)) is None
     # Without CSRF the form is refused.
     assert client.post("/apply", data=_form()).status_code == 403

@@ -1,5 +1,5 @@
 """The hash-chained audit log (docs/adr/0004-audit-chain.md)."""
 
-from csirtnet.audit.service import ChainBreak, record, verify_chain
+from csirtnet.audit.service import ChainBreak, count_since, record, verify_chain
 
-__all__ = ["ChainBreak", "record", "verify_chain"]
+__all__ = ["ChainBreak", "count_since", "record", "verify_chain"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from csirtnet import context
@@ -122,6 +122,25 @@ def record(
     session.add(rec)
     session.flush()
     return rec
+
+
+def count_since(session: Session, action: str, obj: tuple[str, str], since: datetime) -> int:
+    """How many `action` records about `obj` (type, id) were written after `since` (the public
+    forms count their submissions per address with it; the object index answers)."""
+    kind, ident = obj
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(AuditRecord)
+            .where(
+                AuditRecord.object_type == kind,
+                AuditRecord.object_id == ident,
+                AuditRecord.action == action,
+                AuditRecord.occurred_at > since,
+            )
+        )
+        or 0
+    )
 
 
 @dataclass(frozen=True)

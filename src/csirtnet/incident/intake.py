@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
@@ -45,22 +45,19 @@ def public_subject(label: str) -> Subject:
     return Subject(user_id=None, organisation_id=None, label=label[:200])
 
 
-def throttle_public(session: Session, ip: str | None) -> None:
+PUBLIC_SUBMISSION = "incident_report.public_submission"
+
+
+def count_public_submission(session: Session, ip: str | None) -> None:
+    """Count one submission of the public form from `ip`, valid or not, in the audit log; refuse it
+    (TooManyRequests) once the address has sent PUBLIC_LIMIT_PER_HOUR in the last hour. The public
+    page calls it before reading the form, so that invalid submissions spend the allowance too."""
     if not ip:
         return
-    since = utcnow() - timedelta(hours=1)
-    count = (
-        session.scalar(
-            select(func.count(IncidentReport.id)).where(
-                IncidentReport.source_ip == ip,
-                IncidentReport.channel == ReportChannel.PUBLIC.value,
-                IncidentReport.created_at > since,
-            )
-        )
-        or 0
-    )
-    if count >= PUBLIC_LIMIT_PER_HOUR:
+    address = ("public_address", ip[:80])
+    if audit.count_since(session, PUBLIC_SUBMISSION, address, utcnow() - timedelta(hours=1)) >= PUBLIC_LIMIT_PER_HOUR:
         raise TooManyRequests("Too many reports from your address; try again in an hour or call the hotline", 3600)
+    audit.record(session, public_subject(f"public:{ip}"), PUBLIC_SUBMISSION, address, guard=None)
 
 
 def submit(
@@ -79,8 +76,6 @@ def submit(
     member = who.user_id is not None
     if member:
         require(who, Permission.INCIDENTS_REPORT)
-    elif channel == ReportChannel.PUBLIC:
-        throttle_public(session, source_ip)
     if not member and not data.reporter_email:
         raise ValidationFailed("reporter_email", "is needed so that we can tell you what happened to your report")
     now = utcnow()

@@ -38,7 +38,7 @@ from csirtnet.models.contact import ContactRole
 from csirtnet.models.organisation import OrganisationKind
 from csirtnet.organisation import documents, events, repository
 from csirtnet.organisation.constituency import coordinators
-from csirtnet.organisation.schemas import ContactCreate, Phone, SystemCreate
+from csirtnet.organisation.schemas import ContactCreate, Phone, SystemCreate, WebAddress
 from csirtnet.organisation.settings import member_settings
 from csirtnet.vocabulary import Role, first_services, skills
 from csirtnet.worker import enqueue
@@ -78,7 +78,7 @@ class ApplicationForm(BaseModel):
     province: str | None = Field(default=None, max_length=80)
     owner_agency: str | None = Field(default=None, max_length=300)
     address: str | None = Field(default=None, max_length=500)
-    website: str | None = Field(default=None, max_length=300)
+    website: WebAddress | None = None
     incident_email: EmailStr | None = None
     incident_phone: Phone | None = None
     capability_description: str | None = Field(default=None, max_length=10_000)
@@ -123,42 +123,66 @@ def received_email(app: MembershipApplication) -> tuple[str, str, dict[str, Any]
     return app.applicant_email, app.language, params
 
 
-def _check_dossier(form: ApplicationForm, errors: ErrorList) -> None:
-    if form.applicant_kind == ApplicantKind.INDIVIDUAL:
-        return
-    roles = {c.role for c in form.contacts}
+def dossier_errors(values: dict[str, Any]) -> list[FieldError]:
+    """What an organisation's dossier lacks (the contacts by role, a way to report incidents),
+    from ApplicationForm input: the page asks it even when the schema refused something else, so
+    that every error comes in one round."""
+    if str(values.get("applicant_kind") or ApplicantKind.ORGANISATION.value) == ApplicantKind.INDIVIDUAL.value:
+        return []
+    out: list[FieldError] = []
+    contacts = [c for c in values.get("contacts") or [] if isinstance(c, dict)]
+    roles = {str(c.get("role")) for c in contacts}
     for role, label in (
         (ContactRole.INCIDENT_24X7, "a 24/7 incident-reception contact is required"),
         (ContactRole.FOCAL_POINT, "a focal point is required"),
         (ContactRole.INFOSEC_LEADER, "the information-security leader is required"),
     ):
-        if role not in roles:
-            errors.add(f"contacts.{role.value}.full_name", label)
-    for contact in form.contacts:
-        if contact.role == ContactRole.INCIDENT_24X7 and not (contact.email or contact.phone):
-            errors.add("contacts.incident_24x7.phone", "give a phone number or an email for the 24/7 contact")
-    if not (form.incident_email or form.incident_phone):
-        errors.add("incident_email", "give the public incident-reception email or phone")
+        if role.value not in roles:
+            out.append(FieldError(f"contacts.{role.value}.full_name", label))
+    for contact in contacts:
+        if contact.get("role") == ContactRole.INCIDENT_24X7.value and not (
+            contact.get("email") or contact.get("phone")
+        ):
+            out.append(
+                FieldError("contacts.incident_24x7.phone", "give a phone number or an email for the 24/7 contact")
+            )
+    if not (values.get("incident_email") or values.get("incident_phone")):
+        out.append(FieldError("incident_email", "give the public incident-reception email or phone"))
+    return out
 
 
-def _throttle(session: Session, ip: str | None) -> None:
+def _check_dossier(form: ApplicationForm, errors: ErrorList) -> None:
+    for error in dossier_errors(form.model_dump(mode="json")):
+        errors.add(error.field, error.message)
+
+
+PUBLIC_SUBMISSION = "membership.public_submission"
+
+
+def count_submission(session: Session, ip: str | None) -> None:
+    """Count one submission of the public form from `ip`, valid or not, in the audit log; refuse it
+    (TooManyRequests) once the address has sent `apply_max_per_hour` in the last hour. The public
+    page calls it before reading the form, so that invalid submissions spend the allowance too."""
     if not ip:
         return
-    limit = member_settings().apply_max_per_hour
-    recent = session.scalar(
-        select(func.count(MembershipApplication.id)).where(
-            MembershipApplication.submitted_ip == ip, MembershipApplication.created_at > utcnow() - timedelta(hours=1)
-        )
-    )
-    if (recent or 0) >= limit:
+    address = ("public_address", ip[:80])
+    recent = audit.count_since(session, PUBLIC_SUBMISSION, address, utcnow() - timedelta(hours=1))
+    if recent >= member_settings().apply_max_per_hour:
         raise TooManyRequests("Too many applications from your address; try again in an hour", retry_after=3600)
+    audit.record(
+        session,
+        Subject(user_id=None, organisation_id=None, label=f"public:{ip}"),
+        PUBLIC_SUBMISSION,
+        address,
+        guard=None,
+    )
 
 
 def submit(
     session: Session, form: ApplicationForm, uploads: list[documents.Upload], *, ip: str | None
 ) -> tuple[MembershipApplication, str]:
-    """File an application from the public form; returns it and the applicant's secret tracking token."""
-    _throttle(session, ip)
+    """File an application from the public form (the page counts it first: count_submission);
+    returns it and the applicant's secret tracking token."""
     errors = ErrorList()
     _check_dossier(form, errors)
     documents.check(uploads, errors)

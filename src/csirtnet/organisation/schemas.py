@@ -5,14 +5,27 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from csirtnet.models.contact import ContactRole
 from csirtnet.models.organisation import OrganisationKind, OrganisationStatus
 from csirtnet.vocabulary import first_services, skills
 
 Phone = Annotated[str, Field(max_length=40, pattern=r"^[0-9+() .\-/]{3,40}$")]
+
+
+def _web_address(value: str) -> str:
+    """A web site's address: http(s), a host with a dot, no spaces ("khong phai url" is refused)."""
+    parts = urlsplit(value)
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or "." not in host.strip(".") or re.search(r"\s", value):
+        raise ValueError("Enter a full web address starting with https://.")
+    return value
+
+
+WebAddress = Annotated[str, Field(max_length=300), AfterValidator(_web_address)]
 
 # The organisation's own particulars in the dossier (form 01), as the profile page's form, the CSV
 # import and the public application form name them; the application form calls the names
@@ -47,7 +60,7 @@ class ProfileFields(BaseModel):
 
     owner_agency: str | None = Field(default=None, max_length=300, description="The agency the member answers to")
     address: str | None = Field(default=None, max_length=500)
-    website: str | None = Field(default=None, max_length=300)
+    website: WebAddress | None = None
     incident_email: EmailStr | None = Field(default=None, description="Public incident-reception email")
     incident_phone: Phone | None = Field(default=None, description="Public incident-reception phone")
     capability_description: str | None = Field(default=None, max_length=10_000)

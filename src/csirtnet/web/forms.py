@@ -161,8 +161,18 @@ class Form:
     """A declared form. `locations` maps a schema or service error location ("contacts.0.email")
     to the field that shows it, when the two names differ."""
 
-    def __init__(self, form_id: str, fields: Iterable[Field], *, locations: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        form_id: str,
+        fields: Iterable[Field],
+        *,
+        locations: Mapping[str, str] | None = None,
+        bare_ids: bool = False,
+    ) -> None:
         self.id = form_id
+        # Inputs id'd by their name alone, for the login pages' forms (#email, #password, #code),
+        # which password managers, bookmarklets and scripts already know.
+        self.bare_ids = bare_ids
         self.fields: dict[str, Field] = {}
         for f in fields:
             if f.name in self.fields:
@@ -222,6 +232,7 @@ class BoundForm:
         self.zones: dict[str, str] = {}
         self.uploads: dict[str, list[UploadFile]] = {}
         self.errors: FormErrors = {}
+        self.locations: dict[str, str] = {}  # this request's own locations (rows filled in)
 
     # values ----------------------------------------------------------------------------------
     def set_initial(self, name: str, value: Any) -> None:
@@ -321,6 +332,8 @@ class BoundForm:
     def _field_for(self, location: str) -> str:
         if location in self.form.fields or location == GENERAL:
             return location
+        if location in self.locations:
+            return self.locations[location]
         if location in self.form.locations:
             return self.form.locations[location]
         head = location.split(".", 1)[0]
@@ -330,9 +343,13 @@ class BoundForm:
             return self.form.locations[head]
         return GENERAL
 
-    def validate(self, model: type[M], values: Mapping[str, Any] | None = None) -> M | None:
+    def validate(
+        self, model: type[M], values: Mapping[str, Any] | None = None, *, locations: Mapping[str, str] | None = None
+    ) -> M | None:
         """Check the required fields, then validate `values` (default: every field) with an API
-        schema; every error lands on its field. None when anything is wrong."""
+        schema; every error lands on its field. None when anything is wrong. `locations` adds this
+        request's own error locations (rows of a list the user filled: "contacts.1.email")."""
+        self.locations.update(locations or {})
         self.missing_required()
         try:
             data = model.model_validate(dict(self.values() if values is None else values))
@@ -377,7 +394,7 @@ class BoundForm:
         return out
 
     def input_id(self, name: str) -> str:
-        return f"{self.form.id}-{name}"
+        return name if self.form.bare_ids else f"{self.form.id}-{name}"
 
     def __iter__(self) -> Iterator[Field]:
         return iter(self.form.fields.values())

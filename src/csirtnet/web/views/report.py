@@ -2,9 +2,10 @@
 
 Public on purpose (app.PUBLIC_MODULES): anyone — a citizen, a company without an account, a
 foreign CERT — must be able to report an incident. The form is CSRF-protected like the login
-form (double-submit cookie), throttled per IP address (intake.PUBLIC_LIMIT_PER_HOUR), and the
-tracking link's token is random and stored only as its hash. The tracking page shows the
-report's status and outcome, never the incident's content.
+form (double-submit cookie), throttled per IP address (every submission counts, a refused one
+too: intake.count_public_submission), and the tracking link's token is random and stored only
+as its hash. The tracking page shows the report's status and outcome, never the incident's
+content. The form is on the one form path (web/views/incidents/report_form.py).
 """
 
 from __future__ import annotations
@@ -15,59 +16,75 @@ from fastapi.responses import Response
 from csirtnet import i18n
 from csirtnet.auth.deps import AnySubject, Session
 from csirtnet.config import get_settings
-from csirtnet.errors import AppError, TooManyRequests
+from csirtnet.errors import TooManyRequests
 from csirtnet.incident import intake, reads
 from csirtnet.incident.schemas import ReportCreate
 from csirtnet.models import ReportChannel
-from csirtnet.web import incident_forms as forms
+from csirtnet.web.forms import GENERAL, BoundForm
 from csirtnet.web.render import redirect, render, request_language
+from csirtnet.web.views.incidents import report_form
 
 router = APIRouter(include_in_schema=False)
 
 
-def _form_context(values: dict[str, object], errors: forms.Errors) -> dict[str, object]:
-    return {"values": values, "errors": errors, "public": True, "action": "/report"}
+def _page(request: Request, form: BoundForm, status_code: int = 200) -> Response:
+    return render(
+        request,
+        "report/public.html",
+        {"form": form, "sections": report_form.SECTIONS, "optional_section": report_form.OPTIONAL_SECTION},
+        status_code=status_code,
+    )
 
 
 @router.get("/report")
 def report_page(request: Request, who: AnySubject) -> Response:
-    return render(request, "report/public.html", _form_context({"language": request_language(request)}, {}))
+    return _page(request, report_form.blank(report_form.PUBLIC_REPORT, request_language(request)))
 
 
 @router.post("/report")
 async def report_submit(request: Request, session: Session, who: AnySubject) -> Response:
-    form = await request.form()
-    files = await forms.uploads(form)
-    zone = get_settings().timezone
-    values = forms.report_values(form, zone)
-    values.setdefault("language", request_language(request))
-    errors: forms.Errors = {}
-    data = forms.parse(ReportCreate, values, errors)
-    if data is None:
-        return render(request, "report/public.html", _form_context(values, errors), status_code=422)
+    try:
+        return await _submit(request, session)
+    finally:
+        await report_form.close_files(request)
+
+
+async def _submit(request: Request, session: Session) -> Response:
+    form = await report_form.PUBLIC_REPORT.read(request)
+    if form.text("language") in i18n.LANGUAGES:
+        request.state.language = form.text("language")  # the error page speaks the form's language
+    language = request_language(request)
     client = request.client.host if request.client else None
     try:
-        received = intake.submit(
-            session,
-            intake.public_subject(f"public:{client}"),
-            data,
-            channel=ReportChannel.PUBLIC,
-            source_ip=client,
-            attachments=files,
-        )
+        # Counted before it is read: a refused submission spends the address's allowance too.
+        intake.count_public_submission(session, client)
     except TooManyRequests as exc:
-        errors[forms.GENERAL] = i18n.N_("Too many reports from your address; try again in an hour or call the hotline")
-        response = render(request, "report/public.html", _form_context(values, errors), status_code=429)
+        form.fail(GENERAL, i18n.N_("Too many reports from your address; try again in an hour or call the hotline"))
+        response = _page(request, form, status_code=429)
         response.headers.update(exc.headers)
         return response
-    except AppError as exc:
-        forms.app_error(exc, errors)
-        return render(request, "report/public.html", _form_context(values, errors), status_code=exc.status)
-    assert received.tracking_token is not None
-    lang = request_language(request)
+    data = form.validate(ReportCreate, report_form.values(form, language))
+    files = await report_form.attachments(form) if data is not None else []
+    received = form.attempt(
+        session,
+        lambda: (
+            intake.submit(
+                session,
+                intake.public_subject(f"public:{client}"),
+                data,
+                channel=ReportChannel.PUBLIC,
+                source_ip=client,
+                attachments=files,
+            )
+            if data is not None
+            else None
+        ),
+    )
+    if received is None or received.tracking_token is None:
+        return _page(request, form, status_code=422)
     return redirect(
         intake.tracking_path(received.tracking_token) + "?new=1",
-        flash=i18n.translate(lang, "Thank you. Your report was received; keep this page's address to follow it."),
+        flash=i18n.translate(language, "Thank you. Your report was received; keep this page's address to follow it."),
     )
 
 

@@ -15,7 +15,7 @@ from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can
 from csirtnet.authz.permissions import Permission
 from csirtnet.config import get_settings
-from csirtnet.errors import AppError, Forbidden, NotFound
+from csirtnet.errors import Forbidden
 from csirtnet.i18n import N_
 from csirtnet.incident import deadlines, intake, reads, triage, workspace_reads
 from csirtnet.incident.schemas import OpenFromReport, RejectReport, ReportCreate
@@ -23,13 +23,26 @@ from csirtnet.incident.severity import suggest
 from csirtnet.kit.files import download
 from csirtnet.models import ReportChannel, ReportStatus, User
 from csirtnet.vocabulary import rsit
-from csirtnet.web import incident_forms as forms
 from csirtnet.web.forms import BoundForm
 from csirtnet.web.render import redirect, render, request_language
 from csirtnet.web.views.incidents import page_forms as pf
-from csirtnet.web.views.incidents.common import attempt, common, tr
+from csirtnet.web.views.incidents import report_form
+from csirtnet.web.views.incidents.common import common, tr
 
 router = APIRouter(include_in_schema=False)
+
+
+def _report_form_page(request: Request, form: BoundForm, status_code: int = 200) -> Response:
+    return render(
+        request,
+        "incidents/report.html",
+        {"form": form, "sections": report_form.SECTIONS, "optional_section": report_form.OPTIONAL_SECTION},
+        status_code=status_code,
+    )
+
+
+def _zone(request: Request) -> str:
+    return getattr(getattr(request.state, "user", None), "timezone", None) or get_settings().timezone
 
 
 @router.get("/incidents/report")
@@ -37,41 +50,28 @@ def report_page(request: Request, session: Session, who: PageUser) -> Response:
     if not can(who, Permission.INCIDENTS_REPORT):
         raise Forbidden("You may not report incidents from this account")
     user: User | None = getattr(request.state, "user", None)
-    values: dict[str, Any] = {"language": request_language(request)}
+    initial: dict[str, Any] = {}
     if user is not None:
-        values.update(reporter_name=user.full_name, reporter_email=user.email, reporter_phone=user.phone or "")
-        values["operating_unit"] = user.organisation.name
-    return render(request, "incidents/report.html", {"values": values, "errors": {}, "public": False})
+        initial.update(reporter_name=user.full_name, reporter_email=user.email, reporter_phone=user.phone or "")
+        initial["operating_unit"] = user.organisation.name
+    form = report_form.blank(report_form.MEMBER_REPORT, request_language(request), initial, zone=_zone(request))
+    return _report_form_page(request, form)
 
 
 @router.post("/incidents/report")
 async def report_submit(request: Request, session: Session, who: PageUser) -> Response:
-    form = await request.form()
-    files = await forms.uploads(form)
-    user: User | None = getattr(request.state, "user", None)
-    zone = user.timezone if user else "Asia/Ho_Chi_Minh"
-    values = forms.report_values(form, zone)
-    errors: forms.Errors = {}
-    data = forms.parse(ReportCreate, values, errors)
-    if data is None:
-        return render(
-            request, "incidents/report.html", {"values": values, "errors": errors, "public": False}, status_code=422
-        )
     try:
-        received = attempt(
+        form = await report_form.MEMBER_REPORT.read(request, zone=_zone(request))
+        data = form.validate(ReportCreate, report_form.values(form, request_language(request)))
+        files = await report_form.attachments(form) if data is not None else []
+        received = form.attempt(
             session,
-            lambda: intake.submit(session, who, data, channel=ReportChannel.WEB, attachments=files),
+            lambda: intake.submit(session, who, data, channel=ReportChannel.WEB, attachments=files) if data else None,
         )
-    except (Forbidden, NotFound):
-        raise
-    except AppError as exc:
-        forms.app_error(exc, errors)
-        return render(
-            request,
-            "incidents/report.html",
-            {"values": values, "errors": errors, "public": False},
-            status_code=exc.status,
-        )
+    finally:
+        await report_form.close_files(request)
+    if received is None:
+        return _report_form_page(request, form, status_code=422)
     say = tr(request)
     return redirect(
         f"/incidents/reports/{received.report.id}",
