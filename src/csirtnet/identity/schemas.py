@@ -84,3 +84,9 @@ class TokenRead(BaseModel):
 
 class TokenCreated(TokenRead):
     token: str = Field(description="Shown once; only its hash is kept")
+
+
+class PasswordResetRequest(BaseModel):
+    """Who asks for a reset link (the answer never says whether the address has an account)."""
+
+    email: EmailStr

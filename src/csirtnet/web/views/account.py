@@ -29,7 +29,7 @@ from csirtnet.notification import reads as notification_reads
 from csirtnet.notification import service as notification_service
 from csirtnet.vocabulary import labels
 from csirtnet.web import forms
-from csirtnet.web.forms import BoundForm, FormErrors, attempt, optional_int, parse
+from csirtnet.web.forms import BoundForm
 from csirtnet.web.render import redirect, render, request_language, safe_next
 
 router = APIRouter(include_in_schema=False)
@@ -224,26 +224,44 @@ def revoke_other_sessions(request: Request, session: Session, who: PageUser) -> 
 
 # -- second factor --------------------------------------------------------------------------
 
+_CODE_ATTRS = {"inputmode": "numeric", "pattern": "[0-9 ]{6,7}", "maxlength": "7", "autocomplete": "one-time-code"}
+TOTP_CONFIRM = forms.Form("totp-confirm", [forms.Field("code", N_("6-digit code"), required=True, attrs=_CODE_ATTRS)])
+TOTP_MANAGE = forms.Form(
+    "totp-manage",
+    [
+        forms.Field(
+            "code",
+            N_("Code from your authenticator app"),
+            required=True,
+            help=N_("Enter a current code to confirm it is you."),
+            attrs=_CODE_ATTRS,
+        )
+    ],
+)
+
 
 def _two_factor_page(
-    request: Request, session: DbSession, user: User, *, errors: FormErrors | None = None, status_code: int = 200
+    request: Request, session: DbSession, user: User, *, form: BoundForm | None = None, status_code: int = 200
 ) -> Response:
     ctx: dict[str, Any] = {
         "tabs": ACCOUNT_TABS,
-        "errors": errors or {},
         "required": bool(user.roles & ROLES_REQUIRING_2FA),
         "must_enrol": login_service.must_enrol_second_factor(user),
     }
     if user.totp_enabled:
         ctx["state"] = "enabled"
         ctx["unused_codes"] = login_service.unused_recovery_codes(session, user)
+        ctx["form"] = form if form is not None and form.form is TOTP_MANAGE else TOTP_MANAGE.blank()
     elif user.totp_secret:
         ctx["state"] = "pending"
         uri = totp.provisioning_uri(user.totp_secret, user.email)
         ctx["qr_svg"] = Markup(totp.qr_svg(uri))  # noqa: S704 - SVG made by the qrcode library from our own URI
         ctx["secret_groups"] = [user.totp_secret[i : i + 4] for i in range(0, len(user.totp_secret), 4)]
+        ctx["form"] = form if form is not None and form.form is TOTP_CONFIRM else TOTP_CONFIRM.blank()
     else:
         ctx["state"] = "off"
+    # A refusal of a button-only form (starting over) is said at the top of the page.
+    ctx["refusal"] = form if form is not None and form is not ctx.get("form") else None
     return render(request, "account/two_factor.html", ctx, status_code=status_code)
 
 
@@ -255,51 +273,74 @@ def two_factor_page(request: Request, session: Session, who: PageUser) -> Respon
 @router.post("/account/2fa/begin")
 def two_factor_begin(request: Request, session: Session, who: PageUser) -> Response:
     user = _me(request)
-    errors: FormErrors = {}
-    attempt(session, errors, lambda: login_service.begin_totp_enrolment(session, user))
-    if errors:
-        return _two_factor_page(request, session, user, errors=errors, status_code=422)
+    form = TOTP_CONFIRM.blank()  # a button only: a refusal is the form's as a whole
+    form.attempt(session, lambda: login_service.begin_totp_enrolment(session, user))
+    if not form.ok:
+        return _two_factor_page(request, session, user, form=form, status_code=422)
     return redirect("/account/2fa")
 
 
 @router.post("/account/2fa/confirm")
-def two_factor_confirm(
-    request: Request, session: Session, who: PageUser, code: Annotated[str, Form(max_length=40)] = ""
-) -> Response:
+async def two_factor_confirm(request: Request, session: Session, who: PageUser) -> Response:
     user = _me(request)
-    errors: FormErrors = {}
-    codes = attempt(session, errors, lambda: login_service.confirm_totp(session, user, code))
+    form = await TOTP_CONFIRM.read(request)
+    form.missing_required()
+    codes = form.attempt(session, lambda: login_service.confirm_totp(session, user, form.text("code")))
     if codes is None:
-        return _two_factor_page(request, session, user, errors=errors, status_code=422)
+        return _two_factor_page(request, session, user, form=form, status_code=422)
     return render(request, "account/recovery_codes.html", {"tabs": ACCOUNT_TABS, "codes": codes, "just_enabled": True})
 
 
 @router.post("/account/2fa/manage")
-def two_factor_manage(
-    request: Request,
-    session: Session,
-    who: PageUser,
-    code: Annotated[str, Form(max_length=40)] = "",
-    action: Annotated[str, Form(max_length=20)] = "",
-) -> Response:
+async def two_factor_manage(request: Request, session: Session, who: PageUser) -> Response:
     user = _me(request)
-    errors: FormErrors = {}
+    form = await TOTP_MANAGE.read(request)
+    action = (await request.form()).get("action")
+    form.missing_required()
     if action == "regenerate":
-        codes = attempt(session, errors, lambda: login_service.regenerate_recovery_codes(session, user, code))
+        codes = form.attempt(session, lambda: login_service.regenerate_recovery_codes(session, user, form.text("code")))
         if codes is not None:
             return render(
                 request, "account/recovery_codes.html", {"tabs": ACCOUNT_TABS, "codes": codes, "just_enabled": False}
             )
     elif action == "disable":
-        attempt(session, errors, lambda: login_service.disable_totp(session, user, code))
-        if not errors:
+        form.attempt(session, lambda: login_service.disable_totp(session, user, form.text("code")))
+        if form.ok:
             return redirect("/account/2fa", flash=tr(request, "The second factor is turned off."))
     else:
-        errors["_"] = N_("Choose what to do.")
-    return _two_factor_page(request, session, user, errors=errors, status_code=422)
+        form.fail(forms.GENERAL, N_("Choose what to do."))
+    return _two_factor_page(request, session, user, form=form, status_code=422)
 
 
 # -- API tokens -----------------------------------------------------------------------------
+
+TOKEN_FORM = forms.Form(
+    "token",
+    [
+        forms.Field(
+            "name",
+            N_("Name"),
+            required=True,
+            help=N_('What the token is for, e.g. "SIEM connector".'),
+            attrs={"maxlength": "120"},
+        ),
+        forms.Field(
+            "scopes",
+            N_("Scopes"),
+            kind="multiselect",
+            widget="checkboxes",
+            required=True,
+            help=N_("Only scopes your roles allow are offered."),
+        ),
+        forms.Field(
+            "expires_in_days",
+            N_("Expires after (days)"),
+            kind="number",
+            help=N_("From 1 to 730 days; leave empty for a token that never expires."),
+            attrs={"min": "1", "max": "730"},
+        ),
+    ],
+)
 
 
 def _token_state(expires_at: Any, revoked_at: Any) -> str:
@@ -316,8 +357,7 @@ def _tokens_page(
     who: Subject,
     user: User,
     *,
-    values: dict[str, Any] | None = None,
-    errors: FormErrors | None = None,
+    form: BoundForm | None = None,
     issued: str | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -333,8 +373,7 @@ def _tokens_page(
                 (s, f"{s} — {i18n.translate(language, labels.SCOPES[s])}" if s in labels.SCOPES else s)
                 for s in token_service.grantable_scopes(who)
             ],
-            "values": values or {"name": "", "scopes": [], "expires_in_days": "90"},
-            "errors": errors or {},
+            "form": form or TOKEN_FORM.blank({"expires_in_days": 90}),
             "issued": issued,
         },
         status_code=status_code,
@@ -348,36 +387,23 @@ def tokens_page(request: Request, session: Session, who: PageUser) -> Response:
 
 
 @router.post("/account/tokens")
-def create_token(
-    request: Request,
-    session: Session,
-    who: PageUser,
-    name: Annotated[str, Form(max_length=500)] = "",
-    scopes: Annotated[list[str] | None, Form()] = None,
-    expires_in_days: Annotated[str, Form(max_length=20)] = "",
-) -> Response:
+async def create_token(request: Request, session: Session, who: PageUser) -> Response:
     require(who, Permission.PROFILE_WRITE)
     user = _me(request)
-    chosen = [s for s in (scopes or []) if s]
-    values = {"name": name, "scopes": chosen, "expires_in_days": expires_in_days}
-    errors: FormErrors = {}
-    days: int | None = None
-    if expires_in_days.strip():
-        days = optional_int(expires_in_days)
-        if days is None:
-            errors["expires_in_days"] = N_("Enter a whole number.")
-    data = parse(TokenCreate, errors, name=name.strip(), scopes=chosen, expires_in_days=days)
-    issued = None
-    if data is not None and not errors:
-        issued = attempt(
-            session,
-            errors,
-            lambda: token_service.create_token(
+    form = await TOKEN_FORM.read(request)
+    data = form.validate(TokenCreate)
+    issued = form.attempt(
+        session,
+        lambda: (
+            token_service.create_token(
                 session, who, user, name=data.name, scopes=data.scopes, expires_in_days=data.expires_in_days
-            ),
-        )
+            )
+            if data is not None
+            else None
+        ),
+    )
     if issued is None:
-        return _tokens_page(request, session, who, user, values=values, errors=errors, status_code=422)
+        return _tokens_page(request, session, who, user, form=form, status_code=422)
     return _tokens_page(request, session, who, user, issued=issued.token)
 
 
