@@ -97,6 +97,12 @@ class ApplicationForm(BaseModel):
         return sorted(set(value))
 
 
+class ApplicantAnswer(BaseModel):
+    """The applicant's answer on the tracking page (documents come beside it)."""
+
+    body: str = Field(min_length=2, max_length=10_000)
+
+
 def _applicant(app: MembershipApplication) -> Subject:
     return Subject(user_id=None, organisation_id=None, label=f"applicant:{app.applicant_email}")
 

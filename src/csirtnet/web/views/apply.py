@@ -404,10 +404,10 @@ async def _answer(request: Request, session: Session, token: str) -> Response:
     if app is None:
         return render(request, "apply/unknown.html", {}, status_code=404)
     form = await ANSWER.read(request)
-    form.missing_required()
+    data = form.validate(application.ApplicantAnswer, {"body": form.text("body")})
     uploads = await _uploads(form)
     _check_uploads(form, uploads)
-    form.attempt(session, lambda: application.answer(session, token, form.text("body"), uploads))
+    form.attempt(session, lambda: application.answer(session, token, data.body, uploads) if data else None)
     if not form.ok:
         return _track(request, session, app, token, form, status_code=422)
     language = request_language(request)
