@@ -26,7 +26,7 @@ pytestmark = pytest.mark.browser
 @dataclass(frozen=True)
 class Row:
     case: BadInput
-    role: Role  # who fills it in
+    role: Role | None  # who fills it in; None: a visitor without an account (public pages)
     declared: tuple[str, ...]  # the csirtnet.web.forms.Form ids it exercises
     language: str = "vi"
 

@@ -41,8 +41,8 @@ def test_enrol_second_factor_then_log_in_with_it_and_switch_language(live_server
     page.click("form[action='/account/2fa/begin'] button")
     page.wait_for_selector("figure.qr svg")
     secret = page.inner_text("[data-testid=totp-secret]").replace(" ", "")
-    page.fill("#confirm-code", pyotp.TOTP(secret).now())
-    page.press("#confirm-code", "Enter")  # the keyboard submits the form
+    page.fill("#totp-confirm-code", pyotp.TOTP(secret).now())
+    page.press("#totp-confirm-code", "Enter")  # the keyboard submits the form
     codes = page.locator("[data-testid=recovery-codes] li")
     codes.first.wait_for()
     assert codes.count() == 10
