@@ -115,7 +115,9 @@ def test_report_triage_mobilise_work_remind_close(live_server, browser, tmp_path
     detected = (datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     province.goto(base + "/incidents/report")
     province.fill("#member-report-title", TITLE)
-    province.fill("#member-report-description", "Máy chủ hệ thống một cửa điện tử bị mã hoá, có thông báo đòi tiền chuộc.")
+    province.fill(
+        "#member-report-description", "Máy chủ hệ thống một cửa điện tử bị mã hoá, có thông báo đòi tiền chuộc."
+    )
     province.fill("#member-report-system_name", "Hệ thống một cửa điện tử tỉnh")
     province.fill("#member-report-system_ips", "198.51.100.30")
     province.fill("#member-report-detected_at", detected)

@@ -80,7 +80,8 @@ def test_apply_approve_invite_profile_directory(live_server, page, smtp_server) 
     page.fill("#apply-c_focal_point_email", "daumoi@an-ninh-moi.example.vn")
     page.check("input[value='incident-management.incident-analysis']")
     page.set_input_files(
-        "#apply-documents", files=[{"name": "giay-phep.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}]
+        "#apply-documents",
+        files=[{"name": "giay-phep.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}],
     )
     page.click("button[type=submit].primary >> nth=-1")
     page.wait_for_url("**/apply/track/**")

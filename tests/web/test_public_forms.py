@@ -189,7 +189,9 @@ def test_invalid_applications_spend_the_addresss_allowance(client, db, monkeypat
     try:
         for _ in range(3):
             assert client.post("/apply", data=_application(client, applicant_name="")).status_code == 422
-        assert client.post("/apply", data=_application(client)).status_code == 429
+        refused = client.post("/apply", data=_application(client))
+        assert refused.status_code == 429 and refused.headers["retry-after"] == "3600"
+        assert 'value="Đinh Văn Nộp"' in refused.text  # what was typed is kept on the refusal too
         assert db.scalar(select(func.count(MembershipApplication.id))) == 0
     finally:
         member_settings.cache_clear()

@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 
 from csirtnet import i18n
 from csirtnet.auth.deps import AnySubject, Session
-from csirtnet.errors import ErrorList
+from csirtnet.errors import ErrorList, TooManyRequests
 from csirtnet.i18n import N_, translate
 from csirtnet.models import MembershipApplication
 from csirtnet.models.application import ApplicantKind, ApplicationStatus
@@ -26,7 +26,7 @@ from csirtnet.models.contact import ContactRole
 from csirtnet.models.organisation import OrganisationKind
 from csirtnet.organisation import application, documents
 from csirtnet.vocabulary import first_services, labels, skills
-from csirtnet.web.forms import BoundForm, Field, Form
+from csirtnet.web.forms import GENERAL, BoundForm, Field, Form
 from csirtnet.web.render import redirect, render, request_language
 
 router = APIRouter(include_in_schema=False)
@@ -337,9 +337,14 @@ async def apply_submit(request: Request, session: Session, who: AnySubject) -> R
 async def _apply(request: Request, session: Session) -> Response:
     form = await APPLY.read(request)
     language = _keep_language(request, form)
-    # Counted before it is read: a refused submission spends the address's allowance too
-    # (TooManyRequests gives the error page, 429).
-    application.count_submission(session, _client_ip(request))
+    try:
+        # Counted before it is checked: a refused submission spends the address's allowance too.
+        application.count_submission(session, _client_ip(request))
+    except TooManyRequests as exc:
+        form.fail(GENERAL, exc.message)
+        response = _form_page(request, form, status_code=429)
+        response.headers.update(exc.headers)
+        return response
     values, rename = application_values(form)
     data = form.validate(application.ApplicationForm, values, locations=rename)
     # What the service would refuse next is asked now too, so that the errors come in one round.

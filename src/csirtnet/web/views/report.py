@@ -56,7 +56,7 @@ async def _submit(request: Request, session: Session) -> Response:
     language = request_language(request)
     client = request.client.host if request.client else None
     try:
-        # Counted before it is read: a refused submission spends the address's allowance too.
+        # Counted before it is checked: a refused submission spends the address's allowance too.
         intake.count_public_submission(session, client)
     except TooManyRequests as exc:
         form.fail(GENERAL, i18n.N_("Too many reports from your address; try again in an hour or call the hotline"))
