@@ -125,15 +125,17 @@ def test_apply_reports_every_error_in_one_round_by_label(client, db, language: s
             applicant_email="khong-phai-email",
             c_focal_point_full_name="",
             website="khong phai url",
+            c_incident_24x7_email="sai-email",  # the contacts' list: row 1 is the 24/7 contact
+            e0_email="sai-email",
         ),
     )
     assert r.status_code == 422
     assert f'<html lang="{language}">' in r.text
-    # The schema's errors and the dossier's, in one round.
-    for name in ("applicant_email", "website", "c_focal_point_full_name"):
+    # The schema's errors (rows of lists at their inputs) and the dossier's, in one round.
+    for name in ("applicant_email", "website", "c_focal_point_full_name", "c_incident_24x7_email", "e0_email"):
         assert f'id="apply-{name}-e"' in r.text, name
     summary = _summary(r.text)
-    for label in ("Your email", "Website", "Focal point: full name"):
+    for label in ("Your email", "Website", "Focal point: full name", "24/7 incident contact: email", "Expert 1: email"):
         assert i18n.translate(language, label) in summary
     text = _text(r.text)
     assert not re.search(r"\b[a-z0-9]+(_[a-z0-9]+)+\b", summary), summary
