@@ -52,6 +52,7 @@ API_MODULES = [
     "csirtnet.ops.endpoints",
     "csirtnet.mobilisation.endpoints",
     "csirtnet.incident.endpoints",
+    "csirtnet.incident.quarantine_endpoints",
     "csirtnet.cluster.endpoints",
     "csirtnet.cluster.readiness.endpoints",
     "csirtnet.cluster.channel.endpoints",

@@ -19,7 +19,7 @@ from csirtnet.authz.permissions import Permission
 from csirtnet.config import get_settings
 from csirtnet.errors import TooManyRequests, ValidationFailed
 from csirtnet.incident import events
-from csirtnet.incident.attachments import Attachment, attach
+from csirtnet.incident.attachments import MAX_ATTACHMENTS, Attachment, attach
 from csirtnet.incident.common import coordinators, next_reference, report_search_words
 from csirtnet.incident.schemas import ReportCreate
 from csirtnet.kit.hashing import derive_token, new_token, sha256_hex
@@ -74,8 +74,9 @@ def submit(
     attachments: list[Attachment] | None = None,
     email_message_id: str | None = None,
     email_from: str | None = None,
+    max_attachments: int | None = MAX_ATTACHMENTS,
 ) -> Received:
-    """File a report into the triage queue."""
+    """File a report into the triage queue (`max_attachments=None`: a released email keeps all its files)."""
     member = who.user_id is not None
     if member:
         require(who, Permission.INCIDENTS_REPORT)
@@ -132,7 +133,7 @@ def submit(
     session.add(report)
     session.flush()
     if attachments:
-        attach(session, report, attachments, uploaded_by_id=who.user_id)
+        attach(session, report, attachments, uploaded_by_id=who.user_id, max_files=max_attachments)
     audit.record(
         session,
         who,
