@@ -207,3 +207,46 @@ def test_cli_lists_shows_releases_and_discards(committing_database) -> None:
             "released",
             "discarded",
         ]
+
+
+def test_coordinator_pages_list_show_download_release_and_discard(client, db, database) -> None:
+    import pyotp
+
+    from csirtnet.incident.email_intake import receive
+    from csirtnet.models import QuarantineSource
+    from tests.helpers import csrf_from, login
+
+    kept = receive(database, many_attachments(), source=QuarantineSource.SMTP).quarantine_id
+    other = receive(database, NO_SENDER, source=QuarantineSource.MAILDIR).quarantine_id
+    assert client.get("/incidents/quarantine").headers["location"].startswith("/login")
+    outsider = member(db)
+    login(client, outsider.email)
+    assert client.get("/incidents/quarantine").status_code == 403
+    assert client.get(f"/incidents/quarantine/{kept}/raw").status_code == 403
+    assert "quarantine-link" not in client.get("/incidents/reports").text
+    client.cookies.clear()
+    secret = pyotp.random_base32()
+    login(client, coordinator(db, totp_secret=secret, language="en").email, totp_secret=secret)
+    queue = client.get("/incidents/reports").text
+    assert 'href="/incidents/quarantine"' in queue and "2 waiting" in queue
+    listing = client.get("/incidents/quarantine")
+    assert listing.status_code == 200 and f"Q-{kept}" in listing.text and SUBJECT_MARK in listing.text
+    assert "More attachments than a report takes" in listing.text and "waiting" in listing.text
+    page = client.get(f"/incidents/quarantine/{kept}")
+    assert page.status_code == 200 and "11 attachments" in page.text
+    raw = client.get(f"/incidents/quarantine/{kept}/raw")
+    assert raw.headers["content-type"].startswith("message/rfc822") and raw.content == many_attachments()
+    token = csrf_from(page.text)
+    # Discarding without a reason comes back in place, the error at the field, by its label.
+    r = client.post(f"/incidents/quarantine/{other}/discard", data={"csrf_token": token, "reason": " "})
+    assert (
+        r.status_code == 422 and "Why it is discarded" in r.text and 'id="intake-quarantine-discard-reason"' in r.text
+    )
+    assert db.get(QuarantinedMessage, other).status == "pending"
+    r = client.post(f"/incidents/quarantine/{other}/discard", data={"csrf_token": token, "reason": "Spam"})
+    assert r.status_code == 303 and r.headers["location"] == "/incidents/quarantine"
+    r = client.post(f"/incidents/quarantine/{kept}/release", data={"csrf_token": token})
+    assert r.status_code == 303 and r.headers["location"].startswith("/incidents/reports/")
+    row = db.get(QuarantinedMessage, kept)
+    db.refresh(row)
+    assert row.status == "released" and r.headers["location"] == f"/incidents/reports/{row.report_id}"
