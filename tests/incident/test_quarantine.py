@@ -11,6 +11,8 @@ import socket
 from email.message import EmailMessage
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from csirtnet.incident.attachments import MAX_ATTACHMENTS
@@ -250,3 +252,63 @@ def test_coordinator_pages_list_show_download_release_and_discard(client, db, da
     row = db.get(QuarantinedMessage, kept)
     db.refresh(row)
     assert row.status == "released" and r.headers["location"] == f"/incidents/reports/{row.report_id}"
+
+
+_HEADER_LINES = st.sampled_from(
+    [
+        b"From: Someone <someone@example.vn>",
+        b"From: not an address",
+        b"Subject: =?x-unknown?q?caf=E9?= report",
+        b"Subject: " + b"long " * 100,
+        b"Content-Type: multipart/mixed",
+        b'Content-Type: multipart/alternative; boundary="b"',
+        b"Content-Type: text/plain; charset=x-no-such-charset",
+        b"Content-Type: text/html; charset=utf-8",
+        b"Content-Transfer-Encoding: base64",
+        b"Content-Transfer-Encoding: quoted-printable",
+        b"Date: not a date",
+        b"Message-ID: <prop@example.vn>",
+        b"Message-ID: <nul\x00@example.vn>",
+        b"Subject: a NUL \x00 in the subject",
+        b"From: Nul \x00 Name <nul@example.vn>",
+        b'Content-Type: multipart/mixed; boundary="\x00"',
+    ]
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(_HEADER_LINES, max_size=6), st.binary(min_size=12, max_size=300) | st.just(b"text with a NUL \x00 byte")
+)
+def test_any_message_is_filed_or_refused_with_a_reason_never_an_error(db, headers, body) -> None:
+    """Whatever arrives, `ingest` files it or raises EmailRejected with a reason (the intake then
+    quarantines it): no other exception, so nothing is answered 451 or stops the poller."""
+    from csirtnet.incident.email_intake import EmailRejected, ingest
+
+    raw = b"\r\n".join([b"From: Ann Example <ann@example.vn>", b"Subject: A report", *headers, b"", body])
+    savepoint = db.begin_nested()
+    try:
+        try:
+            report = ingest(db, raw)
+        except EmailRejected as exc:
+            assert str(exc) and exc.reason
+        else:
+            assert report.id is not None and report.description
+    finally:
+        savepoint.rollback()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_HEADER_LINES, max_size=6), st.binary(max_size=300))
+def test_whatever_arrives_is_filed_or_quarantined(database, db, headers, body) -> None:
+    """The intake's whole path (`receive`, as SMTP and the poller call it) never raises while the
+    database is up: every message is filed as a report or kept whole in the quarantine."""
+    from csirtnet.incident import quarantine
+    from csirtnet.incident.email_intake import receive
+    from csirtnet.models import QuarantineSource
+
+    raw = b"\r\n".join([*headers, b"", body])
+    outcome = receive(database, raw, source=QuarantineSource.MAILDIR)
+    assert (outcome.report_reference is None) != (outcome.quarantine_id is None)
+    if outcome.quarantine_id is not None:
+        assert quarantine.raw_bytes(db.get(QuarantinedMessage, outcome.quarantine_id)) == raw

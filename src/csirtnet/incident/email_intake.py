@@ -205,9 +205,26 @@ def parse(raw: bytes, *, zone: str | None = None) -> ParsedEmail:
             continue
         data = part.get_payload(decode=True)
         if isinstance(data, bytes) and data:
-            attachments.append(Attachment(part.get_filename() or "attachment", part.get_content_type(), data))
-    message_id = str(message.get("message-id", "")).strip() or None
-    return ParsedEmail(values, formal, attachments, message_id, address)
+            name = (part.get_filename() or "attachment").replace("\x00", "\ufffd")
+            attachments.append(Attachment(name, part.get_content_type(), data))
+    message_id = str(message.get("message-id", "")).strip().replace("\x00", "\ufffd") or None
+    return ParsedEmail(_without_nul(values), formal, attachments, message_id, address.replace("\x00", "\ufffd"))
+
+
+def _without_nul(values: dict[str, Any]) -> dict[str, Any]:
+    """A NUL byte is no text (PostgreSQL refuses it, SQLite keeps it): each is shown as U+FFFD and
+    the description says so, so the report reads the same on both databases."""
+    found = 0
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if isinstance(value, str) and "\x00" in value:
+            found += value.count("\x00")
+            value = value.replace("\x00", "\ufffd")
+        out[name] = value
+    if found:
+        note = f"[csirtnet: the message held {found} NUL byte(s), shown as \ufffd.]"
+        out["description"] = f"{out.get('description', '')}\n\n{note}"
+    return out
 
 
 def _earlier(session: Session, message_id: str | None) -> IncidentReport | None:

@@ -39,11 +39,13 @@ def _headers(raw: bytes) -> tuple[str | None, str | None, str | None]:
         message_id = str(message.get("message-id", "")).strip() or None
     except Exception:  # noqa: BLE001 -- headers beyond reading: the raw message still says everything
         return None, None, None
-    return (
-        subject[:300] if subject else None,
-        sender[:320] if sender else None,
-        message_id[:300] if message_id else None,
-    )
+    return _text(subject, 300), _text(sender, 320), _text(message_id, 300)
+
+
+def _text(value: str | None, limit: int) -> str | None:
+    """Header text as a column holds it: cut to its size, a NUL byte (which PostgreSQL refuses)
+    shown as U+FFFD; the raw message keeps the original."""
+    return value.replace("\x00", "\ufffd")[:limit] if value else None
 
 
 def keep(
@@ -67,13 +69,13 @@ def keep(
         source=source.value,
         status=QuarantineStatus.PENDING.value,
         reason=reason.value,
-        detail=detail[:4000],
+        detail=_text(detail, 4000) or "",
         raw_sha256=sha,
         raw_size=size,
         subject=subject,
         sender=sender,
         message_id=message_id,
-        peer=(peer or None) and peer[:64],
+        peer=_text(peer, 64),
     )
     session.add(row)
     session.flush()
