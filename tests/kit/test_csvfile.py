@@ -79,3 +79,31 @@ def test_any_bytes_give_rows_or_problems_never_an_exception(data: bytes) -> None
     table = read_table(data, columns=COLUMNS)
     assert table.ok or not table.rows
     assert all(p.line >= 1 for p in table.problems)
+
+
+def test_no_module_but_the_kit_reads_csv_itself() -> None:
+    """Every CSV import goes through kit.csvfile: a module that calls csv.reader or csv.DictReader
+    itself would bring back the lenient reading (rows swallowed by an open quote, padded rows)."""
+    import ast
+    from importlib import resources
+    from pathlib import Path
+
+    root = Path(str(resources.files("csirtnet")))
+    readers = {"reader", "DictReader", "Sniffer"}
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if path == root / "kit" / "csvfile.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            direct = (
+                isinstance(node, ast.Attribute) and node.attr in readers and getattr(node.value, "id", None) == "csv"
+            )
+            imported = (
+                isinstance(node, ast.ImportFrom)
+                and node.module == "csv"
+                and any(alias.name in readers for alias in node.names)
+            )
+            if direct or imported:
+                found.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert found == []
