@@ -162,6 +162,11 @@ def test_coordinators_read_release_and_discard_through_the_api(client, db, datab
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"
     r = client.post(f"{base}/{other}/discard", json={"reason": "Spam, not a report"}, headers=headers)
     assert r.status_code == 200 and r.json()["status"] == "discarded"
+    assert client.post(f"{base}/{other}/release", headers=headers).status_code == 409
+    # A message without a reply address is filed when a coordinator accepts it (no tracking email).
+    anonymous = receive(database, NO_SENDER.replace(b"odd", b"odd again"), source=QuarantineSource.SMTP)
+    filed = client.post(f"{base}/{anonymous.quarantine_id}/release", headers=headers)
+    assert filed.status_code == 201 and filed.json()["reporter_email"] is None
     actions = db.scalars(select(AuditRecord).where(AuditRecord.action.startswith("intake."))).all()
     assert {a.action for a in actions} == {"intake.quarantined", "intake.released", "intake.discarded"}
     assert all(SENDER not in str(a.summary) and "Spam" not in str(a.summary) for a in actions)

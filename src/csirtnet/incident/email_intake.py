@@ -311,6 +311,7 @@ def ingest(
             email_message_id=parsed.message_id[:300] if parsed.message_id else None,
             email_from=parsed.sender[:320] or None,
             max_attachments=None if accepted_by is not None else MAX_ATTACHMENTS,
+            contact_required=accepted_by is None,
         )
     except AppError as exc:
         raise EmailRejected(exc.message, QuarantineReason.REFUSED) from exc

@@ -75,14 +75,17 @@ def submit(
     email_message_id: str | None = None,
     email_from: str | None = None,
     max_attachments: int | None = MAX_ATTACHMENTS,
+    contact_required: bool = True,
 ) -> Received:
-    """File a report into the triage queue (`max_attachments=None`: a released email keeps all its files)."""
+    """File a report into the triage queue. A coordinator releasing an email from the intake's
+    quarantine files it as it is: every file kept (`max_attachments=None`), and without a reply
+    address if it had none (`contact_required=False`)."""
     member = who.user_id is not None
     if member:
         require(who, Permission.INCIDENTS_REPORT)
     elif channel == ReportChannel.PUBLIC:
         throttle_public(session, source_ip)
-    if not member and not data.reporter_email:
+    if not member and not data.reporter_email and contact_required:
         raise ValidationFailed("reporter_email", "is needed so that we can tell you what happened to your report")
     now = utcnow()
     if data.detected_at > now + CLOCK_SKEW:
