@@ -15,6 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from csirtnet.authz import Subject
+from csirtnet.errors import ValidationFailed
 from csirtnet.incident.attachments import MAX_ATTACHMENTS
 from csirtnet.incident.email_intake import start_smtp
 from csirtnet.models import (
@@ -317,3 +319,34 @@ def test_whatever_arrives_is_filed_or_quarantined(database, db, headers, body) -
     assert (outcome.report_reference is None) != (outcome.quarantine_id is None)
     if outcome.quarantine_id is not None:
         assert quarantine.raw_bytes(db.get(QuarantinedMessage, outcome.quarantine_id)) == raw
+        # A coordinator accepting it files it, or is told why not (never a server error).
+        savepoint = db.begin_nested()
+        try:
+            try:
+                report = quarantine.release(db, Subject.system("test"), outcome.quarantine_id)
+            except ValidationFailed as exc:
+                assert exc.errors[0].field == "message"
+            else:
+                assert report.id is not None
+        finally:
+            savepoint.rollback()
+
+
+BAD_VALUES = (
+    b"From: Ann Example <ann@example.vn>\r\nSubject: x\r\nMessage-ID: <bad-values@example.vn>\r\n\r\n"
+    b"IP: 999.1.1.1\r\nThoi gian phat hien: someday\r\nCap do: 9\r\nThe portal went down.\r\n"
+)
+
+
+def test_a_release_keeps_the_values_the_form_refuses_in_the_description(client, db, database) -> None:
+    from csirtnet.incident.email_intake import receive
+    from csirtnet.models import QuarantineSource
+
+    held = receive(database, BAD_VALUES, source=QuarantineSource.SMTP).quarantine_id
+    assert held is not None and db.get(QuarantinedMessage, held).reason == "rejected"
+    r = client.post(f"/api/v1/intake/quarantine/{held}/release", headers=api(db, coordinator(db)))
+    assert r.status_code == 201, r.text
+    report = r.json()
+    assert report["title"] == "x (no subject)" and report["system_ips"] == []
+    for kept in ("system_ips: 999.1.1.1", "detected_at: someday", "system_security_level: 9"):
+        assert kept in report["description"]

@@ -242,10 +242,16 @@ _REQUIRED_TEXT = {
 
 def _accepted_values(values: dict[str, Any]) -> ReportCreate:
     """What a coordinator releases: a value the schema refuses is moved, as sent, into the
-    description and left out; a required text too long is cut and too short replaced (the raw
-    message stays in the quarantine, linked to the report, so nothing the sender wrote is lost)."""
+    description and left out; a required text too long is cut and too short completed; a detection
+    time that cannot be read (or lies in the future) becomes now (the raw message stays in the
+    quarantine, linked to the report, so nothing the sender wrote is lost). Raises ValidationError
+    only if the values still do not fit."""
     values = dict(values)
     kept: list[str] = []
+    detected = values.get("detected_at")
+    if isinstance(detected, datetime) and detected > utcnow() + intake.CLOCK_SKEW:
+        kept.append(f"detected_at: {detected.isoformat()}")
+        values["detected_at"] = utcnow()
     try:
         return ReportCreate.model_validate(values)
     except ValidationError as exc:
@@ -261,6 +267,9 @@ def _accepted_values(values: dict[str, Any]) -> ReportCreate:
                     values[name] = text[: longest - 3] + "..."
                 elif len(text) < shortest:
                     values[name] = f"{text} {stand_in}".strip()
+            elif name == "detected_at":
+                kept.append(f"detected_at: {values.get('detected_at')}")
+                values["detected_at"] = utcnow()
             elif name in values:
                 kept.append(f"{name}: {values.pop(name)}")
     if kept:
@@ -290,14 +299,13 @@ def ingest(
             f"{len(parsed.attachments)} attachments; a report takes at most {MAX_ATTACHMENTS}",
             QuarantineReason.TOO_MANY_ATTACHMENTS,
         )
-    if accepted_by is not None:
-        data = _accepted_values(parsed.values)
-    else:
-        try:
-            data = ReportCreate.model_validate(parsed.values)
-        except ValidationError as exc:
-            problems = [f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()]
-            raise EmailRejected("; ".join(problems)) from None
+    try:
+        data = (
+            _accepted_values(parsed.values) if accepted_by is not None else ReportCreate.model_validate(parsed.values)
+        )
+    except ValidationError as exc:
+        problems = [f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()]
+        raise EmailRejected("; ".join(problems)) from None
     who = intake.public_subject(f"email:{parsed.sender}")
     try:
         received = intake.submit(
