@@ -35,6 +35,7 @@ from csirtnet.authz import Subject
 from csirtnet.config import get_settings
 from csirtnet.db import Database
 from csirtnet.errors import AppError
+from csirtnet.i18n import N_, translate
 from csirtnet.incident import intake, quarantine
 from csirtnet.incident.attachments import MAX_ATTACHMENTS, Attachment
 from csirtnet.incident.schemas import ReportCreate
@@ -99,7 +100,21 @@ class EmailRejected(Exception):
         self.reason = reason
 
 
-def _decoded(data: bytes, charset: str | None) -> tuple[str, str | None]:
+# Notes the intake adds to a report's description when it read the message in a way the sender did
+# not ask for, in the report's language (the reader must know the text is not exactly as sent).
+CHARSET_NOTE = N_('[The message declares the unknown charset "%(charset)s"; its text was read as %(how)s.]')
+NO_BOUNDARY_NOTE = N_("[The message is multipart without a boundary; its whole body is kept as text.]")
+NUL_NOTE = N_("[The message held %(count)s NUL byte(s), shown as \ufffd.]")
+KEPT_NOTE = N_("[Values the report form does not take, as sent:]")
+Note = tuple[str, dict[str, str]]
+
+
+def _say(language: str, note: Note) -> str:
+    msgid, params = note
+    return translate(language, msgid) % params
+
+
+def _decoded(data: bytes, charset: str | None) -> tuple[str, Note | None]:
     """Bytes of a text part as text, and a note when its charset was unknown: the text is then read
     as UTF-8 if it is valid UTF-8, else as Latin-1 (one character per byte, so no byte is lost)."""
     if charset:
@@ -113,10 +128,10 @@ def _decoded(data: bytes, charset: str | None) -> tuple[str, str | None]:
         text, how = data.decode("latin-1"), "Latin-1"
     if not charset:
         return text, None
-    return text, f'[csirtnet: the message declares the unknown charset "{charset[:40]}"; its text was read as {how}.]'
+    return text, (CHARSET_NOTE, {"charset": charset[:40], "how": how})
 
 
-def _text_of(part: EmailMessage) -> tuple[str, str | None]:
+def _text_of(part: EmailMessage) -> tuple[str, Note | None]:
     try:
         return str(part.get_content()), None
     except (LookupError, UnicodeError):
@@ -124,13 +139,13 @@ def _text_of(part: EmailMessage) -> tuple[str, str | None]:
         return _decoded(payload if isinstance(payload, bytes) else b"", part.get_content_charset())
 
 
-def _body(message: EmailMessage) -> tuple[str, list[str]]:
+def _body(message: EmailMessage) -> tuple[str, list[Note]]:
     """The message's text and notes on how it was read (said in the report, never silent)."""
     if message.get_content_maintype() == "multipart" and not message.is_multipart():
         # A multipart without a boundary: the parts cannot be told apart, so the whole body is the text.
         payload = message.get_payload(decode=True)
         text, note = _decoded(payload if isinstance(payload, bytes) else b"", message.get_content_charset())
-        notes = ["[csirtnet: the message is multipart without a boundary; its whole body is kept as text.]"]
+        notes: list[Note] = [(NO_BOUNDARY_NOTE, {})]
         return text.strip(), notes + ([note] if note else [])
     part = message.get_body(preferencelist=("plain", "html"))
     if part is None or not isinstance(part, EmailMessage):
@@ -187,18 +202,19 @@ def parse(raw: bytes, *, zone: str | None = None) -> ParsedEmail:
                 values[field] = value
         else:
             rest.append(line)
+    if any(ord(c) > 127 for c in body + subject) or "tbsc" in subject.lower():
+        values["language"] = "vi"
+    else:
+        values["language"] = "en"
     description = "\n".join(rest).strip() or title
     description = description if len(description) >= 10 else f"{title}\n\n{description}".strip()
-    values["description"] = "\n\n".join([description, *notes]) if notes else description
+    said = [_say(values["language"], note) for note in notes]
+    values["description"] = "\n\n".join([description, *said]) if said else description
     if "detected_at" not in values:
         try:
             values["detected_at"] = parsedate_to_datetime(str(message["date"])) if message["date"] else utcnow()
         except (TypeError, ValueError):
             values["detected_at"] = utcnow()
-    if any(ord(c) > 127 for c in body + subject) or "tbsc" in subject.lower():
-        values["language"] = "vi"
-    else:
-        values["language"] = "en"
     attachments: list[Attachment] = []
     for part in message.iter_attachments() if message.is_multipart() else ():
         if not isinstance(part, EmailMessage):
@@ -222,7 +238,7 @@ def _without_nul(values: dict[str, Any]) -> dict[str, Any]:
             value = value.replace("\x00", "\ufffd")
         out[name] = value
     if found:
-        note = f"[csirtnet: the message held {found} NUL byte(s), shown as \ufffd.]"
+        note = _say(str(out.get("language", "en")), (NUL_NOTE, {"count": str(found)}))
         out["description"] = f"{out.get('description', '')}\n\n{note}"
     return out
 
@@ -273,7 +289,7 @@ def _accepted_values(values: dict[str, Any]) -> ReportCreate:
             elif name in values:
                 kept.append(f"{name}: {values.pop(name)}")
     if kept:
-        note = "[csirtnet: values the report form does not take, as sent:]"
+        note = translate(str(values.get("language", "en")), KEPT_NOTE)
         values["description"] = "\n".join([str(values.get("description", "")), "", note, *kept])[:20000]
     return ReportCreate.model_validate(values)
 
