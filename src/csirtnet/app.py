@@ -52,6 +52,7 @@ API_MODULES = [
     "csirtnet.ops.endpoints",
     "csirtnet.mobilisation.endpoints",
     "csirtnet.incident.endpoints",
+    "csirtnet.incident.quarantine_endpoints",
     "csirtnet.cluster.endpoints",
     "csirtnet.cluster.readiness.endpoints",
     "csirtnet.cluster.channel.endpoints",
@@ -62,11 +63,12 @@ PAGE_MODULES = [
     "csirtnet.web.views.account",
     "csirtnet.web.views.admin",
     "csirtnet.web.views.members",
-    # Static paths (/incidents/reports, /incidents/tasks, /incidents/deadline-profiles) before
+    # Static paths (/incidents/reports, /incidents/tasks, /incidents/quarantine, /incidents/deadline-profiles) before
     # /incidents/{incident_id}.
     "csirtnet.web.views.incidents.lists",
     "csirtnet.web.views.incidents.tasks",
     "csirtnet.web.views.incidents.reports",
+    "csirtnet.web.views.incidents.quarantine",
     "csirtnet.web.views.incidents.profiles",
     "csirtnet.web.views.incidents.detail",
     "csirtnet.web.views.incidents.actions",

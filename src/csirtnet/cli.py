@@ -497,6 +497,7 @@ DOMAIN_CLIS: list[tuple[str, str]] = [
     ("csirtnet.organisation.cli", "org"),
     ("csirtnet.organisation.cli_constituency", "constituency"),
     ("csirtnet.incident.cli", "incident"),
+    ("csirtnet.incident.cli_intake", "intake"),
     ("csirtnet.mobilisation.cli", "mobilisation"),
     ("csirtnet.cluster.cli", "cluster"),
 ]

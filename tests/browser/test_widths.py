@@ -38,6 +38,7 @@ from csirtnet.models import (
     KnowledgeDocument,
     MembershipApplication,
     NetworkEvent,
+    QuarantinedMessage,
     ReadinessRecord,
     ReportChannel,
     User,
@@ -59,7 +60,7 @@ PEOPLE = [
 ]
 # Routes that answer with a file or data, not a page.
 NOT_PAGES = re.compile(
-    r"(\.(csv|pdf|json|ico|svg)$|/(files?|attachments|documents)/\{[^}]+\}$|/file$|^/(healthz|readyz)$|^/login/2fa$)"
+    r"(\.(csv|pdf|json|ico|svg)$|/(files?|attachments|documents)/\{[^}]+\}$|/file$|/raw$|^/(healthz|readyz)$|^/login/2fa$)"
 )
 _PARAM = re.compile(r"\{([^}:]+)(:[^}]+)?\}")
 
@@ -124,6 +125,7 @@ def _values(session: Session, who: Subject) -> dict[str, object]:
             select(IncidentTask.id).where(IncidentTask.incident_id == values["incident_id"]).limit(1)
         )
     values["application_id"] = session.scalar(select(MembershipApplication.id).limit(1))
+    values["quarantine_id"] = session.scalar(select(QuarantinedMessage.id).order_by(QuarantinedMessage.id).limit(1))
     values["cluster_id"] = session.scalar(select(Cluster.id).order_by(Cluster.id).limit(1))
     values["event_id"] = session.scalar(select(NetworkEvent.id).order_by(NetworkEvent.id).limit(1))
     values["document_id"] = session.scalar(select(KnowledgeDocument.id).order_by(KnowledgeDocument.id).limit(1))

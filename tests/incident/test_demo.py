@@ -7,7 +7,7 @@ from sqlalchemy import select
 from csirtnet.demo import load_demo
 from csirtnet.incident import correlation
 from csirtnet.incident.demo import C2_IP
-from csirtnet.models import Incident, IncidentObservable, IncidentReport, User
+from csirtnet.models import Incident, IncidentObservable, IncidentReport, QuarantinedMessage, User
 from tests.incident.helpers import who
 
 
@@ -23,3 +23,5 @@ def test_demo_incidents(db) -> None:
     coordinator = db.scalar(select(User).where(User.email == "dieuphoi@csirtnet.local"))
     assert correlation.correlations(db, who(coordinator), old) == []  # nothing else shares it yet
     assert db.scalar(select(Incident).where(Incident.severity == "serious")) is not None
+    held = db.scalar(select(QuarantinedMessage))  # an email the intake could not file, for the coordinator
+    assert held is not None and held.status == "pending" and held.reason == "too_many_attachments"

@@ -53,8 +53,10 @@ def test_maildir_poller_files_new_messages_once(database, db, tmp_path) -> None:
     bad["Subject"] = "x"
     bad.set_content("?")
     box.add(bad)
-    assert poll_maildir(database, tmp_path / "reports") == (1, 1)
-    assert poll_maildir(database, tmp_path / "reports") == (0, 0)  # moved to cur/
+    first = poll_maildir(database, tmp_path / "reports")
+    assert (first.filed, first.quarantined, first.failed) == (1, 1, 0)  # the bad one is quarantined, not lost
+    again = poll_maildir(database, tmp_path / "reports")
+    assert (again.filed, again.quarantined) == (0, 0)  # moved to cur/
     report = db.scalar(select(IncidentReport).where(IncidentReport.email_message_id == "<dos-1@example.vn>"))
     assert report is not None and report.formal and report.channel == "email"
 

@@ -12,6 +12,7 @@ from csirtnet.models import AuditRecord, Cluster, ClusterMember, ConstituencyCla
 from csirtnet.organisation import importer
 from csirtnet.vocabulary import Role
 from tests.factories import make_organisation, make_user
+from tests.helpers import run_cli
 from tests.organisation.helpers import api
 
 SYSTEM = Subject.system("test")
@@ -161,3 +162,74 @@ def test_import_never_half_applies(db, rows, apply_valid) -> None:
             assert report.clean
     finally:
         savepoint.rollback()
+
+
+# -- malformed files, through the command an operator runs (`csirtnet org import`) ----------------
+
+_HEADER = "record,member_code,name,kind\n"
+
+
+def _org_count(database) -> int:
+    with database.unit_of_work(write=False) as s:
+        return s.scalar(select(func.count(Organisation.id)).where(Organisation.member_code.like("Q-%"))) or 0
+
+
+def test_cli_import_refuses_an_unterminated_quote_and_names_its_line(committing_database, tmp_path) -> None:
+    path = tmp_path / "members.csv"
+    path.write_text(
+        _HEADER
+        + "organisation,Q-1,Sở Một,province\n"
+        + 'organisation,Q-2,"Sở Hai,province\n'
+        + "organisation,Q-3,Sở Ba,province\n"
+        + "organisation,Q-4,Sở Bốn,province\n",
+        encoding="utf-8",
+    )
+    result = run_cli(committing_database, "org", "import", str(path))
+    assert result.exit_code == 1, result.output
+    assert f"{path}:3: file: a quote opened in this row is never closed" in result.output
+    assert "nothing imported" in result.output and "Traceback" not in result.output
+    assert _org_count(committing_database) == 0
+    # A quote closed on a later line is refused too, naming the cell and the lines it runs over.
+    path.write_text(
+        _HEADER + 'organisation,Q-1,"Sở Một,province\norganisation,Q-2,Sở Hai",province\n', encoding="utf-8"
+    )
+    result = run_cli(committing_database, "org", "import", str(path))
+    assert result.exit_code == 1 and f"{path}:2: name: the cell runs over lines 2–3" in result.output
+    assert _org_count(committing_database) == 0
+
+
+def test_cli_import_refuses_a_duplicated_column_and_lists_every_bad_row(committing_database, tmp_path) -> None:
+    path = tmp_path / "members.csv"
+    path.write_text("record,member_code,name,name\norganisation,Q-1,Sở Một,Sở Khác\n", encoding="utf-8")
+    result = run_cli(committing_database, "org", "import", str(path))
+    assert result.exit_code == 1 and f"{path}:1: name: the column appears twice (columns 3 and 4)" in result.output
+    assert _org_count(committing_database) == 0
+    # Every failing row is listed with its field (the API's schemas decide), and nothing is applied.
+    path.write_text(
+        "record,member_code,name,kind,incident_phone\n"
+        "organisation,Q-1,Sở Một,province,\n"
+        "organisation,Q-2,X,planet,\n"
+        f"organisation,Q-3,{'N' * 301},province,call me\n"
+        "organisation,Q-4,Sở Bốn,province,\n"
+        "organisation,Q-5,Sở Năm,province\n"
+        "organisation,Q-6,Sở\x00Sáu,province,\n",
+        encoding="utf-8",
+    )
+    result = run_cli(committing_database, "org", "import", str(path))
+    assert result.exit_code == 1
+    assert f"{path}:6: file: 4 cells but the header has 5 columns" in result.output
+    assert f"{path}:7: file: the line holds a NUL byte" in result.output
+    assert _org_count(committing_database) == 0
+    path.write_text(
+        "record,member_code,name,kind,incident_phone\n"
+        "organisation,Q-1,Sở Một,province,\n"
+        "organisation,Q-2,X,planet,\n"
+        f"organisation,Q-3,{'N' * 301},province,call me\n",
+        encoding="utf-8",
+    )
+    result = run_cli(committing_database, "org", "import", str(path))
+    assert result.exit_code == 1
+    for line, field in ((3, "name"), (3, "kind"), (4, "name"), (4, "incident_phone")):
+        assert f"{path}:{line}: {field}: " in result.output, result.output
+    assert "longer than 300 characters" in result.output and "not a phone number" in result.output
+    assert _org_count(committing_database) == 0

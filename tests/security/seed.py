@@ -39,6 +39,7 @@ def build(session: Session, kind: str) -> World:
     b.incidents()
     b.links()
     b.queue()
+    b.quarantine()
     b.mobilisation()
     b.accounts()
     b.applications()

@@ -240,6 +240,30 @@ class IncidentsSeed(BuilderBase):
         self.w.ids["report:public"] = public.report.id
         self.w.secrets["report-track"] = self.m.secret(public.tracking_token, "public report tracking token")
 
+    def quarantine(self) -> None:
+        """An email the intake could not file (too many attachments), waiting in the quarantine:
+        its subject and body are marked for the coordinators' staff only (the raw message may hold
+        TLP:RED content; docs/incidents.md)."""
+        from email.message import EmailMessage
+
+        from csirtnet.incident import quarantine
+        from csirtnet.models import QuarantineReason, QuarantineSource
+
+        msg = EmailMessage()
+        msg["From"] = "soc@matrix-intake.example.vn"
+        msg["Subject"] = self.mk("quarantined message subject", R.STAFF)
+        msg.set_content("Body " + self.mk("quarantined message body", R.STAFF))
+        for n in range(11):
+            msg.add_attachment(b"log", maintype="text", subtype="plain", filename=f"log-{n}.txt")
+        row = quarantine.keep(
+            self.s,
+            msg.as_bytes(),
+            source=QuarantineSource.SMTP,
+            reason=QuarantineReason.TOO_MANY_ATTACHMENTS,
+            detail="11 attachments; a report takes at most 10",
+        )
+        self.w.ids["quarantine:pending"] = row.id
+
     def mobilisation(self) -> None:
         coord2 = subject_for(self.users["coord2"])
         incident_id = self.w.ids["incident:A-amber"]

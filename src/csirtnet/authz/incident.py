@@ -453,3 +453,37 @@ def require_ability(session: Session, subject: Subject, incident_id: int, abilit
     if not getattr(abilities(session, subject, incident), ability):
         raise Forbidden("You may read this incident but not do this")
     return incident
+
+
+# -- the intake's quarantine (models.intake_quarantine) ----------------------------------------------
+
+
+def can_handle_quarantine(subject: Subject) -> bool:
+    """Email the intake could not file waits for those who triage reports: the coordinators and the
+    platform admin ("as a coordinator", docs/security.md), and the operator's CLI. They list, read,
+    download, release and discard it; nobody else learns a message is there."""
+    return can(subject, Permission.INCIDENTS_TRIAGE)
+
+
+def require_handle_quarantine(subject: Subject) -> None:
+    if not can_handle_quarantine(subject):
+        raise Forbidden("Only the coordinators handle the intake's quarantine")
+
+
+def visible_quarantine_clause(subject: Subject) -> ColumnElement[bool]:
+    """The quarantined messages the subject may read. The raw message is a report's content and may
+    hold TLP:RED: while it waits it is for those who triage (as an emailed report in the queue is);
+    once released, it follows its report (visible_reports_clause), so a report raised with its
+    incident to TLP:RED takes its raw message with it."""
+    from csirtnet.models import IncidentReport, QuarantinedMessage
+
+    if not can_handle_quarantine(subject):
+        return false()
+    return or_(
+        QuarantinedMessage.report_id.is_(None),
+        exists(
+            select(IncidentReport.id).where(
+                IncidentReport.id == QuarantinedMessage.report_id, visible_reports_clause(subject)
+            )
+        ),
+    )

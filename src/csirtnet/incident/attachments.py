@@ -21,9 +21,18 @@ class Attachment:
     data: bytes
 
 
-def attach(session: Session, report: IncidentReport, files: list[Attachment], *, uploaded_by_id: int | None) -> None:
-    if len(files) > MAX_ATTACHMENTS:
-        raise ValidationFailed("attachments", f"at most {MAX_ATTACHMENTS} files per report")
+def attach(
+    session: Session,
+    report: IncidentReport,
+    files: list[Attachment],
+    *,
+    uploaded_by_id: int | None,
+    max_files: int | None = MAX_ATTACHMENTS,
+) -> None:
+    """Store the files of a report. `max_files=None` takes them all: an emailed report a coordinator
+    released from the intake's quarantine keeps every file its message carried."""
+    if max_files is not None and len(files) > max_files:
+        raise ValidationFailed("attachments", f"at most {max_files} files per report")
     limit = get_settings().max_upload_bytes
     for f in files:
         if len(f.data) > limit:

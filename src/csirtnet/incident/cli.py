@@ -93,12 +93,23 @@ def smtp_intake(
 
 @app.command("maildir-poll")
 def maildir_poll(path: Annotated[Path, typer.Argument(help="A Maildir another MTA delivers reports to")]) -> None:
-    """File every new message of a Maildir as a report (run it from cron or a timer)."""
+    """File every new message of a Maildir as a report (run it from cron or a timer).
+
+    A message that cannot be filed is kept in the intake's quarantine with the reason (`csirtnet
+    intake quarantine list`) and the run goes on; every message handled leaves new/. The exit
+    status is 1 only when a message could not be stored at all (it stays in new/ for the next run)."""
     from csirtnet.cli import database
     from csirtnet.incident.email_intake import poll_maildir
 
-    filed, rejected = poll_maildir(database(), path)
-    console.print(f"filed {filed} report(s), rejected {rejected}")
+    summary = poll_maildir(database(), path)
+    quarantined = ", ".join(f"Q-{i}" for i in summary.quarantine_ids)
+    console.print(
+        f"filed {summary.filed} report(s), quarantined {summary.quarantined}"
+        + (f" ({quarantined}: see `csirtnet intake quarantine list`)" if quarantined else "")
+        + (f", {summary.failed} left in new/ (could not be stored; see the log)" if summary.failed else "")
+    )
+    if summary.failed:
+        raise typer.Exit(1)
 
 
 @app.command("deadlines")

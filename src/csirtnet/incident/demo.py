@@ -292,3 +292,40 @@ def load(session: Session, orgs: dict[str, Organisation], users: dict[str, User]
         system_security_level=2,
         incident_status="ongoing",
     )
+
+    # 6. An email the intake could not file (more attachments than a report takes), held in the
+    # quarantine for the coordinator to release or discard.
+    _quarantined_email(session)
+
+
+def _quarantined_email(session: Session) -> None:
+    from email.message import EmailMessage
+
+    from csirtnet.incident import quarantine
+    from csirtnet.incident.attachments import MAX_ATTACHMENTS
+    from csirtnet.models import QuarantineReason, QuarantineSource
+
+    msg = EmailMessage()
+    msg["From"] = "Trung tâm CNTT Sở TT&TT Bắc Kạn <ttcntt@backan.example.vn>"
+    msg["To"] = "baocao@csirtnet.local"
+    msg["Subject"] = "Gửi nhật ký máy chủ cổng dịch vụ công bị dò quét"
+    msg["Message-ID"] = "<demo-quarantine-1@backan.example.vn>"
+    msg.set_content(
+        "Hệ thống: Cổng dịch vụ công tỉnh\nIP: 203.0.113.45\n\n"
+        "Từ 02:00 máy chủ ghi nhận hàng nghìn yêu cầu dò quét; gửi kèm nhật ký từng giờ."
+    )
+    count = MAX_ATTACHMENTS + 2
+    for hour in range(count):
+        msg.add_attachment(
+            f"02:{hour:02d} GET /admin 403 203.0.113.45\n".encode(),
+            maintype="text",
+            subtype="plain",
+            filename=f"access-{hour:02d}.log",
+        )
+    quarantine.keep(
+        session,
+        msg.as_bytes(),
+        source=QuarantineSource.DEMO,
+        reason=QuarantineReason.TOO_MANY_ATTACHMENTS,
+        detail=f"{count} attachments; a report takes at most {MAX_ATTACHMENTS}",
+    )

@@ -63,3 +63,12 @@ DEADLINE_OVERDUE = register(
         {"vi": "Quá hạn: {label} ({reference})", "en": "Overdue: {label} ({reference})"},
     )
 )
+EMAIL_QUARANTINED = register(
+    EventType(
+        "incident.email_quarantined",
+        {
+            "vi": "Một thư gửi đến hộp thư báo cáo bị giữ lại để xem xét (Q-{quarantine_id})",
+            "en": "An email to the report intake is held for review (Q-{quarantine_id})",
+        },
+    )
+)

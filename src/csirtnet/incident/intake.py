@@ -19,7 +19,7 @@ from csirtnet.authz.permissions import Permission
 from csirtnet.config import get_settings
 from csirtnet.errors import TooManyRequests, ValidationFailed
 from csirtnet.incident import events
-from csirtnet.incident.attachments import Attachment, attach
+from csirtnet.incident.attachments import MAX_ATTACHMENTS, Attachment, attach
 from csirtnet.incident.common import coordinators, next_reference, report_search_words
 from csirtnet.incident.schemas import ReportCreate
 from csirtnet.kit.hashing import derive_token, new_token, sha256_hex
@@ -71,12 +71,16 @@ def submit(
     attachments: list[Attachment] | None = None,
     email_message_id: str | None = None,
     email_from: str | None = None,
+    max_attachments: int | None = MAX_ATTACHMENTS,
+    contact_required: bool = True,
 ) -> Received:
-    """File a report into the triage queue."""
+    """File a report into the triage queue. A coordinator releasing an email from the intake's
+    quarantine files it as it is: every file kept (`max_attachments=None`), and without a reply
+    address if it had none (`contact_required=False`)."""
     member = who.user_id is not None
     if member:
         require(who, Permission.INCIDENTS_REPORT)
-    if not member and not data.reporter_email:
+    if not member and not data.reporter_email and contact_required:
         raise ValidationFailed("reporter_email", "is needed so that we can tell you what happened to your report")
     now = utcnow()
     if data.detected_at > now + CLOCK_SKEW:
@@ -127,7 +131,7 @@ def submit(
     session.add(report)
     session.flush()
     if attachments:
-        attach(session, report, attachments, uploaded_by_id=who.user_id)
+        attach(session, report, attachments, uploaded_by_id=who.user_id, max_files=max_attachments)
     audit.record(
         session,
         who,

@@ -22,11 +22,19 @@ from csirtnet.authz.incident import (
     visible_reports_clause,
 )
 from csirtnet.authz.permissions import Permission
-from csirtnet.errors import ValidationFailed
+from csirtnet.errors import NotFound, ValidationFailed
 from csirtnet.kit import search
 from csirtnet.kit.pagination import paginate, paginate_within_newest
 from csirtnet.kit.time import utcnow
-from csirtnet.models import Incident, IncidentParticipant, IncidentReport, Phase, ReportStatus
+from csirtnet.models import (
+    Incident,
+    IncidentParticipant,
+    IncidentReport,
+    Phase,
+    QuarantinedMessage,
+    QuarantineStatus,
+    ReportStatus,
+)
 from csirtnet.vocabulary import rsit
 
 
@@ -176,3 +184,56 @@ def phase_counts(session: Session, who: Subject) -> dict[str, int]:
         select(Incident.phase, func.count(Incident.id)).where(visible_incidents_clause(who)).group_by(Incident.phase)
     ).all()
     return {str(p): int(n) for p, n in rows}
+
+
+# -- the intake's quarantine ---------------------------------------------------------------------
+
+
+def quarantined_messages(who: Subject, *, status: str | None = None) -> Select[QuarantinedMessage]:
+    """The quarantined messages the subject may read (authz.incident.visible_quarantine_clause);
+    order and paginate with kit.pagination."""
+    from csirtnet.authz.incident import require_handle_quarantine, visible_quarantine_clause
+
+    require_handle_quarantine(who)
+    query = select(QuarantinedMessage).where(visible_quarantine_clause(who))
+    if status:
+        if status not in {s.value for s in QuarantineStatus}:
+            raise ValidationFailed("status", f"{status!r} is not a status of a quarantined message")
+        query = query.where(QuarantinedMessage.status == status)
+    return query
+
+
+def quarantined_message(session: Session, who: Subject, quarantine_id: int) -> QuarantinedMessage:
+    """One quarantined message the subject may read; a hidden one answers as a missing one."""
+    row = session.scalar(quarantined_messages(who).where(QuarantinedMessage.id == quarantine_id))
+    if row is None:
+        raise NotFound("quarantined message")
+    return row
+
+
+def waiting_quarantined_copy(session: Session, raw_sha256: str) -> QuarantinedMessage | None:
+    """The intake's own question (no reader): is the same message already waiting in quarantine?"""
+    return session.scalar(
+        select(QuarantinedMessage)
+        .where(
+            QuarantinedMessage.raw_sha256 == raw_sha256,
+            QuarantinedMessage.status == QuarantineStatus.PENDING.value,
+        )
+        .limit(1)
+    )
+
+
+def count_waiting_quarantined(session: Session, who: Subject) -> int:
+    """How many quarantined messages wait for a decision (0 for those who may not handle them)."""
+    from csirtnet.authz.incident import can_handle_quarantine, visible_quarantine_clause
+
+    if not can_handle_quarantine(who):
+        return 0
+    return (
+        session.scalar(
+            select(func.count(QuarantinedMessage.id)).where(
+                visible_quarantine_clause(who), QuarantinedMessage.status == QuarantineStatus.PENDING.value
+            )
+        )
+        or 0
+    )

@@ -440,3 +440,30 @@ class IncidentExport(BaseModel):
     comments: list[CommentRead]
     observables: list[ObservableRead]
     correlations: list[CorrelationRead]
+
+
+# -- the intake's quarantine ---------------------------------------------------------------------
+
+
+class QuarantinedRead(BaseModel):
+    """A message the email intake could not file, kept whole for the coordinators."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    received_at: datetime
+    source: str = Field(description="smtp, maildir or demo")
+    status: str = Field(description="pending, released (filed as report_id) or discarded")
+    reason: str = Field(description="unparseable, rejected, too_many_attachments or refused")
+    detail: str = Field(description="What went wrong, in the intake's words")
+    subject: str | None
+    sender: str | None
+    message_id: str | None
+    raw_size: int
+    report_id: int | None
+    decided_at: datetime | None
+    discard_reason: str | None
+
+
+class QuarantineDiscard(BaseModel):
+    reason: str = Field(min_length=3, max_length=2000, description="Why the message is discarded")

@@ -43,6 +43,7 @@ from csirtnet.models.incident_task import IncidentTask, IncidentTaskAssignee, Ta
 from csirtnet.models.incident_task_update import IncidentTaskUpdate
 from csirtnet.models.incident_timeline import IncidentTimelineEntry
 from csirtnet.models.information_system import InformationSystem
+from csirtnet.models.intake_quarantine import QuarantinedMessage, QuarantineReason, QuarantineSource, QuarantineStatus
 from csirtnet.models.job import Job, JobStatus
 from csirtnet.models.knowledge import KnowledgeDocument, KnowledgeFile, KnowledgeKind
 from csirtnet.models.notification import Notification, NotificationPreference, WebhookEndpoint
@@ -128,6 +129,10 @@ __all__ = [
     "Phase",
     "PlanActivityKind",
     "PlanActivityStatus",
+    "QuarantineReason",
+    "QuarantineSource",
+    "QuarantineStatus",
+    "QuarantinedMessage",
     "ReadinessCriterion",
     "ReadinessDrill",
     "ReadinessEvidence",

@@ -1,10 +1,14 @@
 """Bulk import of organisations, contacts, constituency and cluster membership from one CSV file.
 
-The whole file is checked first and every bad row is reported with its line number, the column
-and the reason. Nothing is applied unless the file is clean, or the caller asks for
-`apply_valid`, which applies exactly the rows that passed (a row that depends on a bad
-organisation row fails too). Everything happens in the caller's one transaction; each
-organisation touched gets an audit record, and the import as a whole one more.
+The file is read by the one CSV reader (`kit.csvfile`: unterminated quotes, rows whose cell count
+differs from the header, duplicate, unknown or missing columns, bad encoding and NUL bytes are
+errors with their line), then every row is validated with the API's schemas (OrganisationUpdate,
+ContactCreate) and every bad row is reported with its line number, the column and the reason.
+Nothing is applied unless the file is clean, or the caller asks for `apply_valid`, which applies
+exactly the rows that passed (a row that depends on a bad organisation row fails too); a
+malformed file is never applied, not even in part, since its rows cannot be trusted. Everything
+happens in the caller's one transaction; each organisation touched gets an audit record, and the
+import as a whole one more.
 
 Columns (docs/members.md): record, member_code, name, name_en, short_name, kind, sector,
 province, owner_agency, address, website, incident_email, incident_phone, contact_role,
@@ -13,14 +17,12 @@ full_name, position, email, phone, value, cluster, joined_on.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from pydantic import EmailStr, TypeAdapter, ValidationError
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,13 +30,13 @@ from csirtnet import audit
 from csirtnet.authz import Subject, require
 from csirtnet.authz import organisation as organisation_authz
 from csirtnet.authz.permissions import Permission
+from csirtnet.kit.csvfile import read_table
 from csirtnet.kit.text import fold
 from csirtnet.kit.time import utcnow
 from csirtnet.models import Cluster, ClusterMember, ConstituencyClaim, Organisation, OrganisationContact
-from csirtnet.models.contact import ContactRole
 from csirtnet.models.organisation import OrganisationKind
 from csirtnet.organisation.claims import ClaimError, ParsedClaim, parse_claim
-from csirtnet.organisation.schemas import PROFILE_FIELDS
+from csirtnet.organisation.schemas import PROFILE_FIELDS, ContactCreate, OrganisationUpdate
 
 # An organisation row sets the profile's particulars (PROFILE_FIELDS); docs/members.md lists them.
 ORG_FIELDS = PROFILE_FIELDS
@@ -52,11 +54,7 @@ COLUMNS = [
     "joined_on",
 ]
 RECORDS = ("organisation", "contact", "constituency", "cluster")
-_LIMITS = {"name": 300, "name_en": 300, "short_name": 60, "sector": 80, "province": 80, "owner_agency": 300}
-_LIMITS |= {"address": 500, "website": 300, "full_name": 200, "position": 200}
 _CODE = re.compile(r"^[A-Za-z0-9._-]{1,40}$")
-_PHONE = re.compile(r"^[0-9+() .\-/]{3,40}$")
-_EMAIL: TypeAdapter[str] = TypeAdapter(EmailStr)
 MAX_ROWS = 200_000
 
 
@@ -91,111 +89,97 @@ class ImportReport:
     cluster_memberships_added: int = 0
     unchanged: int = 0
     overlaps: int = 0
+    malformed: bool = False  # the file itself is broken: nothing is applied, not even --apply-valid
 
     @property
     def clean(self) -> bool:
         return not self.errors
 
 
-def _email(value: str) -> str | None:
-    try:
-        return _EMAIL.validate_python(value).lower()
-    except ValidationError:
-        return None
-
-
 def read_rows(data: bytes, report: ImportReport) -> list[tuple[int, dict[str, str]]]:
-    """Decode (UTF-8, with or without BOM) and split; header problems are line 1 errors."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        report.errors.append(RowError(line, "file", "not UTF-8 text; save the file as CSV UTF-8"))
+    """Read the file through the one CSV reader (kit.csvfile): every malformed line is an error
+    with its line number, and a malformed file gives no rows at all."""
+    table = read_table(
+        data, columns=COLUMNS, required=("record", "member_code"), max_rows=MAX_ROWS, multiline=("address",)
+    )
+    report.errors.extend(RowError(p.line, p.column, p.message) for p in table.problems)
+    report.malformed = not table.ok
+    if report.malformed:
         return []
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        report.errors.append(RowError(1, "file", "the file is empty"))
-        return []
-    except csv.Error as exc:
-        report.errors.append(RowError(1, "file", f"not a CSV file: {exc}"))
-        return []
-    names = [h.strip().lower() for h in header]
-    unknown = [h for h in names if h and h not in COLUMNS]
-    for h in unknown:
-        report.errors.append(RowError(1, h, "unknown column"))
-    for required in ("record", "member_code"):
-        if required not in names:
-            report.errors.append(RowError(1, required, "required column missing"))
-    if unknown or "record" not in names or "member_code" not in names:
-        return []
-    rows: list[tuple[int, dict[str, str]]] = []
-    try:
-        for raw in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in raw):
-                continue
-            if len(raw) > len(names):
-                report.errors.append(RowError(line, "file", f"{len(raw)} cells but {len(names)} columns"))
-                continue
-            rows.append((line, {n: (raw[i].strip() if i < len(raw) else "") for i, n in enumerate(names) if n}))
-            if len(rows) > MAX_ROWS:
-                report.errors.append(RowError(line, "file", f"more than {MAX_ROWS} rows; split the file"))
-                return []
-    except csv.Error as exc:
-        report.errors.append(RowError(reader.line_num, "file", f"not a CSV file: {exc}"))
-    return rows
+    return [(row.line, row.values) for row in table.rows]
+
+
+def _schema_errors(exc: ValidationError, errs: list[tuple[str, str]], names: dict[str, str] | None = None) -> None:
+    """The API schema's errors, one per field, said as the import says them."""
+    for error in exc.errors():
+        loc = error.get("loc", ())
+        name = str(loc[0]) if loc else "file"
+        name = (names or {}).get(name, name)
+        ctx = error.get("ctx") or {}
+        kind = error.get("type", "")
+        if kind == "string_too_long":
+            message = f"longer than {ctx.get('max_length')} characters"
+        elif kind == "string_too_short":
+            message = "required" if not error.get("input") else f"shorter than {ctx.get('min_length')} characters"
+        elif kind == "enum":
+            message = "one of " + str(ctx.get("expected", "")).replace("'", "")
+        elif kind == "string_pattern_mismatch" and "0-9+()" in str(ctx.get("pattern", "")):
+            message = "not a phone number"
+        elif kind == "string_pattern_mismatch":
+            message = "use only letters, digits, dots, dashes and underscores"
+        elif kind == "value_error" and "email" in str(error.get("msg", "")).lower():
+            message = "not a valid email address"
+        else:
+            message = str(error.get("msg", "not valid"))
+        errs.append((name, message))
 
 
 def _check_org(row: dict[str, str], exists: bool, errs: list[tuple[str, str]]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for name in ORG_FIELDS:
-        value = row.get(name, "")
-        if not value:
-            continue
-        limit = _LIMITS.get(name)
-        if limit and len(value) > limit:
-            errs.append((name, f"longer than {limit} characters"))
-        values[name] = value
-    if not exists and len(values.get("name", "")) < 2:
+    """An organisation row, validated by the API's OrganisationUpdate (a new one needs a name)."""
+    values: dict[str, Any] = {name: row[name] for name in ORG_FIELDS if row.get(name)}
+    if not exists and "name" not in values:
         errs.append(("name", "required for a new organisation"))
-    if "kind" in values and values["kind"] not in {k.value for k in OrganisationKind}:
-        errs.append(("kind", f"one of {', '.join(k.value for k in OrganisationKind)}"))
-    if values.get("kind") == OrganisationKind.COORDINATOR.value:
+    try:
+        checked = OrganisationUpdate.model_validate(values)
+    except ValidationError as exc:
+        _schema_errors(exc, errs)
+        return values
+    out: dict[str, Any] = {}
+    for name in values:
+        value = getattr(checked, name)
+        if name == "kind":
+            value = value.value
+        elif name == "incident_email":
+            value = value.lower()
+        out[name] = value
+    if out.get("kind") == OrganisationKind.COORDINATOR.value:
         errs.append(("kind", "the coordinator is not imported"))
-    if "incident_email" in values:
-        email = _email(values["incident_email"])
-        if email is None:
-            errs.append(("incident_email", "not a valid email address"))
-        values["incident_email"] = email
-    if "incident_phone" in values and not _PHONE.match(values["incident_phone"]):
-        errs.append(("incident_phone", "not a phone number"))
-    return values
+    return out
 
 
 def _check_contact(row: dict[str, str], errs: list[tuple[str, str]]) -> dict[str, Any]:
-    role = row.get("contact_role", "")
-    if role not in {r.value for r in ContactRole}:
-        errs.append(("contact_role", f"one of {', '.join(r.value for r in ContactRole)}"))
-    name = row.get("full_name", "")
-    if len(name) < 2:
-        errs.append(("full_name", "required"))
-    elif len(name) > 200:
-        errs.append(("full_name", "longer than 200 characters"))
-    if len(row.get("position", "")) > 200:
-        errs.append(("position", "longer than 200 characters"))
-    email = None
-    if row.get("email"):
-        email = _email(row["email"])
-        if email is None:
-            errs.append(("email", "not a valid email address"))
-    phone = row.get("phone") or None
-    if phone and not _PHONE.match(phone):
-        errs.append(("phone", "not a phone number"))
-    if not email and not phone:
+    """A contact row, validated by the API's ContactCreate (a contact needs an email or a phone)."""
+    values = {
+        "role": row.get("contact_role", ""),
+        "full_name": row.get("full_name", ""),
+        "position": row.get("position") or None,
+        "email": row.get("email") or None,
+        "phone": row.get("phone") or None,
+    }
+    if not values["email"] and not values["phone"]:
         errs.append(("email", "give an email or a phone"))
-    return {"role": role, "full_name": name, "position": row.get("position") or None, "email": email, "phone": phone}
+    try:
+        checked = ContactCreate.model_validate(values)
+    except ValidationError as exc:
+        _schema_errors(exc, errs, {"role": "contact_role"})
+        return values
+    return {
+        "role": checked.role.value,
+        "full_name": checked.full_name,
+        "position": checked.position,
+        "email": checked.email.lower() if checked.email else None,
+        "phone": checked.phone,
+    }
 
 
 def _cluster_index(session: Session) -> dict[str, int]:
@@ -296,7 +280,7 @@ def run(session: Session, who: Subject, data: bytes, *, apply_valid: bool = Fals
     require(who, Permission.ORGANISATIONS_IMPORT)
     organisation_authz.require_import_members(who)
     report, ops = check(session, data)
-    if (report.errors and not apply_valid) or not ops:
+    if (report.errors and not apply_valid) or report.malformed or not ops:
         return report
     _apply(session, who, ops, report)
     report.applied = True

@@ -33,6 +33,7 @@ from csirtnet.models.incident_observable import ObservableKind
 from csirtnet.models.incident_participant import ParticipantRole
 from csirtnet.models.incident_report import ReportChannel, ReportStatus
 from csirtnet.models.incident_task import TaskStatus
+from csirtnet.models.intake_quarantine import QuarantineReason, QuarantineSource, QuarantineStatus
 from csirtnet.models.job import JobStatus
 from csirtnet.models.knowledge import KnowledgeKind
 from csirtnet.models.organisation import OrganisationKind, OrganisationStatus
@@ -180,6 +181,23 @@ REPORT_CHANNELS: dict[str, str] = {
     ReportChannel.API.value: N_("API"),
     ReportChannel.PUBLIC.value: N_("Public form"),
     ReportChannel.EMAIL.value: N_("Email"),
+}
+# The intake's quarantine: why an email was not filed, where it came from, what was decided.
+QUARANTINE_REASONS: dict[str, str] = {
+    QuarantineReason.UNPARSEABLE.value: N_("The message cannot be read"),
+    QuarantineReason.REJECTED.value: N_("Its values are not a usable report"),
+    QuarantineReason.TOO_MANY_ATTACHMENTS.value: N_("More attachments than a report takes"),
+    QuarantineReason.REFUSED.value: N_("The report could not be filed"),
+}
+QUARANTINE_SOURCES: dict[str, str] = {
+    QuarantineSource.SMTP.value: N_("SMTP intake"),
+    QuarantineSource.MAILDIR.value: N_("Mailbox poller"),
+    QuarantineSource.DEMO.value: N_("Demo data"),
+}
+QUARANTINE_STATUSES: dict[str, str] = {
+    QuarantineStatus.PENDING.value: N_("Waiting for a decision"),
+    QuarantineStatus.RELEASED.value: N_("Filed as a report"),
+    QuarantineStatus.DISCARDED.value: N_("Discarded by a coordinator"),
 }
 # The status the reporter gives on the initial report (form 03).
 STATUSES_AT_REPORT: dict[str, str] = {

@@ -186,6 +186,60 @@ row(
     body=js(reason="Không phải sự cố"),
     hidden=report_readers,
 )
+
+# -- the intake's quarantine (docs/incidents.md, "Email intake"): the coordinators' staff only ----------
+
+
+def quarantined(w):  # type: ignore[no-untyped-def]
+    return [Variant("pending", {"quarantine_id": w.id("quarantine:pending")}, "quarantine:pending")]
+
+
+QUARANTINE_SHOWS = shows("quarantined message subject")
+row("GET", f"{API}/intake/quarantine", STAFF)
+row(
+    "GET",
+    f"{API}/intake/quarantine/{{quarantine_id}}",
+    STAFF,
+    variants=quarantined,
+    hidden=STAFF,
+    shows=QUARANTINE_SHOWS,
+)
+row(
+    "GET",
+    f"{API}/intake/quarantine/{{quarantine_id}}/raw",
+    STAFF,
+    variants=quarantined,
+    hidden=STAFF,
+    shows=shows("quarantined message body"),
+)
+row("POST", f"{API}/intake/quarantine/{{quarantine_id}}/release", STAFF, variants=quarantined, hidden=STAFF)
+row(
+    "POST",
+    f"{API}/intake/quarantine/{{quarantine_id}}/discard",
+    STAFF,
+    variants=quarantined,
+    body=js(reason="Thư rác"),
+    hidden=STAFF,
+)
+row("GET", "/incidents/quarantine", STAFF)
+row("GET", "/incidents/quarantine/{quarantine_id}", STAFF, variants=quarantined, hidden=STAFF, shows=QUARANTINE_SHOWS)
+row(
+    "GET",
+    "/incidents/quarantine/{quarantine_id}/raw",
+    STAFF,
+    variants=quarantined,
+    hidden=STAFF,
+    shows=shows("quarantined message body"),
+)
+row("POST", "/incidents/quarantine/{quarantine_id}/release", STAFF, variants=quarantined, body=form(), hidden=STAFF)
+row(
+    "POST",
+    "/incidents/quarantine/{quarantine_id}/discard",
+    STAFF,
+    variants=quarantined,
+    body=form(reason="Thư rác"),
+    hidden=STAFF,
+)
 row("GET", f"{API}/incidents", MEMBERS)
 row("GET", f"{API}/incidents/by-province", MEMBERS)
 row("GET", f"{API}/incidents/deadline-profiles", MEMBERS)

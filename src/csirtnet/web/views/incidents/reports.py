@@ -13,11 +13,12 @@ from starlette.datastructures import FormData
 
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can
+from csirtnet.authz.incident import can_handle_quarantine
 from csirtnet.authz.permissions import Permission
 from csirtnet.config import get_settings
 from csirtnet.errors import Forbidden
 from csirtnet.i18n import N_
-from csirtnet.incident import deadlines, intake, reads, triage, workspace_reads
+from csirtnet.incident import deadlines, intake, quarantine_reads, reads, triage, workspace_reads
 from csirtnet.incident.schemas import OpenFromReport, RejectReport, ReportCreate
 from csirtnet.incident.severity import suggest
 from csirtnet.kit.files import download
@@ -109,6 +110,9 @@ def report_queue(
             "status": status or "",
             "form": form,
             "can_triage": can(who, Permission.INCIDENTS_TRIAGE),
+            # The intake's quarantine waits beside the queue: email it could not file as a report.
+            "can_handle_quarantine": can_handle_quarantine(who),
+            "quarantine_waiting": quarantine_reads.waiting(session, who),
         },
         status_code=200 if form.ok else 422,
     )
