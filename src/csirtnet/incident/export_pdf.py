@@ -192,6 +192,7 @@ _LINE = 5
 def _fits_in_row(pdf: _Pdf, value: str) -> bool:
     pdf.set_font("DejaVu", "", 9)
     lines = pdf.multi_cell(_VALUE_WIDTH - 2.4, _LINE, value, dry_run=True, output="LINES")
+    assert isinstance(lines, list)
     return len(lines) <= _ROW_LINES
 
 
@@ -482,6 +483,9 @@ def export_pdf(session: Session, who: Subject, incident_id: int, *, form: str = 
         raise ValidationFailed("form", "the incident has no closing report yet")
     if form == "both" and not incident.closing_reported_at:
         form = "initial"
+    # Rendered first, audited after: on SQLite the audit record takes the write lock (db.py), which
+    # the transaction then holds only until it commits, not while a long document is laid out.
+    data = render(session, incident, who, form, lang)  # type: ignore[arg-type]
     audit.record(
         session,
         who,
@@ -493,7 +497,7 @@ def export_pdf(session: Session, who: Subject, incident_id: int, *, form: str = 
         form=form,
         lang=lang,
     )
-    return render(session, incident, who, form, lang)  # type: ignore[arg-type]
+    return data
 
 
 @dataclass(frozen=True)
