@@ -8,7 +8,7 @@ import inspect
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from csirtnet.kit import downloads
@@ -18,9 +18,12 @@ FILE_MEDIA = ("application/pdf", "text/csv", "application/octet-stream", "text/p
 
 
 def _returns_a_response(endpoint: Any) -> bool:
-    """A route that builds its own answer: its return annotation is a Response but not JSON."""
+    """A route that builds its own answer: its return annotation is a Response, neither JSON nor
+    a redirect."""
     annotation = inspect.signature(endpoint, eval_str=True).return_annotation
-    return inspect.isclass(annotation) and issubclass(annotation, Response) and not issubclass(annotation, JSONResponse)
+    if not (inspect.isclass(annotation) and issubclass(annotation, Response)):
+        return False
+    return not issubclass(annotation, (JSONResponse, RedirectResponse))
 
 
 def undeclared_downloads(app: FastAPI) -> list[str]:
