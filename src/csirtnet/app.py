@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp
 
 from csirtnet import __version__, context
 from csirtnet.auth.deps import LoginRequired, SecondFactorRequired, api_user, csrf_protect, page_user
@@ -89,6 +90,16 @@ PUBLIC_MODULES = [
 ]
 
 
+class _App(FastAPI):
+    """FastAPI with the request id as its outermost layer. Starlette answers an unhandled error in
+    ServerErrorMiddleware, outside every middleware `add_middleware` adds: there the request had
+    no id any more and its answer no X-Request-ID. Outermost, every answer (500 included) carries
+    the id the error body and page quote."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return RequestContextMiddleware(super().build_middleware_stack())
+
+
 def _routers(modules: list[str]) -> list[APIRouter]:
     import importlib
 
@@ -123,7 +134,7 @@ def create_app(
             for w in workers:  # a running job finishes and returns its connection before the pool goes
                 await anyio.to_thread.run_sync(w.join, 60)
 
-    app = FastAPI(
+    app = _App(
         title="csirtnet API",
         version=__version__,
         summary="Coordination platform for a national cybersecurity incident-response network",
@@ -157,7 +168,7 @@ def create_app(
     app.add_middleware(UploadLimitMiddleware, max_bytes=settings.max_upload_bytes)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
     app.add_middleware(CsrfCookieMiddleware, secure=settings.secure_cookies)
-    app.add_middleware(RequestContextMiddleware)
+    # RequestContextMiddleware wraps all of this: see _App.
 
     return app
 
@@ -189,7 +200,12 @@ def _problem(status: int, body: dict[str, Any], headers: dict[str, str] | None =
 def _html_error(request: Request, status: int, message: str) -> Response:
     from csirtnet.web.render import render
 
-    return render(request, "error.html", {"status": status, "message": message}, status_code=status)
+    return render(
+        request,
+        "error.html",
+        {"status": status, "message": message, "request_id": context.current().request_id},
+        status_code=status,
+    )
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -63,10 +63,49 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Connection) -> None:
         # A writer takes SQLite's write lock at BEGIN: a deferred transaction that reads and
         # then writes fails with SQLITE_BUSY when another writer committed in between.
-        if conn.get_execution_options().get("sqlite_immediate"):
+        options = conn.get_execution_options()
+        if options.get("sqlite_immediate"):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
+        elif not options.get(WRITE_ON_DEMAND):
             conn.exec_driver_sql("BEGIN")
+        # WRITE_ON_DEMAND: no BEGIN yet; see _take_lock_before_writing.
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _take_lock_before_writing(
+        conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+    ) -> None:
+        if conn.get_execution_options().get(WRITE_ON_DEMAND):
+            _begin_immediate_unless_reading(conn, statement)
+
+
+# A read unit of work on SQLite (ADR 0019). A deferred transaction fixes its snapshot at its first
+# read and cannot become a writer once another writer has committed: the write a read path makes
+# (an audit record of an export or of a TLP:RED read, a notification marked read) failed with
+# "database is locked" whenever anyone else wrote meanwhile, busy timeout or not. So a read unit
+# reads without a transaction (each statement sees what is committed, as PostgreSQL's READ
+# COMMITTED does) and its first statement that is not a read opens BEGIN IMMEDIATE, which waits
+# (busy timeout) for the write lock; from there on it is a writer like any other.
+WRITE_ON_DEMAND = "sqlite_write_on_demand"
+_READS = ("SELECT", "PRAGMA")
+
+
+def _begin_immediate_unless_reading(conn: Connection, statement: str) -> None:
+    dbapi = conn.connection.driver_connection
+    if dbapi is None or dbapi.in_transaction:
+        return
+    if statement.lstrip()[:8].upper().startswith(_READS):
+        return
+    dbapi.execute("BEGIN IMMEDIATE")  # anything else (INSERT, UPDATE, DELETE, SAVEPOINT, …) writes
+
+
+def hold_write_lock(session: Session) -> None:
+    """From here on the session's transaction holds the database's write lock, so what it reads
+    next is not changed under it until it commits (the audit chain's head). PostgreSQL callers
+    take the lock they need (an advisory lock); on SQLite a writer holds it from BEGIN IMMEDIATE
+    and a read unit of work takes it here."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite" and conn.get_execution_options().get(WRITE_ON_DEMAND):
+        _begin_immediate_unless_reading(conn, "BEGIN IMMEDIATE")
 
 
 @contextmanager
@@ -106,6 +145,10 @@ class Database:
             if nested or engine.dialect.name != "sqlite"
             else sessionmaker(bind=engine.execution_options(sqlite_immediate=True), expire_on_commit=False)
         )
+        if not nested and engine.dialect.name == "sqlite":
+            self._factory = sessionmaker(
+                bind=engine.execution_options(**{WRITE_ON_DEMAND: True}), expire_on_commit=False, autoflush=True
+            )
 
     @property
     def dialect(self) -> str:

@@ -198,6 +198,7 @@ async def _too_large(send: Send, limit: int) -> None:
             "title": "Payload too large",
             "status": 413,
             "detail": f"The request body is larger than the limit of {limit} bytes",
+            "request_id": context.current().request_id,
         }
     ).encode()
     await send(

@@ -2,8 +2,8 @@
 
 Each record's hash covers its own fields and the previous record's hash. Appending takes a
 lock (PostgreSQL: a transaction-level advisory lock; SQLite: writers already hold the database
-lock from BEGIN IMMEDIATE) so the chain stays linear under concurrent transactions, and `seq`
-is contiguous, so a removed record leaves a gap that `verify_chain` reports.
+lock from BEGIN IMMEDIATE, a read unit of work takes it here) so the chain stays linear under
+concurrent transactions, and `seq` is contiguous, so a removed record leaves a gap that `verify_chain` reports.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from csirtnet import context
 from csirtnet.authz import Subject
 from csirtnet.authz.derived import Guard, guard_of, set_guard
+from csirtnet.db import hold_write_lock
 from csirtnet.kit.time import as_utc, utcnow
 from csirtnet.models.audit import AuditRecord
 
@@ -96,6 +97,8 @@ def record(
     own guard; give one when the summary holds content of another object, or marked apart."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+    else:
+        hold_write_lock(session)  # a read unit of work on SQLite becomes a writer here (db.py)
     session.flush()  # the object needs its id before we reference it
     last = session.execute(select(AuditRecord.seq, AuditRecord.hash).order_by(AuditRecord.seq.desc()).limit(1)).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)

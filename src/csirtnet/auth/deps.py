@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session as DbSession
 from starlette.concurrency import run_in_threadpool
 
 from csirtnet.authz import ANONYMOUS, Subject
-from csirtnet.db import Database
+from csirtnet.db import Database, after_commit
 from csirtnet.errors import AppError, Forbidden, NotAuthenticated
 from csirtnet.kit.hashing import constant_time_equal, hmac_sha256, new_token
 from csirtnet.kit.time import utcnow
@@ -92,7 +92,7 @@ def _identify(request: Request, session: DbSession) -> Identity:
     here; what they may still do is kept in `request.state.owed_identity` for `page_user`."""
     from csirtnet.identity.login import find_session_and_unread, must_enrol_second_factor
     from csirtnet.identity.service import subject_for
-    from csirtnet.identity.tokens import identify_token, touch_token
+    from csirtnet.identity.tokens import identify_token, record_use, use_is_stale
 
     cached = getattr(request.state, "identity", None)
     if cached is not None:
@@ -105,8 +105,10 @@ def _identify(request: Request, session: DbSession) -> Identity:
         if found is None:
             raise NotAuthenticated("The API token is unknown, expired or revoked")
         now = utcnow()
-        if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
-            touch_token(session, found.token_id, now)  # coarse, so reads do not write on every call
+        if use_is_stale(found.last_used_at, now):  # apart, after the call commits: it never fails the call
+            database: Database = request.app.state.database
+            token_id = found.token_id
+            after_commit(session, lambda: record_use(database, token_id, now))
         if found.owes_second_factor:  # a token made before a role change cannot skip enrolment
             owed = (found.subject, None, None)
         else:

@@ -33,6 +33,7 @@ from csirtnet.cluster.schemas import (
     TermUpdate,
 )
 from csirtnet.errors import NotFound
+from csirtnet.kit import downloads
 from csirtnet.kit.pagination import Page, paginate_keyset
 from csirtnet.models import ClusterLeadTerm
 
@@ -194,7 +195,7 @@ def record_handover(cluster_id: int, body: HandoverCreate, session: Session, who
     raise NotFound("handover")
 
 
-@router.get("/clusters/{cluster_id}/handovers/{handover_id}/documents/{file_id}")
+@router.get("/clusters/{cluster_id}/handovers/{handover_id}/documents/{file_id}", **downloads.FILE)
 def handover_document(
     cluster_id: int, handover_id: int, file_id: int, session: Session, who: ApiUser
 ) -> StreamingResponse:

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import SCOPES, Subject, policy
 from csirtnet.authz import identity as identity_authz
 from csirtnet.authz.identity import owes_second_factor
+from csirtnet.db import Database
 from csirtnet.errors import NotFound, ValidationFailed
 from csirtnet.identity.service import by_token
 from csirtnet.kit.hashing import new_token, sha256_hex
 from csirtnet.kit.time import as_utc, utcnow
 from csirtnet.models import ApiToken, Organisation, User, UserRole
+
+log = logging.getLogger("csirtnet.identity")
 
 
 @dataclass
@@ -135,9 +140,34 @@ def identify_token(session: Session, token: str) -> TokenIdentity | None:
     return TokenIdentity(token_id, subject, last_used_at, owes)
 
 
+USE_RECORDED_EVERY = timedelta(minutes=1)
+
+
+def use_is_stale(last_used_at: datetime | None, now: datetime) -> bool:
+    """Whether a call should record the token's use: last use is coarse, so a read does not write
+    on every call."""
+    return last_used_at is None or now - as_utc(last_used_at) > USE_RECORDED_EVERY
+
+
 def touch_token(session: Session, token_id: int, now: datetime) -> None:
-    """Record when the token was last used (callers do it at most once a minute)."""
-    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+    """Record when the token was last used (unless a concurrent call just did)."""
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id)
+        .where((ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at < now - USE_RECORDED_EVERY))
+        .values(last_used_at=now)
+    )
+
+
+def record_use(database: Database, token_id: int, now: datetime) -> None:
+    """Record the use in a short transaction of its own, once the call's own has committed: the
+    request that used the token reads, and a write it does not need must never fail it. A database
+    that stays busy past the wait skips it (logged); the next call tries again."""
+    try:
+        with database.unit_of_work() as session:
+            touch_token(session, token_id, now)
+    except OperationalError as exc:
+        log.warning("the API token's last use was not recorded", extra={"error": str(exc).splitlines()[0][:200]})
 
 
 def find_token(session: Session, token: str) -> ApiToken | None:

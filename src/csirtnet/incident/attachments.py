@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet.config import get_settings
 from csirtnet.errors import ValidationFailed
-from csirtnet.kit.files import blob_store
+from csirtnet.kit.files import blob_store, clean_filename
 from csirtnet.models import IncidentReport, IncidentReportAttachment, StoredFile
 
 MAX_ATTACHMENTS = 10
@@ -36,14 +36,16 @@ def attach(
     limit = get_settings().max_upload_bytes
     for f in files:
         if len(f.data) > limit:
-            raise ValidationFailed("attachments", f"{f.filename} is larger than {limit // (1024 * 1024)} MB")
+            raise ValidationFailed(
+                "attachments", f"{clean_filename(f.filename)} is larger than {limit // (1024 * 1024)} MB"
+            )
     content = blob_store()
     for f in files:
         sha, size = content.put_bytes(f.data)
         row = StoredFile(
             sha256=sha,
             size=size,
-            filename=(f.filename or "attachment")[:255],
+            filename=clean_filename(f.filename or "attachment"),
             content_type=(f.content_type or "application/octet-stream")[:120],
             organisation_id=report.reporting_organisation_id,
             uploaded_by_id=uploaded_by_id,

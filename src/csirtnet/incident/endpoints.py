@@ -53,6 +53,7 @@ from csirtnet.incident.schemas import (
     TimelineEntryCreate,
     TimelineRead,
 )
+from csirtnet.kit import downloads
 from csirtnet.kit.pagination import Page, page_of, paginate, paginate_keyset
 from csirtnet.models import (
     Incident,
@@ -458,7 +459,7 @@ def export_json(incident_id: int, session: Session, who: ApiUser) -> IncidentExp
     return export.export_json(session, who, incident_id)
 
 
-@router.get("/{incident_id}/export.pdf", response_class=Response)
+@router.get("/{incident_id}/export.pdf", **downloads.PDF)
 def export_as_pdf(
     incident_id: int,
     session: Session,

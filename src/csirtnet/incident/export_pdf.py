@@ -182,13 +182,27 @@ def _section(pdf: _Pdf, title: str) -> None:
     pdf.ln(1)
 
 
-def _rows(pdf: _Pdf, rows: list[tuple[str, str]]) -> None:
+# A value taller than this many lines leaves the table for a paragraph of its own: a table row
+# cannot span pages (fpdf2 refuses a row taller than a page), a paragraph can.
+_ROW_LINES = 12
+_VALUE_WIDTH = 112
+_LINE = 5
+
+
+def _fits_in_row(pdf: _Pdf, value: str) -> bool:
+    pdf.set_font("DejaVu", "", 9)
+    lines = pdf.multi_cell(_VALUE_WIDTH - 2.4, _LINE, value, dry_run=True, output="LINES")
+    assert isinstance(lines, list)
+    return len(lines) <= _ROW_LINES
+
+
+def _table(pdf: _Pdf, rows: list[tuple[str, str]]) -> None:
     pdf.set_font("DejaVu", "", 9)
     with pdf.table(
-        col_widths=(62, 112),
+        col_widths=(62, _VALUE_WIDTH),
         first_row_as_headings=False,
         text_align="LEFT",
-        line_height=5,
+        line_height=_LINE,
         padding=1.2,
         borders_layout="HORIZONTAL_LINES",
     ) as table:
@@ -197,7 +211,26 @@ def _rows(pdf: _Pdf, rows: list[tuple[str, str]]) -> None:
             pdf.set_font("DejaVu", "B", 9)
             row.cell(label)
             pdf.set_font("DejaVu", "", 9)
-            row.cell(value or "—")
+            row.cell(value)
+
+
+def _rows(pdf: _Pdf, rows: list[tuple[str, str]]) -> None:
+    """Label and value side by side while the value is short; a long value (a 20,000-character
+    description, one endless word) gets its label as a heading and the page's width as a paragraph,
+    which wraps at words, breaks inside a word when it must, and runs on over pages."""
+    short: list[tuple[str, str]] = []
+    for label, value in rows:
+        value = value or "—"
+        if _fits_in_row(pdf, value):
+            short.append((label, value))
+            continue
+        if short:
+            _table(pdf, short)
+            short = []
+        pdf.ln(1)
+        _pairs(pdf, [(label, value)])
+    if short:
+        _table(pdf, short)
 
 
 def _signature(pdf: _Pdf, lang: Lang, key: str, name: str) -> None:
@@ -308,16 +341,16 @@ def _closing(pdf: _Pdf, lang: Lang, incident: Incident, report: IncidentReport |
         ("s_lessons", incident.closing_lessons),
     ):
         _section(pdf, t(key, lang))
-        pdf.set_font("DejaVu", "", 9)
-        pdf.multi_cell(0, 5, text or "—", new_x="LMARGIN", new_y="NEXT")
+        _para(pdf, text or "")
     _signature(pdf, lang, "lead", "")
 
 
 def _para(pdf: _Pdf, text: str, *, bold: bool = False, size: int = 9) -> None:
-    """A paragraph that breaks anywhere it must (a 20,000-character word included): multi_cell
-    falls back to breaking inside a word, where a table row too tall for a page would fail."""
+    """The one way a PDF writes free text: a paragraph the page's width, wrapped at words, broken
+    inside a word where it must (a 20,000-character word included), running on over pages. Every
+    text a user typed goes through here or through `_rows`, which sends long values here."""
     pdf.set_font("DejaVu", "B" if bold else "", size)
-    pdf.multi_cell(0, 5, text or "—", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, _LINE, text or "—", new_x="LMARGIN", new_y="NEXT")
 
 
 def _pairs(pdf: _Pdf, rows: list[tuple[str, str]]) -> None:
@@ -450,6 +483,9 @@ def export_pdf(session: Session, who: Subject, incident_id: int, *, form: str = 
         raise ValidationFailed("form", "the incident has no closing report yet")
     if form == "both" and not incident.closing_reported_at:
         form = "initial"
+    # Rendered first, audited after: on SQLite the audit record takes the write lock (db.py), which
+    # the transaction then holds only until it commits, not while a long document is laid out.
+    data = render(session, incident, who, form, lang)  # type: ignore[arg-type]
     audit.record(
         session,
         who,
@@ -461,7 +497,7 @@ def export_pdf(session: Session, who: Subject, incident_id: int, *, form: str = 
         form=form,
         lang=lang,
     )
-    return render(session, incident, who, form, lang)  # type: ignore[arg-type]
+    return data
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import tempfile
 import unicodedata
 from collections.abc import Iterator
@@ -18,15 +17,32 @@ from starlette.responses import StreamingResponse
 from csirtnet.errors import NotFound
 
 CHUNK = 1024 * 1024
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]+")
+# Format characters (right-to-left overrides and isolates, zero-width joiners, marks), surrogates,
+# private-use and unassigned code points, line and paragraph separators: nothing a file name
+# needs, and the bidi ones make "invoice\u202efdp.exe" read as "invoiceexe.pdf".
+_DROPPED = frozenset({"Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+MAX_NAME = 255
 
 
 def clean_filename(name: str | None) -> str:
-    """The last path component of an uploaded file's name, in Unicode NFC (a Vietnamese name typed
-    on macOS arrives decomposed), without control characters, at most 255 characters."""
-    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    base = _UNSAFE.sub("_", unicodedata.normalize("NFC", base)).strip(" .")
-    return (base or "file")[:255]
+    """An uploaded file's name as stored and shown: its last path component only (whether the
+    sender wrote / or \\, so "../../etc/passwd" is "passwd"), in Unicode NFC (a Vietnamese name
+    typed on macOS arrives decomposed), without bidi or other format characters, control
+    characters as "_", no leading or trailing dots and spaces, at most 255 characters (the
+    extension kept). Every upload path calls it in its service, whatever the page or API did."""
+    text = unicodedata.normalize("NFC", name or "")
+    base = text.replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(
+        "_" if unicodedata.category(ch) == "Cc" else ch for ch in base if unicodedata.category(ch) not in _DROPPED
+    )
+    base = base.strip(" .")
+    if not base:
+        return "file"
+    if len(base) > MAX_NAME:
+        stem, dot, ext = base.rpartition(".")
+        keep = f"{dot}{ext}" if stem and len(ext) <= 16 else ""
+        base = base[: MAX_NAME - len(keep)].rstrip(" .") + keep
+    return base
 
 
 class ContentStore:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from csirtnet.auth.deps import ApiUser, Session
+from csirtnet.kit import downloads
 from csirtnet.kit.files import download
 from csirtnet.kit.pagination import Page, page_of, paginate
 from csirtnet.models import MembershipApplication
@@ -64,7 +65,7 @@ def get_application(application_id: int, session: Session, who: ApiUser) -> Appl
     return _detail(session, application.get(session, who, application_id))
 
 
-@router.get("/{application_id}/documents/{file_id}", response_class=StreamingResponse)
+@router.get("/{application_id}/documents/{file_id}", **downloads.FILE)
 def download_document(application_id: int, file_id: int, session: Session, who: ApiUser) -> StreamingResponse:
     """Download a supporting document."""
     return download(application.document(session, who, application_id, file_id))

@@ -3,8 +3,6 @@ export that Excel opens correctly (UTF-8 with a byte-order mark)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -12,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from csirtnet.authz import Subject
+from csirtnet.kit import csv_export
 from csirtnet.kit.time import utcnow
 from csirtnet.models import Cluster, ClusterMember, Expert, ExpertSkill, Organisation, ServiceOffer
 from csirtnet.organisation import repository
@@ -83,12 +82,11 @@ def entries(session: Session, who: Subject, orgs: Sequence[Organisation]) -> lis
 
 
 def to_csv(rows: list[DirectoryEntry], language: str) -> bytes:
-    """UTF-8 with BOM, so Excel shows Vietnamese names; services by name in the reader's language."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for r in rows:
-        writer.writerow(
+    """UTF-8 with BOM, so Excel shows Vietnamese names; services by name in the reader's language;
+    written by kit.csv_export (a name that looks like a formula stays text)."""
+    return csv_export.to_csv(
+        CSV_COLUMNS,
+        (
             [
                 r.member_code or "",
                 r.name,
@@ -104,5 +102,6 @@ def to_csv(rows: list[DirectoryEntry], language: str) -> bytes:
                 "; ".join(r.skills),
                 "; ".join(r.clusters),
             ]
-        )
-    return "\ufeff".encode() + buf.getvalue().encode("utf-8")
+            for r in rows
+        ),
+    ).encode("utf-8")

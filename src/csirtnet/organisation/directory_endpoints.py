@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Response
 
 from csirtnet.auth.deps import ApiUser, Session
+from csirtnet.kit import downloads
 from csirtnet.kit.pagination import Page, paginate_keyset
 from csirtnet.models import Organisation
 from csirtnet.organisation import directory, repository
@@ -37,7 +38,7 @@ def search(
     return Page[DirectoryEntry](items=directory.entries(session, who, list(orgs)), next_cursor=next_cursor)
 
 
-@router.get("/export.csv", response_class=Response)
+@router.get("/export.csv", **downloads.CSV)
 def export_csv(
     session: Session,
     who: ApiUser,

@@ -4,13 +4,12 @@ store, described by a StoredFile row."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import PurePath
 
 from sqlalchemy.orm import Session
 
 from csirtnet.config import get_settings
 from csirtnet.errors import ErrorList
-from csirtnet.kit.files import blob_store
+from csirtnet.kit.files import blob_store, clean_filename
 from csirtnet.models import StoredFile
 
 # Extension -> (content type, the bytes such a file starts with)
@@ -39,7 +38,7 @@ def check(uploads: list[Upload], errors: ErrorList, field: str = "documents") ->
     if len(uploads) > MAX_FILES:
         errors.add(field, f"at most {MAX_FILES} files")
     for upload in uploads:
-        name = PurePath(upload.filename).name
+        name = clean_filename(upload.filename)
         ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
         if ext not in ALLOWED:
             errors.add(field, f"{name}: only PDF, DOC, DOCX, ODT, PNG, JPG or ZIP files")
@@ -55,7 +54,7 @@ def save(
     session: Session, upload: Upload, *, organisation_id: int | None = None, uploaded_by_id: int | None = None
 ) -> StoredFile:
     """Store the bytes (idempotent by hash) and describe them; call `check` first."""
-    name = PurePath(upload.filename).name[:255]
+    name = clean_filename(upload.filename)
     ext = name.rsplit(".", 1)[-1].lower()
     sha, size = blob_store().put_bytes(upload.data)
     row = StoredFile(

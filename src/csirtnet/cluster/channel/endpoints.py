@@ -22,6 +22,7 @@ from csirtnet.cluster.channel.schemas import (
     UserRef,
 )
 from csirtnet.errors import Forbidden
+from csirtnet.kit import downloads
 from csirtnet.kit.pagination import Page, paginate, paginate_keyset
 from csirtnet.models import ChannelMessage, User
 
@@ -159,7 +160,7 @@ def reply(channel_id: int, thread_id: int, body: MessageCreate, session: Session
     return service.message_reads(session, who, [message])[0]
 
 
-@router.get("/{channel_id}/messages/{message_id}/attachments/{file_id}")
+@router.get("/{channel_id}/messages/{message_id}/attachments/{file_id}", **downloads.FILE)
 def attachment(channel_id: int, message_id: int, file_id: int, session: Session, who: ApiUser) -> StreamingResponse:
     """Download an attachment of a message you may see."""
     return files.download(repository.attachment(session, who, channel_id, message_id, file_id))

@@ -9,6 +9,7 @@ from csirtnet.auth.deps import ApiUser, Session
 from csirtnet.cluster import files
 from csirtnet.cluster.knowledge import service
 from csirtnet.cluster.knowledge.schemas import DocumentCreate, DocumentRead, DocumentUpdate
+from csirtnet.kit import downloads
 from csirtnet.kit.pagination import Page, paginate
 from csirtnet.models import KnowledgeDocument
 from csirtnet.models.knowledge import KnowledgeKind
@@ -54,7 +55,7 @@ def update_document(document_id: int, body: DocumentUpdate, session: Session, wh
     return service.reads(session, who, [service.update(session, who, document_id, body)])[0]
 
 
-@router.get("/{document_id}/files/{file_id}")
+@router.get("/{document_id}/files/{file_id}", **downloads.FILE)
 def document_file(document_id: int, file_id: int, session: Session, who: ApiUser) -> StreamingResponse:
     """Download a document's file."""
     return files.download(service.document_file(session, who, document_id, file_id))

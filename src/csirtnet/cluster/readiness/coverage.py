@@ -4,8 +4,6 @@ the members of the clusters they lead (csirtnet.authz.cluster.coverage_cluster_i
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from datetime import date
 
@@ -20,6 +18,7 @@ from csirtnet.cluster.readiness.service import CRITERIA, drills_of, meets, refer
 from csirtnet.cluster.schemas import OrgRef
 from csirtnet.errors import Forbidden, ValidationFailed
 from csirtnet.i18n import N_, translate
+from csirtnet.kit import csv_export
 from csirtnet.models import Cluster, ClusterMember, Organisation, OrganisationStatus, ReadinessRecord
 from csirtnet.vocabulary import labels
 
@@ -151,44 +150,37 @@ def _group_name(report: CoverageRead, group: CoverageGroupRead, language: str) -
     return group.label
 
 
-def _safe(value: object) -> str:
-    """Spreadsheet programs run cells that start with = + - @ as formulas; quote them."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def to_csv(report: CoverageRead, language: str, kind: str = "coverage") -> str:
-    """CSV (UTF-8 with a byte-order mark, so spreadsheet programs read Vietnamese correctly)."""
+    """CSV (kit.csv_export: UTF-8 with a byte-order mark, so spreadsheet programs read Vietnamese
+    correctly; a name that looks like a formula stays text)."""
     if kind not in ("coverage", "gaps"):
         raise ValidationFailed("kind", "coverage or gaps")
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
 
     def t(message: str) -> str:
         return translate(language, message)
 
     group_header = labels.name(labels.COVERAGE_GROUPINGS, report.group_by, language)
     if kind == "coverage":
-        header = [group_header, t(N_("Members"))]
+        header: list[csv_export.Cell] = [group_header, t(N_("Members"))]
         for criterion in CRITERIA:
             header += [f"{label(language, criterion.value)} (%)", f"{label(language, criterion.value)} (n)"]
-        writer.writerow(header)
+        rows: list[list[csv_export.Cell]] = []
         for group in [*report.groups, report.overall]:
-            name = _group_name(report, group, language)
-            row: list[object] = [name, group.total]
+            row: list[csv_export.Cell] = [_group_name(report, group, language), group.total]
             for cell in group.cells:
                 row += ["" if cell.percent is None else cell.percent, cell.met]
-            writer.writerow([_safe(v) for v in row])
-    else:
-        writer.writerow([group_header, t(N_("Member code")), t(N_("Organisation")), t(N_("Missing"))])
-        for group in report.groups:
-            for gap in group.gaps:
-                writer.writerow(
-                    [
-                        _safe(_group_name(report, group, language)),
-                        _safe(gap.organisation.member_code),
-                        _safe(gap.organisation.name),
-                        _safe("; ".join(label(language, m) for m in gap.missing)),
-                    ]
-                )
-    return "\ufeff" + out.getvalue()
+            rows.append(row)
+        return csv_export.to_csv(header, rows)
+    return csv_export.to_csv(
+        [group_header, t(N_("Member code")), t(N_("Organisation")), t(N_("Missing"))],
+        (
+            [
+                _group_name(report, group, language),
+                gap.organisation.member_code,
+                gap.organisation.name,
+                "; ".join(label(language, m) for m in gap.missing),
+            ]
+            for group in report.groups
+            for gap in group.gaps
+        ),
+    )

@@ -19,6 +19,7 @@ from csirtnet.cluster.readiness.schemas import (
     ReadinessUpdate,
 )
 from csirtnet.errors import NotFound
+from csirtnet.kit import downloads
 from csirtnet.kit.pagination import Page, paginate_keyset
 from csirtnet.models import ReadinessRecord
 
@@ -61,7 +62,7 @@ def get_coverage(
     return coverage.coverage(session, who, year, group_by, cluster_id)
 
 
-@router.get("/coverage.csv")
+@router.get("/coverage.csv", **downloads.CSV)
 def export_coverage(
     request: Request,
     session: Session,
@@ -114,7 +115,7 @@ def remove_evidence(organisation_id: int, year: Year, evidence_id: int, session:
     return Response(status_code=204)
 
 
-@router.get("/{organisation_id}/{year}/evidence/{evidence_id}/file")
+@router.get("/{organisation_id}/{year}/evidence/{evidence_id}/file", **downloads.FILE)
 def evidence_file(
     organisation_id: int, year: Year, evidence_id: int, session: Session, who: ApiUser
 ) -> StreamingResponse:

@@ -1,0 +1,44 @@
+"""How an API route that answers with a file declares it, so the OpenAPI document gives each
+download its real media type (not FastAPI's default, JSON):
+
+    @router.get("/{id}/export.pdf", **downloads.PDF)
+
+`tests/test_openapi_media.py` fails for a route that returns a response object of its own (a
+file) and does not declare one of these.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response, StreamingResponse
+
+
+class PdfDownload(Response):
+    media_type = "application/pdf"
+
+
+class CsvDownload(Response):
+    media_type = "text/csv"
+
+
+class FileDownload(StreamingResponse):
+    """A stored file (kit.files.download): its bytes, whatever they are."""
+
+    media_type = "application/octet-stream"
+
+
+def declare(response_class: type[Response], description: str) -> dict[str, Any]:
+    """`response_class` and the 200 answer's content for a route that answers with a file."""
+    media = str(response_class.media_type)
+    return {
+        "response_class": response_class,
+        "responses": {
+            200: {"description": description, "content": {media: {"schema": {"type": "string", "format": "binary"}}}}
+        },
+    }
+
+
+PDF = declare(PdfDownload, "The document as PDF")
+CSV = declare(CsvDownload, "The table as CSV (UTF-8)")
+FILE = declare(FileDownload, "The stored file, as an attachment")
