@@ -47,6 +47,13 @@ def _problem_has_its_id(r: Any, status: int) -> None:
     assert rid, f"{status}: no X-Request-ID header"
     assert r.headers["content-type"].startswith("application/problem+json"), r.headers["content-type"]
     assert r.json().get("request_id") == rid, (status, r.json())
+    _has_security_headers(r, status)
+
+
+def _has_security_headers(r: Any, status: int) -> None:
+    # A 500 is built outside the added middleware: it must still carry the policy and nosniff.
+    assert "content-security-policy" in r.headers, f"{status}: no Content-Security-Policy"
+    assert r.headers.get("x-content-type-options") == "nosniff", f"{status}: no nosniff"
 
 
 @pytest.mark.parametrize("status", sorted(RAISED))
@@ -80,6 +87,7 @@ def _page_has_its_id(r: Any, status: int) -> None:
     assert rid, f"{status}: no X-Request-ID header"
     shown = re.search(r'data-testid="request-id">([^<]+)<', r.text)
     assert shown and shown.group(1) == rid, (status, r.text[-800:])
+    _has_security_headers(r, status)
 
 
 @pytest.mark.parametrize("status", sorted(RAISED))

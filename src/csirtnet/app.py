@@ -94,10 +94,14 @@ class _App(FastAPI):
     """FastAPI with the request id as its outermost layer. Starlette answers an unhandled error in
     ServerErrorMiddleware, outside every middleware `add_middleware` adds: there the request had
     no id any more and its answer no X-Request-ID. Outermost, every answer (500 included) carries
-    the id the error body and page quote."""
+    the id the error body and page quote. The security headers sit there too, so that a 500 has
+    its content security policy and nosniff like every other answer."""
+
+    hsts = False
 
     def build_middleware_stack(self) -> ASGIApp:
-        return RequestContextMiddleware(super().build_middleware_stack())
+        inner = SecurityHeadersMiddleware(super().build_middleware_stack(), hsts=self.hsts)
+        return RequestContextMiddleware(inner)
 
 
 def _routers(modules: list[str]) -> list[APIRouter]:
@@ -166,9 +170,9 @@ def create_app(
 
     _install_error_handlers(app)
     app.add_middleware(UploadLimitMiddleware, max_bytes=settings.max_upload_bytes)
-    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.secure_cookies)
     app.add_middleware(CsrfCookieMiddleware, secure=settings.secure_cookies)
-    # RequestContextMiddleware wraps all of this: see _App.
+    app.hsts = settings.secure_cookies
+    # RequestContextMiddleware and SecurityHeadersMiddleware wrap all of this: see _App.
 
     return app
 
