@@ -90,7 +90,7 @@ DELEGATE = Form(
     "member-delegate",
     [
         Field("value", N_("More specific prefix or subdomain"), required=True, attrs={"maxlength": "300"}),
-        Field("organisation_id", N_("To member"), kind="select", required=True, blank="—"),
+        Field("organisation_id", N_("To member"), kind="select", required=True),
     ],
 )
 EXPERT = Form(
