@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session as DbSession
 from starlette.datastructures import FormData
 
 from csirtnet.auth.deps import PageUser, Session
-from csirtnet.authz import Subject, can, can_manage_organisation
+from csirtnet.authz import Subject, can, can_manage_organisation, require
 from csirtnet.authz import organisation as organisation_authz
 from csirtnet.authz.organisation import profile_visible
 from csirtnet.authz.permissions import Permission
 from csirtnet.cluster import reads as cluster_reads
+from csirtnet.errors import NotFound
 from csirtnet.i18n import N_, translate
 from csirtnet.kit.files import download
 from csirtnet.models import Organisation
@@ -49,6 +50,12 @@ from csirtnet.web.views import member_page_forms as mf
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
+
+
+def _require_manage(who: Subject, organisation_id: int) -> None:
+    """Ask before reading a form: one who may not change this member's data gets no form errors."""
+    if not can_manage_organisation(who, organisation_id):
+        raise NotFound("organisation")
 
 
 def _done(request: Request, url: str, ok: str) -> Response:
@@ -223,6 +230,7 @@ def application_document(session: Session, who: PageUser, application_id: int, f
 
 @router.post("/members/applications/{application_id}/request-info")
 async def application_request_info(request: Request, session: Session, who: PageUser, application_id: int) -> Response:
+    require(who, Permission.APPLICATIONS_REVIEW)
     form = await mf.REQUEST_INFO.read(request)
     form.missing_required()
     form.attempt(session, lambda: application.request_info(session, who, application_id, form.text("question")))
@@ -233,6 +241,7 @@ async def application_request_info(request: Request, session: Session, who: Page
 
 @router.post("/members/applications/{application_id}/approve")
 async def application_approve(request: Request, session: Session, who: PageUser, application_id: int) -> Response:
+    require(who, Permission.APPLICATIONS_REVIEW)
     form = await mf.APPROVE.read(request)
     result = form.attempt(
         session,
@@ -253,6 +262,7 @@ async def application_approve(request: Request, session: Session, who: PageUser,
 
 @router.post("/members/applications/{application_id}/reject")
 async def application_reject(request: Request, session: Session, who: PageUser, application_id: int) -> Response:
+    require(who, Permission.APPLICATIONS_REVIEW)
     form = await mf.DECLINE.read(request)
     form.missing_required()
     form.attempt(session, lambda: application.reject(session, who, application_id, form.text("reason")))
@@ -297,6 +307,8 @@ def conflicts_page(request: Request, session: Session, who: PageUser) -> Respons
 
 @router.post("/members/constituency/claims/{claim_id}/resolve")
 async def resolve_claim(request: Request, session: Session, who: PageUser, claim_id: int) -> Response:
+    require(who, Permission.CONSTITUENCY_RESOLVE)
+    organisation_authz.require_resolve_overlaps(who)
     data = await request.form()
     action = data.get("action")
     form = mf.CLAIM_REJECT.from_data(data)
@@ -439,6 +451,7 @@ def _saved(
 
 @router.post("/members/{organisation_id}/profile")
 async def profile_submit(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
+    service.get_managed(session, who, organisation_id)  # ask before reading: no form errors for others
     form = await mf.PROFILE.read(request)
     data = form.validate(OrganisationUpdate)
     if data is not None:
@@ -454,6 +467,7 @@ def profile_confirm(request: Request, session: Session, who: PageUser, organisat
 
 @router.post("/members/{organisation_id}/contacts")
 async def contact_add(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
+    service.get_managed(session, who, organisation_id)
     form = await mf.CONTACT.read(request)
     data = form.validate(ContactCreate)
     if data is not None:
@@ -471,6 +485,7 @@ def contact_remove(
 
 @router.post("/members/{organisation_id}/systems")
 async def system_add(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
+    service.get_managed(session, who, organisation_id)
     form = await mf.SYSTEM.read(request)
     data = form.validate(SystemCreate)
     if data is not None:
@@ -486,6 +501,7 @@ def system_remove(request: Request, session: Session, who: PageUser, organisatio
 
 @router.post("/members/{organisation_id}/services")
 async def services_set(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
+    service.get_managed(session, who, organisation_id)
     form = await mf.SERVICES.read(request)
     data = form.validate(ServicesUpdate)
     if "services" in form.errors:  # a key no longer offered (a page older than the vocabulary)
@@ -497,6 +513,7 @@ async def services_set(request: Request, session: Session, who: PageUser, organi
 
 @router.post("/members/{organisation_id}/constituency")
 async def claim_add(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
+    _require_manage(who, organisation_id)
     form = await mf.CLAIM.read(request)
     form.missing_required()
     form.attempt(
@@ -516,6 +533,7 @@ def claim_remove(request: Request, session: Session, who: PageUser, organisation
 async def claim_delegate(
     request: Request, session: Session, who: PageUser, organisation_id: int, claim_id: int
 ) -> Response:
+    _require_manage(who, organisation_id)
     form = await mf.DELEGATE.read(request)
     form.missing_required()
     target = form.text("organisation_id")
@@ -536,6 +554,7 @@ async def claim_delegate(
 
 @router.post("/members/{organisation_id}/experts")
 async def expert_add(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
+    _require_manage(who, organisation_id)
     form = await mf.EXPERT.read(request)
     values = form.values()
     level = form.text("level")
