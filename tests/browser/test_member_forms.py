@@ -43,6 +43,18 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 """
 
+# An address edited by hand or a page older than the list of statuses: a status no longer offered.
+STALE_STATUS = """
+document.addEventListener("DOMContentLoaded", () => {
+  if (sessionStorage.getItem("stale-status")) return;
+  const select = document.querySelector("[data-testid=application-filters] select[name=status]");
+  if (!select) return;
+  sessionStorage.setItem("stale-status", "1");
+  select.add(new Option("Withdrawn", "withdrawn"));
+});
+"""
+INIT_SCRIPTS = {"member services": STALE_SERVICE, "application filters": STALE_STATUS}
+
 MEMBER_ROWS: list[Row] = [
     Row(
         BadInput(
@@ -253,6 +265,41 @@ MEMBER_ROWS: list[Row] = [
         ("admin-audit-filters",),
     ),
     Row(
+        BadInput(
+            "directory filters",
+            "/members",
+            "[data-testid=directory-filters]",
+            {"q": LONG},
+            ("q",),
+        ),
+        Role.RESPONDER,
+        ("member-directory-filters",),
+    ),
+    Row(
+        BadInput(
+            "expert filters",
+            "/members/experts",
+            "[data-testid=expert-filters]",
+            {"q": LONG, "available": "yes", "province": "Đà Nẵng"},
+            ("q",),
+        ),
+        Role.RESPONDER,
+        ("member-expert-filters",),
+        language="en",
+    ),
+    Row(
+        BadInput(
+            "application filters",
+            "/members/applications",
+            "[data-testid=application-filters]",
+            {"status": "withdrawn"},
+            ("status",),
+            ignore_values=("status",),
+        ),
+        Role.COORDINATOR,
+        ("member-application-filters",),
+    ),
+    Row(
         BadInput("user filters", "/admin/users", "[data-testid=user-filters]", {"q": LONG, "active": "1"}, ("q",)),
         Role.PLATFORM_ADMIN,
         ("admin-user-filters",),
@@ -306,7 +353,7 @@ def test_a_bad_member_or_admin_form_comes_back_in_place(live_server, page, row: 
         del coord
     log_in(page, live_server.url, email, secret)
     page.on("dialog", lambda dialog: dialog.accept())  # "Decline this application?" and the like
-    if row.case.name == "member services":
-        page.add_init_script(STALE_SERVICE)
+    if row.case.name in INIT_SCRIPTS:
+        page.add_init_script(INIT_SCRIPTS[row.case.name])
     case = dataclasses.replace(row.case, url=row.case.url.format(**ids))
     submit_bad(page, live_server.url, case, language=row.language)

@@ -266,3 +266,32 @@ def test_a_lookup_that_is_no_address_names_the_field(client, db) -> None:
         method="get",
     )
     assert client.get("/members/lookup").status_code == 200  # no question yet, no error
+
+
+def test_bad_filters_name_their_field(client, db, coord) -> None:
+    long = "x" * 250
+    for target, form_id in (("/members", "member-directory-filters"), ("/members/experts", "member-expert-filters")):
+        post_bad(
+            client,
+            db,
+            coord,
+            page=target,
+            target=target,
+            data={"q": long},
+            form_id=form_id,
+            errors=("q",),
+            kept=(long,),
+            method="get",
+        )
+    post_bad(
+        client,
+        db,
+        coord,
+        page="/members/applications",
+        target="/members/applications",
+        data={"status": "withdrawn"},
+        form_id="member-application-filters",
+        errors=("status",),
+        method="get",
+    )
+    assert client.get("/members/applications", params={"status": "submitted"}).status_code == 200

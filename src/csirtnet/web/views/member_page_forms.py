@@ -152,3 +152,29 @@ LOOKUP = Form(
         )
     ],
 )
+
+ANY = N_("Any")
+DIRECTORY_FILTERS = Form(
+    "member-directory-filters",
+    [
+        Field("q", N_("Name or member code"), attrs={"maxlength": "200"}),
+        Field("service", N_("Capability"), kind="select", blank=ANY),
+        Field("skill", N_("Expert skill"), kind="select", blank=ANY),
+        Field("sector", N_("Sector"), kind="select", blank=ANY),
+        Field("province", N_("Province"), kind="select", blank=ANY),
+        Field("cluster_id", N_("Cluster"), kind="select", blank=ANY),
+    ],
+)
+EXPERT_FILTERS = Form(
+    "member-expert-filters",
+    [
+        Field("q", N_("Name"), attrs={"maxlength": "200"}),
+        Field("skill", N_("Skill"), kind="select", blank=ANY),
+        Field("province", N_("Province"), attrs={"maxlength": "80"}),
+        Field("available", N_("Available"), kind="select", choices=(("yes", N_("Yes")), ("no", N_("No"))), blank=ANY),
+    ],
+)
+APPLICATION_FILTERS = Form(
+    "member-application-filters",
+    [Field("status", N_("Status"), kind="select", choices=tuple(labels.APPLICATION_STATUSES.items()), blank=ANY)],
+)

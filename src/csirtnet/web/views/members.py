@@ -19,7 +19,7 @@ from csirtnet.authz import organisation as organisation_authz
 from csirtnet.authz.organisation import profile_visible
 from csirtnet.authz.permissions import Permission
 from csirtnet.cluster import reads as cluster_reads
-from csirtnet.errors import NotFound
+from csirtnet.errors import NotFound, OutOfRange
 from csirtnet.i18n import N_, translate
 from csirtnet.kit.files import download
 from csirtnet.models import Organisation
@@ -43,8 +43,8 @@ from csirtnet.organisation.schemas import (
     ServicesUpdate,
     SystemCreate,
 )
-from csirtnet.vocabulary import first_services, skills
-from csirtnet.web.forms import BoundForm
+from csirtnet.vocabulary import first_services, labels, skills
+from csirtnet.web.forms import BoundForm, Form
 from csirtnet.web.render import redirect, render, request_language
 from csirtnet.web.views import member_page_forms as mf
 
@@ -66,17 +66,32 @@ def _split(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def _filters(request: Request) -> dict[str, Any]:
-    p = request.query_params
-    cluster = p.get("cluster_id") or ""
-    return {
-        "q": p.get("q") or None,
-        "service": p.get("service") or None,
-        "skill": p.get("skill") or None,
-        "sector": p.get("sector") or None,
-        "province": p.get("province") or None,
+def _query(request: Request, form: Form) -> BoundForm:
+    return form.from_data(FormData(list(request.query_params.multi_items())))
+
+
+def _not_too_long(form: BoundForm, name: str, limit: int = 200) -> str:
+    value = form.text(name)
+    if len(value) > limit:
+        form.fail(name, N_("This is too long."))
+    return value
+
+
+def _filters(request: Request) -> tuple[BoundForm, dict[str, Any]]:
+    """The directory's filters as typed, and as the directory reads them."""
+    form = _query(request, mf.DIRECTORY_FILTERS)
+    q = _not_too_long(form, "q")
+    cluster = form.text("cluster_id")
+    if cluster and not cluster.isdigit():
+        form.fail("cluster_id", N_("Choose one of the offered values."))
+    return form, {
+        "q": q or None,
+        "service": form.optional("service"),
+        "skill": form.optional("skill"),
+        "sector": form.optional("sector"),
+        "province": form.optional("province"),
         "cluster_id": int(cluster) if cluster.isdigit() else None,
-        "kind": p.get("kind") or None,
+        "kind": request.query_params.get("kind") or None,
     }
 
 
@@ -95,11 +110,12 @@ def _vocab(language: str) -> dict[str, Any]:
 
 @router.get("/members")
 def directory_page(request: Request, session: Session, who: PageUser) -> Response:
+    require(who, Permission.ORGANISATIONS_READ)  # asked first: filters are checked only for readers
     language = request_language(request)
-    filters = _filters(request)
+    form, filters = _filters(request)
     raw_offset = request.query_params.get("offset", "0")
     offset = int(raw_offset) if raw_offset.isdigit() else 0
-    orgs = reads.directory(session, who, offset=offset, limit=PAGE + 1, **filters)
+    orgs = reads.directory(session, who, offset=offset, limit=PAGE + 1, **filters) if form.ok else []
     more = len(orgs) > PAGE
     rows = directory.entries(session, who, orgs[:PAGE])
     provinces, sectors = reads.directory_choices(session)
@@ -110,19 +126,27 @@ def directory_page(request: Request, session: Session, who: PageUser) -> Respons
         {
             **_vocab(language),
             "rows": rows,
-            "f": filters,
-            "provinces": provinces,
-            "sectors": sectors,
-            "clusters": clusters,
+            "form": form,
+            "choices": {
+                "service": mf.service_choices(language),
+                "skill": mf.skill_choices(language),
+                "sector": [(s, labels.SECTORS.get(s, s)) for s in sectors],
+                "province": [(p, p) for p in provinces],
+                "cluster_id": [(str(c.id), c.name) for c in clusters],
+            },
             "next_offset": offset + PAGE if more else None,
             "is_coordinator": organisation_authz.sees_all_members(who),
         },
+        status_code=200 if form.ok else 422,
     )
 
 
 @router.get("/members/directory.csv")
 def directory_csv(request: Request, session: Session, who: PageUser) -> Response:
-    rows = directory.entries(session, who, reads.directory(session, who, **_filters(request)))
+    form, filters = _filters(request)
+    if not form.ok:
+        raise OutOfRange("The filters are not valid; correct them on the directory page")
+    rows = directory.entries(session, who, reads.directory(session, who, **filters))
     return Response(
         directory.to_csv(rows, request_language(request)),
         media_type="text/csv; charset=utf-8",
@@ -149,26 +173,35 @@ def lookup_page(request: Request, session: Session, who: PageUser) -> Response:
 
 @router.get("/members/experts")
 def experts_page(request: Request, session: Session, who: PageUser) -> Response:
+    require(who, Permission.EXPERTS_READ)
     language = request_language(request)
-    p = request.query_params
-    available = {"yes": True, "no": False}.get(p.get("available", ""))
-    rows = reads.experts(
-        session,
-        who,
-        limit=200,
-        q=p.get("q") or None,
-        skill=p.get("skill") or None,
-        province=p.get("province") or None,
-        available=available,
-    )
+    form = _query(request, mf.EXPERT_FILTERS)
+    q = _not_too_long(form, "q")
+    province = _not_too_long(form, "province", 80)
+    available = form.text("available")
+    if available not in ("", "yes", "no"):
+        form.fail("available", N_("Choose one of the offered values."))
+    rows = []
+    if form.ok:
+        rows = reads.experts(
+            session,
+            who,
+            limit=200,
+            q=q or None,
+            skill=form.optional("skill"),
+            province=province or None,
+            available={"yes": True, "no": False}.get(available),
+        )
     return render(
         request,
         "members/experts.html",
         {
             **_vocab(language),
             "rows": experts.reads(session, who, rows),
-            "f": {k: p.get(k, "") for k in ("q", "skill", "province", "available")},
+            "form": form,
+            "skill_choices": mf.skill_choices(language),
         },
+        status_code=200 if form.ok else 422,
     )
 
 
@@ -177,9 +210,15 @@ def experts_page(request: Request, session: Session, who: PageUser) -> Response:
 
 @router.get("/members/applications")
 def applications_page(request: Request, session: Session, who: PageUser) -> Response:
-    status = request.query_params.get("status") or None
-    rows = reads.applications(session, who, status=status)
-    return render(request, "members/applications.html", {"rows": rows, "status": status or ""})
+    require(who, Permission.APPLICATIONS_READ)
+    form = _query(request, mf.APPLICATION_FILTERS)
+    status = form.text("status")
+    if status and status not in labels.APPLICATION_STATUSES:
+        form.fail("status", N_("Choose one of the offered values."))
+    rows = reads.applications(session, who, status=status or None) if form.ok else []
+    return render(
+        request, "members/applications.html", {"rows": rows, "form": form}, status_code=200 if form.ok else 422
+    )
 
 
 def _application_page(
