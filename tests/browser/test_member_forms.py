@@ -53,7 +53,21 @@ document.addEventListener("DOMContentLoaded", () => {
   select.add(new Option("Withdrawn", "withdrawn"));
 });
 """
-INIT_SCRIPTS = {"member services": STALE_SERVICE, "application filters": STALE_STATUS}
+# A page open while an organisation was merged away: its choice no longer means one.
+STALE_ORGANISATION = """
+document.addEventListener("DOMContentLoaded", () => {
+  if (sessionStorage.getItem("stale-organisation")) return;
+  const select = document.querySelector("[data-testid=webhook-organisation] select[name=organisation_id]");
+  if (!select) return;
+  sessionStorage.setItem("stale-organisation", "1");
+  select.add(new Option("Đã sáp nhập", "merged"));
+});
+"""
+INIT_SCRIPTS = {
+    "member services": STALE_SERVICE,
+    "application filters": STALE_STATUS,
+    "webhook organisation": STALE_ORGANISATION,
+}
 
 MEMBER_ROWS: list[Row] = [
     Row(
@@ -252,6 +266,18 @@ MEMBER_ROWS: list[Row] = [
         ),
         Role.ORG_ADMIN,
         ("admin-webhook",),
+    ),
+    Row(
+        BadInput(
+            "webhook organisation",
+            "/admin/webhooks",
+            "[data-testid=webhook-organisation]",
+            {"organisation_id": "merged"},
+            ("organisation_id",),
+            ignore_values=("organisation_id",),
+        ),
+        Role.PLATFORM_ADMIN,
+        ("admin-webhook-organisation",),
     ),
     Row(
         BadInput(

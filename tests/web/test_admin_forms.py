@@ -162,3 +162,19 @@ def test_bad_filters_name_their_field(client, db) -> None:
             kept=(long,),
             method="get",
         )
+
+
+def test_a_webhook_organisation_that_is_no_choice_is_refused(client, db) -> None:
+    secret = pyotp.random_base32()
+    admin = _logged_in(client, db, make_user(db, roles=[Role.PLATFORM_ADMIN], totp_secret=secret), secret)
+    post_bad(
+        client,
+        db,
+        admin,
+        page="/admin/webhooks",
+        target="/admin/webhooks",
+        data={"organisation_id": "merged"},
+        form_id="admin-webhook-organisation",
+        errors=("organisation_id",),
+        method="get",
+    )

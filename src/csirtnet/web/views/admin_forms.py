@@ -130,3 +130,7 @@ ORGANISATION_FILTERS = Form(
         Field("kind", N_("Kind"), kind="select", choices=KIND_CHOICES, blank=N_("All kinds")),
     ],
 )
+WEBHOOK_ORGANISATION = Form(
+    "admin-webhook-organisation",
+    [Field("organisation_id", N_("Organisation"), kind="select", required=True)],
+)

@@ -164,6 +164,7 @@ def _webhooks_page(
     organisation_id: int,
     *,
     form: BoundForm | None = None,
+    chooser: BoundForm | None = None,
     created: tuple[str, str] | None = None,
     rotated: bool = False,
     status_code: int = 200,
@@ -184,6 +185,7 @@ def _webhooks_page(
                 (k, f"{k} — {events.generic_title(e, language)}") for k, e in sorted(events.EVENTS.items())
             ],
             "form": form or af.WEBHOOK.blank(),
+            "chooser": chooser or af.WEBHOOK_ORGANISATION.blank({"organisation_id": organisation_id}),
             "created": created,
             "rotated": rotated,
         },
@@ -199,9 +201,16 @@ def _organisation_of(raw: str, who: Subject) -> int:
 
 
 @router.get("/admin/webhooks")
-def webhooks_page(request: Request, session: Session, who: PageUser, organisation_id: str = "") -> Response:
+def webhooks_page(request: Request, session: Session, who: PageUser) -> Response:
     require(who, Permission.WEBHOOKS_WRITE)
-    return _webhooks_page(request, session, who, _organisation_of(organisation_id, who))
+    chooser = query_form(request, af.WEBHOOK_ORGANISATION)
+    chosen = chooser.text("organisation_id")
+    if chosen and not chosen.isdigit():
+        chooser.fail("organisation_id", N_("Choose one of the offered values."))
+    org_id = _organisation_of(chosen if chooser.ok else "", who)
+    if not chosen or not chooser.ok:
+        chooser.raw["organisation_id"] = chosen or str(org_id)
+    return _webhooks_page(request, session, who, org_id, chooser=chooser, status_code=200 if chooser.ok else 422)
 
 
 @router.post("/admin/webhooks")
