@@ -14,17 +14,13 @@ from sqlalchemy.orm import Session as DbSession
 from starlette.datastructures import FormData
 
 from csirtnet.auth.deps import PageUser, Session
-from csirtnet.authz import Subject, can, can_manage_organisation, require
+from csirtnet.authz import Subject, can, require
 from csirtnet.authz import organisation as organisation_authz
-from csirtnet.authz.organisation import profile_visible
 from csirtnet.authz.permissions import Permission
 from csirtnet.cluster import reads as cluster_reads
-from csirtnet.errors import NotFound, OutOfRange
-from csirtnet.i18n import N_, translate
+from csirtnet.errors import OutOfRange
+from csirtnet.i18n import N_
 from csirtnet.kit.files import download
-from csirtnet.models import Organisation
-from csirtnet.models.contact import ContactRole
-from csirtnet.models.organisation import OrganisationKind
 from csirtnet.organisation import (
     application,
     constituency,
@@ -32,38 +28,17 @@ from csirtnet.organisation import (
     experts,
     importer,
     reads,
-    service,
     stale,
 )
-from csirtnet.organisation.schemas import (
-    ContactCreate,
-    ExpertCreate,
-    ExpertUpdate,
-    OrganisationUpdate,
-    ServicesUpdate,
-    SystemCreate,
-)
-from csirtnet.vocabulary import first_services, labels, skills
+from csirtnet.vocabulary import labels
 from csirtnet.web.forms import BoundForm, Form
-from csirtnet.web.render import redirect, render, request_language
+from csirtnet.web.render import render, request_language
 from csirtnet.web.views import member_page_forms as mf
+from csirtnet.web.views import members_profile
+from csirtnet.web.views.members_profile import saved_redirect, vocab
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
-
-
-def _require_manage(who: Subject, organisation_id: int) -> None:
-    """Ask before reading a form: one who may not change this member's data gets no form errors."""
-    if not can_manage_organisation(who, organisation_id):
-        raise NotFound("organisation")
-
-
-def _done(request: Request, url: str, ok: str) -> Response:
-    return redirect(url, flash=translate(request_language(request), ok))
-
-
-def _split(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def _query(request: Request, form: Form) -> BoundForm:
@@ -95,16 +70,6 @@ def _filters(request: Request) -> tuple[BoundForm, dict[str, Any]]:
     }
 
 
-def _vocab(language: str) -> dict[str, Any]:
-    return {
-        "areas": first_services.AREAS,
-        "services_by_key": first_services.SERVICES,
-        "skill_names": {k: v.get(language, k) for k, v in skills.SKILLS.items()},
-        "kinds": [k.value for k in OrganisationKind if k != OrganisationKind.COORDINATOR],
-        "roles": [r.value for r in ContactRole],
-    }
-
-
 # -- directory -------------------------------------------------------------------------------
 
 
@@ -124,7 +89,7 @@ def directory_page(request: Request, session: Session, who: PageUser) -> Respons
         request,
         "members/directory.html",
         {
-            **_vocab(language),
+            **vocab(language),
             "rows": rows,
             "form": form,
             "choices": {
@@ -196,7 +161,7 @@ def experts_page(request: Request, session: Session, who: PageUser) -> Response:
         request,
         "members/experts.html",
         {
-            **_vocab(language),
+            **vocab(language),
             "rows": experts.reads(session, who, rows),
             "form": form,
             "skill_choices": mf.skill_choices(language),
@@ -237,7 +202,7 @@ def _application_page(
         request,
         "members/application.html",
         {
-            **_vocab(request_language(request)),
+            **vocab(request_language(request)),
             "app": app,
             "messages": application.messages(session, app),
             "documents": application.attached(session, app),
@@ -275,7 +240,9 @@ async def application_request_info(request: Request, session: Session, who: Page
     form.attempt(session, lambda: application.request_info(session, who, application_id, form.text("question")))
     if not form.ok:
         return _application_page(request, session, who, application_id, sent=form, status_code=422)
-    return _done(request, f"/members/applications/{application_id}", N_("The question was sent to the applicant."))
+    return saved_redirect(
+        request, f"/members/applications/{application_id}", N_("The question was sent to the applicant.")
+    )
 
 
 @router.post("/members/applications/{application_id}/approve")
@@ -296,7 +263,7 @@ async def application_approve(request: Request, session: Session, who: PageUser,
     if result is None:
         return _application_page(request, session, who, application_id, sent=form, status_code=422)
     org, _user = result
-    return _done(request, f"/members/{org.id}", N_("The application is approved and the admin invited."))
+    return saved_redirect(request, f"/members/{org.id}", N_("The application is approved and the admin invited."))
 
 
 @router.post("/members/applications/{application_id}/reject")
@@ -307,7 +274,7 @@ async def application_reject(request: Request, session: Session, who: PageUser, 
     form.attempt(session, lambda: application.reject(session, who, application_id, form.text("reason")))
     if not form.ok:
         return _application_page(request, session, who, application_id, sent=form, status_code=422)
-    return _done(request, f"/members/applications/{application_id}", N_("The application is declined."))
+    return saved_redirect(request, f"/members/applications/{application_id}", N_("The application is declined."))
 
 
 # -- constituency overlaps, stale profiles, import -----------------------------------------------
@@ -367,7 +334,7 @@ async def resolve_claim(request: Request, session: Session, who: PageUser, claim
     if not form.ok:
         rejecting = claim_id if action == "reject" else None
         return _conflicts_page(request, session, who, rejecting=rejecting, sent=form, status_code=422)
-    return _done(request, "/members/constituency/conflicts", N_("The overlap is resolved."))
+    return saved_redirect(request, "/members/constituency/conflicts", N_("The overlap is resolved."))
 
 
 @router.get("/members/stale")
@@ -407,220 +374,5 @@ async def import_submit(request: Request, session: Session, who: PageUser) -> Re
     )
 
 
-# -- one member's profile ------------------------------------------------------------------------
-
-
-def _profile_context(session: DbSession, who: Subject, org: Organisation, language: str) -> dict[str, Any]:
-    full = profile_visible(session, who, org.id)
-    entry = directory.entries(session, who, [org])[0]
-    ctx: dict[str, Any] = {
-        **_vocab(language),
-        "org": org,
-        "entry": entry,
-        "full": full,
-        "editable": can_manage_organisation(who, org.id),
-        "is_coordinator": organisation_authz.sees_all_members(who),
-        "experts": experts.reads(session, who, reads.experts(session, who, organisation_id=org.id)),
-    }
-    if full:
-        profile = service.profile(session, who, org.id)
-        ctx["contacts"] = profile.contacts
-        ctx["systems"] = profile.systems
-        ctx["claims"] = reads.claims(session, who, org.id)
-        ctx["members"] = reads.other_members(session, org.id)
-    return ctx
-
-
-def _profile_page(
-    request: Request,
-    session: DbSession,
-    who: Subject,
-    organisation_id: int,
-    *,
-    sent: BoundForm | None = None,
-    delegating: int | None = None,
-    status_code: int = 200,
-) -> Response:
-    """The profile with each form blank (or as the owner keeps it), the one sent with its errors."""
-    org = service.get(session, who, organisation_id)
-    language = request_language(request)
-    ctx = _profile_context(session, who, org, language)
-    given = {sent.form.id: sent} if sent is not None else {}
-    profile = {name: getattr(org, name) for name in mf.PROFILE.fields}
-    ctx.update(
-        {
-            "profile_form": given.get(mf.PROFILE.id) or mf.PROFILE.blank(profile),
-            "services_form": given.get(mf.SERVICES.id) or mf.SERVICES.blank({"services": ctx["entry"].services}),
-            "service_choices": mf.service_choices(language),
-            "contact_form": given.get(mf.CONTACT.id) or mf.CONTACT.blank(),
-            "system_form": given.get(mf.SYSTEM.id) or mf.SYSTEM.blank(),
-            "claim_form": given.get(mf.CLAIM.id) or mf.CLAIM.blank(),
-            "delegating": delegating,
-            "delegate_form": given.get(mf.DELEGATE.id) or mf.DELEGATE.blank(),
-            "member_choices": [(str(m.id), m.name) for m in ctx.get("members", [])],
-            "expert_form": given.get(mf.EXPERT.id) or mf.EXPERT.blank(mf.EXPERT_INITIAL),
-            "skill_choices": mf.skill_choices(language),
-            "open_form": sent.form.id if sent is not None else request.query_params.get("open"),
-        }
-    )
-    return render(request, "members/profile.html", ctx, status_code=status_code)
-
-
-@router.get("/members/{organisation_id}")
-def profile_page(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
-    raw = request.query_params.get("delegate") or ""
-    return _profile_page(request, session, who, organisation_id, delegating=int(raw) if raw.isdigit() else None)
-
-
-def _saved(
-    request: Request,
-    session: DbSession,
-    who: Subject,
-    organisation_id: int,
-    form: BoundForm,
-    anchor: str,
-    ok: str,
-    *,
-    delegating: int | None = None,
-) -> Response:
-    if not form.ok:
-        return _profile_page(request, session, who, organisation_id, sent=form, delegating=delegating, status_code=422)
-    return _done(request, f"/members/{organisation_id}#{anchor}", ok)
-
-
-@router.post("/members/{organisation_id}/profile")
-async def profile_submit(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
-    service.get_managed(session, who, organisation_id)  # ask before reading: no form errors for others
-    form = await mf.PROFILE.read(request)
-    data = form.validate(OrganisationUpdate)
-    if data is not None:
-        form.attempt(session, lambda: service.update(session, who, organisation_id, data))
-    return _saved(request, session, who, organisation_id, form, "profile", N_("The profile is saved."))
-
-
-@router.post("/members/{organisation_id}/confirm")
-def profile_confirm(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
-    service.confirm(session, who, organisation_id)
-    return _done(request, f"/members/{organisation_id}", N_("Thank you: the data is confirmed as current."))
-
-
-@router.post("/members/{organisation_id}/contacts")
-async def contact_add(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
-    service.get_managed(session, who, organisation_id)
-    form = await mf.CONTACT.read(request)
-    data = form.validate(ContactCreate)
-    if data is not None:
-        form.attempt(session, lambda: service.add_contact(session, who, organisation_id, data))
-    return _saved(request, session, who, organisation_id, form, "contacts", N_("The contact is added."))
-
-
-@router.post("/members/{organisation_id}/contacts/{contact_id}/delete")
-def contact_remove(
-    request: Request, session: Session, who: PageUser, organisation_id: int, contact_id: int
-) -> Response:
-    service.remove_contact(session, who, organisation_id, contact_id)
-    return _done(request, f"/members/{organisation_id}#contacts", N_("The contact is removed."))
-
-
-@router.post("/members/{organisation_id}/systems")
-async def system_add(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
-    service.get_managed(session, who, organisation_id)
-    form = await mf.SYSTEM.read(request)
-    data = form.validate(SystemCreate)
-    if data is not None:
-        form.attempt(session, lambda: service.add_system(session, who, organisation_id, data))
-    return _saved(request, session, who, organisation_id, form, "systems", N_("The system is added."))
-
-
-@router.post("/members/{organisation_id}/systems/{system_id}/delete")
-def system_remove(request: Request, session: Session, who: PageUser, organisation_id: int, system_id: int) -> Response:
-    service.remove_system(session, who, organisation_id, system_id)
-    return _done(request, f"/members/{organisation_id}#systems", N_("The system is removed."))
-
-
-@router.post("/members/{organisation_id}/services")
-async def services_set(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
-    service.get_managed(session, who, organisation_id)
-    form = await mf.SERVICES.read(request)
-    data = form.validate(ServicesUpdate)
-    if "services" in form.errors:  # a key no longer offered (a page older than the vocabulary)
-        form.errors["services"] = N_("Choose one of the offered values.")
-    if data is not None:
-        form.attempt(session, lambda: service.set_services(session, who, organisation_id, data.services))
-    return _saved(request, session, who, organisation_id, form, "services", N_("The services are saved."))
-
-
-@router.post("/members/{organisation_id}/constituency")
-async def claim_add(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
-    _require_manage(who, organisation_id)
-    form = await mf.CLAIM.read(request)
-    form.missing_required()
-    form.attempt(
-        session,
-        lambda: constituency.add_claim(session, who, organisation_id, form.text("value"), note=form.optional("note")),
-    )
-    return _saved(request, session, who, organisation_id, form, "constituency", N_("The claim is added."))
-
-
-@router.post("/members/{organisation_id}/constituency/{claim_id}/delete")
-def claim_remove(request: Request, session: Session, who: PageUser, organisation_id: int, claim_id: int) -> Response:
-    constituency.remove_claim(session, who, claim_id)
-    return _done(request, f"/members/{organisation_id}#constituency", N_("The claim is removed."))
-
-
-@router.post("/members/{organisation_id}/constituency/{claim_id}/delegate")
-async def claim_delegate(
-    request: Request, session: Session, who: PageUser, organisation_id: int, claim_id: int
-) -> Response:
-    _require_manage(who, organisation_id)
-    form = await mf.DELEGATE.read(request)
-    form.missing_required()
-    target = form.text("organisation_id")
-    if target and not target.isdigit():
-        form.fail("organisation_id", N_("Choose one of the offered values."))
-    form.attempt(session, lambda: constituency.delegate(session, who, claim_id, form.text("value"), int(target or 0)))
-    return _saved(
-        request,
-        session,
-        who,
-        organisation_id,
-        form,
-        "constituency",
-        N_("The part is delegated."),
-        delegating=claim_id,
-    )
-
-
-@router.post("/members/{organisation_id}/experts")
-async def expert_add(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
-    _require_manage(who, organisation_id)
-    form = await mf.EXPERT.read(request)
-    values = form.values()
-    level = form.text("level")
-    values["skills"] = [{"skill": s, "level": level} for s in form.chosen("skills")]
-    values["certifications"] = _split(form.text("certifications"))
-    values["languages"] = _split(form.text("languages"))
-    values.pop("level")
-    if values["max_deployments"] is None:
-        values.pop("max_deployments")
-    data = form.validate(ExpertCreate, {k: v for k, v in values.items() if v is not None})
-    if data is not None:
-        form.attempt(session, lambda: experts.create(session, who, organisation_id, data))
-    return _saved(request, session, who, organisation_id, form, "experts", N_("The expert is added."))
-
-
-@router.post("/members/{organisation_id}/experts/{expert_id}/availability")
-async def expert_availability(
-    request: Request, session: Session, who: PageUser, organisation_id: int, expert_id: int
-) -> Response:
-    data = await request.form()
-    reads.expert_of(session, organisation_id, expert_id)
-    experts.update(session, who, expert_id, ExpertUpdate(available=data.get("available") == "on"))
-    return _done(request, f"/members/{organisation_id}#experts", N_("The expert is updated."))
-
-
-@router.post("/members/{organisation_id}/experts/{expert_id}/delete")
-def expert_remove(request: Request, session: Session, who: PageUser, organisation_id: int, expert_id: int) -> Response:
-    reads.expert_of(session, organisation_id, expert_id)
-    experts.remove(session, who, expert_id)
-    return _done(request, f"/members/{organisation_id}#experts", N_("The expert is removed."))
+# The profile pages come last: /members/{organisation_id} must not shadow the addresses above.
+router.include_router(members_profile.router)
