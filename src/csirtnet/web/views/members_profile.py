@@ -267,7 +267,6 @@ async def expert_availability(
     request: Request, session: Session, who: PageUser, organisation_id: int, expert_id: int
 ) -> Response:
     data = await request.form()
-    reads.expert_of(session, organisation_id, expert_id)
     experts.update(session, who, expert_id, ExpertUpdate(available=data.get("available") == "on"))
     return saved_redirect(request, f"/members/{organisation_id}#experts", N_("The expert is updated."))
 
