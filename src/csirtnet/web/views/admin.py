@@ -58,6 +58,7 @@ def _role_options(who: Subject, language: str) -> list[tuple[str, str]]:
 
 @router.get("/admin/users")
 def users_page(request: Request, session: Session, who: PageUser, cursor: str = "") -> Response:
+    require(who, Permission.USERS_READ)  # asked first: filters are checked only for those who may list
     form = query_form(request, af.USER_FILTERS)
     q = form.text("q")
     if len(q) > 200:
