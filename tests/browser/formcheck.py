@@ -95,7 +95,8 @@ def submit_bad(page: Any, base: str, case: BadInput, *, language: str) -> None:
     summary_text = summary.inner_text()
     for name in case.errors:
         control = form.locator(f"[name='{name}']").first
-        input_id = control.get_attribute("id") or ""
+        # A group of checkboxes is named by its fieldset.
+        input_id = control.get_attribute("id") or control.evaluate("e => (e.closest('fieldset') || {}).id || ''")
         container = page.locator(f"#{input_id}").first
         assert container.get_attribute("aria-invalid") == "true" or page.locator(
             f"fieldset#{input_id}, #{input_id}"

@@ -172,7 +172,7 @@ def test_bad_new_user_input_names_the_field(client, db, org_a, change: dict, fie
     }
     r = post_form(client, "/admin/users/new", "/admin/users/new", form)
     assert r.status_code == 422
-    assert f'id="user-{field}-e"' in r.text and message in r.text
+    assert f'id="admin-user-new-{field}-e"' in r.text and message in r.text
     assert count(db, User) == users_before
     assert actions(db, "user.created") == []
 
@@ -232,7 +232,7 @@ def test_bad_edits_change_nothing(client, db, org_a) -> None:
     me = log_in_as(client, db, Role.ORG_ADMIN, organisation=org_a)
     page = f"/admin/users/{target.id}"
     empty = post_form(client, page, page, {"full_name": "", "roles": ["viewer"], "is_active": "1"})
-    assert empty.status_code == 422 and 'id="edit-full_name-e"' in empty.text
+    assert empty.status_code == 422 and 'id="admin-user-edit-full_name-e"' in empty.text
     no_roles = post_form(client, page, page, {"full_name": "Tên Khác", "is_active": "1"})
     assert no_roles.status_code == 422 and "Choose at least one." in no_roles.text
     mine = f"/admin/users/{me.id}"
@@ -333,7 +333,7 @@ def test_an_admin_changes_a_users_email(client, db, org_a) -> None:
     page = f"/admin/users/{colleague.id}"
     form = {"full_name": colleague.full_name, "roles": ["viewer"], "is_active": "1"}
     taken = post_form(client, page, page, {**form, "email": "da.dung@example.vn"})
-    assert taken.status_code == 422 and 'id="edit-email-e"' in taken.text
+    assert taken.status_code == 422 and 'id="admin-user-edit-email-e"' in taken.text
     r = post_form(client, page, page, {**form, "email": "Moi@Example.vn"})
     assert r.status_code == 303
     db.expire_all()
@@ -407,7 +407,7 @@ def test_bad_organisation_input_names_the_field(client, db, change: dict, field:
     form = {"name": "Tổ chức mới", "kind": "telecom", **change}
     r = post_form(client, "/admin/organisations/new", "/admin/organisations/new", form)
     assert r.status_code == 422
-    assert f'id="org-{field}-e"' in r.text and message in r.text
+    assert f'id="admin-organisation-new-{field}-e"' in r.text and message in r.text
     assert count(db, Organisation) == before
     assert actions(db, "organisation.created") == []
 
@@ -456,7 +456,7 @@ def test_audit_log_by_date_and_bad_dates(client, db) -> None:
     assert "user.logged_in" not in past.text
     bad = client.get("/admin/audit", params={"since": "31/12/2025"})
     assert bad.status_code == 422
-    assert 'id="filter-since-e"' in bad.text and "yyyy-mm-dd" in bad.text
+    assert 'id="admin-audit-filters-since-e"' in bad.text and "yyyy-mm-dd" in bad.text
     backwards = client.get("/admin/audit", params={"since": "2026-02-01", "until": "2026-01-01"})
     assert backwards.status_code == 422 and "The end date is before the start date." in backwards.text
 
@@ -532,7 +532,7 @@ def test_bad_webhook_address_is_refused(client, db, org_a) -> None:
     for url, message in [("ftp://files.example.vn/x", "Must be an http(s) URL"), ("", "This field is required.")]:
         r = post_form(client, "/admin/webhooks", "/admin/webhooks", {"url": url})
         assert r.status_code == 422
-        assert 'id="hook-url-e"' in r.text and message in r.text
+        assert 'id="admin-webhook-url-e"' in r.text and message in r.text
     bad_event = post_form(client, "/admin/webhooks", "/admin/webhooks", {"url": "https://x.vn", "event_types": ["no"]})
     assert bad_event.status_code == 422 and "Unknown event type(s): no" in bad_event.text
     assert count(db, WebhookEndpoint) == 0

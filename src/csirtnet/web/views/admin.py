@@ -3,9 +3,7 @@ modules included below. Closed by `page_user` + CSRF (app.py); each page asks au
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session as DbSession
 
@@ -24,10 +22,11 @@ from csirtnet.identity import service
 from csirtnet.identity.schemas import UserCreate, UserUpdate
 from csirtnet.models import AuditRecord, User
 from csirtnet.vocabulary import labels
-from csirtnet.web.forms import FormErrors, attempt, optional_int, parse
+from csirtnet.web.forms import BoundForm
 from csirtnet.web.render import redirect, request_language
+from csirtnet.web.views import admin_forms as af
 from csirtnet.web.views import admin_organisations, admin_system
-from csirtnet.web.views.admin_common import admin_render, admin_tabs, tr
+from csirtnet.web.views.admin_common import admin_render, admin_tabs, query_form, tr
 
 router = APIRouter(include_in_schema=False)
 # The other sections live in their own modules, mounted under this (closed) router.
@@ -58,24 +57,30 @@ def _role_options(who: Subject, language: str) -> list[tuple[str, str]]:
 
 
 @router.get("/admin/users")
-def users_page(
-    request: Request,
-    session: Session,
-    who: PageUser,
-    q: str = "",
-    organisation_id: str = "",
-    active: str = "",
-    cursor: str = "",
-) -> Response:
-    rows, next_cursor = identity_reads.users_page(
-        session,
-        who,
-        q=q.strip()[:200] or None,
-        organisation_id=optional_int(organisation_id),
-        active={"1": True, "0": False}.get(active),
-        cursor=cursor or None,
-        limit=USERS_PER_PAGE,
-    )
+def users_page(request: Request, session: Session, who: PageUser, cursor: str = "") -> Response:
+    require(who, Permission.USERS_READ)  # asked first: filters are checked only for those who may list
+    form = query_form(request, af.USER_FILTERS)
+    q = form.text("q")
+    if len(q) > 200:
+        form.fail("q", N_("This is too long."))
+    organisation_id = form.text("organisation_id")
+    if organisation_id and not organisation_id.isdigit():
+        form.fail("organisation_id", N_("Choose one of the offered values."))
+    active = form.text("active")
+    if active not in ("", "0", "1"):
+        form.fail("active", N_("Choose one of the offered values."))
+    rows: list[User] = []
+    next_cursor = None
+    if form.ok:
+        rows, next_cursor = identity_reads.users_page(
+            session,
+            who,
+            q=q or None,
+            organisation_id=int(organisation_id) if organisation_id else None,
+            active={"1": True, "0": False}.get(active),
+            cursor=cursor or None,
+            limit=USERS_PER_PAGE,
+        )
     organisations = identity_reads.listable_organisations(session, who)
     return admin_render(
         request,
@@ -84,17 +89,15 @@ def users_page(
         {
             "users": rows,
             "next_cursor": next_cursor,
+            "form": form,
             "filters": {"q": q, "organisation_id": organisation_id, "active": active},
-            "organisations": [(o.id, o.name) for o in organisations],
+            "organisations": [(str(o.id), o.name) for o in organisations],
             "role_labels": labels.ROLES,
             "may_create": can(who, Permission.USERS_WRITE),
             "first_page": not cursor,
         },
+        status_code=200 if form.ok else 422,
     )
-
-
-def _empty_user_values(organisation_id: int | None) -> dict[str, Any]:
-    return {"email": "", "full_name": "", "organisation_id": organisation_id or "", "roles": ["viewer"], "language": ""}
 
 
 def _new_user_page(
@@ -102,27 +105,20 @@ def _new_user_page(
     session: DbSession,
     who: Subject,
     *,
-    values: dict[str, Any] | None = None,
-    errors: FormErrors | None = None,
+    form: BoundForm | None = None,
     status_code: int = 200,
 ) -> Response:
     organisations = identity_reads.assignable_organisations(session, who)
-    default_org = who.organisation_id if len(organisations) != 1 else organisations[0].id
+    if form is None:
+        default_org = who.organisation_id if len(organisations) != 1 else organisations[0].id
+        form = af.USER_NEW.blank({"organisation_id": default_org or "", "roles": ["viewer"]})
     return admin_render(
         request,
         who,
         "admin/user_new.html",
         {
-            "values": values
-            or {
-                "email": "",
-                "full_name": "",
-                "organisation_id": default_org or "",
-                "roles": ["viewer"],
-                "language": "",
-            },
-            "errors": errors or {},
-            "organisations": [(o.id, o.name) for o in organisations],
+            "form": form,
+            "organisations": [(str(o.id), o.name) for o in organisations],
             "role_options": _role_options(who, request_language(request)),
         },
         status_code=status_code,
@@ -136,53 +132,41 @@ def new_user_page(request: Request, session: Session, who: PageUser) -> Response
 
 
 @router.post("/admin/users/new")
-def create_user(
-    request: Request,
-    session: Session,
-    who: PageUser,
-    email: Annotated[str, Form(max_length=400)] = "",
-    full_name: Annotated[str, Form(max_length=500)] = "",
-    organisation_id: Annotated[str, Form(max_length=20)] = "",
-    roles: Annotated[list[str] | None, Form()] = None,
-    password: Annotated[str, Form(max_length=500)] = "",
-    language: Annotated[str, Form(max_length=10)] = "",
-) -> Response:
+async def create_user(request: Request, session: Session, who: PageUser) -> Response:
     require(who, Permission.USERS_WRITE)
-    chosen = [r for r in (roles or []) if r]
-    values = {
-        "email": email.strip(),
-        "full_name": full_name.strip(),
-        "organisation_id": organisation_id,
-        "roles": chosen,
-        "language": language,
-    }
-    errors: FormErrors = {}
-    org_id = optional_int(organisation_id)
-    if org_id is None:
-        errors["organisation_id"] = N_("Choose an organisation.")
-    data = parse(
-        UserCreate,
-        errors,
-        email=values["email"],
-        full_name=values["full_name"],
-        organisation_id=org_id or 0,
-        roles=chosen,
-        password=password or None,
-        language=language or None,
-    )
-    if "password" in errors:
-        errors["password"] = N_("At least 12 characters.")
-    user = None
-    if data is not None and not errors:
-        user = attempt(session, errors, lambda: service.create_user(session, who, data))
+    form = await af.USER_NEW.read(request)
+    values = form.values()
+    organisation_id = form.text("organisation_id")
+    if not organisation_id:
+        form.fail("organisation_id", N_("Choose an organisation."))
+    elif not organisation_id.isdigit():
+        form.fail("organisation_id", N_("Choose one of the offered values."))
+    values["organisation_id"] = organisation_id if organisation_id.isdigit() else None
+    data = form.validate(UserCreate, {k: v for k, v in values.items() if v is not None})
+    if "password" in form.errors:
+        form.errors["password"] = N_("At least 12 characters.")
+    user = form.attempt(session, lambda: service.create_user(session, who, data)) if data is not None else None
     if user is None:
-        return _new_user_page(request, session, who, values=values, errors=errors, status_code=422)
+        return _new_user_page(request, session, who, form=form, status_code=422)
     message = (
         N_("The user is created and can log in with the password you chose.")
-        if password
+        if values.get("password")
         else N_("The user is created; an invitation email is on its way.")
     )
     return redirect(f"/admin/users/{user.id}", flash=tr(request, message))
+
+
+def _user_page_form(user: User) -> BoundForm:
+    """The edit form as the account stands (a button's refusal is shown in its summary)."""
+    return af.USER_EDIT.blank(
+        {
+            "email": user.email,
+            "full_name": user.full_name,
+            "language": user.language or "",
+            "roles": sorted(user.roles),
+            "is_active": user.is_active,
+        }
+    )
 
 
 def _user_page(
@@ -191,8 +175,7 @@ def _user_page(
     who: Subject,
     user: User,
     *,
-    values: dict[str, Any] | None = None,
-    errors: FormErrors | None = None,
+    form: BoundForm | None = None,
     status_code: int = 200,
 ) -> Response:
     may_edit = may_act_on_account(who, user)  # authz.identity: no button the rule would refuse
@@ -207,15 +190,7 @@ def _user_page(
         {
             "subject_user": user,
             "may_edit": may_edit,
-            "values": values
-            or {
-                "email": user.email,
-                "full_name": user.full_name,
-                "language": user.language or "",
-                "roles": sorted(user.roles),
-                "is_active": user.is_active,
-            },
-            "errors": errors or {},
+            "form": form or _user_page_form(user),
             "role_options": _role_options(who, request_language(request)),
             "role_labels": labels.ROLES,
             "history": history,
@@ -231,44 +206,30 @@ def user_page(request: Request, session: Session, who: PageUser, user_id: int) -
 
 
 @router.post("/admin/users/{user_id}")
-def update_user(
-    request: Request,
-    session: Session,
-    who: PageUser,
-    user_id: int,
-    full_name: Annotated[str, Form(max_length=500)] = "",
-    language: Annotated[str, Form(max_length=10)] = "",
-    roles: Annotated[list[str] | None, Form()] = None,
-    is_active: Annotated[str, Form(max_length=10)] = "",
-    email: Annotated[str | None, Form(max_length=400)] = None,
-) -> Response:
+async def update_user(request: Request, session: Session, who: PageUser, user_id: int) -> Response:
     user = service.get_user_to_act_on(session, who, user_id)
-    chosen = [r for r in (roles or []) if r]
-    email = user.email if email is None else email.strip()  # a form without the field keeps it
-    values = {
-        "email": email,
-        "full_name": full_name.strip(),
-        "language": language,
-        "roles": chosen,
-        "is_active": bool(is_active),
-    }
+    data = await request.form()
+    form = af.USER_EDIT.from_data(data)
+    if "email" not in data:  # a form without the field keeps the address
+        form.raw["email"] = user.email
+    email = form.text("email")
     # Roles this editor may not hand out are kept as they are (they are not on the form).
-    new_roles = set(chosen) | (user.roles - set(_offered_roles(who)))
-    active = bool(is_active)
-    errors: FormErrors = {}
-    data = parse(
+    new_roles = set(form.chosen("roles")) | (user.roles - set(_offered_roles(who)))
+    active = form.checked("is_active")
+    changes = form.validate(
         UserUpdate,
-        errors,
-        email=email if email.lower() != user.email else None,
-        full_name=values["full_name"],
-        language=language or None,
-        roles=sorted(new_roles) if new_roles != user.roles else None,
-        is_active=active if active != user.is_active else None,
+        {
+            "email": email if email and email.lower() != user.email else None,
+            "full_name": form.text("full_name") or None,
+            "language": form.optional("language"),
+            "roles": sorted(new_roles) if new_roles != user.roles else None,
+            "is_active": active if active != user.is_active else None,
+        },
     )
-    if data is not None and not errors:
-        attempt(session, errors, lambda: service.update_user(session, who, user.id, data))
-    if errors:
-        return _user_page(request, session, who, user, values=values, errors=errors, status_code=422)
+    if changes is not None:
+        form.attempt(session, lambda: service.update_user(session, who, user.id, changes))
+    if not form.ok:
+        return _user_page(request, session, who, user, form=form, status_code=422)
     return redirect(f"/admin/users/{user.id}", flash=tr(request, "The changes are saved."))
 
 
@@ -283,9 +244,9 @@ def reset_second_factor(request: Request, session: Session, who: PageUser, user_
 @router.post("/admin/users/{user_id}/send-reset")
 def send_password_reset(request: Request, session: Session, who: PageUser, user_id: int) -> Response:
     user = service.get_user_to_act_on(session, who, user_id)
-    errors: FormErrors = {}
-    attempt(session, errors, lambda: login_service.send_password_reset(session, who, user))
-    if errors:
-        return _user_page(request, session, who, user, errors=errors, status_code=422)
+    form = _user_page_form(user)
+    form.attempt(session, lambda: login_service.send_password_reset(session, who, user))
+    if not form.ok:
+        return _user_page(request, session, who, user, form=form, status_code=422)
     message = tr(request, "A link to set a new password is on its way to %(email)s.")
     return redirect(f"/admin/users/{user.id}", flash=message % {"email": user.email})

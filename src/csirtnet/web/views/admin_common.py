@@ -6,12 +6,14 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
+from starlette.datastructures import FormData
 
 from csirtnet import i18n
 from csirtnet.authz import Subject, can
 from csirtnet.authz import organisation as organisation_authz
 from csirtnet.authz.permissions import Permission
 from csirtnet.i18n import N_
+from csirtnet.web.forms import BoundForm, Form
 from csirtnet.web.render import render, request_language
 
 
@@ -43,3 +45,8 @@ def admin_render(
 
 def tr(request: Request, message: str) -> str:
     return i18n.translate(request_language(request), message)
+
+
+def query_form(request: Request, form: Form) -> BoundForm:
+    """A filter form (method GET) as the address gives it."""
+    return form.from_data(FormData(list(request.query_params.multi_items())))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
@@ -25,9 +25,10 @@ from csirtnet.identity import reads as identity_reads
 from csirtnet.notification import events
 from csirtnet.notification import service as notification_service
 from csirtnet.vocabulary import labels
-from csirtnet.web.forms import FormErrors, attempt, optional_int
+from csirtnet.web.forms import BoundForm
 from csirtnet.web.render import redirect, request_language
-from csirtnet.web.views.admin_common import admin_render, tr
+from csirtnet.web.views import admin_forms as af
+from csirtnet.web.views.admin_common import admin_render, query_form, tr
 
 router = APIRouter(include_in_schema=False)
 
@@ -44,67 +45,51 @@ def _organisation_choices(session: DbSession, who: Subject) -> list[tuple[int, s
 # -- audit log ------------------------------------------------------------------------------
 
 
-def _day_start(value: str, zone: str, field_name: str, errors: FormErrors) -> datetime | None:
+def _day_start(form: BoundForm, name: str, zone: str) -> datetime | None:
     """A yyyy-mm-dd date from the form as the start of that day in the reader's time zone."""
-    value = value.strip()
+    value = form.text(name)
     if not value:
         return None
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        errors[field_name] = N_("Enter a date as yyyy-mm-dd.")
+        form.fail(name, N_("Enter a date as yyyy-mm-dd."))
         return None
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(zone))
 
 
 @router.get("/admin/audit")
-def audit_page(
-    request: Request,
-    session: Session,
-    who: PageUser,
-    action: str = "",
-    actor: str = "",
-    object_type: str = "",
-    object_id: str = "",
-    organisation_id: str = "",
-    since: str = "",
-    until: str = "",
-    cursor: str = "",
-) -> Response:
+def audit_page(request: Request, session: Session, who: PageUser, cursor: str = "") -> Response:
     require(who, Permission.AUDIT_READ)
     user = getattr(request.state, "user", None)
     zone = getattr(user, "timezone", None) or get_settings().timezone
-    filters = {
-        "action": action,
-        "actor": actor,
-        "object_type": object_type,
-        "object_id": object_id,
-        "organisation_id": organisation_id,
-        "since": since,
-        "until": until,
-    }
-    errors: FormErrors = {}
-    start = _day_start(since, zone, "since", errors)
-    end = _day_start(until, zone, "until", errors)
+    form = query_form(request, af.AUDIT_FILTERS)
+    limits = {"action": 80, "actor": 320, "object_type": 60, "object_id": 80}
+    for name, limit in limits.items():
+        if len(form.text(name)) > limit:
+            form.fail(name, N_("This is too long."))
+    start = _day_start(form, "since", zone)
+    end = _day_start(form, "until", zone)
     if end is not None:
         end += timedelta(days=1)  # "until" names the last day shown
-    if organisation_id.strip() and optional_int(organisation_id) is None:
-        errors["organisation_id"] = N_("Choose one of the offered values.")
+    organisation_id = form.text("organisation_id")
+    if organisation_id and not organisation_id.isdigit():
+        form.fail("organisation_id", N_("Choose one of the offered values."))
     if start and end and start >= end:
-        errors["until"] = N_("The end date is before the start date.")
+        form.fail("until", N_("The end date is before the start date."))
     rows: list[audit_reads.Entry] = []
     next_cursor = None
-    if not errors:
+    if form.ok:
         rows, next_cursor = audit_reads.records_page(
             session,
             who,
             cursor=cursor or None,
             limit=AUDIT_PER_PAGE,
-            action=action.strip()[:80] or None,
-            actor=actor.strip()[:320] or None,
-            object_type=object_type.strip()[:60] or None,
-            object_id=object_id.strip()[:80] or None,
-            organisation_id=optional_int(organisation_id),
+            action=form.optional("action"),
+            actor=form.optional("actor"),
+            object_type=form.optional("object_type"),
+            object_id=form.optional("object_id"),
+            organisation_id=int(organisation_id) if organisation_id else None,
             since=start,
             until=end,
         )
@@ -122,14 +107,14 @@ def audit_page(
                 for e in rows
             ],
             "next_cursor": next_cursor,
-            "filters": filters,
-            "errors": errors,
-            "organisations": _organisation_choices(session, who),
+            "filters": {name: form.text(name) for name in af.AUDIT_FILTERS.fields},
+            "form": form,
+            "organisations": [(str(i), name) for i, name in _organisation_choices(session, who)],
             "action_prefixes": ACTION_PREFIXES,
             "first_page": not cursor,
             "zone": zone,
         },
-        status_code=422 if errors else 200,
+        status_code=200 if form.ok else 422,
     )
 
 
@@ -178,8 +163,8 @@ def _webhooks_page(
     who: Subject,
     organisation_id: int,
     *,
-    values: dict[str, Any] | None = None,
-    errors: FormErrors | None = None,
+    form: BoundForm | None = None,
+    chooser: BoundForm | None = None,
     created: tuple[str, str] | None = None,
     rotated: bool = False,
     status_code: int = 200,
@@ -192,13 +177,15 @@ def _webhooks_page(
         "admin/webhooks.html",
         {
             "organisation_id": organisation_id,
-            "organisations": _organisation_choices(session, who) if identity_authz.sees_every_organisation(who) else [],
+            "organisations": [(str(i), name) for i, name in _organisation_choices(session, who)]
+            if identity_authz.sees_every_organisation(who)
+            else [],
             "endpoints": endpoints,
             "event_options": [
                 (k, f"{k} — {events.generic_title(e, language)}") for k, e in sorted(events.EVENTS.items())
             ],
-            "values": values or {"url": "", "event_types": []},
-            "errors": errors or {},
+            "form": form or af.WEBHOOK.blank(),
+            "chooser": chooser or af.WEBHOOK_ORGANISATION.blank({"organisation_id": organisation_id}),
             "created": created,
             "rotated": rotated,
         },
@@ -206,44 +193,42 @@ def _webhooks_page(
     )
 
 
-@router.get("/admin/webhooks")
-def webhooks_page(request: Request, session: Session, who: PageUser, organisation_id: str = "") -> Response:
-    require(who, Permission.WEBHOOKS_WRITE)
-    org_id = optional_int(organisation_id) or who.organisation_id
+def _organisation_of(raw: str, who: Subject) -> int:
+    org_id = int(raw) if raw.strip().isdigit() else who.organisation_id
     if org_id is None:
         raise NotFound("organisation")
-    return _webhooks_page(request, session, who, org_id)
+    return org_id
+
+
+@router.get("/admin/webhooks")
+def webhooks_page(request: Request, session: Session, who: PageUser) -> Response:
+    require(who, Permission.WEBHOOKS_WRITE)
+    chooser = query_form(request, af.WEBHOOK_ORGANISATION)
+    chosen = chooser.text("organisation_id")
+    if chosen and not chosen.isdigit():
+        chooser.fail("organisation_id", N_("Choose one of the offered values."))
+    org_id = _organisation_of(chosen if chooser.ok else "", who)
+    if not chosen or not chooser.ok:
+        chooser.raw["organisation_id"] = chosen or str(org_id)
+    return _webhooks_page(request, session, who, org_id, chooser=chooser, status_code=200 if chooser.ok else 422)
 
 
 @router.post("/admin/webhooks")
-def create_webhook(
-    request: Request,
-    session: Session,
-    who: PageUser,
-    organisation_id: Annotated[str, Form(max_length=20)] = "",
-    url: Annotated[str, Form(max_length=1000)] = "",
-    event_types: Annotated[list[str] | None, Form()] = None,
-) -> Response:
+async def create_webhook(request: Request, session: Session, who: PageUser) -> Response:
     require(who, Permission.WEBHOOKS_WRITE)
-    org_id = optional_int(organisation_id) or who.organisation_id
-    if org_id is None:
-        raise NotFound("organisation")
-    chosen = [e for e in (event_types or []) if e]
-    values: dict[str, Any] = {"url": url.strip(), "event_types": chosen}
-    errors: FormErrors = {}
-    if not values["url"]:
-        errors["url"] = N_("This field is required.")
-    elif len(values["url"]) > 500:
-        errors["url"] = N_("This is too long.")
-    endpoint = None
-    if not errors:
-        endpoint = attempt(
-            session,
-            errors,
-            lambda: notification_service.create_webhook(session, who, org_id, values["url"], chosen),
-        )
+    data = await request.form()
+    raw_org = data.get("organisation_id")
+    org_id = _organisation_of(raw_org if isinstance(raw_org, str) else "", who)
+    form = af.WEBHOOK.from_data(data)
+    form.missing_required()
+    url = form.text("url")
+    if len(url) > 500:
+        form.fail("url", N_("This is too long."))
+    endpoint = form.attempt(
+        session, lambda: notification_service.create_webhook(session, who, org_id, url, form.chosen("event_types"))
+    )
     if endpoint is None:
-        return _webhooks_page(request, session, who, org_id, values=values, errors=errors, status_code=422)
+        return _webhooks_page(request, session, who, org_id, form=form, status_code=422)
     return _webhooks_page(request, session, who, org_id, created=(endpoint.url, endpoint.secret))
 
 
@@ -265,7 +250,6 @@ def delete_webhook(
 ) -> Response:
     notification_service.delete_webhook(session, who, webhook_id)
     target = "/admin/webhooks"
-    org_id = optional_int(organisation_id)
-    if org_id is not None:
-        target += f"?organisation_id={org_id}"
+    if organisation_id.strip().isdigit():
+        target += f"?organisation_id={int(organisation_id)}"
     return redirect(target, flash=tr(request, "The webhook is removed."))

@@ -1,30 +1,26 @@
 """Pages of the members domain: directory, profiles (contacts, systems, services, experts,
 constituency), applications review, overlaps, lookup, stale confirmations and the CSV import.
-They call the same service functions as the API (csirtnet.organisation)."""
+They call the same service functions as the API (csirtnet.organisation); every form is on the one
+form path (csirtnet.web.forms, declared in member_page_forms) and comes back in place on an error."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session as DbSession
+from starlette.datastructures import FormData
 
 from csirtnet.auth.deps import PageUser, Session
-from csirtnet.authz import Subject, can, can_manage_organisation
+from csirtnet.authz import Subject, can, require
 from csirtnet.authz import organisation as organisation_authz
-from csirtnet.authz.organisation import profile_visible
 from csirtnet.authz.permissions import Permission
 from csirtnet.cluster import reads as cluster_reads
-from csirtnet.db import savepoint
-from csirtnet.errors import AppError, Forbidden, NotFound
-from csirtnet.i18n import N_, translate
+from csirtnet.errors import OutOfRange
+from csirtnet.i18n import N_
 from csirtnet.kit.files import download
-from csirtnet.models import Organisation
-from csirtnet.models.contact import ContactRole
-from csirtnet.models.organisation import OrganisationKind
 from csirtnet.organisation import (
     application,
     constituency,
@@ -32,70 +28,45 @@ from csirtnet.organisation import (
     experts,
     importer,
     reads,
-    service,
     stale,
 )
-from csirtnet.organisation.schemas import (
-    PROFILE_FIELDS,
-    ContactCreate,
-    ExpertCreate,
-    ExpertUpdate,
-    OrganisationUpdate,
-    ServicesUpdate,
-    SystemCreate,
-)
-from csirtnet.vocabulary import first_services, skills
-from csirtnet.web import member_forms as forms
-from csirtnet.web.render import redirect, render, request_language
+from csirtnet.vocabulary import labels
+from csirtnet.web.forms import BoundForm, Form
+from csirtnet.web.render import render, request_language
+from csirtnet.web.views import member_page_forms as mf
+from csirtnet.web.views import members_profile
+from csirtnet.web.views.members_profile import saved_redirect, vocab
 
 router = APIRouter(include_in_schema=False)
-T = TypeVar("T")
 PAGE = 50
 
 
-def _attempt(session: DbSession, request: Request, change: Callable[[], T]) -> tuple[T | None, str | None]:
-    """Run a change in a savepoint; a refused one leaves nothing behind and returns its message."""
-    language = request_language(request)
-    try:
-        with savepoint(session):
-            return change(), None
-    except (Forbidden, NotFound):
-        raise
-    except ValidationError as exc:
-        errs = forms.from_validation(exc, language)
-        return None, "; ".join(f"{k}: {v}" for k, v in errs.items())
-    except AppError as exc:
-        errs = forms.from_app_error(exc, language)
-        return None, "; ".join(v if k == "_" else f"{k}: {v}" for k, v in errs.items())
+def _query(request: Request, form: Form) -> BoundForm:
+    return form.from_data(FormData(list(request.query_params.multi_items())))
 
 
-def _done(request: Request, url: str, error: str | None, ok: str) -> Response:
-    if error:
-        return redirect(url, flash=error, kind="error")
-    return redirect(url, flash=translate(request_language(request), ok))
+def _not_too_long(form: BoundForm, name: str, limit: int = 200) -> str:
+    value = form.text(name)
+    if len(value) > limit:
+        form.fail(name, N_("This is too long."))
+    return value
 
 
-def _filters(request: Request) -> dict[str, Any]:
-    p = request.query_params
-    cluster = p.get("cluster_id") or ""
-    return {
-        "q": p.get("q") or None,
-        "service": p.get("service") or None,
-        "skill": p.get("skill") or None,
-        "sector": p.get("sector") or None,
-        "province": p.get("province") or None,
+def _filters(request: Request) -> tuple[BoundForm, dict[str, Any]]:
+    """The directory's filters as typed, and as the directory reads them."""
+    form = _query(request, mf.DIRECTORY_FILTERS)
+    q = _not_too_long(form, "q")
+    cluster = form.text("cluster_id")
+    if cluster and not cluster.isdigit():
+        form.fail("cluster_id", N_("Choose one of the offered values."))
+    return form, {
+        "q": q or None,
+        "service": form.optional("service"),
+        "skill": form.optional("skill"),
+        "sector": form.optional("sector"),
+        "province": form.optional("province"),
         "cluster_id": int(cluster) if cluster.isdigit() else None,
-        "kind": p.get("kind") or None,
-    }
-
-
-def _vocab(language: str) -> dict[str, Any]:
-    return {
-        "areas": first_services.AREAS,
-        "services_by_key": first_services.SERVICES,
-        "skill_names": {k: v.get(language, k) for k, v in skills.SKILLS.items()},
-        "kinds": [k.value for k in OrganisationKind if k != OrganisationKind.COORDINATOR],
-        "roles": [r.value for r in ContactRole],
+        "kind": request.query_params.get("kind") or None,
     }
 
 
@@ -104,11 +75,12 @@ def _vocab(language: str) -> dict[str, Any]:
 
 @router.get("/members")
 def directory_page(request: Request, session: Session, who: PageUser) -> Response:
+    require(who, Permission.ORGANISATIONS_READ)  # asked first: filters are checked only for readers
     language = request_language(request)
-    filters = _filters(request)
+    form, filters = _filters(request)
     raw_offset = request.query_params.get("offset", "0")
     offset = int(raw_offset) if raw_offset.isdigit() else 0
-    orgs = reads.directory(session, who, offset=offset, limit=PAGE + 1, **filters)
+    orgs = reads.directory(session, who, offset=offset, limit=PAGE + 1, **filters) if form.ok else []
     more = len(orgs) > PAGE
     rows = directory.entries(session, who, orgs[:PAGE])
     provinces, sectors = reads.directory_choices(session)
@@ -117,21 +89,29 @@ def directory_page(request: Request, session: Session, who: PageUser) -> Respons
         request,
         "members/directory.html",
         {
-            **_vocab(language),
+            **vocab(language),
             "rows": rows,
-            "f": filters,
-            "provinces": provinces,
-            "sectors": sectors,
-            "clusters": clusters,
+            "form": form,
+            "choices": {
+                "service": mf.service_choices(language),
+                "skill": mf.skill_choices(language),
+                "sector": [(s, labels.SECTORS.get(s, s)) for s in sectors],
+                "province": [(p, p) for p in provinces],
+                "cluster_id": [(str(c.id), c.name) for c in clusters],
+            },
             "next_offset": offset + PAGE if more else None,
             "is_coordinator": organisation_authz.sees_all_members(who),
         },
+        status_code=200 if form.ok else 422,
     )
 
 
 @router.get("/members/directory.csv")
 def directory_csv(request: Request, session: Session, who: PageUser) -> Response:
-    rows = directory.entries(session, who, reads.directory(session, who, **_filters(request)))
+    form, filters = _filters(request)
+    if not form.ok:
+        raise OutOfRange("The filters are not valid; correct them on the directory page")
+    rows = directory.entries(session, who, reads.directory(session, who, **filters))
     return Response(
         directory.to_csv(rows, request_language(request)),
         media_type="text/csv; charset=utf-8",
@@ -141,35 +121,52 @@ def directory_csv(request: Request, session: Session, who: PageUser) -> Response
 
 @router.get("/members/lookup")
 def lookup_page(request: Request, session: Session, who: PageUser) -> Response:
-    q = (request.query_params.get("q") or "").strip()
-    result, error = None, None
-    if q:
-        result, error = _attempt(session, request, lambda: constituency.lookup(session, who, q))
-    return render(request, "members/lookup.html", {"q": q, "result": result, "error": error})
+    asked = "q" in request.query_params
+    form = mf.LOOKUP.from_data(FormData(list(request.query_params.multi_items())))
+    result = None
+    if asked:
+        form.missing_required()
+        q = form.text("q")
+        result = form.attempt(session, lambda: constituency.lookup(session, who, q))
+    return render(
+        request,
+        "members/lookup.html",
+        {"form": form, "result": result},
+        status_code=200 if form.ok else 422,
+    )
 
 
 @router.get("/members/experts")
 def experts_page(request: Request, session: Session, who: PageUser) -> Response:
+    require(who, Permission.EXPERTS_READ)
     language = request_language(request)
-    p = request.query_params
-    available = {"yes": True, "no": False}.get(p.get("available", ""))
-    rows = reads.experts(
-        session,
-        who,
-        limit=200,
-        q=p.get("q") or None,
-        skill=p.get("skill") or None,
-        province=p.get("province") or None,
-        available=available,
-    )
+    form = _query(request, mf.EXPERT_FILTERS)
+    q = _not_too_long(form, "q")
+    province = _not_too_long(form, "province", 80)
+    available = form.text("available")
+    if available not in ("", "yes", "no"):
+        form.fail("available", N_("Choose one of the offered values."))
+    rows = []
+    if form.ok:
+        rows = reads.experts(
+            session,
+            who,
+            limit=200,
+            q=q or None,
+            skill=form.optional("skill"),
+            province=province or None,
+            available={"yes": True, "no": False}.get(available),
+        )
     return render(
         request,
         "members/experts.html",
         {
-            **_vocab(language),
+            **vocab(language),
             "rows": experts.reads(session, who, rows),
-            "f": {k: p.get(k, "") for k in ("q", "skill", "province", "available")},
+            "form": form,
+            "skill_choices": mf.skill_choices(language),
         },
+        status_code=200 if form.ok else 422,
     )
 
 
@@ -178,26 +175,56 @@ def experts_page(request: Request, session: Session, who: PageUser) -> Response:
 
 @router.get("/members/applications")
 def applications_page(request: Request, session: Session, who: PageUser) -> Response:
-    status = request.query_params.get("status") or None
-    rows = reads.applications(session, who, status=status)
-    return render(request, "members/applications.html", {"rows": rows, "status": status or ""})
+    require(who, Permission.APPLICATIONS_READ)
+    form = _query(request, mf.APPLICATION_FILTERS)
+    status = form.text("status")
+    if status and status not in labels.APPLICATION_STATUSES:
+        form.fail("status", N_("Choose one of the offered values."))
+    rows = reads.applications(session, who, status=status or None) if form.ok else []
+    return render(
+        request, "members/applications.html", {"rows": rows, "form": form}, status_code=200 if form.ok else 422
+    )
 
 
-@router.get("/members/applications/{application_id}")
-def application_page(request: Request, session: Session, who: PageUser, application_id: int) -> Response:
+def _application_page(
+    request: Request,
+    session: DbSession,
+    who: Subject,
+    application_id: int,
+    *,
+    sent: BoundForm | None = None,
+    status_code: int = 200,
+) -> Response:
     app = application.get(session, who, application_id)
+    open_for_decision = app.status not in ("approved", "rejected")
+    given = {sent.form.id: sent} if sent is not None else {}
     return render(
         request,
         "members/application.html",
         {
-            **_vocab(request_language(request)),
+            **vocab(request_language(request)),
             "app": app,
             "messages": application.messages(session, app),
             "documents": application.attached(session, app),
-            "next_code": application.next_member_code(session) if app.status not in ("approved", "rejected") else "",
             "can_review": can(who, Permission.APPLICATIONS_REVIEW),
+            "question_form": given.get(mf.REQUEST_INFO.id) or mf.REQUEST_INFO.blank(),
+            "approve_form": given.get(mf.APPROVE.id)
+            or mf.APPROVE.blank(
+                {
+                    "member_code": application.next_member_code(session) if open_for_decision else "",
+                    "admin_email": app.applicant_email,
+                    "admin_name": app.applicant_name,
+                }
+            ),
+            "decline_form": given.get(mf.DECLINE.id) or mf.DECLINE.blank(),
         },
+        status_code=status_code,
     )
+
+
+@router.get("/members/applications/{application_id}")
+def application_page(request: Request, session: Session, who: PageUser, application_id: int) -> Response:
+    return _application_page(request, session, who, application_id)
 
 
 @router.get("/members/applications/{application_id}/documents/{file_id}")
@@ -207,48 +234,61 @@ def application_document(session: Session, who: PageUser, application_id: int, f
 
 @router.post("/members/applications/{application_id}/request-info")
 async def application_request_info(request: Request, session: Session, who: PageUser, application_id: int) -> Response:
-    form = await request.form()
-    question = forms.text(form, "question") or ""
-    _, error = _attempt(session, request, lambda: application.request_info(session, who, application_id, question))
-    return _done(
-        request, f"/members/applications/{application_id}", error, N_("The question was sent to the applicant.")
+    require(who, Permission.APPLICATIONS_REVIEW)
+    form = await mf.REQUEST_INFO.read(request)
+    form.missing_required()
+    form.attempt(session, lambda: application.request_info(session, who, application_id, form.text("question")))
+    if not form.ok:
+        return _application_page(request, session, who, application_id, sent=form, status_code=422)
+    return saved_redirect(
+        request, f"/members/applications/{application_id}", N_("The question was sent to the applicant.")
     )
 
 
 @router.post("/members/applications/{application_id}/approve")
 async def application_approve(request: Request, session: Session, who: PageUser, application_id: int) -> Response:
-    form = await request.form()
-    result, error = _attempt(
+    require(who, Permission.APPLICATIONS_REVIEW)
+    form = await mf.APPROVE.read(request)
+    result = form.attempt(
         session,
-        request,
         lambda: application.approve(
             session,
             who,
             application_id,
-            member_code=forms.text(form, "member_code"),
-            admin_email=forms.text(form, "admin_email"),
-            admin_name=forms.text(form, "admin_name"),
+            member_code=form.optional("member_code"),
+            admin_email=form.optional("admin_email"),
+            admin_name=form.optional("admin_name"),
         ),
     )
-    if error or result is None:
-        return redirect(f"/members/applications/{application_id}", flash=error or "", kind="error")
+    if result is None:
+        return _application_page(request, session, who, application_id, sent=form, status_code=422)
     org, _user = result
-    return _done(request, f"/members/{org.id}", None, N_("The application is approved and the admin invited."))
+    return saved_redirect(request, f"/members/{org.id}", N_("The application is approved and the admin invited."))
 
 
 @router.post("/members/applications/{application_id}/reject")
 async def application_reject(request: Request, session: Session, who: PageUser, application_id: int) -> Response:
-    form = await request.form()
-    reason = forms.text(form, "reason") or ""
-    _, error = _attempt(session, request, lambda: application.reject(session, who, application_id, reason))
-    return _done(request, f"/members/applications/{application_id}", error, N_("The application is declined."))
+    require(who, Permission.APPLICATIONS_REVIEW)
+    form = await mf.DECLINE.read(request)
+    form.missing_required()
+    form.attempt(session, lambda: application.reject(session, who, application_id, form.text("reason")))
+    if not form.ok:
+        return _application_page(request, session, who, application_id, sent=form, status_code=422)
+    return saved_redirect(request, f"/members/applications/{application_id}", N_("The application is declined."))
 
 
 # -- constituency overlaps, stale profiles, import -----------------------------------------------
 
 
-@router.get("/members/constituency/conflicts")
-def conflicts_page(request: Request, session: Session, who: PageUser) -> Response:
+def _conflicts_page(
+    request: Request,
+    session: DbSession,
+    who: Subject,
+    *,
+    rejecting: int | None = None,
+    sent: BoundForm | None = None,
+    status_code: int = 200,
+) -> Response:
     found = constituency.overlaps(session, who, organisation_authz.overlap_organisation_id(who))
     ids = {o.broader.organisation_id for o in found} | {o.narrower.organisation_id for o in found}
     return render(
@@ -258,28 +298,43 @@ def conflicts_page(request: Request, session: Session, who: PageUser) -> Respons
             "overlaps": found,
             "names": reads.names(session, ids),
             "can_resolve": organisation_authz.can_resolve_overlaps(who),
+            "rejecting": rejecting,
+            "reject_form": sent or mf.CLAIM_REJECT.blank(),
         },
+        status_code=status_code,
     )
+
+
+@router.get("/members/constituency/conflicts")
+def conflicts_page(request: Request, session: Session, who: PageUser) -> Response:
+    raw = request.query_params.get("reject") or ""
+    return _conflicts_page(request, session, who, rejecting=int(raw) if raw.isdigit() else None)
 
 
 @router.post("/members/constituency/claims/{claim_id}/resolve")
 async def resolve_claim(request: Request, session: Session, who: PageUser, claim_id: int) -> Response:
-    form = await request.form()
-    action = forms.text(form, "action")
+    require(who, Permission.CONSTITUENCY_RESOLVE)
+    organisation_authz.require_resolve_overlaps(who)
+    data = await request.form()
+    action = data.get("action")
+    form = mf.CLAIM_REJECT.from_data(data)
     change: Callable[[], object]
     if action == "reject":
-        change = lambda: constituency.reject(session, who, claim_id, forms.text(form, "reason") or "")  # noqa: E731
+        form.missing_required()
+        change = lambda: constituency.reject(session, who, claim_id, form.text("reason"))  # noqa: E731
     elif action == "accept":
         change = lambda: constituency.accept_overlap(session, who, claim_id)  # noqa: E731
     elif action == "delegated":
-        parent = forms.text(form, "parent_claim_id") or ""
-        change = lambda: constituency.mark_delegated(  # noqa: E731
-            session, who, claim_id, int(parent) if parent.isdigit() else 0
-        )
+        parent = data.get("parent_claim_id")
+        parent_id = int(parent) if isinstance(parent, str) and parent.isdigit() else 0
+        change = lambda: constituency.mark_delegated(session, who, claim_id, parent_id)  # noqa: E731
     else:
-        raise NotFound("action")
-    _, error = _attempt(session, request, change)
-    return _done(request, "/members/constituency/conflicts", error, N_("The overlap is resolved."))
+        return _conflicts_page(request, session, who, status_code=422)
+    form.attempt(session, change)
+    if not form.ok:
+        rejecting = claim_id if action == "reject" else None
+        return _conflicts_page(request, session, who, rejecting=rejecting, sent=form, status_code=422)
+    return saved_redirect(request, "/members/constituency/conflicts", N_("The overlap is resolved."))
 
 
 @router.get("/members/stale")
@@ -291,192 +346,33 @@ def stale_page(request: Request, session: Session, who: PageUser) -> Response:
 @router.get("/members/import")
 def import_page(request: Request, session: Session, who: PageUser) -> Response:
     organisation_authz.require_import_members(who)
-    return render(request, "members/import.html", {"report": None, "columns": importer.COLUMNS})
+    return render(
+        request, "members/import.html", {"report": None, "columns": importer.COLUMNS, "form": mf.IMPORT.blank()}
+    )
 
 
 @router.post("/members/import")
 async def import_submit(request: Request, session: Session, who: PageUser) -> Response:
-    form = await request.form()
+    organisation_authz.require_import_members(who)
+    data = await request.form()
     try:
-        uploads = await forms.uploads(form, "file")
-        data = uploads[0].data if uploads else b""
-        apply_valid = form.get("apply_valid") == "on"
+        form = mf.IMPORT.from_data(data)
+        form.missing_required()
+        uploads = form.uploads.get("file", [])
+        content = await uploads[0].read() if uploads else b""
     finally:
-        await form.close()
-    report = importer.run(session, who, data, apply_valid=apply_valid)
+        await data.close()
+    report = None
+    if form.ok:
+        report = importer.run(session, who, content, apply_valid=form.checked("apply_valid"))
+    ok = report is not None and (report.applied or report.clean)
     return render(
         request,
         "members/import.html",
-        {"report": report, "columns": importer.COLUMNS, "apply_valid": apply_valid},
-        status_code=200 if report.applied or report.clean else 422,
+        {"report": report, "columns": importer.COLUMNS, "form": form},
+        status_code=200 if ok else 422,
     )
 
 
-# -- one member's profile ------------------------------------------------------------------------
-
-
-def _profile_context(session: DbSession, who: Subject, org: Organisation, language: str) -> dict[str, Any]:
-    full = profile_visible(session, who, org.id)
-    entry = directory.entries(session, who, [org])[0]
-    ctx: dict[str, Any] = {
-        **_vocab(language),
-        "org": org,
-        "entry": entry,
-        "full": full,
-        "editable": can_manage_organisation(who, org.id),
-        "is_coordinator": organisation_authz.sees_all_members(who),
-        "experts": experts.reads(session, who, reads.experts(session, who, organisation_id=org.id)),
-    }
-    if full:
-        profile = service.profile(session, who, org.id)
-        ctx["contacts"] = profile.contacts
-        ctx["systems"] = profile.systems
-        ctx["claims"] = reads.claims(session, who, org.id)
-        ctx["members"] = reads.other_members(session, org.id)
-    return ctx
-
-
-@router.get("/members/{organisation_id}")
-def profile_page(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
-    org = service.get(session, who, organisation_id)
-    return render(request, "members/profile.html", _profile_context(session, who, org, request_language(request)))
-
-
-def _model(model: type[BaseModel], values: dict[str, Any]) -> Any:
-    return model.model_validate({k: v for k, v in values.items() if v is not None})
-
-
-@router.post("/members/{organisation_id}/profile")
-async def profile_submit(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
-    form = await request.form()
-    fields = (*PROFILE_FIELDS, "capability_description", "staff_count")
-    values = {f: forms.text(form, f) for f in fields if f in form}
-
-    def change() -> object:
-        data = OrganisationUpdate.model_validate(values)
-        return service.update(session, who, organisation_id, data)
-
-    _, error = _attempt(session, request, change)
-    return _done(request, f"/members/{organisation_id}", error, N_("The profile is saved."))
-
-
-@router.post("/members/{organisation_id}/confirm")
-def profile_confirm(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
-    _, error = _attempt(session, request, lambda: service.confirm(session, who, organisation_id))
-    return _done(request, f"/members/{organisation_id}", error, N_("Thank you: the data is confirmed as current."))
-
-
-@router.post("/members/{organisation_id}/contacts")
-async def contact_add(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
-    form = await request.form()
-    values = {f: forms.text(form, f) for f in ("role", "full_name", "position", "email", "phone")}
-    _, error = _attempt(
-        session,
-        request,
-        lambda: service.add_contact(session, who, organisation_id, _model(ContactCreate, values)),
-    )
-    return _done(request, f"/members/{organisation_id}#contacts", error, N_("The contact is added."))
-
-
-@router.post("/members/{organisation_id}/contacts/{contact_id}/delete")
-def contact_remove(
-    request: Request, session: Session, who: PageUser, organisation_id: int, contact_id: int
-) -> Response:
-    _, error = _attempt(session, request, lambda: service.remove_contact(session, who, organisation_id, contact_id))
-    return _done(request, f"/members/{organisation_id}#contacts", error, N_("The contact is removed."))
-
-
-@router.post("/members/{organisation_id}/systems")
-async def system_add(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
-    form = await request.form()
-    values: dict[str, Any] = {f: forms.text(form, f) for f in ("name", "security_level", "description")}
-    values["national_important"] = form.get("national_important") == "on"
-    _, error = _attempt(
-        session, request, lambda: service.add_system(session, who, organisation_id, _model(SystemCreate, values))
-    )
-    return _done(request, f"/members/{organisation_id}#systems", error, N_("The system is added."))
-
-
-@router.post("/members/{organisation_id}/systems/{system_id}/delete")
-def system_remove(request: Request, session: Session, who: PageUser, organisation_id: int, system_id: int) -> Response:
-    _, error = _attempt(session, request, lambda: service.remove_system(session, who, organisation_id, system_id))
-    return _done(request, f"/members/{organisation_id}#systems", error, N_("The system is removed."))
-
-
-@router.post("/members/{organisation_id}/services")
-async def services_set(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
-    form = await request.form()
-    chosen = [s for s in form.getlist("services") if isinstance(s, str)]
-    _, error = _attempt(
-        session,
-        request,
-        lambda: service.set_services(session, who, organisation_id, ServicesUpdate(services=chosen).services),
-    )
-    return _done(request, f"/members/{organisation_id}#services", error, N_("The services are saved."))
-
-
-@router.post("/members/{organisation_id}/constituency")
-async def claim_add(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
-    form = await request.form()
-    value, note = forms.text(form, "value") or "", forms.text(form, "note")
-    _, error = _attempt(
-        session, request, lambda: constituency.add_claim(session, who, organisation_id, value, note=note)
-    )
-    return _done(request, f"/members/{organisation_id}#constituency", error, N_("The claim is added."))
-
-
-@router.post("/members/{organisation_id}/constituency/{claim_id}/delete")
-def claim_remove(request: Request, session: Session, who: PageUser, organisation_id: int, claim_id: int) -> Response:
-    _, error = _attempt(session, request, lambda: constituency.remove_claim(session, who, claim_id))
-    return _done(request, f"/members/{organisation_id}#constituency", error, N_("The claim is removed."))
-
-
-@router.post("/members/{organisation_id}/constituency/{claim_id}/delegate")
-async def claim_delegate(
-    request: Request, session: Session, who: PageUser, organisation_id: int, claim_id: int
-) -> Response:
-    form = await request.form()
-    value = forms.text(form, "value") or ""
-    target = forms.text(form, "organisation_id") or ""
-    _, error = _attempt(
-        session,
-        request,
-        lambda: constituency.delegate(session, who, claim_id, value, int(target) if target.isdigit() else 0),
-    )
-    return _done(request, f"/members/{organisation_id}#constituency", error, N_("The part is delegated."))
-
-
-@router.post("/members/{organisation_id}/experts")
-async def expert_add(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
-    form = await request.form()
-    values: dict[str, Any] = {f: forms.text(form, f) for f in ("full_name", "email", "phone", "province")}
-    values["max_deployments"] = forms.text(form, "max_deployments") or 1
-    values["available"] = form.get("available") == "on"
-    values["on_site"] = form.get("on_site") == "on"
-    level = forms.text(form, "level") or "2"
-    values["skills"] = [{"skill": s, "level": level} for s in form.getlist("skills") if isinstance(s, str)]
-    values["certifications"] = [c.strip() for c in (forms.text(form, "certifications") or "").split(",") if c.strip()]
-    values["languages"] = [c.strip() for c in (forms.text(form, "languages") or "").split(",") if c.strip()]
-    _, error = _attempt(
-        session, request, lambda: experts.create(session, who, organisation_id, _model(ExpertCreate, values))
-    )
-    return _done(request, f"/members/{organisation_id}#experts", error, N_("The expert is added."))
-
-
-@router.post("/members/{organisation_id}/experts/{expert_id}/availability")
-async def expert_availability(
-    request: Request, session: Session, who: PageUser, organisation_id: int, expert_id: int
-) -> Response:
-    form = await request.form()
-    available = form.get("available") == "on"
-    _, error = _attempt(
-        session, request, lambda: experts.update(session, who, expert_id, ExpertUpdate(available=available))
-    )
-    return _done(request, f"/members/{organisation_id}#experts", error, N_("The expert is updated."))
-
-
-@router.post("/members/{organisation_id}/experts/{expert_id}/delete")
-def expert_remove(request: Request, session: Session, who: PageUser, organisation_id: int, expert_id: int) -> Response:
-    reads.expert_of(session, organisation_id, expert_id)
-    _, error = _attempt(session, request, lambda: experts.remove(session, who, expert_id))
-    return _done(request, f"/members/{organisation_id}#experts", error, N_("The expert is removed."))
+# The profile pages come last: /members/{organisation_id} must not shadow the addresses above.
+router.include_router(members_profile.router)
