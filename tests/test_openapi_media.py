@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from csirtnet.kit import downloads
 
 # What a file may be declared as (the first part of a media type).
-FILE_MEDIA = ("application/pdf", "text/csv", "application/octet-stream", "text/plain")
+FILE_MEDIA = ("application/pdf", "text/csv", "application/octet-stream", "text/plain", "message/rfc822")
 
 
 def _returns_a_response(endpoint: Any) -> bool:

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from csirtnet.auth.deps import ApiUser, Session
 from csirtnet.incident import quarantine, quarantine_reads
 from csirtnet.incident.schemas import QuarantineDiscard, QuarantinedRead, ReportRead
+from csirtnet.kit import downloads
 from csirtnet.kit.pagination import Page, page_of
 
 router = APIRouter(prefix="/intake/quarantine", tags=["incidents"])
@@ -38,15 +39,13 @@ def get_quarantined(quarantine_id: int, session: Session, who: ApiUser) -> Quara
 
 @router.get(
     "/{quarantine_id}/raw",
-    response_class=Response,
-    responses={200: {"description": "The message as it arrived", "content": {"message/rfc822": {}}}},
+    **downloads.EML,
 )
 def get_quarantined_raw(quarantine_id: int, session: Session, who: ApiUser) -> Response:
     """The message as it arrived (message/rfc822, as an attachment)."""
     row = quarantine_reads.detail(session, who, quarantine_id).message
-    return Response(
+    return downloads.EmailDownload(
         content=quarantine.raw_bytes(row),
-        media_type="message/rfc822",
         headers={
             "Content-Disposition": f"attachment; filename*=UTF-8''{quote(f'quarantine-{row.id}.eml')}",
             "X-Content-Type-Options": "nosniff",

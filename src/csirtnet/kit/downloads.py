@@ -22,6 +22,12 @@ class CsvDownload(Response):
     media_type = "text/csv"
 
 
+class EmailDownload(Response):
+    """A whole email message as it arrived (.eml)."""
+
+    media_type = "message/rfc822"
+
+
 class FileDownload(StreamingResponse):
     """A stored file (kit.files.download): its bytes, whatever they are."""
 
@@ -41,4 +47,5 @@ def declare(response_class: type[Response], description: str) -> dict[str, Any]:
 
 PDF = declare(PdfDownload, "The document as PDF")
 CSV = declare(CsvDownload, "The table as CSV (UTF-8)")
+EML = declare(EmailDownload, "The message as it arrived (.eml)")
 FILE = declare(FileDownload, "The stored file, as an attachment")
