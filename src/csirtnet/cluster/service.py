@@ -171,7 +171,7 @@ def _check_term(
     exclude_id: int | None = None,
 ) -> None:
     if ends_on < starts_on:
-        raise ValidationFailed("ends_on", "must be on or after starts_on")
+        raise ValidationFailed("ends_on", "must be on or after the start date")
     org = _org(session, organisation_id, "organisation_id")
     if not _is_member(session, cluster_id, organisation_id, starts_on):
         raise ValidationFailed(

@@ -176,10 +176,14 @@ class Form:
     def __getitem__(self, name: str) -> Field:
         return self.fields[name]
 
-    def blank(self, initial: Mapping[str, Any] | None = None, *, zone: str | None = None) -> BoundForm:
+    def blank(
+        self, initial: Mapping[str, Any] | None = None, *, zone: str | None = None, key: str = ""
+    ) -> BoundForm:
         """The form as first shown: `initial` values (model values: datetimes, lists, bools…)
-        turned into what the inputs hold. `zone` is the reader's time zone for datetimes."""
+        turned into what the inputs hold. `zone` is the reader's time zone for datetimes; `key`
+        tells apart the copies of a form shown once per row."""
         bound = BoundForm(self, zone=zone)
+        bound.key = key
         for name, value in (initial or {}).items():
             bound.set_initial(name, value)
         return bound
@@ -222,6 +226,9 @@ class BoundForm:
         self.zones: dict[str, str] = {}
         self.uploads: dict[str, list[UploadFile]] = {}
         self.errors: FormErrors = {}
+        # Tells apart the inputs of one form shown once per row (a deployment, an activity), so
+        # their ids stay unique on the page; "" for a form shown once.
+        self.key = ""
 
     # values ----------------------------------------------------------------------------------
     def set_initial(self, name: str, value: Any) -> None:
@@ -377,7 +384,7 @@ class BoundForm:
         return out
 
     def input_id(self, name: str) -> str:
-        return f"{self.form.id}-{name}"
+        return f"{self.form.id}-{self.key}-{name}" if self.key else f"{self.form.id}-{name}"
 
     def __iter__(self) -> Iterator[Field]:
         return iter(self.form.fields.values())
