@@ -357,7 +357,7 @@ def record_handover(session: Session, who: Subject, cluster_id: int, data: Hando
     cluster_authz.require_record_handover(session, who, cluster.id, data.from_organisation_id, data.to_organisation_id)
     errors = ErrorList()
     if data.from_organisation_id == data.to_organisation_id:
-        errors.add("to_organisation_id", "must differ from from_organisation_id")
+        errors.add("to_organisation_id", "must differ from the outgoing lead")
     if data.handed_over_on > today():
         errors.add("handed_over_on", "cannot be in the future")
     members = {m.organisation_id for m in repository.memberships(session, cluster.id)}
