@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pyotp
@@ -101,7 +101,7 @@ def _objects(db: Session, net: Net) -> dict[str, Any]:
     }
 
 
-YEAR = date.today().year
+YEAR = cluster_authz.today().year
 CASES = [
     Case(
         "establish a cluster",
