@@ -176,9 +176,7 @@ class Form:
     def __getitem__(self, name: str) -> Field:
         return self.fields[name]
 
-    def blank(
-        self, initial: Mapping[str, Any] | None = None, *, zone: str | None = None, key: str = ""
-    ) -> BoundForm:
+    def blank(self, initial: Mapping[str, Any] | None = None, *, zone: str | None = None, key: str = "") -> BoundForm:
         """The form as first shown: `initial` values (model values: datetimes, lists, bools…)
         turned into what the inputs hold. `zone` is the reader's time zone for datetimes; `key`
         tells apart the copies of a form shown once per row."""

@@ -82,9 +82,7 @@ def _say(request: Request, message: str) -> str:
     return translate(request_language(request), message)
 
 
-def _release_forms(
-    deployments: list[Deployment], back: str, bound: BoundForm | None = None
-) -> dict[int, BoundForm]:
+def _release_forms(deployments: list[Deployment], back: str, bound: BoundForm | None = None) -> dict[int, BoundForm]:
     """The release (or hours) form of each deployment, the one sent with errors in its place."""
     out = {
         d.id: mf.RELEASE.blank(
