@@ -191,7 +191,6 @@ def _detail_page(
             if may_manage
             else [],
             "forms": forms,
-            "open_form": bound.form.id if bound is not None else None,
             "refused": refused,
         },
         status_code=status,
@@ -342,7 +341,6 @@ def _plan_page(
             if data.can_edit
             else [],
             "forms": forms,
-            "open_form": bound.form.id if bound is not None else None,
         },
         status_code=status,
     )

@@ -241,7 +241,6 @@ def _request_page(
             "release_forms": _release_forms(deployed, back, bound),
             "back": back,
             "forms": forms,
-            "open_form": bound.form.id if bound is not None else None,
             "pick": _pick(language),
         },
         status_code=status,
