@@ -250,6 +250,29 @@ CLUSTER_ROWS: list[Row] = [
         Role.ORG_ADMIN,
         ("event-new",),
     ),
+    Row(
+        BadInput(
+            "search the knowledge base",
+            "/knowledge",
+            "[data-testid=knowledge-search]",
+            {"q": "mã độc " * 40, "kind": "playbook", "tag": "ransomware"},
+            errors=("q",),
+        ),
+        Role.ORG_ADMIN,
+        ("knowledge-search",),
+        language="en",
+    ),
+    Row(
+        BadInput(
+            "readiness coverage filters",
+            "/readiness/coverage",
+            "[data-testid=coverage-filters]",
+            {"year": "1999", "group_by": "province"},
+            errors=("year",),
+        ),
+        Role.COORDINATOR,
+        ("readiness-coverage-filters",),
+    ),
 ]
 
 MOBILISATION_ROWS: list[Row] = [
@@ -334,6 +357,7 @@ LOGIN: dict[str, Callable[[Any], User]] = {
     "add a document": lambda o: o.admin["a"],
     "share a material": lambda o: o.admin["a"],
     "schedule an event": lambda o: o.admin["a"],
+    "search the knowledge base": lambda o: o.admin["a"],
     "accept a request": lambda o: o.fpt_admin,
     "decline a request": lambda o: o.fpt_admin,
 }

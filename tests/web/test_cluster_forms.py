@@ -390,3 +390,20 @@ def test_a_refused_button_shows_why_on_the_page(client: TestClient, db: Session)
     assert r.status_code == 409 and 'data-testid="refused"' in r.text and "cannot be deleted" in r.text
     db.expire_all()
     assert db.get(ClusterLeadTerm, net.term.id) is not None
+
+
+@pytest.mark.parametrize("language", ["en", "vi"])
+def test_refused_filters_come_back_with_what_was_asked(client: TestClient, db: Session, language: str) -> None:
+    """The knowledge base's search and the coverage filters (GET forms) answer 422 with the error
+    at the filter, the filters as typed, and no result read with them."""
+    net = build(db)
+    _sign_in(client, db, net.coordinator)
+    long = "mã độc " * 40
+    r = client.get("/knowledge", params={"q": long, "kind": "playbook", "lang": language})
+    assert r.status_code == 422
+    assert i18n.translate(language, "Search (Vietnamese or English, accents optional)") in _summary(r.text)
+    assert f'value="{long}"' in r.text and '<option value="playbook" selected>' in r.text
+    r = client.get("/readiness/coverage", params={"year": "1999", "group_by": "province", "lang": language})
+    assert r.status_code == 422
+    assert i18n.translate(language, "Year") in _summary(r.text)
+    assert 'value="1999"' in r.text and '<option value="province" selected>' in r.text

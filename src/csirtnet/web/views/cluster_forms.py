@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from starlette.datastructures import FormData
+
 from csirtnet.i18n import N_
 from csirtnet.vocabulary import labels
 from csirtnet.web.forms import BoundForm, Field, Form
@@ -226,3 +228,28 @@ def document_values(form: BoundForm) -> dict[str, Any]:
     values = filled(form.values())
     values["tags"] = tags(form)
     return values
+
+
+# -- filters (GET forms: what is asked is in the address) ----------------------------------------
+
+KNOWLEDGE_SEARCH = Form(
+    "knowledge-search",
+    [
+        Field("q", N_("Search (Vietnamese or English, accents optional)"), attrs={"maxlength": "200"}),
+        Field("kind", N_("Kind"), kind="select", choices=tuple(labels.KNOWLEDGE_KINDS.items()), blank=N_("All")),
+        Field("tag", N_("Tag"), attrs={"maxlength": "40"}),
+    ],
+)
+COVERAGE_FILTERS = Form(
+    "readiness-coverage-filters",
+    [
+        Field("year", N_("Year"), kind="number", required=True, attrs={"min": "2000"}),
+        Field("group_by", N_("Group by"), kind="select", choices=tuple(labels.COVERAGE_GROUPINGS.items())),
+        Field("cluster_id", N_("Cluster"), kind="select", blank=N_("All I may see")),
+    ],
+)
+
+
+def from_query(form: Form, query: Any) -> BoundForm:
+    """A GET form as the address carries it."""
+    return form.from_data(FormData(list(query.multi_items())))

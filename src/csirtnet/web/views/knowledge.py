@@ -18,7 +18,8 @@ from csirtnet.cluster.knowledge import reads as knowledge_reads
 from csirtnet.cluster.knowledge import service as knowledge
 from csirtnet.cluster.knowledge.schemas import DocumentCreate
 from csirtnet.i18n import N_
-from csirtnet.vocabulary import TLP
+from csirtnet.models import KnowledgeDocument
+from csirtnet.vocabulary import TLP, labels
 from csirtnet.web.forms import BoundForm
 from csirtnet.web.render import render
 from csirtnet.web.views import cluster_forms as cf
@@ -32,13 +33,19 @@ KB_MARKINGS = [t.value for t in tlp.ORDER if t is not TLP.RED]
 def _kb_page(
     request: Request, session: DbSession, who: Subject, form: BoundForm | None = None, status: int = 200
 ) -> Response:
-    params = request.query_params
-    q = (params.get("q") or "").strip()[:200]
-    kind = params.get("kind") or None
-    tag = (params.get("tag") or "").strip()[:40] or None
-    rows, next_cursor = knowledge_reads.search_page(
-        session, who, q=q, kind=kind, tag=tag, cursor=params.get("cursor") or None
-    )
+    search = cf.from_query(cf.KNOWLEDGE_SEARCH, request.query_params)
+    q, kind, tag = search.text("q"), search.optional("kind"), search.optional("tag")
+    for name, value, longest in (("q", q, 200), ("tag", tag or "", 40)):
+        if len(value) > longest:
+            search.fail(name, N_("This is too long."))
+    if kind is not None and kind not in labels.KNOWLEDGE_KINDS:
+        search.fail("kind", N_("Choose one of the offered values."))
+    rows: list[KnowledgeDocument] = []
+    next_cursor: str | None = None
+    if search.ok:
+        rows, next_cursor = knowledge_reads.search_page(
+            session, who, q=q, kind=kind, tag=tag, cursor=request.query_params.get("cursor") or None
+        )
     clusters = cluster_reads.clusters_among(session, cluster_authz.visible_cluster_ids(session, who))
     return render(
         request,
@@ -47,15 +54,13 @@ def _kb_page(
             **common(request),
             "documents": knowledge.reads(session, who, rows),
             "next_cursor": next_cursor,
-            "q": q,
-            "kind": kind or "",
-            "tag": tag or "",
+            "search": search,
             "cluster_choices": [(c.id, c.name) for c in clusters],
             "tlp_choices": tlp_choices(request, KB_MARKINGS),
             "may_write": can(who, Permission.KNOWLEDGE_WRITE),
             "form": form or cf.DOCUMENT.blank({"tlp": "green", "kind": "playbook"}),
         },
-        status_code=status,
+        status_code=status if search.ok else 422,
     )
 
 

@@ -96,13 +96,22 @@ def _record_form(record: Any) -> BoundForm:
 
 @router.get("/readiness/coverage")
 def coverage_page(request: Request, session: Session, who: PageUser) -> Response:
-    params = request.query_params
     today = cluster_authz.today()
-    year = int(params["year"]) if params.get("year", "").isdigit() else today.year
-    group_by = params.get("group_by") or "cluster"
-    cluster_raw = params.get("cluster_id", "")
-    cluster_id = int(cluster_raw) if cluster_raw.isdigit() else None
-    report = coverage.coverage(session, who, year, group_by, cluster_id)
+    form = cf.from_query(cf.COVERAGE_FILTERS, request.query_params)
+    if not request.query_params.get("year"):
+        form.raw["year"] = str(today.year)
+    form.raw["group_by"] = form.text("group_by") or "cluster"
+    year, group_by, cluster = form.text("year"), form.text("group_by"), form.text("cluster_id")
+    if not year.isdigit():
+        form.fail("year", N_("Enter a whole number."))
+    if cluster and not cluster.isdigit():
+        form.fail("cluster_id", N_("Choose one of the offered values."))
+    report = form.attempt(
+        session,
+        lambda: coverage.coverage(session, who, int(year), group_by, int(cluster) if cluster else None),
+    )
+    if report is None:  # the filters are refused: the page as it first opens, the errors at the filters
+        report = coverage.coverage(session, who, today.year, "cluster", None)
     allowed = cluster_authz.coverage_cluster_ids(session, who)
     clusters = cluster_reads.clusters_among(session, allowed)
     return render(
@@ -111,12 +120,13 @@ def coverage_page(request: Request, session: Session, who: PageUser) -> Response
         {
             **common(request),
             "report": report,
-            "year": year,
-            "group_by": group_by,
-            "cluster_id": cluster_id,
-            "clusters": clusters,
-            "years": list(range(today.year, today.year - 6, -1)),
+            "year": report.year,
+            "group_by": report.group_by,
+            "cluster_id": int(cluster) if form.ok and cluster else None,
+            "cluster_choices": [(c.id, c.name) for c in clusters],
+            "form": form,
         },
+        status_code=200 if form.ok else 422,
     )
 
 
