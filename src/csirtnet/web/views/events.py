@@ -23,6 +23,7 @@ from csirtnet.web.render import render
 from csirtnet.web.views import cluster_forms as cf
 from csirtnet.web.views.channels import tlp_choices
 from csirtnet.web.views.clusters import close_uploads, common, done, refusal, store_files
+from csirtnet.web.views.incidents.page import user_zone
 from csirtnet.web.views.knowledge import KB_MARKINGS
 
 router = APIRouter(include_in_schema=False)
@@ -49,7 +50,7 @@ def _list_page(
             "past": service.reads(session, who, past),
             "cluster_choices": network + [(c.id, c.name) for c in clusters],
             "may_create": cluster_authz.can_schedule_events(session, who),
-            "form": form or cf.EVENT.blank({"kind": "workshop"}),
+            "form": form or cf.EVENT.blank({"kind": "workshop"}, zone=user_zone(request)),
         },
         status_code=status,
     )
@@ -62,7 +63,7 @@ def event_list(request: Request, session: Session, who: PageUser) -> Response:
 
 @router.post("/events")
 async def event_create(request: Request, session: Session, who: PageUser) -> Response:
-    form = await cf.EVENT.read(request)
+    form = await cf.EVENT.read(request, zone=user_zone(request))
     data = form.validate(EventCreate, cf.filled(form.values()))
     event = form.attempt(session, lambda: service.create(session, who, data)) if data else None
     if event is None:

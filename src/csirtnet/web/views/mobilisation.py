@@ -19,6 +19,7 @@ from csirtnet.authz import Subject, can
 from csirtnet.authz import mobilisation as mob_authz
 from csirtnet.authz.incident import get_visible
 from csirtnet.authz.permissions import Permission
+from csirtnet.config import get_settings
 from csirtnet.i18n import N_, translate
 from csirtnet.identity import reads as identity_reads
 from csirtnet.kit.time import utcnow
@@ -44,7 +45,7 @@ PAGE = 50
 
 
 def _zone(session: DbSession, who: Subject) -> str:
-    return identity_reads.own_timezone(session, who) or "Asia/Ho_Chi_Minh"
+    return identity_reads.own_timezone(session, who) or get_settings().timezone
 
 
 def _labels() -> dict[str, Any]:
