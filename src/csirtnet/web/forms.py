@@ -150,7 +150,7 @@ class Field:
     help: str | None = None
     choices: Sequence[tuple[str, str]] | None = None
     blank: str | None = None  # a select's empty choice (msgid), e.g. N_("Not set")
-    widget: str | None = None  # "checkboxes" for a multiselect shown as checkboxes; "radios"
+    widget: str | None = None  # "checkboxes": a multiselect as checkboxes; "radios": a select as radio buttons
     attrs: Mapping[str, str] = field(default_factory=dict)  # extra HTML attributes (maxlength…)
 
 
