@@ -126,6 +126,10 @@ async def cluster_create(request: Request, session: Session, who: PageUser) -> R
     return done(request, f"/clusters/{cluster.id}", N_("The cluster was established."))
 
 
+# The cluster page's forms, by the name the template knows them by (the departure is one per member).
+_DETAIL_FORMS = {cf.MEMBER.id: "members", cf.TERM.id: "terms", cf.ROTATION.id: "rotation", cf.HANDOVER.id: "handover"}
+
+
 def _detail_page(
     request: Request,
     session: DbSession,
@@ -156,15 +160,10 @@ def _detail_page(
         "handover": cf.HANDOVER.blank(),
         "leave": {m.id: cf.MEMBER_LEAVE.blank({"left_on": today}, key=str(m.id)) for m in detail.members},
     }
-    if bound is not None:
-        if bound.form is cf.MEMBER_LEAVE:
-            forms["leave"][int(bound.key)] = bound
-        else:
-            forms[
-                {cf.MEMBER.id: "members", cf.TERM.id: "terms", cf.ROTATION.id: "rotation"}.get(
-                    bound.form.id, "handover"
-                )
-            ] = bound
+    if bound is not None and bound.form is cf.MEMBER_LEAVE:
+        forms["leave"][int(bound.key)] = bound
+    elif bound is not None:
+        forms[_DETAIL_FORMS[bound.form.id]] = bound
     member_choices = [(o.id, o.name) for o in member_orgs]
     return render(
         request,

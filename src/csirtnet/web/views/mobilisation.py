@@ -125,7 +125,6 @@ def _incident_page(
             "org_names": repository.organisation_names(session, [d.organisation_id for d in deployed]),
             "can_release": reads.release_rights(session, who, deployed, requests_by_id),
             "release_forms": _release_forms(deployed, back, bound),
-            "back": back,
             "may_raise": mob_authz.can_raise_request(session, who, incident),
             "areas": first_services.AREAS,
             "provinces": regions.province_names(),
@@ -203,6 +202,9 @@ async def raise_request(request: Request, session: Session, who: PageUser, incid
 # -- one request -----------------------------------------------------------------------------
 
 
+_REQUEST_FORMS = {mf.CANCEL.id: "cancel", mf.ACCEPT.id: "accept", mf.DECLINE.id: "decline"}
+
+
 def _request_page(
     request: Request,
     session: DbSession,
@@ -221,8 +223,8 @@ def _request_page(
     deployed = reads.request_deployments(session, who, req.id)
     back = f"/mobilisation/requests/{req.id}"
     forms = {"cancel": mf.CANCEL.blank(), "accept": mf.ACCEPT.blank(), "decline": mf.DECLINE.blank()}
-    if bound is not None and bound.form is not mf.RELEASE:
-        forms[{mf.CANCEL.id: "cancel", mf.ACCEPT.id: "accept"}.get(bound.form.id, "decline")] = bound
+    if bound is not None and bound.form.id in _REQUEST_FORMS:
+        forms[_REQUEST_FORMS[bound.form.id]] = bound
     return render(
         request,
         "mobilisation/request.html",
@@ -240,7 +242,6 @@ def _request_page(
             "org_names": repository.organisation_names(session, [d.organisation_id for d in deployed]),
             "can_release": reads.release_rights(session, who, deployed, {req.id: req}),
             "release_forms": _release_forms(deployed, back, bound),
-            "back": back,
             "forms": forms,
             "pick": _pick(language),
         },
