@@ -26,7 +26,7 @@ SOURCES = [
     *sorted((PACKAGE / "cluster").rglob("*.py")),
     *(
         PACKAGE / "web" / "views" / f"{name}.py"
-        for name in ("clusters", "readiness", "channels", "events", "knowledge")
+        for name in ("clusters", "cluster_forms", "readiness", "channels", "events", "knowledge")
     ),
     PACKAGE / "authz" / "cluster.py",
     PACKAGE / "authz" / "tlp.py",

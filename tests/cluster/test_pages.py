@@ -54,7 +54,7 @@ def test_cluster_page_for_the_coordinator(client, db) -> None:
         },
     )
     # The ?lang=en the page was opened with holds for the form it posts.
-    assert overlap.status_code == 422 and "overlaps the term of" in overlap.text
+    assert overlap.status_code == 422 and "Overlaps the term of" in overlap.text
     planned = client.post(
         f"/clusters/{net.cluster.id}/terms",
         data={
@@ -102,7 +102,7 @@ def test_the_plan_page_follows_the_lead_term(client, db) -> None:
             "csrf_token": token,
         },
     )
-    assert bad.status_code == 422 and "phải bằng hoặc sau ngày bắt đầu" in bad.text
+    assert bad.status_code == 422 and "Phải bằng hoặc sau ngày bắt đầu" in bad.text
     ok = client.post(
         f"/clusters/{net.cluster.id}/plans/{year}/activities",
         data={
@@ -148,7 +148,7 @@ def test_readiness_pages(client, db) -> None:
         "csrf_token": token,
     }
     bad = client.post(f"/readiness/{net.b.id}/{year}", data=form)
-    assert bad.status_code == 422 and 'id="e-ir_contact_24x7"' in bad.text
+    assert bad.status_code == 422 and 'id="readiness-record-ir_contact_24x7-e"' in bad.text
     assert 'value="ASEAN ACID"' in bad.text  # what was typed is kept
     saved = client.post(f"/readiness/{net.b.id}/{year}", data={**form, "ir_contact_24x7": "0206 3852 000"})
     assert saved.status_code == 303, saved.text

@@ -30,7 +30,7 @@ def test_every_mobilisation_page_string_is_translated() -> None:
     msgids = [m for _f, _l, m, _c, _x in found if isinstance(m, str)]  # plurals are checked below
     assert len(msgids) > 80
     assert [m for m in msgids if not catalog.get(m, "").strip()] == []
-    for module in ("web/views/mobilisation.py", "vocabulary/labels.py"):
+    for module in ("web/views/mobilisation.py", "web/views/mobilisation_forms.py", "vocabulary/labels.py"):
         marked = [m for _l, m, _c, _x in extract_from_file("python", str(PACKAGE / module), keywords={"N_": None})]
         assert marked, module
         assert [m for m in marked if not catalog.get(str(m), "").strip()] == [], module

@@ -76,7 +76,8 @@ def test_the_coordinator_raises_a_request_and_fpt_accepts_it(client: TestClient,
         request_url + "/accept",
         data={"csrf_token": csrf_from(page.text), "expert_ids": str(net.bkav_expert.id)},
     )
-    assert r.status_code == 303
+    assert r.status_code == 422  # the request's page again, the refusal at the experts
+    assert 'data-testid="form-errors"' in r.text and 'id="mobilisation-accept-expert_ids-e"' in r.text
     assert db.scalar(select(Deployment.id)) is None  # Bkav's expert is not FPT's to send
     r = client.post(
         request_url + "/accept",

@@ -97,7 +97,7 @@ def _check_activity(
     if starts_on is not None and starts_on.year != year:
         errors.add("starts_on", f"must fall in {year}")
     if starts_on is not None and ends_on is not None and ends_on < starts_on:
-        errors.add("ends_on", "must be on or after starts_on")
+        errors.add("ends_on", "must be on or after the start date")
     if ends_on is not None and starts_on is None:
         errors.add("starts_on", "give the start when you give the end")
     if owner_id is not None and session.get(Organisation, owner_id) is None:

@@ -171,7 +171,7 @@ def _check_term(
     exclude_id: int | None = None,
 ) -> None:
     if ends_on < starts_on:
-        raise ValidationFailed("ends_on", "must be on or after starts_on")
+        raise ValidationFailed("ends_on", "must be on or after the start date")
     org = _org(session, organisation_id, "organisation_id")
     if not _is_member(session, cluster_id, organisation_id, starts_on):
         raise ValidationFailed(
@@ -357,7 +357,7 @@ def record_handover(session: Session, who: Subject, cluster_id: int, data: Hando
     cluster_authz.require_record_handover(session, who, cluster.id, data.from_organisation_id, data.to_organisation_id)
     errors = ErrorList()
     if data.from_organisation_id == data.to_organisation_id:
-        errors.add("to_organisation_id", "must differ from from_organisation_id")
+        errors.add("to_organisation_id", "must differ from the outgoing lead")
     if data.handed_over_on > today():
         errors.add("handed_over_on", "cannot be in the future")
     members = {m.organisation_id for m in repository.memberships(session, cluster.id)}

@@ -150,7 +150,7 @@ class Field:
     help: str | None = None
     choices: Sequence[tuple[str, str]] | None = None
     blank: str | None = None  # a select's empty choice (msgid), e.g. N_("Not set")
-    widget: str | None = None  # "checkboxes" for a multiselect shown as checkboxes; "radios"
+    widget: str | None = None  # "checkboxes": a multiselect as checkboxes; "radios": a select as radio buttons
     attrs: Mapping[str, str] = field(default_factory=dict)  # extra HTML attributes (maxlength…)
 
 
@@ -186,10 +186,12 @@ class Form:
     def __getitem__(self, name: str) -> Field:
         return self.fields[name]
 
-    def blank(self, initial: Mapping[str, Any] | None = None, *, zone: str | None = None) -> BoundForm:
+    def blank(self, initial: Mapping[str, Any] | None = None, *, zone: str | None = None, key: str = "") -> BoundForm:
         """The form as first shown: `initial` values (model values: datetimes, lists, bools…)
-        turned into what the inputs hold. `zone` is the reader's time zone for datetimes."""
+        turned into what the inputs hold. `zone` is the reader's time zone for datetimes; `key`
+        tells apart the copies of a form shown once per row."""
         bound = BoundForm(self, zone=zone)
+        bound.key = key
         for name, value in (initial or {}).items():
             bound.set_initial(name, value)
         return bound
@@ -233,6 +235,9 @@ class BoundForm:
         self.uploads: dict[str, list[UploadFile]] = {}
         self.errors: FormErrors = {}
         self.locations: dict[str, str] = {}  # this request's own locations (rows filled in)
+        # Tells apart the inputs of one form shown once per row (a deployment, an activity), so
+        # their ids stay unique on the page; "" for a form shown once.
+        self.key = ""
 
     # values ----------------------------------------------------------------------------------
     def set_initial(self, name: str, value: Any) -> None:
@@ -394,7 +399,9 @@ class BoundForm:
         return out
 
     def input_id(self, name: str) -> str:
-        return name if self.form.bare_ids else f"{self.form.id}-{name}"
+        if self.form.bare_ids:
+            return name
+        return f"{self.form.id}-{self.key}-{name}" if self.key else f"{self.form.id}-{name}"
 
     def __iter__(self) -> Iterator[Field]:
         return iter(self.form.fields.values())

@@ -73,7 +73,7 @@ def _require_manage(session: Session, who: Subject, event: NetworkEvent) -> None
 
 def _check_times(starts_at: datetime, ends_at: datetime, errors: ErrorList) -> None:
     if ends_at <= starts_at:
-        errors.add("ends_at", "must be after starts_at")
+        errors.add("ends_at", "must be after the start")
 
 
 def _check_link(link: str | None, errors: ErrorList) -> str | None:

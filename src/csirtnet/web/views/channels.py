@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session as DbSession
 
@@ -16,18 +16,26 @@ from csirtnet.cluster import files
 from csirtnet.cluster import reads as cluster_reads
 from csirtnet.cluster.channel import repository, service
 from csirtnet.cluster.channel.schemas import ChannelCreate, ChannelUpdate, MessageCreate, ThreadCreate
-from csirtnet.i18n import N_
+from csirtnet.i18n import N_, translate
 from csirtnet.models import Organisation
 from csirtnet.organisation import reads as organisation_reads
-from csirtnet.web.forms import FormErrors, attempt
-from csirtnet.web.render import render
-from csirtnet.web.views.clusters import common, done, store_files, valid
+from csirtnet.vocabulary import labels
+from csirtnet.web.forms import BoundForm
+from csirtnet.web.render import render, request_language
+from csirtnet.web.views import cluster_forms as cf
+from csirtnet.web.views.clusters import close_uploads, common, done, store_files
 
 router = APIRouter(include_in_schema=False)
 
 
+def tlp_choices(request: Request, markings: list[str]) -> list[tuple[str, str]]:
+    """The TLP radios: each marking with whom it reaches, in the reader's language."""
+    language = request_language(request)
+    return [(m, f"TLP:{m.upper()} — {translate(language, labels.TLP_HELP[m])}") for m in markings]
+
+
 def _list_page(
-    request: Request, session: DbSession, who: Subject, errors: FormErrors, values: dict[str, Any], status: int = 200
+    request: Request, session: DbSession, who: Subject, form: BoundForm | None = None, status: int = 200
 ) -> Response:
     channels = [service.channel_read(session, who, c) for c in repository.member_channels(session, who)]
     may_create = cluster_authz.can_open_channels(session, who)
@@ -36,6 +44,10 @@ def _list_page(
     if may_create:
         audience = cluster_authz.channel_audience_organisation_ids(session, who)
         organisations = organisation_reads.organisations_among(session, audience)
+    may_create_network = cluster_authz.can_open_network_channels(who)
+    kinds = [("topic", labels.CHANNEL_KINDS["topic"])]
+    if may_create_network:
+        kinds.append(("network", labels.CHANNEL_KINDS["network"]))
     return render(
         request,
         "channels/list.html",
@@ -43,11 +55,11 @@ def _list_page(
             **common(request),
             "channels": channels,
             "may_create": may_create,
-            "may_create_network": cluster_authz.can_open_network_channels(who),
-            "clusters": clusters,
-            "organisations": organisations,
-            "errors": errors,
-            "values": values,
+            "may_create_network": may_create_network,
+            "kind_choices": kinds,
+            "cluster_choices": [(c.id, c.name) for c in clusters],
+            "organisation_choices": [(o.id, o.name) for o in organisations],
+            "form": form or cf.CHANNEL.blank({"kind": "topic"}),
         },
         status_code=status,
     )
@@ -55,35 +67,32 @@ def _list_page(
 
 @router.get("/channels")
 def channel_list(request: Request, session: Session, who: PageUser) -> Response:
-    return _list_page(request, session, who, {}, {})
+    return _list_page(request, session, who)
 
 
 @router.post("/channels")
-def channel_create(
-    request: Request,
-    session: Session,
-    who: PageUser,
-    kind: Annotated[str, Form(max_length=20)] = "topic",
-    name: Annotated[str, Form(max_length=200)] = "",
-    name_en: Annotated[str, Form(max_length=200)] = "",
-    description: Annotated[str, Form(max_length=5000)] = "",
-    cluster_id: Annotated[str, Form(max_length=12)] = "",
-    organisation_ids: Annotated[list[int] | None, Form()] = None,
-) -> Response:
-    values: dict[str, Any] = {
-        "kind": kind,
-        "name": name,
-        "name_en": name_en,
-        "description": description,
-        "cluster_id": cluster_id,
-        "organisation_ids": organisation_ids or [],
-    }
-    errors: FormErrors = {}
-    data = valid(ChannelCreate, errors, values)
-    channel = attempt(session, errors, lambda: service.create_channel(session, who, data)) if data else None
+async def channel_create(request: Request, session: Session, who: PageUser) -> Response:
+    form = await cf.CHANNEL.read(request)
+    data = form.validate(ChannelCreate, cf.filled(form.values()))
+    channel = form.attempt(session, lambda: service.create_channel(session, who, data)) if data else None
     if channel is None:
-        return _list_page(request, session, who, errors, values, 422)
+        return _list_page(request, session, who, form, 422)
     return done(request, f"/channels/{channel.id}", N_("The channel was opened."))
+
+
+def _compose(request: Request, session: DbSession, channel: Any, info: Any) -> dict[str, Any]:
+    """What the message form needs: the markings and the people one may name."""
+    members = repository.channel_members(session, channel) if info.member else []
+    return {
+        "members": members,
+        "tlp_choices": tlp_choices(request, [t.value for t in tlp.ORDER]),
+    }
+
+
+def _recipient_choices(members: list[Any], me: int | None) -> list[tuple[int, str]]:
+    return [
+        (u.id, f"{u.full_name} — {u.organisation.short_name or u.organisation.name}") for u in members if u.id != me
+    ]
 
 
 def _channel_page(
@@ -91,25 +100,23 @@ def _channel_page(
     session: DbSession,
     who: Subject,
     channel_id: int,
-    errors: FormErrors | None = None,
-    values: dict[str, Any] | None = None,
+    form: BoundForm | None = None,
     status: int = 200,
 ) -> Response:
     channel = repository.get_channel(session, who, channel_id)
     info = service.channel_read(session, who, channel)
     threads = repository.threads(session, who, channel_id)
-    members = repository.channel_members(session, channel) if info.member else []
+    compose = _compose(request, session, channel, info)
     return render(
         request,
         "channels/channel.html",
         {
             **common(request),
+            **compose,
+            "recipient_choices": _recipient_choices(compose["members"], who.user_id),
             "ch": info,
             "threads": threads,
-            "members": members,
-            "markings": [t.value for t in tlp.ORDER],
-            "errors": errors or {},
-            "values": values or {"tlp": "green"},
+            "form": form or cf.THREAD.blank({"tlp": "green"}),
             "may_post": cluster_authz.can_post(session, who, channel),
         },
         status_code=status,
@@ -138,34 +145,21 @@ def channel_archive(
 
 
 @router.post("/channels/{channel_id}/threads")
-def thread_start(
-    channel_id: int,
-    request: Request,
-    session: Session,
-    who: PageUser,
-    title: Annotated[str, Form(max_length=300)] = "",
-    body: Annotated[str, Form(max_length=20_000)] = "",
-    tlp_marking: Annotated[str, Form(alias="tlp", max_length=30)] = "green",
-    recipient_ids: Annotated[list[int] | None, Form()] = None,
-    files_: Annotated[list[UploadFile] | None, File(alias="files")] = None,
-) -> Response:
-    values: dict[str, Any] = {
-        "title": title,
-        "body": body,
-        "tlp": tlp_marking,
-        "recipient_ids": recipient_ids or [],
-    }
-    errors: FormErrors = {}
-    data = valid(ThreadCreate, errors, values)
+async def thread_start(channel_id: int, request: Request, session: Session, who: PageUser) -> Response:
+    form = await cf.THREAD.read(request)
+    data = form.validate(ThreadCreate, cf.filled(form.values()))
 
     def change() -> object:
         assert data is not None
-        ids = store_files(session, who, files_ or [])
+        ids = store_files(session, who, form.uploads.get("files", []))
         return service.start_thread(session, who, channel_id, data.model_copy(update={"attachment_ids": ids}))
 
-    message = attempt(session, errors, change) if data else None
+    try:
+        message = form.attempt(session, change) if data else None
+    finally:
+        await close_uploads(request)
     if message is None:
-        return _channel_page(request, session, who, channel_id, errors, values, 422)
+        return _channel_page(request, session, who, channel_id, form, 422)
     thread_id = getattr(message, "thread_id", 0)
     return done(request, f"/channels/{channel_id}/threads/{thread_id}", N_("The thread was opened."))
 
@@ -176,8 +170,7 @@ def _thread_page(
     who: Subject,
     channel_id: int,
     thread_id: int,
-    errors: FormErrors | None = None,
-    values: dict[str, Any] | None = None,
+    form: BoundForm | None = None,
     status: int = 200,
 ) -> Response:
     channel = repository.get_channel(session, who, channel_id)
@@ -185,20 +178,20 @@ def _thread_page(
     thread = repository.get_thread(session, who, channel_id, thread_id)
     messages = repository.thread_messages(session, who, thread)
     opening_visible = any(m.opens_thread for m in messages)
-    members = repository.channel_members(session, channel) if info.member else []
+    compose = _compose(request, session, channel, info)
+    marking = next((m.tlp for m in messages if m.opens_thread), messages[-1].tlp)
     return render(
         request,
         "channels/thread.html",
         {
             **common(request),
+            **compose,
+            "recipient_choices": _recipient_choices(compose["members"], who.user_id),
             "ch": info,
             "thread": thread,
             "title_visible": opening_visible,
             "messages": service.message_reads(session, who, messages),
-            "members": members,
-            "markings": [t.value for t in tlp.ORDER],
-            "errors": errors or {},
-            "values": values or {"tlp": next((m.tlp for m in messages if m.opens_thread), messages[-1].tlp)},
+            "form": form or cf.REPLY.blank({"tlp": marking}),
             "may_post": cluster_authz.can_post(session, who, channel),
         },
         status_code=status,
@@ -211,29 +204,21 @@ def thread_page(channel_id: int, thread_id: int, request: Request, session: Sess
 
 
 @router.post("/channels/{channel_id}/threads/{thread_id}/messages")
-def thread_reply(
-    channel_id: int,
-    thread_id: int,
-    request: Request,
-    session: Session,
-    who: PageUser,
-    body: Annotated[str, Form(max_length=20_000)] = "",
-    tlp_marking: Annotated[str, Form(alias="tlp", max_length=30)] = "green",
-    recipient_ids: Annotated[list[int] | None, Form()] = None,
-    files_: Annotated[list[UploadFile] | None, File(alias="files")] = None,
-) -> Response:
-    values: dict[str, Any] = {"body": body, "tlp": tlp_marking, "recipient_ids": recipient_ids or []}
-    errors: FormErrors = {}
-    data = valid(MessageCreate, errors, values)
+async def thread_reply(channel_id: int, thread_id: int, request: Request, session: Session, who: PageUser) -> Response:
+    form = await cf.REPLY.read(request)
+    data = form.validate(MessageCreate, cf.filled(form.values()))
 
     def change() -> object:
         assert data is not None
-        ids = store_files(session, who, files_ or [])
+        ids = store_files(session, who, form.uploads.get("files", []))
         return service.reply(session, who, channel_id, thread_id, data.model_copy(update={"attachment_ids": ids}))
 
-    message = attempt(session, errors, change) if data else None
+    try:
+        message = form.attempt(session, change) if data else None
+    finally:
+        await close_uploads(request)
     if message is None:
-        return _thread_page(request, session, who, channel_id, thread_id, errors, values, 422)
+        return _thread_page(request, session, who, channel_id, thread_id, form, 422)
     return done(
         request,
         f"/channels/{channel_id}/threads/{thread_id}#m{getattr(message, 'id', '')}",

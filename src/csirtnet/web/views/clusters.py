@@ -5,13 +5,12 @@ same services as the API (csirtnet.cluster)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
-from pydantic import BaseModel
 from sqlalchemy.orm import Session as DbSession
+from starlette.datastructures import UploadFile
 
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject
@@ -26,22 +25,21 @@ from csirtnet.cluster.schemas import (
     ClusterCreate,
     HandoverCreate,
     MemberAdd,
+    MemberUpdate,
     PlanUpdate,
     RotationPlan,
     TermCreate,
 )
-from csirtnet.errors import NotFound
+from csirtnet.db import savepoint
+from csirtnet.errors import AppError, Forbidden, NotFound
 from csirtnet.i18n import N_, translate
 from csirtnet.kit.time import utcnow
 from csirtnet.vocabulary import labels
-from csirtnet.web.forms import FormErrors, attempt, optional_int, parse
+from csirtnet.web.forms import BoundForm
 from csirtnet.web.render import redirect, render, request_language
+from csirtnet.web.views import cluster_forms as cf
 
 router = APIRouter(include_in_schema=False)
-T = TypeVar("T")
-M = TypeVar("M", bound=BaseModel)
-
-Files = Annotated[list[UploadFile], File()]
 
 
 # -- helpers shared by the cluster domain's pages --------------------------------------------
@@ -54,12 +52,6 @@ def common(request: Request) -> dict[str, Any]:
         "today": cluster_authz.today(),
         "now_utc": utcnow(),
     }
-
-
-def valid(model: type[M], errors: FormErrors, values: dict[str, Any]) -> M | None:
-    """Validate form values (blank ones dropped, so defaults apply) with the API's schema."""
-    cleaned = {k: v for k, v in values.items() if not (isinstance(v, str) and not v.strip())}
-    return parse(model, errors, **cleaned)
 
 
 def store_files(session: DbSession, who: Subject, uploads: list[UploadFile]) -> list[int]:
@@ -75,6 +67,26 @@ def store_files(session: DbSession, who: Subject, uploads: list[UploadFile]) -> 
     return ids
 
 
+async def close_uploads(request: Request) -> None:
+    """Close every file part the browser sent (the empty one of a file input left blank too)."""
+    for _name, item in (await request.form()).multi_items():
+        if isinstance(item, UploadFile):
+            await item.close()
+
+
+def refusal(session: DbSession, change: Callable[[], object]) -> str | None:
+    """Run a button's change (no fields to show errors at) in a savepoint; the service's refusal
+    as a sentence, or None when it went through. Forbidden and NotFound still give the error page."""
+    try:
+        with savepoint(session):
+            change()
+    except (Forbidden, NotFound):
+        raise
+    except AppError as exc:
+        return exc.message
+    return None
+
+
 def done(request: Request, url: str, message: str) -> Response:
     return redirect(url, flash=translate(request_language(request), message))
 
@@ -84,11 +96,11 @@ def done(request: Request, url: str, message: str) -> Response:
 
 @router.get("/clusters")
 def cluster_list(request: Request, session: Session, who: PageUser) -> Response:
-    return _list_page(request, session, who, {}, {})
+    return _list_page(request, session, who)
 
 
 def _list_page(
-    request: Request, session: DbSession, who: Subject, errors: FormErrors, values: dict[str, Any], status: int = 200
+    request: Request, session: DbSession, who: Subject, form: BoundForm | None = None, status: int = 200
 ) -> Response:
     rows = reads.clusters(session, who)
     return render(
@@ -98,41 +110,24 @@ def _list_page(
             **common(request),
             "clusters": service.summaries(session, who, rows),
             "may_create": cluster_authz.can_manage_clusters(who),
-            "errors": errors,
-            "values": values,
+            "form": form or cf.CLUSTER.blank(),
         },
         status_code=status,
     )
 
 
 @router.post("/clusters")
-def cluster_create(
-    request: Request,
-    session: Session,
-    who: PageUser,
-    name: Annotated[str, Form(max_length=200)] = "",
-    name_en: Annotated[str, Form(max_length=200)] = "",
-    number: Annotated[str, Form(max_length=5)] = "",
-    decision_number: Annotated[str, Form(max_length=80)] = "",
-    decision_date: Annotated[str, Form(max_length=10)] = "",
-    issuing_body: Annotated[str, Form(max_length=200)] = "",
-    description: Annotated[str, Form(max_length=5000)] = "",
-) -> Response:
-    values = {
-        "name": name,
-        "name_en": name_en,
-        "number": number,
-        "decision_number": decision_number,
-        "decision_date": decision_date,
-        "issuing_body": issuing_body,
-        "description": description,
-    }
-    errors: FormErrors = {}
-    data = valid(ClusterCreate, errors, values)
-    cluster = attempt(session, errors, lambda: service.create_cluster(session, who, data)) if data else None
+async def cluster_create(request: Request, session: Session, who: PageUser) -> Response:
+    form = await cf.CLUSTER.read(request)
+    data = form.validate(ClusterCreate, cf.filled(form.values()))
+    cluster = form.attempt(session, lambda: service.create_cluster(session, who, data)) if data else None
     if cluster is None:
-        return _list_page(request, session, who, errors, values, 422)
+        return _list_page(request, session, who, form, 422)
     return done(request, f"/clusters/{cluster.id}", N_("The cluster was established."))
+
+
+# The cluster page's forms, by the name the template knows them by (the departure is one per member).
+_DETAIL_FORMS = {cf.MEMBER.id: "members", cf.TERM.id: "terms", cf.ROTATION.id: "rotation", cf.HANDOVER.id: "handover"}
 
 
 def _detail_page(
@@ -140,8 +135,9 @@ def _detail_page(
     session: DbSession,
     who: Subject,
     cluster_id: int,
-    errors: dict[str, FormErrors] | None = None,
-    values: dict[str, dict[str, Any]] | None = None,
+    bound: BoundForm | None = None,
+    *,
+    refused: str | None = None,
     status: int = 200,
 ) -> Response:
     detail = service.detail(session, who, cluster_id)
@@ -156,6 +152,19 @@ def _detail_page(
     events = event_reads.upcoming(session, who, cluster_id=cluster_id, limit=5)
     handovers_by_pair = {(h.from_organisation.id, h.to_organisation.id): h for h in detail.handovers}
     member_orgs = [m.organisation for m in detail.members if m.current]
+    may_manage = cluster_authz.can_manage_clusters(who)
+    forms: dict[str, Any] = {
+        "members": cf.MEMBER.blank(),
+        "terms": cf.TERM.blank(),
+        "rotation": cf.ROTATION.blank({"start_year": today.year + 1}),
+        "handover": cf.HANDOVER.blank(),
+        "leave": {m.id: cf.MEMBER_LEAVE.blank({"left_on": today}, key=str(m.id)) for m in detail.members},
+    }
+    if bound is not None and bound.form is cf.MEMBER_LEAVE:
+        forms["leave"][int(bound.key)] = bound
+    elif bound is not None:
+        forms[_DETAIL_FORMS[bound.form.id]] = bound
+    member_choices = [(o.id, o.name) for o in member_orgs]
     return render(
         request,
         "clusters/detail.html",
@@ -169,14 +178,19 @@ def _detail_page(
             "events": events,
             "handovers_by_pair": handovers_by_pair,
             "member_orgs": member_orgs,
-            "may_manage": cluster_authz.can_manage_clusters(who),
+            "member_choices": member_choices,
+            "all_member_choices": [(m.organisation.id, m.organisation.name) for m in detail.members],
+            "may_manage": may_manage,
             "leads": cluster_authz.leads(session, who, cluster_id),
             "may_record_handover": cluster_authz.can_record_handovers(session, who, cluster_id),
-            "organisations": repository.organisation_choices(session, who)
-            if cluster_authz.can_manage_clusters(who)
+            "organisation_choices": [
+                (o.id, f"{o.name} ({o.member_code})" if o.member_code else o.name)
+                for o in repository.organisation_choices(session, who)
+            ]
+            if may_manage
             else [],
-            "errors": errors or {},
-            "values": values or {},
+            "forms": forms,
+            "refused": refused,
         },
         status_code=status,
     )
@@ -187,155 +201,81 @@ def cluster_detail(cluster_id: int, request: Request, session: Session, who: Pag
     return _detail_page(request, session, who, cluster_id)
 
 
-def _cluster_form(
-    request: Request,
-    session: DbSession,
-    who: Subject,
-    cluster_id: int,
-    form: str,
-    model: type[M],
-    values: dict[str, Any],
-    change: Callable[[M], object],
-    ok: str,
-) -> Response:
-    errors: FormErrors = {}
-    data = valid(model, errors, values)
-    result = attempt(session, errors, lambda: change(data)) if data is not None else None
-    if result is None:
-        return _detail_page(request, session, who, cluster_id, {form: errors}, {form: values}, 422)
-    return done(request, f"/clusters/{cluster_id}#{form}", ok)
-
-
 @router.post("/clusters/{cluster_id}/members")
-def member_add(
-    cluster_id: int,
-    request: Request,
-    session: Session,
-    who: PageUser,
-    organisation_id: Annotated[str, Form(max_length=12)] = "",
-    joined_on: Annotated[str, Form(max_length=10)] = "",
-) -> Response:
-    return _cluster_form(
-        request,
-        session,
-        who,
-        cluster_id,
-        "members",
-        MemberAdd,
-        {"organisation_id": organisation_id, "joined_on": joined_on},
-        lambda data: service.add_member(session, who, cluster_id, data),
-        N_("The organisation joined the cluster."),
-    )
+async def member_add(cluster_id: int, request: Request, session: Session, who: PageUser) -> Response:
+    form = await cf.MEMBER.read(request)
+    data = form.validate(MemberAdd, cf.filled(form.values()))
+    if data is not None:
+        form.attempt(session, lambda: service.add_member(session, who, cluster_id, data))
+    if not form.ok:
+        return _detail_page(request, session, who, cluster_id, form, status=422)
+    return done(request, f"/clusters/{cluster_id}#members", N_("The organisation joined the cluster."))
 
 
 @router.post("/clusters/{cluster_id}/members/{member_id}/leave")
-def member_leave(
-    cluster_id: int,
-    member_id: int,
-    request: Request,
-    session: Session,
-    who: PageUser,
-    left_on: Annotated[str, Form(max_length=10)] = "",
-) -> Response:
-    errors: FormErrors = {}
-    try:
-        day = date.fromisoformat(left_on)
-    except ValueError:
-        errors["left_on"] = N_("Enter a date.")
-        return _detail_page(request, session, who, cluster_id, {"members": errors}, {}, 422)
-    if attempt(session, errors, lambda: service.end_membership(session, who, cluster_id, member_id, day)) is None:
-        return _detail_page(request, session, who, cluster_id, {"members": errors}, {}, 422)
+async def member_leave(cluster_id: int, member_id: int, request: Request, session: Session, who: PageUser) -> Response:
+    form = await cf.MEMBER_LEAVE.read(request)
+    form.key = str(member_id)
+    data = form.validate(MemberUpdate, form.values())
+    if data is not None and data.left_on is not None:
+        day = data.left_on
+        form.attempt(session, lambda: service.end_membership(session, who, cluster_id, member_id, day))
+    if not form.ok:
+        return _detail_page(request, session, who, cluster_id, form, status=422)
     return done(request, f"/clusters/{cluster_id}#members", N_("The departure was recorded."))
 
 
 @router.post("/clusters/{cluster_id}/terms")
-def term_add(
-    cluster_id: int,
-    request: Request,
-    session: Session,
-    who: PageUser,
-    organisation_id: Annotated[str, Form(max_length=12)] = "",
-    starts_on: Annotated[str, Form(max_length=10)] = "",
-    ends_on: Annotated[str, Form(max_length=10)] = "",
-) -> Response:
-    return _cluster_form(
-        request,
-        session,
-        who,
-        cluster_id,
-        "terms",
-        TermCreate,
-        {"organisation_id": organisation_id, "starts_on": starts_on, "ends_on": ends_on},
-        lambda data: service.add_term(session, who, cluster_id, data),
-        N_("The lead term was planned."),
-    )
-
-
-def _deleted(session: DbSession, who: Subject, cluster_id: int, term_id: int) -> bool:
-    service.delete_term(session, who, cluster_id, term_id)
-    return True
+async def term_add(cluster_id: int, request: Request, session: Session, who: PageUser) -> Response:
+    form = await cf.TERM.read(request)
+    data = form.validate(TermCreate, cf.filled(form.values()))
+    if data is not None:
+        form.attempt(session, lambda: service.add_term(session, who, cluster_id, data))
+    if not form.ok:
+        return _detail_page(request, session, who, cluster_id, form, status=422)
+    return done(request, f"/clusters/{cluster_id}#history", N_("The lead term was planned."))
 
 
 @router.post("/clusters/{cluster_id}/terms/{term_id}/delete")
 def term_delete(cluster_id: int, term_id: int, request: Request, session: Session, who: PageUser) -> Response:
-    errors: FormErrors = {}
-    if attempt(session, errors, lambda: _deleted(session, who, cluster_id, term_id)) is None:
-        return _detail_page(request, session, who, cluster_id, {"terms": errors}, {}, 409)
-    return done(request, f"/clusters/{cluster_id}#terms", N_("The planned term was removed."))
+    refused = refusal(session, lambda: service.delete_term(session, who, cluster_id, term_id))
+    if refused is not None:
+        return _detail_page(request, session, who, cluster_id, refused=refused, status=409)
+    return done(request, f"/clusters/{cluster_id}#history", N_("The planned term was removed."))
 
 
 @router.post("/clusters/{cluster_id}/rotation")
-def rotation(
-    cluster_id: int,
-    request: Request,
-    session: Session,
-    who: PageUser,
-    start_year: Annotated[str, Form(max_length=4)] = "",
-    years: Annotated[str, Form(max_length=3)] = "",
-    order: Annotated[list[str] | None, Form()] = None,
-) -> Response:
-    chosen = [int(o) for o in (order or []) if o.isdigit()]
-    return _cluster_form(
-        request,
-        session,
-        who,
-        cluster_id,
-        "rotation",
-        RotationPlan,
-        {"organisation_ids": chosen, "start_year": start_year, "years": years},
-        lambda data: service.plan_rotation(session, who, cluster_id, data),
-        N_("The rotation was planned."),
-    )
+async def rotation(cluster_id: int, request: Request, session: Session, who: PageUser) -> Response:
+    form = await cf.ROTATION.read(request)
+    chosen = [o for o in form.chosen("order") if o]
+    if not chosen:
+        form.fail("order", N_("Choose at least one."))
+    values = cf.filled(form.values("start_year", "years"))
+    data = form.validate(RotationPlan, {**values, "organisation_ids": chosen})
+    if data is not None:
+        form.attempt(session, lambda: service.plan_rotation(session, who, cluster_id, data))
+    if not form.ok:
+        return _detail_page(request, session, who, cluster_id, form, status=422)
+    return done(request, f"/clusters/{cluster_id}#history", N_("The rotation was planned."))
 
 
 @router.post("/clusters/{cluster_id}/handovers")
-def handover_record(
-    cluster_id: int,
-    request: Request,
-    session: Session,
-    who: PageUser,
-    from_organisation_id: Annotated[str, Form(max_length=12)] = "",
-    to_organisation_id: Annotated[str, Form(max_length=12)] = "",
-    handed_over_on: Annotated[str, Form(max_length=10)] = "",
-    minutes: Annotated[str, Form(max_length=50_000)] = "",
-    files_: Annotated[list[UploadFile] | None, File(alias="files")] = None,
-) -> Response:
-    values: dict[str, Any] = {
-        "from_organisation_id": from_organisation_id,
-        "to_organisation_id": to_organisation_id,
-        "handed_over_on": handed_over_on,
-        "minutes": minutes,
-    }
-    errors: FormErrors = {}
-    data = valid(HandoverCreate, errors, values)
+async def handover_record(cluster_id: int, request: Request, session: Session, who: PageUser) -> Response:
+    form = await cf.HANDOVER.read(request)
+    data = form.validate(HandoverCreate, cf.filled(form.values()))
 
     def change() -> object:
         assert data is not None
-        ids = store_files(session, who, files_ or [])
+        ids = store_files(session, who, form.uploads.get("files", []))
         return service.record_handover(session, who, cluster_id, data.model_copy(update={"attachment_ids": ids}))
 
-    if data is None or attempt(session, errors, change) is None:
-        return _detail_page(request, session, who, cluster_id, {"handover": errors}, {"handover": values}, 422)
+    try:
+        if data is not None:
+            form.attempt(session, change)
+    finally:
+        await close_uploads(request)
+    if not form.ok:
+        return _detail_page(request, session, who, cluster_id, form, status=422)
     return done(request, f"/clusters/{cluster_id}#history", N_("The handover was recorded."))
 
 
@@ -355,8 +295,7 @@ def _plan_page(
     who: Subject,
     cluster_id: int,
     year: int,
-    errors: dict[str, FormErrors] | None = None,
-    values: dict[str, dict[str, Any]] | None = None,
+    bound: BoundForm | None = None,
     status: int = 200,
 ) -> Response:
     if year < plan.MIN_YEAR or year > plan.MAX_YEAR:
@@ -364,6 +303,31 @@ def _plan_page(
     cluster = repository.get_cluster(session, who, cluster_id)
     data = plan.read(session, who, cluster_id, year)
     years = sorted(set(repository.plan_years(session, cluster_id)) | {year, cluster_authz.today().year})
+    edits = {
+        a.id: cf.ACTIVITY_EDIT.blank(
+            {
+                "title": a.title,
+                "kind": a.kind,
+                "status": a.status,
+                "owner_organisation_id": a.owner_organisation.id if a.owner_organisation else None,
+                "starts_on": a.starts_on,
+                "ends_on": a.ends_on,
+                "notes": a.notes,
+            },
+            key=str(a.id),
+        )
+        for a in data.activities
+    }
+    forms: dict[str, Any] = {
+        "new": cf.ACTIVITY.blank({"kind": "workshop", "status": "planned"}),
+        "summary": cf.PLAN_SUMMARY.blank({"summary": data.summary}),
+        "edit": edits,
+    }
+    if bound is not None:
+        if bound.form is cf.ACTIVITY_EDIT:
+            edits[int(bound.key)] = bound
+        else:
+            forms["new" if bound.form is cf.ACTIVITY else "summary"] = bound
     return render(
         request,
         "clusters/plan.html",
@@ -372,9 +336,10 @@ def _plan_page(
             "cluster": cluster,
             "plan": data,
             "years": years,
-            "organisations": repository.organisation_choices(session, who) if data.can_edit else [],
-            "errors": errors or {},
-            "values": values or {},
+            "organisation_choices": [(o.id, o.name) for o in repository.organisation_choices(session, who)]
+            if data.can_edit
+            else [],
+            "forms": forms,
         },
         status_code=status,
     )
@@ -386,93 +351,38 @@ def plan_page(cluster_id: int, year: int, request: Request, session: Session, wh
 
 
 @router.post("/clusters/{cluster_id}/plans/{year}/summary")
-def plan_summary(
-    cluster_id: int,
-    year: int,
-    request: Request,
-    session: Session,
-    who: PageUser,
-    summary: Annotated[str, Form(max_length=50_000)] = "",
-) -> Response:
-    errors: FormErrors = {}
-    if (
-        attempt(
-            session, errors, lambda: plan.update_summary(session, who, cluster_id, year, PlanUpdate(summary=summary))
-        )
-        is None
-    ):
-        return _plan_page(
-            request, session, who, cluster_id, year, {"summary": errors}, {"summary": {"summary": summary}}, 422
-        )
+async def plan_summary(cluster_id: int, year: int, request: Request, session: Session, who: PageUser) -> Response:
+    form = await cf.PLAN_SUMMARY.read(request)
+    data = form.validate(PlanUpdate, {"summary": form.text("summary")})
+    if data is not None:
+        form.attempt(session, lambda: plan.update_summary(session, who, cluster_id, year, data))
+    if not form.ok:
+        return _plan_page(request, session, who, cluster_id, year, form, 422)
     return done(request, f"/clusters/{cluster_id}/plans/{year}#summary", N_("The year-end summary was saved."))
 
 
-def _activity_values(
-    kind: str, title: str, owner_organisation_id: str, starts_on: str, ends_on: str, status: str, notes: str
-) -> dict[str, Any]:
-    return {
-        "kind": kind,
-        "title": title,
-        "owner_organisation_id": optional_int(owner_organisation_id),
-        "starts_on": starts_on,
-        "ends_on": ends_on,
-        "status": status,
-        "notes": notes,
-    }
-
-
 @router.post("/clusters/{cluster_id}/plans/{year}/activities")
-def activity_add(
-    cluster_id: int,
-    year: int,
-    request: Request,
-    session: Session,
-    who: PageUser,
-    kind: Annotated[str, Form(max_length=20)] = "other",
-    title: Annotated[str, Form(max_length=300)] = "",
-    owner_organisation_id: Annotated[str, Form(max_length=12)] = "",
-    starts_on: Annotated[str, Form(max_length=10)] = "",
-    ends_on: Annotated[str, Form(max_length=10)] = "",
-    status: Annotated[str, Form(max_length=20)] = "planned",
-    notes: Annotated[str, Form(max_length=10_000)] = "",
-) -> Response:
-    values = _activity_values(kind, title, owner_organisation_id, starts_on, ends_on, status, notes)
-    errors: FormErrors = {}
-    data = valid(ActivityCreate, errors, values)
-    if (
-        data is None
-        or attempt(session, errors, lambda: plan.add_activity(session, who, cluster_id, year, data)) is None
-    ):
-        return _plan_page(request, session, who, cluster_id, year, {"new": errors}, {"new": values}, 422)
+async def activity_add(cluster_id: int, year: int, request: Request, session: Session, who: PageUser) -> Response:
+    form = await cf.ACTIVITY.read(request)
+    data = form.validate(ActivityCreate, cf.filled(form.values()))
+    if data is not None:
+        form.attempt(session, lambda: plan.add_activity(session, who, cluster_id, year, data))
+    if not form.ok:
+        return _plan_page(request, session, who, cluster_id, year, form, 422)
     return done(request, f"/clusters/{cluster_id}/plans/{year}", N_("The activity was added to the plan."))
 
 
 @router.post("/clusters/{cluster_id}/plans/{year}/activities/{activity_id}")
-def activity_update(
-    cluster_id: int,
-    year: int,
-    activity_id: int,
-    request: Request,
-    session: Session,
-    who: PageUser,
-    kind: Annotated[str, Form(max_length=20)] = "other",
-    title: Annotated[str, Form(max_length=300)] = "",
-    owner_organisation_id: Annotated[str, Form(max_length=12)] = "",
-    starts_on: Annotated[str, Form(max_length=10)] = "",
-    ends_on: Annotated[str, Form(max_length=10)] = "",
-    status: Annotated[str, Form(max_length=20)] = "planned",
-    notes: Annotated[str, Form(max_length=10_000)] = "",
+async def activity_update(
+    cluster_id: int, year: int, activity_id: int, request: Request, session: Session, who: PageUser
 ) -> Response:
-    values = _activity_values(kind, title, owner_organisation_id, starts_on, ends_on, status, notes)
-    errors: FormErrors = {}
-    payload = {k: (None if isinstance(v, str) and not v.strip() else v) for k, v in values.items()}
-    data = parse(ActivityUpdate, errors, **payload)
-    form = f"a{activity_id}"
-    if data is None or (
-        attempt(session, errors, lambda: plan.update_activity(session, who, cluster_id, year, activity_id, data))
-        is None
-    ):
-        return _plan_page(request, session, who, cluster_id, year, {form: errors}, {form: values}, 422)
+    form = await cf.ACTIVITY_EDIT.read(request)
+    form.key = str(activity_id)
+    data = form.validate(ActivityUpdate, form.values())
+    if data is not None:
+        form.attempt(session, lambda: plan.update_activity(session, who, cluster_id, year, activity_id, data))
+    if not form.ok:
+        return _plan_page(request, session, who, cluster_id, year, form, 422)
     return done(request, f"/clusters/{cluster_id}/plans/{year}#a{activity_id}", N_("The activity was updated."))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session as DbSession
 
@@ -18,10 +18,13 @@ from csirtnet.cluster.event import service
 from csirtnet.cluster.event.schemas import AttendanceMark, EventCreate, EventUpdate, MaterialAdd
 from csirtnet.i18n import N_
 from csirtnet.models import Cluster
-from csirtnet.web.forms import FormErrors, attempt, optional_int
+from csirtnet.web.forms import BoundForm
 from csirtnet.web.render import render
-from csirtnet.web.views.clusters import common, done, store_files, valid
-from csirtnet.web.views.knowledge import KB_MARKINGS, document_values
+from csirtnet.web.views import cluster_forms as cf
+from csirtnet.web.views.channels import tlp_choices
+from csirtnet.web.views.clusters import close_uploads, common, done, refusal, store_files
+from csirtnet.web.views.incidents.page import user_zone
+from csirtnet.web.views.knowledge import KB_MARKINGS
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,11 +34,13 @@ def _schedulable_clusters(session: DbSession, who: Subject) -> list[Cluster]:
 
 
 def _list_page(
-    request: Request, session: DbSession, who: Subject, errors: FormErrors, values: dict[str, Any], status: int = 200
+    request: Request, session: DbSession, who: Subject, form: BoundForm | None = None, status: int = 200
 ) -> Response:
     upcoming = event_reads.upcoming(session, who)
     past = event_reads.past(session, who, limit=30)
     clusters = _schedulable_clusters(session, who)
+    may_schedule_network = cluster_authz.can_schedule_network_events(who)
+    network: list[tuple[Any, str]] = [("", N_("The whole network"))] if may_schedule_network else []
     return render(
         request,
         "events/list.html",
@@ -43,11 +48,9 @@ def _list_page(
             **common(request),
             "upcoming": service.reads(session, who, upcoming),
             "past": service.reads(session, who, past),
-            "clusters": clusters,
+            "cluster_choices": network + [(c.id, c.name) for c in clusters],
             "may_create": cluster_authz.can_schedule_events(session, who),
-            "may_schedule_network": cluster_authz.can_schedule_network_events(who),
-            "errors": errors,
-            "values": values or {"kind": "workshop"},
+            "form": form or cf.EVENT.blank({"kind": "workshop"}, zone=user_zone(request)),
         },
         status_code=status,
     )
@@ -55,42 +58,16 @@ def _list_page(
 
 @router.get("/events")
 def event_list(request: Request, session: Session, who: PageUser) -> Response:
-    return _list_page(request, session, who, {}, {})
+    return _list_page(request, session, who)
 
 
 @router.post("/events")
-def event_create(
-    request: Request,
-    session: Session,
-    who: PageUser,
-    cluster_id: Annotated[str, Form(max_length=12)] = "",
-    kind: Annotated[str, Form(max_length=20)] = "workshop",
-    title: Annotated[str, Form(max_length=300)] = "",
-    title_en: Annotated[str, Form(max_length=300)] = "",
-    description: Annotated[str, Form(max_length=20_000)] = "",
-    starts_at: Annotated[str, Form(max_length=30)] = "",
-    ends_at: Annotated[str, Form(max_length=30)] = "",
-    location: Annotated[str, Form(max_length=300)] = "",
-    online_link: Annotated[str, Form(max_length=500)] = "",
-    capacity: Annotated[str, Form(max_length=7)] = "",
-) -> Response:
-    values: dict[str, Any] = {
-        "cluster_id": optional_int(cluster_id),
-        "kind": kind,
-        "title": title,
-        "title_en": title_en,
-        "description": description,
-        "starts_at": starts_at,
-        "ends_at": ends_at,
-        "location": location,
-        "online_link": online_link,
-        "capacity": capacity,
-    }
-    errors: FormErrors = {}
-    data = valid(EventCreate, errors, values)
-    event = attempt(session, errors, lambda: service.create(session, who, data)) if data else None
+async def event_create(request: Request, session: Session, who: PageUser) -> Response:
+    form = await cf.EVENT.read(request, zone=user_zone(request))
+    data = form.validate(EventCreate, cf.filled(form.values()))
+    event = form.attempt(session, lambda: service.create(session, who, data)) if data else None
     if event is None:
-        return _list_page(request, session, who, errors, values, 422)
+        return _list_page(request, session, who, form, 422)
     return done(request, f"/events/{event.id}", N_("The event was scheduled."))
 
 
@@ -99,8 +76,9 @@ def _event_page(
     session: DbSession,
     who: Subject,
     event_id: int,
-    errors: dict[str, FormErrors] | None = None,
-    values: dict[str, dict[str, Any]] | None = None,
+    form: BoundForm | None = None,
+    *,
+    refused: str | None = None,
     status: int = 200,
 ) -> Response:
     event = service.get(session, who, event_id)
@@ -114,9 +92,9 @@ def _event_page(
             "ev": data,
             "cluster": cluster,
             "registrations": service.registrations(session, who, event_id) if data.can_manage else [],
-            "markings": KB_MARKINGS,
-            "errors": errors or {},
-            "values": values or {"material": {"tlp": "green", "kind": "material"}},
+            "tlp_choices": tlp_choices(request, KB_MARKINGS),
+            "form": form or cf.MATERIAL.blank({"tlp": "green"}),
+            "refused": refused,
         },
         status_code=status,
     )
@@ -129,22 +107,17 @@ def event_page(event_id: int, request: Request, session: Session, who: PageUser)
 
 @router.post("/events/{event_id}/register")
 def event_register(event_id: int, request: Request, session: Session, who: PageUser) -> Response:
-    errors: FormErrors = {}
-    if attempt(session, errors, lambda: service.register(session, who, event_id)) is None:
-        return _event_page(request, session, who, event_id, {"registration": errors}, None, 409)
+    refused = refusal(session, lambda: service.register(session, who, event_id))
+    if refused is not None:
+        return _event_page(request, session, who, event_id, refused=refused, status=409)
     return done(request, f"/events/{event_id}", N_("You are registered."))
-
-
-def _withdrawn(session: DbSession, who: Subject, event_id: int) -> bool:
-    service.unregister(session, who, event_id)
-    return True
 
 
 @router.post("/events/{event_id}/unregister")
 def event_unregister(event_id: int, request: Request, session: Session, who: PageUser) -> Response:
-    errors: FormErrors = {}
-    if attempt(session, errors, lambda: _withdrawn(session, who, event_id)) is None:
-        return _event_page(request, session, who, event_id, {"registration": errors}, None, 409)
+    refused = refusal(session, lambda: service.unregister(session, who, event_id))
+    if refused is not None:
+        return _event_page(request, session, who, event_id, refused=refused, status=409)
     return done(request, f"/events/{event_id}", N_("Your registration was withdrawn."))
 
 
@@ -157,10 +130,10 @@ def event_attendance(
     user_id: Annotated[int, Form()],
     attended: Annotated[bool, Form()] = False,
 ) -> Response:
-    errors: FormErrors = {}
     mark = AttendanceMark(user_id=user_id, attended=attended)
-    if attempt(session, errors, lambda: service.mark_attendance(session, who, event_id, mark)) is None:
-        return _event_page(request, session, who, event_id, {"attendance": errors}, None, 422)
+    refused = refusal(session, lambda: service.mark_attendance(session, who, event_id, mark))
+    if refused is not None:
+        return _event_page(request, session, who, event_id, refused=refused, status=422)
     return done(request, f"/events/{event_id}#registrations", N_("Attendance was recorded."))
 
 
@@ -175,29 +148,20 @@ def event_cancel(
 
 
 @router.post("/events/{event_id}/materials")
-def event_material(
-    event_id: int,
-    request: Request,
-    session: Session,
-    who: PageUser,
-    kind: Annotated[str, Form(max_length=20)] = "material",
-    title_vi: Annotated[str, Form(max_length=300)] = "",
-    title_en: Annotated[str, Form(max_length=300)] = "",
-    summary_vi: Annotated[str, Form(max_length=10_000)] = "",
-    summary_en: Annotated[str, Form(max_length=10_000)] = "",
-    tags: Annotated[str, Form(max_length=1000)] = "",
-    tlp_marking: Annotated[str, Form(alias="tlp", max_length=30)] = "green",
-    files_: Annotated[list[UploadFile] | None, File(alias="files")] = None,
-) -> Response:
-    values = document_values(kind, title_vi, title_en, summary_vi, summary_en, tags, tlp_marking)
-    errors: FormErrors = {}
-    data = valid(MaterialAdd, errors, {k: v for k, v in values.items() if k != "tags_text"})
+async def event_material(event_id: int, request: Request, session: Session, who: PageUser) -> Response:
+    form = await cf.MATERIAL.read(request)
+    data = form.validate(MaterialAdd, {**cf.document_values(form), "kind": "material"})
 
     def change() -> object:
         assert data is not None
-        ids = store_files(session, who, files_ or [])
+        ids = store_files(session, who, form.uploads.get("files", []))
         return service.add_material(session, who, event_id, data.model_copy(update={"attachment_ids": ids}))
 
-    if data is None or attempt(session, errors, change) is None:
-        return _event_page(request, session, who, event_id, {"material": errors}, {"material": values}, 422)
+    try:
+        if data is not None:
+            form.attempt(session, change)
+    finally:
+        await close_uploads(request)
+    if not form.ok:
+        return _event_page(request, session, who, event_id, form, status=422)
     return done(request, f"/events/{event_id}#materials", N_("The material was shared in the knowledge base."))

@@ -3,9 +3,7 @@ each document's TLP; adding documents with their files."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session as DbSession
 
@@ -20,48 +18,34 @@ from csirtnet.cluster.knowledge import reads as knowledge_reads
 from csirtnet.cluster.knowledge import service as knowledge
 from csirtnet.cluster.knowledge.schemas import DocumentCreate
 from csirtnet.i18n import N_
-from csirtnet.vocabulary import TLP
-from csirtnet.web.forms import FormErrors, attempt, optional_int
+from csirtnet.models import KnowledgeDocument
+from csirtnet.vocabulary import TLP, labels
+from csirtnet.web.forms import BoundForm
 from csirtnet.web.render import render
-from csirtnet.web.views.clusters import common, done, store_files, valid
+from csirtnet.web.views import cluster_forms as cf
+from csirtnet.web.views.channels import tlp_choices
+from csirtnet.web.views.clusters import close_uploads, common, done, store_files
 
 router = APIRouter(include_in_schema=False)
 KB_MARKINGS = [t.value for t in tlp.ORDER if t is not TLP.RED]
 
 
-def document_values(
-    kind: str,
-    title_vi: str,
-    title_en: str,
-    summary_vi: str,
-    summary_en: str,
-    tags: str,
-    tlp_marking: str,
-    cluster_id: str = "",
-) -> dict[str, Any]:
-    return {
-        "kind": kind,
-        "title_vi": title_vi,
-        "title_en": title_en,
-        "summary_vi": summary_vi,
-        "summary_en": summary_en,
-        "tags": [t.strip() for t in tags.split(",") if t.strip()],
-        "tags_text": tags,
-        "tlp": tlp_marking,
-        "cluster_id": optional_int(cluster_id),
-    }
-
-
 def _kb_page(
-    request: Request, session: DbSession, who: Subject, errors: FormErrors, values: dict[str, Any], status: int = 200
+    request: Request, session: DbSession, who: Subject, form: BoundForm | None = None, status: int = 200
 ) -> Response:
-    params = request.query_params
-    q = (params.get("q") or "").strip()[:200]
-    kind = params.get("kind") or None
-    tag = (params.get("tag") or "").strip()[:40] or None
-    rows, next_cursor = knowledge_reads.search_page(
-        session, who, q=q, kind=kind, tag=tag, cursor=params.get("cursor") or None
-    )
+    search = cf.from_query(cf.KNOWLEDGE_SEARCH, request.query_params)
+    q, kind, tag = search.text("q"), search.optional("kind"), search.optional("tag")
+    for name, value, longest in (("q", q, 200), ("tag", tag or "", 40)):
+        if len(value) > longest:
+            search.fail(name, N_("This is too long."))
+    if kind is not None and kind not in labels.KNOWLEDGE_KINDS:
+        search.fail("kind", N_("Choose one of the offered values."))
+    rows: list[KnowledgeDocument] = []
+    next_cursor: str | None = None
+    if search.ok:
+        rows, next_cursor = knowledge_reads.search_page(
+            session, who, q=q, kind=kind, tag=tag, cursor=request.query_params.get("cursor") or None
+        )
     clusters = cluster_reads.clusters_among(session, cluster_authz.visible_cluster_ids(session, who))
     return render(
         request,
@@ -70,51 +54,37 @@ def _kb_page(
             **common(request),
             "documents": knowledge.reads(session, who, rows),
             "next_cursor": next_cursor,
-            "q": q,
-            "kind": kind or "",
-            "tag": tag or "",
-            "clusters": clusters,
-            "markings": KB_MARKINGS,
+            "search": search,
+            "cluster_choices": [(c.id, c.name) for c in clusters],
+            "tlp_choices": tlp_choices(request, KB_MARKINGS),
             "may_write": can(who, Permission.KNOWLEDGE_WRITE),
-            "errors": errors,
-            "values": values or {"tlp": "green", "kind": "playbook"},
+            "form": form or cf.DOCUMENT.blank({"tlp": "green", "kind": "playbook"}),
         },
-        status_code=status,
+        status_code=status if search.ok else 422,
     )
 
 
 @router.get("/knowledge")
 def knowledge_list(request: Request, session: Session, who: PageUser) -> Response:
-    return _kb_page(request, session, who, {}, {})
+    return _kb_page(request, session, who)
 
 
 @router.post("/knowledge")
-def knowledge_create(
-    request: Request,
-    session: Session,
-    who: PageUser,
-    kind: Annotated[str, Form(max_length=20)] = "other",
-    title_vi: Annotated[str, Form(max_length=300)] = "",
-    title_en: Annotated[str, Form(max_length=300)] = "",
-    summary_vi: Annotated[str, Form(max_length=10_000)] = "",
-    summary_en: Annotated[str, Form(max_length=10_000)] = "",
-    tags: Annotated[str, Form(max_length=1000)] = "",
-    tlp_marking: Annotated[str, Form(alias="tlp", max_length=30)] = "green",
-    cluster_id: Annotated[str, Form(max_length=12)] = "",
-    files_: Annotated[list[UploadFile] | None, File(alias="files")] = None,
-) -> Response:
-    values = document_values(kind, title_vi, title_en, summary_vi, summary_en, tags, tlp_marking, cluster_id)
-    errors: FormErrors = {}
-    data = valid(DocumentCreate, errors, {k: v for k, v in values.items() if k != "tags_text"})
+async def knowledge_create(request: Request, session: Session, who: PageUser) -> Response:
+    form = await cf.DOCUMENT.read(request)
+    data = form.validate(DocumentCreate, cf.document_values(form))
 
     def change() -> object:
         assert data is not None
-        ids = store_files(session, who, files_ or [])
+        ids = store_files(session, who, form.uploads.get("files", []))
         return knowledge.create(session, who, data.model_copy(update={"attachment_ids": ids}))
 
-    doc = attempt(session, errors, change) if data else None
+    try:
+        doc = form.attempt(session, change) if data else None
+    finally:
+        await close_uploads(request)
     if doc is None:
-        return _kb_page(request, session, who, errors, values, 422)
+        return _kb_page(request, session, who, form, 422)
     return done(request, f"/knowledge/{getattr(doc, 'id', '')}", N_("The document was added to the knowledge base."))
 
 

@@ -5,22 +5,22 @@ They call the same services as the API (csirtnet.mobilisation)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session as DbSession
-from starlette.datastructures import FormData
 
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject, can
 from csirtnet.authz import mobilisation as mob_authz
 from csirtnet.authz.incident import get_visible
 from csirtnet.authz.permissions import Permission
-from csirtnet.i18n import N_, translate, translate_message
+from csirtnet.config import get_settings
+from csirtnet.i18n import N_, translate
 from csirtnet.identity import reads as identity_reads
 from csirtnet.kit.time import utcnow
 from csirtnet.mobilisation import deployments as deployment_service
@@ -33,23 +33,19 @@ from csirtnet.mobilisation.schemas import (
     ReleaseBody,
     SupportRequestCreate,
 )
-from csirtnet.models import (
-    Incident,
-    RequestStatus,
-)
+from csirtnet.models import Deployment, Incident, RequestStatus
 from csirtnet.vocabulary import first_services, labels, skills
-from csirtnet.web import forms
-from csirtnet.web.render import redirect, render, request_language
+from csirtnet.web.forms import BoundForm
+from csirtnet.web.render import redirect, render, request_language, safe_next
+from csirtnet.web.views import mobilisation_forms as mf
 
 router = APIRouter(include_in_schema=False)
-T = TypeVar("T")
 PAGE = 50
-ANSWER_WITHIN_HOURS = (1, 2, 4, 8, 12, 24, 48, 72)
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _zone(session: DbSession, who: Subject) -> ZoneInfo:
-    return ZoneInfo(identity_reads.own_timezone(session, who) or "Asia/Ho_Chi_Minh")
+def _zone(session: DbSession, who: Subject) -> str:
+    return identity_reads.own_timezone(session, who) or get_settings().timezone
 
 
 def _labels() -> dict[str, Any]:
@@ -83,153 +79,140 @@ def _names(language: str) -> dict[str, Any]:
     }
 
 
-def _error_flash(request: Request, errors: forms.FormErrors) -> str:
-    language = request_language(request)
-    say = translate_message
-    parts = [
-        say(language, message) if field == forms.GENERAL else f"{say(language, field)}: {say(language, message)}"
-        for field, message in errors.items()
-    ]
-    return translate(language, "Not saved") + ": " + "; ".join(parts)
+def _say(request: Request, message: str) -> str:
+    return translate(request_language(request), message)
 
 
-def _done(request: Request, url: str, errors: forms.FormErrors, ok: str) -> Response:
-    if errors:
-        return redirect(url, flash=_error_flash(request, errors), kind="error")
-    return redirect(url, flash=translate(request_language(request), ok))
+def _release_forms(deployments: list[Deployment], back: str, bound: BoundForm | None = None) -> dict[int, BoundForm]:
+    """The release (or hours) form of each deployment, the one sent with errors in its place."""
+    out = {
+        d.id: mf.RELEASE.blank(
+            {"hours": "" if d.hours is None else f"{d.hours:g}", "outcome": d.outcome, "next": back}, key=str(d.id)
+        )
+        for d in deployments
+    }
+    if bound is not None and bound.key.isdigit() and int(bound.key) in out:
+        out[int(bound.key)] = bound
+    return out
 
 
 # -- the incident's Mobilisation page --------------------------------------------------------
 
 
-def _incident_context(session: DbSession, who: Subject, incident: Incident, language: str) -> dict[str, Any]:
+def _incident_page(
+    request: Request,
+    session: DbSession,
+    who: Subject,
+    incident: Incident,
+    bound: BoundForm | None = None,
+    status: int = 200,
+) -> Response:
+    language = request_language(request)
     rows = reads.incident_requests(session, who, incident.id, limit=PAGE)
     deployed = reads.incident_deployments(session, who, incident.id)
     requests_by_id = {r.id: r for r in rows}
-    return {
-        **_labels(),
-        **_names(language),
-        "incident": incident,
-        "requests": [reads.to_read(session, who, r) for r in rows],
-        "deployments": deployed,
-        "org_names": repository.organisation_names(session, [d.organisation_id for d in deployed]),
-        "can_release": reads.release_rights(session, who, deployed, requests_by_id),
-        "may_raise": mob_authz.can_raise_request(session, who, incident),
-        "areas": first_services.AREAS,
-        "provinces": regions.province_names(),
-        "urgency_options": [(k, translate(language, v)) for k, v in labels.URGENCIES.items()],
-        "answer_within_options": [
-            (h, translate(language, N_("%(count)s hours")).replace("%(count)s", str(h))) for h in ANSWER_WITHIN_HOURS
-        ],
-        "pick": _pick(language),
-        "now": utcnow(),
-    }
+    back = f"/incidents/{incident.id}/mobilisation"
+    form = bound if bound is not None and bound.form is mf.REQUEST else None
+    return render(
+        request,
+        "mobilisation/incident.html",
+        {
+            **_labels(),
+            **_names(language),
+            "incident": incident,
+            "requests": [reads.to_read(session, who, r) for r in rows],
+            "deployments": deployed,
+            "org_names": repository.organisation_names(session, [d.organisation_id for d in deployed]),
+            "can_release": reads.release_rights(session, who, deployed, requests_by_id),
+            "release_forms": _release_forms(deployed, back, bound),
+            "may_raise": mob_authz.can_raise_request(session, who, incident),
+            "areas": first_services.AREAS,
+            "provinces": regions.province_names(),
+            "answer_within_choices": [
+                (str(h), translate(language, N_("%(count)s hours")).replace("%(count)s", str(h)))
+                for h in mf.ANSWER_WITHIN_HOURS
+            ],
+            "form": form
+            or mf.REQUEST.blank(
+                {
+                    "mode": "remote",
+                    "urgency": "normal",
+                    "experts_needed": 1,
+                    "duration": 3,
+                    "duration_unit": "days",
+                    "answer_within": 4,
+                },
+                zone=_zone(session, who),
+            ),
+            "pick": _pick(language),
+            "now": utcnow(),
+        },
+        status_code=status,
+    )
 
 
 @router.get("/incidents/{incident_id}/mobilisation")
 def incident_mobilisation(request: Request, session: Session, who: PageUser, incident_id: int) -> Response:
-    incident = get_visible(session, who, incident_id)
-    language = request_language(request)
-    return render(
-        request,
-        "mobilisation/incident.html",
-        {**_incident_context(session, who, incident, language), "errors": {}, "values": _default_values()},
-    )
+    return _incident_page(request, session, who, get_visible(session, who, incident_id))
 
 
-def _default_values() -> dict[str, Any]:
-    return {
-        "mode": "remote",
-        "urgency": "normal",
-        "experts_needed": 1,
-        "duration": 3,
-        "duration_unit": "days",
-        "answer_within": 4,
-        "skill_levels": {},
-        "capabilities": [],
-    }
-
-
-def _request_values(form: FormData) -> dict[str, Any]:
-    return {
-        "summary": forms.text(form, "summary") or "",
-        "mode": forms.text(form, "mode") or "remote",
-        "province": forms.text(form, "province") or "",
-        "starts_at": forms.text(form, "starts_at") or "",
-        "duration": forms.text(form, "duration") or "",
-        "duration_unit": forms.text(form, "duration_unit") or "days",
-        "urgency": forms.text(form, "urgency") or "normal",
-        "experts_needed": forms.text(form, "experts_needed") or "",
-        "answer_within": forms.text(form, "answer_within") or "",
-        "skill_levels": {k: forms.text(form, f"skill__{k}") or "" for k in skills.SKILLS},
-        "capabilities": [str(v) for v in form.getlist("capabilities")],
-    }
-
-
-def _request_body(values: dict[str, Any], zone: ZoneInfo, errors: forms.FormErrors) -> SupportRequestCreate | None:
-    starts_at: datetime | None = None
-    if values["starts_at"]:
-        try:
-            starts_at = datetime.fromisoformat(values["starts_at"]).replace(tzinfo=zone)
-        except ValueError:
-            errors["starts_at"] = N_("Enter a date and time.")
-    duration = forms.optional_int(values["duration"])
-    if duration is None:
-        errors["duration_hours"] = N_("Enter a whole number.")
-    hours_within = forms.optional_int(values["answer_within"])
-    if hours_within not in ANSWER_WITHIN_HOURS:
-        errors["response_deadline"] = N_("Choose one of the offered values.")
+def _request_values(form: BoundForm) -> dict[str, Any]:
+    """The request form as `SupportRequestCreate` input: the skills table as a list of needs, the
+    duration in hours, the answer deadline from now. What cannot be read is passed on as typed, so
+    the schema says what is wrong at its field."""
     needs = [
-        {"skill": key, "min_level": int(level)}
-        for key, level in values["skill_levels"].items()
-        if level in ("1", "2", "3")
+        {"skill": key, "min_level": int(form.text(mf.skill_field(key)))}
+        for key in skills.SKILLS
+        if form.text(mf.skill_field(key)) in ("1", "2", "3")
     ]
-    data = forms.parse(
-        SupportRequestCreate,
-        errors,
-        summary=values["summary"],
-        capabilities=values["capabilities"],
-        skills=needs,
-        mode=values["mode"],
-        province=values["province"] or None,
-        starts_at=starts_at,
-        duration_hours=(duration or 0) * (24 if values["duration_unit"] == "days" else 1),
-        urgency=values["urgency"],
-        experts_needed=forms.optional_int(values["experts_needed"]),
-        response_deadline=utcnow() + timedelta(hours=hours_within or 0),
+    duration = form.text("duration")
+    hours: int | str = (
+        int(duration) * (24 if form.text("duration_unit") == "days" else 1) if duration.isdigit() else duration
     )
-    return None if errors else data
+    within = form.text("answer_within")
+    if within and within not in {str(h) for h in mf.ANSWER_WITHIN_HOURS}:
+        form.fail("answer_within", N_("Choose one of the offered values."))
+    values = form.values("summary", "mode", "province", "starts_at", "urgency", "experts_needed")
+    values = {k: v for k, v in values.items() if v is not None}
+    return {
+        **values,
+        "capabilities": form.chosen("capabilities"),
+        "skills": needs,
+        "duration_hours": hours,
+        "response_deadline": utcnow() + timedelta(hours=int(within) if within.isdigit() else 0),
+    }
 
 
 @router.post("/incidents/{incident_id}/mobilisation/requests")
 async def raise_request(request: Request, session: Session, who: PageUser, incident_id: int) -> Response:
     incident = get_visible(session, who, incident_id, audit_read=False)
-    values = _request_values(await request.form())
-    errors: forms.FormErrors = {}
-    body = _request_body(values, _zone(session, who), errors)
-    created = (
-        forms.attempt(session, errors, lambda: service.raise_request(session, who, incident_id, body))
-        if body is not None
-        else None
-    )
+    form = await mf.REQUEST.read(request, zone=_zone(session, who))
+    data = form.validate(SupportRequestCreate, _request_values(form))
+    created = form.attempt(session, lambda: service.raise_request(session, who, incident_id, data)) if data else None
     if created is None:
-        language = request_language(request)
-        context = _incident_context(session, who, incident, language)
-        return render(
-            request, "mobilisation/incident.html", {**context, "errors": errors, "values": values}, status_code=422
-        )
-    say = translate(request_language(request), N_("The support request is raised and sent."))
+        return _incident_page(request, session, who, incident, form, 422)
     if created.status == RequestStatus.UNFILLED.value:
-        say = translate(request_language(request), N_("No member has a suitable expert; the request is unfilled."))
+        say = _say(request, N_("No member has a suitable expert; the request is unfilled."))
         return redirect(f"/mobilisation/requests/{created.id}", flash=say, kind="error")
-    return redirect(f"/mobilisation/requests/{created.id}", flash=say)
+    return redirect(
+        f"/mobilisation/requests/{created.id}", flash=_say(request, N_("The support request is raised and sent."))
+    )
 
 
 # -- one request -----------------------------------------------------------------------------
 
 
-@router.get("/mobilisation/requests/{request_id}")
-def request_page(request: Request, session: Session, who: PageUser, request_id: int) -> Response:
+_REQUEST_FORMS = {mf.CANCEL.id: "cancel", mf.ACCEPT.id: "accept", mf.DECLINE.id: "decline"}
+
+
+def _request_page(
+    request: Request,
+    session: DbSession,
+    who: Subject,
+    request_id: int,
+    bound: BoundForm | None = None,
+    status: int = 200,
+) -> Response:
     req = repository.get_request(session, who, request_id)
     language = request_language(request)
     manages = mob_authz.can_manage_request(session, who, req)
@@ -238,6 +221,10 @@ def request_page(request: Request, session: Session, who: PageUser, request_id: 
     answering = mob_authz.can_answer_now(who, target, req)
     roster = reads.answer_roster(session, who, req) if answering else []
     deployed = reads.request_deployments(session, who, req.id)
+    back = f"/mobilisation/requests/{req.id}"
+    forms = {"cancel": mf.CANCEL.blank(), "accept": mf.ACCEPT.blank(), "decline": mf.DECLINE.blank()}
+    if bound is not None and bound.form.id in _REQUEST_FORMS:
+        forms[_REQUEST_FORMS[bound.form.id]] = bound
     return render(
         request,
         "mobilisation/request.html",
@@ -254,82 +241,113 @@ def request_page(request: Request, session: Session, who: PageUser, request_id: 
             "deployments": deployed,
             "org_names": repository.organisation_names(session, [d.organisation_id for d in deployed]),
             "can_release": reads.release_rights(session, who, deployed, {req.id: req}),
+            "release_forms": _release_forms(deployed, back, bound),
+            "forms": forms,
             "pick": _pick(language),
         },
+        status_code=status,
     )
+
+
+@router.get("/mobilisation/requests/{request_id}")
+def request_page(request: Request, session: Session, who: PageUser, request_id: int) -> Response:
+    return _request_page(request, session, who, request_id)
 
 
 @router.post("/mobilisation/requests/{request_id}/accept")
 async def accept(request: Request, session: Session, who: PageUser, request_id: int) -> Response:
-    form = await request.form()
-    errors: forms.FormErrors = {}
-    ids = [forms.optional_int(str(v)) for v in form.getlist("expert_ids")]
-    body = forms.parse(AcceptBody, errors, expert_ids=[i for i in ids if i is not None], note=forms.text(form, "note"))
+    form = await mf.ACCEPT.read(request)
+    body = form.validate(AcceptBody, {"expert_ids": form.chosen("expert_ids"), "note": form.optional("note")})
     if body is not None:
-        forms.attempt(session, errors, lambda: service.accept(session, who, request_id, body))
-    return _done(request, f"/mobilisation/requests/{request_id}", errors, N_("Accepted: the experts are deployed."))
+        form.attempt(session, lambda: service.accept(session, who, request_id, body))
+    if not form.ok:
+        return _request_page(request, session, who, request_id, form, 422)
+    return redirect(
+        f"/mobilisation/requests/{request_id}", flash=_say(request, N_("Accepted: the experts are deployed."))
+    )
 
 
 @router.post("/mobilisation/requests/{request_id}/decline")
 async def decline(request: Request, session: Session, who: PageUser, request_id: int) -> Response:
-    form = await request.form()
-    errors: forms.FormErrors = {}
-    body = forms.parse(DeclineBody, errors, reason=forms.text(form, "reason") or "")
+    form = await mf.DECLINE.read(request)
+    body = form.validate(DeclineBody, {"reason": form.text("reason")})
     if body is not None:
-        forms.attempt(session, errors, lambda: service.decline(session, who, request_id, body))
-    return _done(request, f"/mobilisation/requests/{request_id}", errors, N_("Declined; the requester is told why."))
+        form.attempt(session, lambda: service.decline(session, who, request_id, body))
+    if not form.ok:
+        return _request_page(request, session, who, request_id, form, 422)
+    return redirect(
+        f"/mobilisation/requests/{request_id}", flash=_say(request, N_("Declined; the requester is told why."))
+    )
 
 
 @router.post("/mobilisation/requests/{request_id}/cancel")
 async def cancel(request: Request, session: Session, who: PageUser, request_id: int) -> Response:
-    form = await request.form()
-    errors: forms.FormErrors = {}
-    body = forms.parse(CancelBody, errors, reason=forms.text(form, "reason") or "")
+    form = await mf.CANCEL.read(request)
+    body = form.validate(CancelBody, {"reason": form.text("reason")})
     if body is not None:
-        forms.attempt(session, errors, lambda: service.cancel(session, who, request_id, body))
-    return _done(request, f"/mobilisation/requests/{request_id}", errors, N_("The support request is cancelled."))
+        form.attempt(session, lambda: service.cancel(session, who, request_id, body))
+    if not form.ok:
+        return _request_page(request, session, who, request_id, form, 422)
+    return redirect(
+        f"/mobilisation/requests/{request_id}", flash=_say(request, N_("The support request is cancelled."))
+    )
 
 
 # -- deployments -----------------------------------------------------------------------------
 
-
-def _release_body(form: FormData, errors: forms.FormErrors) -> ReleaseBody | None:
-    raw = (forms.text(form, "hours") or "").replace(",", ".")
-    hours: float | None = None
-    if raw:
-        try:
-            hours = float(raw)
-        except ValueError:
-            errors["hours"] = N_("Enter a number.")
-            return None
-    return forms.parse(ReleaseBody, errors, hours=hours, outcome=forms.text(form, "outcome"))
+_INCIDENT_PAGE = re.compile(r"^/incidents/(\d+)/mobilisation$")
+_REQUEST_PAGE = re.compile(r"^/mobilisation/requests/(\d+)$")
 
 
-def _back(form: FormData, fallback: str) -> str:
-    from csirtnet.web.render import safe_next
-
-    target = forms.text(form, "next")
-    return safe_next(target) if target else fallback
+async def _deployment_form(
+    request: Request,
+    session: DbSession,
+    who: Subject,
+    deployment_id: int,
+    change: Callable[[ReleaseBody], object],
+    ok: str,
+) -> Response:
+    """Release an expert or record their hours: back to the page the form was on, or that page
+    again with the form's errors at the deployment's row."""
+    form = await mf.RELEASE.read(request)
+    form.key = str(deployment_id)
+    back = safe_next(form.text("next")) if form.text("next") else "/mobilisation"
+    body = form.validate(
+        ReleaseBody, {"hours": form.text("hours").replace(",", ".") or None, "outcome": form.optional("outcome")}
+    )
+    if body is not None:
+        form.attempt(session, lambda: change(body))
+    if form.ok:
+        return redirect(back, flash=_say(request, ok))
+    if match := _INCIDENT_PAGE.match(back):
+        return _incident_page(request, session, who, get_visible(session, who, int(match.group(1))), form, 422)
+    if match := _REQUEST_PAGE.match(back):
+        return _request_page(request, session, who, int(match.group(1)), form, 422)
+    return _overview_page(request, session, who, form, 422)
 
 
 @router.post("/mobilisation/deployments/{deployment_id}/release")
 async def release(request: Request, session: Session, who: PageUser, deployment_id: int) -> Response:
-    form = await request.form()
-    errors: forms.FormErrors = {}
-    body = _release_body(form, errors)
-    if body is not None:
-        forms.attempt(session, errors, lambda: deployment_service.release(session, who, deployment_id, body))
-    return _done(request, _back(form, "/mobilisation"), errors, N_("The expert is released; their access has ended."))
+    return await _deployment_form(
+        request,
+        session,
+        who,
+        deployment_id,
+        lambda body: deployment_service.release(session, who, deployment_id, body),
+        N_("The expert is released; their access has ended."),
+    )
 
 
 @router.post("/mobilisation/deployments/{deployment_id}/record")
 async def record(request: Request, session: Session, who: PageUser, deployment_id: int) -> Response:
-    form = await request.form()
-    errors: forms.FormErrors = {}
-    body = _release_body(form, errors)
-    if body is not None:
-        forms.attempt(session, errors, lambda: deployment_service.record(session, who, deployment_id, body))
-    return _done(request, _back(form, "/mobilisation"), errors, N_("Hours and outcome are saved."))
+    return await _deployment_form(
+        request,
+        session,
+        who,
+        deployment_id,
+        lambda body: deployment_service.record(session, who, deployment_id, body),
+        N_("Hours and outcome are saved."),
+    )
 
 
 # -- the inbox and the overview --------------------------------------------------------------
@@ -364,6 +382,12 @@ def inbox(request: Request, session: Session, who: PageUser) -> Response:
 
 @router.get("/mobilisation")
 def overview(request: Request, session: Session, who: PageUser) -> Response:
+    return _overview_page(request, session, who)
+
+
+def _overview_page(
+    request: Request, session: DbSession, who: Subject, bound: BoundForm | None = None, status: int = 200
+) -> Response:
     mine = reads.my_deployments(session, who, limit=PAGE)
     ours = reads.organisation_deployments(session, who, limit=PAGE)
     pending = reads.pending_answers(session, who)
@@ -388,5 +412,7 @@ def overview(request: Request, session: Session, who: PageUser) -> Response:
             "references": repository.incident_references(session, incident_ids),
             "org_names": repository.organisation_names(session, [d.organisation_id for d in ours]),
             "can_release": reads.release_rights(session, who, ours),
+            "release_forms": _release_forms(ours, "/mobilisation", bound),
         },
+        status_code=status,
     )

@@ -3,10 +3,11 @@ or the coordinator may read, and the coverage table with its gaps and CSV export
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
+from pydantic import ValidationError
 from sqlalchemy.orm import Session as DbSession
 
 from csirtnet.auth.deps import PageUser, Session
@@ -19,14 +20,15 @@ from csirtnet.cluster.readiness import reads as readiness_reads
 from csirtnet.cluster.readiness.schemas import DrillIn, EvidenceAdd, ReadinessUpdate
 from csirtnet.errors import ValidationFailed
 from csirtnet.i18n import N_
-from csirtnet.models import ReadinessCriterion
 from csirtnet.organisation import reads as organisation_reads
-from csirtnet.web.forms import FormErrors, attempt, parse
+from csirtnet.web.forms import BoundForm, pydantic_message
 from csirtnet.web.render import render, request_language
-from csirtnet.web.views.clusters import common, done, store_files
+from csirtnet.web.views import cluster_forms as cf
+from csirtnet.web.views.clusters import close_uploads, common, done, store_files
 
 router = APIRouter(include_in_schema=False)
 DRILL_ROWS = 3  # empty rows offered for new drills
+ROW_PROBLEM = N_("Row %(row)s: %(problem)s")
 
 
 @router.get("/readiness")
@@ -53,13 +55,18 @@ def _record_page(
     who: Subject,
     organisation_id: int,
     year: int,
-    errors: dict[str, FormErrors] | None = None,
-    values: dict[str, Any] | None = None,
+    bound: BoundForm | None = None,
+    *,
+    drill_errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
     if year < 2000 or year > 2100:
         raise ValidationFailed("year", "must be between 2000 and 2100")
     record = service.read(session, who, organisation_id, year)
+    forms = {"record": _record_form(record), "evidence": cf.EVIDENCE.blank()}
+    if bound is not None:
+        forms["record" if bound.form is cf.READINESS else "evidence"] = bound
+    rows = [row for row in _drill_rows(forms["record"]) if any(v.strip() for v in row.values())]
     return render(
         request,
         "clusters/readiness_record.html",
@@ -67,24 +74,44 @@ def _record_page(
             **common(request),
             "r": record,
             "years": list(range(cluster_authz.today().year, cluster_authz.today().year - 6, -1)),
-            "criteria": [c.value for c in ReadinessCriterion],
-            "drill_rows": DRILL_ROWS,
-            "errors": errors or {},
-            "values": values,
+            "drill_rows": rows + [{} for _ in range(DRILL_ROWS)],
+            "drill_errors": drill_errors or {},
+            "forms": forms,
         },
         status_code=status,
     )
 
 
+def _record_form(record: Any) -> BoundForm:
+    """The record as its form first shows it (the drills as one list per column)."""
+    initial: dict[str, Any] = {
+        name: getattr(record, name)
+        for name in cf.READINESS.fields
+        if name not in cf.DRILL_COLUMNS and hasattr(record, name)
+    }
+    for name, column in cf.DRILL_COLUMNS.items():
+        initial[name] = ["" if getattr(d, column, None) is None else str(getattr(d, column)) for d in record.drills]
+    return cf.READINESS.blank(initial)
+
+
 @router.get("/readiness/coverage")
 def coverage_page(request: Request, session: Session, who: PageUser) -> Response:
-    params = request.query_params
     today = cluster_authz.today()
-    year = int(params["year"]) if params.get("year", "").isdigit() else today.year
-    group_by = params.get("group_by") or "cluster"
-    cluster_raw = params.get("cluster_id", "")
-    cluster_id = int(cluster_raw) if cluster_raw.isdigit() else None
-    report = coverage.coverage(session, who, year, group_by, cluster_id)
+    form = cf.from_query(cf.COVERAGE_FILTERS, request.query_params)
+    if not request.query_params.get("year"):
+        form.raw["year"] = str(today.year)
+    form.raw["group_by"] = form.text("group_by") or "cluster"
+    year, group_by, cluster = form.text("year"), form.text("group_by"), form.text("cluster_id")
+    if not year.isdigit():
+        form.fail("year", N_("Enter a whole number."))
+    if cluster and not cluster.isdigit():
+        form.fail("cluster_id", N_("Choose one of the offered values."))
+    report = form.attempt(
+        session,
+        lambda: coverage.coverage(session, who, int(year), group_by, int(cluster) if cluster else None),
+    )
+    if report is None:  # the filters are refused: the page as it first opens, the errors at the filters
+        report = coverage.coverage(session, who, today.year, "cluster", None)
     allowed = cluster_authz.coverage_cluster_ids(session, who)
     clusters = cluster_reads.clusters_among(session, allowed)
     return render(
@@ -93,12 +120,13 @@ def coverage_page(request: Request, session: Session, who: PageUser) -> Response
         {
             **common(request),
             "report": report,
-            "year": year,
-            "group_by": group_by,
-            "cluster_id": cluster_id,
-            "clusters": clusters,
-            "years": list(range(today.year, today.year - 6, -1)),
+            "year": report.year,
+            "group_by": report.group_by,
+            "cluster_id": int(cluster) if form.ok and cluster else None,
+            "cluster_choices": [(c.id, c.name) for c in clusters],
+            "form": form,
         },
+        status_code=200 if form.ok else 422,
     )
 
 
@@ -123,109 +151,66 @@ def record_page(organisation_id: int, year: int, request: Request, session: Sess
     return _record_page(request, session, who, organisation_id, year)
 
 
-def _drills(form_rows: list[dict[str, str]], errors: FormErrors) -> list[DrillIn]:
-    drills: list[DrillIn] = []
-    for index, row in enumerate(r for r in form_rows if any(v.strip() for v in r.values())):
-        row_errors: FormErrors = {}
-        cleaned = {k: v for k, v in row.items() if v.strip()}
-        drill = parse(DrillIn, row_errors, **cleaned)
-        for name, message in row_errors.items():
-            errors.setdefault(f"drills.{index}.{name}", message)
-        if drill is not None:
-            drills.append(drill)
-    return drills
+def _drill_rows(form: BoundForm) -> list[dict[str, str]]:
+    """The drills table as typed: one {column: value} per row (the columns are sent as lists)."""
+    columns = {column: form.chosen(name) for name, column in cf.DRILL_COLUMNS.items()}
+    width = max(len(values) for values in columns.values())
+    return [{column: values[i] if i < len(values) else "" for column, values in columns.items()} for i in range(width)]
+
+
+def _drills(form: BoundForm, cells: dict[str, str]) -> list[dict[str, Any]] | None:
+    """The drill rows as `DrillIn` input (empty rows dropped); a row's error is put on its cell
+    (`cells`, "row.column") and on its column's field, saying which row. None when any is wrong."""
+    drills: list[dict[str, Any]] = []
+    # Counted among the rows that hold something: the page shows those again, in that order.
+    filled_rows = [row for row in _drill_rows(form) if any(v.strip() for v in row.values())]
+    for index, typed in enumerate(filled_rows):
+        row = {column: value.strip() for column, value in typed.items()}
+        try:
+            drills.append(DrillIn.model_validate({k: v for k, v in row.items() if v}).model_dump())
+        except ValidationError as exc:
+            for error in exc.errors():
+                column = str((error.get("loc") or ("name",))[0])
+                message = pydantic_message(error)
+                cells.setdefault(f"{index}.{column}", message)
+                name = next(n for n, c in cf.DRILL_COLUMNS.items() if c == column)
+                form.fail(name, ROW_PROBLEM % {"row": index + 1, "problem": message})
+    return None if cells else drills
 
 
 @router.post("/readiness/{organisation_id}/{year}")
-def record_save(
-    organisation_id: int,
-    year: int,
-    request: Request,
-    session: Session,
-    who: PageUser,
-    antimalware_deployed: Annotated[bool, Form()] = False,
-    antimalware_connected: Annotated[bool, Form()] = False,
-    antimalware_connected_on: Annotated[str, Form(max_length=10)] = "",
-    backup_plan: Annotated[bool, Form()] = False,
-    last_restore_test_on: Annotated[str, Form(max_length=10)] = "",
-    ir_team: Annotated[bool, Form()] = False,
-    ir_contact_24x7: Annotated[str, Form(max_length=200)] = "",
-    systems_inventory: Annotated[bool, Form()] = False,
-    systems_approved_count: Annotated[str, Form(max_length=7)] = "",
-    statement: Annotated[str, Form(max_length=10_000)] = "",
-    drill_name: Annotated[list[str] | None, Form()] = None,
-    drill_held_on: Annotated[list[str] | None, Form()] = None,
-    drill_result: Annotated[list[str] | None, Form()] = None,
-    drill_rank: Annotated[list[str] | None, Form()] = None,
-    drill_participants: Annotated[list[str] | None, Form()] = None,
-) -> Response:
-    columns = [drill_name or [], drill_held_on or [], drill_result or [], drill_rank or [], drill_participants or []]
-    width = max(len(c) for c in columns)
-    rows = [
-        {
-            key: (column[i] if i < len(column) else "")
-            for key, column in zip(("name", "held_on", "result", "rank", "participants"), columns, strict=True)
-        }
-        for i in range(width)
-    ]
-    values: dict[str, Any] = {
-        "antimalware_deployed": antimalware_deployed,
-        "antimalware_connected": antimalware_connected,
-        "antimalware_connected_on": antimalware_connected_on or None,
-        "backup_plan": backup_plan,
-        "last_restore_test_on": last_restore_test_on or None,
-        "ir_team": ir_team,
-        "ir_contact_24x7": ir_contact_24x7 or None,
-        "systems_inventory": systems_inventory,
-        "systems_approved_count": systems_approved_count or None,
-        "statement": statement or None,
-    }
-    errors: FormErrors = {}
-    drills = _drills(rows, errors)
-    data = parse(ReadinessUpdate, errors, **values, drills=[d.model_dump() for d in drills])
-    if (
-        errors
-        or data is None
-        or attempt(session, errors, lambda: service.save(session, who, organisation_id, year, data)) is None
-    ):
-        return _record_page(
-            request, session, who, organisation_id, year, {"record": errors}, {**values, "drill_rows": rows}, 422
-        )
+async def record_save(organisation_id: int, year: int, request: Request, session: Session, who: PageUser) -> Response:
+    form = await cf.READINESS.read(request)
+    cells: dict[str, str] = {}
+    drills = _drills(form, cells)
+    values = form.values(*(name for name in cf.READINESS.fields if name not in cf.DRILL_COLUMNS))
+    data = form.validate(ReadinessUpdate, {**cf.filled(values), "drills": drills or []})
+    if data is not None and drills is not None:
+        form.attempt(session, lambda: service.save(session, who, organisation_id, year, data))
+    if not form.ok:
+        return _record_page(request, session, who, organisation_id, year, form, drill_errors=cells, status=422)
     return done(request, f"/readiness/{organisation_id}/{year}", N_("The readiness record was saved."))
 
 
 @router.post("/readiness/{organisation_id}/{year}/evidence")
-def evidence_add(
-    organisation_id: int,
-    year: int,
-    request: Request,
-    session: Session,
-    who: PageUser,
-    criterion: Annotated[str, Form(max_length=20)] = "",
-    dated_on: Annotated[str, Form(max_length=10)] = "",
-    note: Annotated[str, Form(max_length=300)] = "",
-    file: Annotated[UploadFile | None, File()] = None,
-) -> Response:
-    errors: FormErrors = {}
-    if file is None or not file.filename:
-        errors["file"] = N_("Choose a file.")
-        return _record_page(request, session, who, organisation_id, year, {"evidence": errors}, None, 422)
-    upload = file
+async def evidence_add(organisation_id: int, year: int, request: Request, session: Session, who: PageUser) -> Response:
+    form = await cf.EVIDENCE.read(request)
+    # The file is checked after the other fields, so one round names every problem.
+    data = form.validate(EvidenceAdd, {**cf.filled(form.values()), "file_id": 0})
+    uploads = form.uploads.get("file", [])
 
     def change() -> object:
-        (file_id,) = store_files(session, who, [upload])
-        data = EvidenceAdd.model_validate(
-            {"criterion": criterion, "file_id": file_id, "dated_on": dated_on or None, "note": note or None}
-        )
-        return service.add_evidence(session, who, organisation_id, year, data)
+        assert data is not None
+        (file_id,) = store_files(session, who, uploads[:1])
+        return service.add_evidence(session, who, organisation_id, year, data.model_copy(update={"file_id": file_id}))
 
     try:
-        result = attempt(session, errors, change)
-    except ValueError:
-        errors.setdefault("criterion", N_("Choose one of the offered values."))
-        result = None
-    if result is None:
-        return _record_page(request, session, who, organisation_id, year, {"evidence": errors}, None, 422)
+        if data is not None:
+            form.attempt(session, change)
+    finally:
+        await close_uploads(request)
+    if not form.ok:
+        return _record_page(request, session, who, organisation_id, year, form, status=422)
     return done(request, f"/readiness/{organisation_id}/{year}#evidence", N_("The evidence was added."))
 
 
