@@ -24,11 +24,10 @@ PACKAGE = Path(str(resources.files("csirtnet")))
 LABELS_HOME = "csirtnet.vocabulary.labels"
 
 # Tables that translate pydantic's error kinds into form messages: words for validation errors,
-# not the labels of stored codes. The one form path (issue 11) merges them into one table.
+# not the labels of stored codes. The one form path (csirtnet.web.forms) holds them all.
 MESSAGE_TABLES = {
     ("csirtnet.web.forms", "_PYDANTIC_MESSAGES"),
     ("csirtnet.web.forms", "_PATTERN_MESSAGES"),
-    ("csirtnet.web.member_forms", "_MESSAGES"),
 }
 
 # Who may load the demo: the demo modules themselves and the root CLI (`csirtnet demo`,
