@@ -1,0 +1,136 @@
+"""The bases of every request body: what the schemas refuse so nothing unchecked reaches the database.
+
+ADR 0019. Every model the API reads from a request body (and every model nested in one) is an
+`InputSchema`; every partial update (PATCH) is an `UpdateSchema`. Both refuse, each with a 422
+that names the field:
+
+- text holding a control character (NUL, the other C0 and C1 controls, DEL) other than tab, line
+  feed and carriage return, or half of a surrogate pair: PostgreSQL cannot store NUL, and none of
+  them belongs in a name, a title or a note (`clean_text`);
+- a whole number beyond the database's integer (32 bits, signed): every integer column but the
+  few internal counters is one, and an id beyond it can name nothing.
+
+`UpdateSchema` adds: a field left out keeps its value; an explicit `null` is refused unless the
+field is declared `Clearable[...]`, where null empties it (its column must then be nullable:
+tests/test_input_schemas.py checks). Declaring `x: str | None = None` in an update therefore means
+"may be left out", never "may be set to null". The published document says the same: a field that
+refuses null is not nullable there.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, TypeVar
+
+from pydantic import BaseModel, GetJsonSchemaHandler, ValidationInfo, field_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
+
+_T = TypeVar("_T")
+
+# C0 controls but tab (09), line feed (0a) and carriage return (0d); DEL and the C1 controls;
+# lone surrogates (JSON may carry "\ud800", which cannot be encoded as UTF-8).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+
+class _Clears:
+    """Marks an update field whose null empties the stored value."""
+
+    def __repr__(self) -> str:
+        return "CLEARS"
+
+
+CLEARS = _Clears()
+
+# An update field that may be set to null to empty it: `name_en: Clearable[str] = None`.
+Clearable = Annotated[_T | None, CLEARS]
+
+
+def clean_text(value: str) -> str:
+    """The text unchanged, or ValueError naming the first character a field may not hold."""
+    found = _CONTROL.search(value)
+    if found:
+        raise ValueError(f"must not contain the control character U+{ord(found.group()):04X}")
+    return value
+
+
+def _check(value: Any) -> None:
+    if isinstance(value, str):
+        clean_text(value)
+    elif isinstance(value, bool):
+        return
+    elif isinstance(value, int):
+        if not INT_MIN <= value <= INT_MAX:
+            raise ValueError(f"must be between {INT_MIN} and {INT_MAX}")
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            _check(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check(key)
+            _check(item)
+
+
+class InputSchema(BaseModel):
+    """A request body: no control characters in any text, no integer beyond 32 bits."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        try:
+            _check(value)
+        except ValueError as exc:
+            raise PydanticCustomError("unstorable", str(exc)) from None
+        return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        json_schema = handler(core_schema)
+        for prop in handler.resolve_ref_schema(json_schema).get("properties", {}).values():
+            _bound_integers(prop)
+        return json_schema
+
+
+def _bound_integers(schema: dict[str, Any]) -> None:
+    """The published document gives every integer of a body the bounds `_check` enforces."""
+    if schema.get("type") == "integer":
+        schema.setdefault("minimum", INT_MIN)
+        schema.setdefault("maximum", INT_MAX)
+    for option in schema.get("anyOf", []):
+        _bound_integers(option)
+    if isinstance(schema.get("items"), dict):
+        _bound_integers(schema["items"])
+
+
+class UpdateSchema(InputSchema):
+    """A partial update: a field left out keeps its value; null only where the field is `Clearable`."""
+
+    @classmethod
+    def admits_null(cls, name: str) -> bool:
+        """Whether null is a value of the field (it empties it) rather than a mistake."""
+        return CLEARS in cls.model_fields[name].metadata
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name is not None and not cls.admits_null(info.field_name):
+            raise PydanticCustomError("null_refused", "may be left out but not null")
+        return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        json_schema = super().__get_pydantic_json_schema__(core_schema, handler)
+        properties = handler.resolve_ref_schema(json_schema).get("properties", {})
+        for name, field in cls.model_fields.items():
+            prop = properties.get(field.alias or name)
+            if prop is None or cls.admits_null(name):
+                continue
+            options = [o for o in prop.pop("anyOf", []) if o.get("type") != "null"]
+            if len(options) == 1:
+                prop.update(options[0])
+            elif options:
+                prop["anyOf"] = options
+            if prop.get("default", 0) is None:
+                del prop["default"]
+        return json_schema
