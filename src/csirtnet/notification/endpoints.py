@@ -32,8 +32,8 @@ class NotificationRead(BaseModel):
 
 
 class Preference(InputSchema):
-    event_type: str
-    channel: str
+    event_type: str = Field(max_length=80)
+    channel: str = Field(max_length=20)
     enabled: bool
 
 

@@ -179,7 +179,7 @@ _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 class SkillIn(InputSchema):
-    skill: str = Field(description="A key from csirtnet.vocabulary.skills")
+    skill: str = Field(max_length=60, description="A key from csirtnet.vocabulary.skills")
     level: int = Field(default=2, ge=1, le=3, description="1 basic, 2 practitioner, 3 expert")
 
     @field_validator("skill")

@@ -11,7 +11,7 @@ from csirtnet.kit.schemas import Clearable, InputSchema, UpdateSchema
 
 
 class ChannelCreate(InputSchema):
-    kind: str = Field(default="topic", pattern="^(network|topic)$", description="network or topic")
+    kind: str = Field(default="topic", max_length=20, pattern="^(network|topic)$", description="network or topic")
     name: str = Field(min_length=2, max_length=200)
     name_en: str | None = Field(default=None, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
@@ -49,7 +49,7 @@ class UserRef(BaseModel):
 
 class MessageCreate(InputSchema):
     body: str = Field(min_length=1, max_length=20_000, description="@email or @Full Name mentions notify")
-    tlp: str = Field(default="green", max_length=30, description="red, amber+strict, amber, green or clear")
+    tlp: str = Field(default="green", max_length=20, description="red, amber+strict, amber, green or clear")
     recipient_ids: list[int] = Field(default_factory=list, max_length=200, description="Named recipients")
     attachment_ids: list[int] = Field(default_factory=list, max_length=20)
 

@@ -18,7 +18,7 @@ class DocumentCreate(InputSchema):
     summary_vi: str | None = Field(default=None, max_length=10_000)
     summary_en: str | None = Field(default=None, max_length=10_000)
     tags: list[str] = Field(default_factory=list, max_length=20)
-    tlp: str = Field(default="green", max_length=30, description="amber+strict, amber, green or clear")
+    tlp: str = Field(default="green", max_length=20, description="amber+strict, amber, green or clear")
     cluster_id: int | None = Field(default=None, description="Share with one cluster only")
     attachment_ids: list[int] = Field(default_factory=list, max_length=20)
 
@@ -30,7 +30,7 @@ class DocumentUpdate(UpdateSchema):
     summary_vi: Clearable[str] = Field(default=None, max_length=10_000)
     summary_en: Clearable[str] = Field(default=None, max_length=10_000)
     tags: list[str] | None = Field(default=None, max_length=20)
-    tlp: str | None = Field(default=None, max_length=30)
+    tlp: str | None = Field(default=None, max_length=20)
     attachment_ids: list[int] | None = Field(default=None, max_length=20, description="Files to add")
 
 
