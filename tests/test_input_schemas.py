@@ -275,7 +275,8 @@ def _is_text(annotation: Any) -> bool:
         return any(_is_text(a) for a in get_args(annotation) if a is not type(None))
     if origin is not None and str(origin).endswith("Annotated"):
         return _is_text(get_args(annotation)[0])
-    return hasattr(annotation, "__supertype__") and annotation.__supertype__ is str or "EmailStr" in repr(annotation)
+    newtype_of_str = getattr(annotation, "__supertype__", None) is str
+    return newtype_of_str or "EmailStr" in repr(annotation)
 
 
 def test_every_body_says_where_it_lands() -> None:
