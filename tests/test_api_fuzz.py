@@ -25,7 +25,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -61,7 +61,15 @@ BUDGET = int(os.environ.get("CSIRTNET_FUZZ_EXAMPLES", "400"))
 MIN_EXAMPLES, MAX_EXAMPLES = 2, 15
 _DOCUMENT: dict[str, Any] = {}
 
-CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
+
+def refusals_name_a_field(_ctx: Any, response: Any, _case: Any) -> None:
+    """A 422 says which field is wrong ("out of range" alone does not help anyone)."""
+    if response.status_code == 422:
+        fields = [e.get("field") for e in response.json().get("errors", [])]
+        assert fields and all(fields), f"422 naming no field: {response.text[:300]}"
+
+
+CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, refusals_name_a_field]
 NEGATIVE_CHECKS = [*CHECKS, negative_data_rejection]
 
 
@@ -162,7 +170,7 @@ def path_parameters(session: Session, path: str) -> dict[str, Any]:
         if name in chosen:
             continue
         if name == "year":
-            chosen[name] = date.today().year
+            chosen[name] = datetime.now(UTC).year
             continue
         found = ROWS[name](session) if name in ROWS else None
         if found is None or found["id"] is None:
@@ -237,7 +245,11 @@ def _odd_values(schema: dict[str, Any]) -> Iterator[tuple[str, Any, bool]]:
             yield "escape", "ab\x1b[31mcd", True
             if limit:
                 yield "over the limit", "a" * (limit + 1), True
-                yield "longest Vietnamese", (VIETNAMESE * (limit // len(VIETNAMESE) + 1))[: limit - 1].strip() + "ữ", False
+                yield (
+                    "longest Vietnamese",
+                    (VIETNAMESE * (limit // len(VIETNAMESE) + 1))[: limit - 1].strip() + "ữ",
+                    False,
+                )
                 yield "longest symbols", (SYMBOLS * limit)[:limit], False
             elif valid:
                 yield "long Vietnamese", VIETNAMESE * 200, False
@@ -310,8 +322,9 @@ def test_api_conforms_and_never_fails(
     for operation in operations:
         fixed = parameters(operation.path) or None
         for mode, checks in ((GenerationMode.POSITIVE, CHECKS), (GenerationMode.NEGATIVE, NEGATIVE_CHECKS)):
-
-            run = _runner(operation.as_strategy(generation_mode=mode, path_parameters=fixed), examples, mode, checks, call)
+            run = _runner(
+                operation.as_strategy(generation_mode=mode, path_parameters=fixed), examples, mode, checks, call
+            )
             try:
                 run()
             except Unsatisfiable:
@@ -328,7 +341,9 @@ def test_api_conforms_and_never_fails(
         if not properties:
             continue
         try:
-            base = find(operation.as_strategy(path_parameters=fixed), lambda c: True, settings=_settings(1, [Phase.generate]))
+            base = find(
+                operation.as_strategy(path_parameters=fixed), lambda c: True, settings=_settings(1, [Phase.generate])
+            )
         except NoSuchExample:
             failures.append(f"{operation.label}: no body to start from")
             continue
@@ -346,19 +361,25 @@ def test_api_conforms_and_never_fails(
                         raise
                     failures.append(f"{operation.label} {name}={label}: {exc}")
                     continue
-                named = [e.get("field") for e in response.json().get("errors", [])] if response.status_code == 422 else []
+                named = (
+                    [e.get("field") for e in response.json().get("errors", [])] if response.status_code == 422 else []
+                )
                 if refused and not (400 <= response.status_code < 500):
                     failures.append(f"{operation.label} {name}={label}: accepted ({response.status_code})")
                 elif refused and response.status_code == 422 and name not in named:
                     failures.append(f"{operation.label} {name}={label}: 422 naming {named}, not {name}")
-                if label == "null" and isinstance(model, type) and issubclass(model, UpdateSchema) and name in model.model_fields:
+                if (
+                    label == "null"
+                    and isinstance(model, type)
+                    and issubclass(model, UpdateSchema)
+                    and name in model.model_fields
+                ):
                     assert model.admits_null(name) != refused, f"{operation.label} {name}: document and schema differ"
 
     silent = sorted(
         op.label
         for op in operations
-        if not sent[(op.label, "positive")]
-        or (not sent[(op.label, "negative")] and op.label not in nothing_to_negate)
+        if not sent[(op.label, "positive")] or (not sent[(op.label, "negative")] and op.label not in nothing_to_negate)
     )
     elapsed = time.monotonic() - started
     print(

@@ -55,14 +55,26 @@ def clean_text(value: str) -> str:
     return value
 
 
+def unstorable_parameter(value: str) -> str | None:
+    """Why a path or query parameter cannot reach the database (a whole number beyond 32 bits, a
+    control character), or None. Used to name the parameter when the database refused one."""
+    if re.fullmatch(r"\s*[+-]?\d+\s*", value) and not INT_MIN <= int(value) <= INT_MAX:
+        return f"must be between {INT_MIN} and {INT_MAX}"
+    found = _CONTROL.search(value)
+    return f"must not contain the control character U+{ord(found.group()):04X}" if found else None
+
+
 def _check(value: Any) -> None:
     if isinstance(value, str):
-        clean_text(value)
+        try:
+            clean_text(value)
+        except ValueError as exc:
+            raise PydanticCustomError("control_character", str(exc)) from None
     elif isinstance(value, bool):
         return
     elif isinstance(value, int):
         if not INT_MIN <= value <= INT_MAX:
-            raise ValueError(f"must be between {INT_MIN} and {INT_MAX}")
+            raise PydanticCustomError("out_of_range", f"must be between {INT_MIN} and {INT_MAX}")
     elif isinstance(value, list | tuple | set | frozenset):
         for item in value:
             _check(item)
@@ -78,10 +90,7 @@ class InputSchema(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _storable(cls, value: Any) -> Any:
-        try:
-            _check(value)
-        except ValueError as exc:
-            raise PydanticCustomError("unstorable", str(exc)) from None
+        _check(value)
         return value
 
     @classmethod

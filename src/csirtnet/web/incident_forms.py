@@ -14,6 +14,7 @@ from csirtnet.errors import AppError
 from csirtnet.i18n import N_
 from csirtnet.incident.attachments import Attachment
 from csirtnet.web.forms import text as text  # the pages read their fields with forms.text
+from csirtnet.web.forms import unchanged_left_out
 
 M = TypeVar("M", bound=BaseModel)
 Errors = dict[str, str]
@@ -58,7 +59,7 @@ def _message(error: dict[str, Any]) -> str:
 
 def parse(model: type[M], values: dict[str, Any], errors: Errors) -> M | None:
     try:
-        return model.model_validate(values)
+        return model.model_validate(unchanged_left_out(model, values))
     except ValidationError as exc:
         for error in exc.errors():
             loc = error.get("loc") or ()
