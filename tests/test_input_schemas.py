@@ -485,3 +485,11 @@ def test_names_of_the_documented_length_are_saved(client: Any, db: Session, admi
     # Ordered lists still read them.
     assert client.get("/api/v1/organisations", headers=admin_api).status_code == 200
     assert client.get("/api/v1/incidents", headers=admin_api).status_code == 200
+
+
+def test_a_parameter_the_database_cannot_hold_is_named(client: Any, admin_api: dict[str, str]) -> None:
+    # Beyond 64 bits: SQLite overflows, PostgreSQL answers "out of range"; the answer says which.
+    response = client.get(f"/api/v1/organisations/{2**70}", headers=admin_api)
+    assert _fields_named(response) == ["organisation_id"]
+    response = client.get(f"/api/v1/experts?organisation_id={2**70}", headers=admin_api)
+    assert _fields_named(response) == ["organisation_id"]
