@@ -493,3 +493,14 @@ def test_a_parameter_the_database_cannot_hold_is_named(client: Any, admin_api: d
     assert _fields_named(response) == ["organisation_id"]
     response = client.get(f"/api/v1/experts?organisation_id={2**70}", headers=admin_api)
     assert _fields_named(response) == ["organisation_id"]
+
+
+def test_a_duplicate_observable_names_its_value(client: Any, db: Session, admin_api: dict[str, str]) -> None:
+    from tests.incident.helpers import coordinator, member, open_incident
+
+    incident = open_incident(db, coordinator(db), member(db))
+    url, body = f"/api/v1/incidents/{incident.id}/observables", {"kind": "ip", "value": "203.0.113.5"}
+    assert client.post(url, json=body, headers=admin_api).status_code == 201
+    again = client.post(url, json=body, headers=admin_api)
+    assert again.status_code == 409
+    assert [e["field"] for e in again.json()["errors"]] == ["value"]
