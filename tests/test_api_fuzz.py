@@ -285,6 +285,10 @@ def _settings(examples: int, phases: list[Phase]) -> Any:
     )
 
 
+def _multipart(operation: Any) -> bool:
+    return "multipart/form-data" in operation.definition.raw.get("requestBody", {}).get("content", {})
+
+
 def _runner(
     strategy: Any, examples: int, mode: GenerationMode, checks: list[Any], call: Callable[[Any, str, list[Any]], Any]
 ) -> Callable[[], None]:
@@ -321,7 +325,9 @@ def test_api_conforms_and_never_fails(
 
     for operation in operations:
         fixed = parameters(operation.path) or None
-        for mode, checks in ((GenerationMode.POSITIVE, CHECKS), (GenerationMode.NEGATIVE, NEGATIVE_CHECKS)):
+        # Multipart bodies are text once sent: a "number" where a file is asked is a file of digits.
+        negative_checks = CHECKS if _multipart(operation) else NEGATIVE_CHECKS
+        for mode, checks in ((GenerationMode.POSITIVE, CHECKS), (GenerationMode.NEGATIVE, negative_checks)):
             run = _runner(
                 operation.as_strategy(generation_mode=mode, path_parameters=fixed), examples, mode, checks, call
             )

@@ -365,6 +365,11 @@ def test_text_in_lists_and_numbers_beyond_the_database_are_refused() -> None:
     errors = _errors_at(_validate(TaskCreate, {"title": "ok task", "owner_id": 2**31}), "owner_id")
     assert [e["type"] for e in errors] == ["out_of_range"]
     assert _errors_at(_validate(TaskCreate, {"title": "ok task", "owner_id": 2**31 - 1}), "owner_id") == []
+    # Lax pydantic reads true as 1: not where a number is asked.
+    for field, value in (("owner_id", True), ("assignee_ids", [3, False])):
+        assert [e["type"] for e in _errors_at(_validate(TaskCreate, {"title": "ok task", field: value}), field)] == [
+            "bool_refused"
+        ]
 
 
 # -- through the API, on both databases ---------------------------------------------------------------

@@ -20,7 +20,7 @@ refuses null is not nullable there.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, get_args
 
 from pydantic import BaseModel, GetJsonSchemaHandler, ValidationInfo, field_validator
 from pydantic.json_schema import JsonSchemaValue
@@ -84,8 +84,23 @@ def _check(value: Any) -> None:
             _check(item)
 
 
+def _admits_bool(annotation: Any) -> bool:
+    if annotation is bool or annotation is Any:
+        return True
+    return any(_admits_bool(arg) for arg in get_args(annotation))
+
+
 class InputSchema(BaseModel):
-    """A request body: no control characters in any text, no integer beyond 32 bits."""
+    """A request body: no control characters in any text, no integer beyond 32 bits, no true or
+    false where a number is asked (pydantic's lax mode reads them as 1 and 0)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        flags = isinstance(value, bool) or (isinstance(value, list) and any(isinstance(v, bool) for v in value))
+        if flags and info.field_name is not None and not _admits_bool(cls.model_fields[info.field_name].annotation):
+            raise PydanticCustomError("bool_refused", "must not be true or false")
+        return value
 
     @field_validator("*", mode="after")
     @classmethod
