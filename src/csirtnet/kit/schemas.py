@@ -8,7 +8,8 @@ that names the field:
   feed and carriage return, or half of a surrogate pair: PostgreSQL cannot store NUL, and none of
   them belongs in a name, a title or a note (`clean_text`);
 - a whole number beyond the database's integer (32 bits, signed): every integer column but the
-  few internal counters is one, and an id beyond it can name nothing.
+  few internal counters is one, and an id beyond it can name nothing;
+- true or false where the field asks for a number (pydantic's lax mode would read 1 or 0).
 
 `UpdateSchema` adds: a field left out keeps its value; an explicit `null` is refused unless the
 field is declared `Clearable[...]`, where null empties it (its column must then be nullable:
