@@ -34,7 +34,7 @@ from csirtnet import models as m
 from csirtnet.app import API_MODULES, API_PREFIX
 from csirtnet.identity.service import subject_for
 from csirtnet.identity.tokens import create_token
-from csirtnet.kit.schemas import InputSchema, UpdateSchema, clean_text
+from csirtnet.kit.schemas import InputSchema, UpdateSchema
 from csirtnet.vocabulary import Role
 from tests.factories import make_organisation, make_user
 
@@ -48,9 +48,10 @@ def _import_schema_modules() -> None:
 
 
 def _subclasses(cls: type) -> set[type]:
+    """The package's subclasses (not those tests declare for themselves)."""
     out: set[type] = set()
     for sub in cls.__subclasses__():
-        out |= {sub, *_subclasses(sub)}
+        out |= {sub, *_subclasses(sub)} if sub.__module__.startswith("csirtnet.") else _subclasses(sub)
     return out
 
 
@@ -159,14 +160,6 @@ def test_an_update_refuses_null_naming_the_field(schema: type[UpdateSchema], nam
 @pytest.mark.parametrize(("schema", "name", "key"), CLEARING, ids=[f"{s.__name__}.{n}" for s, n, _k in CLEARING])
 def test_a_clearable_field_takes_null(schema: type[UpdateSchema], name: str, key: str) -> None:
     assert _errors_at(_validate(schema, {key: None}), key) == []
-
-
-def test_the_published_document_says_which_fields_take_null() -> None:
-    from csirtnet.organisation.schemas import OrganisationUpdate
-
-    properties = OrganisationUpdate.model_json_schema()["properties"]
-    assert "anyOf" not in properties["name"] and properties["name"]["type"] == "string"
-    assert {"type": "null"} in properties["name_en"]["anyOf"]
 
 
 # -- where text lands ---------------------------------------------------------------------------------
@@ -324,13 +317,6 @@ def test_a_clearable_field_lands_in_a_nullable_column() -> None:
 
 
 # -- control characters ---------------------------------------------------------------------------------
-
-
-def test_clean_text_keeps_tab_newline_and_return_and_refuses_the_other_controls() -> None:
-    assert clean_text("a\tb\nc\r\nd Ư ✓") == "a\tb\nc\r\nd Ư ✓"
-    for char in ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1b", "\x7f", "\x85", "\x9f"]:
-        with pytest.raises(ValueError, match=f"U\\+{ord(char):04X}"):
-            clean_text(f"ab{char}cd")
 
 
 TEXT_FIELDS = [(s, name, key, n) for s in INPUT_SCHEMAS for name, key, n in _text_fields(s)]
