@@ -57,7 +57,7 @@ from tests.factories import make_user
 
 # Examples per operation and mode, from a budget shared among the operations (at least
 # MIN_EXAMPLES, at most MAX_EXAMPLES): the run stays bounded as the API grows.
-BUDGET = int(os.environ.get("CSIRTNET_FUZZ_EXAMPLES", "400"))
+BUDGET = int(os.environ.get("CSIRTNET_FUZZ_EXAMPLES", "1200"))
 MIN_EXAMPLES, MAX_EXAMPLES = 2, 15
 _DOCUMENT: dict[str, Any] = {}
 

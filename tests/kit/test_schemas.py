@@ -4,11 +4,12 @@ schema of the API are in tests/test_input_schemas.py."""
 from __future__ import annotations
 
 import itertools
+from datetime import date, datetime
 
 import pytest
 from pydantic import Field, ValidationError
 
-from csirtnet.kit.schemas import Clearable, InputSchema, UpdateSchema, clean_text, unstorable_parameter
+from csirtnet.kit.schemas import Clearable, Day, InputSchema, UpdateSchema, clean_text, unstorable_parameter
 from csirtnet.kit.text import sort_key
 from csirtnet.models import Organisation
 from csirtnet.models.base import fit
@@ -25,6 +26,8 @@ class Body(InputSchema):
     count: int = 0
     flag: bool = False
     ratio: float | None = None
+    on: date | None = None
+    at: datetime | None = None
 
 
 def _types(model: type[InputSchema], body: dict[str, object]) -> dict[str, list[str]]:
@@ -64,6 +67,18 @@ def test_text_numbers_and_flags() -> None:
     assert _types(Body, {"count": -(2**31)}) == {}
     assert _types(Body, {"count": True, "ratio": False}) == {"count": ["bool_refused"], "ratio": ["bool_refused"]}
     assert _types(Body, {"flag": True}) == {}
+    # Lax pydantic reads a number as seconds since 1970; a date is written as one.
+    assert _types(Body, {"on": 7.2e-146, "at": "12345"}) == {"on": ["date_as_number"], "at": ["date_as_number"]}
+    assert _types(Body, {"on": "2026-03-01", "at": "2026-03-01T08:30:00+07:00"}) == {}
+
+
+def test_a_query_date_is_not_a_number() -> None:
+    from pydantic import TypeAdapter
+
+    assert TypeAdapter(Day).validate_python("2026-03-01") == date(2026, 3, 1)
+    for number in ("7.249074547671356e-146", "20260301", 12):
+        with pytest.raises(ValidationError, match="not a number"):
+            TypeAdapter(Day).validate_python(number)
 
 
 def test_clean_text_keeps_tab_newline_and_return_and_refuses_the_other_controls() -> None:

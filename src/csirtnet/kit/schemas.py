@@ -9,7 +9,9 @@ that names the field:
   them belongs in a name, a title or a note (`clean_text`);
 - a whole number beyond the database's integer (32 bits, signed): every integer column but the
   few internal counters is one, and an id beyond it can name nothing;
-- true or false where the field asks for a number (pydantic's lax mode would read 1 or 0).
+- true or false where the field asks for a number (pydantic's lax mode would read 1 or 0), and a
+  number where it asks for a date or a time (it would read seconds since 1970); query parameters
+  of dates use `Day` and `Moment` for the same.
 
 `UpdateSchema` adds: a field left out keeps its value; an explicit `null` is refused unless the
 field is declared `Clearable[...]`, where null empties it (its column must then be nullable:
@@ -21,9 +23,10 @@ refuses null is not nullable there.
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from typing import Annotated, Any, TypeVar, get_args
 
-from pydantic import BaseModel, GetJsonSchemaHandler, ValidationInfo, field_validator
+from pydantic import BaseModel, BeforeValidator, GetJsonSchemaHandler, ValidationInfo, field_validator
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
@@ -85,6 +88,30 @@ def _check(value: Any) -> None:
             _check(item)
 
 
+_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+
+
+def not_a_number(value: Any) -> Any:
+    """A date or a time is written as one (ISO 8601), never as a number: pydantic's lax mode
+    would read 7e-146 or "12345" as seconds since 1970."""
+    if (isinstance(value, int | float) and not isinstance(value, bool)) or (
+        isinstance(value, str) and _NUMBER.fullmatch(value)
+    ):
+        raise PydanticCustomError("date_as_number", "give a date as yyyy-mm-dd (a time as ISO 8601), not a number")
+    return value
+
+
+# Query parameters of dates and times: `on: Day | None = None`.
+Day = Annotated[date, BeforeValidator(not_a_number)]
+Moment = Annotated[datetime, BeforeValidator(not_a_number)]
+
+
+def _admits(annotation: Any, kinds: tuple[Any, ...]) -> bool:
+    if annotation in kinds or annotation is Any:
+        return True
+    return any(_admits(arg, kinds) for arg in get_args(annotation))
+
+
 def _admits_bool(annotation: Any) -> bool:
     if annotation is bool or annotation is Any:
         return True
@@ -101,6 +128,16 @@ class InputSchema(BaseModel):
         flags = isinstance(value, bool) or (isinstance(value, list) and any(isinstance(v, bool) for v in value))
         if flags and info.field_name is not None and not _admits_bool(cls.model_fields[info.field_name].annotation):
             raise PydanticCustomError("bool_refused", "must not be true or false")
+        return value
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_number_for_dates(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name is None:
+            return value
+        annotation = cls.model_fields[info.field_name].annotation
+        if _admits(annotation, (date, datetime)) and not _admits(annotation, (str, int, float)):
+            return not_a_number(value)
         return value
 
     @field_validator("*", mode="after")

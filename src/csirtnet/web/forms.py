@@ -77,6 +77,7 @@ _PYDANTIC_MESSAGES = {
     "missing": N_("This field is required."),
     "null_refused": N_("This field is required."),
     "bool_refused": N_("This value is not valid."),
+    "date_as_number": N_("Enter a date as yyyy-mm-dd."),
     "control_character": N_("This text holds a control character (such as a NUL byte); remove it."),
     "out_of_range": N_("This number is out of the allowed range."),
     "string_too_long": N_("This is too long."),
