@@ -26,7 +26,8 @@ from csirtnet import __version__, context
 from csirtnet.auth.deps import LoginRequired, SecondFactorRequired, api_user, csrf_protect, page_user
 from csirtnet.config import Settings, get_settings
 from csirtnet.db import Database, make_engine, set_database
-from csirtnet.errors import PROBLEM_SCHEMA, AppError, OutOfRange, problem_responses
+from csirtnet.errors import PROBLEM_SCHEMA, AppError, FieldError, OutOfRange, problem_responses
+from csirtnet.kit.schemas import unstorable_parameter
 from csirtnet.middleware import (
     CsrfCookieMiddleware,
     RequestContextMiddleware,
@@ -212,6 +213,15 @@ def _html_error(request: Request, status: int, message: str) -> Response:
     )
 
 
+def _unstorable_parameters(request: Request) -> list[FieldError]:
+    found: list[FieldError] = []
+    for name, value in [*request.path_params.items(), *request.query_params.multi_items()]:
+        reason = unstorable_parameter(str(value))
+        if reason and name not in (e.field for e in found):
+            found.append(FieldError(name, reason))
+    return found
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> Response:
@@ -271,10 +281,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _html_error(request, exc.status_code, detail)
 
     async def out_of_range(request: Request, exc: Exception) -> Response:
-        # A number or text the schema let through but the database cannot hold (an id beyond
-        # 64 bits on SQLite, "integer out of range" on PostgreSQL): the request is at fault.
+        # A path or query parameter the database cannot hold (an id beyond 64 bits on SQLite,
+        # "integer out of range" or a NUL byte on PostgreSQL): the request is at fault, and the
+        # answer names the parameter. Bodies never get here: their schemas refuse such values
+        # (kit.schemas, ADR 0019).
         log.warning("value out of range for the database", extra={"error": str(exc).splitlines()[0][:200]})
-        return await app_error(request, OutOfRange())
+        return await app_error(request, OutOfRange(errors=_unstorable_parameters(request)))
 
     app.add_exception_handler(OverflowError, out_of_range)
     app.add_exception_handler(DataError, out_of_range)

@@ -68,8 +68,12 @@ class OutOfRange(AppError):
     code = "out_of_range"
     title = "Value out of range"
 
-    def __init__(self, message: str = "A value in the request is out of range") -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str = "A value in the request is out of range", *, errors: list[FieldError] | None = None
+    ) -> None:
+        if errors:
+            message = "; ".join(f"{e.field}: {e.message}" for e in errors)
+        super().__init__(message, errors=errors)
 
 
 class NotAuthenticated(AppError):

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from csirtnet.audit import repository
 from csirtnet.auth.deps import ApiUser, Session
 from csirtnet.kit.pagination import Page, paginate
+from csirtnet.kit.schemas import Moment
 from csirtnet.models import AuditRecord
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -53,8 +54,8 @@ def list_audit(
     object_type: str | None = Query(default=None, max_length=60),
     object_id: str | None = Query(default=None, max_length=80),
     organisation_id: int | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     limit: int = Query(default=50, ge=1, le=200),
     cursor: str | None = Query(default=None, max_length=200),
 ) -> Page[AuditRead]:

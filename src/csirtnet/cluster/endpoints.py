@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, UploadFile
@@ -35,6 +34,7 @@ from csirtnet.cluster.schemas import (
 from csirtnet.errors import NotFound
 from csirtnet.kit import downloads
 from csirtnet.kit.pagination import Page, paginate_keyset
+from csirtnet.kit.schemas import Day
 from csirtnet.models import ClusterLeadTerm
 
 router = APIRouter(tags=["clusters"])
@@ -168,7 +168,7 @@ def plan_rotation(cluster_id: int, body: RotationPlan, session: Session, who: Ap
 
 @router.get("/clusters/{cluster_id}/lead", response_model=TermRead | None)
 def current_lead(
-    cluster_id: int, session: Session, who: ApiUser, on: date | None = Query(default=None, description="Default today")
+    cluster_id: int, session: Session, who: ApiUser, on: Day | None = Query(default=None, description="Default today")
 ) -> TermRead | None:
     """The lead on a day (today by default): the term whose dates contain it, or null."""
     repository.get_cluster(session, who, cluster_id)

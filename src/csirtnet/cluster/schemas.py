@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from csirtnet.kit.schemas import Clearable, InputSchema, UpdateSchema
 from csirtnet.models.cluster_plan import PlanActivityKind, PlanActivityStatus
 
 
@@ -32,7 +33,7 @@ class FileRead(BaseModel):
     created_at: datetime
 
 
-class ClusterCreate(BaseModel):
+class ClusterCreate(InputSchema):
     number: int | None = Field(default=None, ge=1, le=999)
     name: str = Field(min_length=2, max_length=200, description='e.g. "Cụm số 1"')
     name_en: str | None = Field(default=None, max_length=200)
@@ -42,14 +43,14 @@ class ClusterCreate(BaseModel):
     description: str | None = Field(default=None, max_length=5000)
 
 
-class ClusterUpdate(BaseModel):
-    number: int | None = Field(default=None, ge=1, le=999)
+class ClusterUpdate(UpdateSchema):
+    number: Clearable[int] = Field(default=None, ge=1, le=999)
     name: str | None = Field(default=None, min_length=2, max_length=200)
-    name_en: str | None = Field(default=None, max_length=200)
-    decision_number: str | None = Field(default=None, max_length=80)
-    decision_date: date | None = None
-    issuing_body: str | None = Field(default=None, max_length=200)
-    description: str | None = Field(default=None, max_length=5000)
+    name_en: Clearable[str] = Field(default=None, max_length=200)
+    decision_number: Clearable[str] = Field(default=None, max_length=80)
+    decision_date: Clearable[date] = None
+    issuing_body: Clearable[str] = Field(default=None, max_length=200)
+    description: Clearable[str] = Field(default=None, max_length=5000)
 
 
 class TermRead(BaseModel):
@@ -73,13 +74,13 @@ class ClusterRead(BaseModel):
     current_lead: TermRead | None
 
 
-class MemberAdd(BaseModel):
+class MemberAdd(InputSchema):
     organisation_id: int
     joined_on: date
 
 
-class MemberUpdate(BaseModel):
-    left_on: date | None
+class MemberUpdate(UpdateSchema):
+    left_on: Clearable[date]
 
 
 class MemberRead(BaseModel):
@@ -90,18 +91,18 @@ class MemberRead(BaseModel):
     current: bool
 
 
-class TermCreate(BaseModel):
+class TermCreate(InputSchema):
     organisation_id: int
     starts_on: date
     ends_on: date
 
 
-class TermUpdate(BaseModel):
+class TermUpdate(UpdateSchema):
     starts_on: date | None = None
     ends_on: date | None = None
 
 
-class RotationPlan(BaseModel):
+class RotationPlan(InputSchema):
     """Yearly terms (1 January to 31 December) in the order given, from `start_year` on."""
 
     organisation_ids: list[int] = Field(min_length=1, max_length=50)
@@ -109,7 +110,7 @@ class RotationPlan(BaseModel):
     years: int | None = Field(default=None, ge=1, le=30, description="Defaults to one full rotation")
 
 
-class HandoverCreate(BaseModel):
+class HandoverCreate(InputSchema):
     from_organisation_id: int
     to_organisation_id: int
     handed_over_on: date
@@ -134,7 +135,7 @@ class ClusterDetail(ClusterRead):
     insider: bool
 
 
-class ActivityCreate(BaseModel):
+class ActivityCreate(InputSchema):
     kind: PlanActivityKind = PlanActivityKind.OTHER
     title: str = Field(min_length=2, max_length=300)
     owner_organisation_id: int | None = None
@@ -144,14 +145,14 @@ class ActivityCreate(BaseModel):
     notes: str | None = Field(default=None, max_length=10_000)
 
 
-class ActivityUpdate(BaseModel):
+class ActivityUpdate(UpdateSchema):
     kind: PlanActivityKind | None = None
     title: str | None = Field(default=None, min_length=2, max_length=300)
-    owner_organisation_id: int | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
+    owner_organisation_id: Clearable[int] = None
+    starts_on: Clearable[date] = None
+    ends_on: Clearable[date] = None
     status: PlanActivityStatus | None = None
-    notes: str | None = Field(default=None, max_length=10_000)
+    notes: Clearable[str] = Field(default=None, max_length=10_000)
 
 
 class ActivityRead(BaseModel):
@@ -165,7 +166,7 @@ class ActivityRead(BaseModel):
     notes: str | None
 
 
-class PlanUpdate(BaseModel):
+class PlanUpdate(InputSchema):
     summary: str | None = Field(default=None, max_length=50_000, description="The year-end summary")
 
 

@@ -7,10 +7,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
+from csirtnet.kit.schemas import Clearable, InputSchema, UpdateSchema
 from csirtnet.vocabulary import Role
 
 
-class UserCreate(BaseModel):
+class UserCreate(InputSchema):
     email: EmailStr
     full_name: str = Field(min_length=1, max_length=200)
     organisation_id: int
@@ -25,14 +26,14 @@ class UserCreate(BaseModel):
     phone: str | None = Field(default=None, max_length=40)
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(UpdateSchema):
     email: EmailStr | None = Field(default=None, description="Pending password reset links stop working")
     full_name: str | None = Field(default=None, min_length=1, max_length=200)
     roles: list[Role] | None = Field(default=None, min_length=1)
     is_active: bool | None = None
-    language: Literal["vi", "en"] | None = None
+    language: Clearable[Literal["vi", "en"]] = None
     timezone: str | None = Field(default=None, max_length=60)
-    phone: str | None = Field(default=None, max_length=40)
+    phone: Clearable[str] = Field(default=None, max_length=40)
 
     @field_validator("timezone")
     @classmethod
@@ -63,7 +64,7 @@ class UserRead(BaseModel):
     created_at: datetime
 
 
-class TokenCreate(BaseModel):
+class TokenCreate(InputSchema):
     name: str = Field(min_length=1, max_length=120)
     scopes: list[str] = Field(min_length=1)
     expires_in_days: int | None = Field(default=90, ge=1, le=730)

@@ -26,6 +26,7 @@ from csirtnet.models import (
     User,
     UserRole,
 )
+from csirtnet.models.base import fit
 from csirtnet.vocabulary import Role
 
 _REFERENCE_LOCK = 7_305_118_005  # PostgreSQL advisory lock: "incident references"
@@ -121,7 +122,7 @@ def refresh_search_text(session: Session, incident: Incident) -> None:
         " ".join(observables),
     ]
     incident.search_words = words(" ".join(parts))
-    incident.title_sort = sort_key(incident.title)
+    incident.title_sort = fit(Incident.title_sort, sort_key(incident.title))
 
 
 def report_search_words(report: IncidentReport) -> str:

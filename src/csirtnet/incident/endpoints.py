@@ -55,6 +55,7 @@ from csirtnet.incident.schemas import (
 )
 from csirtnet.kit import downloads
 from csirtnet.kit.pagination import Page, page_of, paginate, paginate_keyset
+from csirtnet.kit.schemas import InputSchema
 from csirtnet.models import (
     Incident,
     IncidentComment,
@@ -196,7 +197,7 @@ class ProfileRead(BaseModel):
     rules: list[RuleRead]
 
 
-class RuleWrite(BaseModel):
+class RuleWrite(InputSchema):
     label_vi: str = Field(min_length=1, max_length=200)
     label_en: str = Field(min_length=1, max_length=200)
     anchor: str = Field(max_length=40)

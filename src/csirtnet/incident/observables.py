@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet.authz import Subject
 from csirtnet.authz.incident import get_visible, require_work
-from csirtnet.errors import Conflict, NotFound, ValidationFailed
+from csirtnet.errors import Conflict, FieldError, NotFound, ValidationFailed
 from csirtnet.incident.common import record_change, refresh_search_text
 from csirtnet.incident.schemas import ObservableCreate, clean_domains
 from csirtnet.models import Incident, IncidentObservable, ObservableKind
@@ -119,7 +119,10 @@ def add(session: Session, who: Subject, incident_id: int, data: ObservableCreate
         )
     )
     if exists is not None:
-        raise Conflict(f"{data.kind} {value} is already an observable of this incident")
+        raise Conflict(
+            f"{data.kind} {value} is already an observable of this incident",
+            errors=[FieldError("value", "already an observable of this incident")],
+        )
     row = IncidentObservable(
         incident_id=incident.id,
         kind=data.kind,

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
+from csirtnet.kit.schemas import Clearable, InputSchema, UpdateSchema
 from csirtnet.vocabulary import PAP, TLP, Severity
 
 IncidentStatusAtReport = Literal["ongoing", "contained", "resolved", "unknown"]
@@ -70,7 +71,7 @@ def split_list(value: Any) -> Any:
     return value
 
 
-class ReportCreate(BaseModel):
+class ReportCreate(InputSchema):
     """An initial incident report: the content of Circular 20/2017 form 03."""
 
     model_config = ConfigDict(str_strip_whitespace=True)
@@ -160,32 +161,32 @@ class ReportRead(BaseModel):
     created_at: datetime
 
 
-class Classification(BaseModel):
+class Classification(UpdateSchema):
     """What triage decides (all optional when updating: only the fields sent change)."""
 
     model_config = ConfigDict(str_strip_whitespace=True)
 
     title: str | None = Field(default=None, min_length=3, max_length=300)
     description: str | None = Field(default=None, max_length=20000)
-    rsit_class: str | None = Field(default=None, max_length=60)
-    rsit_type: str | None = Field(default=None, max_length=60)
+    rsit_class: Clearable[str] = Field(default=None, max_length=60)
+    rsit_type: Clearable[str] = Field(default=None, max_length=60)
     severity: Severity | None = None
-    severity_reason: str | None = Field(default=None, max_length=2000)
+    severity_reason: Clearable[str] = Field(default=None, max_length=2000)
     serious_criteria: list[SeriousCriterion] | None = None
     is_major: bool | None = None
     tlp: TLP | None = None
     pap: PAP | None = None
-    sector: str | None = Field(default=None, max_length=80)
-    province: str | None = Field(default=None, max_length=80)
-    impact_functional: ImpactFunctional | None = None
-    impact_information: ImpactInformation | None = None
-    impact_recoverability: ImpactRecoverability | None = None
+    sector: Clearable[str] = Field(default=None, max_length=80)
+    province: Clearable[str] = Field(default=None, max_length=80)
+    impact_functional: Clearable[ImpactFunctional] = None
+    impact_information: Clearable[ImpactInformation] = None
+    impact_recoverability: Clearable[ImpactRecoverability] = None
     data_loss: bool | None = None
-    system_security_level: int | None = Field(default=None, ge=1, le=5)
+    system_security_level: Clearable[int] = Field(default=None, ge=1, le=5)
     system_on_national_list: bool | None = None
     deadline_profile_key: str | None = Field(default=None, max_length=40)
-    shared_with_cluster_id: int | None = None
-    ransom_paid_at: datetime | None = None
+    shared_with_cluster_id: Clearable[int] = None
+    ransom_paid_at: Clearable[datetime] = None
 
     @field_validator("ransom_paid_at")
     @classmethod
@@ -198,18 +199,18 @@ class Classification(BaseModel):
 class OpenFromReport(Classification):
     """Open an incident from a report. The organisation is needed when the report names none."""
 
-    reporting_organisation_id: int | None = None
+    reporting_organisation_id: Clearable[int] = None
 
 
-class AttachReport(BaseModel):
+class AttachReport(InputSchema):
     incident_id: int
 
 
-class RejectReport(BaseModel):
+class RejectReport(InputSchema):
     reason: str = Field(min_length=3, max_length=2000)
 
 
-class ClosingReport(BaseModel):
+class ClosingReport(InputSchema):
     """Circular 20/2017 form 04: the result of the response."""
 
     model_config = ConfigDict(str_strip_whitespace=True)
@@ -220,18 +221,18 @@ class ClosingReport(BaseModel):
     lessons_learned: str = Field(min_length=3, max_length=8000)
 
 
-class PhaseChange(BaseModel):
+class PhaseChange(InputSchema):
     phase: str = Field(max_length=20)
     note: str | None = Field(default=None, max_length=2000)
     closing_report: ClosingReport | None = None
 
 
-class LinkCreate(BaseModel):
+class LinkCreate(InputSchema):
     other_incident_id: int
     note: str | None = Field(default=None, max_length=1000)
 
 
-class TimelineEntryCreate(BaseModel):
+class TimelineEntryCreate(InputSchema):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     occurred_at: datetime
@@ -250,7 +251,7 @@ class TimelineEntryCreate(BaseModel):
         return value
 
 
-class TaskCreate(BaseModel):
+class TaskCreate(InputSchema):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     title: str = Field(min_length=2, max_length=300)
@@ -260,28 +261,28 @@ class TaskCreate(BaseModel):
     due_at: datetime | None = None
 
 
-class TaskUpdate(BaseModel):
+class TaskUpdate(UpdateSchema):
     title: str | None = Field(default=None, min_length=2, max_length=300)
-    description: str | None = Field(default=None, max_length=4000)
-    owner_id: int | None = None
+    description: Clearable[str] = Field(default=None, max_length=4000)
+    owner_id: Clearable[int] = None
     assignee_ids: list[int] | None = None
-    due_at: datetime | None = None
+    due_at: Clearable[datetime] = None
     status: Literal["open", "in_progress", "done", "cancelled"] | None = None
-    note: str | None = Field(default=None, max_length=4000)  # what was done: the task's log keeps it
+    note: Clearable[str] = Field(default=None, max_length=4000)  # what was done: the task's log keeps it
 
 
-class CommentCreate(BaseModel):
+class CommentCreate(InputSchema):
     body: str = Field(min_length=1, max_length=8000)
 
 
-class ObservableCreate(BaseModel):
+class ObservableCreate(InputSchema):
     kind: Literal["ip", "domain", "url", "email", "md5", "sha1", "sha256"]
     value: str = Field(min_length=1, max_length=2048)
     tlp: TLP = TLP.AMBER
     note: str | None = Field(default=None, max_length=1000)
 
 
-class ParticipantCreate(BaseModel):
+class ParticipantCreate(InputSchema):
     user_id: int | None = None
     organisation_id: int | None = None
     role: Literal["commander", "liaison", "responder", "observer", "reporter"] = "responder"

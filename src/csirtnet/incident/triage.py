@@ -160,7 +160,7 @@ def classify(session: Session, who: Subject, incident: Incident, data: Classific
         "ransom_paid_at",
     )
     for name in simple:
-        if name in sent and (values[name] is not None or name in _NULLABLE):
+        if name in sent:  # the schema refused null where the column holds none
             put(name, values[name])
     if "tlp" in sent and data.tlp is not None:
         put("tlp", data.tlp.value)
@@ -194,21 +194,6 @@ def classify(session: Session, who: Subject, incident: Incident, data: Classific
     if incident.tlp == TLP.RED.value and "tlp" in changes:
         _ensure_named_participant(session, who, incident)
     return changes
-
-
-_NULLABLE = {
-    "rsit_class",
-    "rsit_type",
-    "sector",
-    "province",
-    "impact_functional",
-    "impact_information",
-    "impact_recoverability",
-    "system_security_level",
-    "shared_with_cluster_id",
-    "ransom_paid_at",
-    "description",
-}
 
 
 def _plain(value: Any) -> Any:

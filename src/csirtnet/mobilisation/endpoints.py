@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from csirtnet.auth.deps import ApiUser, Session
 from csirtnet.kit.pagination import Page, page_of, paginate
+from csirtnet.kit.schemas import Day
 from csirtnet.kit.time import utcnow
 from csirtnet.mobilisation import deployments as deployment_service
 from csirtnet.mobilisation import reads, repository, service, statistics
@@ -176,8 +177,8 @@ def record(deployment_id: int, body: DeploymentUpdate, session: Session, who: Ap
 def get_statistics(
     session: Session,
     who: ApiUser,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: Day | None = None,
+    date_to: Day | None = None,
     period: Literal["month", "quarter", "year"] = "month",
 ) -> StatisticsRead:
     """Experts mobilised and organisations that took part, per period (this year by default)."""

@@ -6,13 +6,14 @@ from datetime import date, datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from csirtnet.kit.schemas import Clearable, InputSchema, UpdateSchema
 from csirtnet.models import Mode, Urgency
 from csirtnet.vocabulary import first_services, skills
 
 MAX_DURATION_HOURS = 24 * 90
 
 
-class SkillNeedIn(BaseModel):
+class SkillNeedIn(InputSchema):
     skill: str = Field(description="A key of csirtnet.vocabulary.skills, e.g. malware-analysis")
     min_level: int = Field(default=2, ge=1, le=3, description="1 basic, 2 practitioner, 3 expert")
 
@@ -24,7 +25,7 @@ class SkillNeedIn(BaseModel):
         return value
 
 
-class SupportRequestCreate(BaseModel):
+class SupportRequestCreate(InputSchema):
     """What the requester needs: members are asked in the order the matching ranks them."""
 
     model_config = ConfigDict(str_strip_whitespace=True)
@@ -67,32 +68,32 @@ class SupportRequestCreate(BaseModel):
         return value or None
 
 
-class AcceptBody(BaseModel):
+class AcceptBody(InputSchema):
     expert_ids: list[int] = Field(min_length=1, max_length=20, description="Experts from your own roster")
     note: str | None = Field(default=None, max_length=2000)
 
 
-class DeclineBody(BaseModel):
+class DeclineBody(InputSchema):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     reason: str = Field(min_length=3, max_length=2000, description="Why the organisation cannot help")
 
 
-class CancelBody(BaseModel):
+class CancelBody(InputSchema):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     reason: str = Field(min_length=3, max_length=2000)
 
 
-class ReleaseBody(BaseModel):
+class ReleaseBody(InputSchema):
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    hours: float | None = Field(default=None, ge=0, le=MAX_DURATION_HOURS, description="Hours worked")
-    outcome: str | None = Field(default=None, max_length=8000, description="What the expert achieved")
+    hours: Clearable[float] = Field(default=None, ge=0, le=MAX_DURATION_HOURS, description="Hours worked")
+    outcome: Clearable[str] = Field(default=None, max_length=8000, description="What the expert achieved")
 
 
-class DeploymentUpdate(ReleaseBody):
-    pass
+class DeploymentUpdate(UpdateSchema, ReleaseBody):
+    """Correct the hours or the outcome; null empties one."""
 
 
 class BilingualRead(BaseModel):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from csirtnet.kit.text import fold
 from csirtnet.kit.time import utcnow
-from csirtnet.models.base import Base, IdMixin, JSONType, TimestampMixin
+from csirtnet.models.base import Base, IdMixin, JSONType, TimestampMixin, fit
 
 
 class ApplicationStatus(StrEnum):
@@ -93,4 +93,6 @@ class ApplicationDocument(Base):
 @event.listens_for(MembershipApplication, "before_insert")
 @event.listens_for(MembershipApplication, "before_update")
 def _derive_application_keys(_mapper: object, _conn: object, app: MembershipApplication) -> None:
-    app.name_fold = fold(f"{app.organisation_name} {app.applicant_name} {app.applicant_email}")
+    app.name_fold = fit(
+        MembershipApplication.name_fold, fold(f"{app.organisation_name} {app.applicant_name} {app.applicant_email}")
+    )

@@ -44,6 +44,14 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 SortKey = String(400).with_variant(String(400, collation="C"), "postgresql")
 
 
+def fit(attribute: Any, value: str) -> str:
+    """A derived key (search or sort) cut to the length of its column: keys grow beyond the text
+    they come from (`sort_key` doubles it, `fold` of some scripts triples it), and a name the schema
+    accepts must always be saved. A cut key compares as its prefix: order and search lose the tail."""
+    length = attribute.property.columns[0].type.length
+    return value if length is None else value[:length]
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSONType}

@@ -11,7 +11,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from csirtnet.kit.text import fold
-from csirtnet.models.base import Base, IdMixin, JSONType, TimestampMixin
+from csirtnet.models.base import Base, IdMixin, JSONType, TimestampMixin, fit
 
 
 class Expert(IdMixin, TimestampMixin, Base):
@@ -49,4 +49,4 @@ class ExpertSkill(Base):
 @event.listens_for(Expert, "before_insert")
 @event.listens_for(Expert, "before_update")
 def _derive_expert_keys(_mapper: object, _conn: object, expert: Expert) -> None:
-    expert.name_fold = fold(expert.full_name)
+    expert.name_fold = fit(Expert.name_fold, fold(expert.full_name))

@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from csirtnet.kit.text import fold
-from csirtnet.models.base import Base, IdMixin, JSONType, TimestampMixin
+from csirtnet.models.base import Base, IdMixin, JSONType, TimestampMixin, fit
 
 
 class KnowledgeKind(StrEnum):
@@ -52,4 +52,4 @@ class KnowledgeFile(Base):
 def _derive_search(_mapper: object, _conn: object, doc: KnowledgeDocument) -> None:
     parts = [doc.title_vi, doc.title_en, doc.summary_vi, doc.summary_en, " ".join(doc.tags or [])]
     doc.search_fold = fold(" ".join(p for p in parts if p))
-    doc.tags_fold = "|" + "|".join(fold(t) for t in doc.tags or []) + "|"
+    doc.tags_fold = fit(KnowledgeDocument.tags_fold, "|" + "|".join(fold(t) for t in doc.tags or []) + "|")

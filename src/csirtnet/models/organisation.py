@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from csirtnet.kit.text import fold, sort_key
-from csirtnet.models.base import Base, IdMixin, SortKey, TimestampMixin
+from csirtnet.models.base import Base, IdMixin, SortKey, TimestampMixin, fit
 
 
 class OrganisationKind(StrEnum):
@@ -63,5 +63,5 @@ class Organisation(IdMixin, TimestampMixin, Base):
 @event.listens_for(Organisation, "before_insert")
 @event.listens_for(Organisation, "before_update")
 def _derive_name_keys(_mapper: object, _conn: object, org: Organisation) -> None:
-    org.name_fold = fold(f"{org.name} {org.short_name or ''} {org.name_en or ''}")
-    org.name_sort = sort_key(org.name)
+    org.name_fold = fit(Organisation.name_fold, fold(f"{org.name} {org.short_name or ''} {org.name_en or ''}"))
+    org.name_sort = fit(Organisation.name_sort, sort_key(org.name))

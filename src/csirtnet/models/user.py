@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from csirtnet.kit.text import fold, sort_key
-from csirtnet.models.base import Base, IdMixin, SortKey, TimestampMixin
+from csirtnet.models.base import Base, IdMixin, SortKey, TimestampMixin, fit
 from csirtnet.models.organisation import Organisation
 
 
@@ -59,5 +59,5 @@ class UserRole(Base):
 @event.listens_for(User, "before_update")
 def _derive_user_keys(_mapper: object, _conn: object, user: User) -> None:
     user.email = user.email.strip().lower()
-    user.name_fold = fold(f"{user.full_name} {user.email}")
-    user.name_sort = sort_key(user.full_name)
+    user.name_fold = fit(User.name_fold, fold(f"{user.full_name} {user.email}"))
+    user.name_sort = fit(User.name_sort, sort_key(user.full_name))

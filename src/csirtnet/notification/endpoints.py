@@ -14,6 +14,7 @@ from csirtnet.authz import require
 from csirtnet.authz.permissions import Permission
 from csirtnet.errors import NotFound
 from csirtnet.kit.pagination import Page, page_of, paginate
+from csirtnet.kit.schemas import InputSchema
 from csirtnet.models import Notification, User, WebhookEndpoint
 from csirtnet.notification import events, service
 
@@ -30,17 +31,17 @@ class NotificationRead(BaseModel):
     read_at: datetime | None
 
 
-class Preference(BaseModel):
-    event_type: str
-    channel: str
+class Preference(InputSchema):
+    event_type: str = Field(max_length=80)
+    channel: str = Field(max_length=20)
     enabled: bool
 
 
-class MarkRead(BaseModel):
+class MarkRead(InputSchema):
     ids: list[int] | None = Field(default=None, description="Leave out to mark everything read")
 
 
-class WebhookCreate(BaseModel):
+class WebhookCreate(InputSchema):
     organisation_id: int
     url: str = Field(min_length=8, max_length=500)
     event_types: list[str] = Field(default_factory=list)

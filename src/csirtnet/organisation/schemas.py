@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
 
+from csirtnet.kit.schemas import Clearable, InputSchema, UpdateSchema
 from csirtnet.models.contact import ContactRole
 from csirtnet.models.organisation import OrganisationKind, OrganisationStatus
 from csirtnet.vocabulary import first_services, skills
@@ -44,7 +45,7 @@ PARTICULARS = (
 PROFILE_FIELDS = ("name", "name_en", *PARTICULARS)
 
 
-class OrganisationCreate(BaseModel):
+class OrganisationCreate(InputSchema):
     name: str = Field(min_length=2, max_length=300, description="Official name (Vietnamese)")
     name_en: str | None = Field(default=None, max_length=300)
     short_name: str | None = Field(default=None, max_length=60)
@@ -55,26 +56,26 @@ class OrganisationCreate(BaseModel):
     is_coordinator: bool = False
 
 
-class ProfileFields(BaseModel):
+class ProfileFields(UpdateSchema):
     """The member dossier's organisation part (form 01), all optional."""
 
-    owner_agency: str | None = Field(default=None, max_length=300, description="The agency the member answers to")
-    address: str | None = Field(default=None, max_length=500)
-    website: WebAddress | None = None
-    incident_email: EmailStr | None = Field(default=None, description="Public incident-reception email")
-    incident_phone: Phone | None = Field(default=None, description="Public incident-reception phone")
-    capability_description: str | None = Field(default=None, max_length=10_000)
-    staff_count: int | None = Field(default=None, ge=0, le=1_000_000, description="Information-security staff")
+    owner_agency: Clearable[str] = Field(default=None, max_length=300, description="The agency the member answers to")
+    address: Clearable[str] = Field(default=None, max_length=500)
+    website: Clearable[WebAddress] = None
+    incident_email: Clearable[EmailStr] = Field(default=None, description="Public incident-reception email")
+    incident_phone: Clearable[Phone] = Field(default=None, description="Public incident-reception phone")
+    capability_description: Clearable[str] = Field(default=None, max_length=10_000)
+    staff_count: Clearable[int] = Field(default=None, ge=0, le=1_000_000, description="Information-security staff")
 
 
 class OrganisationUpdate(ProfileFields):
     name: str | None = Field(default=None, min_length=2, max_length=300)
-    name_en: str | None = Field(default=None, max_length=300)
-    short_name: str | None = Field(default=None, max_length=60)
-    member_code: str | None = Field(default=None, max_length=40, pattern=r"^[A-Za-z0-9._-]+$")
+    name_en: Clearable[str] = Field(default=None, max_length=300)
+    short_name: Clearable[str] = Field(default=None, max_length=60)
+    member_code: Clearable[str] = Field(default=None, max_length=40, pattern=r"^[A-Za-z0-9._-]+$")
     kind: OrganisationKind | None = None
-    sector: str | None = Field(default=None, max_length=80)
-    province: str | None = Field(default=None, max_length=80)
+    sector: Clearable[str] = Field(default=None, max_length=80)
+    province: Clearable[str] = Field(default=None, max_length=80)
     status: OrganisationStatus | None = None
 
 
@@ -124,7 +125,7 @@ OrganisationView = Annotated[OrganisationEntry | OrganisationRead, Field(discrim
 # -- contacts, systems, services ---------------------------------------------------------------
 
 
-class ContactCreate(BaseModel):
+class ContactCreate(InputSchema):
     role: ContactRole
     full_name: str = Field(min_length=2, max_length=200)
     position: str | None = Field(default=None, max_length=200)
@@ -144,7 +145,7 @@ class ContactRead(BaseModel):
     phone: str | None
 
 
-class SystemCreate(BaseModel):
+class SystemCreate(InputSchema):
     name: str = Field(min_length=2, max_length=300)
     security_level: int = Field(ge=1, le=5, description="Security level 1-5 (Decree 85/2016)")
     national_important: bool = Field(default=False, description="On the national list of important systems")
@@ -162,7 +163,7 @@ class SystemRead(BaseModel):
     description: str | None
 
 
-class ServicesUpdate(BaseModel):
+class ServicesUpdate(InputSchema):
     services: list[str] = Field(
         description="FIRST CSIRT Services Framework 2.1 keys, e.g. incident-management.coordination"
     )
@@ -190,8 +191,8 @@ class ProfileRead(BaseModel):
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
-class SkillIn(BaseModel):
-    skill: str = Field(description="A key from csirtnet.vocabulary.skills")
+class SkillIn(InputSchema):
+    skill: str = Field(max_length=60, description="A key from csirtnet.vocabulary.skills")
     level: int = Field(default=2, ge=1, le=3, description="1 basic, 2 practitioner, 3 expert")
 
     @field_validator("skill")
@@ -202,7 +203,7 @@ class SkillIn(BaseModel):
         return value
 
 
-class AvailabilityWindow(BaseModel):
+class AvailabilityWindow(InputSchema):
     day: int = Field(ge=0, le=6, description="0 Monday … 6 Sunday")
     from_: str = Field(alias="from", description="HH:MM")
     to: str = Field(description="HH:MM, after from")
@@ -222,7 +223,7 @@ class AvailabilityWindow(BaseModel):
         return {"day": self.day, "from": self.from_, "to": self.to}
 
 
-class ExpertCreate(BaseModel):
+class ExpertCreate(InputSchema):
     full_name: str = Field(min_length=2, max_length=200)
     email: EmailStr | None = None
     phone: Phone | None = None
@@ -240,11 +241,11 @@ class ExpertCreate(BaseModel):
     user_id: int | None = None
 
 
-class ExpertUpdate(BaseModel):
+class ExpertUpdate(UpdateSchema):
     full_name: str | None = Field(default=None, min_length=2, max_length=200)
-    email: EmailStr | None = None
-    phone: Phone | None = None
-    province: str | None = Field(default=None, max_length=80)
+    email: Clearable[EmailStr] = None
+    phone: Clearable[Phone] = None
+    province: Clearable[str] = Field(default=None, max_length=80)
     skills: list[SkillIn] | None = None
     certifications: list[Annotated[str, Field(min_length=1, max_length=80)]] | None = None
     languages: list[Annotated[str, Field(pattern=r"^[a-z]{2}$")]] | None = None
@@ -252,7 +253,7 @@ class ExpertUpdate(BaseModel):
     available: bool | None = None
     on_site: bool | None = None
     max_deployments: int | None = Field(default=None, ge=0, le=20)
-    notes: str | None = Field(default=None, max_length=2000)
+    notes: Clearable[str] = Field(default=None, max_length=2000)
 
 
 class SkillRead(BaseModel):
@@ -282,23 +283,23 @@ class ExpertRead(BaseModel):
 # -- constituency -----------------------------------------------------------------------------
 
 
-class ClaimCreate(BaseModel):
+class ClaimCreate(InputSchema):
     value: str = Field(
         min_length=1, max_length=260, description='"203.0.113.0/24", "2001:db8::/32", "AS64500", "example.vn"'
     )
     note: str | None = Field(default=None, max_length=300)
 
 
-class DelegationCreate(BaseModel):
+class DelegationCreate(InputSchema):
     value: str = Field(min_length=1, max_length=260, description="A more specific part of the claim")
     organisation_id: int = Field(description="The member it is delegated to")
 
 
-class RejectBody(BaseModel):
+class RejectBody(InputSchema):
     reason: str = Field(min_length=3, max_length=2000)
 
 
-class MarkDelegatedBody(BaseModel):
+class MarkDelegatedBody(InputSchema):
     parent_claim_id: int
 
 
@@ -370,11 +371,11 @@ class StaleRead(BaseModel):
 # -- applications ---------------------------------------------------------------------------------
 
 
-class RequestInfoBody(BaseModel):
+class RequestInfoBody(InputSchema):
     question: str = Field(min_length=3, max_length=5000)
 
 
-class ApproveBody(BaseModel):
+class ApproveBody(InputSchema):
     member_code: str | None = Field(
         default=None, max_length=40, pattern=r"^[A-Za-z0-9._-]+$", description="Empty: the next code in the format"
     )
@@ -382,7 +383,7 @@ class ApproveBody(BaseModel):
     admin_name: str | None = Field(default=None, max_length=200)
 
 
-class RejectApplicationBody(BaseModel):
+class RejectApplicationBody(InputSchema):
     reason: str = Field(min_length=3, max_length=5000)
 
 

@@ -47,6 +47,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from csirtnet.errors import AppError, Forbidden, NotFound
 from csirtnet.i18n import N_
+from csirtnet.kit.schemas import UpdateSchema
 
 FormErrors = dict[str, str]
 GENERAL = "_"  # the key of an error that belongs to no one field
@@ -74,6 +75,11 @@ Kind = Literal[
 # Pydantic's error types as messages people understand (msgids; the catalog translates them).
 _PYDANTIC_MESSAGES = {
     "missing": N_("This field is required."),
+    "null_refused": N_("This field is required."),
+    "bool_refused": N_("This value is not valid."),
+    "date_as_number": N_("Enter a date as yyyy-mm-dd."),
+    "control_character": N_("This text holds a control character (such as a NUL byte); remove it."),
+    "out_of_range": N_("This number is out of the allowed range."),
     "string_too_long": N_("This is too long."),
     "too_long": N_("Too many entries."),
     "string_pattern_mismatch": N_("This is not in the expected format."),
@@ -357,7 +363,7 @@ class BoundForm:
         self.locations.update(locations or {})
         self.missing_required()
         try:
-            data = model.model_validate(dict(self.values() if values is None else values))
+            data = model.model_validate(unchanged_left_out(model, self.values() if values is None else values))
         except ValidationError as exc:
             for error in exc.errors():
                 location = ".".join(str(p) for p in error.get("loc") or ()) or GENERAL
@@ -439,3 +445,17 @@ def _as_input(f: Field, value: Any, zone: str) -> str | list[str]:
     if hasattr(value, "value"):  # an enum
         return str(value.value)
     return str(value)
+
+
+def unchanged_left_out(model: type[BaseModel], values: Mapping[str, Any]) -> dict[str, Any]:
+    """The values a page gives a partial update, its None for a field that takes no null left out:
+    a page means "unchanged" by it (an empty choice, a value it did not show), where the API
+    refuses a null (kit.schemas.UpdateSchema)."""
+    if not issubclass(model, UpdateSchema):
+        return dict(values)
+    names = {field.alias or name: name for name, field in model.model_fields.items()}
+    return {
+        key: value
+        for key, value in values.items()
+        if value is not None or key not in names or model.admits_null(names[key])
+    }

@@ -7,10 +7,11 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from csirtnet.cluster.schemas import FileRead, OrgRef
+from csirtnet.kit.schemas import Clearable, InputSchema, UpdateSchema
 
 
-class ChannelCreate(BaseModel):
-    kind: str = Field(default="topic", pattern="^(network|topic)$", description="network or topic")
+class ChannelCreate(InputSchema):
+    kind: str = Field(default="topic", max_length=20, pattern="^(network|topic)$", description="network or topic")
     name: str = Field(min_length=2, max_length=200)
     name_en: str | None = Field(default=None, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
@@ -18,10 +19,10 @@ class ChannelCreate(BaseModel):
     organisation_ids: list[int] = Field(default_factory=list, max_length=500, description="Topic channels only")
 
 
-class ChannelUpdate(BaseModel):
+class ChannelUpdate(UpdateSchema):
     name: str | None = Field(default=None, min_length=2, max_length=200)
-    name_en: str | None = Field(default=None, max_length=200)
-    description: str | None = Field(default=None, max_length=5000)
+    name_en: Clearable[str] = Field(default=None, max_length=200)
+    description: Clearable[str] = Field(default=None, max_length=5000)
     organisation_ids: list[int] | None = Field(default=None, max_length=500)
     archived: bool | None = None
 
@@ -46,9 +47,9 @@ class UserRef(BaseModel):
     organisation: str
 
 
-class MessageCreate(BaseModel):
+class MessageCreate(InputSchema):
     body: str = Field(min_length=1, max_length=20_000, description="@email or @Full Name mentions notify")
-    tlp: str = Field(default="green", max_length=30, description="red, amber+strict, amber, green or clear")
+    tlp: str = Field(default="green", max_length=20, description="red, amber+strict, amber, green or clear")
     recipient_ids: list[int] = Field(default_factory=list, max_length=200, description="Named recipients")
     attachment_ids: list[int] = Field(default_factory=list, max_length=20)
 

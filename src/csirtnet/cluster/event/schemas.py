@@ -9,10 +9,11 @@ from pydantic import BaseModel, Field
 from csirtnet.cluster.channel.schemas import UserRef
 from csirtnet.cluster.knowledge.schemas import DocumentCreate, DocumentRead
 from csirtnet.cluster.schemas import OrgRef
+from csirtnet.kit.schemas import Clearable, InputSchema, UpdateSchema
 from csirtnet.models.event import EventKind
 
 
-class EventCreate(BaseModel):
+class EventCreate(InputSchema):
     cluster_id: int | None = Field(default=None, description="Empty: an event of the whole network")
     kind: EventKind = EventKind.WORKSHOP
     title: str = Field(min_length=2, max_length=300)
@@ -25,16 +26,16 @@ class EventCreate(BaseModel):
     capacity: int | None = Field(default=None, ge=1, le=100_000)
 
 
-class EventUpdate(BaseModel):
+class EventUpdate(UpdateSchema):
     kind: EventKind | None = None
     title: str | None = Field(default=None, min_length=2, max_length=300)
-    title_en: str | None = Field(default=None, max_length=300)
-    description: str | None = Field(default=None, max_length=20_000)
+    title_en: Clearable[str] = Field(default=None, max_length=300)
+    description: Clearable[str] = Field(default=None, max_length=20_000)
     starts_at: datetime | None = None
     ends_at: datetime | None = None
-    location: str | None = Field(default=None, max_length=300)
-    online_link: str | None = Field(default=None, max_length=500)
-    capacity: int | None = Field(default=None, ge=1, le=100_000)
+    location: Clearable[str] = Field(default=None, max_length=300)
+    online_link: Clearable[str] = Field(default=None, max_length=500)
+    capacity: Clearable[int] = Field(default=None, ge=1, le=100_000)
     cancelled: bool | None = None
 
 
@@ -66,7 +67,7 @@ class RegistrationRead(BaseModel):
     attended: bool | None
 
 
-class AttendanceMark(BaseModel):
+class AttendanceMark(InputSchema):
     user_id: int
     attended: bool
 

@@ -7,29 +7,30 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from csirtnet.cluster.schemas import FileRead, OrgRef
+from csirtnet.kit.schemas import Clearable, InputSchema, UpdateSchema
 from csirtnet.models.knowledge import KnowledgeKind
 
 
-class DocumentCreate(BaseModel):
+class DocumentCreate(InputSchema):
     kind: KnowledgeKind = KnowledgeKind.OTHER
     title_vi: str | None = Field(default=None, max_length=300)
     title_en: str | None = Field(default=None, max_length=300)
     summary_vi: str | None = Field(default=None, max_length=10_000)
     summary_en: str | None = Field(default=None, max_length=10_000)
     tags: list[str] = Field(default_factory=list, max_length=20)
-    tlp: str = Field(default="green", max_length=30, description="amber+strict, amber, green or clear")
+    tlp: str = Field(default="green", max_length=20, description="amber+strict, amber, green or clear")
     cluster_id: int | None = Field(default=None, description="Share with one cluster only")
     attachment_ids: list[int] = Field(default_factory=list, max_length=20)
 
 
-class DocumentUpdate(BaseModel):
+class DocumentUpdate(UpdateSchema):
     kind: KnowledgeKind | None = None
-    title_vi: str | None = Field(default=None, max_length=300)
-    title_en: str | None = Field(default=None, max_length=300)
-    summary_vi: str | None = Field(default=None, max_length=10_000)
-    summary_en: str | None = Field(default=None, max_length=10_000)
+    title_vi: Clearable[str] = Field(default=None, max_length=300)
+    title_en: Clearable[str] = Field(default=None, max_length=300)
+    summary_vi: Clearable[str] = Field(default=None, max_length=10_000)
+    summary_en: Clearable[str] = Field(default=None, max_length=10_000)
     tags: list[str] | None = Field(default=None, max_length=20)
-    tlp: str | None = Field(default=None, max_length=30)
+    tlp: str | None = Field(default=None, max_length=20)
     attachment_ids: list[int] | None = Field(default=None, max_length=20, description="Files to add")
 
 

@@ -7,10 +7,11 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from csirtnet.cluster.schemas import FileRead, OrgRef
+from csirtnet.kit.schemas import InputSchema
 from csirtnet.models.readiness import ReadinessCriterion
 
 
-class DrillIn(BaseModel):
+class DrillIn(InputSchema):
     name: str = Field(min_length=2, max_length=200, description='e.g. "ASEAN ACID drill"')
     held_on: date
     result: str | None = Field(default=None, max_length=300)
@@ -18,7 +19,7 @@ class DrillIn(BaseModel):
     participants: int | None = Field(default=None, ge=1, le=10_000, description="Ranked among this many")
 
 
-class ReadinessUpdate(BaseModel):
+class ReadinessUpdate(InputSchema):
     antimalware_deployed: bool = False
     antimalware_connected: bool = Field(default=False, description="Connected to the national monitoring system")
     antimalware_connected_on: date | None = None
@@ -32,7 +33,7 @@ class ReadinessUpdate(BaseModel):
     drills: list[DrillIn] | None = Field(default=None, max_length=100, description="Replaces the list when given")
 
 
-class EvidenceAdd(BaseModel):
+class EvidenceAdd(InputSchema):
     criterion: ReadinessCriterion
     file_id: int
     dated_on: date | None = None
