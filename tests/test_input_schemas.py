@@ -228,6 +228,8 @@ RENAMED: dict[tuple[str, str], Any] = {
 }
 UNMAPPED = {
     "AttachReport": "an id only",
+    "ApplicantAnswer": "a message of the application (Text)",
+    "QuarantineDiscard": "the quarantined message's discard reason (Text)",
     "ClosingReport": "kept in the timeline's JSON details",
     "PhaseChange": "a phase code and a timeline note",
     "AcceptBody": "ids and a note for the timeline",

@@ -466,5 +466,5 @@ class QuarantinedRead(BaseModel):
     discard_reason: str | None
 
 
-class QuarantineDiscard(BaseModel):
+class QuarantineDiscard(InputSchema):
     reason: str = Field(min_length=3, max_length=2000, description="Why the message is discarded")

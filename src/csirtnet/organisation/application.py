@@ -19,6 +19,7 @@ from csirtnet.authz.permissions import Permission
 from csirtnet.config import get_settings
 from csirtnet.errors import Conflict, ErrorList, FieldError, NotFound, TooManyRequests, ValidationFailed
 from csirtnet.kit.hashing import derive_token, new_token, sha256_hex
+from csirtnet.kit.schemas import InputSchema
 from csirtnet.kit.time import utcnow
 from csirtnet.models import (
     ApplicationDocument,
@@ -97,7 +98,7 @@ class ApplicationForm(BaseModel):
         return sorted(set(value))
 
 
-class ApplicantAnswer(BaseModel):
+class ApplicantAnswer(InputSchema):
     """The applicant's answer on the tracking page (documents come beside it)."""
 
     body: str = Field(min_length=2, max_length=10_000)
