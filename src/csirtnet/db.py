@@ -78,7 +78,7 @@ def _configure_sqlite(engine: Engine) -> None:
             _begin_immediate_unless_reading(conn, statement)
 
 
-# A read unit of work on SQLite (ADR 0019). A deferred transaction fixes its snapshot at its first
+# A read unit of work on SQLite (ADR 0020). A deferred transaction fixes its snapshot at its first
 # read and cannot become a writer once another writer has committed: the write a read path makes
 # (an audit record of an export or of a TLP:RED read, a notification marked read) failed with
 # "database is locked" whenever anyone else wrote meanwhile, busy timeout or not. So a read unit
