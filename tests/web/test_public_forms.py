@@ -93,6 +93,15 @@ def test_report_errors_name_the_fields_by_label_in_the_forms_language(client, la
     assert re.search(r'for="public-report-title">[^<]+ <span class="req"', r.text)
 
 
+def test_a_detection_time_in_the_future_comes_back_with_the_other_errors_in_one_round(client) -> None:
+    r = client.post("/report", data=_report(client, title="", detected_at="2099-01-01T08:00"))
+    assert r.status_code == 422
+    summary = _summary(r.text)
+    assert i18n.translate("vi", "Short title") in summary
+    assert i18n.translate("vi", "Detected at (your local time)") in summary
+    assert i18n.translate("vi", "is in the future")[1:] in _text(r.text)  # shown as a sentence (capitalised)
+
+
 def _application(client, **overrides) -> dict:
     data = {
         "csrf_token": csrf_from(client.get("/apply").text),

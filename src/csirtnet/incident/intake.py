@@ -7,7 +7,7 @@ get a tracking link whose token is stored only as its SHA-256.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -60,6 +60,14 @@ def count_public_submission(session: Session, ip: str | None) -> None:
     audit.record(session, public_subject(f"public:{ip}"), PUBLIC_SUBMISSION, address, guard=None)
 
 
+def detection_time_problem(detected_at: object, *, now: datetime | None = None) -> str | None:
+    """Why a detection time is refused (one in the future, beyond the clock skew), or None. A form
+    asks this beside its schema so that every error comes back in one round."""
+    if not isinstance(detected_at, datetime) or detected_at.tzinfo is None:
+        return None  # not a time yet: the schema names what is wrong with it
+    return "is in the future" if detected_at > (now or utcnow()) + CLOCK_SKEW else None
+
+
 def submit(
     session: Session,
     who: Subject,
@@ -83,8 +91,9 @@ def submit(
     if not member and not data.reporter_email and contact_required:
         raise ValidationFailed("reporter_email", "is needed so that we can tell you what happened to your report")
     now = utcnow()
-    if data.detected_at > now + CLOCK_SKEW:
-        raise ValidationFailed("detected_at", "is in the future")
+    problem = detection_time_problem(data.detected_at, now=now)
+    if problem:
+        raise ValidationFailed("detected_at", problem)
     nonce = None if member else new_token(18)
     token = tracking_token(nonce) if nonce else None
     report = IncidentReport(

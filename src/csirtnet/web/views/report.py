@@ -63,7 +63,11 @@ async def _submit(request: Request, session: Session) -> Response:
         response = _page(request, form, status_code=429)
         response.headers.update(exc.headers)
         return response
-    data = form.validate(ReportCreate, report_form.values(form, language))
+    values = report_form.values(form, language)
+    data = form.validate(ReportCreate, values)
+    if problem := intake.detection_time_problem(values.get("detected_at")):  # with the rest, in one round
+        form.fail("detected_at", problem)
+        data = None
     files = await report_form.attachments(form) if data is not None else []
     received = form.attempt(
         session,

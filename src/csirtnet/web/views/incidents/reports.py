@@ -63,7 +63,11 @@ def report_page(request: Request, session: Session, who: PageUser) -> Response:
 async def report_submit(request: Request, session: Session, who: PageUser) -> Response:
     try:
         form = await report_form.MEMBER_REPORT.read(request, zone=_zone(request))
-        data = form.validate(ReportCreate, report_form.values(form, request_language(request)))
+        values = report_form.values(form, request_language(request))
+        data = form.validate(ReportCreate, values)
+        if problem := intake.detection_time_problem(values.get("detected_at")):  # with the rest, in one round
+            form.fail("detected_at", problem)
+            data = None
         files = await report_form.attachments(form) if data is not None else []
         received = form.attempt(
             session,
