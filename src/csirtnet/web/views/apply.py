@@ -25,6 +25,7 @@ from csirtnet.models.application import ApplicantKind, ApplicationStatus
 from csirtnet.models.contact import ContactRole
 from csirtnet.models.organisation import OrganisationKind
 from csirtnet.organisation import application, documents
+from csirtnet.organisation.schemas import PARTICULARS
 from csirtnet.vocabulary import first_services, labels, skills
 from csirtnet.web.forms import GENERAL, BoundForm, Field, Form
 from csirtnet.web.render import redirect, render, request_language
@@ -239,29 +240,12 @@ def apply_page(request: Request, who: AnySubject) -> Response:
 def application_values(form: BoundForm) -> tuple[dict[str, Any], dict[str, str]]:
     """The form as ApplicationForm input (contacts, systems and experts from the rows filled in),
     and where each row's errors go ("contacts.1.email" -> "c_incident_24x7_email")."""
-    values: dict[str, Any] = {
-        name: form.values()[name]
-        for name in (
-            "applicant_kind",
-            "applicant_name",
-            "applicant_email",
-            "applicant_phone",
-            "organisation_name",
-            "organisation_name_en",
-            "short_name",
-            "kind",
-            "sector",
-            "province",
-            "owner_agency",
-            "address",
-            "website",
-            "incident_email",
-            "incident_phone",
-            "capability_description",
-            "staff_count",
-        )
-    }
-    values = {k: v for k, v in values.items() if v is not None}
+    typed = form.values()
+    names = (
+        *("applicant_kind", "applicant_name", "applicant_email", "applicant_phone"),
+        *("organisation_name", "organisation_name_en", *PARTICULARS, "capability_description", "staff_count"),
+    )
+    values: dict[str, Any] = {name: typed[name] for name in names if typed[name] is not None}
     values["language"] = form.text("language") if form.text("language") in i18n.LANGUAGES else "vi"
     values["services"] = form.chosen("services")
     rename: dict[str, str] = {}
