@@ -503,46 +503,22 @@ row(
     hidden=readers,
     shows=shows("incident {label} task description"),
 )
-row(
-    "GET",
-    "/incidents/{incident_id}/observables",
-    readers,
-    variants=incidents(DISTINCT_INCIDENTS),
-    hidden=readers,
-    shows=shows("observable {label} amber"),
-)
-row(
-    "GET",
-    "/incidents/{incident_id}/timeline",
-    readers,
-    variants=incidents(DISTINCT_INCIDENTS),
-    hidden=readers,
-    shows=shows("incident {label} timeline"),
-)
-row(
-    "GET",
-    "/incidents/{incident_id}/discussion",
-    readers,
-    variants=incidents(DISTINCT_INCIDENTS),
-    hidden=readers,
-    shows=shows("incident {label} comment"),
-)
-row(
-    "GET",
-    "/incidents/{incident_id}/files",
-    readers,
-    variants=incidents(DISTINCT_INCIDENTS),
-    hidden=readers,
-    shows=shows("incident file {label} amber filename"),
-)
-row(
-    "GET",
-    "/incidents/{incident_id}/case-report",
-    readers,
-    variants=incidents(DISTINCT_INCIDENTS),
-    hidden=readers,
-    shows=shows("incident {label} task title"),
-)
+# The incident page's tabs: each shows its own planted value to its readers only.
+for tab, marker in (
+    ("observables", "observable {label} amber"),
+    ("timeline", "incident {label} timeline"),
+    ("discussion", "incident {label} comment"),
+    ("files", "incident file {label} amber filename"),
+    ("case-report", "incident {label} task title"),
+):
+    row(
+        "GET",
+        f"/incidents/{{incident_id}}/{tab}",
+        readers,
+        variants=incidents(DISTINCT_INCIDENTS),
+        hidden=readers,
+        shows=shows(marker),
+    )
 row(
     "GET",
     "/incidents/{incident_id}/files/{attachment_id}",
