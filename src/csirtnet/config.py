@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     password_reset_minutes: int = 60
 
     max_upload_bytes: int = 50 * 1024 * 1024
+    # Evidence at rest: base64 of 32 random bytes encrypts new evidence content with AES-256-GCM
+    # (evidence.store); empty stores it plain. Keep the key apart from the backups it unlocks.
+    evidence_encryption_key: str = ""
+    # How often the worker re-checks every evidence item (hashes, chains, signatures); 0: never.
+    evidence_verify_hours: float = 24.0
     admin_email: str = ""
     admin_password: str = ""
     log_json: bool = True

@@ -133,6 +133,7 @@ DEMO_MODULES = [
     "csirtnet.cluster.demo",
     "csirtnet.incident.demo",
     "csirtnet.mobilisation.demo",
+    "csirtnet.evidence.demo",
 ]
 
 

@@ -4,6 +4,7 @@ Each domain adds its `tasks` module here.
 """
 
 import csirtnet.cluster.tasks
+import csirtnet.evidence.tasks
 import csirtnet.identity.tasks
 import csirtnet.incident.tasks
 import csirtnet.mobilisation.tasks

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 
@@ -136,6 +137,11 @@ def _has_cookie(scope: Scope, name: str) -> bool:
     return False
 
 
+# Evidence uploads (disk and memory images of many GiB) stream into the evidence store as they
+# arrive, hashed and written chunk by chunk, never held (evidence.upload); they have no size limit.
+UNLIMITED_PATHS = re.compile(r"^(/api/v1)?/incidents/\d+/evidence/upload$")
+
+
 class UploadLimitMiddleware:
     """Refuses bodies over the limit: by Content-Length up front, or by counting as they stream."""
 
@@ -144,7 +150,7 @@ class UploadLimitMiddleware:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or UNLIMITED_PATHS.match(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])

@@ -52,6 +52,7 @@ class GuardKind(StrEnum):
     REPORT = "report"  # an incident report (follows its incident once triaged)
     SUPPORT_REQUEST = "support_request"  # a request for support (mobilisation), and its targets
     DEPLOYMENT = "deployment"  # an expert's deployment
+    EVIDENCE = "evidence"  # an evidence item (narrower than its incident: authz.evidence)
 
 
 @dataclass(frozen=True)
@@ -108,12 +109,20 @@ def _deployment_rule(who: Subject, ident: Any, tlp: Any) -> ColumnElement[bool]:
     return exists(select(Deployment.id).where(Deployment.id == ident, visible_deployments_clause(who)))
 
 
+def _evidence_rule(who: Subject, ident: Any, tlp: Any) -> ColumnElement[bool]:
+    from csirtnet.authz.evidence import visible_evidence_clause
+    from csirtnet.models import EvidenceItem
+
+    return exists(select(EvidenceItem.id).where(EvidenceItem.id == ident, visible_evidence_clause(who)))
+
+
 # Each kind's rule: (subject, the source's id, the content's TLP) -> may the subject see it.
 RULES: dict[GuardKind, Callable[[Subject, Any, Any], ColumnElement[bool]]] = {
     GuardKind.INCIDENT: _incident_rule,
     GuardKind.REPORT: _report_rule,
     GuardKind.SUPPORT_REQUEST: _request_rule,
     GuardKind.DEPLOYMENT: _deployment_rule,
+    GuardKind.EVIDENCE: _evidence_rule,
 }
 
 
@@ -226,6 +235,9 @@ def guard_of(obj: object) -> Guard | None:
         models.SupportRequest: lambda o: Guard(GuardKind.SUPPORT_REQUEST, o.id),
         models.SupportRequestTarget: lambda o: Guard(GuardKind.SUPPORT_REQUEST, o.support_request_id),
         models.Deployment: lambda o: Guard(GuardKind.DEPLOYMENT, o.id),
+        models.EvidenceItem: lambda o: Guard(GuardKind.EVIDENCE, o.id),
+        models.EvidenceCustodyEntry: lambda o: Guard(GuardKind.EVIDENCE, o.item_id),
+        models.EvidenceCheck: lambda o: Guard(GuardKind.EVIDENCE, o.item_id),
     }
     make = kind_of.get(type(obj))
     if make is None:

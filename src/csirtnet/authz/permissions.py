@@ -57,6 +57,8 @@ class Scope(StrEnum):
     INCIDENTS_ADMIN = "incidents:admin"
     MOBILISATION_READ = "mobilisation:read"
     MOBILISATION_WRITE = "mobilisation:write"
+    EVIDENCE_READ = "evidence:read"
+    EVIDENCE_WRITE = "evidence:write"
 
 
 class Permission(StrEnum):
@@ -110,6 +112,10 @@ class Permission(StrEnum):
     MOBILISATION_REQUEST = "mobilisation:request"  # coordinators; org admins while they lead
     MOBILISATION_RESPOND = "mobilisation:respond"  # org admins
     MOBILISATION_MANAGE = "mobilisation:manage"  # coordinators, org admins
+    # evidence: a capability; which items is decided by authz.evidence (coordinators and the
+    # incident's participants with an evidence role)
+    EVIDENCE_READ = "evidence:read"  # every member
+    EVIDENCE_WRITE = "evidence:write"  # coordinators, org admins, responders
 
     @property
     def scope(self) -> Scope:
@@ -151,6 +157,7 @@ _EVERY_MEMBER = frozenset(
         P.KNOWLEDGE_READ,
         P.INCIDENTS_READ,
         P.MOBILISATION_READ,
+        P.EVIDENCE_READ,
     }
 )
 
@@ -181,6 +188,7 @@ ROLE_GRANTS: Final = MappingProxyType(
             P.INCIDENTS_TRIAGE,
             P.MOBILISATION_REQUEST,
             P.MOBILISATION_MANAGE,
+            P.EVIDENCE_WRITE,
         },
         Role.ORG_ADMIN: _EVERY_MEMBER
         | {
@@ -201,8 +209,10 @@ ROLE_GRANTS: Final = MappingProxyType(
             P.MOBILISATION_REQUEST,
             P.MOBILISATION_RESPOND,
             P.MOBILISATION_MANAGE,
+            P.EVIDENCE_WRITE,
         },
-        Role.RESPONDER: _EVERY_MEMBER | {P.CHANNELS_WRITE, P.KNOWLEDGE_WRITE, P.INCIDENTS_REPORT, P.INCIDENTS_WRITE},
+        Role.RESPONDER: _EVERY_MEMBER
+        | {P.CHANNELS_WRITE, P.KNOWLEDGE_WRITE, P.INCIDENTS_REPORT, P.INCIDENTS_WRITE, P.EVIDENCE_WRITE},
         Role.VIEWER: _EVERY_MEMBER,
     }
 )

@@ -32,8 +32,9 @@ from csirtnet.vocabulary import Role
 _REFERENCE_LOCK = 7_305_118_005  # PostgreSQL advisory lock: "incident references"
 
 
-def next_reference(session: Session, prefix: str, model: type[Incident] | type[IncidentReport]) -> str:
-    """ "SC-2026-000123" for incidents, "BC-2026-000045" for reports: per year, never reused."""
+def next_reference(session: Session, prefix: str, model: Any) -> str:
+    """ "SC-2026-000123" for incidents, "BC-2026-000045" for reports, "EV-2026-000042" for evidence
+    (any model with a unique `reference`): per year, never reused."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _REFERENCE_LOCK})
     year = utcnow().year

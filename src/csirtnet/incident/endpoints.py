@@ -34,6 +34,7 @@ from csirtnet.incident.schemas import (
     CommentCreate,
     CommentRead,
     CorrelationRead,
+    EvidenceRoleChange,
     IncidentDetail,
     IncidentExport,
     IncidentRead,
@@ -446,6 +447,15 @@ def get_participants(
 def add_participant(incident_id: int, body: ParticipantCreate, session: Session, who: ApiUser) -> ParticipantRead:
     """Add a participant (a user, or a whole organisation), optionally until a given time."""
     return ParticipantRead.model_validate(participants.add(session, who, incident_id, body))
+
+
+@router.post("/{incident_id}/participants/{participant_id}/evidence-role", response_model=ParticipantRead)
+def change_evidence_role(
+    incident_id: int, participant_id: int, body: EvidenceRoleChange, session: Session, who: ApiUser
+) -> ParticipantRead:
+    """Give a named participant an evidence role (custodian, analyst, observer) or take it away."""
+    row = participants.set_evidence_role(session, who, incident_id, participant_id, body.evidence_role)
+    return ParticipantRead.model_validate(row)
 
 
 @router.post("/{incident_id}/participants/{participant_id}/end", response_model=ParticipantRead)

@@ -45,6 +45,8 @@ def add(session: Session, who: Subject, incident_id: int, data: ParticipantCreat
         raise ValidationFailed("organisation_id", "no such organisation")
     if data.organisation_id is not None and user is not None and data.organisation_id != user.organisation_id:
         raise ValidationFailed("organisation_id", "the user belongs to another organisation")
+    if data.evidence_role is not None and user is None:
+        raise ValidationFailed("evidence_role", "evidence goes to named people: name a user")
     starts = data.starts_at or utcnow()
     if data.ends_at is not None and data.ends_at <= starts:
         raise ValidationFailed("ends_at", "must be after the start")
@@ -53,6 +55,7 @@ def add(session: Session, who: Subject, incident_id: int, data: ParticipantCreat
         user_id=user.id if user else None,
         organisation_id=org_id,
         role=data.role,
+        evidence_role=data.evidence_role,
         starts_at=starts,
         ends_at=data.ends_at,
         added_by_id=who.user_id,
@@ -69,6 +72,7 @@ def add(session: Session, who: Subject, incident_id: int, data: ParticipantCreat
         user_id=row.user_id,
         participant_organisation_id=org_id,
         role=data.role,
+        evidence_role=data.evidence_role,
         ends_at=data.ends_at,
     )
     if user is not None and user.id != who.user_id:
@@ -80,6 +84,32 @@ def add(session: Session, who: Subject, incident_id: int, data: ParticipantCreat
             link=incident_link(incident),
             guard=guard_of(incident),
         )
+    return row
+
+
+def set_evidence_role(
+    session: Session, who: Subject, incident_id: int, participant_id: int, evidence_role: str | None
+) -> IncidentParticipant:
+    """Give a named participant a part in the incident's evidence, change it, or take it away."""
+    incident = get_visible(session, who, incident_id, audit_read=False)
+    require_command(session, who, incident)
+    row = session.get(IncidentParticipant, participant_id)
+    if row is None or row.incident_id != incident.id:
+        raise NotFound("participant")
+    if evidence_role is not None and row.user_id is None:
+        raise ValidationFailed("evidence_role", "evidence goes to named people: name a user")
+    if row.evidence_role == evidence_role:
+        return row
+    row.evidence_role = evidence_role
+    record_change(
+        session,
+        who,
+        incident,
+        "incident.evidence_role_changed",
+        participant_id=row.id,
+        user_id=row.user_id,
+        evidence_role=evidence_role,
+    )
     return row
 
 

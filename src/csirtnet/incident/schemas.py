@@ -286,9 +286,15 @@ class ParticipantCreate(InputSchema):
     user_id: int | None = None
     organisation_id: int | None = None
     role: Literal["commander", "liaison", "responder", "observer", "reporter"] = "responder"
+    # A part in the incident's evidence (models.EvidenceRole); only a named user takes one.
+    evidence_role: Literal["custodian", "analyst", "observer"] | None = None
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     note: str | None = Field(default=None, max_length=1000)
+
+
+class EvidenceRoleChange(InputSchema):
+    evidence_role: Literal["custodian", "analyst", "observer"] | None = None
 
 
 # -- read models -------------------------------------------------------------------------------
@@ -314,6 +320,7 @@ class ParticipantRead(BaseModel):
     user_id: int | None
     organisation_id: int
     role: str
+    evidence_role: str | None
     starts_at: datetime
     ends_at: datetime | None
     deployment_id: int | None

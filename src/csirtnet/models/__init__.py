@@ -30,6 +30,20 @@ from csirtnet.models.data_version import DataVersion
 from csirtnet.models.deadline_profile import DeadlineProfile, DeadlineRule, IncidentDeadline
 from csirtnet.models.deployment import Deployment, DeploymentStatus
 from csirtnet.models.event import EventKind, EventRegistration, NetworkEvent
+from csirtnet.models.evidence import (
+    DIGITAL_TYPES,
+    CustodyAction,
+    EvidenceCheck,
+    EvidenceContent,
+    EvidenceCustodyEntry,
+    EvidenceItem,
+    EvidenceKind,
+    EvidenceRole,
+    EvidenceStatus,
+    EvidenceType,
+    IsoStage,
+    Volatility,
+)
 from csirtnet.models.expert import Expert, ExpertSkill
 from csirtnet.models.incident import Incident, Phase
 from csirtnet.models.incident_attachment import IncidentAttachment
@@ -56,6 +70,7 @@ from csirtnet.models.support_request_target import SupportRequestTarget, TargetS
 from csirtnet.models.user import User, UserRole
 
 __all__ = [
+    "DIGITAL_TYPES",
     "KEYSET_INDEXES",
     "ApiToken",
     "ApplicantKind",
@@ -84,6 +99,7 @@ __all__ = [
     "ClusterPlanActivity",
     "ConstituencyClaim",
     "ContactRole",
+    "CustodyAction",
     "DataVersion",
     "DeadlineProfile",
     "DeadlineRule",
@@ -91,6 +107,14 @@ __all__ = [
     "DeploymentStatus",
     "EventKind",
     "EventRegistration",
+    "EvidenceCheck",
+    "EvidenceContent",
+    "EvidenceCustodyEntry",
+    "EvidenceItem",
+    "EvidenceKind",
+    "EvidenceRole",
+    "EvidenceStatus",
+    "EvidenceType",
     "Expert",
     "ExpertSkill",
     "Incident",
@@ -107,6 +131,7 @@ __all__ = [
     "IncidentTaskUpdate",
     "IncidentTimelineEntry",
     "InformationSystem",
+    "IsoStage",
     "Job",
     "JobStatus",
     "KnowledgeDocument",
@@ -150,6 +175,7 @@ __all__ = [
     "Urgency",
     "User",
     "UserRole",
+    "Volatility",
     "WebSession",
     "WebhookEndpoint",
 ]

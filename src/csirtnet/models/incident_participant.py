@@ -38,6 +38,8 @@ class IncidentParticipant(IdMixin, Base):
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     deployment_id: Mapped[int | None] = mapped_column(Integer, index=True)
     note: Mapped[str | None] = mapped_column(Text)
+    # The participant's part in the incident's evidence (models.evidence.EvidenceRole); null: none.
+    evidence_role: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def is_active(self, now: datetime) -> bool:

@@ -28,6 +28,15 @@ from csirtnet.models.application import ApplicantKind, ApplicationStatus
 from csirtnet.models.constituency import ClaimKind
 from csirtnet.models.contact import ContactRole
 from csirtnet.models.event import EventKind
+from csirtnet.models.evidence import (
+    CustodyAction,
+    EvidenceKind,
+    EvidenceRole,
+    EvidenceStatus,
+    EvidenceType,
+    IsoStage,
+    Volatility,
+)
 from csirtnet.models.incident import Phase
 from csirtnet.models.incident_observable import ObservableKind
 from csirtnet.models.incident_participant import ParticipantRole
@@ -213,6 +222,11 @@ PARTICIPANT_ROLES: dict[str, str] = {
     ParticipantRole.OBSERVER.value: N_("Observer"),
     ParticipantRole.REPORTER.value: N_("Reporter"),
 }
+EVIDENCE_ROLES: dict[str, str] = {
+    EvidenceRole.CUSTODIAN.value: N_("Evidence custodian"),
+    EvidenceRole.ANALYST.value: N_("Evidence analyst"),
+    EvidenceRole.OBSERVER.value: N_("Evidence observer"),
+}
 TASK_STATUSES: dict[str, str] = {
     TaskStatus.OPEN.value: N_("Open"),
     TaskStatus.IN_PROGRESS.value: N_("In progress"),
@@ -348,6 +362,7 @@ TIMELINE_CHANGES: dict[str, str] = {
     "incident.linked": N_("Linked with another incident"),
     "incident.participant_added": N_("Participant added: {person} as {role}"),
     "incident.participant_ended": N_("Participation ended: {person}"),
+    "incident.evidence_role_changed": N_("Evidence role of {person}: {evidence_role}"),
     "incident.task_created": N_("Task created: {title}"),
     "incident.task_updated": N_("Task “{title}”: {changes}"),
     "incident.observable_added": N_("Observable added: {kind} {value}"),
@@ -481,4 +496,66 @@ KNOWLEDGE_KINDS: dict[str, str] = {
     KnowledgeKind.MATERIAL.value: N_("Event material"),
     KnowledgeKind.REPORT.value: N_("Report"),
     KnowledgeKind.OTHER.value: N_("Other"),
+}
+
+
+# -- evidence ----------------------------------------------------------------------------------
+
+EVIDENCE_KINDS: dict[str, str] = {
+    EvidenceKind.DIGITAL.value: N_("Digital file"),
+    EvidenceKind.PHYSICAL.value: N_("Physical item"),
+}
+EVIDENCE_TYPES: dict[str, str] = {
+    EvidenceType.DISK_IMAGE.value: N_("Disk image"),
+    EvidenceType.MEMORY_IMAGE.value: N_("Memory image"),
+    EvidenceType.LOG.value: N_("Log file"),
+    EvidenceType.PACKET_CAPTURE.value: N_("Packet capture"),
+    EvidenceType.MAILBOX.value: N_("Mailbox"),
+    EvidenceType.SCREENSHOT.value: N_("Screenshot"),
+    EvidenceType.DOCUMENT.value: N_("Document"),
+    EvidenceType.OTHER_FILE.value: N_("Other file"),
+    EvidenceType.HARD_DISK.value: N_("Hard disk"),
+    EvidenceType.PHONE.value: N_("Phone"),
+    EvidenceType.COMPUTER.value: N_("Computer"),
+    EvidenceType.SERVER.value: N_("Server"),
+    EvidenceType.STORAGE_MEDIA.value: N_("Storage media"),
+    EvidenceType.OTHER_DEVICE.value: N_("Other device"),
+}
+VOLATILITY: dict[str, str] = {
+    Volatility.REGISTERS_CACHE.value: N_("1. Registers, cache"),
+    Volatility.MEMORY.value: N_("2. Routing table, ARP cache, process table, kernel statistics, memory"),
+    Volatility.TEMPORARY_FILES.value: N_("3. Temporary file systems"),
+    Volatility.DISK.value: N_("4. Disk"),
+    Volatility.REMOTE_LOGS.value: N_("5. Remote logging and monitoring data"),
+    Volatility.PHYSICAL_CONFIGURATION.value: N_("6. Physical configuration, network topology"),
+    Volatility.ARCHIVAL_MEDIA.value: N_("7. Archival media"),
+}
+ISO_STAGES: dict[str, str] = {
+    IsoStage.IDENTIFICATION.value: N_("Identification"),
+    IsoStage.COLLECTION.value: N_("Collection"),
+    IsoStage.ACQUISITION.value: N_("Acquisition"),
+    IsoStage.PRESERVATION.value: N_("Preservation"),
+}
+CUSTODY_ACTIONS: dict[str, str] = {
+    CustodyAction.COLLECTED.value: N_("Collected"),
+    CustodyAction.COPIED.value: N_("Copied"),
+    CustodyAction.SEALED.value: N_("Sealed"),
+    CustodyAction.TRANSFER_OFFERED.value: N_("Transfer offered"),
+    CustodyAction.TRANSFER_ACKNOWLEDGED.value: N_("Transfer acknowledged"),
+    CustodyAction.TRANSFER_DECLINED.value: N_("Transfer declined"),
+    CustodyAction.TRANSFER_CANCELLED.value: N_("Transfer cancelled"),
+    CustodyAction.CHECKED_OUT.value: N_("Checked out for analysis"),
+    CustodyAction.CHECKED_IN.value: N_("Checked back in"),
+    CustodyAction.ANALYSED.value: N_("Analysed"),
+    CustodyAction.VIEWED.value: N_("Viewed"),
+    CustodyAction.DOWNLOADED.value: N_("Downloaded"),
+    CustodyAction.EXPORTED.value: N_("Exported for legal proceedings"),
+    CustodyAction.RETURNED.value: N_("Returned"),
+    CustodyAction.DISPOSED.value: N_("Disposed of"),
+}
+EVIDENCE_STATUSES: dict[str, str] = {
+    EvidenceStatus.HELD.value: N_("Held"),
+    EvidenceStatus.CHECKED_OUT.value: N_("Checked out"),
+    EvidenceStatus.RETURNED.value: N_("Returned"),
+    EvidenceStatus.DISPOSED.value: N_("Disposed of"),
 }
