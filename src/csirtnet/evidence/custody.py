@@ -49,19 +49,19 @@ def actor_of(session: Session, who: Subject) -> dict[str, Any]:
     }
 
 
+DERIVED = ["entry_count", "last_hash", "custodian_id", "status", "pending_to_id", "pending_reason"]
+
+
 def lock_item(session: Session, item: EvidenceItem) -> EvidenceItem:
     """The item's row, locked until the transaction ends (its log's next place is ours)."""
     if session.get_bind().dialect.name == "postgresql":
-        locked = session.scalar(
-            select(EvidenceItem)
-            .where(EvidenceItem.id == item.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        assert locked is not None
-        return locked
-    hold_write_lock(session)
-    session.refresh(item)
+        session.execute(select(EvidenceItem.id).where(EvidenceItem.id == item.id).with_for_update())
+    else:
+        hold_write_lock(session)
+    # What the caller changed is written first; then the log's place and the derived state are read
+    # again under the lock (another transaction may have appended since the item was loaded).
+    session.flush()
+    session.refresh(item, attribute_names=DERIVED)
     return item
 
 

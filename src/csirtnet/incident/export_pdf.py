@@ -1,20 +1,15 @@
 """The incident as PDF, laid out like Circular 20/2017/TT-BTTTT's forms: the initial report (form 03)
 and the closing report (form 04), in Vietnamese or English.
 
-The font is DejaVu Sans, shipped inside the package (csirtnet/incident/fonts, Bitstream Vera /
-DejaVu licence), so a fresh machine renders Vietnamese without system fonts; Debian's
-fonts-dejavu-core is the fallback (docs/adr/0010-incident-pdf-font.md).
+The PDF pieces and the shipped font are in kit.pdf (docs/adr/0010-incident-pdf-font.md).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import resources
-from pathlib import Path
 from typing import Literal
 
-from fpdf import FPDF
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
@@ -25,12 +20,12 @@ from csirtnet.errors import ValidationFailed
 from csirtnet.incident.export import reports_of
 from csirtnet.incident.workspace_reads import CaseReport, case_report
 from csirtnet.kit import dates
+from csirtnet.kit.pdf import Pdf, labelled, new_pdf, para, rows, section
 from csirtnet.models import Incident, IncidentReport, Organisation
 from csirtnet.vocabulary import labels
 
 Form = Literal["initial", "closing", "both", "case"]
 Lang = Literal["vi", "en"]
-_SYSTEM_FONTS = Path("/usr/share/fonts/truetype/dejavu")
 
 # (Vietnamese, English) for the forms' own words; stored codes are named by csirtnet.vocabulary.labels.
 L: dict[str, tuple[str, str]] = {
@@ -114,37 +109,6 @@ def t(key: str, lang: Lang) -> str:
     return vi if lang == "vi" else en
 
 
-def font_paths() -> tuple[Path, Path]:
-    packaged = resources.files("csirtnet.incident").joinpath("fonts")
-    regular = Path(str(packaged.joinpath("DejaVuSans.ttf")))
-    bold = Path(str(packaged.joinpath("DejaVuSans-Bold.ttf")))
-    if regular.exists() and bold.exists():
-        return regular, bold
-    return _SYSTEM_FONTS / "DejaVuSans.ttf", _SYSTEM_FONTS / "DejaVuSans-Bold.ttf"
-
-
-class _Pdf(FPDF):
-    footer_text = ""
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font("DejaVu", "", 8)
-        self.cell(0, 6, f"{self.footer_text} {self.page_no()}/{{nb}}", align="C")
-
-
-def _new_pdf(title: str) -> _Pdf:
-    pdf = _Pdf(format="A4")
-    regular, bold = font_paths()
-    pdf.add_font("DejaVu", "", str(regular))
-    pdf.add_font("DejaVu", "B", str(bold))
-    pdf.set_margins(18, 15, 18)
-    pdf.set_auto_page_break(True, margin=18)
-    pdf.set_title(title)
-    pdf.set_creator("csirtnet")
-    pdf.set_lang("vi")
-    return pdf
-
-
 def _when(value: datetime | None, lang: Lang) -> str:
     """The language's one way to write a moment (kit.dates), with the zone: a PDF travels."""
     if value is None:
@@ -152,7 +116,7 @@ def _when(value: datetime | None, lang: Lang) -> str:
     return dates.format_datetime(value, lang, get_settings().timezone, with_zone=True)
 
 
-def _header(pdf: _Pdf, lang: Lang, organisation: str, form_key: str, title_key: str, subtitle: str) -> None:
+def _header(pdf: Pdf, lang: Lang, organisation: str, form_key: str, title_key: str, subtitle: str) -> None:
     pdf.add_page()
     pdf.set_font("DejaVu", "", 8)
     pdf.cell(0, 4, t(form_key, lang), align="R", new_x="LMARGIN", new_y="NEXT")
@@ -174,66 +138,7 @@ def _header(pdf: _Pdf, lang: Lang, organisation: str, form_key: str, title_key: 
     pdf.ln(3)
 
 
-def _section(pdf: _Pdf, title: str) -> None:
-    pdf.ln(2)
-    pdf.set_font("DejaVu", "B", 10)
-    pdf.set_fill_color(230, 234, 238)
-    pdf.multi_cell(0, 6, title, fill=True, new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(1)
-
-
-# A value taller than this many lines leaves the table for a paragraph of its own: a table row
-# cannot span pages (fpdf2 refuses a row taller than a page), a paragraph can.
-_ROW_LINES = 12
-_VALUE_WIDTH = 112
-_LINE = 5
-
-
-def _fits_in_row(pdf: _Pdf, value: str) -> bool:
-    pdf.set_font("DejaVu", "", 9)
-    lines = pdf.multi_cell(_VALUE_WIDTH - 2.4, _LINE, value, dry_run=True, output="LINES")
-    assert isinstance(lines, list)
-    return len(lines) <= _ROW_LINES
-
-
-def _table(pdf: _Pdf, rows: list[tuple[str, str]]) -> None:
-    pdf.set_font("DejaVu", "", 9)
-    with pdf.table(
-        col_widths=(62, _VALUE_WIDTH),
-        first_row_as_headings=False,
-        text_align="LEFT",
-        line_height=_LINE,
-        padding=1.2,
-        borders_layout="HORIZONTAL_LINES",
-    ) as table:
-        for label, value in rows:
-            row = table.row()
-            pdf.set_font("DejaVu", "B", 9)
-            row.cell(label)
-            pdf.set_font("DejaVu", "", 9)
-            row.cell(value)
-
-
-def _rows(pdf: _Pdf, rows: list[tuple[str, str]]) -> None:
-    """Label and value side by side while the value is short; a long value (a 20,000-character
-    description, one endless word) gets its label as a heading and the page's width as a paragraph,
-    which wraps at words, breaks inside a word when it must, and runs on over pages."""
-    short: list[tuple[str, str]] = []
-    for label, value in rows:
-        value = value or "—"
-        if _fits_in_row(pdf, value):
-            short.append((label, value))
-            continue
-        if short:
-            _table(pdf, short)
-            short = []
-        pdf.ln(1)
-        _pairs(pdf, [(label, value)])
-    if short:
-        _table(pdf, short)
-
-
-def _signature(pdf: _Pdf, lang: Lang, key: str, name: str) -> None:
+def _signature(pdf: Pdf, lang: Lang, key: str, name: str) -> None:
     pdf.ln(8)
     width = (pdf.w - pdf.l_margin - pdf.r_margin) / 2
     pdf.set_x(pdf.l_margin + width)
@@ -248,7 +153,7 @@ def _yes_no(value: bool, lang: Lang) -> str:
     return t("yes", lang) if value else t("no", lang)
 
 
-def _initial(pdf: _Pdf, lang: Lang, incident: Incident, report: IncidentReport | None, org: Organisation) -> None:
+def _initial(pdf: Pdf, lang: Lang, incident: Incident, report: IncidentReport | None, org: Organisation) -> None:
     coordinator = get_settings().base_url
     org_name = org.name if lang == "vi" else (org.name_en or org.name)
     _header(
@@ -263,8 +168,8 @@ def _initial(pdf: _Pdf, lang: Lang, incident: Incident, report: IncidentReport |
     pdf.set_font("DejaVu", "", 9)
     pdf.multi_cell(0, 5, f"{t('to', lang)}: csirtnet ({coordinator})", new_x="LMARGIN", new_y="NEXT")
     r = report
-    _section(pdf, t("s1", lang))
-    _rows(
+    section(pdf, t("s1", lang))
+    rows(
         pdf,
         [
             (t("org", lang), (r.organisation_name if r and r.organisation_name else None) or org_name),
@@ -275,8 +180,8 @@ def _initial(pdf: _Pdf, lang: Lang, incident: Incident, report: IncidentReport |
             (t("unit", lang), incident.operating_unit or ""),
         ],
     )
-    _section(pdf, t("s2", lang))
-    _rows(
+    section(pdf, t("s2", lang))
+    rows(
         pdf,
         [
             (t("system", lang), incident.system_name or ""),
@@ -287,12 +192,12 @@ def _initial(pdf: _Pdf, lang: Lang, incident: Incident, report: IncidentReport |
             (t("providers", lang), incident.system_providers or ""),
         ],
     )
-    _section(pdf, t("s3", lang))
+    section(pdf, t("s3", lang))
     status = (r.incident_status or "unknown") if r else "unknown"
     severity = labels.name(labels.SEVERITIES, incident.severity, lang)
     if incident.severity == "serious":
         severity += f" ({t('serious_basis', lang)})"
-    _rows(
+    rows(
         pdf,
         [
             (t("description", lang), (r.description if r else "") or incident.description),
@@ -305,8 +210,8 @@ def _initial(pdf: _Pdf, lang: Lang, incident: Incident, report: IncidentReport |
             (t("severity", lang), severity),
         ],
     )
-    _section(pdf, t("s4", lang))
-    _rows(
+    section(pdf, t("s4", lang))
+    rows(
         pdf,
         [
             (t("os", lang), (r.operating_system or "") if r else ""),
@@ -321,11 +226,11 @@ def _initial(pdf: _Pdf, lang: Lang, incident: Incident, report: IncidentReport |
     _signature(pdf, lang, "signature", r.reporter_name if r else "")
 
 
-def _closing(pdf: _Pdf, lang: Lang, incident: Incident, report: IncidentReport | None, org: Organisation) -> None:
+def _closing(pdf: Pdf, lang: Lang, incident: Incident, report: IncidentReport | None, org: Organisation) -> None:
     org_name = org.name if lang == "vi" else (org.name_en or org.name)
     refers = incident.reference + (f" / {report.reference}, {_when(report.reported_at, lang)}" if report else "")
     _header(pdf, lang, org_name, "form04", "title04", f"{t('ref', lang)}: {incident.reference}")
-    _rows(
+    rows(
         pdf,
         [
             (t("refers", lang), refers),
@@ -340,38 +245,22 @@ def _closing(pdf: _Pdf, lang: Lang, incident: Incident, report: IncidentReport |
         ("s_actions", incident.closing_actions),
         ("s_lessons", incident.closing_lessons),
     ):
-        _section(pdf, t(key, lang))
-        _para(pdf, text or "")
+        section(pdf, t(key, lang))
+        para(pdf, text or "")
     _signature(pdf, lang, "lead", "")
 
 
-def _para(pdf: _Pdf, text: str, *, bold: bool = False, size: int = 9) -> None:
-    """The one way a PDF writes free text: a paragraph the page's width, wrapped at words, broken
-    inside a word where it must (a 20,000-character word included), running on over pages. Every
-    text a user typed goes through here or through `_rows`, which sends long values here."""
-    pdf.set_font("DejaVu", "B" if bold else "", size)
-    pdf.multi_cell(0, _LINE, text or "—", new_x="LMARGIN", new_y="NEXT")
-
-
-def _pairs(pdf: _Pdf, rows: list[tuple[str, str]]) -> None:
-    for label, value in rows:
-        pdf.set_font("DejaVu", "B", 9)
-        pdf.multi_cell(0, 5, label, new_x="LMARGIN", new_y="NEXT")
-        _para(pdf, value)
-        pdf.ln(1)
-
-
-def _case(pdf: _Pdf, lang: Lang, case: CaseReport) -> None:
+def _case(pdf: Pdf, lang: Lang, case: CaseReport) -> None:
     """The full case report: what the reader may see, read as the incident page reads it."""
     incident = case.incident
     org = case.organisation
     org_name = (org.name if lang == "vi" else (org.name_en or org.name)) if org else ""
     _header(pdf, lang, org_name, "case_form", "case_title", f"{t('ref', lang)}: {incident.reference}")
-    _section(pdf, t("c_summary", lang))
-    _para(pdf, incident.title, bold=True)
-    _para(pdf, incident.description)
+    section(pdf, t("c_summary", lang))
+    para(pdf, incident.title, bold=True)
+    para(pdf, incident.description)
     pdf.ln(1)
-    _pairs(
+    labelled(
         pdf,
         [
             (t("phase", lang), labels.name(labels.PHASES, incident.phase, lang)),
@@ -381,11 +270,11 @@ def _case(pdf: _Pdf, lang: Lang, case: CaseReport) -> None:
             (t("reports", lang), ", ".join(f"{r.reference} ({r.reporter_name})" for r in case.reports) or "—"),
         ],
     )
-    _section(pdf, t("c_class", lang))
+    section(pdf, t("c_class", lang))
     severity = labels.name(labels.SEVERITIES, incident.severity, lang)
     if incident.severity_reason:
         severity += f" ({incident.severity_reason})"
-    _pairs(
+    labelled(
         pdf,
         [
             (t("classification", lang), labels.rsit(incident.rsit_class, incident.rsit_type, lang)),
@@ -397,52 +286,52 @@ def _case(pdf: _Pdf, lang: Lang, case: CaseReport) -> None:
             ),
         ],
     )
-    _section(pdf, t("c_timeline", lang))
+    section(pdf, t("c_timeline", lang))
     for item in case.timeline:
         who = f" · {item.author}" if item.author else ""
         pdf.set_font("DejaVu", "B", 8)
         pdf.multi_cell(0, 4, _when(item.entry.occurred_at, lang) + who, new_x="LMARGIN", new_y="NEXT")
-        _para(pdf, item.text)
+        para(pdf, item.text)
     if not case.timeline:
-        _para(pdf, t("nothing", lang))
-    _section(pdf, t("c_tasks", lang))
+        para(pdf, t("nothing", lang))
+    section(pdf, t("c_tasks", lang))
     for task in case.tasks:
         owner = case.people[task.owner_id].full_name if task.owner_id in case.people else "—"
         assignees = ", ".join(case.people[a].full_name for a in task.assignee_ids if a in case.people) or "—"
-        _para(pdf, f"{task.title} — {labels.name(labels.TASK_STATUSES, task.status, lang)}", bold=True)
-        _para(
+        para(pdf, f"{task.title} — {labels.name(labels.TASK_STATUSES, task.status, lang)}", bold=True)
+        para(
             pdf,
             f"{t('owner', lang)}: {owner}; {t('assignees', lang)}: {assignees}; "
             f"{t('due', lang)}: {_when(task.due_at, lang) if task.due_at else '—'}",
         )
         if task.description:
-            _para(pdf, task.description)
+            para(pdf, task.description)
     if not case.tasks:
-        _para(pdf, t("nothing", lang))
-    _section(pdf, t("c_observables", lang))
+        para(pdf, t("nothing", lang))
+    section(pdf, t("c_observables", lang))
     for o in case.observables:
-        _para(pdf, f"{labels.name(labels.OBSERVABLE_KINDS, o.kind, lang)} · TLP:{o.tlp.upper()} · {o.value}")
+        para(pdf, f"{labels.name(labels.OBSERVABLE_KINDS, o.kind, lang)} · TLP:{o.tlp.upper()} · {o.value}")
     for a in case.attachments:
-        _para(pdf, f"{a.file.filename} · TLP:{a.tlp.upper()} · SHA-256 {a.file.sha256}")
+        para(pdf, f"{a.file.filename} · TLP:{a.tlp.upper()} · SHA-256 {a.file.sha256}")
     if not case.observables and not case.attachments:
-        _para(pdf, t("nothing", lang))
-    _section(pdf, t("c_participants", lang))
+        para(pdf, t("nothing", lang))
+    section(pdf, t("c_participants", lang))
     for p in case.participants:
-        _para(pdf, f"{p.name} — {labels.name(labels.PARTICIPANT_ROLES, p.role, lang)}")
-    _section(pdf, t("c_mobilisation", lang))
+        para(pdf, f"{p.name} — {labels.name(labels.PARTICIPANT_ROLES, p.role, lang)}")
+    section(pdf, t("c_mobilisation", lang))
     for r in case.requests:
         status = labels.name(labels.REQUEST_STATUSES, r.status, lang)
-        _para(pdf, f"{_when(r.created_at, lang)}: {t('request', lang) % r.experts_needed} — {status}")
+        para(pdf, f"{_when(r.created_at, lang)}: {t('request', lang) % r.experts_needed} — {status}")
     for d in case.deployments:
-        _para(
+        para(
             pdf,
             f"{d.expert_name} — {labels.name(labels.DEPLOYMENT_STATUSES, d.status, lang)}, {_when(d.starts_at, lang)}",
         )
     if not case.requests and not case.deployments:
-        _para(pdf, t("nothing", lang))
-    _section(pdf, t("c_closing", lang))
+        para(pdf, t("nothing", lang))
+    section(pdf, t("c_closing", lang))
     if incident.closing_result:
-        _pairs(
+        labelled(
             pdf,
             [
                 (t("s_result", lang), incident.closing_result or ""),
@@ -452,7 +341,7 @@ def _case(pdf: _Pdf, lang: Lang, case: CaseReport) -> None:
             ],
         )
     else:
-        _para(pdf, t("not_closed", lang))
+        para(pdf, t("not_closed", lang))
 
 
 def render(session: Session, incident: Incident, who: Subject, form: Form, lang: Lang) -> bytes:
@@ -460,7 +349,7 @@ def render(session: Session, incident: Incident, who: Subject, form: Form, lang:
     first = reports[0] if reports else None
     org = session.get(Organisation, incident.reporting_organisation_id)
     assert org is not None
-    pdf = _new_pdf(f"{incident.reference} — {incident.title}")
+    pdf = new_pdf(f"{incident.reference} — {incident.title}")
     pdf.footer_text = f"csirtnet · {incident.reference} · {t('page', lang)}"
     if form == "case":
         _case(pdf, lang, case_report(session, who, incident.id, lang))
