@@ -219,6 +219,10 @@ LANDS_IN: dict[str, type[m.Base]] = {
     "WebhookCreate": m.WebhookEndpoint,
     "Preference": m.NotificationPreference,
     "SkillIn": m.ExpertSkill,
+    "EvidenceCreate": m.EvidenceItem,
+    "SealRecord": m.EvidenceItem,
+    "CopyRequest": m.EvidenceItem,
+    "EvidenceRoleChange": m.IncidentParticipant,
 }
 RENAMED: dict[tuple[str, str], Any] = {
     ("RejectReport", "reason"): m.IncidentReport.rejection_reason,
@@ -246,6 +250,15 @@ UNMAPPED = {
     "RotationPlan": "ids and years",
     "AttendanceMark": "an id and a flag",
     "MarkRead": "ids",
+    "StatedHashes": "hashes compared with the stored content's, then kept in evidence_content",
+    "TransferOffer": "an id and a reason in a custody entry (JSON)",
+    "Note": "a note in a custody entry (JSON)",
+    "Reason": "a reason in a custody entry (JSON)",
+    "CheckOut": "a purpose in a custody entry (JSON)",
+    "AnalysisRecord": "tool and findings in a custody entry (JSON)",
+    "ReturnRecord": "who it went back to, in a custody entry (JSON)",
+    "DisposalRecord": "method and authorisation in a custody entry (JSON)",
+    "ExportRequest": "ids and a flag",
 }
 
 

@@ -14,7 +14,14 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from csirtnet.kit import downloads
 
 # What a file may be declared as (the first part of a media type).
-FILE_MEDIA = ("application/pdf", "text/csv", "application/octet-stream", "text/plain", "message/rfc822")
+FILE_MEDIA = (
+    "application/pdf",
+    "text/csv",
+    "application/octet-stream",
+    "application/zip",
+    "text/plain",
+    "message/rfc822",
+)
 
 
 def _returns_a_response(endpoint: Any) -> bool:
@@ -63,6 +70,8 @@ def test_every_download_declares_its_media_type(app: FastAPI) -> None:
         "/api/v1/readiness/{organisation_id}/{year}/evidence/{evidence_id}/file": "application/octet-stream",
         "/api/v1/clusters/{cluster_id}/handovers/{handover_id}/documents/{file_id}": "application/octet-stream",
         "/api/v1/applications/{application_id}/documents/{file_id}": "application/octet-stream",
+        "/api/v1/evidence/{item_id}/content": "application/octet-stream",
+        "/api/v1/evidence/export.zip": "application/zip",
     }
     for path, media in expect.items():
         content = paths[path]["get"]["responses"]["200"]["content"]

@@ -498,6 +498,7 @@ DOMAIN_CLIS: list[tuple[str, str]] = [
     ("csirtnet.organisation.cli_constituency", "constituency"),
     ("csirtnet.incident.cli", "incident"),
     ("csirtnet.incident.cli_intake", "intake"),
+    ("csirtnet.evidence.cli", "evidence"),
     ("csirtnet.mobilisation.cli", "mobilisation"),
     ("csirtnet.cluster.cli", "cluster"),
 ]

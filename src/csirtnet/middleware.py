@@ -138,8 +138,9 @@ def _has_cookie(scope: Scope, name: str) -> bool:
 
 
 # Evidence uploads (disk and memory images of many GiB) stream into the evidence store as they
-# arrive, hashed and written chunk by chunk, never held (evidence.upload); they have no size limit.
-UNLIMITED_PATHS = re.compile(r"^(/api/v1)?/incidents/\d+/evidence/upload$")
+# arrive, hashed and written chunk by chunk, never held (evidence.upload); they have no size limit
+# (the API's upload route, and the incident's evidence page, which the page's script streams to).
+UNLIMITED_PATHS = re.compile(r"^(/api/v1/incidents/\d+/evidence/upload|/incidents/\d+/evidence)$")
 
 
 class UploadLimitMiddleware:

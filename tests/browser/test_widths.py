@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from csirtnet.app import API_PREFIX, create_app
 from csirtnet.authz import ANONYMOUS, Subject
 from csirtnet.demo import DEMO_PASSWORD, load_demo
+from csirtnet.evidence import repository as evidence
 from csirtnet.identity.login import start_password_reset
 from csirtnet.identity.service import subject_for
 from csirtnet.incident import intake
@@ -34,6 +35,7 @@ from csirtnet.models import (
     ChannelThread,
     Cluster,
     ClusterPlan,
+    EvidenceItem,
     IncidentTask,
     KnowledgeDocument,
     MembershipApplication,
@@ -60,7 +62,7 @@ PEOPLE = [
 ]
 # Routes that answer with a file or data, not a page.
 NOT_PAGES = re.compile(
-    r"(\.(csv|pdf|json|ico|svg)$|/(files?|attachments|documents)/\{[^}]+\}$|/file$|/raw$|^/(healthz|readyz)$|^/login/2fa$)"
+    r"(\.(csv|pdf|json|ico|svg|zip)$|/(files?|attachments|documents)/\{[^}]+\}$|/file$|/raw$|^/(healthz|readyz)$|^/login/2fa$)"
 )
 _PARAM = re.compile(r"\{([^}:]+)(:[^}]+)?\}")
 
@@ -121,6 +123,7 @@ def _values(session: Session, who: Subject) -> dict[str, object]:
             organisation_id=who.organisation_id,
             user_id=who.user_id,
         )
+        values["item_id"] = session.scalar(evidence.items_query(who).with_only_columns(EvidenceItem.id).limit(1))
         values["task_id"] = session.scalar(
             select(IncidentTask.id).where(IncidentTask.incident_id == values["incident_id"]).limit(1)
         )

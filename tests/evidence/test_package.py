@@ -25,8 +25,8 @@ from pypdf import PdfReader
 
 from csirtnet.evidence import chain, signing
 from csirtnet.evidence.custody_pdf import custody_pdf
-from csirtnet.vocabulary import labels
 from csirtnet.evidence.package import OFFLINE, ExportItem, PackageInfo, write_package, write_zip
+from csirtnet.vocabulary import labels
 
 DIGITAL = "EV-2026-000042"
 PHYSICAL = "EV-2026-000043"
@@ -121,7 +121,7 @@ def evidence(tmp_path: Path) -> tuple[list[ExportItem], PackageInfo]:
             [
                 ("collected", {"seal": "NP-0001"}),
                 ("sealed", {"seal": "NP-0001"}),
-                ("stored", {"location": "Tủ 3"}),
+                ("checked_in", {"location": "Tủ 3"}),
             ],
         ),
         make="Seagate",

@@ -14,12 +14,13 @@ from tests.factories import PASSWORD
 from tests.helpers import csrf_from
 from tests.security import rules as R
 from tests.security.seed_clusters import ClustersSeed
+from tests.security.seed_evidence import EvidenceSeed
 from tests.security.seed_incidents import IncidentsSeed
 from tests.security.seed_members import MembersSeed
 from tests.security.world import World, today
 
 
-class Builder(MembersSeed, ClustersSeed, IncidentsSeed):
+class Builder(MembersSeed, ClustersSeed, IncidentsSeed, EvidenceSeed):
     """The whole world, built step by step (the order matters: incidents need clusters, and so on)."""
 
 
@@ -45,6 +46,7 @@ def build(session: Session, kind: str) -> World:
     b.applications()
     b.enrolment()
     b.uploads()
+    b.evidence()
     b.finish()
     return world
 

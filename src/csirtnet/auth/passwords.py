@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -9,9 +11,14 @@ from csirtnet.errors import ValidationFailed
 
 _hasher = PasswordHasher()
 MIN_LENGTH = 12
-# Hash of a random string: verifying against it costs the same time as a real check, so a
-# missing account cannot be told apart from a wrong password by timing.
-_DUMMY = _hasher.hash("csirtnet-timing-equaliser")
+
+
+@cache
+def _dummy() -> str:
+    """Hash of a fixed string: verifying against it costs the same time as a real check, so a
+    missing account cannot be told apart from a wrong password by timing. Made at the first need,
+    not at import: a hash takes 64 MiB for a moment, in every process that imports this (the CLI)."""
+    return _hasher.hash("csirtnet-timing-equaliser")
 
 
 def hash_password(password: str) -> str:
@@ -28,7 +35,7 @@ def check_strength(password: str, field: str = "password") -> None:
 
 def verify_password(stored: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored or _DUMMY, password) and stored is not None
+        return _hasher.verify(stored or _dummy(), password) and stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

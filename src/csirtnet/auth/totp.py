@@ -6,8 +6,6 @@ import io
 import secrets
 
 import pyotp
-import qrcode
-import qrcode.image.svg
 
 from csirtnet.kit.hashing import sha256_hex
 
@@ -24,6 +22,10 @@ def provisioning_uri(secret: str, email: str, issuer: str = "csirtnet") -> str:
 
 def qr_svg(uri: str) -> str:
     """An inline SVG QR code (no image library, no external request)."""
+    # Loaded when someone enrols: qrcode brings Pillow, ~10 MB in every web process otherwise.
+    import qrcode
+    import qrcode.image.svg
+
     image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
     buf = io.BytesIO()
     image.save(buf)

@@ -24,7 +24,7 @@ from csirtnet import audit
 from csirtnet.authz import Subject
 from csirtnet.authz.derived import guard_of
 from csirtnet.evidence import chain, custody, events, signing
-from csirtnet.evidence.store import ContentAltered, EvidenceStore, evidence_store
+from csirtnet.evidence.store import ContentAltered, EvidenceStore, KeyUnavailable, evidence_store
 from csirtnet.incident.common import coordinators
 from csirtnet.kit.time import utcnow
 from csirtnet.models import EvidenceCheck, EvidenceItem, Incident
@@ -53,6 +53,8 @@ def content_problems(item: EvidenceItem, store: EvidenceStore, *, deep: bool = F
         digests = store.rehash(content.sha256, all_hashes=deep)
     except ContentAltered as exc:
         return [_problem("content", f"the stored file was changed: {exc}")]
+    except KeyUnavailable as exc:
+        return [_problem("key", f"the stored file cannot be read: {exc}")]
     if digests is None:
         return [_problem("missing", f"the stored file {content.sha256[:16]}… is missing from the evidence store")]
     problems = []

@@ -17,7 +17,6 @@ from csirtnet.incident import (
     deadlines,
     discussion,
     export,
-    export_pdf,
     intake,
     observables,
     participants,
@@ -479,6 +478,8 @@ def export_as_pdf(
     lang: str = Query(default="vi", max_length=2),
 ) -> Response:
     """Form 03 (initial) and/or form 04 (closing) as PDF, in Vietnamese or English."""
+    from csirtnet.incident import export_pdf  # fpdf costs a web process ~58 MB: loaded when a PDF is asked for
+
     data = export_pdf.export_pdf(session, who, incident_id, form=form, lang=lang)
     incident = session.get(Incident, incident_id)
     name = f"{incident.reference if incident else incident_id}-{form}-{lang}.pdf"

@@ -19,15 +19,18 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
 import pytricia
-from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from csirtnet.cache import CONSTITUENCY, VersionedCache
 from csirtnet.models import ConstituencyClaim, Organisation
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 from csirtnet.models.constituency import ClaimKind, ClaimStatus
 from csirtnet.organisation.claims import ClaimError, Query, parse_query
 
@@ -91,6 +94,8 @@ class ConstituencyIndex:
         order: one vectorised binary search over the flattened intervals for the whole batch."""
         if len(addresses) == 0:
             return []
+        import numpy as np  # loaded with the first index (see _flatten)
+
         wanted = np.asarray(addresses, dtype=np.int64)
         position = np.searchsorted(self._v4_starts, wanted, side="right") - 1
         return list(map(self._v4_owners.__getitem__, self._v4_slots[position].tolist()))
@@ -153,6 +158,9 @@ def _flatten(claims: list[tuple[int, int, Owner]]) -> tuple[NDArray[np.int64], N
     """IPv4 prefixes (nested or disjoint, never crossing) as boundaries: `starts[i]` is where the
     interval answered by `owners[slots[i]]` begins; slot 0 is "nobody". A sweep in address order
     with a stack of the enclosing prefixes gives each stretch its most specific claim."""
+    # numpy is ~16 MB in a process: loaded when an index is first built, not by every web process.
+    import numpy as np
+
     owners: list[Owner | None] = [None]
     bounds: list[tuple[int, int]] = [(0, 0)]  # (start, slot)
 

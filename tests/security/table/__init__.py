@@ -9,6 +9,13 @@ A route without a row, or a row without a route, fails tests/security/test_matri
 from __future__ import annotations
 
 from tests.security.runner import Row
-from tests.security.table import clusters, foundation, incidents, members
+from tests.security.table import clusters, evidence, evidence_pages, foundation, incidents, members
 
-ROWS: list[Row] = [*foundation.ROWS, *members.ROWS, *incidents.ROWS, *clusters.ROWS]
+ROWS: list[Row] = [
+    *foundation.ROWS,
+    *members.ROWS,
+    *incidents.ROWS,
+    *clusters.ROWS,
+    *evidence.ROWS,
+    *evidence_pages.ROWS,
+]

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import csirtnet.models.base
-from sqlalchemy.dialects import postgresql
 
 revision: str = "0016_evidence"
 down_revision: str | Sequence[str] | None = "0015_intake_quarantine"

@@ -261,6 +261,8 @@ def check_archive(file: Path, manifest: dict[str, Any]) -> None:
         expected[f"db/{name}.jsonl"] = (None, entry["sha256"], entry["rows"])
     for sha, entry in manifest["files"].items():
         expected[f"files/{sha}"] = (entry["size"], sha, -1)
+    for name, entry in manifest.get("data_files", {}).items():  # evidence content and keys
+        expected[name] = (entry["size"], entry["sha256"], -1)
     seen: set[str] = set()
     for member, fh in members(file):
         if member.name == MANIFEST:

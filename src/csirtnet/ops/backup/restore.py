@@ -17,6 +17,7 @@ from csirtnet.cache import DATASETS, bump
 from csirtnet.db import Database
 from csirtnet.kit.files import ContentStore, blob_store
 from csirtnet.models import DataVersion
+from csirtnet.ops.backup import data_files
 from csirtnet.ops.backup.archive import (
     BATCH,
     SKIP_TABLES,
@@ -122,6 +123,9 @@ def restore_backup(
             )
         if blobs_present:
             raise RestoreError(f"the blob store {store.root} is not empty; restore into an empty data directory")
+        taken = data_files.occupied(data_dir, manifest.get("data_files", {}))
+        if taken is not None:
+            raise RestoreError(f"{taken}; restore into an empty data directory, or use --force")
     check_archive(file, manifest)
     if occupied is not None:
         from csirtnet.migrate import current_revision
@@ -136,8 +140,9 @@ def restore_backup(
     else:
         _migrate_to(database.engine, manifest["revision"])
 
-    total = len(manifest["tables"]) + len(manifest["files"])
+    total = len(manifest["tables"]) + len(manifest["files"]) + len(manifest.get("data_files", {}))
     written: list[str] = []
+    written_files: list[Path] = []
     engine = database.engine.execution_options(sqlite_immediate=True)  # SQLite: take the write lock at BEGIN
     try:
         with engine.connect() as conn, conn.begin():
@@ -146,8 +151,9 @@ def restore_backup(
             # forced, the replaced instance) put in goes first.
             for spec in reversed(tables):
                 conn.execute(sa.delete(spec.clause))
-            done = _load(conn, file, manifest, tables, store, written, on_progress, total)
+            done = _load(conn, file, manifest, tables, store, written, on_progress, total, data_dir, written_files)
             checked = _verify(conn, manifest, tables, store)
+            data_files.verify_restored(data_dir, manifest.get("data_files", {}))
             _reset_sequences(conn, tables)
             if any(t.name == DataVersion.__tablename__ for t in tables):
                 for dataset in sorted(DATASETS):  # copies cached by running processes are stale now
@@ -155,9 +161,11 @@ def restore_backup(
             _record_restore(conn, manifest, file)
     except RestoreError:
         _remove(store, written)
+        data_files.remove(written_files)
         raise
     except BaseException as exc:
         _remove(store, written)
+        data_files.remove(written_files)
         if isinstance(exc, sa.exc.SQLAlchemyError):
             raise RestoreError(f"the database refused the data: {exc}") from exc
         raise
@@ -170,6 +178,7 @@ def restore_backup(
         "tables": len(tables),
         "rows": sum(t["rows"] for t in manifest["tables"].values()),
         "files": len(manifest["files"]),
+        "data_files": len(manifest.get("data_files", {})),
         "bytes": sum(f["size"] for f in manifest["files"].values()),
         "audit_records_verified": checked,
         "replaced_existing_data": occupied is not None,
@@ -187,8 +196,11 @@ def _load(
     written: list[str],
     on_progress: Progress | None,
     total: int,
+    data_dir: Path,
+    written_files: list[Path],
 ) -> int:
     by_member = {f"db/{t.name}.jsonl": t for t in tables}
+    extra: dict[str, dict[str, Any]] = manifest.get("data_files", {})
     deferred: list[tuple[Table, dict[str, Any], dict[str, Any]]] = []
     done = 0
     for member, fh in members(file):
@@ -206,6 +218,10 @@ def _load(
                 written.append(stored)
             if stored != sha:
                 raise RestoreError(f"{member.name} does not hash to its name")
+        elif member.name in extra:
+            path = data_files.restore_member(data_dir, member.name, fh, extra[member.name])
+            if path is not None:
+                written_files.append(path)
         else:
             continue
         done += 1

@@ -19,6 +19,7 @@ from csirtnet import __version__
 from csirtnet.db import Database
 from csirtnet.kit.files import blob_store
 from csirtnet.kit.time import utcnow
+from csirtnet.ops.backup import data_files
 from csirtnet.ops.backup.archive import (
     FORMAT,
     FORMAT_VERSION,
@@ -60,7 +61,9 @@ def write_backup(database: Database, data_dir: Path, file: Path, on_progress: Pr
             revision = current_revision(conn)  # the first read fixes the snapshot
             tables = table_specs(conn)
             blobs = list(store)  # after the snapshot: every blob its rows refer to exists already
-            total, done = len(tables) + len(blobs), 0
+            # Evidence content and the signing key, listed after the snapshot for the same reason.
+            extra = data_files.collect(data_dir)
+            total, done = len(tables) + len(blobs) + len(extra), 0
             table_entries: dict[str, dict[str, Any]] = {}
             for spec in tables:
                 with (spool / f"{spec.name}.jsonl").open("wb") as out:
@@ -82,6 +85,7 @@ def write_backup(database: Database, data_dir: Path, file: Path, on_progress: Pr
             "dialect": database.dialect,
             "tables": table_entries,
             "files": {sha: {"size": store.path_for(sha).stat().st_size} for sha in blobs},
+            "data_files": extra,
         }
         partial = file.with_name(file.name + ".partial")
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # it holds secrets: owner only
@@ -100,6 +104,18 @@ def write_backup(database: Database, data_dir: Path, file: Path, on_progress: Pr
                         add_member(tar, f"files/{sha}", manifest["files"][sha]["size"], cast(IO[bytes], reader), mtime)
                     if reader.digest.hexdigest() != sha:
                         raise BackupError(f"stored file {sha} no longer matches its hash: the content store is damaged")
+                    done += 1
+                    if on_progress:
+                        on_progress(done, total)
+                for name, entry in extra.items():
+                    with data_files.source_path(data_dir, name).open("rb") as fh:
+                        reader = HashingReader(fh)
+                        add_member(tar, name, entry["size"], cast(IO[bytes], reader), mtime)
+                    if reader.digest.hexdigest() != entry["sha256"]:
+                        raise BackupError(
+                            f"{name} no longer matches its hash: the evidence store is damaged "
+                            "(`csirtnet evidence verify --all` names the item)"
+                        )
                     done += 1
                     if on_progress:
                         on_progress(done, total)

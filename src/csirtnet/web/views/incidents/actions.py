@@ -170,7 +170,11 @@ async def close(request: Request, session: Session, who: PageUser, incident_id: 
 async def add_participant(request: Request, session: Session, who: PageUser, incident_id: int) -> Response:
     form = await _read(request, session, who, incident_id, pf.PARTICIPANT)
     email, code = form.text("email"), form.text("organisation_code")
-    values: dict[str, Any] = {"role": form.text("role"), "ends_at": form.datetime("ends_at")}
+    values: dict[str, Any] = {
+        "role": form.text("role"),
+        "evidence_role": form.optional("evidence_role"),
+        "ends_at": form.datetime("ends_at"),
+    }
     if email:
         values["user_id"] = workspace_reads.user_by_email(session, email)
         if values["user_id"] is None:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from csirtnet.auth.deps import PageUser, Session
-from csirtnet.incident import export, export_pdf, files, workspace_reads
+from csirtnet.incident import export, files, workspace_reads
 from csirtnet.kit.files import download
 from csirtnet.web.render import render, request_language
 from csirtnet.web.views.incidents.common import common
@@ -83,6 +83,8 @@ def download_pdf(
     form: str = Query(default="both", max_length=10),
     lang: str = Query(default="vi", max_length=2),
 ) -> Response:
+    from csirtnet.incident import export_pdf  # fpdf costs a web process ~58 MB: loaded when a PDF is asked for
+
     document = export_pdf.export_document(session, who, incident_id, form=form, lang=lang)
     return Response(
         document.data,

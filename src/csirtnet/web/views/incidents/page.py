@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from csirtnet.authz import Subject
 from csirtnet.config import get_settings
+from csirtnet.evidence import reads as evidence_reads
 from csirtnet.i18n import N_
 from csirtnet.incident import deadlines, workspace_reads
 from csirtnet.incident.severity import suggest
@@ -27,7 +28,8 @@ from csirtnet.web.render import render, request_language
 from csirtnet.web.views.incidents import page_forms as pf
 from csirtnet.web.views.incidents.common import common
 
-# (tab key, path after /incidents/{id}, label msgid). Evidence (a later capability) adds its tab here.
+# (tab key, path after /incidents/{id}, label msgid). The Evidence tab (web/views/evidence.py) shows
+# only to readers authz.evidence admits (`show_evidence`).
 TABS: tuple[tuple[str, str, str], ...] = (
     ("summary", "", N_("Summary")),
     ("tasks", "/tasks", N_("Tasks")),
@@ -36,6 +38,7 @@ TABS: tuple[tuple[str, str, str], ...] = (
     ("discussion", "/discussion", N_("Discussion")),
     ("mobilisation", "/mobilisation", N_("Mobilisation")),
     ("files", "/files", N_("Files")),
+    ("evidence", "/evidence", N_("Evidence and custody")),
 )
 TEMPLATES = {
     "summary": "incidents/detail.html",
@@ -77,6 +80,7 @@ def render_tab(
         "can_command": page.able.command,
         "can_discuss": page.able.discuss,
         "tabs": TABS,
+        "show_evidence": evidence_reads.can_see_section(session, who, page.incident),
         "tab": "tasks" if tab == "task" else tab,
         "user_zone": zone,
         # The form shown open: the one that came back with errors, or the one a link asks for.
