@@ -125,6 +125,10 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from csirtnet import worker
+        from csirtnet.evidence.store import evidence_store
+
+        # A process killed in the middle of an evidence upload left its part file: it goes now.
+        evidence_store().sweep_incoming()
 
         workers = (
             worker.start_in_process(

@@ -254,3 +254,51 @@ def test_backup_carries_the_evidence_and_the_signing_key(
     signing.public_key(other_dir)
     with pytest.raises(RestoreError, match="different key"):
         restore_backup(new_database(backend_kind), other_dir, archive)
+
+
+def test_a_killed_add_registers_nothing_and_its_part_file_is_swept(
+    committing_database: Database, settings: Settings, tmp_path: Path
+) -> None:
+    """`kill -9` in the middle of `csirtnet evidence add`: nothing is registered; the part file the
+    process could not remove is swept by the next verification (the web app sweeps at start-up)."""
+    import signal
+    import time
+
+    w = _world(committing_database)
+    fifo = tmp_path / "image.dd"
+    os.mkfifo(fifo)
+    env = {
+        **os.environ,
+        "CSIRTNET_DATABASE_URL": committing_database.engine.url.render_as_string(hide_password=False),
+        "CSIRTNET_DATA_DIR": str(settings.data_dir),
+        "CSIRTNET_SECRET_KEY": settings.secret_key,
+        "CSIRTNET_LOG_JSON": "false",
+    }
+    command = [sys.executable, "-m", "csirtnet.cli", "evidence", "add", "--incident", w.incident.reference]
+    child = subprocess.Popen(
+        [*command, str(fifo), "--as", w.custodian.email], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    incoming = settings.data_dir / "evidence" / ".incoming"
+    try:
+        with fifo.open("wb") as feed:  # opens once the command opens the file to read it
+            feed.write(os.urandom(4 * 1024 * 1024))
+            feed.flush()
+            deadline = time.monotonic() + 60
+            while not (incoming.is_dir() and any(incoming.iterdir())):
+                assert time.monotonic() < deadline, "the command never started writing"
+                time.sleep(0.05)
+            child.send_signal(signal.SIGKILL)
+            child.wait(30)
+    except BrokenPipeError:
+        pass
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait(30)
+    assert child.returncode == -signal.SIGKILL
+    assert _count(committing_database, EvidenceItem) == 0
+    assert len(list(incoming.iterdir())) == 1  # what a killed process leaves
+    swept = _verify(committing_database)
+    assert swept.exit_code == 0, swept.output
+    assert "removed 1 unfinished upload" in swept.stderr
+    assert list(incoming.iterdir()) == [] and _stored_files(settings) == []

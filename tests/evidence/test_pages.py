@@ -225,3 +225,21 @@ def test_the_participant_form_gives_an_evidence_role(client: Any, db: Session) -
     assert r.status_code == 303, r.text
     row = db.scalar(select(IncidentParticipant).where(IncidentParticipant.user_id == newcomer.id))
     assert row is not None and row.evidence_role == "analyst"
+
+
+def test_every_entry_reads_as_its_values_whatever_its_keys(client: Any, db: Session) -> None:
+    """An entry's details are a dict: a key such as `copy` must read as the value, never as the
+    dict's method of that name."""
+    from csirtnet.evidence import service
+    from csirtnet.evidence.schemas import CopyRequest
+    from csirtnet.identity.service import subject_for
+
+    w = make_world(db)
+    item = add_digital(db, w.custodian, w.incident)
+    copy = service.copy(db, subject_for(w.custodian), item.id, CopyRequest(reason="bản làm việc"))
+    db.flush()
+    login(client, w.custodian.email)
+    page = client.get(f"/evidence/{item.id}")
+    assert page.status_code == 200
+    assert "built-in method" not in page.text and "object at 0x" not in page.text
+    assert copy.reference in page.text

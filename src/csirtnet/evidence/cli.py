@@ -263,6 +263,9 @@ def verify(
     if not ids and not all_items:
         raise _fail("name the items to verify, or --all", 2)
     store = evidence_store()
+    swept = store.sweep_incoming()  # part files of uploads whose process died
+    if swept:
+        typer.echo(f"removed {swept} unfinished upload file(s) left by processes that died", err=True)
     key = signing.public_key()
     platform = Subject.system("cli")
     failed = 0
