@@ -205,7 +205,7 @@ def add(
             ]
     except BaseException as exc:
         for digests in stored:
-            remove_unreferenced(store, db.engine, digests.sha256)
+            remove_unreferenced(store, db.engine, digests)
         if isinstance(exc, HashMismatch):
             raise _fail(f"{files[0]}: {exc}") from exc
         if isinstance(exc, AppError):

@@ -55,7 +55,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, Protocol, cast
@@ -138,6 +138,9 @@ class Digests:
     size: int
     encrypted: bool
     key_id: str | None
+    # True when this write put the content in the store; False when it was there already (another
+    # item's, or another upload's still being registered): only a write that created it removes it.
+    created: bool = field(default=False, compare=False)
 
 
 class _Hash(Protocol):
@@ -281,15 +284,17 @@ class EvidenceWriter:
                 os.link(self.tmp_path, final)  # never replaces: the first copy of a content stays
             except FileExistsError:
                 encrypted, key_id = self.store._sealing_of(final)  # as the first copy was stored
+                created = False
             else:
                 _fsync_dir(final.parent)
                 encrypted, key_id = self.sealer is not None, self.store.key_id if self.sealer else None
+                created = True
             os.unlink(self.tmp_path)
         except BaseException:
             self.abort()
             raise
         self.finished = True
-        return Digests(digests["sha256"], digests["sha1"], digests["md5"], self.size, encrypted, key_id)
+        return Digests(digests["sha256"], digests["sha1"], digests["md5"], self.size, encrypted, key_id, created)
 
     def abort(self) -> None:
         """Drop everything received; safe to call more than once."""

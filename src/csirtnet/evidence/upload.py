@@ -129,9 +129,14 @@ def _referenced(bind: Any, sha256: str) -> bool:
         return conn.execute(query).first() is not None
 
 
-def remove_unreferenced(store: EvidenceStore, bind: Any, sha256: str) -> None:
-    """Remove stored content no evidence_content row refers to (an upload whose item was never
-    registered). The file is read-only and write-once: only this path removes one."""
+def remove_unreferenced(store: EvidenceStore, bind: Any, stored: Digests) -> None:
+    """Remove content this upload put in the store when no evidence_content row refers to it (its
+    item was never registered). Content that was there already (`created` false) stays: another
+    upload of the same bytes may be registering it. The file is read-only and write-once: only
+    this path removes one."""
+    if not stored.created:
+        return
+    sha256 = stored.sha256
     try:
         if _referenced(bind, sha256):
             return
@@ -140,13 +145,13 @@ def remove_unreferenced(store: EvidenceStore, bind: Any, sha256: str) -> None:
         log.exception("could not remove unregistered evidence content", extra={"sha256": sha256})
 
 
-def discard_unregistered(session: Session, sha256: str) -> None:
+def discard_unregistered(session: Session, stored: Digests) -> None:
     """Content stored for an item the request then did not register (a refused form): removed now,
     unless another item refers to it."""
-    remove_unreferenced(evidence_store(), session.get_bind(), sha256)
+    remove_unreferenced(evidence_store(), session.get_bind(), stored)
 
 
-def remove_unless_committed(session: Session, store: EvidenceStore, sha256: str) -> None:
+def remove_unless_committed(session: Session, store: EvidenceStore, stored: Digests) -> None:
     """Once the session's transaction ends: if it did not commit, remove the content it stored.
     (The listeners stay with the session, which lives for one request, and act once.)"""
     state = {"committed": False, "done": False}
@@ -160,7 +165,7 @@ def remove_unless_committed(session: Session, store: EvidenceStore, sha256: str)
             return
         state["done"] = True
         if not state["committed"]:
-            remove_unreferenced(store, bind, sha256)
+            remove_unreferenced(store, bind, stored)
 
     event.listen(session, "after_commit", committed)
     event.listen(session, "after_transaction_end", ended)
@@ -347,7 +352,7 @@ def _abandon(writer: EvidenceWriter | None, received: Received | None, store: Ev
         writer.abort()
     if received is not None:
         # Stored but never registered: removed unless another item already links the same bytes.
-        remove_unreferenced(store, bind, received.digests.sha256)
+        remove_unreferenced(store, bind, received.digests)
 
 
 async def upload_item(request: Request, session: Session, who: Subject, incident_id: int) -> EvidenceItem:
@@ -360,7 +365,7 @@ async def upload_item(request: Request, session: Session, who: Subject, incident
         rules.require_add_evidence(session, who, incident, data.tlp.value)
 
     received = await receive(request, store, check, session.get_bind())
-    remove_unless_committed(session, store, received.digests.sha256)
+    remove_unless_committed(session, store, received.digests)
     return await run_in_threadpool(
         service.add_item,
         session,

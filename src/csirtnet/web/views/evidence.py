@@ -193,7 +193,7 @@ async def add_item(request: Request, session: Session, who: PageUser, incident_i
     item = form.attempt(session, _adder(session, who, incident_id, record, uploads[0] if uploads else None, stored))
     if item is None or not form.ok:
         for digests in stored:  # refused after its file was stored: the bytes go too
-            upload.discard_unregistered(session, digests.sha256)
+            upload.discard_unregistered(session, digests)
         return _add_page(request, session, who, incident_id, form, 422)
     return _added(request, item, scripted=False)
 
