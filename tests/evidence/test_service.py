@@ -31,7 +31,7 @@ from csirtnet.evidence.store import Digests, evidence_store
 from csirtnet.incident import participants
 from csirtnet.incident.schemas import ParticipantCreate
 from csirtnet.kit.time import utcnow
-from csirtnet.models import EvidenceContent, EvidenceCustodyEntry, EvidenceItem, Incident, User
+from csirtnet.models import EvidenceContent, EvidenceCustodyEntry, EvidenceItem, Incident, Notification, User
 from tests.factories import make_organisation
 from tests.incident.helpers import coordinator, member, open_incident, who
 
@@ -128,6 +128,12 @@ def test_custody_moves_only_when_the_receiver_acknowledges(db: Session) -> None:
     item = add_digital(db, w.custodian, w.incident)
     service.offer_transfer(db, who(w.custodian), item.id, TransferOffer(to_user_id=w.analyst.id, reason="phân tích"))
     assert item.custodian_id == w.custodian.id and item.pending_to_id == w.analyst.id
+    told = db.scalars(
+        select(Notification).where(Notification.user_id == w.analyst.id, Notification.event_type.like("evidence.%"))
+    ).all()
+    assert [(n.event_type, n.params["reference"], n.link) for n in told] == [
+        ("evidence.transfer_offered", item.reference, f"/evidence/{item.id}")
+    ]
     with pytest.raises(Forbidden):  # only the receiver acknowledges
         service.acknowledge_transfer(db, who(w.coord), item.id, Note())
     service.acknowledge_transfer(db, who(w.analyst), item.id, Note(note="đã nhận"))

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from csirtnet.authz import Subject
 from csirtnet.authz import evidence as rules
+from csirtnet.authz.derived import guard_of
 from csirtnet.authz.incident import get_visible
 from csirtnet.errors import ValidationFailed
-from csirtnet.evidence import custody, tasks
+from csirtnet.evidence import custody, events, tasks
 from csirtnet.evidence.schemas import (
     AnalysisRecord,
     CheckOut,
@@ -42,6 +43,7 @@ from csirtnet.models import (
     EvidenceStatus,
     User,
 )
+from csirtnet.notification.service import notify
 
 A = CustodyAction
 
@@ -231,6 +233,14 @@ def offer_transfer(session: Session, who: Subject, item_id: int, data: TransferO
             "to": receiver.full_name,
             "reason": data.reason,
         },
+    )
+    notify(
+        session,
+        events.TRANSFER_OFFERED.key,
+        [receiver],
+        {"reference": item.reference},
+        link=f"/evidence/{item.id}",
+        guard=guard_of(item),
     )
     return item
 
