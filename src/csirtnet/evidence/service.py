@@ -8,6 +8,7 @@ store holds, never to bytes still arriving.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -192,11 +193,20 @@ def _live(item: EvidenceItem) -> None:
         raise ValidationFailed("status", f"the item was {item.status}; its custody has ended")
 
 
+def _item_for_step(
+    session: Session, who: Subject, item_id: int, rule: Callable[[Session, Subject, EvidenceItem, str], None], step: str
+) -> EvidenceItem:
+    """The item a custody step acts on: visible to `who`, allowed by authz.evidence's `rule`, and
+    still in custody (not returned or disposed of)."""
+    item = rules.get_visible_item(session, who, item_id)
+    rule(session, who, item, step)
+    _live(item)
+    return item
+
+
 def seal(session: Session, who: Subject, item_id: int, data: SealRecord) -> EvidenceItem:
     """Record that the item was sealed (seal number, where it is kept)."""
-    item = rules.get_visible_item(session, who, item_id)
-    rules.require_custodian_or_coordinator(session, who, item, "a seal")
-    _live(item)
+    item = _item_for_step(session, who, item_id, rules.require_custodian_or_coordinator, "a seal")
     item.seal_number = data.seal_number
     if data.location:
         item.location = data.location
@@ -281,9 +291,7 @@ def cancel_transfer(session: Session, who: Subject, item_id: int, data: Note) ->
 
 def check_out(session: Session, who: Subject, item_id: int, data: CheckOut) -> EvidenceItem:
     """The custodian takes the item out of storage for analysis."""
-    item = rules.get_visible_item(session, who, item_id)
-    rules.require_custodian(session, who, item, "a check-out")
-    _live(item)
+    item = _item_for_step(session, who, item_id, rules.require_custodian, "a check-out")
     if item.status == EvidenceStatus.CHECKED_OUT.value:
         raise ValidationFailed("status", "the item is already checked out")
     custody.append(session, who, item, A.CHECKED_OUT, {"purpose": data.purpose})
@@ -302,9 +310,7 @@ def check_in(session: Session, who: Subject, item_id: int, data: Note) -> Eviden
 
 def record_analysis(session: Session, who: Subject, item_id: int, data: AnalysisRecord) -> EvidenceItem:
     """What the custodian's analysis used and found."""
-    item = rules.get_visible_item(session, who, item_id)
-    rules.require_custodian(session, who, item, "an analysis")
-    _live(item)
+    item = _item_for_step(session, who, item_id, rules.require_custodian, "an analysis")
     custody.append(session, who, item, A.ANALYSED, data.model_dump())
     return item
 
@@ -358,9 +364,7 @@ def copy(session: Session, who: Subject, item_id: int, data: CopyRequest) -> Evi
 
 def return_item(session: Session, who: Subject, item_id: int, data: ReturnRecord) -> EvidenceItem:
     """The item went back to its owner: its custody here ends."""
-    item = rules.get_visible_item(session, who, item_id)
-    rules.require_custodian_or_coordinator(session, who, item, "a return")
-    _live(item)
+    item = _item_for_step(session, who, item_id, rules.require_custodian_or_coordinator, "a return")
     custody.append(session, who, item, A.RETURNED, data.model_dump())
     return item
 
