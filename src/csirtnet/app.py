@@ -56,6 +56,8 @@ API_MODULES = [
     "csirtnet.incident.endpoints",
     "csirtnet.incident.quarantine_endpoints",
     "csirtnet.evidence.endpoints",
+    "csirtnet.advisory.endpoints",
+    "csirtnet.advisory.csaf_endpoints",
     "csirtnet.cluster.endpoints",
     "csirtnet.cluster.readiness.endpoints",
     "csirtnet.cluster.channel.endpoints",
@@ -77,6 +79,11 @@ PAGE_MODULES = [
     "csirtnet.web.views.incidents.actions",
     "csirtnet.web.views.mobilisation",
     "csirtnet.web.views.evidence",
+    # Static paths (/advisories/new, /advisories/vulnerabilities, /advisories/csaf…) before /advisories/{advisory_id}.
+    "csirtnet.web.views.advisories.lists",
+    "csirtnet.web.views.advisories.catalogues",
+    "csirtnet.web.views.advisories.detail",
+    "csirtnet.web.views.advisories.tracking",
     "csirtnet.web.views.clusters",
     "csirtnet.web.views.readiness",
     "csirtnet.web.views.channels",
@@ -86,6 +93,7 @@ PAGE_MODULES = [
 # The ONLY routes anyone may call without logging in. Each module here must say why in its docstring.
 PUBLIC_MODULES = [
     "csirtnet.ops.public",
+    "csirtnet.advisory.csaf_public",
     "csirtnet.web.views.landing",
     "csirtnet.web.views.public",
     "csirtnet.web.views.apply",

@@ -499,6 +499,7 @@ DOMAIN_CLIS: list[tuple[str, str]] = [
     ("csirtnet.incident.cli", "incident"),
     ("csirtnet.incident.cli_intake", "intake"),
     ("csirtnet.evidence.cli", "evidence"),
+    ("csirtnet.advisory.cli", "advisory"),
     ("csirtnet.mobilisation.cli", "mobilisation"),
     ("csirtnet.cluster.cli", "cluster"),
 ]

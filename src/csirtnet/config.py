@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     evidence_encryption_key: str = ""
     # How often the worker re-checks every evidence item (hashes, chains, signatures); 0: never.
     evidence_verify_hours: float = 24.0
+    # Advisories of these severities are published only once a second coordinator approves them
+    # (four-eyes); comma-separated from low, medium, high, critical; empty: never required.
+    advisory_review_severities: str = "critical"
+    # Reminders go out this many hours before an advisory's deadline to recipients that have not
+    # answered; escalation (to their admins and the publisher) follows once the deadline passed.
+    advisory_remind_hours: float = 24.0
+    # The publisher named in the CSAF documents and the provider metadata (CSAF 2.0 section 3.2.1.8).
+    csaf_publisher_name: str = "csirtnet"
+    csaf_publisher_namespace: str = "https://csirtnet.example"
     admin_email: str = ""
     admin_password: str = ""
     log_json: bool = True

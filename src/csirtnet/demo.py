@@ -134,6 +134,7 @@ DEMO_MODULES = [
     "csirtnet.incident.demo",
     "csirtnet.mobilisation.demo",
     "csirtnet.evidence.demo",
+    "csirtnet.advisory.demo",
 ]
 
 

@@ -3,6 +3,7 @@
 Each domain adds its `tasks` module here.
 """
 
+import csirtnet.advisory.tasks
 import csirtnet.cluster.tasks
 import csirtnet.evidence.tasks
 import csirtnet.identity.tasks

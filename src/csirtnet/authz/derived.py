@@ -53,6 +53,7 @@ class GuardKind(StrEnum):
     SUPPORT_REQUEST = "support_request"  # a request for support (mobilisation), and its targets
     DEPLOYMENT = "deployment"  # an expert's deployment
     EVIDENCE = "evidence"  # an evidence item (narrower than its incident: authz.evidence)
+    ADVISORY = "advisory"  # a warning or advisory (authz.advisory)
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,13 @@ def _evidence_rule(who: Subject, ident: Any, tlp: Any) -> ColumnElement[bool]:
     return exists(select(EvidenceItem.id).where(EvidenceItem.id == ident, visible_evidence_clause(who)))
 
 
+def _advisory_rule(who: Subject, ident: Any, tlp: Any) -> ColumnElement[bool]:
+    from csirtnet.authz.advisory import visible_advisories_clause
+    from csirtnet.models import Advisory
+
+    return exists(select(Advisory.id).where(Advisory.id == ident, visible_advisories_clause(who)))
+
+
 # Each kind's rule: (subject, the source's id, the content's TLP) -> may the subject see it.
 RULES: dict[GuardKind, Callable[[Subject, Any, Any], ColumnElement[bool]]] = {
     GuardKind.INCIDENT: _incident_rule,
@@ -123,6 +131,7 @@ RULES: dict[GuardKind, Callable[[Subject, Any, Any], ColumnElement[bool]]] = {
     GuardKind.SUPPORT_REQUEST: _request_rule,
     GuardKind.DEPLOYMENT: _deployment_rule,
     GuardKind.EVIDENCE: _evidence_rule,
+    GuardKind.ADVISORY: _advisory_rule,
 }
 
 
@@ -238,6 +247,9 @@ def guard_of(obj: object) -> Guard | None:
         models.EvidenceItem: lambda o: Guard(GuardKind.EVIDENCE, o.id),
         models.EvidenceCustodyEntry: lambda o: Guard(GuardKind.EVIDENCE, o.item_id),
         models.EvidenceCheck: lambda o: Guard(GuardKind.EVIDENCE, o.item_id),
+        models.Advisory: lambda o: Guard(GuardKind.ADVISORY, o.id),
+        models.AdvisoryRecipient: lambda o: Guard(GuardKind.ADVISORY, o.advisory_id),
+        models.AdvisoryVersion: lambda o: Guard(GuardKind.ADVISORY, o.advisory_id),
     }
     make = kind_of.get(type(obj))
     if make is None:

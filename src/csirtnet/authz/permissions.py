@@ -59,6 +59,10 @@ class Scope(StrEnum):
     MOBILISATION_WRITE = "mobilisation:write"
     EVIDENCE_READ = "evidence:read"
     EVIDENCE_WRITE = "evidence:write"
+    ADVISORIES_READ = "advisories:read"
+    ADVISORIES_WRITE = "advisories:write"
+    ADVISORIES_ACK = "advisories:ack"
+    ADVISORIES_MANAGE = "advisories:manage"
 
 
 class Permission(StrEnum):
@@ -116,6 +120,13 @@ class Permission(StrEnum):
     # incident's participants with an evidence role)
     EVIDENCE_READ = "evidence:read"  # every member
     EVIDENCE_WRITE = "evidence:write"  # coordinators, org admins, responders
+    # advisories: which ones, and to whom, is decided by authz.advisory (a member organisation
+    # publishes to its own people, a cluster lead to its cluster, the coordinator to anyone)
+    ADVISORIES_READ = "advisories:read"  # every member
+    ADVISORIES_WRITE = "advisories:write"  # coordinators, org admins
+    ADVISORIES_REVIEW = "advisories:review"  # coordinators: the second pair of eyes
+    ADVISORIES_ACK = "advisories:ack"  # org admins, responders: answer for their organisation
+    ADVISORIES_MANAGE = "advisories:manage"  # coordinators: catalogues (KEV, CVE), CSAF sources
 
     @property
     def scope(self) -> Scope:
@@ -137,6 +148,7 @@ _SHARED_SCOPES = {
     P.MOBILISATION_REQUEST: Scope.MOBILISATION_WRITE,
     P.MOBILISATION_RESPOND: Scope.MOBILISATION_WRITE,
     P.MOBILISATION_MANAGE: Scope.MOBILISATION_WRITE,
+    P.ADVISORIES_REVIEW: Scope.ADVISORIES_WRITE,
 }
 SCOPE_OF: Final = MappingProxyType({p: _SHARED_SCOPES.get(p) or Scope(p.value) for p in Permission})
 
@@ -158,6 +170,7 @@ _EVERY_MEMBER = frozenset(
         P.INCIDENTS_READ,
         P.MOBILISATION_READ,
         P.EVIDENCE_READ,
+        P.ADVISORIES_READ,
     }
 )
 
@@ -189,6 +202,9 @@ ROLE_GRANTS: Final = MappingProxyType(
             P.MOBILISATION_REQUEST,
             P.MOBILISATION_MANAGE,
             P.EVIDENCE_WRITE,
+            P.ADVISORIES_WRITE,
+            P.ADVISORIES_REVIEW,
+            P.ADVISORIES_MANAGE,
         },
         Role.ORG_ADMIN: _EVERY_MEMBER
         | {
@@ -210,9 +226,18 @@ ROLE_GRANTS: Final = MappingProxyType(
             P.MOBILISATION_RESPOND,
             P.MOBILISATION_MANAGE,
             P.EVIDENCE_WRITE,
+            P.ADVISORIES_WRITE,
+            P.ADVISORIES_ACK,
         },
         Role.RESPONDER: _EVERY_MEMBER
-        | {P.CHANNELS_WRITE, P.KNOWLEDGE_WRITE, P.INCIDENTS_REPORT, P.INCIDENTS_WRITE, P.EVIDENCE_WRITE},
+        | {
+            P.CHANNELS_WRITE,
+            P.KNOWLEDGE_WRITE,
+            P.INCIDENTS_REPORT,
+            P.INCIDENTS_WRITE,
+            P.EVIDENCE_WRITE,
+            P.ADVISORIES_ACK,
+        },
         Role.VIEWER: _EVERY_MEMBER,
     }
 )

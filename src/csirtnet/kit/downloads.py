@@ -22,6 +22,17 @@ class CsvDownload(Response):
     media_type = "text/csv"
 
 
+class TextDownload(Response):
+    media_type = "text/plain"
+
+
+class JsonDownload(Response):
+    """A JSON document served as a file (a CSAF advisory): its exact bytes, so that its published
+    hashes match."""
+
+    media_type = "application/json"
+
+
 class EmailDownload(Response):
     """A whole email message as it arrived (.eml)."""
 
@@ -49,3 +60,5 @@ PDF = declare(PdfDownload, "The document as PDF")
 CSV = declare(CsvDownload, "The table as CSV (UTF-8)")
 EML = declare(EmailDownload, "The message as it arrived (.eml)")
 FILE = declare(FileDownload, "The stored file, as an attachment")
+TEXT = declare(TextDownload, "The list as plain text (UTF-8)")
+JSON_FILE = declare(JsonDownload, "The JSON document, byte for byte as published")

@@ -1,5 +1,15 @@
 """Every table, one module each, on one metadata. Import a model from here or from its module."""
 
+from csirtnet.models.advisory import (
+    AckStatus,
+    Advisory,
+    AdvisoryDelivery,
+    AdvisoryKind,
+    AdvisoryRecipient,
+    AdvisorySeverity,
+    AdvisoryStatus,
+    AdvisoryVersion,
+)
 from csirtnet.models.application import (
     ApplicantKind,
     ApplicationDocument,
@@ -26,8 +36,10 @@ from csirtnet.models.cluster_plan import ClusterPlan, ClusterPlanActivity, PlanA
 from csirtnet.models.constituency import ClaimKind, ClaimStatus, ConstituencyClaim
 from csirtnet.models.contact import ContactRole, OrganisationContact
 from csirtnet.models.credential import ApiToken, LoginAttempt, PasswordReset, RecoveryCode, WebSession
+from csirtnet.models.csaf_document import CsafDocument, CsafSource
 from csirtnet.models.data_version import DataVersion
 from csirtnet.models.deadline_profile import DeadlineProfile, DeadlineRule, IncidentDeadline
+from csirtnet.models.declared_product import DeclaredProduct, product_key
 from csirtnet.models.deployment import Deployment, DeploymentStatus
 from csirtnet.models.event import EventKind, EventRegistration, NetworkEvent
 from csirtnet.models.evidence import (
@@ -68,10 +80,19 @@ from csirtnet.models.stored_file import StoredFile
 from csirtnet.models.support_request import Mode, RequestStatus, SupportRequest, Urgency
 from csirtnet.models.support_request_target import SupportRequestTarget, TargetStatus
 from csirtnet.models.user import User, UserRole
+from csirtnet.models.vulnerability import Vulnerability
 
 __all__ = [
     "DIGITAL_TYPES",
     "KEYSET_INDEXES",
+    "AckStatus",
+    "Advisory",
+    "AdvisoryDelivery",
+    "AdvisoryKind",
+    "AdvisoryRecipient",
+    "AdvisorySeverity",
+    "AdvisoryStatus",
+    "AdvisoryVersion",
     "ApiToken",
     "ApplicantKind",
     "ApplicationDocument",
@@ -99,10 +120,13 @@ __all__ = [
     "ClusterPlanActivity",
     "ConstituencyClaim",
     "ContactRole",
+    "CsafDocument",
+    "CsafSource",
     "CustodyAction",
     "DataVersion",
     "DeadlineProfile",
     "DeadlineRule",
+    "DeclaredProduct",
     "Deployment",
     "DeploymentStatus",
     "EventKind",
@@ -176,6 +200,8 @@ __all__ = [
     "User",
     "UserRole",
     "Volatility",
+    "Vulnerability",
     "WebSession",
     "WebhookEndpoint",
+    "product_key",
 ]

@@ -14,6 +14,10 @@ from collections.abc import Mapping
 
 from csirtnet.i18n import N_, translate
 from csirtnet.models import (
+    AckStatus,
+    AdvisoryKind,
+    AdvisorySeverity,
+    AdvisoryStatus,
     ChannelKind,
     DeploymentStatus,
     Mode,
@@ -558,4 +562,48 @@ EVIDENCE_STATUSES: dict[str, str] = {
     EvidenceStatus.CHECKED_OUT.value: N_("Checked out"),
     EvidenceStatus.RETURNED.value: N_("Returned"),
     EvidenceStatus.DISPOSED.value: N_("Disposed of"),
+}
+
+# -- advisories --------------------------------------------------------------------------------
+
+ADVISORY_KINDS: dict[str, str] = {
+    AdvisoryKind.WARNING.value: N_("warning"),
+    AdvisoryKind.ADVISORY.value: N_("advisory"),
+}
+ADVISORY_STATUSES: dict[str, str] = {
+    AdvisoryStatus.DRAFT.value: N_("draft"),
+    AdvisoryStatus.IN_REVIEW.value: N_("in review"),
+    AdvisoryStatus.PUBLISHED.value: N_("published"),
+    AdvisoryStatus.WITHDRAWN.value: N_("withdrawn"),
+}
+ADVISORY_SEVERITIES: dict[str, str] = {
+    AdvisorySeverity.LOW.value: N_("low"),
+    AdvisorySeverity.MEDIUM.value: N_("medium"),
+    AdvisorySeverity.HIGH.value: N_("high"),
+    AdvisorySeverity.CRITICAL.value: N_("critical"),
+}
+ACK_STATUSES: dict[str, str] = {
+    AckStatus.PENDING.value: N_("not answered"),
+    AckStatus.RECEIVED.value: N_("received"),
+    AckStatus.APPLIED.value: N_("applied"),
+    AckStatus.NOT_AFFECTED.value: N_("not affected"),
+    AckStatus.NEEDS_HELP.value: N_("needs help"),
+}
+ADVISORY_FIELDS: dict[str, str] = {
+    "kind": N_("Kind"),
+    "title": N_("Title"),
+    "summary": N_("Summary"),
+    "body": N_("Details"),
+    "severity": N_("Severity"),
+    "tlp": "TLP",
+    "pap": "PAP",
+    "cvss_vector": N_("CVSS vector"),
+    "cvss_score": N_("CVSS score"),
+    "cve_ids": "CVE",
+    "affected_products": N_("Affected products"),
+    "indicators": N_("Indicators"),
+    "recommended_actions": N_("Recommended actions"),
+    "references": N_("References"),
+    "csaf_document_ids": N_("Vendor CSAF advisories"),
+    "deadline_at": N_("Deadline to act"),
 }

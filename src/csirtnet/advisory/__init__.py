@@ -1,0 +1,1 @@
+"""Warnings and advisories: publishing, audiences, acknowledgements, vulnerability catalogues, CSAF."""

@@ -1,0 +1,144 @@
+"""Publishing an advisory: the audience resolved and frozen, deliveries queued and sent, answers
+recorded (and "needs help" opening a support request), versions with their diff, four-eyes
+review, and nothing visible to an organisation that was not told."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from csirtnet.advisory import answers, reads, sending, service
+from csirtnet.advisory.schemas import AdvisoryUpdate, ReviewDecision
+from csirtnet.authz import advisory as rules
+from csirtnet.errors import Forbidden, NotFound, ValidationFailed
+from csirtnet.kit.time import utcnow
+from csirtnet.models import (
+    AckStatus,
+    AdvisoryDelivery,
+    AdvisoryRecipient,
+    AdvisoryStatus,
+    Job,
+    Notification,
+    SupportRequest,
+)
+from tests.advisory.helpers import draft, make_world, published
+from tests.incident.helpers import who
+
+
+def test_publishing_to_a_cluster_tells_its_six_provinces_and_nobody_else(db: Session) -> None:
+    w = make_world(db)
+    advisory = published(db, w.coordinator, audience={"cluster_ids": [w.cluster.id]})
+    assert advisory.status == AdvisoryStatus.PUBLISHED.value and advisory.version == "1.0"
+    told = set(
+        db.scalars(select(AdvisoryRecipient.organisation_id).where(AdvisoryRecipient.advisory_id == advisory.id))
+    )
+    assert told == {o.id for o in w.provinces}
+    people = db.scalar(select(func.count()).where(AdvisoryDelivery.advisory_id == advisory.id))
+    assert people == 12  # an admin and a responder in each province
+    jobs = db.scalars(select(Job).where(Job.name == "advisory.deliver")).all()
+    assert jobs and all(set(j.payload) == {"advisory_id", "first_id", "last_id"} for j in jobs)
+    with pytest.raises(NotFound):
+        rules.get_visible(db, who(w.outsider), advisory.id)
+    assert rules.get_visible(db, who(w.responders[0]), advisory.id).id == advisory.id
+
+
+def test_the_delivery_job_notifies_in_app_and_stamps_each_delivery(db: Session) -> None:
+    w = make_world(db)
+    advisory = published(db, w.coordinator, audience={"cluster_ids": [w.cluster.id]})
+    job = db.scalars(select(Job).where(Job.name == "advisory.deliver")).first()
+    assert job is not None
+    sending.deliver(db, **job.payload)
+    notes = db.scalars(select(Notification).where(Notification.user_id == w.admins[2].id)).all()
+    assert [n.event_type for n in notes] == ["advisory.published"]
+    assert notes[0].params["reference"] == advisory.reference
+    assert db.scalar(select(func.count()).where(AdvisoryDelivery.notified_at.is_(None))) == 0
+
+
+def test_answers_and_needs_help_opens_a_support_request(db: Session) -> None:
+    w = make_world(db)
+    advisory = published(db, w.coordinator, audience={"cluster_ids": [w.cluster.id]})
+    answers.answer(db, who(w.admins[0]), advisory.id, AckStatus.APPLIED, "Đã vá")
+    recipient = answers.answer(db, who(w.responders[1]), advisory.id, AckStatus.NEEDS_HELP, "Không có chuyên gia")
+    assert recipient.support_request_id is not None and recipient.incident_id is not None
+    request = db.get(SupportRequest, recipient.support_request_id)
+    assert request is not None and advisory.reference in request.summary
+    with pytest.raises(NotFound):
+        answers.answer(db, who(w.outsider), advisory.id, AckStatus.APPLIED, None)
+    view = reads.tracking(db, who(w.coordinator), advisory.id)
+    assert view.totals["applied"] == 1 and view.totals["needs_help"] == 1 and view.totals["pending"] == 4
+    assert [r.status for r in view.recipients[:4]] == ["pending"] * 4
+    with pytest.raises(Forbidden):
+        reads.tracking(db, who(w.admins[0]), advisory.id)
+
+
+def test_after_the_deadline_the_unanswered_are_overdue_and_escalated(db: Session) -> None:
+    w = make_world(db)
+    advisory = published(db, w.coordinator, audience={"cluster_ids": [w.cluster.id]})
+    for admin in w.admins[:3]:
+        answers.answer(db, who(admin), advisory.id, AckStatus.APPLIED, None)
+    later = utcnow() + timedelta(days=3)
+    view = reads.tracking(db, who(w.coordinator), advisory.id, now=later)
+    assert view.totals["overdue"] == 3
+    assert [r.overdue for r in view.recipients] == [True, True, True, False, False, False]
+    assert advisory.deadline_at is not None
+    escalated = sending.escalate(db, advisory.id, advisory.ack_round, advisory.deadline_at.isoformat(), now=later)
+    assert escalated == 3
+    kinds = db.scalars(select(AdvisoryDelivery.kind).where(AdvisoryDelivery.kind == "escalation")).all()
+    assert len(kinds) == 3  # the admin of each overdue province
+    assert sending.escalate(db, advisory.id, advisory.ack_round, advisory.deadline_at.isoformat(), now=later) == 0
+
+
+def test_an_update_is_a_new_version_with_its_diff_and_may_ask_for_fresh_answers(db: Session) -> None:
+    w = make_world(db)
+    advisory = published(db, w.coordinator, audience={"cluster_ids": [w.cluster.id]})
+    answers.answer(db, who(w.admins[0]), advisory.id, AckStatus.APPLIED, None)
+    service.update(
+        db,
+        who(w.coordinator),
+        advisory.id,
+        AdvisoryUpdate.model_validate(
+            {"recommended_actions": ["Cập nhật lên 10.2.10"], "note": "Bản vá mới", "fresh_ack": True}
+        ),
+    )
+    assert advisory.version == "1.1"
+    page = reads.advisory_page(db, who(w.admins[0]), advisory.id)
+    assert [v.version for v in page.versions] == ["1.1", "1.0"]
+    assert [c["field"] for c in page.versions[0].changes] == ["recommended_actions"]
+    assert page.my_answer is not None and page.my_answer.status == "pending" and page.stale_answer
+    updates = db.scalar(select(func.count()).where(AdvisoryDelivery.kind == "update"))
+    assert updates == 12
+
+
+def test_four_eyes_a_critical_advisory_waits_for_a_second_coordinator(db: Session) -> None:
+    w = make_world(db)
+    advisory = draft(db, w.coordinator, severity="critical", audience={"network": True})
+    service.publish(db, who(w.coordinator), advisory.id)
+    assert advisory.status == AdvisoryStatus.IN_REVIEW.value
+    with pytest.raises(Forbidden):
+        service.review(db, who(w.coordinator), advisory.id, ReviewDecision(approve=True))
+    service.review(db, who(w.reviewer), advisory.id, ReviewDecision(approve=True, note="OK"))
+    assert advisory.status == AdvisoryStatus.PUBLISHED.value
+    assert advisory.reviewed_by_id == w.reviewer.id
+
+
+def test_a_member_publishes_only_to_its_own_people(db: Session) -> None:
+    w = make_world(db)
+    with pytest.raises(ValidationFailed) as refused:
+        draft(db, w.admins[0], audience={"cluster_ids": [w.cluster.id]})
+    assert refused.value.errors[0].field == "audience"
+    own = published(db, w.admins[0], severity="low", audience={"organisation_ids": [w.provinces[0].id]})
+    with pytest.raises(NotFound):
+        rules.get_visible(db, who(w.admins[1]), own.id)
+
+
+def test_tlp_red_names_people_only(db: Session) -> None:
+    w = make_world(db)
+    with pytest.raises(ValidationFailed):
+        draft(db, w.coordinator, tlp="red", audience={"cluster_ids": [w.cluster.id]})
+    advisory = published(db, w.coordinator, tlp="red", audience={"user_ids": [w.admins[0].id]})
+    assert rules.get_visible(db, who(w.admins[0]), advisory.id)
+    with pytest.raises(NotFound):
+        rules.get_visible(db, who(w.responders[0]), advisory.id)  # same organisation, not named
