@@ -206,9 +206,8 @@ def main() -> None:
     set_database(database)
     started = time.perf_counter()
     ids = load(database, args.organisations, args.people)
-    print(
-        f"[{engine.dialect.name}] loaded {ids['organisations']:,} organisations in {time.perf_counter() - started:.1f} s"
-    )
+    loaded = time.perf_counter() - started
+    print(f"[{engine.dialect.name}] loaded {ids['organisations']:,} organisations in {loaded:.1f} s")
 
     with database.unit_of_work() as session:
         coord = session.get(User, ids["coordinator"])

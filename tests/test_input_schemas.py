@@ -223,6 +223,11 @@ LANDS_IN: dict[str, type[m.Base]] = {
     "SealRecord": m.EvidenceItem,
     "CopyRequest": m.EvidenceItem,
     "EvidenceRoleChange": m.IncidentParticipant,
+    "AdvisoryCreate": m.Advisory,
+    "AdvisoryUpdate": m.Advisory,
+    "AnswerIn": m.AdvisoryRecipient,
+    "SourceCreate": m.CsafSource,
+    "ProductCreate": m.DeclaredProduct,
 }
 RENAMED: dict[tuple[str, str], Any] = {
     ("RejectReport", "reason"): m.IncidentReport.rejection_reason,
@@ -259,6 +264,14 @@ UNMAPPED = {
     "ReturnRecord": "who it went back to, in a custody entry (JSON)",
     "DisposalRecord": "method and authorisation in a custody entry (JSON)",
     "ExportRequest": "ids and a flag",
+    "_Content": "the validators AdvisoryCreate and AdvisoryUpdate share (no fields)",
+    "AffectedProductIn": "JSON of the advisory (affected_products)",
+    "AudienceIn": "JSON of the advisory (the audience's criteria)",
+    "IndicatorIn": "JSON of the advisory (indicators)",
+    "ReferenceIn": "JSON of the advisory (references)",
+    "ReviewDecision": "a flag, and a note kept as the advisory's review_note (Text)",
+    "WithdrawBody": "a reason in the audit record",
+    "ProductImport": "CSV text: each line becomes a declared product (ProductCreate)",
 }
 
 

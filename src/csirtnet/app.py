@@ -49,6 +49,7 @@ API_MODULES = [
     "csirtnet.organisation.constituency_endpoints",
     "csirtnet.organisation.expert_endpoints",
     "csirtnet.organisation.application_endpoints",
+    "csirtnet.organisation.product_endpoints",  # TEMP-PRODUCTS-HELPER
     "csirtnet.audit.endpoints",
     "csirtnet.notification.endpoints",
     "csirtnet.ops.endpoints",
@@ -58,6 +59,7 @@ API_MODULES = [
     "csirtnet.evidence.endpoints",
     "csirtnet.advisory.endpoints",
     "csirtnet.advisory.csaf_endpoints",
+    "csirtnet.advisory.catalogue_endpoints",
     "csirtnet.cluster.endpoints",
     "csirtnet.cluster.readiness.endpoints",
     "csirtnet.cluster.channel.endpoints",
@@ -206,7 +208,8 @@ def _document_problems(app: FastAPI) -> None:
 
 
 def wants_json(request: Request) -> bool:
-    if request.url.path.startswith(API_PREFIX) or request.url.path in ("/metrics",):
+    # The CSAF provider's directory is read by machines (advisory.csaf_public): its errors are JSON too.
+    if request.url.path.startswith((API_PREFIX, "/.well-known/csaf/")) or request.url.path in ("/metrics",):
         return True
     accept = request.headers.get("accept", "")
     return "application/json" in accept and "text/html" not in accept

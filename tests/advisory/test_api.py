@@ -141,3 +141,33 @@ def test_a_clear_advisory_is_in_the_public_provider_directory_and_feed(client: A
     doc = client.get(f"/api/v1/csaf/amber/{told[0]}", headers=api(db, w.admins[1]))
     assert doc.json()["document"]["tracking"]["id"] == amber.reference
     assert client.get(f"/api/v1/csaf/amber/{told[0]}", headers=api(db, w.outsider)).status_code == 404
+
+
+def test_catalogues_and_vendor_csaf_through_the_api(client: Any, db: Session) -> None:
+    import json
+    from pathlib import Path
+
+    w = make_world(db)
+    coord, admin = api(db, w.coordinator), api(db, w.admins[0])
+    data = Path(__file__).parent / "data"
+    kev = json.loads((data / "kev_sample.json").read_text())
+    assert client.post("/api/v1/advisories/import", json=kev, headers=admin).status_code == 403
+    imported = client.post("/api/v1/advisories/import", json=kev, headers=coord).json()
+    assert imported["format"] == "kev" and imported["added"] == len(kev["vulnerabilities"])
+    first = kev["vulnerabilities"][0]["cveID"]
+    found = client.get(f"/api/v1/vulnerabilities/{first}", headers=admin).json()
+    assert found["known_exploited"] is True
+    assert client.get("/api/v1/vulnerabilities?known_exploited=true", headers=admin).json()["items"]
+    vendor = json.loads((data / "csaf_vendor_sample.json").read_text())
+    doc = client.post("/api/v1/advisories/import", json=vendor, headers=coord).json()
+    assert doc["format"] == "csaf" and doc["created"] is True
+    again = client.post("/api/v1/advisories/import", json=vendor, headers=coord).json()
+    assert again["created"] is False and again["csaf_document_id"] == doc["csaf_document_id"]
+    shown = client.get(f"/api/v1/csaf-documents/{doc['csaf_document_id']}", headers=admin).json()
+    assert shown["products"] and shown["tracking_id"] == vendor["document"]["tracking"]["id"]
+    broken = {**vendor, "document": {**vendor["document"], "tracking": {"id": "x"}}}
+    refused = client.post("/api/v1/advisories/import", json=broken, headers=coord)
+    assert refused.status_code == 422
+    assert any(e["field"].startswith("/document/tracking") for e in refused.json()["errors"])
+    bad = client.post("/api/v1/advisories/import", json={"hello": 1}, headers=coord)
+    assert bad.status_code == 422

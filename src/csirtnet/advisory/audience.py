@@ -65,7 +65,7 @@ def check(session: Session, who: Subject, audience: AudienceIn, tlp: str, cluste
     if cluster_id is not None:
         if not advisory_authz.may_address_cluster(session, who, cluster_id):
             raise Forbidden("Only the cluster's current lead publishes to it")
-        problems = [
+        problems: list[FieldError] = [
             FieldError(f"audience.cluster_ids.{i}", "a cluster lead publishes to its own cluster only")
             for i, c in enumerate(audience.cluster_ids)
             if c != cluster_id
@@ -77,7 +77,7 @@ def check(session: Session, who: Subject, audience: AudienceIn, tlp: str, cluste
         return
     # A member organisation publishes to its own people.
     own = who.organisation_id
-    problems: list[FieldError] = []
+    problems = []
     if audience.network or audience.cluster_ids or audience.sectors or audience.provinces or audience.security_levels:
         problems.append(FieldError("audience", "a member organisation publishes to its own people only"))
     problems += [
@@ -127,7 +127,7 @@ def _organisations_clause(audience: AudienceIn, on: Any) -> ColumnElement[bool]:
     return or_(*criteria) if criteria else false()
 
 
-def organisations_query(advisory: Advisory, audience: AudienceIn) -> Select[tuple[int, str | None]]:
+def organisations_query(advisory: Advisory, audience: AudienceIn) -> Select[int, str | None]:
     """The organisations the audience's criteria select (TLP:RED: none by criteria, only the named
     people's), within the publishing cluster when a cluster lead publishes."""
     on = cluster_authz.today()
@@ -153,7 +153,9 @@ def resolve(session: Session, advisory: Advisory) -> Resolved:
     """The audience as it stands now: organisations (with the cluster and province they have today)
     and the people of them who are told."""
     audience = AudienceIn.model_validate(advisory.audience or {})
-    orgs: dict[int, str | None] = dict(session.execute(organisations_query(advisory, audience)).all())
+    orgs: dict[int, str | None] = {
+        org_id: province for org_id, province in session.execute(organisations_query(advisory, audience))
+    }
     named: list[Person] = []
     if audience.user_ids:
         rows = session.execute(

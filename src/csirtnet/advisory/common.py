@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from cvss import CVSS3
+from cvss import CVSS3  # type: ignore[import-untyped]
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from csirtnet.advisory import csaf_provider, export
@@ -45,8 +45,14 @@ def member_feed(folder: Folder, feed_folder: Folder, session: Session, who: ApiU
     return JSONResponse(csaf_provider.feed(session, who, folder))
 
 
-@router.get("/csaf/{folder}/{year}/{name}", **downloads.JSON_FILE)
-def member_document(folder: Folder, year: str, name: str, session: Session, who: ApiUser) -> Response:
+@router.get("/csaf/{folder}/{year}/{name}", **downloads.CSAF_FILE)
+def member_document(
+    folder: Folder,
+    session: Session,
+    who: ApiUser,
+    year: str = Path(pattern=r"^\d{4}$"),
+    name: str = Path(pattern=r"^[+\-a-z0-9_]+\.json(\.sha256|\.sha512)?$", max_length=300),
+) -> Response:
     """A CSAF document you may read, or its .sha256 / .sha512."""
     media_type, body = csaf_provider.document(session, who, folder, year, name)
     return Response(body, media_type=media_type)

@@ -9,14 +9,16 @@ themselves. Nothing but published TLP:CLEAR advisories is reachable here (authz.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Path, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from csirtnet.advisory import csaf_provider
 from csirtnet.auth.deps import Session
+from csirtnet.errors import problem_responses
 from csirtnet.kit import downloads
 
-router = APIRouter(tags=["csaf"], include_in_schema=True)
+# A document that is not (or no longer) public answers 404, described like every other problem.
+router = APIRouter(tags=["csaf"], responses={404: problem_responses()[404]})
 
 
 @router.get("/.well-known/csaf/provider-metadata.json", **downloads.JSON_FILE)
@@ -43,8 +45,12 @@ def white_feed(session: Session) -> JSONResponse:
     return JSONResponse(csaf_provider.feed(session, None, "white"))
 
 
-@router.get("/.well-known/csaf/white/{year}/{name}", **downloads.JSON_FILE)
-def white_document(year: str, name: str, session: Session) -> Response:
+@router.get("/.well-known/csaf/white/{year}/{name}", **downloads.CSAF_FILE)
+def white_document(
+    session: Session,
+    year: str = Path(pattern=r"^\d{4}$"),
+    name: str = Path(pattern=r"^[+\-a-z0-9_]+\.json(\.sha256|\.sha512)?$", max_length=300),
+) -> Response:
     """A TLP:CLEAR CSAF document, or its .sha256 / .sha512."""
     media_type, body = csaf_provider.document(session, None, "white", year, name)
     return Response(body, media_type=media_type)

@@ -32,13 +32,14 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import ColumnElement, Text, cast, func, or_, select
+from sqlalchemy import Text, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.advisory import products
 from csirtnet.advisory.csaf import validate
 from csirtnet.authz import Permission, Subject, require
+from csirtnet.authz.advisory import visible_csaf_documents_clause
 from csirtnet.db import savepoint
 from csirtnet.errors import AppError, ErrorList, NotFound, ValidationFailed
 from csirtnet.kit.pagination import paginate
@@ -144,18 +145,16 @@ def import_csaf(
 
 def csaf_documents_page(
     session: Session,
+    who: Subject,
     *,
     q: str | None = None,
     source_id: int | None = None,
-    visible: ColumnElement[bool] | None = None,
     cursor: str | None = None,
     limit: int = 50,
 ) -> tuple[list[CsafDocument], str | None]:
-    """One page of imported documents, the most recently imported first. `q`: words each found in
-    the title, tracking id, publisher or CVE ids; `visible`: the caller's visibility clause."""
-    query = select(CsafDocument)
-    if visible is not None:
-        query = query.where(visible)
+    """One page of the imported documents `who` may read, the most recently imported first. `q`:
+    words each found in the title, tracking id, publisher or CVE ids."""
+    query = select(CsafDocument).where(visible_csaf_documents_clause(who))
     if source_id is not None:
         query = query.where(CsafDocument.source_id == source_id)
     text = " ".join((q or "").split())
@@ -173,9 +172,9 @@ def csaf_documents_page(
     return list(rows), next_cursor
 
 
-def get_csaf_document(session: Session, document_id: int) -> CsafDocument:
-    """One imported document; NotFound when there is none with this id."""
-    row = session.get(CsafDocument, document_id)
+def get_csaf_document(session: Session, who: Subject, document_id: int) -> CsafDocument:
+    """One imported document `who` may read; NotFound when there is none (or it is hidden)."""
+    row = session.scalar(select(CsafDocument).where(CsafDocument.id == document_id, visible_csaf_documents_clause(who)))
     if row is None:
         raise NotFound("CSAF document")
     return row

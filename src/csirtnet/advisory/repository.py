@@ -11,14 +11,14 @@ from csirtnet.kit.text import fold
 from csirtnet.models import Advisory, AdvisoryRecipient, AdvisoryVersion
 
 
-def visible(who: Subject) -> Select[tuple[Advisory]]:
+def visible(who: Subject) -> Select[Advisory]:
     """Every advisory `who` may see."""
     return select(Advisory).where(visible_advisories_clause(who))
 
 
 def search(
     who: Subject, *, q: str | None = None, status: str | None = None, kind: str | None = None, told: bool = False
-) -> Select[tuple[Advisory]]:
+) -> Select[Advisory]:
     """The advisories `who` may see, narrowed by words (reference, title, CVE), status and kind;
     `told`: only those told to the subject's organisation (the member's inbox)."""
     query = visible(who)

@@ -105,10 +105,16 @@ class AffectedProductIn(InputSchema):
     @field_validator("versions")
     @classmethod
     def _clean(cls, values: list[str]) -> list[str]:
+        from csirtnet.advisory.products import check_spec
+
         out = [v.strip() for v in values if v.strip()]
-        for v in out:
+        for i, v in enumerate(out):
             if len(v) > 100:
-                raise ValueError("a version is at most 100 characters")
+                raise ValueError(f"version {i + 1}: at most 100 characters")
+            try:
+                check_spec(v)
+            except ValueError as problem:
+                raise ValueError(f"version {i + 1} ({v!r}): {problem}") from None
         return list(dict.fromkeys(out))
 
 

@@ -28,7 +28,7 @@ from csirtnet.authz import cluster as cluster_authz
 from csirtnet.authz.permissions import Permission
 from csirtnet.authz.policy import Subject, can
 from csirtnet.errors import Forbidden, NotFound
-from csirtnet.models import Advisory, AdvisoryDelivery, AdvisoryRecipient, AdvisoryStatus
+from csirtnet.models import Advisory, AdvisoryDelivery, AdvisoryRecipient, AdvisoryStatus, CsafDocument
 from csirtnet.vocabulary import TLP, Role
 
 _OUT = (AdvisoryStatus.PUBLISHED.value, AdvisoryStatus.WITHDRAWN.value)
@@ -186,3 +186,16 @@ def member_directory_clause(who: Subject, tlp: str) -> ColumnElement[bool]:
     if tlp == TLP.RED.value:
         return false()
     return and_(Advisory.status == AdvisoryStatus.PUBLISHED.value, Advisory.tlp == tlp, visible_advisories_clause(who))
+
+
+def visible_csaf_documents_clause(who: Subject) -> ColumnElement[bool]:
+    """Imported vendor CSAF documents: those marked TLP:WHITE or GREEN (or unmarked: public vendor
+    advisories) to every member; AMBER and RED ones only to the coordinating body, which imported
+    them under the vendor's terms."""
+    if who.user_id is None:
+        return true() if who.is_platform_admin else false()
+    if not can(who, Permission.ADVISORIES_READ):
+        return false()
+    if can(who, Permission.ADVISORIES_MANAGE):
+        return true()
+    return or_(CsafDocument.tlp.is_(None), CsafDocument.tlp.in_(("WHITE", "GREEN")))

@@ -61,4 +61,25 @@ CSV = declare(CsvDownload, "The table as CSV (UTF-8)")
 EML = declare(EmailDownload, "The message as it arrived (.eml)")
 FILE = declare(FileDownload, "The stored file, as an attachment")
 TEXT = declare(TextDownload, "The list as plain text (UTF-8)")
-JSON_FILE = declare(JsonDownload, "The JSON document, byte for byte as published")
+JSON_FILE: dict[str, Any] = {
+    "response_class": JsonDownload,
+    "responses": {
+        200: {
+            "description": "The JSON document, byte for byte as published",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+}
+# A CSAF document's path also serves its hash files (".sha256", ".sha512": text).
+CSAF_FILE: dict[str, Any] = {
+    **JSON_FILE,
+    "responses": {
+        200: {
+            "description": "The CSAF document (JSON), or its .sha256 / .sha512 hash file (text)",
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "text/plain": {"schema": {"type": "string"}},
+            },
+        }
+    },
+}

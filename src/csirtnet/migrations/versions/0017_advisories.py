@@ -364,7 +364,11 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_advisory_delivery")),
         sa.UniqueConstraint(
-            "advisory_id", "version", "kind", "user_id", name=op.f("uq_advisory_delivery_advisory_id_version_kind_user_id")
+            "advisory_id",
+            "version",
+            "kind",
+            "user_id",
+            name=op.f("uq_advisory_delivery_advisory_id_version_kind_user_id"),
         ),
     )
     with op.batch_alter_table("advisory_delivery", schema=None) as batch_op:
