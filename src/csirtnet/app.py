@@ -86,6 +86,7 @@ PAGE_MODULES = [
     "csirtnet.web.views.advisories.catalogues",
     "csirtnet.web.views.advisories.detail",
     "csirtnet.web.views.advisories.tracking",
+    "csirtnet.web.views.advisories.exports",
     "csirtnet.web.views.clusters",
     "csirtnet.web.views.readiness",
     "csirtnet.web.views.channels",

@@ -20,8 +20,10 @@ from fastapi.routing import iter_route_contexts
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from csirtnet.advisory import repository as advisory_repository
 from csirtnet.app import API_PREFIX, create_app
 from csirtnet.authz import ANONYMOUS, Subject
+from csirtnet.authz.advisory import visible_csaf_documents_clause
 from csirtnet.demo import DEMO_PASSWORD, load_demo
 from csirtnet.evidence import repository as evidence
 from csirtnet.identity.login import start_password_reset
@@ -32,9 +34,11 @@ from csirtnet.incident.schemas import ReportCreate
 from csirtnet.kit.time import utcnow
 from csirtnet.mobilisation import repository as mobilisation
 from csirtnet.models import (
+    Advisory,
     ChannelThread,
     Cluster,
     ClusterPlan,
+    CsafDocument,
     EvidenceItem,
     IncidentTask,
     KnowledgeDocument,
@@ -124,6 +128,12 @@ def _values(session: Session, who: Subject) -> dict[str, object]:
             user_id=who.user_id,
         )
         values["item_id"] = session.scalar(evidence.items_query(who).with_only_columns(EvidenceItem.id).limit(1))
+        values["advisory_id"] = session.scalar(
+            advisory_repository.visible(who).with_only_columns(Advisory.id).order_by(Advisory.id).limit(1)
+        )
+        values["csaf_id"] = session.scalar(
+            select(CsafDocument.id).where(visible_csaf_documents_clause(who)).order_by(CsafDocument.id).limit(1)
+        )
         values["task_id"] = session.scalar(
             select(IncidentTask.id).where(IncidentTask.incident_id == values["incident_id"]).limit(1)
         )

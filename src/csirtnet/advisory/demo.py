@@ -5,13 +5,14 @@ whole network (in the public CSAF directory and its ROLIE feed); and a draft."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from csirtnet import demo
-from csirtnet.advisory import answers, catalogue, service
+from csirtnet.advisory import answers, catalogue, csaf_store, service
+from csirtnet.advisory.csaf.document import CsafInput, CsafProduct, CsafRevision, CsafVulnerability, build
 from csirtnet.advisory.schemas import AdvisoryCreate
 from csirtnet.authz import Subject
 from csirtnet.identity.service import subject_for
@@ -67,6 +68,40 @@ KEV = {
 }
 
 
+def _vendor_csaf(now: datetime) -> dict[str, object]:
+    """A vendor's own CSAF advisory for the flaw, as a PSIRT publishes it (TLP:WHITE)."""
+    released = now - timedelta(days=30)
+    return build(
+        CsafInput(
+            tracking_id="PAN-SA-2024-0012",
+            title="PAN-OS: OS Command Injection Vulnerability in GlobalProtect",
+            lang="en",
+            publisher_name="Palo Alto Networks Product Security",
+            publisher_namespace="https://security.paloaltonetworks.com",
+            publisher_category="vendor",
+            tlp="clear",
+            summary="A command injection vulnerability in the GlobalProtect feature of PAN-OS software.",
+            severity="critical",
+            products=(
+                CsafProduct("Palo Alto Networks", "PAN-OS", (">=10.2 <10.2.9", ">=11.0 <11.0.4", ">=11.1 <11.1.2")),
+            ),
+            vulnerabilities=(
+                CsafVulnerability(
+                    title="OS Command Injection in GlobalProtect",
+                    cve="CVE-2024-3400",
+                    cvss_vector="CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H",
+                    known_exploited=True,
+                ),
+            ),
+            recommended_actions=("Upgrade to PAN-OS 10.2.9-h1, 11.0.4-h1, 11.1.2-h3 or later.",),
+            references=(("https://security.paloaltonetworks.com/CVE-2024-3400", "Vendor advisory"),),
+            revisions=(CsafRevision("1.0", released, "Initial publication"),),
+            initial_release_date=released,
+            current_release_date=released,
+        )
+    )
+
+
 @demo.register
 def load(session: Session, orgs: dict[str, Organisation], users: dict[str, User]) -> None:
     coordinator = users.get("dieuphoi@csirtnet.local")
@@ -94,6 +129,7 @@ def load(session: Session, orgs: dict[str, Organisation], users: dict[str, User]
                 )
             )
     session.flush()
+    vendor_doc, _created = csaf_store.import_csaf(session, Subject.system("demo"), _vendor_csaf(now))
     panos = service.create(
         session,
         who,
@@ -131,6 +167,7 @@ def load(session: Session, orgs: dict[str, Organisation], users: dict[str, User]
                     {"url": "https://security.paloaltonetworks.com/CVE-2024-3400", "summary": "Palo Alto Networks"}
                 ],
                 "deadline_at": (now + timedelta(days=2)).isoformat(),
+                "csaf_document_ids": [vendor_doc.id],
                 "audience": {"cluster_ids": [cluster.id]},
             }
         ),

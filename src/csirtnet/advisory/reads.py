@@ -161,7 +161,13 @@ def advisory_page(session: Session, who: Subject, advisory_id: int) -> AdvisoryP
         for cve in advisory.cve_ids or []
     ]
     csaf = (
-        list(session.scalars(select(CsafDocument).where(CsafDocument.id.in_(advisory.csaf_document_ids))))
+        list(
+            session.scalars(
+                select(CsafDocument).where(
+                    CsafDocument.id.in_(advisory.csaf_document_ids), rules.visible_csaf_documents_clause(who)
+                )
+            )
+        )
         if advisory.csaf_document_ids
         else []
     )

@@ -1,4 +1,6 @@
-"""Background jobs of the advisory domain: polling the CSAF sources.
+"""Background jobs of the advisory domain: sending an advisory's deliveries, reminding before its
+deadline and escalating after it (queued by advisory.delivery; the work is in advisory.sending),
+and polling the CSAF sources.
 
 `advisory.poll_csaf_sources` runs every POLL_EVERY (one is kept queued once a source exists): it
 queues `advisory.poll_csaf_source` for each source due and not already queued. That job fetches
@@ -14,7 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from csirtnet.advisory import csaf_store
+from csirtnet.advisory import csaf_store, sending
+from csirtnet.advisory.delivery import DELIVER_JOB, ESCALATE_JOB, REMIND_JOB
 from csirtnet.kit.time import utcnow
 from csirtnet.models import Job, JobStatus
 from csirtnet.worker import enqueue, job
@@ -64,3 +67,24 @@ def poll_csaf_source(session: Session, *, source_id: int, metadata_url: str, sin
     target = csaf_store.PollTarget(source_id, metadata_url, datetime.fromisoformat(since) if since else None)
     fetched = csaf_store.fetch(target)  # before the session's first statement (see the module docstring)
     csaf_store.record_poll(session, target, fetched, polled_at=started)
+
+
+# -- delivery, reminders, escalation (advisory.delivery queues them) ------------------------
+
+
+@job(DELIVER_JOB)
+def deliver(session: Session, *, advisory_id: int, first_id: int, last_id: int, **_: Any) -> None:
+    """Send one batch of an advisory's deliveries: email, in-app note, the organisations' webhooks."""
+    sending.deliver(session, advisory_id, first_id, last_id)
+
+
+@job(REMIND_JOB)
+def remind(session: Session, *, advisory_id: int, round: int, deadline: str, **_: Any) -> None:
+    """Before the deadline: remind the organisations that have not answered."""
+    sending.remind(session, advisory_id, round, deadline)
+
+
+@job(ESCALATE_JOB)
+def escalate(session: Session, *, advisory_id: int, round: int, deadline: str, **_: Any) -> None:
+    """After the deadline: escalate to the admins of the organisations that have not answered."""
+    sending.escalate(session, advisory_id, round, deadline)

@@ -199,3 +199,8 @@ def visible_csaf_documents_clause(who: Subject) -> ColumnElement[bool]:
     if can(who, Permission.ADVISORIES_MANAGE):
         return true()
     return or_(CsafDocument.tlp.is_(None), CsafDocument.tlp.in_(("WHITE", "GREEN")))
+
+
+def can_read_csaf_documents(who: Subject) -> bool:
+    """The vendor CSAF pages: every member (each document then by visible_csaf_documents_clause)."""
+    return can(who, Permission.ADVISORIES_READ)

@@ -125,7 +125,7 @@ class Permission(StrEnum):
     ADVISORIES_READ = "advisories:read"  # every member
     ADVISORIES_WRITE = "advisories:write"  # coordinators, org admins
     ADVISORIES_REVIEW = "advisories:review"  # coordinators: the second pair of eyes
-    ADVISORIES_ACK = "advisories:ack"  # org admins, responders: answer for their organisation
+    ADVISORIES_ACK = "advisories:ack"  # coordinators, org admins, responders: answer for their organisation
     ADVISORIES_MANAGE = "advisories:manage"  # coordinators: catalogues (KEV, CVE), CSAF sources
 
     @property
@@ -204,6 +204,7 @@ ROLE_GRANTS: Final = MappingProxyType(
             P.EVIDENCE_WRITE,
             P.ADVISORIES_WRITE,
             P.ADVISORIES_REVIEW,
+            P.ADVISORIES_ACK,
             P.ADVISORIES_MANAGE,
         },
         Role.ORG_ADMIN: _EVERY_MEMBER
