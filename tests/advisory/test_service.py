@@ -142,3 +142,14 @@ def test_tlp_red_names_people_only(db: Session) -> None:
     assert rules.get_visible(db, who(w.admins[0]), advisory.id)
     with pytest.raises(NotFound):
         rules.get_visible(db, who(w.responders[0]), advisory.id)  # same organisation, not named
+
+
+def test_every_job_the_advisories_queue_has_a_handler(db: Session) -> None:
+    import csirtnet.jobs_registry  # noqa: F401 - what every worker imports
+    from csirtnet.worker import handlers
+
+    w = make_world(db)
+    published(db, w.coordinator, audience={"cluster_ids": [w.cluster.id]})
+    queued = set(db.scalars(select(Job.name).where(Job.name.like("advisory.%"))))
+    assert queued == {"advisory.deliver", "advisory.remind", "advisory.escalate"}
+    assert queued <= set(handlers())

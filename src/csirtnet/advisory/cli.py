@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from csirtnet.cli_common import AsUser, acting_subject, err, fail, progress_bar
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -33,40 +34,6 @@ app = typer.Typer(
 sources_app = typer.Typer(help="CSAF providers polled for vendor advisories", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-AsUser = Annotated[str | None, typer.Option("--as", help="Email of the user acting (default: the platform itself)")]
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", markup=True)
-    return typer.Exit(code)
-
-
-def _subject(session: Session, email: str | None) -> Subject:
-    from sqlalchemy import func, select
-
-    from csirtnet.authz import Subject
-    from csirtnet.identity.service import subject_for
-    from csirtnet.models import User
-
-    if email is None:
-        return Subject.system("cli")
-    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
-    if user is None or not user.is_active:
-        raise _fail(f"no active user {email}")
-    return subject_for(user)
-
-
-def _bar() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=False,
-    )
 
 
 def _problems(exc: AppError) -> list[str]:
@@ -106,7 +73,7 @@ def import_files(
 
     db = database()
     failed = 0
-    with _bar() as bar:
+    with progress_bar() as bar:
         task = bar.add_task("importing", total=len(files))
         for path in files:
             bar.update(task, description=path.name[:40])
@@ -119,7 +86,7 @@ def import_files(
                 continue
             try:
                 with db.unit_of_work() as session:
-                    line = _import_one(session, _subject(session, as_user), path, data)
+                    line = _import_one(session, acting_subject(session, as_user), path, data)
             except AppError as exc:
                 failed += 1
                 bar.console.print(f"[red]{path}[/red]: refused, nothing imported", markup=True)
@@ -156,22 +123,22 @@ def export_command(
     from csirtnet.errors import AppError
 
     if format_ not in ("csaf", "pdf"):
-        raise _fail(f"--format: {format_!r} is neither csaf nor pdf", 2)
+        raise fail(f"--format: {format_!r} is neither csaf nor pdf", 2)
     lang = language or "vi"
     if lang not in ("vi", "en"):
-        raise _fail(f"--lang: {lang!r} is neither vi nor en", 2)
+        raise fail(f"--lang: {lang!r} is neither vi nor en", 2)
     try:
         with database().unit_of_work() as session:
-            who = _subject(session, as_user)
+            who = acting_subject(session, as_user)
             if format_ == "csaf":
                 _name, body = export.export_csaf(session, who, advisory_id, lang)
                 problems = schema_errors(json.loads(body))
                 if problems:
-                    raise _fail("; ".join(f"{p.path}: {p.message}" for p in problems))
+                    raise fail("; ".join(f"{p.path}: {p.message}" for p in problems))
             else:
                 _name, body = export.advisory_pdf(session, who, advisory_id, lang)
     except AppError as exc:
-        raise _fail("; ".join(_problems(exc))) from None
+        raise fail("; ".join(_problems(exc))) from None
     out.write_bytes(body)
     sys.stdout.write(f"{out}: {len(body):,} bytes, sha256 {hashlib.sha256(body).hexdigest()}\n")
 
@@ -193,10 +160,10 @@ def sources_add(
 
     try:
         with database().unit_of_work() as session:
-            source = csaf_store.add_source(session, _subject(session, as_user), name, metadata_url, interval)
+            source = csaf_store.add_source(session, acting_subject(session, as_user), name, metadata_url, interval)
             ident = source.id
     except AppError as exc:
-        raise _fail("; ".join(_problems(exc)), 2) from exc
+        raise fail("; ".join(_problems(exc)), 2) from exc
     out.print(f"source {ident} added: polled every {interval} hour(s)")
 
 
@@ -239,7 +206,7 @@ def sources_poll(
     from csirtnet.kit.time import utcnow
 
     if not ids and not due and not every:
-        raise _fail("name the sources to poll, or --due, or --all", 2)
+        raise fail("name the sources to poll, or --due, or --all", 2)
     db = database()
     # What to fetch is read first; nothing holds the database while the providers answer.
     try:
@@ -252,9 +219,9 @@ def sources_poll(
                 chosen = [s.id for s in csaf_store.sources(session) if s.enabled]
             targets = [csaf_store.poll_target(session, ident) for ident in chosen]
     except AppError as exc:
-        raise _fail(exc.message) from exc
+        raise fail(exc.message) from exc
     bad = 0
-    with _bar() as bar:
+    with progress_bar() as bar:
         task = bar.add_task("polling", total=len(targets))
         for target in targets:
             bar.update(task, description=target.metadata_url[-40:])

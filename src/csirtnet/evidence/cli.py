@@ -24,36 +24,15 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
+from csirtnet.cli_common import AsUser, acting_subject, fail
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from csirtnet.authz import Subject
     from csirtnet.evidence.store import Digests, EvidenceStore
 
 app = typer.Typer(help="Evidence: add, list, verify, export, the signing key", no_args_is_help=True)
 err = Console(stderr=True)
-
-AsUser = Annotated[str | None, typer.Option("--as", help="Email of the user acting (default: the platform itself)")]
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
-    return typer.Exit(code)
-
-
-def _subject(session: Session, email: str | None) -> Subject:
-    from sqlalchemy import func, select
-
-    from csirtnet.authz import Subject
-    from csirtnet.identity.service import subject_for
-    from csirtnet.models import User
-
-    if email is None:
-        return Subject.system("cli")
-    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
-    if user is None or not user.is_active:
-        raise _fail(f"no active user {email}")
-    return subject_for(user)
 
 
 def _incident_id(session: Session, ident: str) -> int:
@@ -65,7 +44,7 @@ def _incident_id(session: Session, ident: str) -> int:
         return int(ident)
     found = session.scalar(select(Incident.id).where(Incident.reference == ident.strip().upper()))
     if found is None:
-        raise _fail(f"no incident {ident}")
+        raise fail(f"no incident {ident}")
     return found
 
 
@@ -136,15 +115,15 @@ def add(
     from csirtnet.evidence.upload import remove_unreferenced
 
     if sha256 and len(files) > 1:
-        raise _fail("--sha256 states the hash of one file; give one FILE with it", 2)
+        raise fail("--sha256 states the hash of one file; give one FILE with it", 2)
     try:
         zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise _fail(f"--timezone: {timezone} is not a time zone name", 2) from None
+        raise fail(f"--timezone: {timezone} is not a time zone name", 2) from None
     try:
         moment = datetime.fromisoformat(collected_at) if collected_at else datetime.now(zone)
     except ValueError:
-        raise _fail("--collected-at: not an ISO 8601 date and time", 2) from None
+        raise fail("--collected-at: not an ISO 8601 date and time", 2) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     records: list[EvidenceCreate] = []
@@ -174,25 +153,25 @@ def add(
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first.get("loc", ())) or "input"
-            raise _fail(f"{where}: {first.get('msg')}", 2) from None
+            raise fail(f"{where}: {first.get('msg')}", 2) from None
     db = database()
     store = evidence_store()
     # The right to add is checked before hours of hashing, then again when registering.
     try:
         with db.unit_of_work(write=False) as session:
-            who = _subject(session, as_user)
+            who = acting_subject(session, as_user)
             incident_id = _incident_id(session, incident)
             found = get_visible(session, who, incident_id, audit_read=False)
             for record in records:
                 rules.require_add_evidence(session, who, found, record.tlp.value)
     except AppError as exc:
-        raise _fail(exc.message) from exc
+        raise fail(exc.message) from exc
     stored: list[Digests] = []
     try:
         for path in files:
             stored.append(_ingest(store, path, sha256))
         with db.unit_of_work() as session:
-            who = _subject(session, as_user)
+            who = acting_subject(session, as_user)
             items = [
                 service.add_item(
                     session, who, incident_id, record, stored=digests, filename=path.name, content_type=None
@@ -207,9 +186,9 @@ def add(
         for digests in stored:
             remove_unreferenced(store, db.engine, digests)
         if isinstance(exc, HashMismatch):
-            raise _fail(f"{files[0]}: {exc}") from exc
+            raise fail(f"{files[0]}: {exc}") from exc
         if isinstance(exc, AppError):
-            raise _fail(exc.message) from exc
+            raise fail(exc.message) from exc
         raise
     for line in lines:
         sys.stdout.write(line + "\n")
@@ -227,7 +206,7 @@ def list_items(
 
     try:
         with database().unit_of_work(write=False) as session:
-            who = _subject(session, as_user)
+            who = acting_subject(session, as_user)
             rows = [
                 "\t".join(
                     [
@@ -242,7 +221,7 @@ def list_items(
                 for item in repository.items_of_incident(session, who, _incident_id(session, incident))
             ]
     except AppError as exc:
-        raise _fail(exc.message) from exc
+        raise fail(exc.message) from exc
     for row in rows:
         sys.stdout.write(row + "\n")
 
@@ -261,7 +240,7 @@ def verify(
     from csirtnet.evidence.store import evidence_store
 
     if not ids and not all_items:
-        raise _fail("name the items to verify, or --all", 2)
+        raise fail("name the items to verify, or --all", 2)
     store = evidence_store()
     swept = store.sweep_incoming()  # part files of uploads whose process died
     if swept:
@@ -308,17 +287,17 @@ def export_command(
     from csirtnet.evidence import export
 
     if out.exists():
-        raise _fail(f"{out} already exists", 2)
+        raise fail(f"{out} already exists", 2)
     written: Path | None = None
     try:
         with database().unit_of_work() as session:
-            who = _subject(session, as_user)
+            who = acting_subject(session, as_user)
             written = export.export_to_folder(session, who, ids, out, with_files=not without_files)
     except BaseException as exc:
         if written is not None:  # the entries it states were not kept
             shutil.rmtree(written, ignore_errors=True)
         if isinstance(exc, AppError):
-            raise _fail(exc.message) from exc
+            raise fail(exc.message) from exc
         raise
     err.print(f"wrote {written}: check it with `sha256sum -c SHA256SUMS` and `python3 verify.py`", highlight=False)
 
