@@ -5,6 +5,7 @@ review, and nothing visible to an organisation that was not told."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -153,3 +154,98 @@ def test_every_job_the_advisories_queue_has_a_handler(db: Session) -> None:
     queued = set(db.scalars(select(Job.name).where(Job.name.like("advisory.%"))))
     assert queued == {"advisory.deliver", "advisory.remind", "advisory.escalate"}
     assert queued <= set(handlers())
+
+
+def test_a_cluster_lead_publishes_to_its_cluster_during_its_term_only(db: Session) -> None:
+    from datetime import date
+
+    from csirtnet.authz.cluster import today
+    from csirtnet.models import ClusterLeadTerm
+
+    w = make_world(db)
+    lead = w.admins[3]  # Cao Bằng leads cluster no. 1 this year
+    term = ClusterLeadTerm(
+        cluster_id=w.cluster.id,
+        organisation_id=w.provinces[3].id,
+        starts_on=date(today().year, 1, 1),
+        ends_on=date(today().year, 12, 31),
+    )
+    db.add(term)
+    db.flush()
+    advisory = published(db, lead, cluster_id=w.cluster.id, audience={"cluster_ids": [w.cluster.id]})
+    told = set(
+        db.scalars(select(AdvisoryRecipient.organisation_id).where(AdvisoryRecipient.advisory_id == advisory.id))
+    )
+    assert told == {o.id for o in w.provinces}
+    with pytest.raises(ValidationFailed) as refused:
+        draft(db, lead, cluster_id=w.cluster.id, audience={"network": True})
+    assert refused.value.errors[0].field == "audience.network"
+    # Naming an outsider keeps the audience inside the cluster.
+    inside = published(db, lead, cluster_id=w.cluster.id, audience={"organisation_ids": [w.outsider_org.id]})
+    assert db.scalar(select(func.count()).where(AdvisoryRecipient.advisory_id == inside.id)) == 0
+    term.ends_on = date(today().year - 1, 12, 31)
+    term.starts_on = date(today().year - 1, 1, 1)
+    db.flush()
+    with pytest.raises(Forbidden):
+        draft(db, lead, cluster_id=w.cluster.id, audience={"cluster_ids": [w.cluster.id]})
+
+
+def test_audiences_by_sector_province_and_security_level(db: Session) -> None:
+    from csirtnet.models import InformationSystem
+
+    w = make_world(db)
+    w.provinces[0].sector = "finance"
+    db.add(InformationSystem(organisation_id=w.provinces[1].id, name="Cổng dịch vụ công", security_level=4))
+    db.add(InformationSystem(organisation_id=w.provinces[2].id, name="Thư điện tử", security_level=2))
+    db.flush()
+
+    def told(audience: dict[str, object]) -> set[int]:
+        advisory = published(db, w.coordinator, audience=audience)
+        return set(
+            db.scalars(select(AdvisoryRecipient.organisation_id).where(AdvisoryRecipient.advisory_id == advisory.id))
+        )
+
+    assert told({"sectors": ["finance"]}) == {w.provinces[0].id}
+    assert told({"provinces": ["Cà Mau", "Lạng Sơn"]}) == {w.outsider_org.id, w.provinces[4].id}
+    assert told({"security_levels": [4, 5]}) == {w.provinces[1].id}
+    assert told({"organisation_ids": [w.provinces[5].id], "security_levels": [2]}) == {
+        w.provinces[5].id,
+        w.provinces[2].id,
+    }
+
+
+def test_email_in_each_language_with_the_tlp_in_the_subject_and_webhooks(db: Session, smtp_server: list[Any]) -> None:
+    import email.header
+
+    from csirtnet.models import WebhookEndpoint
+
+    w = make_world(db)
+    w.admins[0].language = "en"
+    w.responders[0].language = "vi"
+    db.add(WebhookEndpoint(organisation_id=w.provinces[0].id, url="https://hooks.example.vn/x", secret="s" * 32))
+    db.flush()
+    advisory = published(db, w.coordinator, audience={"organisation_ids": [w.provinces[0].id]})
+    for job in db.scalars(select(Job).where(Job.name == "advisory.deliver")).all():
+        sending.deliver(db, **job.payload)
+    mails = list(smtp_server)
+    subjects = {
+        str(m["To"]).lower(): str(email.header.make_header(email.header.decode_header(m["Subject"]))) for m in mails
+    }
+    assert subjects[w.admins[0].email.lower()].startswith(f"[TLP:AMBER] Advisory {advisory.reference}")
+    assert subjects[w.responders[0].email.lower()].startswith(f"[TLP:AMBER] Khuyến cáo {advisory.reference}")
+    hooks = db.scalars(select(Job).where(Job.name == "notification.deliver_webhook")).all()
+    assert len(hooks) == 1 and hooks[0].payload["data"]["reference"] == advisory.reference
+    emailed = db.scalars(select(AdvisoryDelivery.emailed_at).where(AdvisoryDelivery.advisory_id == advisory.id)).all()
+    assert len(emailed) == 2 and all(emailed)
+
+
+def test_reminders_go_before_the_deadline_to_those_who_have_not_answered(db: Session) -> None:
+    w = make_world(db)
+    advisory = published(db, w.coordinator, audience={"cluster_ids": [w.cluster.id]})
+    answers.answer(db, who(w.admins[0]), advisory.id, AckStatus.RECEIVED, None)
+    assert advisory.deadline_at is not None
+    reminded = sending.remind(db, advisory.id, advisory.ack_round, advisory.deadline_at.isoformat())
+    assert reminded == 5
+    people = db.scalars(select(AdvisoryDelivery.user_id).where(AdvisoryDelivery.kind == "reminder")).all()
+    assert w.admins[0].id not in people and w.responders[0].id not in people and len(people) == 10
+    assert sending.remind(db, advisory.id, advisory.ack_round, advisory.deadline_at.isoformat()) == 0
