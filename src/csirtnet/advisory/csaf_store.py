@@ -37,7 +37,6 @@ from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.advisory import products
-from csirtnet.advisory.csaf import validate
 from csirtnet.authz import Permission, Subject, require
 from csirtnet.authz.advisory import visible_csaf_documents_clause
 from csirtnet.db import savepoint
@@ -87,6 +86,8 @@ def import_csaf(
     """Keep a CSAF 2.0 document; (the row, True) when it is new, (the row kept, False) when this
     version of it was imported before. ValidationFailed names the JSON path of each problem."""
     require(who, Permission.ADVISORIES_MANAGE)
+    from csirtnet.advisory.csaf import validate  # jsonschema costs a process ~34 MB: only where one is checked
+
     validate.require_valid(document)
     meta = document["document"]
     tracking, publisher = meta["tracking"], meta["publisher"]

@@ -18,7 +18,6 @@ from csirtnet.authz import advisory as rules
 from csirtnet.config import get_settings
 from csirtnet.errors import Conflict
 from csirtnet.kit.dates import format_datetime
-from csirtnet.kit.pdf import new_pdf, para, rows, section
 from csirtnet.kit.time import as_utc, utcnow
 from csirtnet.models import Advisory, AdvisoryStatus, AdvisoryVersion, Organisation, Vulnerability
 from csirtnet.vocabulary import labels
@@ -134,6 +133,8 @@ _PDF = {
 
 def advisory_pdf(session: Session, who: Subject, advisory_id: int, language: str = "vi") -> tuple[str, bytes]:
     """(file name, bytes) of the advisory as a PDF in `language`, TLP marked on every page."""
+    from csirtnet.kit.pdf import new_pdf, para, rows, section  # fpdf only where a PDF is made
+
     lang = language if language in ("vi", "en") else "vi"
     advisory = rules.get_visible(session, who, advisory_id)
     if advisory.status == AdvisoryStatus.WITHDRAWN.value and not rules.can_edit(who, advisory):
