@@ -49,7 +49,7 @@ API_MODULES = [
     "csirtnet.organisation.constituency_endpoints",
     "csirtnet.organisation.expert_endpoints",
     "csirtnet.organisation.application_endpoints",
-    "csirtnet.organisation.product_endpoints",  # TEMP-PRODUCTS-HELPER
+    "csirtnet.organisation.product_endpoints",
     "csirtnet.audit.endpoints",
     "csirtnet.notification.endpoints",
     "csirtnet.ops.endpoints",

@@ -118,6 +118,17 @@ MEMBER_ROWS: list[Row] = [
     ),
     Row(
         BadInput(
+            "member product",
+            "/members/{org}",
+            "[data-testid=product-form]",
+            {"vendor": "Apache", "product": " ", "version": ">=2.4 <2.4.58"},
+            errors=("product", "version"),
+        ),
+        Role.ORG_ADMIN,
+        ("member-product",),
+    ),
+    Row(
+        BadInput(
             "member claim",
             "/members/{org}",
             "[data-testid=claim-form]",

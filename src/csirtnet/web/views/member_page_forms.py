@@ -1,7 +1,8 @@
 """The members pages' forms, declared once on the one form path (csirtnet.web.forms): a member's
-profile (particulars, capabilities, contacts, systems, constituency, experts), the review of
-applications, the resolution of overlapping claims, the import and the lookup. Choices that depend
-on the data (the other members a part is delegated to) are given by the page."""
+profile (particulars, capabilities, contacts, systems, declared products, constituency, experts),
+the review of applications, the resolution of overlapping claims, the import and the lookup.
+Choices that depend on the data (the other members a part is delegated to, a member's own
+systems) are given by the page."""
 
 from __future__ import annotations
 
@@ -72,6 +73,21 @@ SYSTEM = Form(
         Field("security_level", N_("Security level"), kind="select", choices=LEVEL_CHOICES, required=True),
         Field("national_important", N_("On the national list"), kind="checkbox"),
         Field("description", N_("Description"), kind="textarea", attrs={"maxlength": "5000", "rows": "2"}),
+    ],
+)
+PRODUCT = Form(
+    "member-product",
+    [
+        Field("vendor", N_("Vendor"), required=True, attrs={"maxlength": "200", "placeholder": "Palo Alto Networks"}),
+        Field("product", N_("Product"), required=True, attrs={"maxlength": "200", "placeholder": "PAN-OS"}),
+        Field(
+            "version",
+            N_("Version"),
+            help=N_("One version as the vendor writes it; leave it empty when not known."),
+            attrs={"maxlength": "100", "placeholder": "10.2.7 · 13.1-49.13"},
+        ),
+        # The member's own information systems, given by the page.
+        Field("information_system_id", N_("Information system"), kind="select", blank=N_("No particular system")),
     ],
 )
 CLAIM = Form(

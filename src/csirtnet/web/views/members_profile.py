@@ -1,6 +1,6 @@
 """Pages of one member's profile: its particulars, capabilities, contacts, information systems,
-constituency (claims and delegated parts) and experts. Every form is on the one form path
-(declared in member_page_forms) and comes back in place on an error. Mounted by members.py."""
+declared products, constituency (claims and delegated parts) and experts. Every form is on the one
+form path (declared in member_page_forms) and comes back in place on an error. Mounted by members.py."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from csirtnet.i18n import N_, translate
 from csirtnet.models import Organisation
 from csirtnet.models.contact import ContactRole
 from csirtnet.models.organisation import OrganisationKind
-from csirtnet.organisation import constituency, directory, experts, reads, service
+from csirtnet.organisation import constituency, directory, experts, products, reads, service
 from csirtnet.organisation.schemas import (
     ContactCreate,
     ExpertCreate,
@@ -79,6 +79,7 @@ def _profile_context(session: DbSession, who: Subject, org: Organisation, langua
         profile = service.profile(session, who, org.id)
         ctx["contacts"] = profile.contacts
         ctx["systems"] = profile.systems
+        ctx["products"] = products.products_of(session, who, org.id)
         ctx["claims"] = reads.claims(session, who, org.id)
         ctx["members"] = reads.other_members(session, org.id)
     return ctx
@@ -107,6 +108,8 @@ def _profile_page(
             "service_choices": mf.service_choices(language),
             "contact_form": given.get(mf.CONTACT.id) or mf.CONTACT.blank(),
             "system_form": given.get(mf.SYSTEM.id) or mf.SYSTEM.blank(),
+            "product_form": given.get(mf.PRODUCT.id) or mf.PRODUCT.blank(),
+            "system_choices": [(str(s.id), s.name) for s in ctx.get("systems", [])],
             "claim_form": given.get(mf.CLAIM.id) or mf.CLAIM.blank(),
             "delegating": delegating,
             "delegate_form": given.get(mf.DELEGATE.id) or mf.DELEGATE.blank(),
@@ -189,6 +192,24 @@ async def system_add(request: Request, session: Session, who: PageUser, organisa
 def system_remove(request: Request, session: Session, who: PageUser, organisation_id: int, system_id: int) -> Response:
     service.remove_system(session, who, organisation_id, system_id)
     return saved_redirect(request, f"/members/{organisation_id}#systems", N_("The system is removed."))
+
+
+@router.post("/members/{organisation_id}/products")
+async def product_add(request: Request, session: Session, who: PageUser, organisation_id: int) -> Response:
+    service.get_managed(session, who, organisation_id)
+    form = await mf.PRODUCT.read(request)
+    data = form.validate(products.ProductCreate)
+    if data is not None:
+        form.attempt(session, lambda: products.add(session, who, organisation_id, data))
+    return _saved(request, session, who, organisation_id, form, "products", N_("The product is declared."))
+
+
+@router.post("/members/{organisation_id}/products/{product_id}/delete")
+def product_remove(
+    request: Request, session: Session, who: PageUser, organisation_id: int, product_id: int
+) -> Response:
+    products.remove(session, who, organisation_id, product_id)
+    return saved_redirect(request, f"/members/{organisation_id}#products", N_("The product is removed."))
 
 
 @router.post("/members/{organisation_id}/services")
