@@ -148,6 +148,9 @@ ROWS: dict[str, Row] = {
     "message_id": _first(m.ChannelMessage, channel_id=_attribute("channel_id")),
     "event_id": _first(m.NetworkEvent),
     "document_id": _first(m.KnowledgeDocument),
+    "product_id": _first(m.DeclaredProduct, organisation_id=_attribute("organisation_id")),
+    "advisory_id": _first(m.Advisory),
+    "source_id": _first(m.CsafSource),
 }
 
 
