@@ -40,3 +40,13 @@ def to_csv(header: Iterable[Cell], rows: Iterable[Iterable[Cell]]) -> str:
     for row in rows:
         writer.writerow([safe_cell(v) for v in row])
     return BOM + out.getvalue()
+
+
+def to_machine_csv(rows: Iterable[Iterable[str]]) -> str:
+    """A CSV file for machines, not spreadsheets (a CSAF provider's changes.csv, whose format the
+    standard fixes): every cell quoted, LF lines, no byte-order mark and no formula neutralising —
+    its readers parse the cells, they do not run them."""
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    writer.writerows([list(row) for row in rows])
+    return out.getvalue()

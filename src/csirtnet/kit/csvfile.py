@@ -163,3 +163,18 @@ def read_table(
     if table.problems:
         table.rows.clear()  # the rows of a malformed file cannot be trusted: none is given
     return table
+
+
+def read_rows(text: str) -> list[tuple[int, list[str]]]:
+    """The rows of a machine-written CSV file without a header (a CSAF provider's changes.csv),
+    each with its line number; ValueError naming the line at the first malformed one (csv's strict
+    mode: a quote opened and never closed, or one in the middle of a cell)."""
+    reader = csv.reader(io.StringIO(text), strict=True)
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        for row in reader:
+            if row:
+                rows.append((reader.line_num, row))
+    except csv.Error as problem:
+        raise ValueError(f"line {reader.line_num}: {problem}") from None
+    return rows

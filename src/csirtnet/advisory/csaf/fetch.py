@@ -14,9 +14,7 @@ A document that failed is not tried again until the provider changes it: `latest
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +24,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from csirtnet.advisory.csaf.validate import provider_metadata_errors, schema_errors
+from csirtnet.kit.csvfile import read_rows
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 MAX_DOCUMENTS = 200
@@ -191,9 +190,12 @@ def _from_directory(
         result.problems.append((changes_url, str(exc)))
         return
     if text is not None:
-        for line_number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-            if not row:
-                continue
+        try:
+            rows = read_rows(text)
+        except ValueError as malformed:
+            result.problems.append((changes_url, f"not a CSV file: {malformed}"))
+            return
+        for line_number, row in rows:
             try:
                 path, changed = row[0], _parse_time(row[1] if len(row) > 1 else None)
             except ValueError:

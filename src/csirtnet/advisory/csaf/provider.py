@@ -13,15 +13,14 @@ Nothing here reads the database or writes files; the caller serves what these re
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from csirtnet.advisory.csaf.document import csaf_datetime, csaf_tlp_label, file_name
+from csirtnet.kit.csv_export import to_machine_csv
 
 WELL_KNOWN = "/.well-known/csaf"
 CSAF_SCHEMA_URL = "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json"
@@ -110,11 +109,8 @@ def index_txt(paths: Iterable[str]) -> str:
 
 def changes_csv(rows: Iterable[tuple[str, datetime]]) -> str:
     """changes.csv: ("2024/x.json", current_release_date) rows, the most recently changed first."""
-    out = io.StringIO()
-    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
-    for path, changed in sorted(rows, key=lambda row: row[1], reverse=True):
-        writer.writerow([path, csaf_datetime(changed)])
-    return out.getvalue()
+    newest_first = sorted(rows, key=lambda row: row[1], reverse=True)
+    return to_machine_csv([path, csaf_datetime(changed)] for path, changed in newest_first)
 
 
 def rolie_feed(
