@@ -171,3 +171,21 @@ def test_catalogues_and_vendor_csaf_through_the_api(client: Any, db: Session) ->
     assert any(e["field"].startswith("/document/tracking") for e in refused.json()["errors"])
     bad = client.post("/api/v1/advisories/import", json={"hello": 1}, headers=coord)
     assert bad.status_code == 422
+
+
+def test_a_draft_exports_as_a_csaf_draft_and_passes_the_reference_validator(
+    client: Any,
+    db: Session,
+    csaf_reference_validate: Any,  # noqa: F811
+) -> None:
+    from tests.advisory.helpers import draft
+
+    w = make_world(db)
+    advisory = draft(db, w.coordinator, audience={"cluster_ids": [w.cluster.id]})
+    answer = client.get(f"/api/v1/advisories/{advisory.id}/csaf.json", headers=api(db, w.coordinator))
+    assert answer.status_code == 200, answer.text
+    document = answer.json()
+    assert document["document"]["tracking"]["status"] == "draft"
+    assert document["document"]["tracking"]["version"].startswith("0.")
+    [result] = csaf_reference_validate([document])
+    assert result["isValid"], result

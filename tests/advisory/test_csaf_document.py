@@ -337,7 +337,7 @@ def test_bad_input_is_refused_with_every_field_named() -> None:
         lang="fr",
         publisher_namespace="http://csirt.example.vn",
         tlp="white",
-        status="draft",
+        status="withdrawn",
         products=(CsafProduct("", "HTTP Server"),),
         vulnerabilities=(
             CsafVulnerability(title="A", cve="CVE-24-1"),

@@ -249,3 +249,37 @@ def test_reminders_go_before_the_deadline_to_those_who_have_not_answered(db: Ses
     people = db.scalars(select(AdvisoryDelivery.user_id).where(AdvisoryDelivery.kind == "reminder")).all()
     assert w.admins[0].id not in people and w.responders[0].id not in people and len(people) == 10
     assert sending.remind(db, advisory.id, advisory.ack_round, advisory.deadline_at.isoformat()) == 0
+
+
+def test_a_draft_withdrawn_before_it_went_out_stays_with_its_writers(db: Session) -> None:
+    w = make_world(db)
+    advisory = draft(db, w.admins[0], tlp="clear", severity="low", audience={"organisation_ids": [w.provinces[0].id]})
+    service.withdraw(db, who(w.admins[0]), advisory.id, "Viết lại")
+    with pytest.raises(NotFound):
+        rules.get_visible(db, who(w.admins[1]), advisory.id)
+    with pytest.raises(NotFound):
+        rules.get_visible(db, who(w.coordinator), advisory.id)
+
+
+def test_a_members_advisory_needs_no_review_and_nobody_else_changes_it(db: Session) -> None:
+    from csirtnet.authz import Subject
+
+    w = make_world(db)
+    own = published(db, w.admins[0], severity="critical", audience={"organisation_ids": [w.provinces[0].id]})
+    assert own.status == AdvisoryStatus.PUBLISHED.value
+    admin = Subject(user_id=w.coordinator.id, organisation_id=None, roles=frozenset({"platform_admin"}))
+    assert not rules.can_edit(admin, own)
+
+
+def test_a_person_named_later_in_an_organisation_already_told_is_told(db: Session) -> None:
+    w = make_world(db)
+    advisory = published(db, w.coordinator, tlp="red", audience={"user_ids": [w.admins[0].id]})
+    with pytest.raises(NotFound):
+        rules.get_visible(db, who(w.responders[0]), advisory.id)
+    service.update(
+        db,
+        who(w.coordinator),
+        advisory.id,
+        AdvisoryUpdate.model_validate({"audience": {"user_ids": [w.admins[0].id, w.responders[0].id]}}),
+    )
+    assert rules.get_visible(db, who(w.responders[0]), advisory.id).id == advisory.id

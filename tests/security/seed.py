@@ -13,6 +13,7 @@ from csirtnet.models import User
 from tests.factories import PASSWORD
 from tests.helpers import csrf_from
 from tests.security import rules as R
+from tests.security.seed_advisories import AdvisoriesSeed
 from tests.security.seed_clusters import ClustersSeed
 from tests.security.seed_evidence import EvidenceSeed
 from tests.security.seed_incidents import IncidentsSeed
@@ -20,7 +21,7 @@ from tests.security.seed_members import MembersSeed
 from tests.security.world import World, today
 
 
-class Builder(MembersSeed, ClustersSeed, IncidentsSeed, EvidenceSeed):
+class Builder(MembersSeed, ClustersSeed, IncidentsSeed, EvidenceSeed, AdvisoriesSeed):
     """The whole world, built step by step (the order matters: incidents need clusters, and so on)."""
 
 
@@ -47,6 +48,7 @@ def build(session: Session, kind: str) -> World:
     b.enrolment()
     b.uploads()
     b.evidence()
+    b.advisories()
     b.finish()
     return world
 

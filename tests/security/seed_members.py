@@ -1,12 +1,13 @@
-"""Seeding the members domain: full profiles (contacts, systems, constituency claims), experts,
-membership applications — each private field holding a marker."""
+"""Seeding the members domain: full profiles (contacts, systems, declared products, constituency
+claims), experts, membership applications — each private field holding a marker."""
 
 from __future__ import annotations
 
 from csirtnet.identity.service import subject_for
-from csirtnet.organisation import application, constituency, documents, experts
+from csirtnet.organisation import application, constituency, documents, experts, products
 from csirtnet.organisation import service as organisation_service
 from csirtnet.organisation.application import ApplicationForm
+from csirtnet.organisation.products import ProductCreate
 from csirtnet.organisation.schemas import ContactCreate, ExpertCreate, OrganisationUpdate, SkillIn, SystemCreate
 from tests.security import rules as R
 from tests.security.seed_base import BuilderBase
@@ -55,6 +56,18 @@ class MembersSeed(BuilderBase):
                 ),
             )
             self.w.ids[f"system:{key}"] = system.id
+            product = products.add(
+                self.s,
+                coord2,
+                org.id,
+                ProductCreate(
+                    vendor="Matrix Networks",
+                    product=self.mk(f"org {key} product name", readers),
+                    version="10.2.7",
+                    information_system_id=system.id,
+                ),
+            )
+            self.w.ids[f"declared-product:{key}"] = product.id
             value = f"{self.mk(f'org {key} claim', readers)}.example.vn"
             self.w.values[f"claim:{key}"] = value
             claim = constituency.add_claim(

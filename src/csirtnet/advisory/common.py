@@ -10,7 +10,6 @@ from cvss import CVSS3  # type: ignore[import-untyped]
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from csirtnet.config import get_settings
 from csirtnet.kit.time import as_utc, utcnow
 from csirtnet.models import Advisory, AdvisoryKind
 
@@ -71,12 +70,6 @@ def next_version(version: str) -> str:
     """1.0 → 1.1 → 1.2 …"""
     major, _, minor = version.partition(".")
     return f"{int(major)}.{int(minor or 0) + 1}"
-
-
-def review_required(severity: str) -> bool:
-    """Whether an advisory of this severity needs a second coordinator's approval (a setting)."""
-    wanted = {s.strip().lower() for s in get_settings().advisory_review_severities.split(",") if s.strip()}
-    return severity in wanted
 
 
 def cvss_score(vector: str | None) -> float | None:

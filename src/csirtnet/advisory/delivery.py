@@ -38,7 +38,8 @@ class Told:
 
 def tell_new_audience(session: Session, advisory: Advisory, now: datetime) -> Told:
     """Resolve the audience, keep the organisations not told yet as recipients (frozen: the record
-    says exactly who was told) and queue a delivery to each of their people."""
+    says exactly who was told) and queue a delivery to each person not told yet (their people, and
+    people newly named in organisations told before)."""
     from csirtnet.advisory.products import likely_affected
 
     resolved = audiences.resolve(session, advisory)
@@ -46,9 +47,9 @@ def tell_new_audience(session: Session, advisory: Advisory, now: datetime) -> To
         session.scalars(select(AdvisoryRecipient.organisation_id).where(AdvisoryRecipient.advisory_id == advisory.id))
     )
     new_orgs = {o: v for o, v in resolved.organisations.items() if o not in already}
-    if not new_orgs:
-        return Told(0, 0)
-    matches = likely_affected(session, None, advisory.affected_products) if advisory.affected_products else {}
+    matches = (
+        likely_affected(session, None, advisory.affected_products) if new_orgs and advisory.affected_products else {}
+    )
     insert_rows(
         session,
         AdvisoryRecipient.__table__,
@@ -67,10 +68,22 @@ def tell_new_audience(session: Session, advisory: Advisory, now: datetime) -> To
             for org_id, (cluster_id, province) in new_orgs.items()
         ],
     )
+    told_people: set[int] = set()
+    if already:
+        told_people = set(
+            session.scalars(
+                select(AdvisoryDelivery.user_id).where(
+                    AdvisoryDelivery.advisory_id == advisory.id, AdvisoryDelivery.kind == "publish"
+                )
+            )
+        )
+    people = [p for p in resolved.people if p.user_id not in told_people]
+    if not new_orgs and not people:
+        return Told(0, 0)
     recipient_of = _recipient_ids(session, advisory.id)
-    people = [p for p in resolved.people if p.organisation_id in new_orgs]
     _deliveries(session, advisory, now, "publish", [(p.user_id, recipient_of[p.organisation_id], p) for p in people])
-    _schedule_deadline(session, advisory)
+    if not already:  # the first publication; an update queued the deadline's jobs itself
+        _schedule_deadline(session, advisory)
     return Told(len(new_orgs), len(people), sum(1 for o in new_orgs if o in matches))
 
 

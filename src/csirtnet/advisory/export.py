@@ -87,7 +87,7 @@ def csaf_input(session: Session, advisory: Advisory, language: str = "vi") -> Cs
         revisions=revisions,
         initial_release_date=as_utc(advisory.published_at or now),
         current_release_date=as_utc(advisory.released_at or now),
-        status="final" if published else "interim",
+        status="final" if published else "draft",
         self_url=f"{base}/advisories/{advisory.id}/csaf.json",
     )
 

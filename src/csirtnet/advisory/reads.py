@@ -127,6 +127,7 @@ class AdvisoryPage:
     my_answer: AdvisoryRecipient | None
     can: Abilities
     stale_answer: bool  # the organisation answered an earlier round: a fresh answer is asked
+    needs_review: bool  # publishing sends it to a second coordinator first
 
 
 def advisory_page(session: Session, who: Subject, advisory_id: int) -> AdvisoryPage:
@@ -198,6 +199,7 @@ def advisory_page(session: Session, who: Subject, advisory_id: int) -> AdvisoryP
         my_answer=recipient if (recipient is not None and (named or advisory.tlp != TLP.RED.value)) else None,
         can=abilities,
         stale_answer=stale,
+        needs_review=rules.needs_review(advisory, bool(publisher and publisher.is_coordinator)),
     )
 
 

@@ -21,23 +21,27 @@ from sqlalchemy.orm import Session
 from csirtnet import audit
 from csirtnet.advisory import audience as audiences
 from csirtnet.advisory import delivery
-from csirtnet.advisory.common import cvss_score, diff, next_reference, next_version, review_required, snapshot
+from csirtnet.advisory.common import cvss_score, diff, next_reference, next_version, snapshot
 from csirtnet.advisory.schemas import AdvisoryCreate, AdvisoryUpdate, AudienceIn, ReviewDecision
 from csirtnet.authz import Subject
 from csirtnet.authz import advisory as advisory_authz
 from csirtnet.errors import Conflict, Forbidden, ValidationFailed
 from csirtnet.kit.time import as_utc, utcnow
-from csirtnet.models import Advisory, AdvisoryStatus, AdvisoryVersion, CsafDocument
+from csirtnet.models import Advisory, AdvisoryStatus, AdvisoryVersion, CsafDocument, Organisation
 from csirtnet.notification.service import notify
 from csirtnet.vocabulary import TLP
 
 __all__ = ["create", "publish", "review", "update", "withdraw"]
 
 
-def _check_csaf_ids(session: Session, ids: list[int]) -> None:
+def _check_csaf_ids(session: Session, who: Subject, ids: list[int]) -> None:
     if not ids:
         return
-    known = set(session.scalars(select(CsafDocument.id).where(CsafDocument.id.in_(ids))))
+    known = set(
+        session.scalars(
+            select(CsafDocument.id).where(CsafDocument.id.in_(ids), advisory_authz.visible_csaf_documents_clause(who))
+        )
+    )
     for i, ident in enumerate(ids):
         if ident not in known:
             raise ValidationFailed(f"csaf_document_ids.{i}", f"no imported CSAF document {ident}")
@@ -56,7 +60,7 @@ def create(session: Session, who: Subject, data: AdvisoryCreate) -> Advisory:
     """Write a draft."""
     publisher = _publisher_of(session, who, data.cluster_id)
     audiences.check(session, who, data.audience, data.tlp.value, data.cluster_id)
-    _check_csaf_ids(session, data.csaf_document_ids)
+    _check_csaf_ids(session, who, data.csaf_document_ids)
     now = utcnow()
     advisory = Advisory(
         reference=next_reference(session, data.kind.value),
@@ -102,7 +106,7 @@ def create(session: Session, who: Subject, data: AdvisoryCreate) -> Advisory:
     return advisory
 
 
-def _apply(session: Session, advisory: Advisory, data: AdvisoryUpdate) -> None:
+def _apply(session: Session, who: Subject, advisory: Advisory, data: AdvisoryUpdate) -> None:
     sent = data.model_fields_set
     for name in ("title", "summary", "body", "note"):
         if name in sent and name != "note" and getattr(data, name) is not None:
@@ -125,7 +129,7 @@ def _apply(session: Session, advisory: Advisory, data: AdvisoryUpdate) -> None:
     if "references" in sent and data.references is not None:
         advisory.references = [r.model_dump() for r in data.references]
     if "csaf_document_ids" in sent and data.csaf_document_ids is not None:
-        _check_csaf_ids(session, data.csaf_document_ids)
+        _check_csaf_ids(session, who, data.csaf_document_ids)
         advisory.csaf_document_ids = list(data.csaf_document_ids)
     if "deadline_at" in sent:
         advisory.deadline_at = as_utc(data.deadline_at) if data.deadline_at else None
@@ -148,7 +152,7 @@ def update(session: Session, who: Subject, advisory_id: int, data: AdvisoryUpdat
     audience = data.audience or AudienceIn.model_validate(advisory.audience or {})
     audiences.check(session, who, audience, tlp, advisory.cluster_id)
     before = snapshot(advisory)
-    _apply(session, advisory, data)
+    _apply(session, who, advisory, data)
     advisory.updated_at = utcnow()
     changed = [c["field"] for c in diff(before, snapshot(advisory))]
     audit.record(session, who, "advisory.draft_changed", advisory, reference=advisory.reference, fields=changed)
@@ -174,7 +178,7 @@ def publish(session: Session, who: Subject, advisory_id: int, *, now: datetime |
     audiences.check(session, who, audience, advisory.tlp, advisory.cluster_id)
     if advisory.deadline_at is not None and as_utc(advisory.deadline_at) <= now:
         raise ValidationFailed("deadline_at", "is already past; set a later deadline")
-    if review_required(advisory.severity):
+    if advisory_authz.needs_review(advisory, _by_coordinating_body(session, advisory)):
         advisory.status = AdvisoryStatus.IN_REVIEW.value
         advisory.submitted_by_id = who.user_id
         advisory.updated_at = now
@@ -182,6 +186,11 @@ def publish(session: Session, who: Subject, advisory_id: int, *, now: datetime |
         _tell_reviewers(session, advisory)
         return advisory
     return _go_out(session, who, advisory, now)
+
+
+def _by_coordinating_body(session: Session, advisory: Advisory) -> bool:
+    publisher = session.get(Organisation, advisory.publisher_organisation_id)
+    return bool(publisher and publisher.is_coordinator)
 
 
 def _tell_reviewers(session: Session, advisory: Advisory) -> None:
@@ -262,10 +271,10 @@ def _new_version(session: Session, who: Subject, advisory: Advisory, data: Advis
         audiences.check(session, who, data.audience, data.tlp.value if data.tlp else advisory.tlp, advisory.cluster_id)
     now = utcnow()
     before = snapshot(advisory)
-    _apply(session, advisory, data)
+    widened = data.audience is not None and data.audience.model_dump() != advisory.audience
+    _apply(session, who, advisory, data)
     after = snapshot(advisory)
     changes = diff(before, after)
-    widened = data.audience is not None and data.audience.model_dump() != advisory.audience
     if not changes and not widened:
         raise ValidationFailed("body", "nothing changed: a new version needs a change")
     if (

@@ -8,15 +8,23 @@ Publishing rights follow the publisher:
   (authz.cluster's lead rights), and only to organisations in it;
 - a member organisation's admins publish to their own organisation's people.
 
+Four-eyes (`needs_review`): an advisory of the coordinating body or of a cluster lead whose
+severity the setting names waits for a second coordinator; a member's advisory to its own people
+never does (no coordinator reads a member's own drafts).
+
 An advisory is visible to
-- while a draft or in review: its publishing organisation's writers, and the coordinating body's
-  staff once it waits for their review (never a TLP:RED draft of a member's own);
-- once published (or withdrawn): the publishing organisation's writers, the users of every
+- while a draft: its publishing organisation's writers (TLP:RED: its author only);
+- while in review: also the coordinating body's staff (any TLP: the reviewers must read it);
+- once published — and after a withdrawal, if it had been published (a draft withdrawn before it
+  went out stays a draft's audience): the publishing organisation's writers, the users of every
   organisation told (its frozen `AdvisoryRecipient` rows), the coordinating body's staff, and any
   signed-in member when it is TLP:CLEAR (the CSAF provider publishes those to everyone).
 
 TLP:RED: only the people named (their `AdvisoryDelivery` rows), the author and the reviewer —
 neither the recipients' colleagues nor, unless named, the coordinating body's other staff.
+
+Changing an advisory is its publishing organisation's writers' (nobody else's, a platform admin
+included: the publisher answers for what it said).
 """
 
 from __future__ import annotations
@@ -67,13 +75,15 @@ def visible_advisories_clause(who: Subject) -> ColumnElement[bool]:
         return true() if who.is_platform_admin else false()
     if not can(who, Permission.ADVISORIES_READ):
         return false()
-    out = Advisory.status.in_(_OUT)
+    out = and_(Advisory.status.in_(_OUT), Advisory.published_at.is_not(None))
     red = Advisory.tlp == TLP.RED.value
     own = or_(Advisory.created_by_id == who.user_id, Advisory.reviewed_by_id == who.user_id)
     branches = [_writer_of_publisher(who), and_(out, or_(_told(who), Advisory.tlp == TLP.CLEAR.value))]
+    reviewing: ColumnElement[bool] = false()
     if is_coordinator(who):
-        branches.append(or_(out, Advisory.status == AdvisoryStatus.IN_REVIEW.value))
-    return or_(own, and_(red, out, _named(who)), and_(~red, or_(*branches)))
+        branches.append(out)
+        reviewing = Advisory.status == AdvisoryStatus.IN_REVIEW.value
+    return or_(own, reviewing, and_(red, out, _named(who)), and_(~red, or_(*branches)))
 
 
 def get_visible(session: Session, who: Subject, advisory_id: int) -> Advisory:
@@ -111,8 +121,6 @@ def can_edit(who: Subject, advisory: Advisory) -> bool:
     (the coordinating body's staff for the body's own advisories)."""
     if not can(who, Permission.ADVISORIES_WRITE):
         return False
-    if who.is_platform_admin:
-        return True
     return who.organisation_id is not None and advisory.publisher_organisation_id == who.organisation_id
 
 
@@ -124,6 +132,15 @@ def require_edit(who: Subject, advisory: Advisory) -> None:
 def may_address_cluster(session: Session, who: Subject, cluster_id: int) -> bool:
     allowed = publishable_cluster_ids(session, who)
     return allowed is None or cluster_id in allowed
+
+
+def needs_review(advisory: Advisory, publisher_is_coordinator: bool) -> bool:
+    """Four-eyes: the coordinating body's and cluster leads' advisories of a severity the setting
+    names (`CSIRTNET_ADVISORY_REVIEW_SEVERITIES`) wait for a second coordinator."""
+    from csirtnet.config import get_settings
+
+    wanted = {s.strip().lower() for s in get_settings().advisory_review_severities.split(",") if s.strip()}
+    return advisory.severity in wanted and (publisher_is_coordinator or advisory.cluster_id is not None)
 
 
 def can_review(who: Subject, advisory: Advisory) -> bool:

@@ -9,7 +9,16 @@ A route without a row, or a row without a route, fails tests/security/test_matri
 from __future__ import annotations
 
 from tests.security.runner import Row
-from tests.security.table import clusters, evidence, evidence_pages, foundation, incidents, members
+from tests.security.table import (
+    advisories,
+    advisories_pages,
+    clusters,
+    evidence,
+    evidence_pages,
+    foundation,
+    incidents,
+    members,
+)
 
 ROWS: list[Row] = [
     *foundation.ROWS,
@@ -18,4 +27,6 @@ ROWS: list[Row] = [
     *clusters.ROWS,
     *evidence.ROWS,
     *evidence_pages.ROWS,
+    *advisories.ROWS,
+    *advisories_pages.ROWS,
 ]

@@ -87,6 +87,35 @@ row(
     profile_editors,
     variants=orgs("A", "B", system_id=lambda w, k: w.id(f"system:{k}")),
 )
+# Declared products are part of the full profile, changed like the systems.
+row(
+    "GET",
+    f"{API}/organisations/{{organisation_id}}/products",
+    profile_of,
+    variants=orgs("A", "B", "LP"),
+    hidden=profile_of,
+    shows=shows("org {label} product name"),
+)
+row(
+    "POST",
+    f"{API}/organisations/{{organisation_id}}/products",
+    profile_editors,
+    variants=orgs("A", "B"),
+    body=js(vendor="Matrix Networks", product="Sản phẩm mới", version="1.2.3"),
+)
+row(
+    "POST",
+    f"{API}/organisations/{{organisation_id}}/products/import",
+    profile_editors,
+    variants=orgs("A", "B"),
+    body=js(csv="vendor,product,version\nMatrix Networks,Sản phẩm nhập,2.0\n"),
+)
+row(
+    "DELETE",
+    f"{API}/organisations/{{organisation_id}}/products/{{product_id}}",
+    profile_editors,
+    variants=orgs("A", "B", product_id=lambda w, k: w.id(f"declared-product:{k}")),
+)
 row(
     "PUT",
     f"{API}/organisations/{{organisation_id}}/services",
@@ -274,7 +303,7 @@ row(
     "/members/{organisation_id}",
     MEMBERS,
     variants=orgs("A", "B", "LP"),
-    shows=shows("org {label} system name", "org {label} address"),
+    shows=shows("org {label} system name", "org {label} product name", "org {label} address"),
 )
 MEMBER_FORMS: list[tuple[str, Callable[[World, str, Variant], Body] | None, Callable[[World, str], object] | None]] = [
     ("profile", form(name="Tên mới", address="Địa chỉ mới", kind="province"), None),
@@ -283,6 +312,8 @@ MEMBER_FORMS: list[tuple[str, Callable[[World, str, Variant], Body] | None, Call
     ("contacts/{contact_id}/delete", None, lambda w, k: w.id(f"contact:{k}")),
     ("systems", form(name="Hệ thống mới", security_level="2"), None),
     ("systems/{system_id}/delete", None, lambda w, k: w.id(f"system:{k}")),
+    ("products", form(vendor="Matrix Networks", product="Sản phẩm mới", version="1.2.3"), None),
+    ("products/{product_id}/delete", None, lambda w, k: w.id(f"declared-product:{k}")),
     ("services", form(services="incident-management.coordination"), None),
     ("constituency", form(value="matrix-new-claim.example.vn"), None),
     ("constituency/{claim_id}/delete", None, lambda w, k: w.id(f"claim:{k}")),
@@ -295,7 +326,7 @@ MEMBER_FORMS: list[tuple[str, Callable[[World, str, Variant], Body] | None, Call
     ("experts/{expert_id}/delete", None, lambda w, k: w.id("expert:A" if k == "A" else "expert:spare")),
 ]
 for suffix, body, second in MEMBER_FORMS:
-    names = [n for n in ("contact_id", "system_id", "claim_id", "expert_id") if f"{{{n}}}" in suffix]
+    names = [n for n in ("contact_id", "system_id", "product_id", "claim_id", "expert_id") if f"{{{n}}}" in suffix]
     more = {names[0]: second} if names and second else {}
     row("POST", f"/members/{{organisation_id}}/{suffix}", profile_editors, variants=orgs("A", "B", **more), body=body)
 row(

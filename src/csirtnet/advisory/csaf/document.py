@@ -133,7 +133,7 @@ class CsafInput:
     revisions: tuple[CsafRevision, ...]  # oldest first; the last is the current version
     initial_release_date: datetime
     current_release_date: datetime
-    status: str = "final"  # or "interim"
+    status: str = "final"  # or "interim"; "draft" for a document not yet released (0.x revisions)
     self_url: str | None = None  # the document's canonical URL on the provider
 
 
@@ -425,8 +425,8 @@ def _check(data: CsafInput) -> None:
         problems.add("publisher_contact", "Must not be blank")
     if data.tlp.lower() not in _TLP_LABELS:
         problems.add("tlp", "Must be red, amber+strict, amber, green or clear")
-    if data.status not in STATUSES:
-        problems.add("status", "Must be final or interim")
+    if data.status not in (*STATUSES, "draft"):
+        problems.add("status", "Must be draft, final or interim")
     if data.self_url is not None and not _is_url(data.self_url):
         problems.add("self_url", "Must be an http or https URL")
     for index, (url, summary) in enumerate(data.references):

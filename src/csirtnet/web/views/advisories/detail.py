@@ -13,7 +13,6 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session as DbSession
 
 from csirtnet.advisory import answers, page_reads, reads, service
-from csirtnet.advisory.common import review_required
 from csirtnet.advisory.schemas import AdvisoryUpdate, AnswerIn, ReviewDecision, WithdrawBody
 from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject
@@ -63,7 +62,7 @@ def _page(
             # The form shown open: the one that came back with errors, or the one a link asks for.
             "open_form": bound.form.id if bound is not None else request.query_params.get("open"),
             "csaf_pages": advisory_authz.can_read_csaf_documents(who),
-            "needs_review": review_required(page.advisory.severity),
+            "needs_review": page.needs_review,
         },
         status_code=status,
     )
