@@ -64,9 +64,11 @@ PEOPLE = [
     "theodoi@caobang.demo",
     None,
 ]
-# Routes that answer with a file or data, not a page.
+# Routes that answer with a file or data, not a page: and a part of a page a script swaps in
+# (/fragment, measured inside its page), and the CSAF provider's files for machines (/.well-known).
 NOT_PAGES = re.compile(
-    r"(\.(csv|pdf|json|ico|svg|zip)$|/(files?|attachments|documents)/\{[^}]+\}$|/file$|/raw$|^/(healthz|readyz)$|^/login/2fa$)"
+    r"(\.(csv|pdf|json|ico|svg|zip)$|/(files?|attachments|documents)/\{[^}]+\}$|/file$|/raw$|^/(healthz|readyz)$"
+    r"|^/login/2fa$|/fragment$|^/\.well-known/)"
 )
 _PARAM = re.compile(r"\{([^}:]+)(:[^}]+)?\}")
 
