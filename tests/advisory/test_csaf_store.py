@@ -184,20 +184,20 @@ def test_documents_page_searches_filters_and_pages(db: Session) -> None:
     csaf_store.import_csaf(
         db, PLATFORM, other_document("SMSA-2025-0009", "SM Router: path traversal", "CVE-2025-10003")
     )
-    rows, _ = csaf_store.csaf_documents_page(db, q="cve-2025-10002")
+    rows, _ = csaf_store.csaf_documents_page(db, PLATFORM, q="cve-2025-10002")
     assert [r.tracking_id for r in rows] == ["SMSA-2025-0008"]
-    rows, _ = csaf_store.csaf_documents_page(db, q="ROUTER traversal")
+    rows, _ = csaf_store.csaf_documents_page(db, PLATFORM, q="ROUTER traversal")
     assert [r.tracking_id for r in rows] == ["SMSA-2025-0009"]
-    rows, _ = csaf_store.csaf_documents_page(db, source_id=source.id)
+    rows, _ = csaf_store.csaf_documents_page(db, PLATFORM, source_id=source.id)
     assert [r.tracking_id for r in rows] == ["SMSA-2025-0007"]
-    rows, _ = csaf_store.csaf_documents_page(db, visible=CsafDocument.tracking_id != "SMSA-2025-0009")
-    assert [r.tracking_id for r in rows] == ["SMSA-2025-0008", "SMSA-2025-0007"]  # the newest first
-    first, cursor = csaf_store.csaf_documents_page(db, limit=2)
-    rest, end = csaf_store.csaf_documents_page(db, limit=2, cursor=cursor)
+    rows, _ = csaf_store.csaf_documents_page(db, PLATFORM)
+    assert [r.tracking_id for r in rows] == ["SMSA-2025-0009", "SMSA-2025-0008", "SMSA-2025-0007"]  # newest first
+    first, cursor = csaf_store.csaf_documents_page(db, PLATFORM, limit=2)
+    rest, end = csaf_store.csaf_documents_page(db, PLATFORM, limit=2, cursor=cursor)
     assert len(first) == 2 and len(rest) == 1 and end is None
-    assert csaf_store.get_csaf_document(db, rest[0].id).tracking_id == "SMSA-2025-0007"
+    assert csaf_store.get_csaf_document(db, PLATFORM, rest[0].id).tracking_id == "SMSA-2025-0007"
     with pytest.raises(NotFound):
-        csaf_store.get_csaf_document(db, 10**9)
+        csaf_store.get_csaf_document(db, PLATFORM, 10**9)
 
 
 # -- sources -------------------------------------------------------------------------------------
