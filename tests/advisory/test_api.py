@@ -189,3 +189,20 @@ def test_a_draft_exports_as_a_csaf_draft_and_passes_the_reference_validator(
     assert document["document"]["tracking"]["version"].startswith("0.")
     [result] = csaf_reference_validate([document])
     assert result["isValid"], result
+
+
+def test_an_advisory_naming_no_product_still_exports_valid_csaf(
+    client: Any,
+    db: Session,
+    csaf_reference_validate: Any,  # noqa: F811
+) -> None:
+    w = make_world(db)
+    warning = published(
+        db, w.coordinator, kind="warning", tlp="clear", affected_products=[], cve_ids=[], audience={"network": True}
+    )
+    answer = client.get(f"/api/v1/advisories/{warning.id}/csaf.json", headers=api(db, w.coordinator))
+    assert answer.status_code == 200, answer.text
+    [result] = csaf_reference_validate([answer.json()])
+    assert result["isValid"], result
+    index = client.get("/.well-known/csaf/white/index.txt").text.split()
+    assert client.get(f"/.well-known/csaf/white/{index[0]}").status_code == 200

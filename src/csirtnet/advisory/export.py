@@ -77,10 +77,7 @@ def csaf_input(session: Session, advisory: Advisory, language: str = "vi") -> Cs
         summary=advisory.summary,
         details=advisory.body or "",
         severity=advisory.severity,
-        products=tuple(
-            CsafProduct(vendor=p["vendor"], product=p["product"], versions=tuple(p.get("versions") or []))
-            for p in advisory.affected_products or []
-        ),
+        products=_products(advisory, known, settings.csaf_publisher_name),
         vulnerabilities=vulnerabilities,
         recommended_actions=tuple(advisory.recommended_actions or []),
         references=tuple((r["url"], r.get("summary") or r["url"]) for r in advisory.references or []),
@@ -90,6 +87,26 @@ def csaf_input(session: Session, advisory: Advisory, language: str = "vi") -> Cs
         status="final" if published else "draft",
         self_url=f"{base}/advisories/{advisory.id}/csaf.json",
     )
+
+
+def _products(advisory: Advisory, known: dict[str, Vulnerability], publisher: str) -> tuple[CsafProduct, ...]:
+    """The affected products; CSAF needs at least one, so an advisory that names none (a phishing
+    warning) names the KEV catalogue's products of its CVEs, or else what it is about: one product
+    under the publisher's name, titled by the advisory."""
+    named = tuple(
+        CsafProduct(vendor=p["vendor"], product=p["product"], versions=tuple(p.get("versions") or []))
+        for p in advisory.affected_products or []
+    )
+    if named:
+        return named
+    from_kev = tuple(
+        dict.fromkeys(
+            CsafProduct(vendor=v.kev_vendor, product=v.kev_product)
+            for v in known.values()
+            if v.kev_vendor and v.kev_product
+        )
+    )
+    return from_kev or (CsafProduct(vendor=publisher, product=advisory.title[:200]),)
 
 
 def csaf_document(session: Session, advisory: Advisory, language: str = "vi") -> dict[str, Any]:
