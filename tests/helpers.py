@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pyotp
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from tests.factories import PASSWORD
 
@@ -62,3 +66,19 @@ def run_cli(database: Any, *args: str, env: dict[str, str] | None = None, input:
             used.engine.dispose()
         current.set_database(database)
         get_settings.cache_clear()
+
+
+@contextmanager
+def sql_statements(db: Session) -> Iterator[list[str]]:
+    """The SQL statements the database is sent while the block runs, in order."""
+    seen: list[str] = []
+    engine = db.get_bind().engine
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

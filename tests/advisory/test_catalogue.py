@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from csirtnet.advisory import catalogue
@@ -24,6 +22,7 @@ from csirtnet.authz import Subject
 from csirtnet.errors import Forbidden, ValidationFailed
 from csirtnet.models import AuditRecord, Vulnerability
 from csirtnet.vocabulary import Role
+from tests.helpers import sql_statements
 from tests.incident.helpers import coordinator, member, who
 
 DATA = Path(__file__).parent / "data"
@@ -69,21 +68,6 @@ def _row(db: Session, cve_id: str) -> Vulnerability:
     row = catalogue.get_vulnerability(db, cve_id)
     assert row is not None
     return row
-
-
-@contextmanager
-def _statements(db: Session) -> Iterator[list[str]]:
-    seen: list[str] = []
-    engine = db.get_bind().engine
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 # -- recognising files ---------------------------------------------------------------------------
@@ -225,14 +209,14 @@ def test_a_synthetic_catalogue_of_15000_entries_imports_in_bulk(db: Session) -> 
         entry["dateAdded"] = (date(2021, 11, 3) + timedelta(days=i % 1100)).isoformat()
         entries.append(entry)
     data = {"catalogVersion": "2099.01.01", "count": len(entries), "vulnerabilities": entries}
-    with _statements(db) as statements:
+    with sql_statements(db) as statements:
         result = catalogue.import_kev(db, PLATFORM, data)
     assert (result.added, result.updated, result.unchanged) == (15_000, 0, 0)
     assert _count(db) == 15_000
     # bulk: the stored ids are read in chunks of 500 and the rows written in batches, never one by one
     assert len(statements) < 150, len(statements)
     entries[7]["dueDate"] = "2030-01-01"
-    with _statements(db) as statements:
+    with sql_statements(db) as statements:
         again = catalogue.import_kev(db, PLATFORM, data)
     assert (again.added, again.updated, again.unchanged) == (0, 1, 14_999)
     assert len(statements) < 60, len(statements)

@@ -4,14 +4,12 @@ products in one query, for a few organisations or thousands."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from typing import Any
+from contextlib import suppress
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from csirtnet.advisory import products
@@ -19,6 +17,7 @@ from csirtnet.advisory.products import matching_spec, parse_spec, version_in, ve
 from csirtnet.kit.text import fold, sort_key
 from csirtnet.models import DeclaredProduct, Organisation, product_key
 from tests.factories import make_organisation
+from tests.helpers import sql_statements
 
 numbers = st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=6)
 dotted = numbers.map(lambda parts: ".".join(map(str, parts)))
@@ -219,21 +218,6 @@ def _declare(db: Session, org: Organisation, vendor: str, product: str, version:
     return row
 
 
-@contextmanager
-def _statements(db: Session) -> Iterator[list[str]]:
-    seen: list[str] = []
-    engine = db.get_bind().engine
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 PAN_OS = [{"vendor": "Palo Alto Networks", "product": "PAN-OS", "versions": [">=11.1.0 <11.1.2-h3", "<10.2.9-h1"]}]
 
 
@@ -247,7 +231,7 @@ def test_members_running_an_affected_version_are_found_with_what_matched(db: Ses
     _declare(db, other_vendor, "Pan Systems", "PAN-OS", "10.0")
     db.flush()
     db.expire_all()
-    with _statements(db) as statements:
+    with sql_statements(db) as statements:
         found = products.likely_affected(db, None, PAN_OS)
     assert len(statements) == 1
     assert set(found) == {old.id, unknown.id, spelt.id}
@@ -320,7 +304,7 @@ def test_thousands_of_organisations_in_one_query(db: Session) -> None:
     db.execute(insert(DeclaredProduct), rows)
     affected = [{"vendor": "Fortinet", "product": "FortiOS", "versions": [">=7.0 <7.2.7", ">=7.4.0 <7.4.3"]}]
     asked = ids[: count - 100]  # all but the last hundred
-    with _statements(db) as statements:
+    with sql_statements(db) as statements:
         found = products.likely_affected(db, asked, affected)
     assert len(statements) == 1
     # 7.0.12, 7.2.4, 7.4.1 and the unknown version: four of every five

@@ -7,18 +7,15 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pyotp
 from pypdf import PdfReader
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from csirtnet.incident import participants, task_service
 from csirtnet.incident.schemas import ParticipantCreate, TaskCreate
 from csirtnet.models import AuditRecord, IncidentAttachment, IncidentObservable, IncidentTaskUpdate, Job
-from tests.helpers import csrf_from, login
+from tests.helpers import csrf_from, login, sql_statements
 from tests.incident.helpers import coordinator, member, open_incident, who
 
 
@@ -262,21 +259,6 @@ def test_a_task_has_a_description_a_log_and_can_be_reassigned(client, db) -> Non
     assert "Status: Open → In progress" in timeline and "Assignees: Trần Thị Báo Cáo → Lê Văn Đồng Nghiệp" in timeline
 
 
-@contextmanager
-def _counting(db: Session) -> Iterator[list[str]]:
-    statements: list[str] = []
-    engine = db.get_bind()
-
-    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def test_the_tabs_statements_do_not_grow_with_their_rows(client, db) -> None:
     coord = _coord(client, db)
     incident = open_incident(db, coord, member(db))
@@ -290,7 +272,7 @@ def test_the_tabs_statements_do_not_grow_with_their_rows(client, db) -> None:
         out = {}
         for tab in ("", "/tasks", "/observables", "/timeline"):
             client.get(url + tab)  # warm caches (sessions, profiles)
-            with _counting(db) as statements:
+            with sql_statements(db) as statements:
                 assert client.get(url + tab).status_code == 200
             out[tab] = len(statements)
         return out

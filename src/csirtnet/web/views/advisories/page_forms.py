@@ -18,25 +18,29 @@ REVIEW_CHOICES = (("approve", N_("Approve and publish")), ("return", N_("Return 
 SHOW_CHOICES = (("told", N_("Told to my organisation")), ("all", N_("Every advisory I may see")))
 _LINES = N_("One per line.")
 
+
+def _text(name: str, label: str, help_text: str, attrs: dict[str, str], required: bool = False) -> Field:
+    """A text area with its help: most of these forms' free-text fields."""
+    return Field(name, label, kind="textarea", required=required, help=help_text, attrs=attrs)
+
+
 ADVISORY = Form(
     "advisory",
     [
         Field("kind", N_("Kind"), kind="select", widget="radios", choices=tuple(labels.ADVISORY_KINDS.items())),
         Field("title", N_("Title"), required=True, attrs={"maxlength": "300"}),
-        Field(
+        _text(
             "summary",
             N_("Summary of the advisory"),
-            kind="textarea",
+            N_("A few sentences: what happens, who is at risk, what to do first."),
+            {"maxlength": "4000", "rows": "3"},
             required=True,
-            help=N_("A few sentences: what happens, who is at risk, what to do first."),
-            attrs={"maxlength": "4000", "rows": "3"},
         ),
-        Field(
+        _text(
             "body",
             N_("Details"),
-            kind="textarea",
-            help=N_("Markdown: **bold**, lists, links, tables. HTML is shown as text."),
-            attrs={"maxlength": "100000", "rows": "10"},
+            N_("Markdown: **bold**, lists, links, tables. HTML is shown as text."),
+            {"maxlength": "100000", "rows": "10"},
         ),
         Field(
             "severity",
@@ -53,13 +57,7 @@ ADVISORY = Form(
             help=N_("CVSS v3.1 base vector, e.g. CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
             attrs={"maxlength": "200", "spellcheck": "false", "autocomplete": "off"},
         ),
-        Field(
-            "cve_ids",
-            N_("CVE ids"),
-            kind="textarea",
-            help=N_("One per line, e.g. CVE-2024-3400."),
-            attrs={"rows": "3", "spellcheck": "false"},
-        ),
+        _text("cve_ids", N_("CVE ids"), N_("One per line, e.g. CVE-2024-3400."), {"rows": "3", "spellcheck": "false"}),
         Field(
             "affected_products",
             N_("Affected products"),
@@ -88,12 +86,11 @@ ADVISORY = Form(
             help=_LINES,
             attrs={"rows": "3"},
         ),
-        Field(
+        _text(
             "references",
             N_("References"),
-            kind="textarea",
-            help=N_("One per line: the address, then | and what it is (https://… | Vendor advisory)."),
-            attrs={"rows": "3", "spellcheck": "false"},
+            N_("One per line: the address, then | and what it is (https://… | Vendor advisory)."),
+            {"rows": "3", "spellcheck": "false"},
         ),
         Field(
             "deadline_at",
@@ -113,12 +110,11 @@ ADVISORY = Form(
             choices=LEVELS,
         ),
         Field("audience_organisations", N_("Named organisations"), kind="multiselect"),
-        Field(
+        _text(
             "audience_people",
             N_("Named people"),
-            kind="textarea",
-            help=N_("One email address per line. A TLP:RED advisory is told only to the people named here."),
-            attrs={"rows": "2", "spellcheck": "false"},
+            N_("One email address per line. A TLP:RED advisory is told only to the people named here."),
+            {"rows": "2", "spellcheck": "false"},
         ),
         Field(
             "cluster_id",
@@ -127,12 +123,11 @@ ADVISORY = Form(
             blank=N_("My organisation"),
             help=N_("As a cluster's lead you publish to the organisations of the cluster."),
         ),
-        Field(
+        _text(
             "note",
             N_("What changed"),
-            kind="textarea",
-            help=N_("Recipients read this with the new version."),
-            attrs={"maxlength": "2000", "rows": "2"},
+            N_("Recipients read this with the new version."),
+            {"maxlength": "2000", "rows": "2"},
         ),
         Field("fresh_ack", N_("Ask every recipient to answer again"), kind="checkbox"),
     ],
@@ -153,38 +148,27 @@ ANSWER = Form(
     "advisory-answer",
     [
         Field("status", N_("Our answer"), kind="select", widget="radios", required=True, choices=ANSWER_CHOICES),
-        Field(
-            "note",
-            N_("Note"),
-            kind="textarea",
-            help=N_("What you did, or what help you need."),
-            attrs={"maxlength": "4000", "rows": "2"},
-        ),
+        _text("note", N_("Note"), N_("What you did, or what help you need."), {"maxlength": "4000", "rows": "2"}),
     ],
 )
 REVIEW = Form(
     "advisory-review",
     [
         Field("decision", N_("Decision"), kind="select", widget="radios", required=True, choices=REVIEW_CHOICES),
-        Field(
-            "note",
-            N_("Note"),
-            kind="textarea",
-            help=N_("Needed when you return it: say what to change."),
-            attrs={"maxlength": "2000", "rows": "2"},
+        _text(
+            "note", N_("Note"), N_("Needed when you return it: say what to change."), {"maxlength": "2000", "rows": "2"}
         ),
     ],
 )
 WITHDRAW = Form(
     "advisory-withdraw",
     [
-        Field(
+        _text(
             "reason",
             N_("Reason"),
-            kind="textarea",
+            N_("Recipients keep what they were sent; the advisory is marked withdrawn."),
+            {"maxlength": "2000", "rows": "2"},
             required=True,
-            help=N_("Recipients keep what they were sent; the advisory is marked withdrawn."),
-            attrs={"maxlength": "2000", "rows": "2"},
         )
     ],
 )
