@@ -65,6 +65,12 @@ API_MODULES = [
     "csirtnet.cluster.channel.endpoints",
     "csirtnet.cluster.event.endpoints",
     "csirtnet.cluster.knowledge.endpoints",
+    # Static paths (/exercises/rankings, /exercises/import-ctfd…) before /exercises/{exercise_id}.
+    "csirtnet.exercise.results.endpoints",
+    "csirtnet.exercise.endpoints",
+    "csirtnet.exercise.technical.endpoints",
+    "csirtnet.exercise.tabletop.endpoints",
+    "csirtnet.exercise.livefire.endpoints",
 ]
 PAGE_MODULES = [
     "csirtnet.web.views.account",
@@ -92,6 +98,12 @@ PAGE_MODULES = [
     "csirtnet.web.views.channels",
     "csirtnet.web.views.events",
     "csirtnet.web.views.knowledge",
+    # Static paths (/exercises/rankings, /exercises/new…) before /exercises/{exercise_id}.
+    "csirtnet.web.views.exercises.results",
+    "csirtnet.web.views.exercises.core",
+    "csirtnet.web.views.exercises.technical",
+    "csirtnet.web.views.exercises.tabletop",
+    "csirtnet.web.views.exercises.livefire",
 ]
 # The ONLY routes anyone may call without logging in. Each module here must say why in its docstring.
 PUBLIC_MODULES = [

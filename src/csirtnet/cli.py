@@ -500,6 +500,7 @@ DOMAIN_CLIS: list[tuple[str, str]] = [
     ("csirtnet.incident.cli_intake", "intake"),
     ("csirtnet.evidence.cli", "evidence"),
     ("csirtnet.advisory.cli", "advisory"),
+    ("csirtnet.exercise.cli", "exercise"),
     ("csirtnet.mobilisation.cli", "mobilisation"),
     ("csirtnet.cluster.cli", "cluster"),
 ]

@@ -54,6 +54,8 @@ class GuardKind(StrEnum):
     DEPLOYMENT = "deployment"  # an expert's deployment
     EVIDENCE = "evidence"  # an evidence item (narrower than its incident: authz.evidence)
     ADVISORY = "advisory"  # a warning or advisory (authz.advisory)
+    EXERCISE = "exercise"  # an exercise's preparation: challenges, flags, injects, staff (authz.exercise)
+    EXERCISE_TEAM = "exercise_team"  # a team's work in an exercise: answers, findings (authz.exercise)
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,18 @@ def _advisory_rule(who: Subject, ident: Any, tlp: Any) -> ColumnElement[bool]:
     return exists(select(Advisory.id).where(Advisory.id == ident, visible_advisories_clause(who)))
 
 
+def _exercise_rule(who: Subject, ident: Any, tlp: Any) -> ColumnElement[bool]:
+    from csirtnet.authz.exercise import organising_clause
+
+    return organising_clause(who, ident)
+
+
+def _exercise_team_rule(who: Subject, ident: Any, tlp: Any) -> ColumnElement[bool]:
+    from csirtnet.authz.exercise import team_guard_clause
+
+    return team_guard_clause(who, ident)
+
+
 # Each kind's rule: (subject, the source's id, the content's TLP) -> may the subject see it.
 RULES: dict[GuardKind, Callable[[Subject, Any, Any], ColumnElement[bool]]] = {
     GuardKind.INCIDENT: _incident_rule,
@@ -132,6 +146,8 @@ RULES: dict[GuardKind, Callable[[Subject, Any, Any], ColumnElement[bool]]] = {
     GuardKind.DEPLOYMENT: _deployment_rule,
     GuardKind.EVIDENCE: _evidence_rule,
     GuardKind.ADVISORY: _advisory_rule,
+    GuardKind.EXERCISE: _exercise_rule,
+    GuardKind.EXERCISE_TEAM: _exercise_team_rule,
 }
 
 
@@ -250,6 +266,18 @@ def guard_of(obj: object) -> Guard | None:
         models.Advisory: lambda o: Guard(GuardKind.ADVISORY, o.id),
         models.AdvisoryRecipient: lambda o: Guard(GuardKind.ADVISORY, o.advisory_id),
         models.AdvisoryVersion: lambda o: Guard(GuardKind.ADVISORY, o.advisory_id),
+        models.Exercise: lambda o: Guard(GuardKind.EXERCISE, o.id),
+        models.Challenge: lambda o: Guard(GuardKind.EXERCISE, o.exercise_id),
+        models.Inject: lambda o: Guard(GuardKind.EXERCISE, o.exercise_id),
+        models.Target: lambda o: Guard(GuardKind.EXERCISE, o.exercise_id),
+        models.ExerciseTeam: lambda o: Guard(GuardKind.EXERCISE_TEAM, o.id),
+        models.Submission: lambda o: Guard(GuardKind.EXERCISE_TEAM, o.team_id),
+        models.Solve: lambda o: Guard(GuardKind.EXERCISE_TEAM, o.team_id),
+        models.Award: lambda o: Guard(GuardKind.EXERCISE_TEAM, o.team_id),
+        models.HintUnlock: lambda o: Guard(GuardKind.EXERCISE_TEAM, o.team_id),
+        models.InjectAnswer: lambda o: Guard(GuardKind.EXERCISE_TEAM, o.team_id),
+        models.Finding: lambda o: Guard(GuardKind.EXERCISE_TEAM, o.team_id),
+        models.DefenceReport: lambda o: Guard(GuardKind.EXERCISE_TEAM, o.team_id),
     }
     make = kind_of.get(type(obj))
     if make is None:

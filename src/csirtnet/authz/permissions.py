@@ -63,6 +63,9 @@ class Scope(StrEnum):
     ADVISORIES_WRITE = "advisories:write"
     ADVISORIES_ACK = "advisories:ack"
     ADVISORIES_MANAGE = "advisories:manage"
+    EXERCISES_READ = "exercises:read"
+    EXERCISES_PLAY = "exercises:play"
+    EXERCISES_WRITE = "exercises:write"
 
 
 class Permission(StrEnum):
@@ -127,6 +130,10 @@ class Permission(StrEnum):
     ADVISORIES_REVIEW = "advisories:review"  # coordinators: the second pair of eyes
     ADVISORIES_ACK = "advisories:ack"  # coordinators, org admins, responders: answer for their organisation
     ADVISORIES_MANAGE = "advisories:manage"  # coordinators: catalogues (KEV, CVE), CSAF sources
+    EXERCISES_READ = "exercises:read"  # every member: published exercises, scoreboards, own results
+    EXERCISES_PLAY = "exercises:play"  # coordinators, org admins, responders: take part in a team
+    EXERCISES_ORGANISE = "exercises:organise"  # coordinators; org admins while their organisation leads a cluster
+    EXERCISES_JUDGE = "exercises:judge"  # coordinators, org admins, responders: once named judge of an exercise
 
     @property
     def scope(self) -> Scope:
@@ -149,6 +156,8 @@ _SHARED_SCOPES = {
     P.MOBILISATION_RESPOND: Scope.MOBILISATION_WRITE,
     P.MOBILISATION_MANAGE: Scope.MOBILISATION_WRITE,
     P.ADVISORIES_REVIEW: Scope.ADVISORIES_WRITE,
+    P.EXERCISES_ORGANISE: Scope.EXERCISES_WRITE,
+    P.EXERCISES_JUDGE: Scope.EXERCISES_WRITE,
 }
 SCOPE_OF: Final = MappingProxyType({p: _SHARED_SCOPES.get(p) or Scope(p.value) for p in Permission})
 
@@ -171,6 +180,7 @@ _EVERY_MEMBER = frozenset(
         P.MOBILISATION_READ,
         P.EVIDENCE_READ,
         P.ADVISORIES_READ,
+        P.EXERCISES_READ,
     }
 )
 
@@ -206,6 +216,9 @@ ROLE_GRANTS: Final = MappingProxyType(
             P.ADVISORIES_REVIEW,
             P.ADVISORIES_ACK,
             P.ADVISORIES_MANAGE,
+            P.EXERCISES_PLAY,
+            P.EXERCISES_ORGANISE,
+            P.EXERCISES_JUDGE,
         },
         Role.ORG_ADMIN: _EVERY_MEMBER
         | {
@@ -229,6 +242,9 @@ ROLE_GRANTS: Final = MappingProxyType(
             P.EVIDENCE_WRITE,
             P.ADVISORIES_WRITE,
             P.ADVISORIES_ACK,
+            P.EXERCISES_PLAY,
+            P.EXERCISES_ORGANISE,
+            P.EXERCISES_JUDGE,
         },
         Role.RESPONDER: _EVERY_MEMBER
         | {
@@ -238,6 +254,8 @@ ROLE_GRANTS: Final = MappingProxyType(
             P.INCIDENTS_WRITE,
             P.EVIDENCE_WRITE,
             P.ADVISORIES_ACK,
+            P.EXERCISES_PLAY,
+            P.EXERCISES_JUDGE,
         },
         Role.VIEWER: _EVERY_MEMBER,
     }

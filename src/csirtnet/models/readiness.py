@@ -52,6 +52,9 @@ class ReadinessDrill(IdMixin, Base):
     result: Mapped[str | None] = mapped_column(String(300))
     rank: Mapped[int | None] = mapped_column(Integer)
     participants: Mapped[int | None] = mapped_column(Integer)
+    exercise_id: Mapped[int | None] = mapped_column(  # set when the result came from a csirtnet exercise
+        ForeignKey("exercise.id", ondelete="SET NULL"), index=True
+    )
 
 
 class ReadinessEvidence(IdMixin, Base):
@@ -64,4 +67,18 @@ class ReadinessEvidence(IdMixin, Base):
     stored_file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id", ondelete="RESTRICT"))
     dated_on: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReadinessAction(IdMixin, Base):
+    """Something to improve, e.g. a lesson an exercise taught this member; followed up in its record."""
+
+    __tablename__ = "readiness_action"
+
+    record_id: Mapped[int] = mapped_column(ForeignKey("readiness_record.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    detail: Mapped[str | None] = mapped_column(Text)
+    exercise_id: Mapped[int | None] = mapped_column(ForeignKey("exercise.id", ondelete="SET NULL"), index=True)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    done_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,1 @@
+"""Exercises: the livefire part (issue 16)."""

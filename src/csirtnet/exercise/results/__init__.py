@@ -1,0 +1,1 @@
+"""Exercises: the results part (issue 16)."""

@@ -1,0 +1,7 @@
+"""The JSON API of the results part of exercises, under /api/v1/exercises."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/exercises", tags=["exercises"])

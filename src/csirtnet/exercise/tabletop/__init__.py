@@ -1,0 +1,1 @@
+"""Exercises: the tabletop part (issue 16)."""

@@ -1,0 +1,1 @@
+"""Exercises: the technical part (issue 16)."""

@@ -1,0 +1,1 @@
+"""The exercise pages (issue 16), one module per part."""

@@ -1,0 +1,7 @@
+"""Exercise pages: the technical part."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)
