@@ -139,7 +139,12 @@ def serve(
         except OSError as exc:
             raise fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
         raise typer.Exit(status)
-    uvicorn.run("csirtnet.app:create_app", factory=True, host=host, port=port, log_config=None, proxy_headers=True)
+    from csirtnet.serving import make_server
+
+    config = uvicorn.Config(
+        "csirtnet.app:create_app", factory=True, host=host, port=port, log_config=None, proxy_headers=True
+    )
+    make_server(config).run()
 
 
 def first_admin(db: Database) -> None:

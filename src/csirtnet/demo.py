@@ -135,6 +135,7 @@ DEMO_MODULES = [
     "csirtnet.mobilisation.demo",
     "csirtnet.evidence.demo",
     "csirtnet.advisory.demo",
+    "csirtnet.exercise.demo",
 ]
 
 

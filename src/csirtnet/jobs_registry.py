@@ -6,6 +6,8 @@ Each domain adds its `tasks` module here.
 import csirtnet.advisory.tasks
 import csirtnet.cluster.tasks
 import csirtnet.evidence.tasks
+import csirtnet.exercise.livefire.tasks
+import csirtnet.exercise.tabletop.tasks
 import csirtnet.identity.tasks
 import csirtnet.incident.tasks
 import csirtnet.mobilisation.tasks

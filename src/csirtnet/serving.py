@@ -14,6 +14,7 @@ SIGINT or SIGTERM asks each to finish (uvicorn then ends its open requests) and 
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import multiprocessing
 import os
@@ -46,6 +47,30 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def freeze_startup_heap() -> None:
+    """Move everything alive once the app has started (its routes, templates, mappers, settings)
+    out of the collector's sight (ADR 0024). A full collection then scans only what requests made:
+    measured on a scoreboard of 500 teams, the slowest of 40 recomputations fell from 166 ms (a full
+    collection walking the whole heap) to 62 ms. Objects made later are collected as before."""
+    gc.collect()
+    gc.freeze()
+
+
+def make_server(config: Any, ready: Any = None) -> Any:
+    """A uvicorn server that freezes the start-up heap once it serves (and sets `ready`, if given)."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                freeze_startup_heap()
+                if ready is not None:
+                    ready.set()
+
+    return Server(config)
+
+
 def _serve_one(host: str, port: int, options: dict[str, Any], ready: Any) -> None:
     """One web process: its own socket, one uvicorn server (runs in the child). Sets `ready` once
     it serves, so the parent can tell a failed start (stop) from a later death (start another)."""
@@ -54,18 +79,12 @@ def _serve_one(host: str, port: int, options: dict[str, Any], ready: Any) -> Non
     from csirtnet.config import get_settings
     from csirtnet.logging_setup import configure
 
-    class Server(uvicorn.Server):
-        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-            await super().startup(sockets)
-            if self.started:
-                ready.set()
-
     settings = get_settings()
     configure(settings.log_level, settings.log_json)
     sock = listening_socket(host, port)
     config = uvicorn.Config("csirtnet.app:create_app", factory=True, log_config=None, **options)
     with contextlib.suppress(KeyboardInterrupt):  # the terminal's Ctrl-C reaches the whole group
-        Server(config).run(sockets=[sock])
+        make_server(config, ready).run(sockets=[sock])
 
 
 @dataclass

@@ -24,6 +24,7 @@ from csirtnet.advisory import repository as advisory_repository
 from csirtnet.app import API_PREFIX, create_app
 from csirtnet.authz import ANONYMOUS, Subject
 from csirtnet.authz.advisory import visible_csaf_documents_clause
+from csirtnet.authz.exercise import team_work_clause, visible_exercises_clause
 from csirtnet.demo import DEMO_PASSWORD, load_demo
 from csirtnet.evidence import repository as evidence
 from csirtnet.identity.login import start_password_reset
@@ -35,12 +36,17 @@ from csirtnet.kit.time import utcnow
 from csirtnet.mobilisation import repository as mobilisation
 from csirtnet.models import (
     Advisory,
+    Challenge,
     ChannelThread,
     Cluster,
     ClusterPlan,
     CsafDocument,
     EvidenceItem,
+    Exercise,
+    Finding,
     IncidentTask,
+    Inject,
+    InjectAnswer,
     KnowledgeDocument,
     MembershipApplication,
     NetworkEvent,
@@ -147,11 +153,71 @@ def _values(session: Session, who: Subject) -> dict[str, object]:
     thread = session.scalar(select(ChannelThread).order_by(ChannelThread.id).limit(1))
     if thread is not None:
         values.update(channel_id=thread.channel_id, thread_id=thread.id)
+    values["exercise_id"] = session.scalar(
+        select(Exercise.id).where(visible_exercises_clause(session, who)).order_by(Exercise.id).limit(1)
+    )
     return values
+
+
+# The demo exercise each exercise page opens on: the kind its part runs (tests/exercise/test_demo.py).
+_EXERCISE_PAGES = {
+    "challenges": "technical",
+    "injects": "tabletop",
+    "answers": "tabletop",
+    "targets": "live_fire",
+    "findings": "live_fire",
+    "daily-summary": "live_fire",
+    "results": "finished",
+    "after-action": "finished",
+    "external-results": "external",
+}
+
+
+def _exercise_values(session: Session, who: Subject, route: str) -> dict[str, object] | None:
+    """An exercise page's exercise of the right kind, and its challenge, inject, answer or finding
+    that `who` may open (a player's answer page: a released inject of their team's tabletop)."""
+    part = route.removeprefix("/exercises/{exercise_id}/").split("/")[0]
+    wanted = _EXERCISE_PAGES.get(part)
+    if wanted is None:
+        return None
+    query = select(Exercise).where(visible_exercises_clause(session, who)).order_by(Exercise.id)
+    if wanted == "finished":
+        query = query.where(Exercise.status == "finished", Exercise.kind != "external")
+    else:
+        query = query.where(Exercise.kind == wanted)
+    exercise = session.scalar(query.limit(1))
+    if exercise is None:
+        return None
+    out: dict[str, object] = {"exercise_id": exercise.id}
+    out["challenge_id"] = session.scalar(
+        select(Challenge.id).where(Challenge.exercise_id == exercise.id).order_by(Challenge.id).limit(1)
+    )
+    out["inject_id"] = session.scalar(
+        select(Inject.id)
+        .where(Inject.exercise_id == exercise.id, Inject.released_at.is_not(None))
+        .order_by(Inject.position.desc())
+        .limit(1)
+    )
+    out["answer_id"] = session.scalar(
+        select(InjectAnswer.id)
+        .join(Inject, Inject.id == InjectAnswer.inject_id)
+        .where(Inject.exercise_id == exercise.id)
+        .order_by(InjectAnswer.id)
+        .limit(1)
+    )
+    out["finding_id"] = session.scalar(
+        select(Finding.id)
+        .where(Finding.exercise_id == exercise.id, team_work_clause(session, who, exercise, Finding.team_id))
+        .order_by(Finding.id)
+        .limit(1)
+    )
+    return out
 
 
 def _compound(session: Session, who: Subject, route: str) -> dict[str, object] | None:
     """Routes whose parameters must agree with each other."""
+    if route.startswith("/exercises/{exercise_id}/"):
+        return _exercise_values(session, who, route)
     if route == "/readiness/{organisation_id}/{year}":
         record = session.scalar(
             select(ReadinessRecord).order_by((ReadinessRecord.organisation_id == who.organisation_id).desc()).limit(1)

@@ -42,7 +42,7 @@ Response = Any  # what the TestClient answers (httpx's, or httpx2's where that i
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MISSING_ID = 2_000_000_000
 ANONYMOUS_CSRF = "matrix-anonymous-csrf-token-0123456789"
-_PARAM = re.compile(r"\{([^}]+)\}")
+_PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")  # a parameter's name, without its convertor ({id:int})
 _INCIDENT_HREF = re.compile(r"/incidents/(\d+)")
 
 

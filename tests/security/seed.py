@@ -16,12 +16,13 @@ from tests.security import rules as R
 from tests.security.seed_advisories import AdvisoriesSeed
 from tests.security.seed_clusters import ClustersSeed
 from tests.security.seed_evidence import EvidenceSeed
+from tests.security.seed_exercises import ExercisesSeed
 from tests.security.seed_incidents import IncidentsSeed
 from tests.security.seed_members import MembersSeed
 from tests.security.world import World, today
 
 
-class Builder(MembersSeed, ClustersSeed, IncidentsSeed, EvidenceSeed, AdvisoriesSeed):
+class Builder(MembersSeed, ClustersSeed, IncidentsSeed, EvidenceSeed, AdvisoriesSeed, ExercisesSeed):
     """The whole world, built step by step (the order matters: incidents need clusters, and so on)."""
 
 
@@ -49,6 +50,7 @@ def build(session: Session, kind: str) -> World:
     b.uploads()
     b.evidence()
     b.advisories()
+    b.exercises()
     b.finish()
     return world
 

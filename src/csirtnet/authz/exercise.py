@@ -8,7 +8,9 @@ Organising follows the organiser:
   runs (authz.cluster's lead rights);
 - an exercise's named organisers (`ExerciseStaff` role organiser) change it like its creator.
 Controllers release injects; judges grade answers and validate findings (named per exercise;
-organisers do both).
+organisers do both). Named staff act only through exercises:write rights (coordinators, org admins,
+responders; an API token must carry the exercises:write scope): a viewer named organiser, or a
+token carrying exercises:read only, changes nothing.
 
 An exercise is visible to
 - while a draft: the coordinating body's staff, its staff, its organiser organisation's admins;
@@ -84,7 +86,9 @@ def is_organiser(session: Session, who: Subject, exercise: Exercise) -> bool:
     """Changes the exercise: its settings, teams, staff, challenges, injects, targets, results."""
     if who.user_id is None and who.is_platform_admin:
         return True  # the platform itself (CLI without a user, jobs)
-    if not can(who, Permission.EXERCISES_ORGANISE) and not staff_roles(session, who, exercise.id):
+    # Changing is exercises:write: a token carrying only exercises:read (or exercises:play) changes
+    # nothing, whatever the staff rows of its holder say.
+    if not (can(who, Permission.EXERCISES_ORGANISE) or can(who, Permission.EXERCISES_JUDGE)):
         return False
     if who.sees_everything and can(who, Permission.EXERCISES_ORGANISE):
         return True
@@ -99,7 +103,10 @@ def is_organiser(session: Session, who: Subject, exercise: Exercise) -> bool:
 
 def can_control(session: Session, who: Subject, exercise: Exercise) -> bool:
     """Releases injects by hand and watches every team's progress."""
-    return is_organiser(session, who, exercise) or StaffRole.CONTROLLER.value in staff_roles(session, who, exercise.id)
+    if is_organiser(session, who, exercise):
+        return True
+    writer = can(who, Permission.EXERCISES_ORGANISE) or can(who, Permission.EXERCISES_JUDGE)
+    return writer and StaffRole.CONTROLLER.value in staff_roles(session, who, exercise.id)
 
 
 def can_judge(session: Session, who: Subject, exercise: Exercise) -> bool:
@@ -246,7 +253,7 @@ def get_visible(session: Session, who: Subject, exercise_id: int) -> Exercise:
     """The exercise, or NotFound when it does not exist or `who` may not see it (no existence leak)."""
     row = session.scalar(select(Exercise).where(Exercise.id == exercise_id, visible_exercises_clause(session, who)))
     if row is None:
-        raise NotFound("No such exercise.")
+        raise NotFound("exercise")
     return row
 
 
@@ -258,3 +265,82 @@ def scoreboard_until(session: Session, who: Subject, exercise: Exercise, now: da
     if sees_all_work(session, who, exercise):
         return None
     return exercise.freeze_at if now >= exercise.freeze_at else None
+
+
+# -- results (certificates, after-action, outside drills) ------------------------------------------
+
+
+def can_read_certificate(session: Session, who: Subject, exercise: Exercise, team: ExerciseTeam) -> bool:
+    """A team's participation certificate: the team's people (its listed members and its
+    organisation's admins), the exercise's staff and organisers, the coordinating body; never
+    another team."""
+    if team.exercise_id != exercise.id:
+        return False
+    return sees_all_work(session, who, exercise) or team.id in my_team_ids(session, who, exercise.id)
+
+
+def can_read_after_action(session: Session, who: Subject, exercise: Exercise) -> bool:
+    """The after-action report (its timeline holds every team's work): the exercise's staff and
+    organisers and the coordinating body. What it teaches reaches the members once its lessons are
+    published (knowledge base, readiness items)."""
+    return sees_all_work(session, who, exercise)
+
+
+def results_final(exercise: Exercise) -> bool:
+    """The results are final (the rankings, certificates, readiness drills count them) once the
+    exercise is finished or archived; an outside drill is recorded finished."""
+    return exercise.status in (ExerciseStatus.FINISHED.value, ExerciseStatus.ARCHIVED.value)
+
+
+def defending_findings_clause(who: Subject) -> ColumnElement[bool]:
+    """Live-fire: the findings `who` sees as remediation tasks of its organisation — a validated
+    finding whose target's defending organisation is the subject's, for that organisation's admins
+    and responders (who may take part in exercises). Nothing else of the attackers' work."""
+    from csirtnet.models import Finding, FindingStatus, Target
+
+    if who.organisation_id is None or not can(who, Permission.EXERCISES_PLAY):
+        return false()
+    if not (who.has_role(Role.ORG_ADMIN) or who.has_role(Role.RESPONDER)):
+        return false()
+    return and_(
+        Finding.status == FindingStatus.VALID.value,
+        Finding.target_id.in_(select(Target.id).where(Target.defending_organisation_id == who.organisation_id)),
+    )
+
+
+def can_remediate(who: Subject, defending_organisation_id: int | None) -> bool:
+    """Live-fire: closes (fixed, risk accepted) a remediation task of a target defended by this
+    organisation — its admins and responders, the same people `defending_findings_clause` shows the
+    tasks to."""
+    if defending_organisation_id is None or who.organisation_id != defending_organisation_id:
+        return False
+    if not can(who, Permission.EXERCISES_PLAY):
+        return False
+    return who.has_role(Role.ORG_ADMIN) or who.has_role(Role.RESPONDER)
+
+
+def inject_clause(session: Session, who: Subject, exercise: Exercise) -> ColumnElement[bool]:
+    """The injects of a tabletop exercise `who` reads (a condition on `Inject`): every one, released
+    or not, for those who see all its work (its staff, the coordinating body); the released ones for
+    the people of its teams; none for anyone else (an inject is the scenario, not a public page)."""
+    from csirtnet.models import Inject
+
+    if sees_all_work(session, who, exercise):
+        return true()
+    if my_team_ids(session, who, exercise.id):
+        return Inject.released_at.is_not(None)
+    return false()
+
+
+def sees_challenges(session: Session, who: Subject, exercise: Exercise) -> bool:
+    """A technical drill's challenges (asked after `get_visible`): its staff and the coordinating
+    body at any time, hidden challenges included (`sees_all_work`); everyone else who sees the
+    exercise once it runs and after it ends, and only the challenges not hidden. Flags are never
+    shown in clear; a regex flag's pattern only to organisers (`is_organiser`)."""
+    if sees_all_work(session, who, exercise):
+        return True
+    return exercise.status in (
+        ExerciseStatus.RUNNING.value,
+        ExerciseStatus.FINISHED.value,
+        ExerciseStatus.ARCHIVED.value,
+    )

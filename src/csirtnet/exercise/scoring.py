@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TeamRow:
     id: int
     name: str
@@ -24,7 +24,7 @@ class TeamRow:
     side: str = "player"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ScoreEvent:
     team_id: int
     points: float

@@ -607,3 +607,65 @@ ADVISORY_FIELDS: dict[str, str] = {
     "csaf_document_ids": N_("Vendor CSAF advisories"),
     "deadline_at": N_("Deadline to act"),
 }
+
+# -- exercises (issue 16) -------------------------------------------------------------------------
+from csirtnet.models.exercise import ExerciseKind, ExerciseScope, ExerciseStatus, StaffRole  # noqa: E402
+
+EXERCISE_KINDS: dict[str, str] = {
+    ExerciseKind.TABLETOP.value: N_("tabletop exercise"),
+    ExerciseKind.TECHNICAL.value: N_("technical drill"),
+    ExerciseKind.LIVE_FIRE.value: N_("live-fire exercise"),
+    ExerciseKind.EXTERNAL.value: N_("outside drill"),
+}
+EXERCISE_SCOPES: dict[str, str] = {
+    ExerciseScope.NATIONAL.value: N_("national"),
+    ExerciseScope.CLUSTER.value: N_("cluster"),
+    ExerciseScope.INTERNATIONAL.value: N_("international"),
+}
+EXERCISE_STATUSES: dict[str, str] = {
+    ExerciseStatus.DRAFT.value: N_("draft"),
+    ExerciseStatus.PUBLISHED.value: N_("published"),
+    ExerciseStatus.RUNNING.value: N_("running"),
+    ExerciseStatus.FINISHED.value: N_("finished"),
+    ExerciseStatus.ARCHIVED.value: N_("archived"),
+}
+EXERCISE_STAFF_ROLES: dict[str, str] = {
+    StaffRole.ORGANISER.value: N_("organiser"),
+    StaffRole.CONTROLLER.value: N_("controller"),
+    StaffRole.JUDGE.value: N_("judge"),
+}
+EXERCISE_SIDES: dict[str, str] = {
+    "player": N_("player"),
+    "attacker": N_("attacker"),
+    "defender": N_("defender"),
+}
+INJECT_KINDS: dict[str, str] = {
+    "text": N_("Scenario update"),
+    "alert": N_("Simulated alert"),
+    "email": N_("Simulated email"),
+    "contact_check": N_("Contact check"),
+}
+INJECT_ANSWER_KINDS: dict[str, str] = {
+    "text": N_("Text"),
+    "file": N_("A file"),
+    "incident_report": N_("An incident report"),
+}
+# live-fire (exercise/livefire)
+FINDING_STATUSES: dict[str, str] = {
+    "submitted": N_("waiting for a judge"),
+    "valid": N_("validated"),
+    "duplicate": N_("duplicate"),
+    "invalid": N_("rejected"),
+}
+FINDING_SEVERITIES: dict[str, str] = {
+    "critical": N_("critical"),
+    "high": N_("high"),
+    "medium": N_("medium"),
+    "low": N_("low"),
+    "none": N_("none"),
+}
+REMEDIATION_STATUSES: dict[str, str] = {
+    "open": N_("open"),
+    "fixed": N_("fixed"),
+    "accepted": N_("risk accepted"),
+}

@@ -1,1 +1,1 @@
-"""Exercises: the technical part (issue 16)."""
+"""Technical drills: challenges, flags, hints, submissions, CTFd's dynamic values and CTFd import."""

@@ -15,6 +15,7 @@ from csirtnet.authz import Subject, can_manage_organisation
 from csirtnet.authz import organisation as organisation_authz
 from csirtnet.authz.organisation import profile_visible
 from csirtnet.errors import NotFound
+from csirtnet.exercise.results import reads as exercise_results
 from csirtnet.i18n import N_, translate
 from csirtnet.models import Organisation
 from csirtnet.models.contact import ContactRole
@@ -74,6 +75,7 @@ def _profile_context(session: DbSession, who: Subject, org: Organisation, langua
         "editable": can_manage_organisation(who, org.id),
         "is_coordinator": organisation_authz.sees_all_members(who),
         "experts": experts.reads(session, who, reads.experts(session, who, organisation_id=org.id)),
+        "exercise_results": exercise_results.member_results_rows(session, who, org.id, language),
     }
     if full:
         profile = service.profile(session, who, org.id)

@@ -19,6 +19,7 @@ from csirtnet.cluster.readiness import coverage, service
 from csirtnet.cluster.readiness import reads as readiness_reads
 from csirtnet.cluster.readiness.schemas import DrillIn, EvidenceAdd, ReadinessUpdate
 from csirtnet.errors import ValidationFailed
+from csirtnet.exercise.results import reads as exercise_results
 from csirtnet.i18n import N_
 from csirtnet.organisation import reads as organisation_reads
 from csirtnet.web.forms import BoundForm, pydantic_message
@@ -77,6 +78,9 @@ def _record_page(
             "drill_rows": rows + [{} for _ in range(DRILL_ROWS)],
             "drill_errors": drill_errors or {},
             "forms": forms,
+            "exercise_items": exercise_results.readiness_view(
+                session, who, organisation_id, year, request_language(request)
+            ),
         },
         status_code=status,
     )

@@ -1,0 +1,29 @@
+// csirtnet: the exercise scoreboard (its page and its projector view) follows the scores live.
+// Every few seconds it fetches the fragment route named by [data-live-fragment] and swaps it in;
+// without this file the page is complete, and a reload shows the same. No library: fetch and
+// DOMParser, as static/advisories.js does for the tracking view.
+(function () {
+  "use strict";
+  var live = document.querySelector("[data-live-fragment]");
+  if (!live) return;
+  var every = Math.max(2, parseInt(live.getAttribute("data-live-every") || "5", 10)) * 1000;
+  var busy = false;
+  function refresh() {
+    // A hidden tab asks nothing; a slow answer is not asked again before it arrives.
+    if (busy || document.hidden) return;
+    busy = true;
+    fetch(live.getAttribute("data-live-fragment"), { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (html === null) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-live-fragment]");
+        if (!fresh) return;
+        live.replaceWith(fresh);
+        live = fresh;
+      })
+      .catch(function () {})
+      .then(function () { busy = false; });
+  }
+  setInterval(refresh, every);
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) refresh(); });
+})();
