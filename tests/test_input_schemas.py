@@ -228,12 +228,50 @@ LANDS_IN: dict[str, type[m.Base]] = {
     "AnswerIn": m.AdvisoryRecipient,
     "SourceCreate": m.CsafSource,
     "ProductCreate": m.DeclaredProduct,
+    "ExerciseCreate": m.Exercise,
+    "ExerciseUpdate": m.Exercise,
+    "ExternalExerciseCreate": m.Exercise,
+    "StaffIn": m.ExerciseStaff,
+    "TeamCreate": m.ExerciseTeam,
+    "TeamUpdate": m.ExerciseTeam,
+    "ContactConfirm": m.ExerciseTeam,
+    "MemberIn": m.ExerciseTeamMember,
+    "ChallengeCreate": m.Challenge,
+    "ChallengeUpdate": m.Challenge,
+    "FlagCreate": m.ChallengeFlag,
+    "HintCreate": m.ChallengeHint,
+    "HintUpdate": m.ChallengeHint,
+    "SubmissionIn": m.Submission,
+    "InjectCreate": m.Inject,
+    "InjectUpdate": m.Inject,
+    "InjectAnswerIn": m.InjectAnswer,
+    "GradeIn": m.InjectAnswer,
+    "TargetCreate": m.Target,
+    "TargetUpdate": m.Target,
+    "FindingCreate": m.Finding,
+    "FindingValidate": m.Finding,
+    "FindingReject": m.Finding,
+    "FindingMerge": m.Finding,
+    "RemediationBody": m.Finding,
+    "DefenceReportCreate": m.DefenceReport,
+    "DefenceScoreBody": m.DefenceReport,
+    "ExternalResultIn": m.ExternalResult,
+    "AfterActionUpdate": m.AfterActionReport,
+    "LessonCreate": m.ExerciseLesson,
+    "LessonUpdate": m.ExerciseLesson,
 }
 RENAMED: dict[tuple[str, str], Any] = {
     ("RejectReport", "reason"): m.IncidentReport.rejection_reason,
     ("RejectBody", "reason"): m.ConstituencyClaim.rejected_reason,
     ("ApproveBody", "admin_name"): m.User.full_name,
     ("ThreadCreate", "title"): m.ChannelThread.title,
+    ("ContactConfirm", "note"): m.ExerciseTeam.contact_note,
+    ("FlagCreate", "content"): m.ChallengeFlag.pattern,
+    ("FindingValidate", "note"): m.Finding.judge_note,
+    ("FindingReject", "reason"): m.Finding.judge_note,
+    ("FindingMerge", "note"): m.Finding.judge_note,
+    ("RemediationBody", "note"): m.Finding.remediation_note,
+    ("DefenceScoreBody", "note"): m.DefenceReport.judge_note,
 }
 UNMAPPED = {
     "AttachReport": "an id only",
@@ -272,6 +310,12 @@ UNMAPPED = {
     "ReviewDecision": "a flag, and a note kept as the advisory's review_note (Text)",
     "WithdrawBody": "a reason in the audit record",
     "ProductImport": "CSV text: each line becomes a declared product (ProductCreate)",
+    "UnlockIn": "an id only",
+    "InjectOrder": "ids",
+    "Header": "a header line kept in the inject's body (Text)",
+    "Criterion": "JSON of the inject (rubric)",
+    "CriterionGrade": "JSON of the answer (grade)",
+    "InjectReport": "JSON of the answer (report)",
 }
 
 
@@ -330,7 +374,12 @@ def test_text_the_schema_accepts_fits_its_column() -> None:
 
 
 # Null fields whose null is not stored as such.
-NULL_IS_NOT_STORED = {("OpenFromReport", "reporting_organisation_id"): "null: the organisation the report names"}
+NULL_IS_NOT_STORED = {
+    ("OpenFromReport", "reporting_organisation_id"): "null: the organisation the report names",
+    ("AfterActionUpdate", "summary"): "null clears it to an empty text",
+    ("AfterActionUpdate", "strengths"): "null clears it to an empty text",
+    ("AfterActionUpdate", "weaknesses"): "null clears it to an empty text",
+}
 
 
 def test_a_clearable_field_lands_in_a_nullable_column() -> None:

@@ -30,6 +30,7 @@ from csirtnet.errors import PROBLEM_SCHEMA, AppError, FieldError, OutOfRange, pr
 from csirtnet.kit.schemas import unstorable_parameter
 from csirtnet.middleware import (
     CsrfCookieMiddleware,
+    InFlightLimitMiddleware,
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
     UploadLimitMiddleware,
@@ -201,6 +202,7 @@ def create_app(
     _install_error_handlers(app)
     app.add_middleware(UploadLimitMiddleware, max_bytes=settings.max_upload_bytes)
     app.add_middleware(CsrfCookieMiddleware, secure=settings.secure_cookies)
+    app.add_middleware(InFlightLimitMiddleware, limit=settings.web_max_in_flight)
     app.hsts = settings.secure_cookies
     # RequestContextMiddleware and SecurityHeadersMiddleware wrap all of this: see _App.
 

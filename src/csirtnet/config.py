@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     password_reset_minutes: int = 60
 
     max_upload_bytes: int = 50 * 1024 * 1024
+    # Requests one web process works on at once; more wait their turn before taking a database
+    # connection. Below the connection pool's 30 (csirtnet.db), or requests deadlock on the pool
+    # under a burst (csirtnet.middleware.InFlightLimitMiddleware). 0 lifts the limit.
+    web_max_in_flight: int = 20
     # Evidence at rest: base64 of 32 random bytes encrypts new evidence content with AES-256-GCM
     # (evidence.store); empty stores it plain. Keep the key apart from the backups it unlocks.
     evidence_encryption_key: str = ""

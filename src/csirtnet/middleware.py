@@ -1,7 +1,9 @@
-"""ASGI middleware: request ids, access log and metrics, security headers, upload limits."""
+"""ASGI middleware: request ids, access log and metrics, security headers, upload limits, the limit on
+requests in flight."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -219,3 +221,45 @@ async def _too_large(send: Send, limit: int) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class InFlightLimitMiddleware:
+    """At most `limit` requests of this process past this point at once; the others wait here, on
+    the event loop, holding nothing.
+
+    A request takes a database connection at its first query and keeps it until it commits, while
+    it hops between the event loop and the thread pool (authentication, the endpoint, the commit).
+    With more requests in flight than the pool has connections, those holding connections queue
+    for threads that are all taken by requests waiting for a connection: nobody moves until the
+    pool's 30-second timeout (seen with 200 players submitting flags at once,
+    benchmarks/exercise_scoreboard.py). Below the pool's size, every request that holds a
+    connection can always get a thread. A slot is given back when the response starts: a long
+    download streams on without holding one (its database work is done by then)."""
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self._slots: asyncio.Semaphore | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.limit <= 0:
+            await self.app(scope, receive, send)
+            return
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.limit)
+        slots = self._slots
+        await slots.acquire()
+        held = True
+
+        async def releasing_send(message: Message) -> None:
+            nonlocal held
+            if held and message["type"] == "http.response.start":
+                held = False
+                slots.release()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, releasing_send)
+        finally:
+            if held:
+                slots.release()

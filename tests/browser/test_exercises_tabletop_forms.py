@@ -10,7 +10,7 @@ import dataclasses
 import pytest
 
 from csirtnet.exercise.tabletop import answers
-from csirtnet.exercise.tabletop.schemas import AnswerIn
+from csirtnet.exercise.tabletop.schemas import InjectAnswerIn
 from csirtnet.vocabulary import Role
 from tests.browser.formcheck import BadInput, submit_bad
 from tests.browser.test_forms import Row
@@ -102,7 +102,9 @@ def test_every_bad_tabletop_form_comes_back_in_place(live_server, browser) -> No
             "contact": released(session, w, title="Đầu mối", kind="contact_check", headers=[], rubric=[]).id,
         }
         graded = released(session, w, title="Để chấm")
-        ids["answer"] = answers.answer(session, who(w.player_a), w.exercise.id, graded.id, AnswerIn(body="Trả lời")).id
+        ids["answer"] = answers.answer(
+            session, who(w.player_a), w.exercise.id, graded.id, InjectAnswerIn(body="Trả lời")
+        ).id
         people = {
             Role.COORDINATOR: (w.organiser.email, w.organiser.totp_secret),
             Role.RESPONDER: (w.player_a.email, w.player_a.totp_secret),

@@ -176,7 +176,7 @@ _EXERCISE_PAGES = {
 def _exercise_values(session: Session, who: Subject, route: str) -> dict[str, object] | None:
     """An exercise page's exercise of the right kind, and its challenge, inject, answer or finding
     that `who` may open (a player's answer page: a released inject of their team's tabletop)."""
-    part = route.removeprefix("/exercises/{exercise_id}/").split("/")[0]
+    part = route.removeprefix("/exercises/{exercise_id:int}/").split("/")[0]
     wanted = _EXERCISE_PAGES.get(part)
     if wanted is None:
         return None
@@ -216,7 +216,7 @@ def _exercise_values(session: Session, who: Subject, route: str) -> dict[str, ob
 
 def _compound(session: Session, who: Subject, route: str) -> dict[str, object] | None:
     """Routes whose parameters must agree with each other."""
-    if route.startswith("/exercises/{exercise_id}/"):
+    if route.startswith("/exercises/{exercise_id:int}/"):
         return _exercise_values(session, who, route)
     if route == "/readiness/{organisation_id}/{year}":
         record = session.scalar(

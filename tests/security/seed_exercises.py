@@ -7,18 +7,22 @@ who may read it.
 |---|---|---|---|---|---|
 | technical | technical, national | running | COORD (coord2) | A (responder, viewer), B (expert_deployed) | |
 | tabletop | tabletop, cluster 1 | running | LC (lead_current) | A (responder), LP (lead_past) | CONTROLLER, JUDGE |
-| draft | tabletop, cluster 1 | draft | LC (lead_current) | A (responder) | JUDGE |
+| draft | tabletop, cluster 1 | draft | LC (lead_current) | A (responder) | JUDGE, organiser admin_b |
 | livefire | live-fire, cluster 1 | running | LC (lead_current) | LP (lead_past) attacks A (responder) | JUDGE |
 | published | tabletop, cluster 2 | published | COORD (coord2; no lead) | B (expert_ended) | |
+| handover | tabletop, cluster 1 | published | LP, last year's lead (coord2) | A (responder) | |
 | external | ACID, international | finished | COORD (coord2) | A, B (nobody listed), with results | |
 
-Every creator is its exercise's named organiser. The technical drill: one challenge with a file and
-a hint (team A unlocked it and solved the challenge; team B tried a wrong flag). The tabletop: an
-inject released with a file and one still waiting for the controller; both teams answered the
-released one (A's graded with feedback). The live-fire: the provincial portal in scope, defended by
-organisation A; team LP's valid finding (A's remediation task) and a second one not judged yet;
-team A's defence report. The judge and the controller come from organisation B, outside cluster 1:
-they see the cluster's exercises only as their staff.
+Everything goes through the parts' services (a creator is its exercise's named organiser). The
+technical drill: `web` (a file, a hint of 50 points team A paid for, a free hint nobody took yet;
+team A solved it, team B tried a wrong flag) and `hidden` (hidden from the teams); its scoreboard
+froze half an hour before team A's solve. The tabletop: `released` (a file; both teams answered,
+A's answer graded with feedback), `file` (answered with a file by LP) and `waiting` (not released,
+with a file); its after-action report and a lesson for organisation A, not published. The
+live-fire: the provincial portal (in scope, defended by organisation A) and a spare target; team
+LP's finding validated (A's remediation task) and a second not judged yet; team A's defence report.
+The judge and the controller come from organisation B, outside cluster 1: they see the cluster's
+exercises only as their staff.
 
 The expected readers, organisers, controllers, judges and players below are written from the module
 page of authz/exercise.py, never asked of it."""
@@ -33,12 +37,12 @@ from sqlalchemy import select
 
 from csirtnet.exercise import service as exercise_service
 from csirtnet.exercise.livefire import defence, findings, targets
-from csirtnet.exercise.livefire.schemas import DefenceReportCreate, FindingCreate, TargetCreate, ValidateBody
+from csirtnet.exercise.livefire.schemas import DefenceReportCreate, FindingCreate, FindingValidate, TargetCreate
 from csirtnet.exercise.results import after_action, external
 from csirtnet.exercise.results.schemas import AfterActionUpdate, ExternalExerciseCreate, ExternalResultIn, LessonCreate
 from csirtnet.exercise.schemas import ExerciseCreate, MemberIn, StaffIn, TeamCreate
 from csirtnet.exercise.tabletop import answers, injects
-from csirtnet.exercise.tabletop.schemas import AnswerIn, Criterion, CriterionGrade, GradeIn, InjectCreate
+from csirtnet.exercise.tabletop.schemas import Criterion, CriterionGrade, GradeIn, InjectAnswerIn, InjectCreate
 from csirtnet.exercise.technical import challenges, play
 from csirtnet.exercise.technical.schemas import ChallengeCreate, FlagCreate, HintCreate
 from csirtnet.models import (
@@ -110,7 +114,8 @@ EXERCISES: dict[str, Spec] = {
         R.LEAD_CURRENT,
         {"A": Team("A", (R.RESPONDER,))},
         cluster="1",
-        staff={JUDGE: ("judge",)},
+        # A named organiser from outside the cluster: organises it "like its creator".
+        staff={JUDGE: ("judge",), R.ADMIN_B: ("organiser",)},
     ),
     "livefire": Spec(
         "live_fire",
@@ -131,6 +136,17 @@ EXERCISES: dict[str, Spec] = {
         "coord2",
         {"B": Team("B", (R.EXPERT_ENDED,))},
         cluster="2",
+    ),
+    # Created during cluster 1's previous lead's term (organised by LP) and still open after the
+    # handover: now its current lead's admins organise it ("while their term runs").
+    "handover": Spec(
+        "tabletop",
+        "cluster",
+        "published",
+        "LP",
+        "coord2",
+        {"A": Team("A", (R.RESPONDER,))},
+        cluster="1",
     ),
     "external": Spec(
         "external",
@@ -282,6 +298,11 @@ class ExercisesSeed(BuilderBase):
                 freeze_at=self.now - FROZEN_FOR if key == FROZEN else None,
             ),
         )
+        if exercise.organiser_organisation_id != self.orgs[spec.organiser].id:
+            # No service makes last year's exercise today: the lead term in force gives the organiser,
+            # so the one created during LP's term is written as it would have been then.
+            exercise.organiser_organisation_id = self.orgs[spec.organiser].id
+            self.s.flush()
         for subject, roles in spec.staff.items():
             for role in roles:
                 staff = exercise_service.add_staff(
@@ -482,7 +503,7 @@ class ExercisesSeed(BuilderBase):
                 self.who(subject),
                 ex,
                 made["released"],
-                AnswerIn(body=self.mk(f"answer tabletop {team_key} body", work)),
+                InjectAnswerIn(body=self.mk(f"answer tabletop {team_key} body", work)),
             )
             self.w.ids[f"answer:tabletop:{team_key}"] = answer.id
         graded = answers.grade(
@@ -557,7 +578,7 @@ class ExercisesSeed(BuilderBase):
                 ),
             )
             self.w.ids[f"finding:livefire:{name}"] = finding.id
-        findings.validate(self.s, self.who(JUDGE), ex, self.w.ids["finding:livefire:valid"], ValidateBody())
+        findings.validate(self.s, self.who(JUDGE), ex, self.w.ids["finding:livefire:valid"], FindingValidate())
         report = defence.report(
             self.s,
             self.who(R.RESPONDER),

@@ -45,6 +45,14 @@ NAMED: list[tuple[type[StrEnum], dict[str, str]]] = [
     (m.ChannelKind, labels.CHANNEL_KINDS),
     (m.event.EventKind, labels.EVENT_KINDS),
     (m.knowledge.KnowledgeKind, labels.KNOWLEDGE_KINDS),
+    (m.ExerciseKind, labels.EXERCISE_KINDS),
+    (m.ExerciseScope, labels.EXERCISE_SCOPES),
+    (m.ExerciseStatus, labels.EXERCISE_STATUSES),
+    (m.exercise.StaffRole, labels.EXERCISE_STAFF_ROLES),
+    (m.exercise.InjectKind, labels.INJECT_KINDS),
+    (m.AnswerKind, labels.INJECT_ANSWER_KINDS),
+    (m.exercise.FindingStatus, labels.FINDING_STATUSES),
+    (m.exercise.RemediationStatus, labels.REMEDIATION_STATUSES),
 ]
 
 

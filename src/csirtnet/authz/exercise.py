@@ -152,8 +152,12 @@ def can_play(session: Session, who: Subject, exercise: Exercise, team_id: int) -
     return exercise.status == ExerciseStatus.RUNNING.value and team_id in playing_team_ids(session, who, exercise.id)
 
 
-def require_play(session: Session, who: Subject, exercise: Exercise, team_id: int) -> None:
-    if team_id not in playing_team_ids(session, who, exercise.id):
+def require_play(
+    session: Session, who: Subject, exercise: Exercise, team_id: int, *, teams: set[int] | None = None
+) -> None:
+    """Refuse unless `who` plays in this team of the running exercise (`teams`: their
+    `playing_team_ids`, when the caller has them already)."""
+    if team_id not in (playing_team_ids(session, who, exercise.id) if teams is None else teams):
         raise Forbidden("You do not play in this team.")
     if exercise.status != ExerciseStatus.RUNNING.value:
         raise Forbidden("The exercise is not running.")

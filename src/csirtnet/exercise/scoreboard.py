@@ -25,13 +25,14 @@ ATTACKERS = "attacker"
 DEFENDERS = "defender"
 
 
-def _events(session: Session, exercise: Exercise) -> list[scoring.ScoreEvent]:
+def _events(session: Session, exercise: Exercise, until: datetime | None = None) -> list[scoring.ScoreEvent]:
     """Every scoring fact of the exercise, from its kind's part (imported here: each part is
-    loaded only when a board of its kind is asked for)."""
+    loaded only when a board of its kind is asked for). A technical drill's dynamic values depend
+    on the solves counted: a frozen board values each challenge by the solves before the freeze."""
     if exercise.kind == ExerciseKind.TECHNICAL.value:
         from csirtnet.exercise.technical import scores as technical
 
-        return technical.score_events(session, exercise)
+        return technical.score_events(session, exercise, until=until)
     if exercise.kind == ExerciseKind.TABLETOP.value:
         from csirtnet.exercise.tabletop import scores as tabletop
 
@@ -88,7 +89,9 @@ def board(
     if exercise.kind == ExerciseKind.EXTERNAL.value:
         return _external(session, exercise, teams)
     until = rules.scoreboard_until(session, who, exercise, now or utcnow())
-    return scoring.rank(teams, _events(session, exercise) if events is None else events, until=until, history=history)
+    return scoring.rank(
+        teams, _events(session, exercise, until) if events is None else events, until=until, history=history
+    )
 
 
 def boards(

@@ -238,13 +238,23 @@ def publish(session: Session, who: Subject, exercise_id: int, *, now: datetime |
 
 
 def start(session: Session, who: Subject, exercise_id: int, *, now: datetime | None = None) -> Exercise:
-    """Start a published exercise: flags, answers and findings are accepted."""
-    return _move(session, who, exercise_id, ExerciseStatus.RUNNING, now)
+    """Start a published exercise: flags, answers and findings are accepted (a live-fire exercise's
+    daily summary is queued from its first day)."""
+    from csirtnet.exercise.livefire.tasks import ensure_daily_summary
+
+    exercise = _move(session, who, exercise_id, ExerciseStatus.RUNNING, now)
+    ensure_daily_summary(session, exercise, now=now)
+    return exercise
 
 
 def finish(session: Session, who: Subject, exercise_id: int, *, now: datetime | None = None) -> Exercise:
-    """Finish a running exercise: nothing more is accepted, the results are final."""
-    return _move(session, who, exercise_id, ExerciseStatus.FINISHED, now)
+    """Finish a running exercise: nothing more is accepted, the results are final and go into each
+    participating member's readiness record for the year (results.readiness.record_results)."""
+    from csirtnet.exercise.results.readiness import record_results
+
+    exercise = _move(session, who, exercise_id, ExerciseStatus.FINISHED, now)
+    record_results(session, who, exercise)
+    return exercise
 
 
 def archive(session: Session, who: Subject, exercise_id: int, *, now: datetime | None = None) -> Exercise:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from csirtnet.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from csirtnet.exercise.common import team_rows
 from csirtnet.exercise.livefire import findings, rules, scores
-from csirtnet.exercise.livefire.schemas import ValidateBody
+from csirtnet.exercise.livefire.schemas import FindingValidate
 from csirtnet.exercise.scoring import rank
 from csirtnet.models import AuditRecord, Finding
 from tests.exercise.livefire.helpers import CRITICAL, HIGH, LOW, MEDIUM, World, make_world, submit
@@ -34,7 +34,7 @@ def test_cvss_vector_gives_score_severity_and_points(
     w = make_world(db)
     finding = submit(db, w, w.a1, cvss_vector=vector)
     assert (finding.cvss_score, finding.severity, finding.points, finding.status) == (score, severity, 0, "submitted")
-    findings.validate(db, who(w.judge), w.exercise.id, finding.id, ValidateBody())
+    findings.validate(db, who(w.judge), w.exercise.id, finding.id, FindingValidate())
     assert (finding.status, finding.severity, finding.points) == ("valid", severity, points)
     assert _board(db, w)["Đội tấn công Bắc Ninh"] == points
 
@@ -59,10 +59,10 @@ def test_a_judge_adjusts_the_severity_only_with_a_note(db: Session) -> None:
     w = make_world(db)
     finding = submit(db, w, w.a1, cvss_vector=CRITICAL)
     with pytest.raises(ValidationFailed) as refused:
-        findings.validate(db, who(w.judge), w.exercise.id, finding.id, ValidateBody(severity="high"))
+        findings.validate(db, who(w.judge), w.exercise.id, finding.id, FindingValidate(severity="high"))
     assert refused.value.errors[0].field == "note"
     findings.validate(
-        db, who(w.judge), w.exercise.id, finding.id, ValidateBody(severity="high", note="Cần đăng nhập quản trị")
+        db, who(w.judge), w.exercise.id, finding.id, FindingValidate(severity="high", note="Cần đăng nhập quản trị")
     )
     assert (finding.severity, finding.points, finding.judge_note) == ("high", 50, "Cần đăng nhập quản trị")
 
@@ -71,9 +71,9 @@ def test_a_finding_without_a_vector_needs_the_judges_severity(db: Session) -> No
     w = make_world(db)
     finding = submit(db, w, w.a1, cvss_vector=None)
     with pytest.raises(ValidationFailed) as refused:
-        findings.validate(db, who(w.judge), w.exercise.id, finding.id, ValidateBody())
+        findings.validate(db, who(w.judge), w.exercise.id, finding.id, FindingValidate())
     assert refused.value.errors[0].field == "severity"
-    findings.validate(db, who(w.judge), w.exercise.id, finding.id, ValidateBody(severity="medium"))
+    findings.validate(db, who(w.judge), w.exercise.id, finding.id, FindingValidate(severity="medium"))
     assert finding.points == 20
 
 
@@ -114,9 +114,9 @@ def test_first_valid_finder_keeps_the_points_when_the_later_one_was_validated_fi
     )
     again = submit(db, w, w.a1, at=t0 + timedelta(hours=3))
 
-    findings.validate(db, judge, w.exercise.id, later.id, ValidateBody())
+    findings.validate(db, judge, w.exercise.id, later.id, FindingValidate())
     assert _board(db, w) == {"Đội tấn công Bắc Giang": 100, "Đội tấn công Bắc Ninh": 0}
-    findings.validate(db, judge, w.exercise.id, first.id, ValidateBody())
+    findings.validate(db, judge, w.exercise.id, first.id, FindingValidate())
     assert _board(db, w) == {"Đội tấn công Bắc Giang": 100, "Đội tấn công Bắc Ninh": 100}
 
     with pytest.raises(ValidationFailed) as wrong_way:
@@ -132,7 +132,7 @@ def test_first_valid_finder_keeps_the_points_when_the_later_one_was_validated_fi
     )
     assert _board(db, w) == {"Đội tấn công Bắc Ninh": 100, "Đội tấn công Bắc Giang": 0}
 
-    findings.validate(db, judge, w.exercise.id, xss.id, ValidateBody())
+    findings.validate(db, judge, w.exercise.id, xss.id, FindingValidate())
     findings.merge(db, judge, w.exercise.id, again.id, first.id)
     board = rank(team_rows(db, w.exercise.id), scores.score_events(db, w.exercise))
     assert [(s.rank, s.team, s.score) for s in board.standings if s.side == "attacker"] == [
@@ -156,15 +156,15 @@ def test_merging_is_refused_into_an_unvalidated_or_other_target_finding(db: Sess
         findings.merge(db, judge, w.exercise.id, later.id, later.id)
     findings.reject(db, judge, w.exercise.id, first.id, "Không tái hiện được")
     with pytest.raises(Conflict):
-        findings.validate(db, judge, w.exercise.id, first.id, ValidateBody())
+        findings.validate(db, judge, w.exercise.id, first.id, FindingValidate())
 
 
 def test_players_do_not_judge(db: Session) -> None:
     w = make_world(db)
     finding = submit(db, w, w.a1)
     with pytest.raises(Forbidden):
-        findings.validate(db, who(w.a1), w.exercise.id, finding.id, ValidateBody())
+        findings.validate(db, who(w.a1), w.exercise.id, finding.id, FindingValidate())
     with pytest.raises(Forbidden):
-        findings.validate(db, who(w.b1), w.exercise.id, finding.id, ValidateBody())
+        findings.validate(db, who(w.b1), w.exercise.id, finding.id, FindingValidate())
     with pytest.raises(NotFound):  # a judge asking for a finding that is not there
-        findings.validate(db, who(w.judge), w.exercise.id, finding.id + 1000, ValidateBody())
+        findings.validate(db, who(w.judge), w.exercise.id, finding.id + 1000, FindingValidate())

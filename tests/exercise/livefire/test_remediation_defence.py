@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from csirtnet.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from csirtnet.exercise.common import team_rows
 from csirtnet.exercise.livefire import defence, findings, reads, remediation, rules, scores
-from csirtnet.exercise.livefire.schemas import DefenceReportCreate, DefenceScoreBody, RemediationBody, ValidateBody
+from csirtnet.exercise.livefire.schemas import DefenceReportCreate, DefenceScoreBody, FindingValidate, RemediationBody
 from csirtnet.exercise.scoring import rank
 from csirtnet.kit.time import utcnow
 from csirtnet.models import Target
@@ -30,8 +30,8 @@ def test_the_defending_organisation_sees_only_validated_findings_against_its_tar
     waiting = submit(db, w, w.b1, title="Lộ thông tin phiên bản", cvss_vector=MEDIUM)
     elsewhere = submit(db, w, w.b1, target_id=other.id, title="Lỗi ở cổng khác")
     rejected = submit(db, w, w.a1, title="Không phải lỗ hổng", cvss_vector=MEDIUM)
-    findings.validate(db, judge, w.exercise.id, valid.id, ValidateBody())
-    findings.validate(db, judge, w.exercise.id, elsewhere.id, ValidateBody())
+    findings.validate(db, judge, w.exercise.id, valid.id, FindingValidate())
+    findings.validate(db, judge, w.exercise.id, elsewhere.id, FindingValidate())
     findings.reject(db, judge, w.exercise.id, rejected.id, "Hành vi mong đợi")
 
     for person in (w.defender, w.defender_admin):
@@ -53,7 +53,7 @@ def test_remediation_is_due_a_week_after_validation_and_overdue_after(db: Sessio
     finding = submit(db, w, w.a1)
     # Validated at 23:30 on 10 Dec in Hà Nội (16:30 UTC): the exercise's day is 10 Dec.
     validated = datetime.fromisoformat("2026-12-10T16:30:00+00:00")
-    findings.validate(db, who(w.judge), w.exercise.id, finding.id, ValidateBody(), now=validated)
+    findings.validate(db, who(w.judge), w.exercise.id, finding.id, FindingValidate(), now=validated)
     assert finding.remediation_due_on == date(2026, 12, 17)
     assert rules.REMEDIATION_DAYS == 7
     on_due_day = datetime.fromisoformat("2026-12-17T16:59:00+00:00")  # 23:59 on 17 Dec in Hà Nội
@@ -86,9 +86,9 @@ def test_a_fixed_task_carries_over_when_its_finding_is_merged_into_the_first(db:
     t0 = w.start + timedelta(hours=3)
     first = submit(db, w, w.a1, at=t0)
     later = submit(db, w, w.b1, at=t0 + timedelta(hours=1))
-    findings.validate(db, judge, w.exercise.id, later.id, ValidateBody())
+    findings.validate(db, judge, w.exercise.id, later.id, FindingValidate())
     remediation.close(db, who(w.defender), w.exercise.id, later.id, RemediationBody(status="fixed", note="Đã vá"))
-    findings.validate(db, judge, w.exercise.id, first.id, ValidateBody())
+    findings.validate(db, judge, w.exercise.id, first.id, FindingValidate())
     findings.merge(db, judge, w.exercise.id, later.id, first.id)
     assert [
         (t.finding.id, t.finding.remediation_status) for t in remediation.tasks(db, who(w.defender), w.exercise)
@@ -100,7 +100,7 @@ def test_defence_reports_score_by_the_detection_rule(db: Session) -> None:
     judge = who(w.judge)
     t0 = w.start + timedelta(hours=10)
     finding = submit(db, w, w.a1, at=t0, cvss_vector=HIGH)
-    findings.validate(db, judge, w.exercise.id, finding.id, ValidateBody())
+    findings.validate(db, judge, w.exercise.id, finding.id, FindingValidate())
     fast = defence.report(
         db,
         who(w.defender),

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet.errors import Forbidden
 from csirtnet.exercise.livefire import defence, findings, remediation, summary, tasks
-from csirtnet.exercise.livefire.schemas import DefenceReportCreate, DefenceScoreBody, RemediationBody, ValidateBody
+from csirtnet.exercise.livefire.schemas import DefenceReportCreate, DefenceScoreBody, FindingValidate, RemediationBody
 from csirtnet.models import Job, Notification
 from tests.exercise.livefire.helpers import MEDIUM, World, make_world, submit
 from tests.incident.helpers import who
@@ -28,7 +28,7 @@ def _days(db: Session) -> tuple[World, list[summary.Day]]:
     first = submit(db, w, w.a1, at=Z("2026-12-01T10:00:00"))  # 17:00 on 1 Dec
     twin = submit(db, w, w.b1, at=Z("2026-12-01T17:30:00"))  # 00:30 on 2 Dec (1 Dec in UTC)
     noise = submit(db, w, w.b1, at=Z("2026-12-02T02:00:00"), title="Tiêu đề lộ phiên bản", cvss_vector=MEDIUM)
-    findings.validate(db, judge, w.exercise.id, first.id, ValidateBody(), now=Z("2026-12-02T01:00:00"))
+    findings.validate(db, judge, w.exercise.id, first.id, FindingValidate(), now=Z("2026-12-02T01:00:00"))
     findings.reject(db, judge, w.exercise.id, noise.id, "Không khai thác được", now=Z("2026-12-02T16:59:00"))
     findings.merge(db, judge, w.exercise.id, twin.id, first.id, now=Z("2026-12-02T18:00:00"))  # 01:00 on 3 Dec
     remediation.close(

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from csirtnet.exercise.tabletop import answers
-from csirtnet.exercise.tabletop.schemas import AnswerIn, GradeIn
+from csirtnet.exercise.tabletop.schemas import GradeIn, InjectAnswerIn
 from csirtnet.kit.time import utcnow
 from csirtnet.models import Inject
 from tests.exercise.tabletop.helpers import make_inject, make_world, released
@@ -51,8 +51,8 @@ def test_a_team_sees_its_released_injects_and_only_its_own_answers(client: Any, 
         headers=[{"name": "From", "value": "giamdoc@tinh-gov.vn"}, {"name": "Subject", "value": "Gấp"}],
     )
     make_inject(db, w, title="Chưa phát hành")
-    a = answers.answer(db, who(w.player_a), w.exercise.id, email.id, AnswerIn(body="Bí mật đội A"))
-    answers.answer(db, who(w.player_b), w.exercise.id, email.id, AnswerIn(body="Bí mật đội B"))
+    a = answers.answer(db, who(w.player_a), w.exercise.id, email.id, InjectAnswerIn(body="Bí mật đội A"))
+    answers.answer(db, who(w.player_b), w.exercise.id, email.id, InjectAnswerIn(body="Bí mật đội B"))
     answers.grade(
         db,
         who(w.judge),
@@ -98,7 +98,7 @@ def test_the_controller_releases_and_sees_who_answered_late(client: Any, db: Ses
     assert inject.released_at is not None
     inject.released_at = utcnow() - timedelta(hours=2)  # answered after its 30 minutes
     db.flush()
-    answers.answer(db, who(w.player_a), w.exercise.id, inject.id, AnswerIn(body="Trễ"))
+    answers.answer(db, who(w.player_a), w.exercise.id, inject.id, InjectAnswerIn(body="Trễ"))
     page = client.get(f"/exercises/{w.exercise.id}/injects").text
     assert 'data-testid="late-mark"' in page
     assert 'data-testid="grading-queue"' not in page  # the controller is no judge

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from csirtnet.authz.derived import Guard, GuardKind, may_see
 from csirtnet.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from csirtnet.exercise.tabletop import answers, injects, reads, scores, tasks
-from csirtnet.exercise.tabletop.schemas import AnswerIn, GradeIn, InjectCreate, InjectOrder, InjectUpdate
+from csirtnet.exercise.tabletop.schemas import GradeIn, InjectAnswerIn, InjectCreate, InjectOrder, InjectUpdate
 from csirtnet.kit.time import as_utc, utcnow
 from csirtnet.models import AuditRecord, Inject, Job, JobStatus, Notification
 from csirtnet.worker import handlers
@@ -139,14 +139,14 @@ def test_a_team_answers_once_amends_until_the_deadline_and_a_late_answer_keeps_t
     on_time = released(db, w, title="Đúng hạn")
     overdue = released(db, w, at=utcnow() - timedelta(minutes=31), title="Quá hạn")  # 30 minutes to answer
 
-    first = answers.answer(db, who(w.player_a), w.exercise.id, on_time.id, AnswerIn(body="Cô lập máy chủ."))
-    again = answers.answer(db, who(w.player_a2), w.exercise.id, on_time.id, AnswerIn(body="Cô lập và báo cáo."))
+    first = answers.answer(db, who(w.player_a), w.exercise.id, on_time.id, InjectAnswerIn(body="Cô lập máy chủ."))
+    again = answers.answer(db, who(w.player_a2), w.exercise.id, on_time.id, InjectAnswerIn(body="Cô lập và báo cáo."))
     assert again.id == first.id and again.body == "Cô lập và báo cáo." and not again.late
 
-    late = answers.answer(db, who(w.player_a), w.exercise.id, overdue.id, AnswerIn(body="Đã xử lý."))
+    late = answers.answer(db, who(w.player_a), w.exercise.id, overdue.id, InjectAnswerIn(body="Đã xử lý."))
     assert late.late
     with pytest.raises(Conflict):  # after the deadline the answer no longer changes
-        answers.answer(db, who(w.player_a), w.exercise.id, overdue.id, AnswerIn(body="Sửa lại."))
+        answers.answer(db, who(w.player_a), w.exercise.id, overdue.id, InjectAnswerIn(body="Sửa lại."))
 
     graded = answers.grade(db, who(w.judge), w.exercise.id, late.id, _grade([5, 3], "Thiếu bước báo cáo."))
     assert graded.points == 4.0  # (5 + 3) × 0.5
@@ -157,7 +157,7 @@ def test_a_team_answers_once_amends_until_the_deadline_and_a_late_answer_keeps_t
     on_time_graded = answers.grade(db, who(w.judge), w.exercise.id, first.id, _grade([6, 1.5]))
     assert on_time_graded.points == 7.5  # 6 + 1.5, on time
     with pytest.raises(Conflict):  # graded: the team's answer no longer changes
-        answers.answer(db, who(w.player_a), w.exercise.id, on_time.id, AnswerIn(body="Thêm ý."))
+        answers.answer(db, who(w.player_a), w.exercise.id, on_time.id, InjectAnswerIn(body="Thêm ý."))
 
     events = sorted(scores.score_events(db, w.exercise), key=lambda e: e.points)
     assert [(e.team_id, e.points, e.label) for e in events] == [
@@ -170,7 +170,7 @@ def test_a_team_answers_once_amends_until_the_deadline_and_a_late_answer_keeps_t
 def test_regrading_replaces_the_grade_and_is_audited(db: Session) -> None:
     w = make_world(db)
     inject = released(db, w)
-    a = answers.answer(db, who(w.player_b), w.exercise.id, inject.id, AnswerIn(body="Trả lời."))
+    a = answers.answer(db, who(w.player_b), w.exercise.id, inject.id, InjectAnswerIn(body="Trả lời."))
     answers.grade(db, who(w.judge), w.exercise.id, a.id, _grade([2, 2]))
     answers.grade(db, who(w.judge), w.exercise.id, a.id, _grade([6, 4], "Tốt."))
     assert a.points == 10 and a.feedback == "Tốt."
@@ -185,7 +185,7 @@ def test_regrading_replaces_the_grade_and_is_audited(db: Session) -> None:
 def test_a_grade_over_a_criterion_s_maximum_is_refused_by_its_name(db: Session) -> None:
     w = make_world(db)
     inject = released(db, w)
-    a = answers.answer(db, who(w.player_b), w.exercise.id, inject.id, AnswerIn(body="Trả lời."))
+    a = answers.answer(db, who(w.player_b), w.exercise.id, inject.id, InjectAnswerIn(body="Trả lời."))
     with pytest.raises(ValidationFailed) as refused:
         answers.grade(db, who(w.judge), w.exercise.id, a.id, _grade([7, 4]))
     error = refused.value.errors[0]
@@ -210,14 +210,14 @@ def test_a_grade_over_a_criterion_s_maximum_is_refused_by_its_name(db: Session) 
 def test_another_team_s_answers_are_invisible(db: Session) -> None:
     w = make_world(db)
     inject = released(db, w)
-    a = answers.answer(db, who(w.player_a), w.exercise.id, inject.id, AnswerIn(body="Bí mật của đội A."))
-    b = answers.answer(db, who(w.player_b), w.exercise.id, inject.id, AnswerIn(body="Bí mật của đội B."))
+    a = answers.answer(db, who(w.player_a), w.exercise.id, inject.id, InjectAnswerIn(body="Bí mật của đội A."))
+    b = answers.answer(db, who(w.player_b), w.exercise.id, inject.id, InjectAnswerIn(body="Bí mật của đội B."))
     seen_b = [v.answer.id for v in reads.answer_views(db, who(w.player_b), w.exercise)]
     assert seen_b == [b.id]
     with pytest.raises(NotFound):
         answers.get_answer(db, who(w.player_b), w.exercise, a.id)
     with pytest.raises(Forbidden):  # nor answer for another team
-        answers.answer(db, who(w.player_b), w.exercise.id, inject.id, AnswerIn(team_id=w.team_a.id, body="x"))
+        answers.answer(db, who(w.player_b), w.exercise.id, inject.id, InjectAnswerIn(team_id=w.team_a.id, body="x"))
     assert {v.answer.id for v in reads.answer_views(db, who(w.judge), w.exercise)} == {a.id, b.id}
     page = reads.injects_page(db, who(w.player_b), w.exercise)
     assert page.team is not None and page.team.injects[0].answer is not None
@@ -231,12 +231,12 @@ def test_an_answer_must_be_of_the_kind_the_inject_asks(db: Session) -> None:
     text = released(db, w)
     report = released(db, w, answer_kind="incident_report", title="Báo cáo sự cố")
     with pytest.raises(ValidationFailed) as empty:
-        answers.answer(db, who(w.player_a), w.exercise.id, text.id, AnswerIn(body="   "))
+        answers.answer(db, who(w.player_a), w.exercise.id, text.id, InjectAnswerIn(body="   "))
     assert empty.value.errors[0].field == "body"
     with pytest.raises(ValidationFailed) as missing:
-        answers.answer(db, who(w.player_a), w.exercise.id, report.id, AnswerIn(body="chỉ có chữ"))
+        answers.answer(db, who(w.player_a), w.exercise.id, report.id, InjectAnswerIn(body="chỉ có chữ"))
     assert missing.value.errors[0].field == "report"
-    filled = AnswerIn.model_validate(
+    filled = InjectAnswerIn.model_validate(
         {
             "report": {
                 "title": "Mã độc tống tiền",
@@ -256,7 +256,7 @@ def test_a_contact_check_answer_reconfirms_the_team_s_contact_points(db: Session
     w = make_world(db)
     check = released(db, w, kind="contact_check", title="Xác nhận đầu mối liên hệ", headers=[], rubric=[])
     answers.answer(
-        db, who(w.player_a), w.exercise.id, check.id, AnswerIn(body="Trực 24/7: 0912 345 678, soc@backan.gov.vn")
+        db, who(w.player_a), w.exercise.id, check.id, InjectAnswerIn(body="Trực 24/7: 0912 345 678, soc@backan.gov.vn")
     )
     assert w.team_a.contact_confirmed_at is not None
     assert w.team_a.contact_note == "Trực 24/7: 0912 345 678, soc@backan.gov.vn"
@@ -269,7 +269,7 @@ def test_a_released_inject_keeps_its_timing_and_a_graded_one_its_rubric(db: Sess
     with pytest.raises(ValidationFailed) as refused:
         injects.update_inject(db, who(w.organiser), w.exercise.id, inject.id, InjectUpdate(release_offset_minutes=5))
     assert refused.value.errors[0].field == "release_offset_minutes"
-    a = answers.answer(db, who(w.player_b), w.exercise.id, inject.id, AnswerIn(body="Trả lời."))
+    a = answers.answer(db, who(w.player_b), w.exercise.id, inject.id, InjectAnswerIn(body="Trả lời."))
     answers.grade(db, who(w.judge), w.exercise.id, a.id, _grade([1, 1]))
     with pytest.raises(ValidationFailed) as rubric:
         injects.update_inject(

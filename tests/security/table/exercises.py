@@ -11,7 +11,7 @@ Seeded by tests/security/seed_exercises.py."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from tests.security import rules as R
 from tests.security.runner import Body, Policy, Variant, Variants
@@ -33,9 +33,8 @@ row = TABLE.row
 EX = f"{API}/exercises"
 # A user without a role reads no exercise: a refusal or an empty list are both right.
 NOROLE_EMPTY = only(R.NOROLE)
-# Every exercise a subject may not see is refused exactly as a missing one.
+# Every seeded exercise.
 ALL = tuple(EXERCISES)
-RUNNING = tuple(k for k, s in EXERCISES.items() if s.status == "running")
 
 
 # -- variants and policies by exercise -----------------------------------------------------------
@@ -55,11 +54,16 @@ def exercises(keys: Sequence[str] = ALL) -> Variants:
     return lambda w: [Variant(k, {"exercise_id": w.id(f"exercise:{k}")}, f"exercise:{k}") for k in keys]
 
 
-def within(
-    param: str, prefix: str, labels: Sequence[str], parts: int = 0, **more: Callable[[World, str], object]
+def within(param: str, prefix: str, labels: Sequence[str], **more: Callable[[World, str], object]) -> Variants:
+    """One variant per "exercise:rest" label: the exercise's id and `param`, the id of `prefix:label`;
+    `more` fills further parameters from the label."""
+    return _within(param, prefix, labels, 0, more)
+
+
+def _within(
+    param: str, prefix: str, labels: Sequence[str], parts: int, more: Mapping[str, Callable[[World, str], object]]
 ) -> Variants:
-    """One variant per "exercise:rest" label: the exercise's id and `param`, the id of `prefix:label`
-    (of its first `parts` parts, when given)."""
+    """`within`, naming `param`'s object by the label's first `parts` parts (all of them: 0)."""
 
     def make(w: World) -> list[Variant]:
         out = []
@@ -77,7 +81,7 @@ def within(
 
 def teams(labels: Sequence[str], **more: Callable[[World, str], object]) -> Variants:
     """Variants "exercise:team[:…]" with the team's id."""
-    return within("team_id", "team", labels, parts=2, **more)
+    return _within("team_id", "team", labels, 2, more)
 
 
 def by_key(rule: Callable[[str], frozenset[str]]) -> Policy:
@@ -157,7 +161,7 @@ row(
     "PATCH",
     f"{EX}/{{exercise_id}}",
     by_key(organisers),
-    variants=exercises(("technical", "tabletop", "draft", "livefire", "published")),
+    variants=exercises(("technical", "tabletop", "draft", "livefire", "published", "handover")),
     body=js(rules="Luật chơi đã sửa"),
     hidden=HIDDEN,
 )
@@ -198,17 +202,27 @@ row(
 
 
 def frozen_scores(w: World, v: Variant, s: str) -> list[str]:
-    """After the freeze only the staff see the scoreboard move: team A's score since then."""
+    """After the freeze only the staff see the scoreboard move: team A's score since then (JSON, and
+    the CSV's `rank,team,score` rows)."""
     if key_of(v) != FROZEN or s in all_work_readers(FROZEN):
         return []
-    return [f'"score":{FROZEN_SCORE}']
+    return [f'"score":{FROZEN_SCORE}', f",{FROZEN_SCORE}"]
+
+
+def scoreboards(w: World) -> list[Variant]:
+    """Every exercise's board, and the frozen one's CSV too."""
+    keys = ("technical", "tabletop", "draft", "livefire", "published", "external")
+    out = list(exercises(keys)(w))
+    out.append(Variant(f"{FROZEN}:csv", {"exercise_id": w.id(f"exercise:{FROZEN}")}, f"exercise:{FROZEN}"))
+    return out
 
 
 row(
     "GET",
     f"{EX}/{{exercise_id}}/scoreboard",
     by_key(readers),
-    variants=exercises(("technical", "tabletop", "draft", "livefire", "published", "external")),
+    variants=scoreboards,
+    body=lambda w, s, v: Body(query={"format": "csv"} if v.label.endswith(":csv") else None),
     hidden=HIDDEN,
     withholds=frozen_scores,
 )
@@ -225,7 +239,7 @@ row(
     "POST",
     f"{EX}/{{exercise_id}}/staff",
     by_key(organisers),
-    variants=exercises(("technical", "tabletop", "draft", "published")),
+    variants=exercises(("technical", "tabletop", "draft", "published", "handover")),
     body=staff_body,
     hidden=HIDDEN,
 )

@@ -46,7 +46,6 @@ from tests.security.table.exercises import (
     within,
 )
 from tests.security.table.exercises_work import (
-    DEFENDER_VIEWERS,
     DEFENDERS,
     LISTS_OF_WORK,
     OTHERS_EITHER,
@@ -117,7 +116,7 @@ row(
     "GET",
     f"{P}/edit",
     by_key(organisers),
-    variants=exercises(("technical", "draft", "published")),
+    variants=exercises(("technical", "draft", "published", "handover")),
     hidden=HIDDEN,
 )
 row(
@@ -403,7 +402,6 @@ row(
     finding_seers,
     variants=findings("valid", "submitted"),
     hidden=HIDDEN,
-    either=lambda w, v: DEFENDER_VIEWERS if part(v) == "valid" else frozenset(),
     shows=shows_marked("finding {label} title", "finding {label} proof"),
 )
 SUBMITTED = findings("submitted")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tests.exercise.ctfd_fixture import build_ctfd_zip
 from tests.security import rules as R
-from tests.security.runner import Body, Variant
+from tests.security.runner import Body, Variant, Variants
 from tests.security.seed_exercises import (
     all_work_readers,
     organisers,
@@ -35,7 +35,7 @@ DRILL = exercises(("technical",))
 ORGANISERS = by_key(organisers)
 
 
-def challenges(*names: str, **more: Callable[[World, str], object]) -> Callable[[World], list[Variant]]:
+def challenges(*names: str, **more: Callable[[World, str], object]) -> Variants:
     return within("challenge_id", "challenge", [f"technical:{n}" for n in names], **more)
 
 

@@ -2,24 +2,24 @@
 targets, findings, remediation tasks and defence reports, and the results (rankings, outside drills,
 certificates, the after-action report and its lessons). A team's work is its people's (listed
 members, its organisation's admins), the exercise's staff's and the coordinating body's, never
-another team's; what the module page of authz/exercise.py leaves open is taken from the docstrings
-of the rules appended to it (inject_clause, defending_findings_clause, can_remediate,
-can_read_certificate, can_read_after_action) and, where even they are silent, either answer passes
-for the readers of the exercise outside its teams and staff (`either`). Seeded by
+another team's; a validated finding is also seen by the defending organisation (every one of its
+people, as the module page of authz/exercise.py says). What the module page leaves open is taken
+from the docstrings of the rules appended to it (inject_clause, can_remediate, can_read_certificate,
+can_read_after_action) and, where even they are silent, either answer passes for the readers of the
+exercise outside its teams and staff (`either`). Seeded by
 tests/security/seed_exercises.py."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from csirtnet.kit.time import utcnow
 from tests.security import rules as R
-from tests.security.runner import Body, Variant
+from tests.security.runner import Body, Variant, Variants
 from tests.security.seed_exercises import (
     ATTACKER,
     DEFENDER,
     EXERCISES,
     all_work_readers,
+    controllers,
     inject_readers,
     judges,
     organisers,
@@ -76,7 +76,7 @@ def nobody(w: World, v: Variant) -> frozenset[str]:
 ORDER = ("waiting", "file", "released")
 
 
-def injects(*names: str) -> Callable[[World], list[Variant]]:
+def injects(*names: str) -> Variants:
     return within("inject_id", "inject", [f"tabletop:{n}" for n in names])
 
 
@@ -85,8 +85,6 @@ def inject_seers(w: World, v: Variant) -> frozenset[str]:
 
 
 def controllers_while_waiting(w: World, v: Variant) -> frozenset[str]:
-    from tests.security.seed_exercises import controllers
-
     return controllers(key_of(v)) if part(v) == "waiting" else frozenset()
 
 
@@ -266,7 +264,7 @@ row(
 LIVEFIRE = exercises(("livefire",))
 
 
-def targets(*names: str) -> Callable[[World], list[Variant]]:
+def targets(*names: str) -> Variants:
     return within("target_id", "target", [f"livefire:{n}" for n in names])
 
 
@@ -308,20 +306,20 @@ row(
 # -- live-fire: findings, remediation, defence -----------------------------------------------------
 
 
-def findings(*names: str) -> Callable[[World], list[Variant]]:
+def findings(*names: str) -> Variants:
     return within("finding_id", "finding", [f"livefire:{n}" for n in names])
 
 
-# The defending organisation's people who take part in exercises (admins, responders) see a
-# validated finding as a remediation task and close it (defending_findings_clause, can_remediate);
-# its viewer is in "the defending organisation" of the module page but not in the rules' docstrings.
-DEFENDERS = frozenset(s for s in R.users_of(DEFENDER) if R.ROLE_OF[s] in ("org_admin", "responder"))
-DEFENDER_VIEWERS = R.users_of(DEFENDER) - DEFENDERS
+# "A validated finding is also seen, as a remediation task, by the defending organisation of its
+# target" (the module page): every one of its people, its viewer too. Closing the task is acting for
+# the organisation: its admins and responders (can_remediate).
+DEFENDING_ORG = R.users_of(DEFENDER)
+DEFENDERS = frozenset(s for s in DEFENDING_ORG if R.ROLE_OF[s] in ("org_admin", "responder"))
 
 
 def finding_seers(w: World, v: Variant) -> frozenset[str]:
     if part(v) == "valid":
-        return (work_readers("livefire", ATTACKER) | DEFENDERS) & readers("livefire")
+        return (work_readers("livefire", ATTACKER) | DEFENDING_ORG) & readers("livefire")
     return work_readers("livefire", ATTACKER)
 
 
@@ -361,10 +359,10 @@ row(
 row(
     "GET",
     f"{EX}/{{exercise_id}}/findings/tasks",
-    lambda w, v: DEFENDERS,
+    lambda w, v: DEFENDING_ORG,
     variants=LIVEFIRE,
     hidden=HIDDEN,
-    either=lambda w, v: readers("livefire") - DEFENDERS,
+    either=lambda w, v: readers("livefire") - DEFENDING_ORG,
     shows=lambda w, v: frozenset({w.markers.text("finding livefire valid title")}),
 )
 row(
@@ -373,7 +371,6 @@ row(
     finding_seers,
     variants=findings("valid", "submitted"),
     hidden=HIDDEN,
-    either=lambda w, v: DEFENDER_VIEWERS if part(v) == "valid" else frozenset(),
     shows=shows_marked("finding {label} title", "finding {label} proof"),
 )
 row(

@@ -19,16 +19,16 @@ from csirtnet.exercise.livefire.schemas import (
     DefenceReportRead,
     DefenceScoreBody,
     FindingCreate,
+    FindingMerge,
     FindingRead,
-    MergeBody,
-    RejectBody,
+    FindingReject,
+    FindingValidate,
     RemediationBody,
     RemediationTaskRead,
     TargetCreate,
     TargetRead,
     TargetUpdate,
     TeamPoints,
-    ValidateBody,
 )
 from csirtnet.kit.schemas import Day
 from csirtnet.models import DefenceReport, Finding, FindingStatus
@@ -150,20 +150,22 @@ def get_finding(exercise_id: int, finding_id: int, session: Session, who: ApiUse
 
 @router.post("/{exercise_id}/findings/{finding_id}/validate", response_model=FindingRead)
 def validate_finding(
-    exercise_id: int, finding_id: int, body: ValidateBody, session: Session, who: ApiUser
+    exercise_id: int, finding_id: int, body: FindingValidate, session: Session, who: ApiUser
 ) -> FindingRead:
     """Validate a submitted finding (judges): points by severity, and a remediation task for the defenders."""
     return _finding(findings.validate(session, who, exercise_id, finding_id, body))
 
 
 @router.post("/{exercise_id}/findings/{finding_id}/reject", response_model=FindingRead)
-def reject_finding(exercise_id: int, finding_id: int, body: RejectBody, session: Session, who: ApiUser) -> FindingRead:
+def reject_finding(
+    exercise_id: int, finding_id: int, body: FindingReject, session: Session, who: ApiUser
+) -> FindingRead:
     """Reject a submitted finding, with the reason (judges)."""
     return _finding(findings.reject(session, who, exercise_id, finding_id, body.reason))
 
 
 @router.post("/{exercise_id}/findings/{finding_id}/merge", response_model=FindingRead)
-def merge_finding(exercise_id: int, finding_id: int, body: MergeBody, session: Session, who: ApiUser) -> FindingRead:
+def merge_finding(exercise_id: int, finding_id: int, body: FindingMerge, session: Session, who: ApiUser) -> FindingRead:
     """Merge a finding into the earlier validated finding of its issue: the first finder keeps the points (judges)."""
     return _finding(findings.merge(session, who, exercise_id, finding_id, body.duplicate_of_id, body.note))
 

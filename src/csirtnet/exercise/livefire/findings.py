@@ -17,7 +17,7 @@ from csirtnet.authz import exercise as authz
 from csirtnet.errors import Conflict, Forbidden, ValidationFailed
 from csirtnet.exercise.common import record
 from csirtnet.exercise.livefire import repository, rules
-from csirtnet.exercise.livefire.schemas import FindingCreate, ValidateBody
+from csirtnet.exercise.livefire.schemas import FindingCreate, FindingValidate
 from csirtnet.kit.time import as_utc, utcnow
 from csirtnet.models import Exercise, ExerciseTeam, Finding, FindingStatus, RemediationStatus, Target
 
@@ -104,7 +104,7 @@ def validate(
     who: Subject,
     exercise_id: int,
     finding_id: int,
-    data: ValidateBody,
+    data: FindingValidate,
     *,
     now: datetime | None = None,
 ) -> Finding:

@@ -85,18 +85,18 @@ class FindingCreate(InputSchema):
         return _vector(value)
 
 
-class ValidateBody(InputSchema):
+class FindingValidate(InputSchema):
     """Validate a finding; `severity` overrides the one its vector gives (say why in `note`)."""
 
     severity: Severity | None = None
     note: str | None = Field(default=None, max_length=4000)
 
 
-class RejectBody(InputSchema):
+class FindingReject(InputSchema):
     reason: str = Field(min_length=3, max_length=4000)
 
 
-class MergeBody(InputSchema):
+class FindingMerge(InputSchema):
     """Merge a finding into an earlier validated finding of the same issue."""
 
     duplicate_of_id: int = Field(ge=1)

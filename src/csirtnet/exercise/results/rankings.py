@@ -142,13 +142,6 @@ def member_results(session: Session, who: Subject, organisation_id: int) -> list
     return out
 
 
-def years(session: Session, who: Subject) -> list[int]:
-    """The years with a finished exercise the reader sees, newest first (this year at least)."""
-    found = {held_on(e).year for e in _finished(session, who)}
-    found.add(cluster_authz.today().year)
-    return sorted(found, reverse=True)
-
-
 def organisation_name(session: Session, organisation_id: int) -> str | None:
     org = session.get(Organisation, organisation_id)
     return org.name if org else None

@@ -2,7 +2,7 @@
 participating organisation gets a drill in that year's record (the name, the day it was held, the
 score, "3rd of 63"), written again when the results change and never twice (idempotent).
 
-CORE's finish action calls `record_results`; `csirtnet exercise record-results ID` and
+Finishing an exercise (`exercise.service.finish`) calls `record_results`; `csirtnet exercise record-results ID` and
 `POST /api/v1/exercises/{id}/record-results` run it by hand (an outside drill, a corrected result).
 """
 

@@ -24,7 +24,7 @@ from csirtnet.authz import exercise as rules
 from csirtnet.errors import Conflict, ErrorList, Forbidden, NotFound, ValidationFailed
 from csirtnet.exercise.common import record
 from csirtnet.exercise.tabletop import injects
-from csirtnet.exercise.tabletop.schemas import AnswerIn, GradeIn
+from csirtnet.exercise.tabletop.schemas import GradeIn, InjectAnswerIn
 from csirtnet.kit.time import utcnow
 from csirtnet.models import AnswerKind, Exercise, ExerciseTeam, Inject, InjectAnswer, InjectKind, StoredFile
 
@@ -54,7 +54,7 @@ def _open_inject(session: Session, who: Subject, exercise_id: int, inject_id: in
     return exercise, inject
 
 
-def _check(inject: Inject, data: AnswerIn, has_file: bool) -> None:
+def _check(inject: Inject, data: InjectAnswerIn, has_file: bool) -> None:
     errors = ErrorList()
     kind = inject.answer_kind
     if kind == AnswerKind.TEXT.value and not data.body.strip():
@@ -80,7 +80,7 @@ def _save(
     exercise: Exercise,
     inject: Inject,
     team_id: int,
-    data: AnswerIn,
+    data: InjectAnswerIn,
     stored: StoredFile | None,
     now: datetime,
 ) -> InjectAnswer:
@@ -126,7 +126,13 @@ def _save(
 
 
 def answer(
-    session: Session, who: Subject, exercise_id: int, inject_id: int, data: AnswerIn, *, now: datetime | None = None
+    session: Session,
+    who: Subject,
+    exercise_id: int,
+    inject_id: int,
+    data: InjectAnswerIn,
+    *,
+    now: datetime | None = None,
 ) -> InjectAnswer:
     """The team's answer (text, or a filled incident report); amends the team's earlier answer."""
     exercise, inject = _open_inject(session, who, exercise_id, inject_id)
@@ -151,7 +157,7 @@ def answer_file(
     """The team's answer as a file (with an optional note)."""
     exercise, inject = _open_inject(session, who, exercise_id, inject_id)
     team = answering_team(session, who, exercise, team_id)
-    data = AnswerIn(team_id=team, body=note)
+    data = InjectAnswerIn(team_id=team, body=note)
     if inject.answer_kind != AnswerKind.FILE.value:
         raise ValidationFailed("file", "this inject is not answered with a file")
     _check(inject, data, has_file=stream is not None)

@@ -19,10 +19,10 @@ from csirtnet.authz.policy import require
 from csirtnet.errors import FieldError, ValidationFailed
 from csirtnet.exercise.tabletop import answers, injects, reads
 from csirtnet.exercise.tabletop.schemas import (
-    AnswerIn,
     AnswerRead,
     FileRead,
     GradeIn,
+    InjectAnswerIn,
     InjectCreate,
     InjectOrder,
     InjectRead,
@@ -123,7 +123,7 @@ def detach_file(exercise_id: Id, inject_id: Id, file_id: Id, session: Session, w
 
 
 @router.post("/{exercise_id}/injects/{inject_id}/answer", response_model=AnswerRead)
-def answer_inject(exercise_id: Id, inject_id: Id, body: AnswerIn, session: Session, who: Reader) -> AnswerRead:
+def answer_inject(exercise_id: Id, inject_id: Id, body: InjectAnswerIn, session: Session, who: Reader) -> AnswerRead:
     """Your team's answer (text, or a filled incident report); amends it until the deadline."""
     row = answers.answer(session, who, exercise_id, inject_id, body)
     exercise = injects.tabletop(session, who, exercise_id)
@@ -157,7 +157,7 @@ def answer_inject_with_file(
             stream=file.file,
             note=note,
         )
-    except ValidationError as exc:  # the note, checked by AnswerIn
+    except ValidationError as exc:  # the note, checked by InjectAnswerIn
         errors = [FieldError("note", str(e.get("msg", ""))) for e in exc.errors()]
         raise ValidationFailed("note", errors[0].message, errors=errors) from None
     exercise = injects.tabletop(session, who, exercise_id)

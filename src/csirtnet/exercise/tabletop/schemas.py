@@ -128,7 +128,7 @@ class InjectReport(InputSchema):
         return out
 
 
-class AnswerIn(InputSchema):
+class InjectAnswerIn(InputSchema):
     """A team's answer (JSON): text, or a filled incident report; a file goes to `…/answer/file`.
     A contact-check inject's text says the team's contact points, which the answer reconfirms."""
 

@@ -65,14 +65,14 @@ class Outcome:
 
 def playing_team(session: Session, who: Subject, exercise: Exercise, team_id: int | None) -> int:
     """The team `who` acts for: the one given, or the only one they play in."""
+    teams = rules.playing_team_ids(session, who, exercise.id)  # once: every flag sent runs this
     if team_id is None:
-        teams = rules.playing_team_ids(session, who, exercise.id)
         if not teams:
             raise Forbidden("You do not play in this exercise.")
         if len(teams) > 1:
             raise ValidationFailed("team_id", "you play in several teams: choose one")
         team_id = next(iter(teams))
-    rules.require_play(session, who, exercise, team_id)
+    rules.require_play(session, who, exercise, team_id, teams=teams)
     return team_id
 
 
@@ -148,7 +148,7 @@ def submit(
     solved = session.scalar(select(Solve.id).where(Solve.challenge_id == challenge.id, Solve.team_id == team))
     if solved is not None:
         return Outcome("already_solved", challenge, team, _value(session, exercise, challenge))
-    wrong = _wrong_count(session, challenge.id, team)
+    wrong = _wrong_count(session, challenge.id, team) if challenge.max_attempts else 0
     if challenge.max_attempts and wrong >= challenge.max_attempts:
         raise Conflict("Your team has no attempts left for this challenge.")
     right = any(flag_rules.matches(flag, answer) for flag in _flags_for(session, challenge, team))

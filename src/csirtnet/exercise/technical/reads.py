@@ -17,6 +17,7 @@ from csirtnet.authz import exercise as rules
 from csirtnet.exercise.technical import repository
 from csirtnet.exercise.technical.schemas import SolveRead, SubmissionRead
 from csirtnet.exercise.technical.scores import challenge_values, team_score
+from csirtnet.exercise.technical.values import current_value
 from csirtnet.kit.markdown import render
 from csirtnet.kit.pagination import paginate
 from csirtnet.kit.time import utcnow
@@ -125,7 +126,11 @@ def board(session: Session, who: Subject, exercise_id: int) -> BoardView:
         rows[c.category].append(
             ChallengeRow(
                 challenge=c,
-                value=values[c.id].value,
+                # During the freeze a player sees the value as it stood then, from the solves it may
+                # see: the value now would tell how many teams solved it since.
+                value=values[c.id].value
+                if until is None
+                else current_value(c.function, c.value, c.decay, c.minimum, counted[c.id]),
                 solves=counted[c.id],
                 solved=c.id in solved_by_me,
                 first_blood=teams[blood][0] if blood is not None else None,
@@ -133,7 +138,13 @@ def board(session: Session, who: Subject, exercise_id: int) -> BoardView:
                 attempts_left=left,
             )
         )
-    score = team_score(session, exercise, next(iter(mine))) if len(mine) == 1 else None
+    score = None
+    if len(mine) == 1:
+        score = (
+            team_score(session, exercise, next(iter(mine)))
+            if until is None
+            else _frozen_score(session, who, exercise, next(iter(mine)))
+        )
     return BoardView(
         exercise=exercise,
         organiser=rules.is_organiser(session, who, exercise),
@@ -145,6 +156,16 @@ def board(session: Session, who: Subject, exercise_id: int) -> BoardView:
         my_score=score,
         team_names={tid: name for tid, (name, _) in teams.items()},
     )
+
+
+def _frozen_score(session: Session, who: Subject, exercise: Exercise, team_id: int) -> int | None:
+    """The team's score on the board as `who` sees it during the freeze."""
+    from csirtnet.exercise import scoreboard
+
+    for standing in scoreboard.board(session, who, exercise).standings:
+        if standing.team_id == team_id:
+            return int(standing.score)
+    return None
 
 
 def _wrong_counts(session: Session, team_ids: set[int]) -> dict[int, int]:

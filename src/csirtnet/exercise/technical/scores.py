@@ -98,9 +98,13 @@ def value_of(session: Session, challenge: Challenge) -> int:
     return current_value(challenge.function, challenge.value, challenge.decay, challenge.minimum, solves or 0)
 
 
-def score_events(session: Session, exercise: Exercise) -> list[ScoreEvent]:
-    """One event per solve (the challenge's current value, at the solve) and per award of non-zero value."""
+def score_events(session: Session, exercise: Exercise, *, until: datetime | None = None) -> list[ScoreEvent]:
+    """One event per solve (the challenge's current value, at the solve) and per award of non-zero value.
+    With `until` (the scoreboard's freeze) the values are those the solves up to it gave: a frozen
+    board does not move when teams solve after the freeze."""
     solves = _solve_rows(session, exercise.id)
+    if until is not None:
+        solves = [s for s in solves if s[2] <= until]
     values = _values(session, exercise.id, solves, _hidden_teams(session, exercise.id))
     events: list[ScoreEvent] = []
     for challenge_id, team_id, solved_at in solves:

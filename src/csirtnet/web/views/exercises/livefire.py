@@ -25,11 +25,11 @@ from csirtnet.exercise.livefire.schemas import (
     DefenceReportCreate,
     DefenceScoreBody,
     FindingCreate,
-    MergeBody,
-    RejectBody,
+    FindingMerge,
+    FindingReject,
+    FindingValidate,
     RemediationBody,
     TargetCreate,
-    ValidateBody,
 )
 from csirtnet.i18n import N_, translate
 from csirtnet.kit.schemas import Day
@@ -246,6 +246,7 @@ def _findings_page(
             "exercise": page.exercise,
             "forms": forms,
             "score_forms": score_forms,
+            "open_form": request.query_params.get("open"),  # a link may ask for the scoring forms open
             "days": list(reversed(days)),
             "team_choices": {
                 "attacker": [(str(t.id), t.name) for t in page.attacking_teams],
@@ -301,6 +302,7 @@ async def score_report(request: Request, session: Session, who: PageUser, exerci
     reads.targets_page(session, who, exercise_id)
     form = await SCORE.read(request)
     form.key = str(report_id)
+    form.missing_required()
     credit = form.text("decision") == "credit"
     if form.text("decision") == "reject" and not form.text("note"):
         form.fail("note", N_("Say why the report is not credited."))
@@ -344,7 +346,8 @@ def _finding_page(
             "exercise": page.exercise,
             "finding": page.finding,
             "forms": forms,
-            "open_form": bound.form.id if bound is not None else None,
+            # The form shown open: the one that came back with errors, or the one a link asks for.
+            "open_form": bound.form.id if bound is not None else request.query_params.get("open"),
             "merge_choices": [(str(f.id), f"#{f.id} {f.title}") for f in page.merge_choices],
             "points_table": rules.SEVERITY_POINTS,
         },
@@ -365,7 +368,7 @@ def _back(exercise_id: int, finding_id: int) -> str:
 async def validate(request: Request, session: Session, who: PageUser, exercise_id: int, finding_id: int) -> Response:
     reads.finding_page(session, who, exercise_id, finding_id)
     form = await VALIDATE.read(request)
-    data = form.validate(ValidateBody)
+    data = form.validate(FindingValidate)
     done = form.attempt(
         session, lambda: findings.validate(session, who, exercise_id, finding_id, data) if data else None
     )
@@ -381,7 +384,7 @@ async def validate(request: Request, session: Session, who: PageUser, exercise_i
 async def reject(request: Request, session: Session, who: PageUser, exercise_id: int, finding_id: int) -> Response:
     reads.finding_page(session, who, exercise_id, finding_id)
     form = await REJECT.read(request)
-    data = form.validate(RejectBody)
+    data = form.validate(FindingReject)
     done = form.attempt(
         session, lambda: findings.reject(session, who, exercise_id, finding_id, data.reason) if data else None
     )
@@ -395,7 +398,7 @@ async def merge(request: Request, session: Session, who: PageUser, exercise_id: 
     reads.finding_page(session, who, exercise_id, finding_id)
     form = await MERGE.read(request)
     values = {"duplicate_of_id": _int(form.text("duplicate_of_id")), "note": form.optional("note")}
-    data = form.validate(MergeBody, values)
+    data = form.validate(FindingMerge, values)
     done = form.attempt(
         session,
         lambda: (

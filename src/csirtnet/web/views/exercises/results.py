@@ -51,7 +51,7 @@ TLP_CHOICES = [("green", "TLP:GREEN"), ("clear", "TLP:CLEAR"), ("amber", "TLP:AM
 RANKING_FILTERS = forms.Form(
     "exercise_rankings",
     [
-        forms.Field("year", N_("Year"), kind="select"),
+        forms.Field("year", N_("Year"), kind="number", attrs={"min": "1990", "max": "2100"}),
         forms.Field("kind", N_("Kind of exercise"), kind="select", choices=KIND_CHOICES, blank=N_("Every kind")),
         forms.Field("cluster_id", N_("Cluster"), kind="select", blank=N_("The whole network")),
     ],
@@ -124,15 +124,15 @@ def _attachment(name: str) -> dict[str, str]:
 @router.get("/exercises/rankings")
 def rankings_page(request: Request, session: Session, who: PageUser) -> Response:
     form = RANKING_FILTERS.from_data(FormData(list(request.query_params.multi_items())))
-    years = rankings.years(session, who)
     year_text, kind, cluster = form.text("year"), form.text("kind"), form.text("cluster_id")
     year = today().year
     if year_text:
-        if year_text.isdigit() and 2000 <= int(year_text) <= 2100:
+        if year_text.isdigit() and 1990 <= int(year_text) <= 2100:
             year = int(year_text)
         else:
-            form.fail("year", N_("Choose one of the offered values."))
-    form.raw["year"] = str(year)
+            form.fail("year", N_("Enter a year between 1990 and 2100."))
+    else:
+        form.raw["year"] = str(year)
     if kind and kind not in {k for k, _ in KIND_CHOICES}:
         form.fail("kind", N_("Choose one of the offered values."))
     if cluster and not cluster.isdigit():
@@ -152,7 +152,6 @@ def rankings_page(request: Request, session: Session, who: PageUser) -> Response
             "form": form,
             "year": year,
             "rows": rows,
-            "year_choices": [(str(y), str(y)) for y in sorted({*years, year}, reverse=True)],
             "cluster_choices": [(str(c.id), c.name) for c in cluster_reads.clusters_among(session, None)],
             "place": lambda rank, total: placement(rank, total, language),
             "kinds": dict(KIND_CHOICES),

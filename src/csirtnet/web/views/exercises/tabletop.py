@@ -20,7 +20,7 @@ from csirtnet.authz import exercise as rules
 from csirtnet.db import savepoint
 from csirtnet.errors import AppError, Forbidden, NotFound
 from csirtnet.exercise.tabletop import answers, injects, reads
-from csirtnet.exercise.tabletop.schemas import AnswerIn, GradeIn, InjectCreate, InjectUpdate
+from csirtnet.exercise.tabletop.schemas import GradeIn, InjectAnswerIn, InjectCreate, InjectUpdate
 from csirtnet.i18n import N_, translate, translate_message
 from csirtnet.kit.files import download
 from csirtnet.kit.markdown import render as markdown_html
@@ -323,7 +323,7 @@ async def answer(request: Request, session: Session, who: PageUser, exercise_id:
         else:
             values = {"team_id": team_id, "body": form.text("body")}
             locations = {}
-        data = form.validate(AnswerIn, values, locations=locations)
+        data = form.validate(InjectAnswerIn, values, locations=locations)
         if data is not None:
             done = form.attempt(session, lambda: answers.answer(session, who, exercise_id, inject_id, data))
     if done is None or not form.ok:
