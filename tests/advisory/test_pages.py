@@ -273,7 +273,7 @@ def test_the_tracking_view_and_its_live_fragment(client: Any, db: Session) -> No
         assert page.status_code == 200 and word in page.text
     page = client.get(f"/advisories/{advisory.id}/tracking")
     assert f'data-live-fragment="/advisories/{advisory.id}/tracking/fragment"' in page.text
-    assert '<script src="/static/advisories.js"' in page.text
+    assert '<script src="/static/live-fragment.js"' in page.text
     rows = re.findall(
         r'data-testid="recipient" data-organisation="([^"]+)" data-status="(\w+)" data-overdue="(\w+)"', page.text
     )

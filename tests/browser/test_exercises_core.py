@@ -1,6 +1,6 @@
 """Exercises in Chromium: the coordinator creates an exercise through the form, in Vietnamese and
 in English, and finds it listed; a province's player watches the scoreboard of a running cluster
-drill, and it follows a new solve without a reload (static/exercises.js); the projector view shows
+drill, and it follows a new solve without a reload (static/live-fragment.js); the projector view shows
 the same board full screen."""
 
 from __future__ import annotations

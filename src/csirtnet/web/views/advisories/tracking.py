@@ -1,6 +1,6 @@
 """The publisher's live tracking view of an advisory: totals, the groups by cluster and by province
 (most still to answer first), and the recipients (overdue first), filtered and paged. The page's
-script (static/advisories.js) fetches the fragment route every ten seconds and swaps it in, so
+script (static/live-fragment.js) fetches the fragment route every ten seconds and swaps it in, so
 the view follows the answers without a reload; without a script it is an ordinary page."""
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 exercise"), the new and edit forms, an exercise's overview (its schedule in its own time zone,
 rules, staff, teams with their people, the reader's teams, the links to the kind's pages, the
 lifecycle buttons and the staff, team, roster and contact forms the reader's rights allow), and
-the scoreboard: the page with its chart, the live fragment `static/exercises.js` swaps in every few
+the scoreboard: the page with its chart, the live fragment `static/live-fragment.js` swaps in every few
 seconds, and the projector view (full screen, no navigation).
 
 Every change calls `csirtnet.exercise.service`; a refused one comes back on the same page with its

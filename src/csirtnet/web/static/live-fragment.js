@@ -1,12 +1,12 @@
-// csirtnet: the exercise scoreboard (its page and its projector view) follows the scores live.
-// Every few seconds it fetches the fragment route named by [data-live-fragment] and swaps it in;
-// without this file the page is complete, and a reload shows the same. No library: fetch and
-// DOMParser, as static/advisories.js does for the tracking view.
+// csirtnet: a page part that follows its data live (the advisory tracking view, an exercise's
+// scoreboard and its projector view). Every few seconds (data-live-every) it fetches the fragment
+// route named by [data-live-fragment] and swaps it in; without this file the page is complete, and
+// a reload shows the same. No library: fetch and DOMParser.
 (function () {
   "use strict";
   var live = document.querySelector("[data-live-fragment]");
   if (!live) return;
-  var every = Math.max(2, parseInt(live.getAttribute("data-live-every") || "5", 10)) * 1000;
+  var every = Math.max(2, parseInt(live.getAttribute("data-live-every") || "10", 10)) * 1000;
   var busy = false;
   function refresh() {
     // A hidden tab asks nothing; a slow answer is not asked again before it arrives.
