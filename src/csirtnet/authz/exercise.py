@@ -13,7 +13,8 @@ responders; an API token must carry the exercises:write scope): a viewer named o
 token carrying exercises:read only, changes nothing.
 
 An exercise is visible to
-- while a draft: the coordinating body's staff, its staff, its organiser organisation's admins;
+- while a draft: the coordinating body's staff, its staff, its organiser organisation's admins,
+  and for a cluster exercise the admins of the cluster's current lead;
 - once published: also everyone in the network for a national or international exercise, the
   cluster's member organisations for a cluster exercise, and the people of every team in it.
 
@@ -95,9 +96,9 @@ def is_organiser(session: Session, who: Subject, exercise: Exercise) -> bool:
     if StaffRole.ORGANISER.value in staff_roles(session, who, exercise.id):
         return True
     if exercise.scope == ExerciseScope.CLUSTER.value and exercise.cluster_id is not None:
-        return _is_org_admin(who, exercise.organiser_organisation_id) and cluster_authz.can_coordinate_cluster(
-            session, who, exercise.cluster_id
-        )
+        # The cluster's lead now, whoever led it when the exercise was made (a handover passes on
+        # the cluster's exercises with the rest of the lead's rights).
+        return who.has_role(Role.ORG_ADMIN) and cluster_authz.can_coordinate_cluster(session, who, exercise.cluster_id)
     return False
 
 
@@ -243,7 +244,13 @@ def visible_exercises_clause(session: Session, who: Subject) -> ColumnElement[bo
             ),
         )
     )
-    organiser = Exercise.organiser_organisation_id == who.organisation_id if who.has_role(Role.ORG_ADMIN) else false()
+    organiser: ColumnElement[bool] = false()
+    if who.has_role(Role.ORG_ADMIN):
+        led = cluster_authz.led_cluster_ids(session, who)
+        organiser = or_(
+            Exercise.organiser_organisation_id == who.organisation_id,
+            and_(Exercise.scope == ExerciseScope.CLUSTER.value, Exercise.cluster_id.in_(led)) if led else false(),
+        )
     clusters = cluster_authz.cluster_ids_of_org(session, who.organisation_id)
     audience = or_(
         Exercise.scope.in_((ExerciseScope.NATIONAL.value, ExerciseScope.INTERNATIONAL.value)),
@@ -298,13 +305,12 @@ def results_final(exercise: Exercise) -> bool:
 
 def defending_findings_clause(who: Subject) -> ColumnElement[bool]:
     """Live-fire: the findings `who` sees as remediation tasks of its organisation — a validated
-    finding whose target's defending organisation is the subject's, for that organisation's admins
-    and responders (who may take part in exercises). Nothing else of the attackers' work."""
+    finding whose target's defending organisation is the subject's, for that organisation's people
+    (closing a task is its admins' and responders': `can_remediate`). Nothing else of the attackers'
+    work."""
     from csirtnet.models import Finding, FindingStatus, Target
 
-    if who.organisation_id is None or not can(who, Permission.EXERCISES_PLAY):
-        return false()
-    if not (who.has_role(Role.ORG_ADMIN) or who.has_role(Role.RESPONDER)):
+    if who.organisation_id is None or not can(who, Permission.EXERCISES_READ):
         return false()
     return and_(
         Finding.status == FindingStatus.VALID.value,
@@ -314,8 +320,7 @@ def defending_findings_clause(who: Subject) -> ColumnElement[bool]:
 
 def can_remediate(who: Subject, defending_organisation_id: int | None) -> bool:
     """Live-fire: closes (fixed, risk accepted) a remediation task of a target defended by this
-    organisation — its admins and responders, the same people `defending_findings_clause` shows the
-    tasks to."""
+    organisation — its admins and responders (its viewers read the tasks only)."""
     if defending_organisation_id is None or who.organisation_id != defending_organisation_id:
         return False
     if not can(who, Permission.EXERCISES_PLAY):

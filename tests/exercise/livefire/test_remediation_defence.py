@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
+from csirtnet.authz.exercise import can_remediate
 from csirtnet.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from csirtnet.exercise.common import team_rows
 from csirtnet.exercise.livefire import defence, findings, reads, remediation, rules, scores
@@ -43,7 +44,9 @@ def test_the_defending_organisation_sees_only_validated_findings_against_its_tar
         for hidden in (waiting, elsewhere, rejected):
             with pytest.raises(NotFound):
                 reads.finding_page(db, who(person), w.exercise.id, hidden.id)
-    assert remediation.tasks(db, who(w.defender_viewer), w.exercise) == []  # a viewer: not admin nor responder
+    # Its viewer reads the tasks too (the organisation's people see them), but closes none.
+    assert [t.finding.id for t in remediation.tasks(db, who(w.defender_viewer), w.exercise)] == [valid.id]
+    assert not can_remediate(who(w.defender_viewer), w.defender_org.id)
     assert remediation.tasks(db, who(w.outsider), w.exercise) == []
     assert remediation.tasks(db, who(w.a1), w.exercise) == []
 

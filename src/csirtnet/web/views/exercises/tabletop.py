@@ -253,7 +253,8 @@ def _answer_page(
     previous = reads.answer_views(session, who, exercise, inject_id=inject_id, team_ids=[team_id])
     answer = previous[0] if previous else None
     if form is None:
-        form = _answer_form_of(view).blank(_initial(answer, team_id), zone=user_zone(request))
+        blank = _answer_form_of(view)
+        form = blank.blank(_initial(answer, team_id, set(blank.fields)), zone=user_zone(request))
     return render(
         request,
         "exercises/tabletop/answer.html",
@@ -267,7 +268,9 @@ def _team_param(request: Request, form: BoundForm | None) -> int | None:
     return int(typed) if typed and typed.isdigit() and len(typed) < 10 else None
 
 
-def _initial(answer: reads.AnswerView | None, team_id: int) -> dict[str, Any]:
+def _initial(answer: reads.AnswerView | None, team_id: int, fields: set[str]) -> dict[str, Any]:
+    """The team's answer so far, in the fields of the form that amends it (a text answer's body is
+    a file answer's note; a report answer's fields are the report's)."""
     values: dict[str, Any] = {"team_id": team_id}
     if answer is None:
         return values
@@ -276,7 +279,7 @@ def _initial(answer: reads.AnswerView | None, team_id: int) -> dict[str, Any]:
     values["note"] = a.body
     for name, value in (a.report or {}).items():
         values[name] = "\n".join(value) if isinstance(value, list) else value
-    return values
+    return {name: value for name, value in values.items() if name in fields}
 
 
 @router.get("/exercises/{exercise_id:int}/injects/{inject_id:int}/answer")

@@ -18,7 +18,8 @@ from csirtnet.auth.deps import PageUser, Session
 from csirtnet.authz import Subject
 from csirtnet.authz.permissions import Permission
 from csirtnet.authz.policy import require
-from csirtnet.errors import TooManyRequests
+from csirtnet.errors import Forbidden, TooManyRequests
+from csirtnet.exercise.reads import create_choices
 from csirtnet.exercise.technical import challenges, ctfd, play, reads, repository
 from csirtnet.exercise.technical.schemas import ChallengeCreate, ChallengeUpdate, FlagCreate, HintCreate
 from csirtnet.i18n import N_, translate
@@ -125,10 +126,10 @@ IMPORT = Form(
         Field("title", N_("Title"), help=N_("Leave empty to keep the CTF's name."), attrs={"maxlength": "300"}),
         Field(
             "cluster_id",
-            N_("Cluster number"),
-            kind="number",
+            N_("Cluster"),
+            kind="select",
+            blank=N_("Not a cluster exercise"),
             help=N_("For a cluster's drill; leave empty for a national one."),
-            attrs={"min": "1"},
         ),
     ],
 )
@@ -455,10 +456,17 @@ async def add_file(request: Request, session: Session, who: PageUser, exercise_i
 # -- importing a CTFd backup --------------------------------------------------------------------------
 
 
+def _import_page(request: Request, session: DbSession, who: Subject, form: BoundForm, status: int = 200) -> Response:
+    choices = create_choices(session, who)
+    if not choices.any:  # the coordinating body, or a cluster's current lead
+        raise Forbidden("You may not organise this exercise.")
+    clusters = [(str(i), name) for i, name in choices.clusters]
+    return render(request, "exercises/technical/import.html", {"form": form, "clusters": clusters}, status_code=status)
+
+
 @router.get("/exercises/import-ctfd")
-def import_page(request: Request, who: PageUser) -> Response:
-    require(who, Permission.EXERCISES_ORGANISE)
-    return render(request, "exercises/technical/import.html", {"form": IMPORT.blank()})
+def import_page(request: Request, session: Session, who: PageUser) -> Response:
+    return _import_page(request, session, who, IMPORT.blank())
 
 
 @router.post("/exercises/import-ctfd")
@@ -467,8 +475,9 @@ async def import_backup(request: Request, session: Session, who: PageUser) -> Re
     form = await IMPORT.read(request)
     form.missing_required()
     cluster = form.text("cluster_id")
-    if cluster and not cluster.isdigit():
-        form.fail("cluster_id", N_("Enter a whole number."))
+    allowed = {str(i) for i, _name in create_choices(session, who).clusters}
+    if cluster and cluster not in allowed:
+        form.fail("cluster_id", N_("Choose one of the offered values."))
     uploads = form.uploads.get("file", [])
     report = None
     if uploads and form.ok:
@@ -485,7 +494,7 @@ async def import_backup(request: Request, session: Session, who: PageUser) -> Re
             ),
         )
     if report is None or not form.ok:
-        return render(request, "exercises/technical/import.html", {"form": form}, status_code=422)
+        return _import_page(request, session, who, form, status=422)
     text = _say(
         request,
         N_("Imported: %(challenges)s challenges, %(teams)s teams, %(solves)s solves."),
