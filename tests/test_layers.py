@@ -59,7 +59,8 @@ class Module:
 
     @property
     def is_demo(self) -> bool:
-        return self.name == "csirtnet.demo" or self.name.endswith(".demo")
+        # A domain's demo module, or a module of its demo package (exercise/demo/technical.py …).
+        return self.name == "csirtnet.demo" or self.name.endswith(".demo") or ".demo." in self.name
 
 
 def parse(name: str, source: str) -> Module:

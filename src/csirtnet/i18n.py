@@ -87,6 +87,12 @@ _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 _FIELD_PREFIX = re.compile(r"^([a-z][a-z0-9_.]*): (.+)$", re.DOTALL)
 
 
+# An entry whose English text outside its placeholders is shorter than this ("%(rank)s of %(total)s",
+# "in %(span)s") is a label to format,
+# never an error message to recognise.
+_LEAST_LITERAL = 3
+
+
 @cache
 def _patterns(language: str) -> list[tuple[re.Pattern[str], str]]:
     """Catalog entries with %(name)s placeholders, as regexes matching the English text they produce."""
@@ -99,6 +105,8 @@ def _patterns(language: str) -> list[tuple[re.Pattern[str], str]]:
             continue
         if "%(" not in message.id:
             continue
+        if len(_PLACEHOLDER.sub("", message.id).strip()) < _LEAST_LITERAL:
+            continue  # "%(rank)s of %(total)s" is a label, and would match any message with " of " in it
         regex, position = "", 0
         for match in _PLACEHOLDER.finditer(message.id):
             regex += re.escape(message.id[position : match.start()]) + f"(?P<{match.group(1)}>.+?)"

@@ -204,18 +204,30 @@ def team_guard_clause(who: Subject, team_id: Any) -> ColumnElement[bool]:
     coordinating body (the same readers as `team_work_clause`, as one SQL condition)."""
     if who.sees_everything:
         return true()
-    team = select(ExerciseTeam.exercise_id).where(ExerciseTeam.id == team_id).scalar_subquery()
+    # EXISTS only (no scalar subquery): the clause is applied to guard columns of other tables and
+    # to lists of literal guards, where a scalar subquery's correlation is not always what it seems.
     listed = exists(
         select(ExerciseTeamMember.id).where(
             ExerciseTeamMember.team_id == team_id, ExerciseTeamMember.user_id == who.user_id
         )
     )
-    branches = [listed, organising_clause(who, team)]
+    staff = exists(
+        select(ExerciseStaff.id)
+        .join(ExerciseTeam, ExerciseTeam.exercise_id == ExerciseStaff.exercise_id)
+        .where(ExerciseTeam.id == team_id, ExerciseStaff.user_id == who.user_id)
+    )
+    branches = [listed, staff]
     if who.has_role(Role.ORG_ADMIN) and who.organisation_id is not None:
         branches.append(
             exists(
-                select(ExerciseTeam.id).where(
-                    ExerciseTeam.id == team_id, ExerciseTeam.organisation_id == who.organisation_id
+                select(ExerciseTeam.id)
+                .join(Exercise, Exercise.id == ExerciseTeam.exercise_id)
+                .where(
+                    ExerciseTeam.id == team_id,
+                    or_(
+                        ExerciseTeam.organisation_id == who.organisation_id,
+                        Exercise.organiser_organisation_id == who.organisation_id,
+                    ),
                 )
             )
         )
