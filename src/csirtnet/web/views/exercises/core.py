@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from markupsafe import Markup
+from pydantic import BaseModel
 from sqlalchemy.orm import Session as DbSession
 from starlette.datastructures import FormData
 
@@ -440,15 +441,41 @@ def archive(request: Request, session: Session, who: PageUser, exercise_id: int)
 # -- staff, teams, rosters, contact points -------------------------------------------------------
 
 
-@router.post("/exercises/{exercise_id:int}/staff")
-async def add_staff(request: Request, session: Session, who: PageUser, exercise_id: int) -> Response:
+async def _add(
+    request: Request,
+    session: DbSession,
+    who: Subject,
+    exercise_id: int,
+    spec: Form,
+    add: Callable[[Any], object],
+    schema: type[BaseModel],
+    anchor: str,
+    done_message: str,
+) -> Response:
+    """An organiser's form on the overview that adds one row (staff, a team): the overview again
+    with the form's errors, or back to its section."""
     _organised(session, who, exercise_id)
-    form = await STAFF.read(request)
-    data = form.validate(StaffIn)
-    done = form.attempt(session, lambda: service.add_staff(session, who, exercise_id, data) if data else None)
+    form = await spec.read(request)
+    data = form.validate(schema)
+    done = form.attempt(session, lambda: add(data) if data else None)
     if done is None or not form.ok:
         return _overview(request, session, who, exercise_id, bound=form, status=422)
-    return redirect(f"/exercises/{exercise_id}#staff", flash=_say(request, N_("Added to the staff.")))
+    return redirect(f"/exercises/{exercise_id}#{anchor}", flash=_say(request, done_message))
+
+
+@router.post("/exercises/{exercise_id:int}/staff")
+async def add_staff(request: Request, session: Session, who: PageUser, exercise_id: int) -> Response:
+    return await _add(
+        request,
+        session,
+        who,
+        exercise_id,
+        STAFF,
+        lambda data: service.add_staff(session, who, exercise_id, data),
+        StaffIn,
+        "staff",
+        N_("Added to the staff."),
+    )
 
 
 @router.post("/exercises/{exercise_id:int}/staff/{staff_id:int}/remove")
@@ -464,13 +491,17 @@ def remove_staff(request: Request, session: Session, who: PageUser, exercise_id:
 
 @router.post("/exercises/{exercise_id:int}/teams")
 async def add_team(request: Request, session: Session, who: PageUser, exercise_id: int) -> Response:
-    _organised(session, who, exercise_id)
-    form = await TEAM.read(request)
-    data = form.validate(TeamCreate)
-    done = form.attempt(session, lambda: service.add_team(session, who, exercise_id, data) if data else None)
-    if done is None or not form.ok:
-        return _overview(request, session, who, exercise_id, bound=form, status=422)
-    return redirect(f"/exercises/{exercise_id}#teams", flash=_say(request, N_("The team is added.")))
+    return await _add(
+        request,
+        session,
+        who,
+        exercise_id,
+        TEAM,
+        lambda data: service.add_team(session, who, exercise_id, data),
+        TeamCreate,
+        "teams",
+        N_("The team is added."),
+    )
 
 
 @router.post("/exercises/{exercise_id:int}/teams/{team_id:int}/remove")
