@@ -72,6 +72,10 @@ API_MODULES = [
     "csirtnet.exercise.technical.endpoints",
     "csirtnet.exercise.tabletop.endpoints",
     "csirtnet.exercise.livefire.endpoints",
+    # Static paths (/indicators/search, /indicators/bulk, /indicators/imports…) before /indicators/{indicator_id}.
+    "csirtnet.intel.exchange_endpoints",
+    "csirtnet.intel.federation.endpoints",
+    "csirtnet.intel.endpoints",
 ]
 PAGE_MODULES = [
     "csirtnet.web.views.account",
@@ -105,6 +109,10 @@ PAGE_MODULES = [
     "csirtnet.web.views.exercises.technical",
     "csirtnet.web.views.exercises.tabletop",
     "csirtnet.web.views.exercises.livefire",
+    # Static paths (/indicators/new, /indicators/imports, /indicators/collections…) before /indicators/{indicator_id}.
+    "csirtnet.web.views.intel.exchange",
+    "csirtnet.web.views.intel.federation",
+    "csirtnet.web.views.intel.indicators",
 ]
 # The ONLY routes anyone may call without logging in. Each module here must say why in its docstring.
 PUBLIC_MODULES = [

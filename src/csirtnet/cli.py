@@ -506,6 +506,7 @@ DOMAIN_CLIS: list[tuple[str, str]] = [
     ("csirtnet.evidence.cli", "evidence"),
     ("csirtnet.advisory.cli", "advisory"),
     ("csirtnet.exercise.cli", "exercise"),
+    ("csirtnet.intel.cli", "intel"),
     ("csirtnet.mobilisation.cli", "mobilisation"),
     ("csirtnet.cluster.cli", "cluster"),
 ]

@@ -56,6 +56,7 @@ class GuardKind(StrEnum):
     ADVISORY = "advisory"  # a warning or advisory (authz.advisory)
     EXERCISE = "exercise"  # an exercise's preparation: challenges, flags, injects, staff (authz.exercise)
     EXERCISE_TEAM = "exercise_team"  # a team's work in an exercise: answers, findings (authz.exercise)
+    INDICATOR = "indicator"  # an indicator, its sightings and correlations (authz.intel)
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,13 @@ def _exercise_team_rule(who: Subject, ident: Any, tlp: Any) -> ColumnElement[boo
     return team_guard_clause(who, ident)
 
 
+def _indicator_rule(who: Subject, ident: Any, tlp: Any) -> ColumnElement[bool]:
+    from csirtnet.authz.intel import visible_indicators_clause
+    from csirtnet.models import Indicator
+
+    return exists(select(Indicator.id).where(Indicator.id == ident, visible_indicators_clause(who)))
+
+
 # Each kind's rule: (subject, the source's id, the content's TLP) -> may the subject see it.
 RULES: dict[GuardKind, Callable[[Subject, Any, Any], ColumnElement[bool]]] = {
     GuardKind.INCIDENT: _incident_rule,
@@ -148,6 +156,7 @@ RULES: dict[GuardKind, Callable[[Subject, Any, Any], ColumnElement[bool]]] = {
     GuardKind.ADVISORY: _advisory_rule,
     GuardKind.EXERCISE: _exercise_rule,
     GuardKind.EXERCISE_TEAM: _exercise_team_rule,
+    GuardKind.INDICATOR: _indicator_rule,
 }
 
 
@@ -278,6 +287,9 @@ def guard_of(obj: object) -> Guard | None:
         models.InjectAnswer: lambda o: Guard(GuardKind.EXERCISE_TEAM, o.team_id),
         models.Finding: lambda o: Guard(GuardKind.EXERCISE_TEAM, o.team_id),
         models.DefenceReport: lambda o: Guard(GuardKind.EXERCISE_TEAM, o.team_id),
+        models.Indicator: lambda o: Guard(GuardKind.INDICATOR, o.id),
+        # A sighting is read with its indicator; its own TLP is stricter only for TLP:RED.
+        models.Sighting: lambda o: Guard(GuardKind.INDICATOR, o.indicator_id),
     }
     make = kind_of.get(type(obj))
     if make is None:

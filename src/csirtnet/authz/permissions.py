@@ -66,6 +66,9 @@ class Scope(StrEnum):
     EXERCISES_READ = "exercises:read"
     EXERCISES_PLAY = "exercises:play"
     EXERCISES_WRITE = "exercises:write"
+    INTEL_READ = "intel:read"
+    INTEL_WRITE = "intel:write"
+    INTEL_MANAGE = "intel:manage"
 
 
 class Permission(StrEnum):
@@ -134,6 +137,10 @@ class Permission(StrEnum):
     EXERCISES_PLAY = "exercises:play"  # coordinators, org admins, responders: take part in a team
     EXERCISES_ORGANISE = "exercises:organise"  # coordinators; org admins while their organisation leads a cluster
     EXERCISES_JUDGE = "exercises:judge"  # coordinators, org admins, responders: once named judge of an exercise
+    # indicators: which ones is decided by authz.intel (the collection's readers, then TLP)
+    INTEL_READ = "intel:read"  # every member
+    INTEL_WRITE = "intel:write"  # coordinators, org admins, responders: share indicators and sightings
+    INTEL_MANAGE = "intel:manage"  # coordinators: collections, subscriptions, warninglists
 
     @property
     def scope(self) -> Scope:
@@ -181,6 +188,7 @@ _EVERY_MEMBER = frozenset(
         P.EVIDENCE_READ,
         P.ADVISORIES_READ,
         P.EXERCISES_READ,
+        P.INTEL_READ,
     }
 )
 
@@ -219,6 +227,8 @@ ROLE_GRANTS: Final = MappingProxyType(
             P.EXERCISES_PLAY,
             P.EXERCISES_ORGANISE,
             P.EXERCISES_JUDGE,
+            P.INTEL_WRITE,
+            P.INTEL_MANAGE,
         },
         Role.ORG_ADMIN: _EVERY_MEMBER
         | {
@@ -245,6 +255,7 @@ ROLE_GRANTS: Final = MappingProxyType(
             P.EXERCISES_PLAY,
             P.EXERCISES_ORGANISE,
             P.EXERCISES_JUDGE,
+            P.INTEL_WRITE,
         },
         Role.RESPONDER: _EVERY_MEMBER
         | {
@@ -256,6 +267,7 @@ ROLE_GRANTS: Final = MappingProxyType(
             P.ADVISORIES_ACK,
             P.EXERCISES_PLAY,
             P.EXERCISES_JUDGE,
+            P.INTEL_WRITE,
         },
         Role.VIEWER: _EVERY_MEMBER,
     }

@@ -102,6 +102,18 @@ from csirtnet.models.incident_task_update import IncidentTaskUpdate
 from csirtnet.models.incident_timeline import IncidentTimelineEntry
 from csirtnet.models.information_system import InformationSystem
 from csirtnet.models.intake_quarantine import QuarantinedMessage, QuarantineReason, QuarantineSource, QuarantineStatus
+from csirtnet.models.intel import (
+    Indicator,
+    IndicatorKind,
+    IndicatorOrigin,
+    IntelImport,
+    OverCorrelatedValue,
+    Sighting,
+    StixObject,
+    TaxiiCollection,
+    TaxiiCollectionMember,
+    TaxiiSubscription,
+)
 from csirtnet.models.job import Job, JobStatus
 from csirtnet.models.knowledge import KnowledgeDocument, KnowledgeFile, KnowledgeKind
 from csirtnet.models.notification import Notification, NotificationPreference, WebhookEndpoint
@@ -212,11 +224,15 @@ __all__ = [
     "IncidentTaskAssignee",
     "IncidentTaskUpdate",
     "IncidentTimelineEntry",
+    "Indicator",
+    "IndicatorKind",
+    "IndicatorOrigin",
     "InformationSystem",
     "Inject",
     "InjectAnswer",
     "InjectFile",
     "InjectKind",
+    "IntelImport",
     "IsoStage",
     "Job",
     "JobStatus",
@@ -235,6 +251,7 @@ __all__ = [
     "OrganisationContact",
     "OrganisationKind",
     "OrganisationStatus",
+    "OverCorrelatedValue",
     "ParticipantRole",
     "PasswordReset",
     "Phase",
@@ -256,8 +273,10 @@ __all__ = [
     "RequestStatus",
     "ScoringFunction",
     "ServiceOffer",
+    "Sighting",
     "Solve",
     "StaffRole",
+    "StixObject",
     "StoredFile",
     "Submission",
     "SupportRequest",
@@ -265,6 +284,9 @@ __all__ = [
     "Target",
     "TargetStatus",
     "TaskStatus",
+    "TaxiiCollection",
+    "TaxiiCollectionMember",
+    "TaxiiSubscription",
     "Urgency",
     "User",
     "UserRole",

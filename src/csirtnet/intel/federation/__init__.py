@@ -1,0 +1,1 @@
+"""Federation: subscriptions to remote TAXII 2.1 collections, pulled and pushed."""

@@ -1,0 +1,1 @@
+"""MISP: events and feeds in, a feed out."""
