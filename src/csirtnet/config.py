@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     # The publisher named in the CSAF documents and the provider metadata (CSAF 2.0 section 3.2.1.8).
     csaf_publisher_name: str = "csirtnet"
     csaf_publisher_namespace: str = "https://csirtnet.example"
+    # MISP warninglist JSON files the operator drops in (besides the shipped ones: intel.warninglists);
+    # empty: <data_dir>/warninglists. Re-read when a file changes.
+    intel_warninglists_dir: Path | None = None
     admin_email: str = ""
     admin_password: str = ""
     log_json: bool = True
