@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from csirtnet.intel.cli_app import app
+from csirtnet.intel.federation import cli as _federation_cli  # noqa: F401  (subscription, collection)
 
 __all__ = ["app"]
