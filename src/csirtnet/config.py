@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     # MISP warninglist JSON files the operator drops in (besides the shipped ones: intel.warninglists);
     # empty: <data_dir>/warninglists. Re-read when a file changes.
     intel_warninglists_dir: Path | None = None
+    # A value matching more stored objects than this (indicators, incident observables, advisories'
+    # indicators) stops listing correlations and is flagged instead (intel.correlation, ADR 0025).
+    intel_correlation_limit: int = Field(default=100, ge=1)
     admin_email: str = ""
     admin_password: str = ""
     log_json: bool = True
