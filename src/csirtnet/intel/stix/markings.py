@@ -66,7 +66,12 @@ def tlp_from_refs(refs: Iterable[Any] | None) -> TLP | None:
     several), or None when none of them is a TLP marking."""
     if not refs:
         return None
-    found = {_BY_ID[ref] for ref in refs if isinstance(ref, str) and ref in _BY_ID}
+    return strictest(_BY_ID[ref] for ref in refs if isinstance(ref, str) and ref in _BY_ID)
+
+
+def strictest(levels: Iterable[TLP]) -> TLP | None:
+    """The most restrictive of `levels` (None when there is none)."""
+    found = set(levels)
     for tlp in _STRICTNESS:
         if tlp in found:
             return tlp

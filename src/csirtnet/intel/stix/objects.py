@@ -132,23 +132,28 @@ def check_pattern(pattern: str) -> None:
         _check_grammar(pattern)
 
 
-def _typed(object_type: str, path: tuple[str, ...], raw: str) -> tuple[IndicatorKind, str] | None:
+def _typed(object_type: str, path: tuple[str, ...], raw: str) -> values.Value | None:
     kind = _KINDS.get((object_type, path))
     if kind is None:
         return None
     if kind in (K.IPV4, K.IPV6) and "/" in raw:
         kind = K.IPV4_NET if kind is K.IPV4 else K.IPV6_NET
     try:
-        normal = values.normalise(kind, raw)
+        return values.normalise(kind, raw)
     except ValidationFailed:
         return None
-    return normal.kind, normal.value
 
 
 def typed_from_pattern(pattern: str) -> tuple[IndicatorKind, str] | None:
     """(kind, normalised value) when `pattern` is a simple pattern of a type we index; None when it
     is valid but not simple (or of another type, or its value is not one of that type).
     ValidationFailed (field "pattern") when it is not a valid STIX pattern."""
+    typed = value_from_pattern(pattern)
+    return None if typed is None else (typed.kind, typed.value)
+
+
+def value_from_pattern(pattern: str) -> values.Value | None:
+    """`typed_from_pattern` with the value's range and domain keys (intel.values.Value)."""
     match = _simple(pattern)
     if match:
         object_type, path, literal = match.groups()
