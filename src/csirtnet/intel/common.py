@@ -1,0 +1,100 @@
+"""What the indicator services share: the one audit record of a change, and the STIX version every
+change to an indicator (and every sighting) writes into the indicator's collection."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from csirtnet import audit
+from csirtnet.audit.service import FROM_OBJECT
+from csirtnet.authz import Subject
+from csirtnet.authz.derived import Guard
+from csirtnet.intel.stix import objects as stix
+from csirtnet.models import Indicator, Sighting, StixObject
+
+
+def record(
+    session: Session,
+    who: Subject,
+    action: str,
+    obj: Indicator | Sighting | None,
+    *,
+    organisation_id: int | None = None,
+    guard: Guard | None = FROM_OBJECT,
+    **details: Any,
+) -> None:
+    """The ONE audit record of a change ("intel.<verb>"), in the caller's transaction.
+
+    An indicator's or a sighting's record is guarded by the indicator (only who may see it reads
+    the details, audit.record takes the guard from the object); a record of no single indicator
+    (a bulk paste) must carry no indicator value in its details: counts only."""
+    if organisation_id is None and isinstance(obj, Indicator):
+        organisation_id = obj.source_organisation_id
+    elif organisation_id is None and isinstance(obj, Sighting):
+        organisation_id = obj.organisation_id
+    audit.record(session, who, action, obj, organisation_id=organisation_id, guard=guard, **details)
+
+
+def created_by_ref(ind: Indicator) -> str | None:
+    return stix.identity_id(ind.source_organisation_id) if ind.source_organisation_id is not None else None
+
+
+def _latest_modified(session: Session, collection: str, stix_id: str) -> str | None:
+    return session.scalar(
+        select(func.max(StixObject.modified)).where(StixObject.collection == collection, StixObject.stix_id == stix_id)
+    )
+
+
+def write_indicator_version(session: Session, ind: Indicator, *, first: bool = False) -> StixObject:
+    """A new STIX version of `ind` in its collection. Its `modified` is the indicator's
+    `modified_at`, moved a millisecond past the newest stored version when the clock would repeat
+    one (two changes within a millisecond), so every change is a new version. `first`: the
+    indicator was just made (no version to look for)."""
+    session.flush()
+    newest = None if first else _latest_modified(session, ind.collection, ind.stix_id)
+    if newest is not None and stix.stix_timestamp(ind.modified_at) <= newest:
+        base = ind.modified_at
+        while stix.stix_timestamp(base) <= newest:
+            base = base + timedelta(milliseconds=1)
+        ind.modified_at = base
+    body = stix.indicator_object(ind, created_by_ref=created_by_ref(ind))
+    row = StixObject(
+        collection=ind.collection,
+        stix_id=body["id"],
+        stix_type="indicator",
+        spec_version="2.1",
+        modified=body["modified"],
+        created=body["created"],
+        tlp=ind.tlp,
+        organisation_id=ind.source_organisation_id,
+        created_by_id=ind.created_by_id,
+        indicator_id=ind.id,
+        body=orjson.dumps(body).decode(),
+    )
+    session.add(row)
+    return row
+
+
+def write_sighting_object(session: Session, sighting: Sighting, ind: Indicator) -> StixObject:
+    """The sighting's STIX form, in the indicator's collection, under the sighting's own TLP."""
+    body = stix.sighting_object(sighting, ind)
+    row = StixObject(
+        collection=ind.collection,
+        stix_id=body["id"],
+        stix_type="sighting",
+        spec_version="2.1",
+        modified=body["modified"],
+        created=body["created"],
+        tlp=sighting.tlp,
+        organisation_id=sighting.organisation_id,
+        created_by_id=sighting.created_by_id,
+        indicator_id=ind.id,
+        body=orjson.dumps(body).decode(),
+    )
+    session.add(row)
+    return row
