@@ -23,7 +23,7 @@ class TaxiiCollectionCreate(InputSchema):
 class TaxiiCollectionGrant(InputSchema):
     """What an organisation may do in a configured collection: read, or read and write."""
 
-    can_write: bool = False
+    can_write: bool = Field(default=False, strict=True)
 
 
 class TaxiiCollectionMemberRead(BaseModel):
@@ -55,7 +55,7 @@ class SubscriptionCreate(InputSchema):
     secret: str | None = Field(default=None, max_length=2000)
     peer_organisation_id: int | None = None
     interval_minutes: int = Field(default=60, ge=1, le=10080)
-    enabled: bool = True
+    enabled: bool = Field(default=True, strict=True)
 
 
 class SubscriptionUpdate(UpdateSchema):
@@ -68,7 +68,7 @@ class SubscriptionUpdate(UpdateSchema):
     secret: str | None = Field(default=None, max_length=2000)
     peer_organisation_id: int | None = None
     interval_minutes: int | None = Field(default=None, ge=1, le=10080)
-    enabled: bool | None = None
+    enabled: bool | None = Field(default=None, strict=True)
 
 
 class SubscriptionRead(BaseModel):
