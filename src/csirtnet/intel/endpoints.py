@@ -38,22 +38,18 @@ def _decay(d: Decay) -> DecayRead:
 
 
 def _correlations(found: Any) -> tuple[list[dict[str, object]], bool]:
-    """The correlation part's answer as plain dictionaries (whatever its shape), and its flag."""
+    """intel.correlation's answer (groups by relation: exact, in_network, under_domain; each with
+    indicators, incidents and advisories) as flat dictionaries, and whether it was too many."""
     if found is None:
         return [], False
-    flagged = bool(getattr(found, "over_correlated", False))
-    items = getattr(found, "links", None)
-    if items is None:
-        items = getattr(found, "items", None)
-    if items is None and isinstance(found, list):
-        items = found
     out: list[dict[str, object]] = []
-    for item in items or []:
-        if dataclasses.is_dataclass(item) and not isinstance(item, type):
-            out.append({k: v for k, v in dataclasses.asdict(item).items() if isinstance(v, str | int | float | bool)})
-        elif isinstance(item, dict):
-            out.append(item)
-    return out, flagged
+    for relation in ("exact", "in_network", "under_domain"):
+        group = getattr(found, relation, None)
+        for kind in ("indicators", "incidents", "advisories"):
+            for item in getattr(group, kind, None) or []:
+                if dataclasses.is_dataclass(item) and not isinstance(item, type):
+                    out.append({"relation": relation, "type": kind[:-1], **dataclasses.asdict(item)})
+    return out, getattr(found, "too_many", None) is not None
 
 
 def _detail(session: Session, who: ApiUser, indicator_id: int) -> IndicatorDetailRead:
