@@ -16,7 +16,7 @@ from tests.incident.helpers import api, coordinator, member
 
 BASE = "/api/v1/indicators"
 SECRET = "partner-token-0123456789"
-BODY = {
+BODY: dict[str, Any] = {
     "name": "CERT đối tác",
     "direction": "pull",
     "api_root_url": "https://taxii.partner.example/api1/",
