@@ -86,7 +86,7 @@ def test_members_may_not_see_or_change_subscriptions(client: Any, db: Session) -
 
 def test_bad_subscriptions_are_refused_naming_the_field(client: Any, db: Session) -> None:
     headers = api(db, coordinator(db))
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"api_root_url": "ftp://taxii.partner.example/"}, "api_root_url"),
         ({"api_root_url": "javascript:alert(1)"}, "api_root_url"),
         ({"remote_collection_id": "collection-1"}, "remote_collection_id"),
