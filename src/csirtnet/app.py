@@ -114,6 +114,11 @@ PAGE_MODULES = [
     "csirtnet.web.views.intel.federation",
     "csirtnet.web.views.intel.indicators",
 ]
+# The TAXII 2.1 server (/taxii2/): machines with HTTP Basic or a bearer token on every call
+# (auth.taxii.taxii_user), answered in the TAXII media type.
+TAXII_MODULES = [
+    "csirtnet.intel.taxii.endpoints",
+]
 # The ONLY routes anyone may call without logging in. Each module here must say why in its docstring.
 PUBLIC_MODULES = [
     "csirtnet.ops.public",
@@ -201,6 +206,10 @@ def create_app(
     _document_problems(app)
     for router in _routers(PAGE_MODULES):
         app.include_router(router, dependencies=[Depends(page_user), Depends(csrf_protect)])
+    from csirtnet.auth.taxii import taxii_user
+
+    for router in _routers(TAXII_MODULES):
+        app.include_router(router, dependencies=[Depends(taxii_user)])
 
     from importlib import resources
 

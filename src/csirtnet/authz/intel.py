@@ -21,6 +21,11 @@ Writing: a collection's readers with `intel:write` share into it (an outbox: its
 only; a configured collection: its writers); the coordinating body writes into any. Managing
 collections, subscriptions and warninglists is `intel:manage` (the coordinating body).
 
+Deleting a STIX object (TAXII DELETE) is for who may write into its collection and is its owner: a
+sharer of its source organisation, whoever shared it, or the coordinating body. An import's report (a
+TAXII POST's status resource) is read by whoever posted it, their organisation, and the coordinating
+body.
+
 The platform itself (jobs, the CLI without a user) sees everything: it is what exports on behalf of
 a named peer (`visible_*` then take the peer's subject, never the system's).
 """
@@ -37,7 +42,15 @@ from csirtnet.authz.cluster import member_on, today
 from csirtnet.authz.permissions import Permission
 from csirtnet.authz.policy import Subject, can
 from csirtnet.errors import Forbidden, NotFound
-from csirtnet.models import ClusterMember, Indicator, Sighting, StixObject, TaxiiCollection, TaxiiCollectionMember
+from csirtnet.models import (
+    ClusterMember,
+    Indicator,
+    IntelImport,
+    Sighting,
+    StixObject,
+    TaxiiCollection,
+    TaxiiCollectionMember,
+)
 
 NATIONAL = "national"
 
@@ -217,3 +230,28 @@ def can_edit_indicator(who: Subject, indicator: Indicator) -> bool:
 def require_edit_indicator(who: Subject, indicator: Indicator) -> None:
     if not can_edit_indicator(who, indicator):
         raise Forbidden("Only the organisation that shared this indicator changes it")
+
+
+def can_delete_stix(who: Subject, obj: StixObject) -> bool:
+    """Delete a version of a STIX object (TAXII DELETE), besides writing into its collection: its
+    source organisation's sharers, whoever shared it, or the coordinating body."""
+    if _is_system(who):
+        return True
+    if not can(who, Permission.INTEL_WRITE):
+        return False
+    if obj.created_by_id is not None and obj.created_by_id == who.user_id:
+        return True
+    if who.sees_everything:
+        return True
+    return obj.organisation_id is not None and obj.organisation_id == who.organisation_id
+
+
+def can_read_import(who: Subject, row: IntelImport) -> bool:
+    """An import's report (TAXII status): whoever posted it, their organisation, the coordinating body."""
+    if _is_system(who) or who.sees_everything:
+        return True
+    if not can_read(who):
+        return False
+    if row.created_by_id is not None and row.created_by_id == who.user_id:
+        return True
+    return row.organisation_id is not None and row.organisation_id == who.organisation_id
