@@ -127,20 +127,23 @@ def _url(raw: str, field: str) -> Value:
         raise _fail(field, "URL", raw) from None
     if parts.scheme.lower() not in _URL_SCHEMES or not host:
         raise _fail(field, "URL", raw)
-    netloc = parts.netloc
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    if hostport.startswith("["):  # an IPv6 literal: the port follows the bracket
+        port = hostport[hostport.index("]") + 1 :]
+    else:
+        port = hostport[len(host) :] if hostport.lower().startswith(host.lower()) else ""
+    user = userinfo + "@" if userinfo else ""  # kept as given: user names and passwords are case-sensitive
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
         address = None
     if address is not None:
         key = ip_key(address)
-        rebuilt = urlunsplit((parts.scheme.lower(), netloc.lower(), parts.path, parts.query, parts.fragment))
+        shown = f"[{address.compressed}]" if address.version == 6 else address.compressed
+        rebuilt = urlunsplit((parts.scheme.lower(), user + shown + port, parts.path, parts.query, parts.fragment))
         return Value(K.URL, rebuilt, ip_lo=key, ip_hi=key)
     name = normalise_domain(host, field)
-    userinfo, _, hostport = netloc.rpartition("@")
-    port = hostport[len(host) :] if hostport.lower().startswith(host.lower()) else ""
-    netloc = (userinfo + "@" if userinfo else "") + name + port
-    rebuilt = urlunsplit((parts.scheme.lower(), netloc, parts.path, parts.query, parts.fragment))
+    rebuilt = urlunsplit((parts.scheme.lower(), user + name + port, parts.path, parts.query, parts.fragment))
     return Value(K.URL, rebuilt, rdomain=reverse_domain(name))
 
 
