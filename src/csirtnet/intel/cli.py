@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from csirtnet.intel import cli_indicators as _cli_indicators  # noqa: F401  (add, search, warninglists)
 from csirtnet.intel import exports_cli as _exports_cli  # noqa: F401  (export)
 from csirtnet.intel.cli_app import app
 from csirtnet.intel.federation import cli as _federation_cli  # noqa: F401  (subscription, collection)

@@ -134,7 +134,7 @@ def score(ind: Indicator, now: datetime) -> float:
     """The indicator's score at `now` (0 when revoked or past `valid_until`)."""
     if ind.revoked or (ind.valid_until is not None and as_utc(ind.valid_until) <= as_utc(now)):
         return 0.0
-    return round(curve(float(ind.confidence), as_utc(now) - last_seen(ind), model_for(ind.kind)), 2)
+    return curve(float(ind.confidence), as_utc(now) - last_seen(ind), model_for(ind.kind))
 
 
 def evaluate(ind: Indicator, now: datetime) -> Decay:
@@ -151,7 +151,7 @@ def evaluate(ind: Indicator, now: datetime) -> Decay:
         expires, reason = by_decay, "decayed"
     value = score(ind, now)
     expired = now >= expires or value < THRESHOLD
-    return Decay(value, base, expires, expired, reason if expired else None)
+    return Decay(round(value, 2), base, expires, expired, reason if expired else None)
 
 
 def is_expired(ind: Indicator, now: datetime) -> bool:
