@@ -58,6 +58,9 @@ def test_every_route_off_the_public_routers_needs_a_login(app: FastAPI, client: 
         assert r.headers.get("x-request-id"), f"{method} {path} has no X-Request-ID"
         if path.startswith(API_PREFIX) or path == "/metrics":
             ok = r.status_code == 401 and r.headers["content-type"].startswith("application/problem+json")
+        elif path.startswith("/taxii2/"):  # TAXII clients: 401 asking for Basic, as a TAXII error message
+            ok = r.status_code == 401 and r.headers["content-type"] == "application/taxii+json;version=2.1"
+            ok = ok and r.headers["www-authenticate"].startswith("Basic ")
         else:
             ok = r.status_code == 303 and r.headers["location"].startswith("/login?next=")
         if not ok:
