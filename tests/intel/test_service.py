@@ -247,3 +247,22 @@ def test_search_normalises_a_value_filters_and_pages(db: Session) -> None:
     assert sorted(r.indicator.value for r in tagged) == ["http://evil.example.vn/1", "http://evil.example.vn/3"]
     assert {r.indicator.kind for r in reads.search(db, me, kind="domain")[0]} == {"domain"}
     assert {r.source_organisation for r in reads.search(db, me, source=str(w.org_b.id))[0]} == {w.org_b.name}
+
+
+def test_the_cli_shares_and_finds_indicators(committing_database: Any) -> None:
+    from tests.helpers import run_cli
+
+    with committing_database.unit_of_work() as session:
+        w = make_world(session)
+        email = w.a1.email
+    added = run_cli(committing_database, "intel", "add", "1.2.3[.]4", "10.0.0.1", "--tlp", "green", "--as", email)
+    assert added.exit_code == 0, added.output
+    assert "1.2.3.4" in added.output and "List of RFC 1918 CIDR blocks" in added.output
+    typed = run_cli(committing_database, "intel", "add", "abc.vn", "--kind", "hostname", "--as", email)
+    assert typed.exit_code == 0 and "hostname" in typed.output
+    refused = run_cli(committing_database, "intel", "add", "1.2.3.4", "--tlp", "pink", "--as", email)
+    assert refused.exit_code == 1 and "tlp" in refused.output
+    bad_line = run_cli(committing_database, "intel", "add", "1.2.3.4", "nonsense!", "--as", email)
+    assert bad_line.exit_code == 1 and "line 2" in bad_line.output
+    found = run_cli(committing_database, "intel", "search", "1.2.3", "--as", email)
+    assert found.exit_code == 0 and "1.2.3.4" in found.output and "10.0.0.1" not in found.output
