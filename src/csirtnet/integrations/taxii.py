@@ -18,6 +18,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from taxii2client.common import _HTTPConnection  # type: ignore[import-untyped]
 from taxii2client.exceptions import TAXIIServiceException  # type: ignore[import-untyped]
 from taxii2client.v21 import Collection  # type: ignore[import-untyped]
@@ -92,12 +93,12 @@ class RemoteCollection:
         adapter = _TimeoutAdapter(timeout)
         http.mount("http://", adapter)
         http.mount("https://", adapter)
-        self._headers: dict[str, str] = {}
+        self._headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
         http.hooks["response"].append(self._keep_headers)
         self._collection = Collection(self.url, conn=self._conn)
 
     def _keep_headers(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        self._headers = dict(response.headers)
+        self._headers = CaseInsensitiveDict(response.headers)  # HTTP header names ignore case
 
     def __enter__(self) -> RemoteCollection:
         return self
