@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from csirtnet.identity.service import subject_for
@@ -296,7 +296,10 @@ def test_tlp_decides_who_reads_which_object(client: TestClient, db: Session, wor
     outbox = add_stix(db, f"outbox:{org_a.id}", 1, tlp=TLP.GREEN, organisation=org_a, created_by=a)
     db.commit()
     url = f"{ROOT}/collections/{NATIONAL}/objects/"
-    ids = lambda headers: {o["id"] for o in objects_of(client.get(url, headers=headers))}  # noqa: E731
+
+    def ids(headers: dict[str, str]) -> set[str]:
+        return {o["id"] for o in objects_of(client.get(url, headers=headers))}
+
     assert ids(world["B"]) == {o.stix_id for o in green}, "B: TLP:GREEN only"
     assert ids(world["A"]) == {o.stix_id for o in green + strict + amber + red}, "A's sharer sees all it shared"
     assert ids(world["A_viewer"]) == {o.stix_id for o in green + strict + amber}, "TLP:RED is its sharer's"
@@ -386,7 +389,7 @@ def test_bad_filters_are_400_naming_the_parameter(
 
 
 def test_limit_is_lowered_to_the_servers_page(client: TestClient, db: Session, world: dict[str, Any]) -> None:
-    db.execute(StixObject.__table__.insert(), stix_rows("national", 1002, tlp=TLP.GREEN))
+    db.execute(insert(StixObject), stix_rows("national", 1002, tlp=TLP.GREEN))
     db.commit()
     envelope = client.get(f"{ROOT}/collections/{NATIONAL}/objects/", params={"limit": 5000}, headers=world["B"]).json()
     assert len(envelope["objects"]) == 1000 and envelope["more"] is True
@@ -478,9 +481,10 @@ def test_delete_is_for_the_owner_or_the_coordinating_body(
 
 def test_post_is_refused_before_anything_is_read(client: TestClient, world: dict[str, Any], settings: Any) -> None:
     url = f"{ROOT}/collections/{NATIONAL}/objects/"
-    post = lambda body, who, **h: client.post(  # noqa: E731
-        url, content=body, headers=world[who] | {"Content-Type": TAXII} | h
-    )
+
+    def post(body: bytes, who: str) -> Any:
+        return client.post(url, content=body, headers=world[who] | {"Content-Type": TAXII})
+
     assert post(b'{"objects": []}', "A_viewer").status_code == 403, "a viewer shares nothing"
     outbox_b = taxii_id(f"outbox:{world['org_b'].id}")
     r = client.post(

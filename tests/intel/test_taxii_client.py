@@ -16,7 +16,7 @@ import orjson
 import pytest
 import requests
 from sqlalchemy import insert
-from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
+from taxii2client.v21 import ApiRoot, Collection, Server, as_pages  # type: ignore[import-untyped]
 
 from csirtnet.config import Settings
 from csirtnet.db import Database
@@ -141,9 +141,10 @@ def test_posting_a_bundle_and_reading_its_status(server: str, people: dict[str, 
 def test_without_credentials_or_with_wrong_ones_the_client_is_refused(server: str, people: dict[str, Any]) -> None:
     with pytest.raises(requests.HTTPError) as anonymous:
         Server(f"{server}/taxii2/").refresh()
-    assert anonymous.value.response.status_code == 401
-    assert anonymous.value.response.headers["WWW-Authenticate"].startswith("Basic ")
+    refused = anonymous.value.response
+    assert refused is not None and refused.status_code == 401
+    assert refused.headers["WWW-Authenticate"].startswith("Basic ")
     email, _ = people["b"]
     with pytest.raises(requests.HTTPError) as wrong:
         Server(f"{server}/taxii2/", user=email, password="not the password").refresh()
-    assert wrong.value.response.status_code == 401
+    assert wrong.value.response is not None and wrong.value.response.status_code == 401
