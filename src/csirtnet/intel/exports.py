@@ -48,11 +48,10 @@ from csirtnet.authz import Subject
 from csirtnet.authz import intel as intel_authz
 from csirtnet.errors import Forbidden, NotFound, ValidationFailed
 from csirtnet.intel import collections, exports_rows
-from csirtnet.intel.exports_rows import Selection
+from csirtnet.intel.exports_rows import IndicatorRow, Selection
 from csirtnet.intel.misp import feed_export
 from csirtnet.kit.csv_export import to_csv
 from csirtnet.kit.time import utcnow
-from csirtnet.models import Indicator
 from csirtnet.models.intel import IndicatorKind
 
 K = IndicatorKind
@@ -178,7 +177,7 @@ def _rows(
     options: ExportOptions,
     *,
     by_group: bool = False,
-) -> Iterator[Indicator]:
+) -> Iterator[IndicatorRow]:
     selection = Selection(collection, kinds, options.include_warninglisted)
     return exports_rows.indicators(session, who, selection, by_group=by_group)
 
@@ -203,8 +202,8 @@ def _record(
 # -- renderers ------------------------------------------------------------------------------------
 
 
-def _chunked(rows: Iterable[Indicator], size: int = exports_rows.PAGE) -> Iterator[list[Indicator]]:
-    chunk: list[Indicator] = []
+def _chunked(rows: Iterable[IndicatorRow], size: int = exports_rows.PAGE) -> Iterator[list[IndicatorRow]]:
+    chunk: list[IndicatorRow] = []
     for row in rows:
         chunk.append(row)
         if len(chunk) == size:
@@ -218,7 +217,7 @@ def _moment(value: datetime | None) -> str:
     return value.isoformat() if value is not None else ""
 
 
-def render_csv(rows: Iterable[Indicator], counter: _Counter) -> Iterator[str]:
+def render_csv(rows: Iterable[IndicatorRow], counter: _Counter) -> Iterator[str]:
     """The CSV file in pieces: kit.csv_export writes every piece, the header once."""
     head = to_csv(CSV_HEADER, [])
     yield head
@@ -249,7 +248,7 @@ def render_csv(rows: Iterable[Indicator], counter: _Counter) -> Iterator[str]:
         yield text[len(head) :]
 
 
-def render_blocklist(rows: Iterable[Indicator], counter: _Counter) -> Iterator[str]:
+def render_blocklist(rows: Iterable[IndicatorRow], counter: _Counter) -> Iterator[str]:
     """One value per line, each once."""
     seen: set[str] = set()
     for row in rows:
@@ -261,7 +260,7 @@ def render_blocklist(rows: Iterable[Indicator], counter: _Counter) -> Iterator[s
 
 
 def render_rpz(
-    rows: Iterable[Indicator], counter: _Counter, *, zone: str, now: datetime, collection: str | None
+    rows: Iterable[IndicatorRow], counter: _Counter, *, zone: str, now: datetime, collection: str | None
 ) -> Iterator[str]:
     """A response policy zone: every domain and host name and all names under it answer NXDOMAIN."""
     serial = int(now.timestamp()) % 2**32
@@ -310,11 +309,11 @@ class _HashLists:
 
     lists: dict[tuple[str, str, IndicatorKind], list[str]] = field(default_factory=dict)
 
-    def add(self, row: Indicator) -> None:
+    def add(self, row: IndicatorRow) -> None:
         self.lists.setdefault((row.collection, row.tlp, IndicatorKind(row.kind)), []).append(row.value)
 
 
-def _rule_for(row: Indicator, sid: int) -> str | None:
+def _rule_for(row: IndicatorRow, sid: int) -> str | None:
     kind = IndicatorKind(row.kind)
     msg = _msg(f"csirtnet {row.collection} TLP:{row.tlp.upper()} {kind.value} {row.value}")
     tail = f"sid:{sid}; rev:1;)"
@@ -345,7 +344,7 @@ def _rule_for(row: Indicator, sid: int) -> str | None:
 
 
 def render_suricata(
-    rows: Iterable[Indicator], counter: _Counter, *, sid_start: int, lists: _HashLists | None
+    rows: Iterable[IndicatorRow], counter: _Counter, *, sid_start: int, lists: _HashLists | None
 ) -> Iterator[str]:
     """One rule per indicator; hashes go to `lists` (left out when None)."""
     yield "# csirtnet indicators as Suricata rules; each rule's msg names its collection and TLP.\n"
@@ -383,7 +382,7 @@ def _list_rules(lists: _HashLists, rules_path: Path, sid_start: int) -> Iterator
 
 def _renderer(
     spec: Format,
-    rows: Iterable[Indicator],
+    rows: Iterable[IndicatorRow],
     counter: _Counter,
     options: ExportOptions,
     collection: str | None,

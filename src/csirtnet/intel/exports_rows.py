@@ -10,7 +10,8 @@ An indicator is exported when
   value is a likely false positive: blocking 8.8.8.8 or google.com hurts more than it helps).
 
 Rows are streamed `PAGE` at a time (`yield_per`: a server-side cursor on PostgreSQL), so a
-million-row export never holds the million.
+million-row export never holds the million, and read as plain rows of the table's columns (an
+`IndicatorRow`), not ORM objects: building an ORM instance per row cost half the export's time.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol, cast
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -30,6 +32,30 @@ from csirtnet.models import Indicator
 from csirtnet.models.intel import IndicatorKind
 
 PAGE = 1000
+
+
+class IndicatorRow(Protocol):
+    """The columns of an exported indicator (a row of the `indicator` table)."""
+
+    id: int
+    stix_id: str
+    collection: str
+    kind: str
+    value: str
+    tlp: str
+    pap: str
+    confidence: int
+    valid_from: datetime
+    valid_until: datetime | None
+    source_name: str | None
+    description: str | None
+    tags: list[str]
+    rsit: str | None
+    warninglists: list[str]
+    revoked: bool
+    last_seen_at: datetime | None
+    created_at: datetime
+    modified_at: datetime
 
 
 @dataclass(frozen=True)
@@ -49,12 +75,12 @@ def indicators(
     *,
     now: datetime | None = None,
     by_group: bool = False,
-) -> Iterator[Indicator]:
+) -> Iterator[IndicatorRow]:
     """The exported indicators, by id — or, with `by_group`, by (collection, TLP, created_at, id), so
     that rows of one collection, TLP and day come together (the MISP feed's events)."""
     now = now or utcnow()
     collection = collections.check_key(selection.collection) if selection.collection else None
-    base = select(Indicator).where(
+    base = select(*Indicator.__table__.columns).where(
         intel_authz.visible_indicators_clause(who),
         Indicator.revoked.is_(False),
         or_(Indicator.valid_until.is_(None), Indicator.valid_until > now),
@@ -67,14 +93,14 @@ def indicators(
         base = base.order_by(Indicator.collection, Indicator.tlp, Indicator.created_at, Indicator.id)
     else:
         base = base.order_by(Indicator.id)
-    rows = session.scalars(base.execution_options(yield_per=PAGE))
-    yield from _keep(rows, selection, now)
+    rows = session.execute(base.execution_options(yield_per=PAGE))
+    yield from _keep(cast(Iterable[IndicatorRow], rows), selection, now)
 
 
-def _keep(rows: Iterable[Indicator], selection: Selection, now: datetime) -> Iterator[Indicator]:
+def _keep(rows: Iterable[IndicatorRow], selection: Selection, now: datetime) -> Iterator[IndicatorRow]:
     for row in rows:
         if row.warninglists and not selection.include_warninglisted:
             continue
-        if decay.is_expired(row, now):
+        if decay.is_expired(cast(Indicator, row), now):  # reads only the columns a row has
             continue
         yield row

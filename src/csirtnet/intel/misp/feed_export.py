@@ -38,8 +38,8 @@ import orjson
 
 from csirtnet.config import get_settings
 from csirtnet.errors import ValidationFailed
+from csirtnet.intel.exports_rows import IndicatorRow
 from csirtnet.intel.misp import tags as misp_tags
-from csirtnet.models import Indicator
 from csirtnet.models.intel import IndicatorKind
 
 K = IndicatorKind
@@ -107,7 +107,7 @@ def _tag(name: str) -> dict[str, Any]:
     return {"name": name, "colour": colour, "local": False, "relationship_type": ""}
 
 
-def attribute_of(ind: Indicator) -> dict[str, Any] | None:
+def attribute_of(ind: IndicatorRow) -> dict[str, Any] | None:
     """The MISP attribute of an indicator, or None when MISP has no type for its kind."""
     found = _TYPES.get(IndicatorKind(ind.kind))
     if found is None:
@@ -130,15 +130,15 @@ def attribute_of(ind: Indicator) -> dict[str, Any] | None:
     }
 
 
-def _day(ind: Indicator) -> str:
+def _day(ind: IndicatorRow) -> str:
     created = ind.created_at if ind.created_at.tzinfo else ind.created_at.replace(tzinfo=UTC)
     return created.astimezone(UTC).date().isoformat()
 
 
-def _groups(rows: Iterable[Indicator]) -> Iterator[tuple[tuple[str, str, str], list[Indicator]]]:
+def _groups(rows: Iterable[IndicatorRow]) -> Iterator[tuple[tuple[str, str, str], list[IndicatorRow]]]:
     """Consecutive rows of one (collection, TLP, day); the rows come sorted by those."""
     key: tuple[str, str, str] | None = None
-    group: list[Indicator] = []
+    group: list[IndicatorRow] = []
     for row in rows:
         here = (row.collection, row.tlp, _day(row))
         if key is not None and here != key:
@@ -167,7 +167,7 @@ def _write(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
-def write(rows: Iterable[Indicator], out: Path) -> FeedSummary:
+def write(rows: Iterable[IndicatorRow], out: Path) -> FeedSummary:
     """Write the feed of `rows` (sorted by collection, TLP, created_at: exports_rows with
     `by_group=True`) into the directory `out`."""
     stale = _prepare(out)

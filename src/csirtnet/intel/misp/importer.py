@@ -13,10 +13,11 @@ caller's one transaction), not one per event. Each event file is read and conver
 any of its objects reaches the engine, so a bad file (not JSON, not a MISP event, an event uuid
 other than its file's name, missing) contributes nothing, is reported naming the file and the JSON
 path, and the other files import. That takes two passes over the files (check and convert, then
-convert again while the engine stores), which costs the conversion twice but never holds a feed's
-objects in memory. One transaction per event would write an audit record per event (the audit
-chain takes a lock per record) and leave a half-imported feed on a crash; a re-run of a feed is a
-no-op for what is already in (the engine is idempotent), so the whole feed is redone instead.
+hand the objects to the engine): the first pass keeps the converted events up to `CACHE_OBJECTS`
+objects, and converts the rest again in the second, so a large feed is never held in memory.
+One transaction per event would write an audit record per event (the audit chain takes a lock per
+record) and leave a half-imported feed on a crash; a re-run of a feed is a no-op for what is
+already in (the engine is idempotent), so the whole feed is redone instead.
 
 What the engine does not read from STIX (our PAP and RSIT, carried as `x_csirtnet_pap` /
 `x_csirtnet_rsit`) is set on the typed indicators this import made or updated afterwards, one
@@ -49,6 +50,9 @@ from csirtnet.vocabulary.enums import TLP
 Progress = Callable[[int], None]
 _HASH_LINE = re.compile(r"^[0-9a-f]{32},[0-9a-fA-F-]{36}$")
 _UPDATE_CHUNK = 500
+# Converted events kept from the checking pass for the storing pass, up to this many STIX objects
+# (about 50 MB); events beyond it are converted again.
+CACHE_OBJECTS = 50_000
 
 
 @dataclass
@@ -221,11 +225,16 @@ def import_feed_dir(
     feed = _Feed(path, _manifest(path))
     _check_hashes(feed)
     skipped: list[dict[str, Any]] = []
+    cache: dict[str, convert.Converted] = {}
+    cached = 0
     for event_uuid in feed.events:
         converted = _convert_file(feed, event_uuid)
         if converted is not None:
             feed.good.append(event_uuid)
             skipped.extend(s.failure() for s in converted.skipped)
+            if cached + len(converted.objects) <= CACHE_OBJECTS:
+                cache[event_uuid] = converted
+                cached += len(converted.objects)
     source = str(path)
     row = ingest.start(session, who, collection=collection, source=source, fmt="misp-feed", default_tlp=default_tlp)
     _report(row, feed.failures + skipped)
@@ -233,7 +242,7 @@ def import_feed_dir(
 
     def objects() -> Iterator[dict[str, Any]]:
         for event_uuid in feed.good:
-            converted = _convert_file(feed, event_uuid)
+            converted = cache.pop(event_uuid, None) or _convert_file(feed, event_uuid)
             if converted is None:  # changed between the passes: still nothing of it
                 continue
             marks.add(converted)
