@@ -10,6 +10,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -325,3 +327,51 @@ def test_the_jobs_run_the_subscription_named_by_their_payload(db: Session) -> No
         tasks.poll_subscription(db, subscription_id=999999)  # gone: nothing happens
     assert db.scalar(select(Indicator.tlp).where(Indicator.value == "192.0.2.77")) == "green"
     assert sub.last_error is None and sub.last_run_at is not None
+
+
+def test_a_bounded_pull_resumes_where_it_stopped_even_inside_one_moment(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run stops after MAX_PAGES pages (here one page of medallion's 100) once its cursor moved, and
+    queues the rest at once; 150 objects stamped with one moment and 50 with a later one all arrive."""
+    from datetime import timedelta
+
+    from csirtnet.kit.time import utcnow
+
+    monkeypatch.setattr(sync, "MAX_PAGES", 1)
+    batch = [indicator(f"10.9.0.{i}", TLP.GREEN) for i in range(150)]
+    later = [indicator(f"10.9.1.{i}", TLP.GREEN) for i in range(50)]
+    with medallion_server() as server:
+        moment = utcnow() - timedelta(minutes=5)
+        server.backend.add_objects("api1", server.collection_id, {"objects": batch}, moment)
+        server.backend.add_objects("api1", server.collection_id, {"objects": later}, moment + timedelta(seconds=1))
+        sub = _subscription(
+            db, api_root_url=server.api_root, remote_collection_id=server.collection_id, secret=MEDALLION_PASSWORD
+        )
+        tasks.poll_subscription(db, subscription_id=sub.id)
+        assert sub.last_error is None
+        first = set(db.scalars(select(StixObject.stix_id)))
+        assert len(first & {o["id"] for o in batch + later}) == 100
+        again = db.scalars(select(Job).where(Job.name == tasks.POLL_JOB)).all()
+        assert [j.payload for j in again] == [{"subscription_id": sub.id}]  # the rest, queued at once
+        outcome = sync.pull(db, sub.id)  # resumes inside the first moment, then moves past it
+        assert outcome is not None and outcome.error is None and outcome.more is False
+        stored = set(db.scalars(select(StixObject.stix_id)))
+        assert {o["id"] for o in batch + later} <= stored
+
+
+@given(
+    st.text(max_size=80)
+    | st.builds(
+        lambda s, rest: f"{s}://{rest}", st.sampled_from(["http", "https", "ftp", "file", ""]), st.text(max_size=60)
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_any_text_is_an_http_url_or_refused_naming_the_field(text: str) -> None:
+    try:
+        url = service.check_url(text)
+    except ValidationFailed as refused:
+        assert [e.field for e in refused.errors] == ["api_root_url"]
+        return
+    assert url.startswith(("http://", "https://")) and url.endswith("/")
+    assert "@" not in url.split("/")[2] and not any(ch.isspace() for ch in url)

@@ -9,7 +9,9 @@ its cursor or not at all. A remote that fails (unreachable, refusing the account
 records `last_error` and leaves the cursor where the last stored page put it; the next run starts
 from there. A run stops after MAX_PAGES pages and queues the next at once; it then resumes one
 microsecond before the cursor, so objects the remote stamped with the same moment on both sides of
-the stop are read again (a no-op for the engine) rather than lost.
+the stop are read again (a no-op for the engine) rather than lost. A run only stops once its cursor
+has moved past where it started, so even more than MAX_PAGES pages stamped with one moment (a
+large bundle added at once) cannot hold a subscription in place.
 
 Push. Reads the local collection's STIX object versions added after the cursor ("<date_added
 ISO>|<row id>", a keyset) that the PEER ORGANISATION may read — `authz.intel.visible_stix_clause`
@@ -134,6 +136,7 @@ def pull(session: Session, subscription_id: int, *, remote: RemoteFactory = defa
     if sub is None or sub.direction != "pull":
         return None
     objects, more, error = 0, False, None
+    started_at = sub.cursor
     try:
         password = _password(sub)
         source = collection_url(sub.api_root_url, sub.remote_collection_id)
@@ -155,7 +158,7 @@ def pull(session: Session, subscription_id: int, *, remote: RemoteFactory = defa
                     sub.cursor = _later(sub.cursor, page.date_added_last)
                     session.flush()
                 objects += len(page.objects)
-                if page.more and pages >= MAX_PAGES:
+                if page.more and pages >= MAX_PAGES and sub.cursor != started_at:
                     more = True
                     break
     except (TaxiiError, sealing.SealError) as exc:
