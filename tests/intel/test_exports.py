@@ -26,6 +26,7 @@ from csirtnet.errors import Forbidden, NotFound, ValidationFailed
 from csirtnet.identity.service import subject_for
 from csirtnet.intel import exports, ingest, values
 from csirtnet.intel.misp import convert, importer
+from csirtnet.intel.misp.tags import NOT_FOR_DETECTION
 from csirtnet.kit.time import utcnow
 from csirtnet.models import AuditRecord, Indicator, Organisation, User
 from csirtnet.vocabulary import Role
@@ -90,6 +91,7 @@ def world(db: Session) -> World:
     add(db, org_a, user_a, "ja3", "e7d705a3286e19ea42f587b344ee6865")
     add(db, org_a, user_a, "email", "phish@evil.example.com")
     add(db, org_a, user_a, "ipv4", "8.8.8.8", warninglists=["public-dns-v4"])
+    add(db, org_a, user_a, "ipv4", "203.0.113.9", tags=[NOT_FOR_DETECTION])  # a victim, from MISP
     add(db, org_a, user_a, "ipv4", "203.0.113.7", revoked=True)
     add(db, org_a, user_a, "ipv4", "203.0.113.8", valid_until=utcnow() - timedelta(days=1))
     # Organisation B's: strict and amber, which organisation A may not see.
@@ -111,6 +113,7 @@ VISIBLE_TO_A = {
     "3f786850e387550fdab836ed7e6dc881de23001b4f1c8b7d2d0f2e0b6a9c1d77",
     "e7d705a3286e19ea42f587b344ee6865",
     "phish@evil.example.com",
+    "203.0.113.9",
 }
 HIDDEN_FROM_A = {"192.0.2.66", "amber-b.example", "192.0.2.10", "8.8.8.8", "203.0.113.7", "203.0.113.8"}
 
@@ -233,14 +236,15 @@ def test_suricata_rules(db: Session, world: World, tmp_path: Path) -> None:
     assert md5_list.read_text() == "900150983cd24fb0d6963f7d28e17f72\n"
     assert "filemd5:csirtnet-national-green.md5;" in text
     assert (tmp_path / "csirtnet-national-amber.sha256").exists()
-    # Everything but the e-mail address became a rule or a list entry.
-    assert summary.count == len(VISIBLE_TO_A) - 1
+    # Everything but the e-mail address and the value not for detection became a rule or a list entry.
+    assert "203.0.113.9" not in text
+    assert summary.count == len(VISIBLE_TO_A) - 2
 
 
 def test_streamed_suricata_leaves_hashes_out(db: Session, world: World) -> None:
     streamed = exports.stream(db, world.a, "suricata", collection=None)
     assert "filemd5" not in streamed.body.decode()
-    assert streamed.count == len(VISIBLE_TO_A) - 1 - 2
+    assert streamed.count == len(VISIBLE_TO_A) - 2 - 2
 
 
 def test_refusals(db: Session, world: World, tmp_path: Path) -> None:
@@ -294,6 +298,7 @@ def test_misp_feed_loads_in_pymisp_and_keeps_tlp(db: Session, world: World, tmp_
         "to_ids": True,
     }
     assert found["198.51.100.0/24"]["type"] == "ip-dst"
+    assert found["203.0.113.9"] == {"type": "ip-dst", "tags": ["tlp:green", "PAP:GREEN"], "to_ids": False}
     assert found["c2.evil.example.net"]["tags"][0] == "tlp:amber"
     assert found["e7d705a3286e19ea42f587b344ee6865"]["type"] == "ja3-fingerprint-md5"
     assert set((out / "hashes.csv").read_text().splitlines()) == hash_lines

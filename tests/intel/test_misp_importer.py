@@ -62,6 +62,9 @@ def test_feed_imports_with_tlp_pap_rsit_and_reports_what_it_skipped(db: Session,
     assert (sha1.tlp, sha1.pap, sha1.rsit) == ("amber", "amber", "malicious-code/c2-server")
     assert (found["198.51.100.0/24"].kind, found["198.51.100.0/24"].pap) == ("ipv4-net", "green")
     assert found["AS64500"].tlp == "amber+strict"
+    # MISP's to_ids off: kept, marked so that blocking exports leave it out.
+    assert found["AS64500"].tags[-1] == 'csirtnet:to_ids="false"'
+    assert 'csirtnet:to_ids="false"' not in c2.tags
     # Skipped attributes: link, text, a bad address, a deleted one — with uuid, type and reason.
     messages = {f["id"]: f["message"] for f in row.failures}
     assert row.skipped == 4

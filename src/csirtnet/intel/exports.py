@@ -1,5 +1,6 @@
 """Exports for defenders, built only from what the requester may see (intel.exports_rows: visible
-under TLP, not revoked, not expired, warninglisted values left out unless asked):
+under TLP, not revoked, not expired, warninglisted values left out unless asked; values MISP marked
+not for detection (`to_ids` off) only in the CSV file and the MISP feed):
 
 - `csv`: every kind, one row per indicator with its markings (kit.csv_export, the one CSV writer);
 - `blocklist-ips`, `-networks`, `-domains`, `-urls`, `-hashes`: one value per line, nothing else;
@@ -177,8 +178,9 @@ def _rows(
     options: ExportOptions,
     *,
     by_group: bool = False,
+    for_detection: bool = True,
 ) -> Iterator[IndicatorRow]:
-    selection = Selection(collection, kinds, options.include_warninglisted)
+    selection = Selection(collection, kinds, options.include_warninglisted, for_detection=for_detection)
     return exports_rows.indicators(session, who, selection, by_group=by_group)
 
 
@@ -423,7 +425,7 @@ def write(
     out = Path(out)
     summary = ExportSummary(fmt, 0, collection)
     if spec.name == "misp-feed":
-        rows = _rows(session, who, collection, None, options, by_group=True)
+        rows = _rows(session, who, collection, None, options, by_group=True, for_detection=False)
         feed = feed_export.write(rows, out)
         summary.count = feed.attributes
         summary.files = [out / "manifest.json", out / "hashes.csv"]
@@ -441,7 +443,12 @@ def write(
         counter = _Counter()
         lists = _HashLists() if spec.name == "suricata" else None
         pieces = _renderer(
-            spec, _rows(session, who, collection, spec.kinds, options), counter, options, collection, lists
+            spec,
+            _rows(session, who, collection, spec.kinds, options, for_detection=spec.name != "csv"),
+            counter,
+            options,
+            collection,
+            lists,
         )
         if lists is not None:
             pieces = _with_lists(pieces, lists, out, options, summary)
@@ -480,7 +487,12 @@ def stream(
     counter = _Counter()
     buffer = io.StringIO()
     for piece in _renderer(
-        spec, _rows(session, who, collection, spec.kinds, options), counter, options, collection, None
+        spec,
+        _rows(session, who, collection, spec.kinds, options, for_detection=spec.name != "csv"),
+        counter,
+        options,
+        collection,
+        None,
     ):
         buffer.write(piece)
     _record(session, who, fmt, counter.count, collection, options)

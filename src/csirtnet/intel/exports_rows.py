@@ -7,7 +7,9 @@ An indicator is exported when
 - it is not revoked, its `valid_until` has not passed and it has not decayed below the threshold
   (`intel.decay.is_expired`);
 - it is on no warninglist, unless the export asks for warninglisted values too (a warninglisted
-  value is a likely false positive: blocking 8.8.8.8 or google.com hurts more than it helps).
+  value is a likely false positive: blocking 8.8.8.8 or google.com hurts more than it helps);
+- for the blocking formats (`for_detection`), it did not come from MISP with `to_ids` off (tag
+  `csirtnet:to_ids="false"`: context such as a victim's address, not something to block).
 
 Rows are streamed `PAGE` at a time (`yield_per`: a server-side cursor on PostgreSQL), so a
 million-row export never holds the million, and read as plain rows of the table's columns (an
@@ -27,6 +29,7 @@ from sqlalchemy.orm import Session
 from csirtnet.authz import Subject
 from csirtnet.authz import intel as intel_authz
 from csirtnet.intel import collections, decay
+from csirtnet.intel.misp.tags import NOT_FOR_DETECTION
 from csirtnet.kit.time import utcnow
 from csirtnet.models import Indicator
 from csirtnet.models.intel import IndicatorKind
@@ -66,6 +69,7 @@ class Selection:
     collection: str | None = None
     kinds: frozenset[IndicatorKind] | None = None
     include_warninglisted: bool = False
+    for_detection: bool = False
 
 
 def indicators(
@@ -100,6 +104,8 @@ def indicators(
 def _keep(rows: Iterable[IndicatorRow], selection: Selection, now: datetime) -> Iterator[IndicatorRow]:
     for row in rows:
         if row.warninglists and not selection.include_warninglisted:
+            continue
+        if selection.for_detection and row.tags and NOT_FOR_DETECTION in row.tags:
             continue
         if decay.is_expired(cast(Indicator, row), now):  # reads only the columns a row has
             continue

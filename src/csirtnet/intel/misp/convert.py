@@ -7,7 +7,8 @@ What one event becomes:
   objects), with a simple pattern (`[ipv4-addr:value = '198.51.100.7']`), `valid_from`, `created`
   and `modified` from the attribute's timestamp (so a re-import of an unchanged event is a no-op
   and an edited attribute is a new version), the attribute's own TLP tag or else the event's as
-  its marking, its other tags as `labels`, and what MISP knew about it as custom properties:
+  its marking, its other tags as `labels` (with `csirtnet:to_ids="false"` when MISP's `to_ids` is
+  off: blocking exports leave such values out), and what MISP knew about it as custom properties:
   `x_misp_category`, `x_misp_type`, `x_misp_to_ids`, `x_misp_attribute_uuid`, `x_misp_event_uuid`,
   `x_misp_event_info`, `x_misp_comment`, `x_misp_object_name` — and our PAP and RSIT as
   `x_csirtnet_pap` and `x_csirtnet_rsit`;
@@ -355,6 +356,8 @@ def _indicators(
         return
     category = _text(attribute, "category", path)
     comment = _text(attribute, "comment", path)
+    to_ids = _bool(attribute.get("to_ids", False))
+    labels = list(marks.tags) + ([] if to_ids else [misp_tags.NOT_FOR_DETECTION])
     stamp = stix_timestamp(when)
     for index, (kinds, half) in enumerate(halves):
         try:
@@ -382,7 +385,7 @@ def _indicators(
             "indicator_types": ["malicious-activity"],
             "x_misp_type": misp_type,
             "x_misp_attribute_uuid": attribute_uuid,
-            "x_misp_to_ids": _bool(attribute.get("to_ids", False)),
+            "x_misp_to_ids": to_ids,
             "x_misp_event_uuid": event_uuid,
             "x_misp_event_info": info,
         }
@@ -396,8 +399,8 @@ def _indicators(
         obj.update(extra)
         if marks.tlp is not None:
             obj["object_marking_refs"] = _markings(marks.tlp)
-        if marks.tags:
-            obj["labels"] = list(marks.tags)
+        if labels:
+            obj["labels"] = labels
         if marks.pap is not None:
             obj["x_csirtnet_pap"] = marks.pap.value
         if marks.rsit is not None:

@@ -15,7 +15,8 @@ day's new indicators make a new event instead of swelling old ones, and an indic
 stays in its event, whose timestamp (its newest attribute's) moves, so a subscribed MISP instance
 refetches it. Event uuids are UUID5s of the instance, collection, TLP and day: the same export run
 twice writes the same events. Every attribute carries its TLP, PAP and RSIT as tags too, and its
-other tags; its uuid is its STIX id's.
+other tags; its uuid is its STIX id's; `to_ids` is MISP's default for the type, off for what came
+from MISP with it off (`csirtnet:to_ids="false"`).
 
 Writing into a directory that already holds a feed replaces it: event files the new manifest no
 longer lists are removed. A directory that is not empty and holds no feed is refused.
@@ -114,7 +115,11 @@ def attribute_of(ind: IndicatorRow) -> dict[str, Any] | None:
         return None
     misp_type, category, to_ids = found
     value = ind.value.removeprefix("AS") if ind.kind == K.ASN.value else ind.value
-    names = misp_tags.to_tags(tlp=ind.tlp, pap=ind.pap, rsit=ind.rsit, tags=ind.tags or [])
+    tags = ind.tags or []
+    if misp_tags.NOT_FOR_DETECTION in tags:
+        to_ids = False
+        tags = [t for t in tags if t != misp_tags.NOT_FOR_DETECTION]
+    names = misp_tags.to_tags(tlp=ind.tlp, pap=ind.pap, rsit=ind.rsit, tags=tags)
     ident = ind.stix_id.partition("--")[2] or str(uuid.uuid5(NAMESPACE, ind.stix_id))
     return {
         "uuid": ident,

@@ -53,6 +53,11 @@ _ECSIRT_RENAMED: dict[tuple[str, str], tuple[str, str]] = {
     ("other", "unknown"): ("other", "undetermined"),
 }
 
+# MISP's `to_ids` off: the value is context (a report's mention, a victim), not for detection. Kept
+# as this tag on the indicator, so that blocking exports (blocklists, RPZ, Suricata) leave it out
+# and a MISP feed writes `to_ids: false` again.
+NOT_FOR_DETECTION = 'csirtnet:to_ids="false"'
+
 _MACHINE = re.compile(r'^([^:="]+):([^=]+?)(?:="(.*)")?$', re.DOTALL)
 
 
