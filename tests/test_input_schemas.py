@@ -259,6 +259,9 @@ LANDS_IN: dict[str, type[m.Base]] = {
     "AfterActionUpdate": m.AfterActionReport,
     "LessonCreate": m.ExerciseLesson,
     "LessonUpdate": m.ExerciseLesson,
+    "SubscriptionCreate": m.TaxiiSubscription,
+    "SubscriptionUpdate": m.TaxiiSubscription,
+    "TaxiiCollectionCreate": m.TaxiiCollection,
 }
 RENAMED: dict[tuple[str, str], Any] = {
     ("RejectReport", "reason"): m.IncidentReport.rejection_reason,
@@ -316,6 +319,7 @@ UNMAPPED = {
     "Criterion": "JSON of the inject (rubric)",
     "CriterionGrade": "JSON of the answer (grade)",
     "InjectReport": "JSON of the answer (report)",
+    "TaxiiCollectionGrant": "a flag",
 }
 
 

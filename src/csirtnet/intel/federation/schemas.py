@@ -48,7 +48,7 @@ class SubscriptionCreate(InputSchema):
 
     name: str = Field(min_length=1, max_length=200)
     direction: Direction
-    api_root_url: str = Field(min_length=1, max_length=1000)
+    api_root_url: str = Field(min_length=1, max_length=999)  # "/" may be added: the column holds 1000
     remote_collection_id: str = Field(min_length=1, max_length=36)
     collection: str = Field(default="national", min_length=1, max_length=60)
     username: str | None = Field(default=None, max_length=200)
@@ -62,7 +62,7 @@ class SubscriptionUpdate(UpdateSchema):
     """Change a subscription; a field left out keeps its value. A new `secret` replaces the sealed one."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    api_root_url: str | None = Field(default=None, min_length=1, max_length=1000)
+    api_root_url: str | None = Field(default=None, min_length=1, max_length=999)
     remote_collection_id: str | None = Field(default=None, min_length=1, max_length=36)
     username: str | None = Field(default=None, max_length=200)
     secret: str | None = Field(default=None, max_length=2000)
