@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
@@ -218,6 +218,7 @@ _url = st.builds(lambda d: f"https://{d}/p", _domain)
 _text = st.one_of(_address, _network, _domain, _url, st.just("2001:db8::1"), st.just("2001:db8::/48"))
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(a=_text, b=_text)
 def test_relation_is_symmetric_and_agrees_with_ipaddress(a: str, b: str) -> None:
     va = V.normalise(V.detect(a) or "domain", a)
@@ -226,3 +227,45 @@ def test_relation_is_symmetric_and_agrees_with_ipaddress(a: str, b: str) -> None
     if correlation.relation(va, vb) == "in_network":
         na, nb = V.ipaddress.ip_network(va.value), V.ipaddress.ip_network(vb.value)
         assert na.subnet_of(nb) or nb.subnet_of(na)  # type: ignore[arg-type]
+
+
+def test_the_incident_page_reads_what_each_observable_reads(db, limit_of_three) -> None:
+    coord, reporter = coordinator(db), member(db)
+    incident = open_incident(db, coord, reporter)
+    for kind, raw in (
+        ("ip", "8.8.8.8"),
+        ("domain", "x.evil.example.vn"),
+        ("url", "http://evil.example.vn/a"),
+        ("md5", "b" * 32),
+    ):
+        observables.add(db, who(coord), incident.id, ObservableCreate(kind=kind, value=raw))
+    for raw in ("8.8.8.8", "8.8.8.8", "8.8.0.0/16", "8.0.0.0/8", "evil.example.vn", "b" * 32):
+        make_indicator(db, raw)
+    page = correlation.for_incident(db, who(reporter), incident)
+    assert page[("ip", "8.8.8.8")].too_many == 4
+    for o in observables.observables_of(db, who(reporter), incident):
+        one = correlation.for_observable(db, who(reporter), o)
+        assert page.get((o.kind, o.value), correlation.Correlations(o.kind, o.value)) == one, o.value
+
+
+def test_the_observables_tab_shows_matching_shared_indicators(client, db) -> None:
+    import pyotp
+
+    from tests.helpers import login
+
+    secret = pyotp.random_base32()
+    coord = coordinator(db, totp_secret=secret)
+    org_a, org_b = make_organisation(db), make_organisation(db)
+    reporter, other = member(db, org=org_a), member(db, org=org_b)
+    incident = open_incident(db, coord, reporter)
+    observables.add(db, who(coord), incident.id, ObservableCreate(kind="domain", value="c2.evil.example.vn"))
+    green = make_indicator(db, "evil.example.vn", by=coord)
+    strict = make_indicator(db, "c2.evil.example.vn", by=other, tlp="amber+strict")
+    login(client, coord.email, totp_secret=secret)
+    html = client.get(f"/incidents/{incident.id}/observables").text
+    assert 'data-testid="shared-indicators"' in html and f"/indicators/{green.id}" in html
+    assert f"/indicators/{strict.id}" not in html  # AMBER+STRICT of another organisation
+    client.cookies.clear()
+    login(client, reporter.email)
+    html = client.get(f"/incidents/{incident.id}/observables").text
+    assert f"/indicators/{green.id}" in html and f"/indicators/{strict.id}" not in html

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import Session
@@ -262,14 +262,20 @@ def task_page(session: Session, page: IncidentPage, task_id: int) -> TaskPage:
 class ObservablesTab:
     observables: list[IncidentObservable]
     correlations: dict[tuple[str, str], list[correlation.Correlation]]
+    # (kind, value) -> the shared indicators and advisories it matches (intel.correlation.Correlations).
+    shared_indicators: dict[tuple[str, str], Any]
 
 
 def observables_tab(session: Session, who: Subject, page: IncidentPage) -> ObservablesTab:
-    """The observables the reader may see, each with the other incidents it is also seen in."""
+    """The observables the reader may see, each with the other incidents it is also seen in and the
+    shared indicators it matches (both read through the reader's clauses)."""
+    from csirtnet.intel import correlation as intel_correlation
+
     shared: dict[tuple[str, str], list[correlation.Correlation]] = {}
     for c in correlation.correlations(session, who, page.incident):
         shared.setdefault((c.observable_kind, c.observable_value), []).append(c)
-    return ObservablesTab(observables.observables_of(session, who, page.incident), shared)
+    indicators = intel_correlation.for_incident(session, who, page.incident)
+    return ObservablesTab(observables.observables_of(session, who, page.incident), shared, indicators)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, func, not_, or_, select, tuple_
+from sqlalchemy import ColumnElement, Integer, String, and_, column, func, not_, or_, select, tuple_, union_all, values
 from sqlalchemy.orm import Session
 
 from csirtnet.authz import Subject
@@ -493,24 +493,144 @@ def for_observable(session: Session, who: Subject, observable: IncidentObservabl
     if value is None:
         return Correlations(observable.kind, observable.value)
     found = _correlate(session, who, value, own_observable_id=observable.id)
+    found.kind, found.value = observable.kind, observable.value
     for g in (found.exact, found.in_network, found.under_domain):
         g.incidents.clear()  # the incident page lists other incidents itself (incident.correlation)
     return found
 
 
+def _incident_indicator_rows(session: Session, who: Subject, probes: Sequence[V.Value], limit: int) -> Any:
+    """(probe index, indicator columns…, rank, count) of the indicators matching each probe that
+    `who` may see: one statement, the probes' keys as VALUES joined on the indexes, at most
+    limit + 1 rows per probe (a window ranks them) with each probe's visible count beside them."""
+    equal: list[tuple[int, str, str]] = []
+    supers: list[tuple[int, str, str]] = []
+    ranges: list[tuple[int, str, str, str]] = []
+    for p, value in enumerate(probes):
+        kinds = DOMAIN_KINDS if group(value.kind.value) == K.DOMAIN.value else (value.kind.value,)
+        equal += [(p, kind, form) for kind in kinds for form in _indicator_forms(value)]
+        supers += [(p, lo, hi) for lo, hi in supernet_keys(value)]
+        host = host_of(value)
+        if host is not None:
+            equal += [(p, kind, parent) for parent in _parents_of(value, host) for kind in DOMAIN_KINDS]
+            if value.kind.value in DOMAIN_KINDS and value.rdomain is not None:
+                ranges.append((p, *_domain_range(value.rdomain), value.rdomain))
+    columns: list[Any] = [Indicator.id, Indicator.kind, Indicator.value, Indicator.collection, Indicator.tlp]
+    columns += [Indicator.ip_lo, Indicator.ip_hi, Indicator.rdomain]
+    visible = visible_indicators_clause(who)
+    parts = []
+    eq = values(column("p", Integer), column("kind", String), column("value", String), name="eq_keys")
+    eq_keys = eq.data(equal).cte()
+    parts.append(
+        select(eq_keys.c.p, *columns)
+        .join(Indicator, and_(Indicator.kind == eq_keys.c.kind, Indicator.value == eq_keys.c.value))
+        .where(visible)
+    )
+    if supers:
+        net = values(column("p", Integer), column("lo", String), column("hi", String), name="net_keys")
+        net_keys = net.data(supers).cte()
+        parts.append(
+            select(net_keys.c.p, *columns)
+            .join(
+                Indicator,
+                and_(
+                    Indicator.kind.in_(NETWORK_KINDS),
+                    Indicator.ip_lo == net_keys.c.lo,
+                    Indicator.ip_hi == net_keys.c.hi,
+                ),
+            )
+            .where(visible)
+        )
+    if ranges:
+        dom = values(
+            column("p", Integer), column("lo", String), column("hi", String), column("own", String), name="dom_keys"
+        )
+        dom_keys = dom.data(ranges).cte()
+        parts.append(
+            select(dom_keys.c.p, *columns)
+            .join(
+                Indicator,
+                and_(
+                    Indicator.rdomain >= dom_keys.c.lo,
+                    Indicator.rdomain < dom_keys.c.hi,
+                    not_(and_(Indicator.kind.in_(DOMAIN_KINDS), Indicator.rdomain == dom_keys.c.own)),
+                ),
+            )
+            .where(visible)
+        )
+    matched = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    ranked = select(
+        matched,
+        func.row_number().over(partition_by=matched.c.p, order_by=matched.c.id.desc()).label("rn"),
+        func.count().over(partition_by=matched.c.p).label("n"),
+    ).subquery()
+    return session.execute(select(ranked).where(ranked.c.rn <= limit + 1).order_by(ranked.c.p, ranked.c.rn))
+
+
+def _parents_of(value: V.Value, host: str) -> list[str]:
+    """The stored domains a value lies under: its host's parents (a domain's own name is exact)."""
+    chain = V.parent_domains(host)
+    return chain[1:] if value.kind.value in DOMAIN_KINDS else chain
+
+
+# An incident page reads at most this many observables' matches (the first ones, oldest first).
+INCIDENT_OBSERVABLES = 500
+
+
 def for_incident(session: Session, who: Subject, incident: Incident) -> dict[tuple[str, str], Correlations]:
     """For each observable of the incident `who` may see: the shared indicators and advisories it
-    matches (only those with a match, or flagged). The incident page's "matches in shared indicators"."""
-    observables = session.scalars(
-        select(IncidentObservable)
+    matches (only those with a match, or flagged) — the incident page's "matches in shared
+    indicators". Three statements whatever the number of observables (the page's rule): the
+    observables, the indicators matching any of them, the advisories' indicators."""
+    rows = session.execute(
+        select(IncidentObservable.kind, IncidentObservable.value)
         .where(IncidentObservable.incident_id == incident.id, visible_observables_clause(who))
         .order_by(IncidentObservable.id)
+        .limit(INCIDENT_OBSERVABLES)
     ).all()
+    probes: dict[tuple[str, str], V.Value] = {}
+    for kind, raw in rows:
+        value = observable_value(kind, raw)
+        if value is not None:
+            probes[(kind, raw)] = value
+    if not probes:
+        return {}
+    limit = correlation_limit()
+    found = {key: Correlations(key[0], key[1]) for key in probes}
+    seen = dict.fromkeys(probes, 0)
+
+    def offer(other: V.Value, add: Any) -> None:
+        for key, probe in probes.items():
+            rel = relation(probe, other)
+            if rel is not None:
+                seen[key] += 1
+                if seen[key] - indicator_counts[key] <= limit:
+                    add(found[key].group(rel))
+
+    keys = list(probes)
+    for p, ident, kind, raw, collection, tlp, lo, hi, rdomain, _rank, count in _incident_indicator_rows(
+        session, who, list(probes.values()), limit
+    ):
+        key = keys[p]
+        rel = relation(probes[key], V.Value(K(kind), raw, lo, hi, rdomain))
+        seen[key] = max(seen[key], count)
+        if rel is not None and count <= limit:
+            found[key].group(rel).indicators.append(IndicatorMatch(ident, kind, raw, collection, tlp))
+    indicator_counts = dict(seen)
+    for advisory_id, reference, title, listed in session.execute(
+        select(Advisory.id, Advisory.reference, Advisory.title, Advisory.indicators)
+        .where(visible_advisories_clause(who))
+        .order_by(Advisory.id.desc())
+    ):
+        for kind, raw, other in _advisory_values(_pairs(listed)):
+            match_a = AdvisoryMatch(advisory_id, reference, title, kind, raw)
+            offer(other, lambda g, m=match_a: g.advisories.append(m))
     out: dict[tuple[str, str], Correlations] = {}
-    for observable in observables:
-        found = for_observable(session, who, observable)
-        if not found.empty:
-            out[(observable.kind, observable.value)] = found
+    for key, correlations in found.items():
+        if seen[key] > limit:
+            out[key] = Correlations(key[0], key[1], too_many=seen[key])
+        elif seen[key]:
+            out[key] = correlations
     return out
 
 
