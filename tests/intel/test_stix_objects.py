@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from stix2patterns.validator import run_validator
 from stix2validator import ValidationOptions, validate_instance
@@ -212,3 +212,58 @@ def test_indicator_sighting_identity_objects_validate() -> None:
 
 def test_identity_ids_are_deterministic_and_distinct() -> None:
     assert identity_id(1) == identity_id(1) != identity_id(2)
+
+
+_steps = st.sampled_from(["value", "name", "hashes", "'SHA-256'", "MD5", "b-c", "AND", "x_y", "'x-a'", "[0]", "[*]"])
+_literals = st.one_of(
+    _values.map(lambda v: "'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'"),
+    st.sampled_from(["0", "7", "64500", "007", "-1", "1.5", "true", "'" + "a" * 64 + "'", "'" + "A" * 32 + "'"]),
+)
+
+
+@st.composite
+def _comparison(draw: st.DrawFn) -> str:
+    object_type = draw(st.sampled_from(["ipv4-addr", "file", "x-custom", "network-traffic", "a-", "AND"]))
+    path = draw(st.sampled_from(["value", "name", "hashes", "'x'"]))
+    for step in draw(st.lists(_steps, max_size=3)):
+        path += step if step.startswith("[") else "." + step
+    op = draw(st.sampled_from(["=", "==", "!=", "<", ">=", "LIKE", "MATCHES", "ISSUBSET", "IN", "NOT ="]))
+    return f"{object_type}:{path} {op} {draw(_literals)}"
+
+
+@st.composite
+def _pattern(draw: st.DrawFn) -> str:
+    out = []
+    for n in range(draw(st.integers(1, 3))):
+        if n:
+            out.append(draw(st.sampled_from(["AND", "OR", "FOLLOWEDBY", "and"])))
+        inner = [draw(_comparison()) for _ in range(draw(st.integers(1, 2)))]
+        joined = f" {draw(st.sampled_from(['AND', 'OR']))} ".join(inner)
+        qualifier = draw(st.sampled_from(["", " WITHIN 5 SECONDS", " REPEATS 2 TIMES", " WITHIN 0 SECONDS"]))
+        out.append(f"[{joined}]{qualifier}")
+    return " ".join(out)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pattern=_pattern())
+def test_the_fast_path_agrees_with_the_oasis_validator(pattern: str) -> None:
+    from csirtnet.intel.stix import patterns
+
+    try:
+        oasis_errors = run_validator(pattern)
+    except AttributeError:  # the OASIS hash check crashes on `hashes[0]`
+        assume(False)
+    try:
+        fast = patterns.fast(pattern)
+    except ValidationFailed:
+        assert oasis_errors, pattern
+        return
+    if fast is not None:
+        assert oasis_errors == [], pattern
+        assert fast.simple == patterns.oasis(pattern).simple
+    try:
+        patterns.parse(pattern)
+    except ValidationFailed:
+        assert oasis_errors, pattern
+    else:
+        assert oasis_errors == [], pattern

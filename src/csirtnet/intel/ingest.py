@@ -2,7 +2,8 @@
 feed converted to STIX first, a federation pull) ends in `run`.
 
 What it does with a stream of STIX 2.1 objects, in chunks of `CHUNK` objects (one lookup and one
-bulk insert per chunk and table, never an ORM object per STIX object):
+bulk insert per chunk and table — COPY on PostgreSQL, with the new indicators' ids taken from their
+sequence up front; executemany on SQLite — never an ORM object per STIX object):
 - checks each object (a dict; `type` and an `id` of that type with an RFC 4122 UUID; STIX 2.1 only;
   the properties its type requires; timestamps; an indicator's pattern against the OASIS grammar)
   and skips what fails, keeping the object's id and the reason (the first `MAX_REPORTED` in
@@ -37,7 +38,8 @@ from itertools import islice
 from typing import Any
 
 import orjson
-from sqlalchemy import select, update
+from sqlalchemy import JSON, String, any_, bindparam, insert, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
@@ -48,7 +50,6 @@ from csirtnet.intel import collections as intel_collections
 from csirtnet.intel import values
 from csirtnet.intel.stix import markings
 from csirtnet.intel.stix.objects import value_from_pattern
-from csirtnet.kit.bulk import insert_rows
 from csirtnet.kit.time import utcnow
 from csirtnet.models import Indicator, IntelImport, StixObject
 from csirtnet.models.intel import IndicatorKind, IndicatorOrigin
@@ -159,6 +160,7 @@ class _Accepted:
     moment: datetime | None  # `modified` (or `created`) parsed, to order versions
     tlp: TLP
     typed: values.Value | None = None  # an indicator's simple pattern, typed
+    index: int = 0  # its place in the chunk
 
 
 @dataclass
@@ -255,15 +257,9 @@ def check(obj: Any, run: _Run) -> _Accepted:
             modified_at = _moment(obj.get("modified"), "modified")
         if created_at is not None and modified_at is not None and modified_at < created_at:
             raise Skip("modified", "is earlier than created")
-    typed: values.Value | None = None
     if stix_type == "indicator" and obj.get("pattern_type") == "stix":
-        pattern = obj.get("pattern")
-        if not isinstance(pattern, str):
+        if not isinstance(obj.get("pattern"), str):
             raise Skip("pattern", "is not a string")
-        try:
-            typed = value_from_pattern(pattern)
-        except ValidationFailed as exc:
-            raise Skip("pattern", str(exc).removeprefix("pattern: ")) from None
         _moment(obj.get("valid_from"), "valid_from")
     modified = obj.get("modified") or obj.get("created") or ""
     tlp: TLP | None
@@ -278,7 +274,7 @@ def check(obj: Any, run: _Run) -> _Accepted:
         tlp = _object_tlp(obj, run)
     if stix_type == "identity" and isinstance(obj.get("name"), str):
         run.identities[ident] = obj["name"]
-    return _Accepted(obj, ident, stix_type, str(modified), modified_at or created_at, tlp, typed)
+    return _Accepted(obj, ident, stix_type, str(modified), modified_at or created_at, tlp)
 
 
 def _object_tlp(obj: dict[str, Any], run: _Run) -> TLP:
@@ -292,6 +288,56 @@ def _object_tlp(obj: dict[str, Any], run: _Run) -> TLP:
     return found or run.default_tlp
 
 
+def _is_pg(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _among(session: Session, column: Any, keys: Iterable[str]) -> Any:
+    """`column IN keys`: one array parameter on PostgreSQL (thousands of bound parameters cost more
+    to send than the lookup itself), IN on SQLite."""
+    keys = list(keys)
+    if _is_pg(session):
+        return column == any_(bindparam("keys", keys, type_=ARRAY(String), expanding=False))
+    return column.in_(keys)
+
+
+def _copy(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert `rows` (dicts with the same keys): COPY on PostgreSQL in the session's transaction
+    (JSON columns as JSONB, found once per table rather than value by value), executemany on SQLite."""
+    if not rows:
+        return
+    if not _is_pg(session):
+        session.execute(insert(table), rows)
+        return
+    from psycopg.types.json import Jsonb
+
+    session.flush()
+    columns = list(rows[0])
+    json_at = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, JSON | JSONB)]
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    names = ", ".join(f'"{name}"' for name in columns)
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            values = [row[name] for name in columns]
+            for i in json_at:
+                values[i] = Jsonb(values[i])
+            copy.write_row(values)
+
+
+def _new_ids(session: Session, table: Any, n: int) -> list[int] | None:
+    """`n` ids taken from the table's sequence (PostgreSQL), so that COPY can write them and no
+    query has to find them afterwards; None on SQLite."""
+    if not _is_pg(session):
+        return None
+    return list(
+        session.scalars(
+            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": table.name, "n": n},
+        )
+    )
+
+
 def _chunks(objects: Iterable[Any]) -> Iterator[list[Any]]:
     iterator = iter(objects)
     while chunk := list(islice(iterator, CHUNK)):
@@ -299,13 +345,16 @@ def _chunks(objects: Iterable[Any]) -> Iterator[list[Any]]:
 
 
 def _existing_versions(session: Session, collection: str, ids: list[str]) -> dict[str, set[str]]:
+    # By id alone (its own index), the collection compared here: on a table just filled in this
+    # transaction, the planner has no statistics and would scan the collection's index instead.
     out: dict[str, set[str]] = {}
-    for stix_id, modified in session.execute(
-        select(StixObject.stix_id, StixObject.modified).where(
-            StixObject.collection == collection, StixObject.stix_id.in_(ids)
+    for stix_id, modified, where in session.execute(
+        select(StixObject.stix_id, StixObject.modified, StixObject.collection).where(
+            _among(session, StixObject.stix_id, ids)
         )
     ):
-        out.setdefault(stix_id, set()).add(modified)
+        if where == collection:
+            out.setdefault(stix_id, set()).add(modified)
     return out
 
 
@@ -398,6 +447,7 @@ def _store_chunk(session: Session, run: _Run, chunk: list[Any], first_index: int
     for offset, obj in enumerate(chunk):
         try:
             accepted.append(check(obj, run))
+            accepted[-1].index = offset
         except Skip as exc:
             run.fail(obj, first_index + offset, str(exc))
     if not accepted:
@@ -409,6 +459,13 @@ def _store_chunk(session: Session, run: _Run, chunk: list[Any], first_index: int
         if item.modified in stored or item.modified in existing.get(item.stix_id, ()):
             run.row.unchanged += 1
             continue
+        if item.stix_type == "indicator" and item.obj.get("pattern_type") == "stix":
+            # Checked only for versions not stored yet: a re-import does not parse them again.
+            try:
+                item.typed = value_from_pattern(item.obj["pattern"])
+            except ValidationFailed as exc:
+                run.fail(item.obj, first_index + item.index, f"pattern: {str(exc).removeprefix('pattern: ')}")
+                continue
         if stored or item.stix_id in existing:
             run.row.versions += 1
         else:
@@ -438,7 +495,7 @@ def _store_chunk(session: Session, run: _Run, chunk: list[Any], first_index: int
                 "body": orjson.dumps(item.obj).decode(),
             }
         )
-    insert_rows(session, StixObject.__table__, rows)
+    _copy(session, StixObject.__table__, rows)
 
 
 def _indicators(session: Session, run: _Run, items: list[_Accepted], now: datetime) -> dict[str, int]:
@@ -451,7 +508,7 @@ def _indicators(session: Session, run: _Run, items: list[_Accepted], now: dateti
         stix_id: (ident, collection, modified_at)
         for ident, stix_id, collection, modified_at in session.execute(
             select(Indicator.id, Indicator.stix_id, Indicator.collection, Indicator.modified_at).where(
-                Indicator.stix_id.in_({i.stix_id for i in typable})
+                _among(session, Indicator.stix_id, {i.stix_id for i in typable})
             )
         )
     }
@@ -475,12 +532,18 @@ def _indicators(session: Session, run: _Run, items: list[_Accepted], now: dateti
         session.execute(update(Indicator), list(updates.values()))
         run.indicator_updates += len(updates)
     if inserts:
-        insert_rows(session, Indicator.__table__, list(inserts.values()))
+        ids = _new_ids(session, Indicator.__table__, len(inserts))
+        if ids is not None:
+            for new_id, row in zip(ids, inserts.values(), strict=True):
+                row["id"] = new_id
+                known[row["stix_id"]] = (new_id, run.collection, row["modified_at"])
+        _copy(session, Indicator.__table__, list(inserts.values()))
         run.row.indicators += len(inserts)
-        for ident, stix_id in session.execute(
-            select(Indicator.id, Indicator.stix_id).where(Indicator.stix_id.in_(list(inserts)))
-        ):
-            known[stix_id] = (ident, run.collection, inserts[stix_id]["modified_at"])
+        if ids is None:
+            for ident, stix_id in session.execute(
+                select(Indicator.id, Indicator.stix_id).where(_among(session, Indicator.stix_id, inserts))
+            ):
+                known[stix_id] = (ident, run.collection, inserts[stix_id]["modified_at"])
     return {stix_id: ident for stix_id, (ident, collection, _) in known.items() if collection == run.collection}
 
 

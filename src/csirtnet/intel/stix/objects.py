@@ -4,9 +4,8 @@ simple one.
 
 A "simple" pattern is one observation with one equality comparison and no qualifier
 (`[ipv4-addr:value = '1.2.3.4']`); only those become typed indicators (intel.ingest), everything
-else stays a `stix-pattern` indicator. The grammar is checked with the OASIS `stix2-patterns`
-parser; the common simple form is recognised by a regular expression first (a strict subset of the
-grammar), so that bulk imports do not pay the parser for every indicator.
+else stays a `stix-pattern` indicator. The grammar is checked by intel.stix.patterns (a fast path
+for the common shapes, the OASIS `stix2-patterns` parser for the rest).
 
 Identities are deterministic: `identity_id(org_id)` is a UUID5 of the instance's base URL and the
 organisation's id (its bits stamped as version 4, which STIX asks of SDO ids), so that two
@@ -15,7 +14,6 @@ instances never give their organisations the same id and a re-export writes the 
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +21,7 @@ from typing import Any
 from csirtnet.config import get_settings
 from csirtnet.errors import ValidationFailed
 from csirtnet.intel import values
+from csirtnet.intel.stix import patterns
 from csirtnet.intel.stix.markings import MARKING_IDS
 from csirtnet.models import Indicator, Organisation, Sighting
 from csirtnet.models.intel import IndicatorKind
@@ -71,14 +70,6 @@ _KINDS: dict[tuple[str, tuple[str, ...]], IndicatorKind] = {
     ("network-traffic", ("extensions", "x-ja4", "fingerprint")): K.JA4,
 }
 
-# `[type:path = 'string']`, paths of plain or quoted steps: a strict subset of the STIX grammar.
-_SIMPLE = re.compile(
-    r"^\[\s*([a-z][a-z0-9-]*[a-z0-9]):"
-    r"((?:[A-Za-z_][A-Za-z0-9_]*|'[^'\\]+')(?:\.(?:[A-Za-z_][A-Za-z0-9_-]*|'[^'\\]+'))*)"
-    r"\s*=\s*'((?:[^'\\]|\\['\\])*)'\s*\]$"
-)
-_UNESCAPE = re.compile(r"\\(['\\])")
-
 
 def stix_timestamp(dt: datetime) -> str:
     """A STIX timestamp in UTC with milliseconds ("2026-12-06T10:00:00.000Z"); a naive datetime is
@@ -104,32 +95,9 @@ def pattern_for(kind: IndicatorKind | str, value: str) -> str:
     return f"[{object_type}:{path} = {_quote(value)}]"
 
 
-def _split_path(path: str) -> tuple[str, ...]:
-    return tuple(step.strip("'") for step in re.findall(r"'[^']+'|[^.]+", path))
-
-
-def _check_grammar(pattern: str) -> Any:
-    """The pattern's inspection, or ValidationFailed with the OASIS validator's first message
-    (grammar, hash values, qualifiers)."""
-    from stix2patterns.pattern import Pattern  # type: ignore[import-untyped]
-    from stix2patterns.validator import run_validator  # type: ignore[import-untyped]
-
-    errors = run_validator(pattern, stix_version="2.1")
-    if errors:
-        raise ValidationFailed("pattern", f"is not a valid STIX pattern: {errors[0].removeprefix('FAIL: ')}")
-    return Pattern(pattern).inspect()
-
-
-def _simple(pattern: str) -> re.Match[str] | None:
-    """The simple form's match; hash comparisons go to the full validator (it checks the hash)."""
-    match = _SIMPLE.match(pattern)
-    return None if match is None or match.group(2).startswith("hashes") else match
-
-
 def check_pattern(pattern: str) -> None:
     """ValidationFailed when `pattern` is not a STIX 2.1 pattern."""
-    if not _simple(pattern):
-        _check_grammar(pattern)
+    patterns.parse(pattern)
 
 
 def _typed(object_type: str, path: tuple[str, ...], raw: str) -> values.Value | None:
@@ -154,24 +122,20 @@ def typed_from_pattern(pattern: str) -> tuple[IndicatorKind, str] | None:
 
 def value_from_pattern(pattern: str) -> values.Value | None:
     """`typed_from_pattern` with the value's range and domain keys (intel.values.Value)."""
-    match = _simple(pattern)
-    if match:
-        object_type, path, literal = match.groups()
-        return _typed(object_type, _split_path(path), _UNESCAPE.sub(r"\1", literal))
-    data = _check_grammar(pattern)
-    if data.observation_ops or data.qualifiers:
+    parsed = patterns.parse(pattern)
+    if not parsed.simple:
         return None
-    comparisons = [(t, c) for t, items in data.comparisons.items() for c in items]
-    if len(comparisons) != 1:
+    comparison = parsed.comparisons[0]
+    if comparison.op not in ("=", "=="):
         return None
-    object_type, (path, op, literal) = comparisons[0]
-    if op != "=" or not isinstance(literal, str):
-        return None
-    if object_type == "autonomous-system" and literal.isdigit():
-        return _typed(object_type, tuple(path), literal)
-    if not (len(literal) >= 2 and literal[0] == "'" and literal[-1] == "'"):
-        return None
-    return _typed(object_type, tuple(str(p) for p in path), _UNESCAPE.sub(r"\1", literal[1:-1]))
+    literal = comparison.literal
+    if literal.startswith("'"):
+        if comparison.object_type == "autonomous-system":
+            return None
+        return _typed(comparison.object_type, comparison.path, comparison.value or "")
+    if comparison.object_type == "autonomous-system" and literal.isdigit():
+        return _typed(comparison.object_type, comparison.path, literal)
+    return None
 
 
 def identity_id(org_id: int) -> str:
