@@ -255,3 +255,15 @@ def can_read_import(who: Subject, row: IntelImport) -> bool:
     if row.created_by_id is not None and row.created_by_id == who.user_id:
         return True
     return row.organisation_id is not None and row.organisation_id == who.organisation_id
+
+
+def visible_imports_clause(who: Subject) -> ColumnElement[bool]:
+    """The imports whose reports `who` may read (the list of imports; `can_read_import` for one)."""
+    if _is_system(who) or who.sees_everything:
+        return true()
+    if not can_read(who):
+        return false()
+    mine = IntelImport.created_by_id == who.user_id if who.user_id is not None else false()
+    if who.organisation_id is None:
+        return mine
+    return or_(mine, IntelImport.organisation_id == who.organisation_id)

@@ -47,6 +47,7 @@ from csirtnet.models.incident_participant import ParticipantRole
 from csirtnet.models.incident_report import ReportChannel, ReportStatus
 from csirtnet.models.incident_task import TaskStatus
 from csirtnet.models.intake_quarantine import QuarantineReason, QuarantineSource, QuarantineStatus
+from csirtnet.models.intel import IndicatorKind, IndicatorOrigin
 from csirtnet.models.job import JobStatus
 from csirtnet.models.knowledge import KnowledgeKind
 from csirtnet.models.organisation import OrganisationKind, OrganisationStatus
@@ -668,4 +669,45 @@ REMEDIATION_STATUSES: dict[str, str] = {
     "open": N_("open"),
     "fixed": N_("fixed"),
     "accepted": N_("risk accepted"),
+}
+# indicators (intel): types, where an indicator came from, imports, subscriptions
+INDICATOR_KINDS: dict[str, str] = {
+    IndicatorKind.IPV4.value: N_("IPv4 address"),
+    IndicatorKind.IPV6.value: N_("IPv6 address"),
+    IndicatorKind.IPV4_NET.value: N_("IPv4 network"),
+    IndicatorKind.IPV6_NET.value: N_("IPv6 network"),
+    IndicatorKind.DOMAIN.value: N_("Domain"),
+    IndicatorKind.HOSTNAME.value: N_("Hostname"),
+    IndicatorKind.URL.value: N_("URL"),
+    IndicatorKind.EMAIL.value: N_("Email address"),
+    IndicatorKind.MD5.value: "MD5",
+    IndicatorKind.SHA1.value: "SHA-1",
+    IndicatorKind.SHA256.value: "SHA-256",
+    IndicatorKind.SHA512.value: "SHA-512",
+    IndicatorKind.FILENAME.value: N_("File name"),
+    IndicatorKind.ASN.value: N_("AS number"),
+    IndicatorKind.JA3.value: "JA3",
+    IndicatorKind.JA4.value: "JA4",
+    IndicatorKind.STIX_PATTERN.value: N_("STIX pattern"),
+}
+INDICATOR_ORIGINS: dict[str, str] = {
+    IndicatorOrigin.MANUAL.value: N_("added by hand"),
+    IndicatorOrigin.STIX.value: N_("a STIX bundle"),
+    IndicatorOrigin.MISP.value: "MISP",
+    IndicatorOrigin.TAXII.value: N_("a TAXII subscription"),
+    IndicatorOrigin.ADVISORY.value: N_("an advisory"),
+}
+INTEL_IMPORT_FORMATS: dict[str, str] = {
+    "stix": N_("STIX 2.1 bundle"),
+    "misp-event": N_("MISP event"),
+    "misp-feed": N_("MISP feed"),
+}
+INTEL_IMPORT_STATUSES: dict[str, str] = {
+    "pending": N_("in progress"),
+    "complete": N_("complete"),
+    "failed": N_("failed"),
+}
+SUBSCRIPTION_DIRECTIONS: dict[str, str] = {
+    "pull": N_("Pull: import the remote collection"),
+    "push": N_("Push: send to the remote collection"),
 }
