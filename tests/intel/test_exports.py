@@ -265,7 +265,13 @@ def test_refusals(db: Session, world: World, tmp_path: Path) -> None:
             db, world.a, "suricata", tmp_path / "x", collection=None, options=exports.ExportOptions(sid_start=0)
         )
     assert caught.value.errors[0].field == "sid_start"
+    with pytest.raises(ValidationFailed) as caught:
+        exports.write(db, world.a, "rpz", tmp_path, collection=None)
+    assert caught.value.errors[0].field == "out"
     assert export_records(db) == []
+    # A file in a folder that is not there yet: the folder is made.
+    exports.write(db, world.a, "blocklist-urls", tmp_path / "new" / "urls.txt", collection=None)
+    assert len((tmp_path / "new" / "urls.txt").read_text().splitlines()) == 2
 
 
 # -- the MISP feed ------------------------------------------------------------------------------

@@ -440,6 +440,7 @@ def write(
     else:
         if out.is_dir():
             raise ValidationFailed("out", f"{out} is a directory; {fmt} is written to a file")
+        out.parent.mkdir(parents=True, exist_ok=True)
         counter = _Counter()
         lists = _HashLists() if spec.name == "suricata" else None
         pieces = _renderer(
