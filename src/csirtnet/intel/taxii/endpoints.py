@@ -51,12 +51,19 @@ def max_content_length() -> int:
 
 
 def _collection(session: Session, who: Subject, collection_id: str, *, read: bool = False) -> Collection:
-    if not _UUID.match(collection_id):
+    """The collection of a TAXII id, if the caller may read or write it (404 otherwise; 403 when
+    `read` and the caller may only write). Title and description are left empty: the objects'
+    routes do not show them, and the lookup stays one statement (collections.by_taxii_id, which
+    lists every collection with its rights, is for the collection routes)."""
+    key = repository.collection_key(session, collection_id.lower()) if _UUID.match(collection_id) else None
+    if key is None:
         raise NotFound("collection")
-    found = collections.by_taxii_id(session, who, collection_id.lower())
-    if read and not found.can_read:
+    may_read, may_write = repository.collection_rights(session, who, key)
+    if not (may_read or may_write):
+        raise NotFound("collection")
+    if read and not may_read:
         raise Forbidden("You may not read this collection")
-    return found
+    return Collection(key, collections.taxii_id(key), "", "", may_read, may_write)
 
 
 def _object_id(object_id: str) -> str:
@@ -126,7 +133,9 @@ def list_collections(session: Session, who: TaxiiUser) -> Response:
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/")
 def get_collection(collection_id: str, session: Session, who: TaxiiUser) -> Response:
     """One collection."""
-    return _json(_collection_resource(_collection(session, who, collection_id)))
+    if not _UUID.match(collection_id):
+        raise NotFound("collection")
+    return _json(_collection_resource(collections.by_taxii_id(session, who, collection_id.lower())))
 
 
 @router.get(f"/{API_ROOT}/collections/{{collection_id}}/objects/")

@@ -21,15 +21,17 @@ import base64
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Select, and_, false, func, literal, or_, select, true
+from sqlalchemy.orm import Session, aliased
 
 from csirtnet.authz import Subject
-from csirtnet.authz.intel import visible_stix_clause
+from csirtnet.authz.intel import NATIONAL, readable_collection_clause, visible_stix_clause, writable_collection_clause
+from csirtnet.intel.collections import taxii_id
 from csirtnet.intel.taxii.errors import TaxiiError
-from csirtnet.models import StixObject
+from csirtnet.models import Cluster, Organisation, StixObject, TaxiiCollection
 
 # The most objects one page holds (TAXII lets the server lower a client's `limit`). 1,000 objects of
 # a few hundred bytes each are a body of a few hundred kilobytes; the benchmark pages at this size.
@@ -133,6 +135,37 @@ def read_limit(raw: str | None) -> int:
     return min(int(raw), MAX_PAGE)
 
 
+# -- which collection ------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=65536)
+def _taxii_id(key: str) -> str:
+    return taxii_id(key)
+
+
+def collection_key(session: Session, ident: str) -> str | None:
+    """The key of the collection TAXII names `ident` (a lower-case UUID), or None. The national
+    collection (nearly every call) costs no query; a configured one, one; a cluster's or a member's
+    outbox, the ids of the clusters or organisations (their TAXII ids are computed, and remembered)."""
+    if ident == _taxii_id(NATIONAL):
+        return NATIONAL
+    if session.scalar(select(TaxiiCollection.id).where(TaxiiCollection.uuid == ident)) is not None:
+        return f"custom:{ident}"
+    for prefix, model in (("cluster", Cluster), ("outbox", Organisation)):
+        for row_id in session.scalars(select(model.id)):
+            if _taxii_id(f"{prefix}:{row_id}") == ident:
+                return f"{prefix}:{row_id}"
+    return None
+
+
+def collection_rights(session: Session, who: Subject, key: str) -> tuple[bool, bool]:
+    """(may read, may write) the collection `key`, in one statement."""
+    row = session.execute(
+        select(readable_collection_clause(who, literal(key)), writable_collection_clause(who, literal(key)))
+    ).one()
+    return bool(row[0]), bool(row[1])
+
+
 # -- the keyset cursor ------------------------------------------------------------------------------
 
 
@@ -164,17 +197,16 @@ def _version_clause(who: Subject, key: str, versions: list[str], specs: list[str
     branches: list[ColumnElement[bool]] = []
     for wanted in ("last", "first"):
         if wanted in versions:
+            # A correlated scalar subquery, not NOT EXISTS: PostgreSQL turns NOT EXISTS into an anti
+            # join it may hash over the whole collection (190 ms for 20,000 objects, growing with the
+            # collection); the scalar subquery stays one probe of the (collection, stix_id, modified)
+            # index per row of the page.
             other = aliased(StixObject)
-            beyond = other.modified > StixObject.modified if wanted == "last" else other.modified < StixObject.modified
-            conditions = [
-                other.collection == key,
-                other.stix_id == StixObject.stix_id,
-                beyond,
-                visible_stix_clause(who, other),
-            ]
+            conditions = [other.collection == key, other.stix_id == StixObject.stix_id, visible_stix_clause(who, other)]
             if specs:
                 conditions.append(other.spec_version.in_(specs))
-            branches.append(~exists(select(other.id).where(*conditions)))
+            edge = func.max(other.modified) if wanted == "last" else func.min(other.modified)
+            branches.append(StixObject.modified == select(edge).where(*conditions).scalar_subquery())
     moments = [m for v in versions if v not in ("first", "last") for m in _spellings(v, "match[version]")]
     if moments:
         branches.append(StixObject.modified.in_(moments))
@@ -200,10 +232,10 @@ def page(query: Select[Any], *, limit: int, after: str | None) -> Select[Any]:
     one row more than `limit` to tell whether more follow."""
     if after:
         moment, row_id = decode_next(after)
+        # The first condition alone starts the index range scan where the last page stopped (an OR
+        # alone is a filter, and a deep page would scan the collection from its start).
         query = query.where(
-            or_(
-                StixObject.date_added > moment,
-                and_(StixObject.date_added == moment, StixObject.id > row_id),
-            )
+            StixObject.date_added >= moment,
+            or_(StixObject.date_added > moment, and_(StixObject.date_added == moment, StixObject.id > row_id)),
         )
     return query.order_by(StixObject.date_added, StixObject.id).limit(limit + 1)
