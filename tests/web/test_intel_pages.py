@@ -36,6 +36,7 @@ def _log_in(client, db, user: User) -> None:  # type: ignore[no-untyped-def]
     secret = pyotp.random_base32()
     user.totp_secret = secret
     db.flush()
+    client.cookies.clear()  # whoever was signed in before
     login(client, user.email, totp_secret=secret)
 
 
@@ -249,3 +250,109 @@ def test_the_collections_page_gives_the_taxii_addresses(client, db, world: World
     assert f'data-key="outbox:{world.org_b.id}"' in r.text
     assert f'data-key="outbox:{world.org_a.id}"' not in r.text
     assert client.get("/indicators/subscriptions").status_code == 403
+
+
+GREEN = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+
+
+def small_bundle() -> bytes:
+    """One indicator to import and one object to skip (STIX 2.0)."""
+    import json
+
+    stamp = "2026-12-01T08:00:00.000Z"
+    return json.dumps(
+        {
+            "type": "bundle",
+            "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d",
+            "objects": [
+                {
+                    "type": "indicator",
+                    "spec_version": "2.1",
+                    "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+                    "created": stamp,
+                    "modified": stamp,
+                    "pattern": "[ipv4-addr:value = '203.0.113.50']",
+                    "pattern_type": "stix",
+                    "valid_from": stamp,
+                    "object_marking_refs": [GREEN],
+                },
+                {
+                    "type": "indicator",
+                    "spec_version": "2.0",
+                    "id": "indicator--0a6b7a43-3f0e-4b59-9a1e-6a0a4f6f0c11",
+                    "created": stamp,
+                    "modified": stamp,
+                    "pattern": "[domain-name:value = 'old.example.vn']",
+                    "pattern_type": "stix",
+                    "valid_from": stamp,
+                },
+            ],
+        }
+    ).encode()
+
+
+def test_an_uploaded_bundle_and_what_it_skipped(client, db, world: World) -> None:  # type: ignore[no-untyped-def]
+    _log_in(client, db, world.a1)
+    token = csrf_from(client.get("/indicators/imports").text)
+    r = client.post(
+        "/indicators/imports",
+        data={"csrf_token": token, "collection": "national", "default_tlp": "amber"},
+        files={"file": ("bundle.json", small_bundle(), "application/json")},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    page = client.get(r.headers["location"])
+    assert page.status_code == 200
+    assert 'data-testid="count-created"' in page.text
+    assert "indicator--0a6b7a43-3f0e-4b59-9a1e-6a0a4f6f0c11" in page.text and "spec_version" in page.text
+    assert "bundle.json" in client.get("/indicators/imports").text
+    ind = db.scalar(select(Indicator).where(Indicator.value == "203.0.113.50"))
+    assert ind is not None and ind.tlp == "green"
+    detail = client.get(f"/indicators/{ind.id}").text
+    assert 'data-testid="origin-import"' in detail
+    # Another organisation does not read this import's report.
+    _log_in(client, db, world.b1)
+    assert client.get(r.headers["location"]).status_code == 404
+    assert "bundle.json" not in client.get("/indicators/imports").text
+
+
+def test_a_file_that_is_no_bundle_is_refused_at_its_field(client, db, world: World) -> None:  # type: ignore[no-untyped-def]
+    _log_in(client, db, world.a1)
+    before = audit_count(db)
+    post_bad(
+        client,
+        db,
+        world.a1,
+        page="/indicators/imports",
+        target="/indicators/imports",
+        data={"collection": "national", "default_tlp": "amber"},
+        files={"file": ("notes.json", b'{"hello": "world"}', "application/json")},
+        form_id="indicator_import",
+        errors=("file",),
+    )
+    assert audit_count(db) == before
+
+
+def test_an_export_downloads_what_the_reader_may_see(client, db, world: World) -> None:  # type: ignore[no-untyped-def]
+    share(db, world.a1, "45.77.10.61", tlp="green")
+    share(db, world.a1, "45.77.10.62", tlp="amber+strict")
+    _log_in(client, db, world.b1)
+    r = client.get("/indicators/export", params={"format": "blocklist-ips", "collection": "national"})
+    assert r.status_code == 200, r.text[:500]
+    assert "45.77.10.61" in r.text and "45.77.10.62" not in r.text
+    assert "attachment" in r.headers["content-disposition"]
+    r = client.get("/indicators/export", params={"format": "csv"})
+    assert r.status_code == 200 and "45.77.10.61" in r.text and "45.77.10.62" not in r.text
+    r = client.get("/indicators/export", params={"format": "misp-feed"})
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    post_bad(
+        client,
+        db,
+        world.b1,
+        page="/indicators/export",
+        target="/indicators/export",
+        data={"format": "pdf", "collection": "outbox:999999"},
+        form_id="indicator_export",
+        errors=("format", "collection"),
+        method="get",
+    )
