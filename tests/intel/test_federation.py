@@ -375,3 +375,59 @@ def test_any_text_is_an_http_url_or_refused_naming_the_field(text: str) -> None:
         return
     assert url.startswith(("http://", "https://")) and url.endswith("/")
     assert "@" not in url.split("/")[2] and not any(ch.isspace() for ch in url)
+
+
+def test_a_run_waits_on_the_remote_without_holding_sqlites_write_lock(
+    committing_database: Any, backend_kind: str
+) -> None:
+    """The worker's unit of work begins IMMEDIATE on SQLite; a run talks to the remote before it
+    writes, so the platform's other writers are not stopped while a partner answers."""
+    if backend_kind != "sqlite":
+        pytest.skip("SQLite's database-wide write lock only")
+    import sqlite3
+
+    from csirtnet.integrations.taxii import RemoteCollection
+
+    free: list[bool] = []
+
+    def lock_is_free() -> bool:
+        raw = committing_database.engine.raw_connection()  # autocommit: BEGIN is ours to send
+        try:
+            raw.driver_connection.execute("PRAGMA busy_timeout=200")
+            try:
+                raw.driver_connection.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:  # "database is locked": a writer holds it
+                return False
+            raw.driver_connection.execute("ROLLBACK")
+            return True
+        finally:
+            raw.close()
+
+    class Watching(RemoteCollection):
+        def pages(self, **kwargs: Any) -> Any:
+            free.append(lock_is_free())
+            yield from super().pages(**kwargs)
+
+        def add(self, envelope: bytes, **kwargs: Any) -> Any:
+            free.append(lock_is_free())
+            return super().add(envelope, **kwargs)
+
+    def watching(url: str, ident: str, user: str | None, password: str | None) -> RemoteCollection:
+        return Watching(url, ident, username=user, password=password)
+
+    with medallion_server([indicator("192.0.2.150", TLP.GREEN)]) as server:
+        with committing_database.unit_of_work() as session:
+            peer = make_organisation(session).id
+            store(session, indicator("198.51.100.150", TLP.GREEN), tlp=TLP.GREEN)
+            common = {"api_root_url": server.api_root, "remote_collection_id": server.collection_id}
+            pull_id = _subscription(session, secret=MEDALLION_PASSWORD, collection=f"outbox:{peer}", **common).id
+            push_id = _subscription(
+                session, direction="push", peer_organisation_id=peer, secret=MEDALLION_PASSWORD, **common
+            ).id
+        with committing_database.unit_of_work() as session:
+            pulled = sync.pull(session, pull_id, remote=watching)
+        with committing_database.unit_of_work() as session:
+            pushed = sync.push(session, push_id, remote=watching)
+    assert pulled is not None and pulled.error is None and pulled.objects == 1
+    assert pushed is not None and pushed.error is None and pushed.objects == 1
+    assert free == [True, True]

@@ -21,17 +21,20 @@ PUSH_CHUNK objects, built from the stored bodies without parsing them again. The
 chunk only once the remote's status says it is complete; objects the remote refused are counted and
 named (by id) in `last_error`, never retried forever.
 
-On SQLite the job's unit of work holds the database's write lock while it talks to the remote; a run
-is bounded (MAX_PAGES, MAX_CHUNKS, the client's timeouts) so the lock is too.
+A run talks to the remote first and writes afterwards: on SQLite the job's own unit of work holds the
+database's write lock from its first statement, so what the run reads while the remote answers it
+reads through a session of its own (`_reader`), and the pages are stored (or the push cursor moved)
+once the remote is done. A run is bounded (MAX_PAGES, MAX_CHUNKS, the client's timeouts).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Engine, and_, or_, select
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
@@ -39,21 +42,22 @@ from csirtnet.authz import Subject
 from csirtnet.authz import intel as intel_authz
 from csirtnet.authz.derived import organisation_reader
 from csirtnet.db import savepoint
-from csirtnet.integrations.taxii import RemoteCollection, TaxiiError, collection_url, envelope_of
+from csirtnet.integrations.taxii import Page, RemoteCollection, TaxiiError, collection_url, envelope_of
 from csirtnet.intel.federation import sealing
 from csirtnet.kit.time import as_utc, utcnow
 from csirtnet.models import IndicatorOrigin, StixObject, TaxiiSubscription
 from csirtnet.vocabulary.enums import TLP
 
 PAGE_LIMIT = 1000  # objects asked per page of a pull
-MAX_PAGES = 50  # pages per pull run
+MAX_PAGES = 20  # pages per pull run (held in memory until the remote is done: 20,000 objects at most)
 PUSH_CHUNK = 500  # objects per envelope of a push
 MAX_CHUNKS = 50  # envelopes per push run
 # What the engine marks an object that carries no TLP marking: the remote told us nothing, so the
 # object stays with the coordinating body until someone re-marks it.
 DEFAULT_TLP = TLP.AMBER
 
-RemoteFactory = Callable[[TaxiiSubscription, str | None], RemoteCollection]
+# (API root URL, remote collection id, username, password) -> the remote collection.
+RemoteFactory = Callable[[str, str, str | None, str | None], RemoteCollection]
 
 
 @dataclass(frozen=True)
@@ -66,8 +70,10 @@ class RunOutcome:
     error: str | None
 
 
-def default_remote(sub: TaxiiSubscription, password: str | None) -> RemoteCollection:
-    return RemoteCollection(sub.api_root_url, sub.remote_collection_id, username=sub.username, password=password)
+def default_remote(
+    api_root_url: str, collection_id: str, username: str | None, password: str | None
+) -> RemoteCollection:
+    return RemoteCollection(api_root_url, collection_id, username=username, password=password)
 
 
 def _locked(session: Session, subscription_id: int) -> TaxiiSubscription | None:
@@ -77,10 +83,6 @@ def _locked(session: Session, subscription_id: int) -> TaxiiSubscription | None:
 
 def _platform(sub: TaxiiSubscription) -> Subject:
     return Subject.system(f"subscription:{sub.id}")
-
-
-def _password(sub: TaxiiSubscription) -> str | None:
-    return sealing.unseal(sub.secret_ciphertext) if sub.secret_ciphertext else None
 
 
 def _parse_moment(text: str) -> datetime | None:
@@ -128,41 +130,106 @@ def _finish(session: Session, sub: TaxiiSubscription, outcome: RunOutcome) -> Ru
     return outcome
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What a run needs of its subscription, read before the run takes any lock."""
+
+    id: int
+    direction: str
+    api_root_url: str
+    remote_collection_id: str
+    collection: str
+    username: str | None
+    secret_ciphertext: str | None
+    peer_organisation_id: int | None
+    cursor: str | None
+
+
+@contextmanager
+def _reader(session: Session) -> Iterator[Session]:
+    """A session that reads without SQLite's write lock, for the part of a run that waits on the
+    remote: the job's own session takes the lock at its first statement (a worker's unit of work
+    begins IMMEDIATE), which would stop every writer of the platform while a partner answers. On
+    PostgreSQL (and in tests, inside the test's transaction) the run's own session reads."""
+    bind = session.get_bind()
+    if not (isinstance(bind, Engine) and bind.dialect.name == "sqlite"):
+        yield session
+        return
+    reader = Session(bind=bind.execution_options(sqlite_immediate=False))
+    try:
+        yield reader
+    finally:
+        reader.rollback()
+        reader.close()
+
+
+def _plan(session: Session, subscription_id: int) -> _Plan | None:
+    with _reader(session) as reader:
+        sub = reader.get(TaxiiSubscription, subscription_id)
+        if sub is None:
+            return None
+        return _Plan(
+            sub.id,
+            sub.direction,
+            sub.api_root_url,
+            sub.remote_collection_id,
+            sub.collection,
+            sub.username,
+            sub.secret_ciphertext,
+            sub.peer_organisation_id,
+            sub.cursor,
+        )
+
+
+def _remote(plan: _Plan, remote: RemoteFactory) -> RemoteCollection:
+    password = sealing.unseal(plan.secret_ciphertext) if plan.secret_ciphertext else None
+    return remote(plan.api_root_url, plan.remote_collection_id, plan.username, password)
+
+
 def pull(session: Session, subscription_id: int, *, remote: RemoteFactory = default_remote) -> RunOutcome | None:
     """One pull run (see the module page); None when there is no such pull subscription."""
     from csirtnet.intel import ingest
 
-    sub = _locked(session, subscription_id)
-    if sub is None or sub.direction != "pull":
+    plan = _plan(session, subscription_id)
+    if plan is None or plan.direction != "pull":
         return None
-    objects, more, error = 0, False, None
-    started_at = sub.cursor
+    # First the remote, without any lock: the pages of this run (bounded) and where each ends.
+    fetched: list[Page] = []
+    more, error = False, None
     try:
-        password = _password(sub)
-        source = collection_url(sub.api_root_url, sub.remote_collection_id)
-        with remote(sub, password) as client:
-            for pages, page in enumerate(client.pages(added_after=_resume_after(sub.cursor), limit=PAGE_LIMIT), 1):
-                with savepoint(session):
-                    if page.objects:
-                        row = ingest.run(
-                            session,
-                            _platform(sub),
-                            page.objects,
-                            collection=sub.collection,
-                            source=source,
-                            fmt="stix",
-                            origin=IndicatorOrigin.TAXII,
-                            default_tlp=DEFAULT_TLP,
-                        )
-                        sub.last_import_id = row.id
-                    sub.cursor = _later(sub.cursor, page.date_added_last)
-                    session.flush()
-                objects += len(page.objects)
-                if page.more and pages >= MAX_PAGES and sub.cursor != started_at:
+        with _remote(plan, remote) as client:
+            reached = plan.cursor
+            for pages, page in enumerate(client.pages(added_after=_resume_after(plan.cursor), limit=PAGE_LIMIT), 1):
+                fetched.append(page)
+                reached = _later(reached, page.date_added_last)
+                if page.more and pages >= MAX_PAGES and reached != plan.cursor:
                     more = True
                     break
     except (TaxiiError, sealing.SealError) as exc:
         error = str(exc)
+    # Then the database: each page stored with its cursor, or not at all.
+    sub = _locked(session, subscription_id)
+    if sub is None:
+        return None
+    source = collection_url(plan.api_root_url, plan.remote_collection_id)
+    objects = 0
+    for page in fetched:
+        with savepoint(session):
+            if page.objects:
+                row = ingest.run(
+                    session,
+                    _platform(sub),
+                    page.objects,
+                    collection=sub.collection,
+                    source=source,
+                    fmt="stix",
+                    origin=IndicatorOrigin.TAXII,
+                    default_tlp=DEFAULT_TLP,
+                )
+                sub.last_import_id = row.id
+            sub.cursor = _later(sub.cursor, page.date_added_last)
+            session.flush()
+        objects += len(page.objects)
     return _finish(session, sub, RunOutcome(sub.id, "pull", objects, 0, more, error))
 
 
@@ -174,68 +241,70 @@ def _push_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     return (parsed, int(ident)) if parsed is not None and ident.isdigit() else None
 
 
-def _peer(sub: TaxiiSubscription) -> Subject | None:
-    return organisation_reader(sub.peer_organisation_id) if sub.peer_organisation_id is not None else None
-
-
-def pending_for_peer(session: Session, sub: TaxiiSubscription, *, limit: int) -> list[tuple[int, datetime, str]]:
-    """The next object versions of the local collection the peer may read, after the cursor:
-    (row id, date_added, body), oldest first."""
-    peer = _peer(sub)
-    if peer is None:
-        return []
+def pending_for_peer(
+    session: Session, collection: str, peer_organisation_id: int, cursor: str | None, *, limit: int
+) -> list[tuple[int, datetime, str]]:
+    """The next object versions of the local collection the peer organisation may read, after the
+    push cursor: (row id, date_added, body), oldest first."""
+    peer = organisation_reader(peer_organisation_id)
     query = select(StixObject.id, StixObject.date_added, StixObject.body).where(
-        StixObject.collection == sub.collection, intel_authz.visible_stix_clause(peer)
+        StixObject.collection == collection, intel_authz.visible_stix_clause(peer)
     )
-    after = _push_cursor(sub.cursor)
+    after = _push_cursor(cursor)
     if after is not None:
         moment, ident = after
         query = query.where(
             or_(StixObject.date_added > moment, and_(StixObject.date_added == moment, StixObject.id > ident))
         )
     rows = session.execute(query.order_by(StixObject.date_added, StixObject.id).limit(limit)).all()
-    return [(int(r.id), r.date_added, str(r.body)) for r in rows]
+    return [(int(r.id), as_utc(r.date_added), str(r.body)) for r in rows]
 
 
 def push(session: Session, subscription_id: int, *, remote: RemoteFactory = default_remote) -> RunOutcome | None:
     """One push run (see the module page); None when there is no such push subscription."""
-    sub = _locked(session, subscription_id)
-    if sub is None or sub.direction != "push":
+    plan = _plan(session, subscription_id)
+    if plan is None or plan.direction != "push":
         return None
-    if sub.peer_organisation_id is None:
-        outcome = RunOutcome(sub.id, "push", 0, 0, False, "The peer organisation is gone: nothing is sent")
-        return _finish(session, sub, outcome)
     sent, refused, more, error = 0, 0, False, None
     refused_ids: list[str] = []
-    try:
-        chunk = pending_for_peer(session, sub, limit=PUSH_CHUNK)
-        if chunk:
-            password = _password(sub)
-            with remote(sub, password) as client:
-                chunks = 0
-                while chunk:
-                    result = client.add(envelope_of([body for _, _, body in chunk]))
-                    if not result.complete:
-                        error = (
-                            f"The remote had not finished adding the objects (status {result.status_id}: "
-                            f"{result.pending_count} pending); they are sent again next time"
-                        )
-                        break
-                    last_id, last_added, _ = chunk[-1]
-                    sub.cursor = f"{as_utc(last_added).isoformat()}|{last_id}"
-                    session.flush()
-                    sent += result.success_count
-                    refused += result.failure_count
-                    refused_ids += [str(f.get("id")) for f in result.failures][: max(0, 10 - len(refused_ids))]
-                    chunks += 1
-                    chunk = pending_for_peer(session, sub, limit=PUSH_CHUNK)
-                    if chunk and chunks >= MAX_CHUNKS:
-                        more = True
-                        break
-    except (TaxiiError, sealing.SealError) as exc:
-        error = str(exc)
+    reached = plan.cursor
+    peer = plan.peer_organisation_id
+    if peer is None:
+        error = "The peer organisation is gone: nothing is sent"
+    else:
+        try:
+            with _reader(session) as reader:
+                chunk = pending_for_peer(reader, plan.collection, peer, reached, limit=PUSH_CHUNK)
+                if chunk:
+                    with _remote(plan, remote) as client:
+                        chunks = 0
+                        while chunk:
+                            result = client.add(envelope_of([body for _, _, body in chunk]))
+                            if not result.complete:
+                                error = (
+                                    f"The remote had not finished adding the objects (status {result.status_id}: "
+                                    f"{result.pending_count} pending); they are sent again next time"
+                                )
+                                break
+                            last_id, last_added, _ = chunk[-1]
+                            reached = f"{last_added.isoformat()}|{last_id}"
+                            sent += result.success_count
+                            refused += result.failure_count
+                            refused_ids += [str(f.get("id")) for f in result.failures][: max(0, 10 - len(refused_ids))]
+                            chunks += 1
+                            chunk = pending_for_peer(reader, plan.collection, peer, reached, limit=PUSH_CHUNK)
+                            if chunk and chunks >= MAX_CHUNKS:
+                                more = True
+                                break
+        except (TaxiiError, sealing.SealError) as exc:
+            error = str(exc)
     if error is None and refused:
         error = f"The remote refused {refused} object(s): " + ", ".join(refused_ids)
+    sub = _locked(session, subscription_id)
+    if sub is None:
+        return None
+    if _later_push(sub.cursor, reached):
+        sub.cursor = reached  # past what the remote accepted, and only that
     if sent or refused:
         audit.record(
             session,
@@ -247,3 +316,11 @@ def push(session: Session, subscription_id: int, *, remote: RemoteFactory = defa
             peer_organisation_id=sub.peer_organisation_id,
         )
     return _finish(session, sub, RunOutcome(sub.id, "push", sent, refused, more, error))
+
+
+def _later_push(current: str | None, candidate: str | None) -> bool:
+    new = _push_cursor(candidate)
+    if new is None:
+        return False
+    old = _push_cursor(current)
+    return old is None or new > old
