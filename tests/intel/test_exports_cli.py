@@ -32,5 +32,10 @@ def test_export_as_a_member_and_refusals(committing_database: Any, tmp_path: Pat
     done = run_cli(committing_database, "intel", "export", "--format", "misp-feed", "--out", str(feed))
     assert done.exit_code == 0, done.output
     assert len(json.loads((feed / "manifest.json").read_text())) == 2
+    bundle = tmp_path / "out" / "bundle.json"
+    done = run_cli(committing_database, "intel", "export", "--format", "stix", "--out", str(bundle), "--as", email)
+    assert done.exit_code == 0, done.output
+    # The command hands STIX to intel.stix.export (tested there under TLP): a bundle comes out.
+    assert json.loads(bundle.read_text())["type"] == "bundle"
     refused = run_cli(committing_database, "intel", "export", "--format", "pdf", "--out", str(tmp_path / "x"))
     assert refused.exit_code == 1 and "format: 'pdf' is not an export format" in refused.output

@@ -5,7 +5,6 @@ other format from intel.exports (one audit record per export)."""
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Annotated
 
@@ -44,8 +43,9 @@ def export(
         with database().unit_of_work() as session:
             who = acting_subject(session, as_user)
             if fmt == "stix":
-                # The STIX part's exporter (intel.stix.export.bundle), streamed into the file.
-                stix_export = importlib.import_module("csirtnet.intel.stix.export")
+                from csirtnet.intel.stix import export as stix_export
+
+                out.parent.mkdir(parents=True, exist_ok=True)
                 with out.open("wb") as handle:
                     for piece in stix_export.bundle(session, who, collection=collection):
                         handle.write(piece)
