@@ -22,6 +22,8 @@ The passes:
 from __future__ import annotations
 
 import ipaddress
+import logging
+import time
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -65,6 +67,20 @@ _RANGES = Table(
     prefixes=["TEMPORARY"],
 )
 _CHUNK = 50_000
+log = logging.getLogger(__name__)
+
+
+class _Clock:
+    """How long each pass took (logged at DEBUG: the benchmark shows them)."""
+
+    def __init__(self) -> None:
+        self.at = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self.at, 3)
+        self.at = now
 
 
 def _v4(lo: int, hi: int) -> bool:
@@ -357,14 +373,18 @@ def correlate_batch(session: Session, values: list[V.Value]) -> dict[str, Any]:
         return {"counts": {}, "flagged": [], "values": 0, "correlated": 0}
     counts = np.zeros((len(items), len(SOURCES)), dtype=np.int64)
     try:
+        clock = _Clock()
         _fill(session, _KEYS, _keys(items))
+        clock.lap("keys")
         _key_counts(session, counts)
+        clock.lap("exact and parents")
 
         spans = [(int(v.ip_lo, 16), int(v.ip_hi, 16)) if v.ip_lo and v.ip_hi else (0, 0) for v in items]
         networks = _stored_networks(session)
         if networks:
             has_span = np.array([v.ip_lo is not None for v in items], dtype=bool)
             counts[:, 0] += np.where(has_span, networks.supernets(spans), 0)
+        clock.lap("in stored networks")
 
         cap = C.COUNT_CAP
         net_rows = [
@@ -383,6 +403,7 @@ def correlate_batch(session: Session, values: list[V.Value]) -> dict[str, Any]:
             ),
             counts,
         )
+        clock.lap("networks hold")
         domain_rows = []
         for i, v in enumerate(items):
             if v.kind.value in C.DOMAIN_KINDS and v.rdomain is not None:
@@ -402,9 +423,11 @@ def correlate_batch(session: Session, values: list[V.Value]) -> dict[str, Any]:
     finally:
         _drop(session, _KEYS, _RANGES)
 
+    clock.lap("domains hold")
     observables = _observables_memory(session, addresses=bool(net_rows), hosts=bool(domain_rows))
     _memory_counts(observables, items, counts, 1, exact=False)
     _memory_counts(_advisories_memory(session), items, counts, 2, exact=True)
+    clock.lap("observables and advisories")
 
     totals = counts.sum(axis=1)
     out: dict[tuple[str, str], dict[str, int]] = {}
@@ -412,6 +435,8 @@ def correlate_batch(session: Session, values: list[V.Value]) -> dict[str, Any]:
         value = items[int(row)]
         out[(value.kind.value, value.value)] = {s: int(counts[row, n]) for n, s in enumerate(SOURCES)}
     flagged = C.flag_over_correlated(session, {key: sum(c.values()) for key, c in out.items()})
+    clock.lap("flagged")
+    log.debug("correlate_batch passes (s): %s", clock.laps)
     return {"counts": out, "flagged": flagged, "values": len(items), "correlated": len(out)}
 
 
