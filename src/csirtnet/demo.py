@@ -136,6 +136,7 @@ DEMO_MODULES = [
     "csirtnet.evidence.demo",
     "csirtnet.advisory.demo",
     "csirtnet.exercise.demo",
+    "csirtnet.intel.demo",
 ]
 
 
