@@ -14,12 +14,15 @@ from sqlalchemy.orm import Session
 from csirtnet.authz import Subject
 from csirtnet.errors import Forbidden, ValidationFailed
 from csirtnet.identity.service import subject_for
-from csirtnet.intel import ingest
+from csirtnet.incident import observables
+from csirtnet.incident.schemas import ObservableCreate
+from csirtnet.intel import correlation, ingest
 from csirtnet.intel.misp import importer
 from csirtnet.models import AuditRecord, Indicator, StixObject
 from csirtnet.vocabulary import Role
 from csirtnet.vocabulary.enums import TLP
 from tests.factories import make_organisation, make_user
+from tests.incident.helpers import coordinator, member, open_incident, who
 
 FEED = Path(__file__).parent / "fixtures" / "misp_feed"
 PHISHING = "5f0c2b6e-8a1d-4e0b-9c3e-2a7d1e4b9f01"
@@ -161,3 +164,17 @@ def test_member_may_not_import_into_another_outbox(db: Session, sharer: Subject)
     with pytest.raises(Forbidden):
         importer.import_feed_dir(db, sharer, FEED, collection=f"outbox:{other.id}", default_tlp=TLP.AMBER)
     assert indicators(db) == {}
+
+
+def test_a_feed_value_correlates_with_an_open_incident_for_the_coordinator_only(db: Session) -> None:
+    """The issue's 'done when': a MISP feed imports and one of its values correlates with an open
+    incident, shown to the coordinator and not to a member who may not see that incident."""
+    coord, reporter, outsider = coordinator(db), member(db), member(db)
+    incident = open_incident(db, coord, reporter)
+    observables.add(db, who(coord), incident.id, ObservableCreate(kind="ip", value="203.0.113.45"))
+    importer.import_feed_dir(db, who(outsider), FEED, collection="national", default_tlp=TLP.AMBER)
+    imported = indicators(db)["203.0.113.45"]  # TLP:GREEN in the national collection: both see it
+    seen = correlation.for_indicator(db, who(coord), imported)
+    assert [(m.reference, m.observable_value) for m in seen.exact.incidents] == [(incident.reference, "203.0.113.45")]
+    hidden = correlation.for_indicator(db, who(outsider), imported)
+    assert hidden.exact.incidents == []
