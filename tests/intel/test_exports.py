@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import re
+import shutil
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,6 +19,7 @@ import dns.rdatatype
 import dns.zone
 import pytest
 from pymisp import MISPEvent
+from pymisp.tools.feed import feed_meta_generator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -308,6 +310,23 @@ def test_misp_feed_loads_in_pymisp_and_keeps_tlp(db: Session, world: World, tmp_
     assert found["c2.evil.example.net"]["tags"][0] == "tlp:amber"
     assert found["e7d705a3286e19ea42f587b344ee6865"]["type"] == "ja3-fingerprint-md5"
     assert set((out / "hashes.csv").read_text().splitlines()) == hash_lines
+    # PyMISP's own feed tool, run over our event files, writes the same manifest and hashes.
+    again = tmp_path / "again"
+    again.mkdir()
+    for event_uuid in files:
+        shutil.copy(out / f"{event_uuid}.json", again)
+    feed_meta_generator(again)
+    theirs = json.loads((again / "manifest.json").read_text())
+    assert set(theirs) == set(manifest)
+    for event_uuid, meta in theirs.items():
+        ours = manifest[event_uuid]
+        assert (meta["info"], meta["date"], int(meta["timestamp"])) == (
+            ours["info"],
+            ours["date"],
+            int(ours["timestamp"]),
+        )
+        assert meta["Orgc"] == ours["Orgc"] and [t["name"] for t in meta["Tag"]] == [t["name"] for t in ours["Tag"]]
+    assert set((again / "hashes.csv").read_text().splitlines()) == hash_lines
     assert summary.count == len(VISIBLE_TO_A)
     text = " ".join(p.read_text() for p in out.iterdir())
     assert not any(v in text for v in HIDDEN_FROM_A)
