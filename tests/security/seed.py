@@ -18,11 +18,12 @@ from tests.security.seed_clusters import ClustersSeed
 from tests.security.seed_evidence import EvidenceSeed
 from tests.security.seed_exercises import ExercisesSeed
 from tests.security.seed_incidents import IncidentsSeed
+from tests.security.seed_intel_federation import FederationSeed
 from tests.security.seed_members import MembersSeed
 from tests.security.world import World, today
 
 
-class Builder(MembersSeed, ClustersSeed, IncidentsSeed, EvidenceSeed, AdvisoriesSeed, ExercisesSeed):
+class Builder(MembersSeed, ClustersSeed, IncidentsSeed, EvidenceSeed, AdvisoriesSeed, ExercisesSeed, FederationSeed):
     """The whole world, built step by step (the order matters: incidents need clusters, and so on)."""
 
 
@@ -51,6 +52,7 @@ def build(session: Session, kind: str) -> World:
     b.evidence()
     b.advisories()
     b.exercises()
+    b.federation()
     b.finish()
     return world
 

@@ -22,6 +22,7 @@ from tests.security.table import (
     exercises_work,
     foundation,
     incidents,
+    intel_federation,
     members,
 )
 
@@ -39,4 +40,5 @@ ROWS: list[Row] = [
     *exercises_technical.ROWS,
     *exercises_pages.ROWS,
     *exercises_pages_technical.ROWS,
+    *intel_federation.ROWS,
 ]
