@@ -16,7 +16,8 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ from csirtnet.authz import intel as rules
 from csirtnet.config import get_settings
 from csirtnet.errors import ErrorList, ValidationFailed
 from csirtnet.intel import collections, values, warninglists
-from csirtnet.intel.common import record, write_indicator_version, write_sighting_object
+from csirtnet.intel.common import record, write_indicator_version, write_indicator_versions, write_sighting_object
 from csirtnet.intel.schemas import (
     IndicatorBulkAdd,
     IndicatorCreate,
@@ -34,6 +35,7 @@ from csirtnet.intel.schemas import (
     IndicatorSightingCreate,
     IndicatorUpdate,
 )
+from csirtnet.kit.bulk import insert_rows
 from csirtnet.kit.time import as_utc, utcnow
 from csirtnet.models import Indicator, Sighting
 from csirtnet.models.intel import IndicatorKind, IndicatorOrigin
@@ -127,9 +129,9 @@ def _check_window(valid_from: datetime, valid_until: datetime | None) -> None:
         raise ValidationFailed("valid_until", "must be after valid_from")
 
 
-def flags(kind: str, value: str) -> list[str]:
+def flags(kind: str, value: str, lists: warninglists.Warninglists | None = None) -> list[str]:
     """The warninglists the value is on."""
-    return warninglists.matcher(get_settings()).check(kind, value)
+    return (lists or warninglists.matcher(get_settings())).check(kind, value)
 
 
 def _touch(ind: Indicator) -> None:
@@ -149,11 +151,17 @@ def _existing(
     out: dict[tuple[str, str], Indicator] = {}
     wanted = set(pairs)
     by_value = sorted({v for _, v in pairs})
+    kinds = sorted({k for k, _ in pairs})
     for start in range(0, len(by_value), 500):
         chunk = by_value[start : start + 500]
         query = (
             select(Indicator)
-            .where(Indicator.collection == collection, Indicator.value.in_(chunk), _same_sharer(who))
+            .where(
+                Indicator.kind.in_(kinds),  # (kind, value): the index's order
+                Indicator.value.in_(chunk),
+                Indicator.collection == collection,
+                _same_sharer(who),
+            )
             .order_by(Indicator.id)
         )
         for ind in session.scalars(query):
@@ -198,19 +206,21 @@ def create(session: Session, who: Subject, body: IndicatorCreate) -> Indicator:
         write_indicator_version(session, found)
         record(session, who, "intel.update", found, reshared=True, changed=changed)
         return found
-    ind = _new(
-        who,
-        key,
-        typed,
-        tlp=body.tlp.value,
-        pap=body.pap.value,
-        confidence=body.confidence,
-        valid_from=valid_from,
-        valid_until=body.valid_until,
-        tags=tags,
-        rsit_tag=rsit_tag,
-        description=body.description,
-        now=now,
+    ind = Indicator(
+        **_new(
+            who,
+            key,
+            typed,
+            tlp=body.tlp.value,
+            pap=body.pap.value,
+            confidence=body.confidence,
+            valid_from=valid_from,
+            valid_until=body.valid_until,
+            tags=tags,
+            rsit_tag=rsit_tag,
+            description=body.description,
+            now=now,
+        )
     )
     session.add(ind)
     session.flush()
@@ -233,8 +243,10 @@ def _new(
     rsit_tag: str | None,
     description: str | None,
     now: datetime,
-) -> Indicator:
-    return Indicator(
+    lists: warninglists.Warninglists | None = None,
+) -> dict[str, Any]:
+    """The column values of a new indicator (every column but the id)."""
+    return dict(
         stix_id=f"indicator--{uuid.uuid4()}",
         collection=key,
         kind=typed.kind.value,
@@ -252,11 +264,15 @@ def _new(
         description=description,
         tags=tags,
         rsit=rsit_tag,
-        warninglists=flags(typed.kind.value, typed.value),
+        warninglists=flags(typed.kind.value, typed.value, lists),
         revoked=False,
         sightings_count=0,
         false_positive_count=0,
         created_by_id=who.user_id,
+        source_name=None,
+        origin_ref=None,
+        first_seen_at=None,
+        last_seen_at=None,
         created_at=now,
         modified_at=now,
     )
@@ -272,6 +288,7 @@ def _reshare(
     tags: list[str],
     description: str | None,
     valid_from: datetime | None,
+    lists: warninglists.Warninglists | None = None,
 ) -> list[str]:
     """Apply a second sharing of the same value; the names of what changed."""
     changed: list[str] = []
@@ -296,7 +313,7 @@ def _reshare(
     if description:
         put("description", description)
     put("revoked", False)
-    put("warninglists", flags(ind.kind, ind.value))
+    put("warninglists", flags(ind.kind, ind.value, lists))
     return changed
 
 
@@ -437,6 +454,17 @@ def _sight(
 # -- bulk ------------------------------------------------------------------------------------------
 
 
+def _insert_indicators(session: Session, made: list[dict[str, Any]]) -> dict[str, int]:
+    """New indicators (their column values) inserted at once (kit.bulk); their ids by STIX id."""
+    insert_rows(session, Indicator.__table__, made)
+    ids: dict[str, int] = {}
+    stix_ids = [row["stix_id"] for row in made]
+    for start in range(0, len(stix_ids), 500):
+        query = select(Indicator.stix_id, Indicator.id).where(Indicator.stix_id.in_(stix_ids[start : start + 500]))
+        ids.update({r[0]: r[1] for r in session.execute(query)})
+    return ids
+
+
 @dataclass
 class BulkLine:
     line: int
@@ -502,27 +530,32 @@ def bulk_add(session: Session, who: Subject, body: IndicatorBulkAdd) -> BulkResu
     existing = _existing(session, who, key, list(typed))
     for ind in existing.values():
         rules.require_edit_indicator(who, ind)
-    seen: dict[tuple[str, str], Indicator | None] = {}
+    lists = warninglists.matcher(get_settings())
+    seen: dict[tuple[str, str], str] = {}  # what the first line of a value did
     for line in lines:
         if line.status != "pending":
             continue
         assert line.kind is not None and line.value is not None
         pair = (line.kind, line.value)
-        line.warninglists = flags(*pair)
+        line.warninglists = lists.check(*pair)
+        found = existing.get(pair)
+        line.indicator_id = found.id if found is not None else None
         if pair in seen:
             line.status = "unchanged"
-            found = seen[pair]
-            line.indicator_id = found.id if found is not None else None
-            continue
-        found = existing.get(pair)
-        if body.dry_run:
-            line.status = "would-update" if found is not None else "would-create"
-            line.indicator_id = found.id if found is not None else None
-            seen[pair] = found
-            continue
-        if found is not None:
+        elif found is not None:
+            line.status = "would-update" if body.dry_run else "updated"
+        else:
+            line.status = "would-create" if body.dry_run else "created"
+        seen.setdefault(pair, line.status)
+    result = BulkResult(body.dry_run, lines)
+    if body.dry_run:
+        return result
+    changed: list[Indicator] = []
+    for pair, status in seen.items():
+        if status == "updated":
+            ind = existing[pair]
             _reshare(
-                found,
+                ind,
                 tlp=body.tlp,
                 pap=body.pap,
                 confidence=body.confidence,
@@ -530,39 +563,37 @@ def bulk_add(session: Session, who: Subject, body: IndicatorBulkAdd) -> BulkResu
                 tags=tags,
                 description=None,
                 valid_from=None,
+                lists=lists,
             )
-            _touch(found)
-            line.status = "updated"
-            seen[pair] = found
-        else:
-            found = _new(
-                who,
-                key,
-                typed[pair],
-                tlp=body.tlp.value,
-                pap=body.pap.value,
-                confidence=body.confidence,
-                valid_from=now,
-                valid_until=body.valid_until,
-                tags=tags,
-                rsit_tag=rsit_tag,
-                description=None,
-                now=now,
-            )
-            session.add(found)
-            line.status = "created"
-            seen[pair] = found
-    result = BulkResult(body.dry_run, lines)
-    if body.dry_run:
-        return result
-    session.flush()
+            _touch(ind)
+            changed.append(ind)
+    made = [
+        _new(
+            who,
+            key,
+            typed[pair],
+            tlp=body.tlp.value,
+            pap=body.pap.value,
+            confidence=body.confidence,
+            valid_from=now,
+            valid_until=body.valid_until,
+            tags=tags,
+            rsit_tag=rsit_tag,
+            description=None,
+            now=now,
+            lists=lists,
+        )
+        for pair, status in seen.items()
+        if status == "created"
+    ]
+    ids = _insert_indicators(session, made)
+    # Plain objects with the values (an ORM instance each would cost more than the insert).
+    fresh = [SimpleNamespace(**row, id=ids[row["stix_id"]]) for row in made]
+    made_ids = {(i.kind, i.value): i.id for i in fresh}
     for line in lines:
-        shared = seen.get((line.kind or "", line.value or ""))
-        if shared is not None:
-            line.indicator_id = shared.id
-    known = {e.id for e in existing.values()}
-    for ind in {id(i): i for i in seen.values() if i is not None}.values():
-        write_indicator_version(session, ind, first=ind.id not in known)
+        if line.indicator_id is None and line.kind is not None and line.value is not None:
+            line.indicator_id = made_ids.get((line.kind, line.value))
+    write_indicator_versions(session, changed, cast("list[Indicator]", fresh))
     record(
         session,
         who,

@@ -116,21 +116,20 @@ class Warninglist:
         return any(rx.search(value) for rx in self._regexes)
 
     def _in_ranges(self, kind: IndicatorKind, value: str) -> bool:
-        target = value
+        target: str | None = value
         if kind is K.URL:
-            host = _url_host(value)
-            if host is None:
-                return False
-            target = host
-        try:
-            network = ipaddress.ip_network(target, strict=False)
-        except ValueError:
+            target = _url_host(value)
+        if not target:
             return False
-        tree = self._tree4 if network.version == 4 else self._tree6
+        tree = self._tree6 if ":" in target else self._tree4
         if tree is None:
             return False
-        # A network is on the list when a listed range holds it whole.
-        return bool(tree.get_key(network.compressed))
+        # A network is on the list when a listed range holds it whole (the longest prefix holding
+        # it); pytricia parses the (normalised) text itself, in C.
+        try:
+            return tree.get_key(target) is not None
+        except (ValueError, KeyError, SystemError):
+            return False
 
 
 def _url_host(value: str) -> str | None:
