@@ -85,13 +85,12 @@ def test_cli_imports_bundles_shows_progress_and_what_was_skipped(committing_data
         assert session.scalar(select(StixObject.tlp)) == "green"
 
 
-def test_cli_imports_a_misp_feed_directory(committing_database: Database) -> None:
+def test_cli_imports_a_misp_feed_directory_and_refuses_who_may_not_share(
+    committing_database: Database, tmp_path: Path
+) -> None:
     result = run_cli(committing_database, "intel", "import", str(FEED))
     assert result.exit_code == 0, result.output
     assert "misp-feed" in result.output and "typed indicators:" in result.output
-
-
-def test_cli_refuses_who_may_not_share(committing_database: Database, tmp_path: Path) -> None:
     path = write_bundle(tmp_path / "a.json", [indicator("[ipv4-addr:value = '203.0.113.22']")])
     result = run_cli(committing_database, "intel", "import", str(path), "--as", "nobody@example.vn")
     assert result.exit_code == 1

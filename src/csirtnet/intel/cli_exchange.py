@@ -53,13 +53,14 @@ def import_(
     from csirtnet.cli import database
     from csirtnet.intel import importing
 
+    db = database()  # one engine for every path
     failed = 0
     for path in paths:
         try:
             fmt = importing.detect_format(path)
             with progress_bar() as bar:
                 task = bar.add_task(f"Importing {path.name}", total=None)
-                with database().unit_of_work() as session:
+                with db.unit_of_work() as session:
                     who = acting_subject(session, as_user)
                     row = importing.import_path(
                         session,
