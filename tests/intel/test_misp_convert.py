@@ -142,3 +142,48 @@ def test_any_attribute_value_is_typed_or_skipped(misp_type: str, value: str) -> 
     assert result.indicators + len(result.skipped) >= 1
     for skipped in result.skipped:
         assert skipped.attribute_uuid == "a1000001-0000-4000-8000-000000000001" and skipped.reason
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@given(
+    event=st.fixed_dictionaries(
+        {"uuid": st.just(PHISHING)},
+        optional={
+            "info": json_values,
+            "timestamp": json_values,
+            "date": json_values,
+            "Tag": json_values,
+            "Orgc": json_values,
+            "Object": json_values,
+            "Attribute": st.lists(
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "type": misp_types | json_values,
+                        "value": json_values,
+                        "uuid": json_values,
+                        "timestamp": json_values,
+                        "to_ids": json_values,
+                        "deleted": json_values,
+                        "Tag": json_values,
+                    },
+                ),
+                max_size=3,
+            )
+            | json_values,
+        },
+    )
+)
+def test_any_json_is_converted_or_refused_with_its_path(event: dict[str, Any]) -> None:
+    try:
+        result = convert.convert({"Event": event})
+    except ValidationFailed as exc:
+        assert exc.errors and exc.errors[0].field.startswith("Event")
+    else:
+        assert all(o["type"] in ("identity", "indicator", "report") for o in result.objects)
