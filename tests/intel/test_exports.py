@@ -18,6 +18,8 @@ from typing import Any
 import dns.rdatatype
 import dns.zone
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pymisp import MISPEvent
 from pymisp.tools.feed import feed_meta_generator
 from sqlalchemy import select
@@ -372,3 +374,20 @@ def test_misp_feed_refuses_a_directory_that_is_not_a_feed(db: Session, world: Wo
         exports.write(db, world.a, "misp-feed", tmp_path, collection=None)
     assert caught.value.errors[0].field == "out"
     assert (tmp_path / "notes.txt").exists()
+
+
+def unhex(content: str) -> bytes:
+    """A Suricata content string back to its bytes (|hex| runs decoded)."""
+    out = b""
+    for i, part in enumerate(content.split("|")):
+        out += bytes.fromhex(part) if i % 2 else part.encode()
+    return out
+
+
+@given(st.text(max_size=60))
+def test_rule_text_is_always_escaped(text: str) -> None:
+    content = exports._content(text)
+    assert re.fullmatch(r'([^"\\;|]|\|[0-9A-F ]+\|)*', content)
+    assert unhex(content) == text.encode("utf-8")
+    msg = exports._msg(text)
+    assert options_of(f'msg:"{msg}"; sid:1;') == [f'msg:"{msg}"', "sid:1"]
