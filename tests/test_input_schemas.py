@@ -167,6 +167,10 @@ def test_a_clearable_field_takes_null(schema: type[UpdateSchema], name: str, key
 # The table each body is written to; a field lands in the column of its name unless RENAMED says
 # where. A body written to no one table is in UNMAPPED with the reason.
 LANDS_IN: dict[str, type[m.Base]] = {
+    "IndicatorCreate": m.Indicator,
+    "IndicatorUpdate": m.Indicator,
+    "IndicatorSightingCreate": m.Sighting,
+    "IndicatorFalsePositiveReport": m.Sighting,
     "UserCreate": m.User,
     "UserUpdate": m.User,
     "TokenCreate": m.ApiToken,
@@ -277,6 +281,8 @@ RENAMED: dict[tuple[str, str], Any] = {
     ("DefenceScoreBody", "note"): m.DefenceReport.judge_note,
 }
 UNMAPPED = {
+    "IndicatorBulkAdd": "pasted text, parsed into typed indicators",
+    "IndicatorRevoke": "a reason in the audit record",
     "AttachReport": "an id only",
     "ApplicantAnswer": "a message of the application (Text)",
     "QuarantineDiscard": "the quarantined message's discard reason (Text)",
