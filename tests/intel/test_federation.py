@@ -431,3 +431,28 @@ def test_a_run_waits_on_the_remote_without_holding_sqlites_write_lock(
     assert pulled is not None and pulled.error is None and pulled.objects == 1
     assert pushed is not None and pushed.error is None and pushed.objects == 1
     assert free == [True, True]
+
+
+def test_a_failure_is_audited_when_it_starts_changes_or_ends(db: Session) -> None:
+    store(db, indicator("198.51.100.160", TLP.GREEN), tlp=TLP.GREEN)
+    sub = _subscription(db, direction="push", peer_organisation_id=make_organisation(db).id)  # port 9: closed
+    for _ in range(3):
+        sync.push(db, sub.id)
+    with medallion_server() as server:
+        service.update(
+            db,
+            who(coordinator(db)),
+            sub.id,
+            SubscriptionUpdate(
+                api_root_url=server.api_root, remote_collection_id=server.collection_id, secret=MEDALLION_PASSWORD
+            ),
+        )
+        sync.push(db, sub.id)
+        sync.push(db, sub.id)
+    actions = db.scalars(
+        select(AuditRecord.action).where(
+            AuditRecord.action.in_(("intel.subscription_failed", "intel.subscription_recovered"))
+        )
+    ).all()
+    assert actions == ["intel.subscription_failed", "intel.subscription_recovered"]
+    assert sub.last_error is None

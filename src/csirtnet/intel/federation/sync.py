@@ -78,7 +78,12 @@ def default_remote(
 
 def _locked(session: Session, subscription_id: int) -> TaxiiSubscription | None:
     """The subscription, locked for this run on PostgreSQL (two runs of one subscription queue)."""
-    return session.scalar(select(TaxiiSubscription).where(TaxiiSubscription.id == subscription_id).with_for_update())
+    return session.scalar(
+        select(TaxiiSubscription)
+        .where(TaxiiSubscription.id == subscription_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # as another run may have left it
+    )
 
 
 def _platform(sub: TaxiiSubscription) -> Subject:
@@ -114,10 +119,15 @@ def _later(current: str | None, candidate: str | None) -> str | None:
 
 
 def _finish(session: Session, sub: TaxiiSubscription, outcome: RunOutcome) -> RunOutcome:
+    """Record the run on the subscription. A failure is audited when it starts or changes (a remote
+    down for a day is one record, not one per interval); a run that succeeds again after one is too."""
+    previous = sub.last_error
     sub.last_run_at = utcnow()
     sub.last_error = outcome.error
     session.flush()
-    if outcome.error is not None:
+    if outcome.error is None and previous is not None:
+        audit.record(session, _platform(sub), "intel.subscription_recovered", sub, direction=sub.direction)
+    if outcome.error is not None and outcome.error != previous:
         audit.record(
             session,
             _platform(sub),
