@@ -144,3 +144,17 @@ def test_bad_input_names_the_field(client: Any, db: Session) -> None:
     )
     assert field_of(client.get(BASE, params={"collection": "elsewhere"}, headers=a1)) == ["collection"]
     assert field_of(client.get(BASE, params={"cursor": "garbage"}, headers=a1)) == ["cursor"]
+
+
+def test_an_indicator_shows_what_correlates_with_it_that_the_reader_may_see(client: Any, db: Session) -> None:
+    w = make_world(db)
+    a1, b1 = api(db, w.a1), api(db, w.b1)
+    mine = _share(client, a1, "c2.example.vn", "green")
+    theirs = _share(client, b1, "c2.example.vn", "green")
+    hidden = _share(client, b1, "www.c2.example.vn", "amber+strict", kind="hostname")
+    under = _share(client, b1, "cdn.c2.example.vn", "green", kind="hostname")
+    links = client.get(f"{BASE}/{mine['id']}", headers=a1).json()["correlations"]
+    found = {(link["relation"], link["type"], link.get("indicator_id")) for link in links}
+    assert ("exact", "indicator", theirs["id"]) in found
+    assert any(link.get("indicator_id") == under["id"] for link in links)
+    assert all(link.get("indicator_id") != hidden["id"] for link in links)

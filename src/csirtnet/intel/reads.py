@@ -12,7 +12,6 @@ out unless asked for. Pages are keyset-paginated.
 from __future__ import annotations
 
 import contextlib
-import importlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Session
 from csirtnet.authz import Subject
 from csirtnet.authz import intel as rules
 from csirtnet.errors import ValidationFailed
-from csirtnet.intel import collections, decay, repository, values
+from csirtnet.intel import collections, correlation, decay, repository, values
 from csirtnet.kit.pagination import paginate_keyset
 from csirtnet.kit.time import utcnow
 from csirtnet.models import Indicator, Sighting
@@ -57,7 +56,7 @@ class IndicatorPage:
     warninglists: list[str]
     may_edit: bool
     may_sight: bool
-    correlations: Any = None  # intel.correlation.Correlations, once that part is there
+    correlations: correlation.Correlations | None  # what the reader may see that matches
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -146,14 +145,6 @@ def _key_of(prefixes: list[str] | None) -> Any:
     return lambda r: [r.modified_at, r.id]
 
 
-def _correlations(session: Session, who: Subject, ind: Indicator) -> Any:
-    try:
-        module = importlib.import_module("csirtnet.intel.correlation")
-    except ModuleNotFoundError:
-        return None
-    return module.for_indicator(session, who, ind)
-
-
 def detail(session: Session, who: Subject, indicator_id: int, *, now: datetime | None = None) -> IndicatorPage:
     """One indicator's page: NotFound when `who` may not see it."""
     now = now or utcnow()
@@ -173,5 +164,5 @@ def detail(session: Session, who: Subject, indicator_id: int, *, now: datetime |
         warninglists=list(ind.warninglists or []),
         may_edit=rules.can_edit_indicator(who, ind),
         may_sight=rules.can_share(who),
-        correlations=_correlations(session, who, ind),
+        correlations=correlation.for_indicator(session, who, ind),
     )
