@@ -268,6 +268,7 @@ LANDS_IN: dict[str, type[m.Base]] = {
     "TaxiiCollectionCreate": m.TaxiiCollection,
 }
 RENAMED: dict[tuple[str, str], Any] = {
+    ("SubscriptionUpdate", "secret"): m.TaxiiSubscription.secret_ciphertext,  # sealed as it comes in
     ("RejectReport", "reason"): m.IncidentReport.rejection_reason,
     ("RejectBody", "reason"): m.ConstituencyClaim.rejected_reason,
     ("ApproveBody", "admin_name"): m.User.full_name,

@@ -61,6 +61,9 @@ def test_the_coordinating_body_manages_subscriptions(client: Any, db: Session) -
     assert [s["id"] for s in listed.json()] == [ident] and SECRET not in listed.text
     changed = client.patch(f"{BASE}/subscriptions/{ident}", json={"enabled": False}, headers=headers)
     assert changed.status_code == 200 and changed.json()["enabled"] is False
+    cleared = client.patch(f"{BASE}/subscriptions/{ident}", json={"username": None, "secret": None}, headers=headers)
+    assert cleared.status_code == 200, cleared.text
+    assert cleared.json()["username"] is None and cleared.json()["has_secret"] is False
     run = client.post(f"{BASE}/subscriptions/{ident}/run", headers=headers)
     assert run.status_code == 202 and run.json() == {"subscription_id": ident, "queued": True}
     assert client.post(f"{BASE}/subscriptions/{ident}/run", headers=headers).json()["queued"] is False

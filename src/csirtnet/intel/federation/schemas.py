@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from csirtnet.kit.schemas import InputSchema, UpdateSchema
+from csirtnet.kit.schemas import Clearable, InputSchema, UpdateSchema
 
 Direction = Literal["pull", "push"]
 
@@ -64,9 +64,9 @@ class SubscriptionUpdate(UpdateSchema):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     api_root_url: str | None = Field(default=None, min_length=1, max_length=999)
     remote_collection_id: str | None = Field(default=None, min_length=1, max_length=36)
-    username: str | None = Field(default=None, max_length=200)
-    secret: str | None = Field(default=None, max_length=2000)
-    peer_organisation_id: int | None = None
+    username: Clearable[str] = Field(default=None, max_length=200)  # null: no account (an open remote)
+    secret: Clearable[str] = Field(default=None, max_length=2000)  # null: forget the sealed secret
+    peer_organisation_id: Clearable[int] = None  # null: none (a pull's only: a push needs one)
     interval_minutes: int | None = Field(default=None, ge=1, le=10080)
     enabled: bool | None = Field(default=None, strict=True)
 
