@@ -21,6 +21,8 @@ FILE_MEDIA = (
     "application/zip",
     "text/plain",
     "message/rfc822",
+    "application/stix+json",  # a STIX 2.1 bundle (issue 14's export)
+    "text/dns",  # a DNS zone (the RPZ export)
 )
 
 

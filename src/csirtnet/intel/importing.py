@@ -40,6 +40,14 @@ _BUNDLE_ID = re.compile(r"^bundle--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-
 Progress = Callable[[int], None]
 
 
+def _detect(head: bytes, tail: bytes) -> str | None:
+    if _BUNDLE.search(head) or _BUNDLE.search(tail):
+        return "stix"
+    if _EVENT.search(head):
+        return "misp-event"
+    return None
+
+
 def detect_format(path: Path) -> str:
     """ "stix", "misp-event" or "misp-feed"; ValidationFailed (field "path") when it is none of them."""
     path = Path(path)
@@ -56,11 +64,18 @@ def detect_format(path: Path) -> str:
         if size > _PEEK:
             handle.seek(max(_PEEK, size - _PEEK))
             tail = handle.read()
-    if _BUNDLE.search(head) or _BUNDLE.search(tail):
-        return "stix"
-    if _EVENT.search(head):
-        return "misp-event"
-    raise ValidationFailed("path", f"{path.name} is neither a STIX 2.1 bundle nor a MISP event (JSON)")
+    found = _detect(head, tail)
+    if found is None:
+        raise ValidationFailed("path", f"{path.name} is neither a STIX 2.1 bundle nor a MISP event (JSON)")
+    return found
+
+
+def detect_bytes(data: bytes, name: str = "file") -> str:
+    """ "stix" or "misp-event" for an uploaded document; ValidationFailed (field "file") otherwise."""
+    found = _detect(data[:_PEEK], data[-_PEEK:])
+    if found is None:
+        raise ValidationFailed("file", f"{name} is neither a STIX 2.1 bundle nor a MISP event (JSON)")
+    return found
 
 
 def read_bundle(data: bytes, name: str = "bundle") -> list[Any]:
@@ -122,6 +137,23 @@ def import_bundle(
         default_tlp=default_tlp,
         progress=progress,
     )
+
+
+def import_upload(
+    session: Session,
+    who: Subject,
+    data: bytes,
+    *,
+    filename: str,
+    collection: str,
+    default_tlp: TLP,
+) -> IntelImport:
+    """Import an uploaded STIX bundle or MISP event (detected from its bytes)."""
+    if detect_bytes(data, filename) == "stix":
+        return import_bundle(session, who, data, source=filename, collection=collection, default_tlp=default_tlp)
+    from csirtnet.intel.misp import importer
+
+    return importer.import_event(session, who, data, source=filename, collection=collection, default_tlp=default_tlp)
 
 
 def import_path(

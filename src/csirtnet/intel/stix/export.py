@@ -74,6 +74,19 @@ def _markings(tlp: str) -> list[str]:
 # -- the STIX store --------------------------------------------------------------------------------
 
 
+def check_access(session: Session, who: Subject, collection: str | None) -> str | None:
+    """The collection's key when `who` may read it (None: every collection they may read);
+    Forbidden or NotFound otherwise. `bundle` asks it before streaming anything."""
+    if not intel_authz.can_read(who):
+        raise Forbidden("You may not read indicators")
+    if collection is None:
+        return None
+    key = collections.check_key(collection)
+    if not intel_authz.may_read_collection(session, who, key):
+        raise NotFound("collection")
+    return key
+
+
 def bundle(
     session: Session,
     who: Subject,
@@ -85,13 +98,7 @@ def bundle(
     """A STIX 2.1 bundle of the objects `who` may read (one collection, objects added after
     `since`, of the STIX types `kinds`), streamed in pieces; the newest visible version of each
     object. One audit record (counts only) once the bundle is complete."""
-    if not intel_authz.can_read(who):
-        raise Forbidden("You may not read indicators")
-    key = None
-    if collection is not None:
-        key = collections.check_key(collection)
-        if not intel_authz.may_read_collection(session, who, key):
-            raise NotFound("collection")
+    key = check_access(session, who, collection)
     types = sorted(set(kinds)) if kinds is not None else None
     query = select(StixObject.stix_id, StixObject.tlp, StixObject.organisation_id, StixObject.body).where(
         intel_authz.visible_stix_clause(who)
