@@ -116,7 +116,9 @@ def test_the_demo_indicators(db: Session, settings: Settings) -> None:
     # the coordinator and Bắc Kạn are shown the incident (and FPT, whose responder works on it);
     # VNPT, who may not see that incident, is not.
     feed_ip = _one(db, intel_demo.FEED_IP)
-    assert feed_ip.origin == "misp" and not reads.detail(db, coordinator, feed_ip.id).decay.expired
+    page = reads.detail(db, coordinator, feed_ip.id)
+    assert feed_ip.origin == "misp" and not page.decay.expired
+    assert [s.sighting.organisation_id for s in page.sightings] == [backan.organisation_id]
     for who in (coordinator, backan, fpt):
         shown = _incident_ids(reads.detail(db, who, feed_ip.id).correlations)
         assert shown, who

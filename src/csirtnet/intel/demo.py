@@ -9,6 +9,7 @@ audited like real work:
   body sees it too; other members do not);
 - a TLP:GREEN domain in cluster no. 1's collection (Bắc Kạn), seen only by the cluster's members;
 - sightings of the C2 address by FPT and VNPT, and a false-positive report on 8.8.8.8 by Bắc Kạn;
+  Bắc Kạn's sighting of the MISP feed's web-shell address (below) in its web server's logs;
 - a CIRCL-style MISP feed (`demo_data/misp-feed`) imported by the coordinator: its web-shell
   address 198.51.100.77 is an observable of Bắc Kạn's open defacement incident, so the indicator's
   page shows that incident to the coordinator, to Bắc Kạn and to FPT and Bkav (whose responders
@@ -229,6 +230,9 @@ def load(session: Session, orgs: dict[str, Organisation], users: dict[str, User]
     importer.import_feed_dir(
         session, subject_for(coordinator), fresh_feed(shift), collection="national", default_tlp=TLP.AMBER
     )
+    feed_ip = session.scalar(select(Indicator).where(Indicator.value == FEED_IP, Indicator.origin == "misp"))
+    if feed_ip is not None:
+        _sight(session, backan, feed_ip, 0.2, 6, "Máy chủ web của huyện nhận lệnh từ địa chỉ này qua web shell.")
     bundle = json.loads(BUNDLE.read_text(encoding="utf-8"))
     bundle["objects"] = _shift_stix(bundle["objects"], shift)
     importing.import_bundle(
