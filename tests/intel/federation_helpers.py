@@ -118,7 +118,7 @@ def store(
         stix_type=obj["type"],
         modified=obj.get("modified", ""),
         created=obj.get("created"),
-        date_added=added or utcnow(),
+        date_added=added or utcnow() - timedelta(minutes=10),  # settled: a push reads it (sync.SETTLE)
         tlp=tlp.value,
         organisation_id=organisation_id,
         created_by_id=created_by_id,

@@ -456,3 +456,18 @@ def test_a_failure_is_audited_when_it_starts_changes_or_ends(db: Session) -> Non
     ).all()
     assert actions == ["intel.subscription_failed", "intel.subscription_recovered"]
     assert sub.last_error is None
+
+
+def test_a_push_waits_for_a_version_to_settle(db: Session) -> None:
+    """A version stamped a moment ago may belong to an import still running: it goes next time."""
+    peer = make_organisation(db)
+    fresh = store(db, indicator("198.51.100.170", TLP.GREEN), tlp=TLP.GREEN, added=a_moment_ago(5))
+    with medallion_server() as server:
+        sub = _push_to(db, server, peer.id)
+        outcome = sync.push(db, sub.id)
+        assert outcome is not None and outcome.objects == 0 and sub.cursor is None
+        fresh.date_added = a_moment_ago(int(sync.SETTLE.total_seconds()) + 1)
+        db.flush()
+        outcome = sync.push(db, sub.id)
+        assert outcome is not None and outcome.objects == 1
+        assert [o["id"] for o in server.objects()] == [fresh.stix_id]

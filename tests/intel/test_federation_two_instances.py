@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -29,6 +30,7 @@ from csirtnet.db import Database
 from csirtnet.identity.service import subject_for
 from csirtnet.identity.tokens import create_token, grantable_scopes
 from csirtnet.intel.collections import taxii_id
+from csirtnet.intel.federation import sync
 from csirtnet.models import Indicator, StixObject, TaxiiSubscription, User
 from csirtnet.vocabulary import Role
 from csirtnet.worker import Worker
@@ -109,8 +111,12 @@ def two_instances(
         yield a, b
 
 
-def test_two_instances_exchange_indicators_both_ways_under_tlp(two_instances: tuple[Instance, Instance]) -> None:
+def test_two_instances_exchange_indicators_both_ways_under_tlp(
+    two_instances: tuple[Instance, Instance], monkeypatch: pytest.MonkeyPatch
+) -> None:
     a, b = two_instances
+    # A push reads versions once they have settled (sync.SETTLE); here they are minutes old at once.
+    monkeypatch.setattr(sync, "SETTLE", timedelta(0))
     national = taxii_id("national")
 
     # Instance A: a member shares TLP:GREEN and TLP:AMBER+STRICT indicators in the national collection.

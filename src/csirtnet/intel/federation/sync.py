@@ -16,10 +16,12 @@ large bundle added at once) cannot hold a subscription in place.
 Push. Reads the local collection's STIX object versions added after the cursor ("<date_added
 ISO>|<row id>", a keyset) that the PEER ORGANISATION may read — `authz.intel.visible_stix_clause`
 of a subject of that organisation (`authz.derived.organisation_reader`: a member named on nothing,
-so no TLP:RED, no TLP:AMBER+STRICT of another organisation) — and posts them as envelopes of
+so no TLP:RED, and TLP:AMBER or AMBER+STRICT only of the peer's own) — and posts them as envelopes of
 PUSH_CHUNK objects, built from the stored bodies without parsing them again. The cursor moves past a
 chunk only once the remote's status says it is complete; objects the remote refused are counted and
-named (by id) in `last_error`, never retried forever.
+named (by id) in `last_error`, never retried forever. Only versions added SETTLE ago or earlier are
+read: a version is stamped when its transaction writes it and seen when that commits, so a long import
+still running may commit versions stamped before a cursor another run has already moved past them.
 
 A run talks to the remote first and writes afterwards: on SQLite the job's own unit of work holds the
 database's write lock from its first statement, so what the run reads while the remote answers it
@@ -52,6 +54,8 @@ PAGE_LIMIT = 1000  # objects asked per page of a pull
 MAX_PAGES = 20  # pages per pull run (held in memory until the remote is done: 20,000 objects at most)
 PUSH_CHUNK = 500  # objects per envelope of a push
 MAX_CHUNKS = 50  # envelopes per push run
+# How long a version waits before a push reads it: longer than an import's transaction (module page).
+SETTLE = timedelta(minutes=5)
 # What the engine marks an object that carries no TLP marking: the remote told us nothing, so the
 # object stays with the coordinating body until someone re-marks it.
 DEFAULT_TLP = TLP.AMBER
@@ -258,7 +262,9 @@ def pending_for_peer(
     push cursor: (row id, date_added, body), oldest first."""
     peer = organisation_reader(peer_organisation_id)
     query = select(StixObject.id, StixObject.date_added, StixObject.body).where(
-        StixObject.collection == collection, intel_authz.visible_stix_clause(peer)
+        StixObject.collection == collection,
+        StixObject.date_added <= utcnow() - SETTLE,
+        intel_authz.visible_stix_clause(peer),
     )
     after = _push_cursor(cursor)
     if after is not None:
