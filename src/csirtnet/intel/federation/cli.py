@@ -1,7 +1,20 @@
 """`csirtnet intel subscription add|list|run|remove` and `csirtnet intel collection add|list|grant`:
 federation from the command line. Each command acts as the platform unless `--as EMAIL` names the
 user acting (who then needs intel:manage). A subscription's secret is read from standard input
-(`--secret-stdin`), never from the command line, where other users of the machine could read it."""
+(`--secret-stdin`), never from the command line, where other users of the machine could read it.
+
+Two instances exchanging the national collection, seen from instance B (A has given B an account:
+a responder of a partner organisation, with an API token):
+
+    csirtnet intel subscription add "A national" --direction pull \
+        --api-root https://a.example/taxii2/intel/ --remote-collection <A's national collection id> \
+        --username b@partner.example --secret-stdin < token.txt
+    csirtnet intel subscription add "To A" --direction push --peer-organisation <B's id for A> \
+        --api-root https://a.example/taxii2/intel/ --remote-collection <A's national collection id> \
+        --username b@partner.example --secret-stdin < token.txt
+    csirtnet intel subscription run 1
+
+A push sends what the peer organisation may read under TLP; the worker runs both every interval."""
 
 from __future__ import annotations
 
