@@ -50,6 +50,12 @@ def _one(db: Session, value: str) -> Indicator:
     return found[0]
 
 
+def _correlations(db: Session, who: Subject, indicator_id: int) -> Correlations:
+    found = reads.detail(db, who, indicator_id).correlations
+    assert found is not None
+    return found
+
+
 def _incident_ids(correlations: Correlations) -> set[int]:
     groups = (correlations.exact, correlations.in_network, correlations.under_domain)
     return {m.incident_id for g in groups for m in g.incidents}
@@ -120,18 +126,18 @@ def test_the_demo_indicators(db: Session, settings: Settings) -> None:
     assert feed_ip.origin == "misp" and not page.decay.expired
     assert [s.sighting.organisation_id for s in page.sightings] == [backan.organisation_id]
     for who in (coordinator, backan, fpt):
-        shown = _incident_ids(reads.detail(db, who, feed_ip.id).correlations)
+        shown = _incident_ids(_correlations(db, who, feed_ip.id))
         assert shown, who
         incidents = db.scalars(select(Incident).where(Incident.id.in_(shown))).all()
         assert any(i.closed_at is None for i in incidents)
-    member_view = reads.detail(db, vnpt, feed_ip.id).correlations
+    member_view = _correlations(db, vnpt, feed_ip.id)
     assert _incident_ids(member_view) == set()
     # …while what VNPT may see still correlates: the address lies in VNPT's own /24.
     assert intel_demo.SCAN_NETWORK in {m.value for m in member_view.in_network.indicators}
 
     # Domain under domain: the URL's host lies under the shared phishing domain, which the
     # TLP:CLEAR advisory names too.
-    domain = reads.detail(db, fpt, _one(db, intel_demo.PHISHING_DOMAIN).id).correlations
+    domain = _correlations(db, fpt, _one(db, intel_demo.PHISHING_DOMAIN).id)
     assert intel_demo.PHISHING_URL in {m.value for m in domain.under_domain.indicators}
     assert domain.exact.advisories
 
