@@ -158,3 +158,13 @@ def test_an_indicator_shows_what_correlates_with_it_that_the_reader_may_see(clie
     assert ("exact", "indicator", theirs["id"]) in found
     assert any(link.get("indicator_id") == under["id"] for link in links)
     assert all(link.get("indicator_id") != hidden["id"] for link in links)
+
+
+def test_a_user_without_a_role_reads_no_indicator(client: Any, db: Session) -> None:
+    from tests.factories import make_user
+
+    w = make_world(db)
+    _share(client, api(db, w.a1), "green.example.vn", "green")
+    nobody = api(db, make_user(db, roles=[], organisation=w.org_a))
+    assert client.get(BASE, headers=nobody).status_code in (401, 403)
+    assert client.get(f"{BASE}/collections", headers=nobody).status_code in (401, 403)

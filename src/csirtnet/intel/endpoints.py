@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from csirtnet.auth.deps import ApiUser, Session
-from csirtnet.intel import collections, reads, service
+from csirtnet.intel import reads, service
 from csirtnet.intel.decay import Decay
 from csirtnet.intel.schemas import (
     BulkLineRead,
@@ -123,7 +123,7 @@ def list_indicators(
 @router.get("/indicators/collections", response_model=list[CollectionRead])
 def list_collections(session: Session, who: ApiUser) -> list[CollectionRead]:
     """The collections you may read or share into, national first."""
-    return [CollectionRead.model_validate(dataclasses.asdict(c)) for c in collections.visible(session, who)]
+    return [CollectionRead.model_validate(dataclasses.asdict(c)) for c in reads.collections_of(session, who)]
 
 
 @router.post("/indicators/bulk", response_model=BulkResultRead)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from csirtnet.authz import Subject
 from csirtnet.authz import intel as rules
-from csirtnet.errors import ValidationFailed
+from csirtnet.errors import Forbidden, ValidationFailed
 from csirtnet.intel import collections, correlation, decay, repository, values
 from csirtnet.kit.pagination import paginate_keyset
 from csirtnet.kit.time import utcnow
@@ -93,7 +93,9 @@ def search(
     cursor: str | None = None,
     now: datetime | None = None,
 ) -> tuple[list[IndicatorRow], str | None]:
-    """One page of the indicators `who` may see (see the module page)."""
+    """One page of the indicators `who` may see (see the module page); Forbidden for who may read
+    no indicator at all (a user without a role)."""
+    require_read(who)
     now = now or utcnow()
     prefixes = query_prefixes(q) if q else None
     if collection:
@@ -133,6 +135,17 @@ def search(
         for i in kept
     ]
     return out, next_cursor
+
+
+def require_read(who: Subject) -> None:
+    if not rules.can_read(who):
+        raise Forbidden("You may not read indicators")
+
+
+def collections_of(session: Session, who: Subject) -> list[collections.Collection]:
+    """The collections `who` may read or share into, national first."""
+    require_read(who)
+    return collections.visible(session, who)
 
 
 def _name(names: dict[int, str], ident: int | None) -> str | None:
