@@ -266,3 +266,12 @@ def test_the_cli_shares_and_finds_indicators(committing_database: Any) -> None:
     assert bad_line.exit_code == 1 and "line 2" in bad_line.output
     found = run_cli(committing_database, "intel", "search", "1.2.3", "--as", email)
     assert found.exit_code == 0 and "1.2.3.4" in found.output and "10.0.0.1" not in found.output
+
+
+def test_an_imported_indicator_is_not_taken_over_by_sharing_the_same_value_by_hand(db: Session) -> None:
+    w = make_world(db)
+    imported = share(db, w.a1, "198.51.100.44", tlp="green")
+    imported.origin = "stix"  # as intel.ingest leaves it: its versions are its author's
+    db.flush()
+    mine = share(db, w.a1, "198.51.100.44", tlp="green")
+    assert mine.id != imported.id and mine.origin == "manual"

@@ -161,6 +161,8 @@ def _existing(
                 Indicator.value.in_(chunk),
                 Indicator.collection == collection,
                 _same_sharer(who),
+                # Only what was shared by hand: an imported object's versions are its author's.
+                Indicator.origin == IndicatorOrigin.MANUAL.value,
             )
             .order_by(Indicator.id)
         )
