@@ -15,9 +15,10 @@ from starlette.responses import Response, StreamingResponse
 
 from csirtnet.auth.deps import ApiUser, Session
 from csirtnet.authz import Subject
+from csirtnet.authz import intel as intel_authz
 from csirtnet.config import get_settings
 from csirtnet.db import get_database
-from csirtnet.errors import ValidationFailed
+from csirtnet.errors import Forbidden, ValidationFailed
 from csirtnet.intel import exchange_reads, importing
 from csirtnet.intel.stix import export as stix_export
 from csirtnet.kit.files import clean_filename
@@ -100,6 +101,8 @@ def list_imports(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[IndicatorImportRead]:
     """The imports you may see (yours, your organisation's; the coordinating body sees all), newest first."""
+    if not intel_authz.can_read(who):
+        raise Forbidden("You may not read indicators")
     rows, next_cursor = exchange_reads.imports_page(session, who, cursor=cursor, limit=limit)
     return Page[IndicatorImportRead](items=[_read(r) for r in rows], next_cursor=next_cursor)
 
