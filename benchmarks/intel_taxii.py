@@ -60,10 +60,43 @@ TAXII = "application/taxii+json;version=2.1"
 GREEN = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
 STRICT = "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"
 WORDS = (
-    "phishing campaign targeting provincial portals delivers a loader that downloads a second stage "
-    "from compromised hosting the infrastructure rotates domains daily and uses fast-flux DNS observed "
-    "by member organisations during incident response confirmed by sandbox analysis"
-).split()
+    "phishing",
+    "campaign",
+    "targeting",
+    "provincial",
+    "portals",
+    "delivers",
+    "a",
+    "loader",
+    "that",
+    "downloads",
+    "a",
+    "second",
+    "stage",
+    "from",
+    "compromised",
+    "hosting",
+    "the",
+    "infrastructure",
+    "rotates",
+    "domains",
+    "daily",
+    "and",
+    "uses",
+    "fast-flux",
+    "DNS",
+    "observed",
+    "by",
+    "member",
+    "organisations",
+    "during",
+    "incident",
+    "response",
+    "confirmed",
+    "by",
+    "sandbox",
+    "analysis",
+)
 COLUMNS = (
     "collection, stix_id, stix_type, spec_version, modified, created, date_added, tlp, organisation_id, "
     "created_by_id, body"
@@ -177,7 +210,7 @@ def load(count: int, sizes: list[int]) -> dict[str, Any]:
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
-        with cursor.copy(f"COPY stix_object ({COLUMNS}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+        with cursor.copy(f"COPY stix_object ({COLUMNS}) FROM STDIN") as copy:
             for i in range(count):
                 strict = i % 100 == 99
                 obj = make_object(rng, i, identity, strict)
@@ -216,7 +249,7 @@ def start_csirtnet(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
         "CSIRTNET_LOG_LEVEL": "WARNING",
     }
     (workdir / "data").mkdir(exist_ok=True)
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 - our own commands
         [str(ROOT / ".venv/bin/csirtnet"), "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -287,7 +320,7 @@ def start_medallion(workdir: Path, small: list[dict[str, Any]], size: int) -> tu
     }
     config_file = workdir / f"medallion-{size}.config.json"
     config_file.write_text(json.dumps(config))
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 - our own commands
         [str(ROOT / ".venv/bin/python"), "-c", MEDALLION_SERVER, str(config_file), str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -320,7 +353,7 @@ def page_through(url: str, auth: tuple[str, str], *, timeout: float) -> tuple[li
 
 def summary(times: list[float]) -> dict[str, float]:
     ordered = sorted(times)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * len(ordered))) - 1)] if ordered else 0.0
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * len(ordered)) - 1)] if ordered else 0.0
     return {
         "pages": len(times),
         "p50_ms": statistics.median(ordered) * 1000,
