@@ -19,8 +19,9 @@ class FederationSeed(BuilderBase):
             self.s,
             coordinator,
             TaxiiCollectionCreate(
-                title="Ngân hàng " + self.mk("configured collection title", R.STAFF),
-                description=self.mk("configured collection description", R.STAFF),
+                # Its readers see its title and description too (the collections page, TAXII).
+                title="Ngân hàng " + self.mk("configured collection title", R.STAFF | R.users_of("A")),
+                description=self.mk("configured collection description", R.STAFF | R.users_of("A")),
             ),
         )
         federation.grant(self.s, coordinator, collection.uuid, self.orgs["A"].id, TaxiiCollectionGrant(can_write=False))
