@@ -88,3 +88,9 @@ def test_the_score_never_rises_and_stays_within_zero_and_the_confidence(
     first = decay.score(ind, T0 + timedelta(days=early))
     second = decay.score(ind, T0 + timedelta(days=late))
     assert 0 <= second <= first <= confidence
+
+
+def test_an_indicator_valid_from_the_end_of_the_calendar_does_not_overflow() -> None:
+    late = datetime(9999, 12, 1, tzinfo=UTC)
+    state = decay.evaluate(indicator("sha256", 90, valid_from=late), late)
+    assert state.expires_at == datetime.max.replace(tzinfo=UTC) and not state.expired

@@ -43,7 +43,7 @@ a file never change meaning, so they decay slowest):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from csirtnet.kit.time import as_utc
 from csirtnet.models.intel import Indicator, IndicatorKind
@@ -127,7 +127,10 @@ def decays_at(ind: Indicator) -> datetime:
     if base <= THRESHOLD:
         return start
     factor: float = (1 - THRESHOLD / base) ** model.speed
-    return start + model.lifetime * factor
+    try:
+        return start + model.lifetime * factor
+    except OverflowError:  # valid from near the end of the calendar: it never decays in it
+        return datetime.max.replace(tzinfo=UTC)
 
 
 def score(ind: Indicator, now: datetime) -> float:
