@@ -275,3 +275,14 @@ def test_an_imported_indicator_is_not_taken_over_by_sharing_the_same_value_by_ha
     db.flush()
     mine = share(db, w.a1, "198.51.100.44", tlp="green")
     assert mine.id != imported.id and mine.origin == "manual"
+
+
+def test_reading_a_tlp_red_indicator_is_audited(db: Session) -> None:
+    w = make_world(db)
+    red = share(db, w.a1, "red.example.vn", tlp="red")
+    green = share(db, w.a1, "green.example.vn", tlp="green")
+    before = audit_count(db, "intel.viewed")
+    reads.detail(db, who(w.a1), green.id)
+    assert audit_count(db, "intel.viewed") == before
+    reads.detail(db, who(w.a1), red.id)
+    assert audit_count(db, "intel.viewed") == before + 1

@@ -22,9 +22,11 @@ from csirtnet.authz import Subject
 from csirtnet.authz import intel as rules
 from csirtnet.errors import Forbidden, ValidationFailed
 from csirtnet.intel import collections, correlation, decay, repository, values
+from csirtnet.intel.common import record
 from csirtnet.kit.pagination import paginate_keyset
 from csirtnet.kit.time import utcnow
 from csirtnet.models import Indicator, Sighting
+from csirtnet.vocabulary.enums import TLP
 
 _MAX_ROUNDS = 10  # pages of expired rows skipped at most per request (the rest on the next page)
 
@@ -159,9 +161,11 @@ def _key_of(prefixes: list[str] | None) -> Any:
 
 
 def detail(session: Session, who: Subject, indicator_id: int, *, now: datetime | None = None) -> IndicatorPage:
-    """One indicator's page: NotFound when `who` may not see it."""
+    """One indicator's page: NotFound when `who` may not see it; a TLP:RED read is audited."""
     now = now or utcnow()
     ind = rules.get_visible_indicator(session, who, indicator_id)
+    if ind.tlp == TLP.RED.value:  # reads of TLP:RED objects are audited (DESIGN.md)
+        record(session, who, "intel.viewed", ind)
     sightings = repository.sightings(session, who, ind.id)
     ids = {s.organisation_id for s in sightings if s.organisation_id}
     if ind.source_organisation_id:
