@@ -16,6 +16,11 @@ readers being the community and the object's source organisation its author:
   basis);
 - TLP:AMBER+STRICT — the source organisation only (not the coordinating body);
 - TLP:RED — the person who shared it only.
+The collection comes first for every marking (TLP:CLEAR too: every reader of the collection, not
+anyone signed in); whoever shared an object keeps seeing it.
+
+A sighting is seen by who sees its indicator, then under the sighting's own TLP (its reporter's
+organisation the author); so is a sighting's STIX form (TAXII, exports, federation).
 
 Writing: a collection's readers with `intel:write` share into it (an outbox: its own organisation
 only; a configured collection: its writers); the coordinating body writes into any. Managing
@@ -153,14 +158,21 @@ def require_write_collection(session: Session, who: Subject, key: str) -> None:
 def _tlp_clause(who: Subject, *, tlp: Any, author: Any, organisation: Any, collection: Any) -> ColumnElement[bool]:
     if _is_system(who):
         return true()
-    return tlp_rules.visible_clause(
-        who,
-        tlp=tlp,
-        author_user_id=author,
-        author_organisation_id=organisation,
-        named=false(),
-        in_community=readable_collection_clause(who, collection),
-        recipient_organisation=true() if who.sees_everything else false(),
+    in_collection = readable_collection_clause(who, collection)
+    # The collection first, for every marking: TLP:CLEAR is "every reader of the collection" here,
+    # not anyone signed in (authz.tlp's CLEAR alone let every member read another organisation's
+    # outbox). Whoever shared it keeps seeing it.
+    return and_(
+        or_(in_collection, author == literal(who.user_id)) if who.user_id is not None else in_collection,
+        tlp_rules.visible_clause(
+            who,
+            tlp=tlp,
+            author_user_id=author,
+            author_organisation_id=organisation,
+            named=false(),
+            in_community=in_collection,
+            recipient_organisation=true() if who.sees_everything else false(),
+        ),
     )
 
 
@@ -181,9 +193,15 @@ def visible_stix_clause(who: Subject, table: Any = StixObject) -> ColumnElement[
     """The STIX object versions `who` may read (TAXII, exports, federation)."""
     if not can_read(who):
         return false()
-    return _tlp_clause(
+    own = _tlp_clause(
         who, tlp=table.tlp, author=table.created_by_id, organisation=table.organisation_id, collection=table.collection
     )
+    if _is_system(who):
+        return own
+    # A sighting's STIX form is under its own TLP AND its indicator's: a TLP:GREEN sighting of an
+    # AMBER+STRICT indicator is not for every reader of the collection (its note, that it was seen).
+    sighted = exists(select(Indicator.id).where(Indicator.id == table.indicator_id, visible_indicators_clause(who)))
+    return and_(own, or_(table.stix_type != "sighting", table.indicator_id.is_(None), sighted))
 
 
 def visible_sightings_clause(who: Subject) -> ColumnElement[bool]:
