@@ -23,7 +23,7 @@ FILTERS = Form(
         Field("q", N_("Value or beginning of a value"), attrs={"maxlength": "2048"}),
         Field("kind", N_("Type"), kind="select", blank=N_("Any"), choices=KIND_CHOICES),
         Field("tlp", "TLP", kind="select", blank=N_("Any"), choices=TLP_CHOICES),
-        Field("collection", N_("Collection"), kind="select", blank=N_("Any")),
+        Field("collection", N_("Shared in"), kind="select", blank=N_("Any")),
         Field("tag", N_("Tag"), attrs={"maxlength": "200"}),
         Field("source", N_("Source"), attrs={"maxlength": "200"}),
         Field("expired", N_("Show expired and revoked"), kind="checkbox"),
@@ -42,7 +42,7 @@ INDICATOR = Form(
             choices=KIND_CHOICES,
             help=N_("Leave it to be detected, or choose one (a 32-digit JA3 is only ever chosen)."),
         ),
-        Field("collection", N_("Collection"), kind="select", required=True),
+        Field("collection", N_("Share into"), kind="select", required=True),
         Field("tlp", "TLP", kind="select", required=True, choices=TLP_CHOICES),
         Field("pap", "PAP", kind="select", choices=PAP_CHOICES),
         Field(
@@ -82,7 +82,7 @@ BULK = Form(
             ),
             attrs={"rows": "10", "spellcheck": "false"},
         ),
-        Field("collection", N_("Collection"), kind="select", required=True),
+        Field("collection", N_("Share into"), kind="select", required=True),
         Field("tlp", "TLP", kind="select", required=True, choices=TLP_CHOICES),
         Field("confidence", N_("Confidence (0–100)"), kind="number", attrs=_CONFIDENCE),
         Field("tags", N_("Tags"), attrs={"maxlength": "2000"}),
@@ -112,7 +112,7 @@ IMPORT = Form(
             help=N_("A STIX 2.1 bundle or a MISP event, as JSON."),
             attrs={"accept": ".json,application/json"},
         ),
-        Field("collection", N_("Collection"), kind="select", required=True),
+        Field("collection", N_("Import into"), kind="select", required=True),
         Field(
             "default_tlp",
             N_("TLP of objects without a marking"),
@@ -141,7 +141,7 @@ EXPORT = Form(
     "indicator_export",
     [
         Field("format", N_("Format"), kind="select", required=True, choices=EXPORT_FORMATS, widget="radios"),
-        Field("collection", N_("Collection"), kind="select", blank=N_("Every collection I read")),
+        Field("collection", N_("Shared in"), kind="select", blank=N_("Every collection I read")),
     ],
 )
 
