@@ -36,7 +36,11 @@ def upgrade() -> None:
         sa.Column("stix_id", sa.String(length=100), nullable=False),
         sa.Column("collection", sa.String(length=60), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
-        sa.Column("value", sa.String(length=2048), nullable=False),
+        sa.Column(
+            "value",
+            sa.String(length=2048).with_variant(sa.String(length=2048, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column(
             "ip_lo", sa.String(length=32).with_variant(sa.String(length=32, collation="C"), "postgresql"), nullable=True
         ),
@@ -96,6 +100,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_indicator_ip_lo", ["ip_lo", "ip_hi"], unique=False)
         batch_op.create_index("ix_indicator_kind_value", ["kind", "value"], unique=False)
         batch_op.create_index("ix_indicator_rdomain", ["rdomain"], unique=False)
+        batch_op.create_index("ix_indicator_value", ["value"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_indicator_source_organisation_id"), ["source_organisation_id"], unique=False
         )
@@ -341,6 +346,7 @@ def downgrade() -> None:
     with op.batch_alter_table("indicator", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_indicator_tlp"))
         batch_op.drop_index(batch_op.f("ix_indicator_source_organisation_id"))
+        batch_op.drop_index("ix_indicator_value")
         batch_op.drop_index("ix_indicator_rdomain")
         batch_op.drop_index("ix_indicator_kind_value")
         batch_op.drop_index("ix_indicator_ip_lo")
