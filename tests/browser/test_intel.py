@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.browser
 HEADINGS = {"vi": "Chỉ dấu", "en": "Indicators"}
 
 
-def _fits_a_phone(page) -> None:  # type: ignore[no-untyped-def]
+def _fits_a_phone(page: Any) -> None:
     """The page is no wider than a phone's 390 px (tests/browser/test_widths.py measures the same)."""
     page.set_viewport_size({"width": 390, "height": 900})
     seen = page.evaluate(MEASURE)
@@ -28,7 +29,7 @@ def _fits_a_phone(page) -> None:  # type: ignore[no-untyped-def]
     assert seen["scroll"] <= seen["width"], f"{page.url} is {seen['scroll']} px wide: {seen['culprits']}"
 
 
-def _browser_page(browser):  # type: ignore[no-untyped-def]
+def _browser_page(browser: Any) -> Any:
     context = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     return context.new_page()
