@@ -16,6 +16,7 @@ Every wrong cell is collected; the test reports them all at once.
 
 from __future__ import annotations
 
+import base64
 import importlib
 import io
 import re
@@ -41,6 +42,7 @@ from tests.security.world import World
 Response = Any  # what the TestClient answers (httpx's, or httpx2's where that is installed)
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MISSING_ID = 2_000_000_000
+TAXII_PREFIX = "/taxii2/"  # machines: HTTP Basic or a bearer token on every call, never a session
 ANONYMOUS_CSRF = "matrix-anonymous-csrf-token-0123456789"
 _PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")  # a parameter's name, without its convertor ({id:int})
 _INCIDENT_HREF = re.compile(r"/incidents/(\d+)")
@@ -64,6 +66,7 @@ class Body:
     form: dict[str, Any] | None = None
     files: dict[str, tuple[str, bytes, str]] | None = None
     query: dict[str, Any] | None = None
+    headers: dict[str, str] | None = None  # e.g. the TAXII media type of a posted envelope
 
 
 Policy = Callable[[World, Variant], frozenset[str]]  # the subjects allowed
@@ -199,6 +202,10 @@ class Runner:
         headers: dict[str, str] = {}
         if mode == "cookie-without-csrf":
             return headers
+        if mode == "basic" and login.bearer:
+            email = f"{subject.replace('_', '-')}@matrix.example.vn"  # the login of tests/security/seed_base.py
+            headers["Authorization"] = "Basic " + base64.b64encode(f"{email}:{login.bearer}".encode()).decode()
+            return headers
         if mode == "bearer" and login.bearer:
             headers["Authorization"] = f"Bearer {login.bearer}"
         elif login.cookie:
@@ -242,22 +249,29 @@ class Runner:
             # CSRF header), the other half the other way round: every row meets both.
             token_reads = R.SUBJECTS.index(subject) % 2 == 0
             mode = "bearer" if path.startswith(API_PREFIX) and token_reads == (method == "GET") else "cookie"
+            if path.startswith(TAXII_PREFIX):
+                # TAXII reads no session: half the subjects send their token as a bearer, the other half
+                # as the password of HTTP Basic; a subject without a token sends its session (refused).
+                mode = "bearer" if token_reads else "basic"
         headers = self._headers(subject, method, path, mode)
         headers.update(extra_headers or {})
+        if body is not None and body.headers:
+            headers.update(body.headers)
         kwargs: dict[str, Any] = {"headers": headers}
+        machine = path.startswith((API_PREFIX, TAXII_PREFIX))  # no form and no CSRF field of a page
         if body is not None:
             if body.json is not None:
                 kwargs["json"] = body.json
-            if body.form is not None or (method in UNSAFE and not path.startswith(API_PREFIX)):
+            if body.form is not None or (method in UNSAFE and not machine):
                 form = dict(body.form or {})
-                if csrf and not path.startswith(API_PREFIX):
+                if csrf and not machine:
                     form.setdefault("csrf_token", self.csrf(subject))
                 kwargs["data"] = form
             if body.files is not None:
                 kwargs["files"] = {k: (n, io.BytesIO(b), t) for k, (n, b, t) in body.files.items()}
             if body.query:
                 kwargs["params"] = body.query
-        elif method in UNSAFE and not path.startswith(API_PREFIX):
+        elif method in UNSAFE and not machine:
             kwargs["data"] = {"csrf_token": self.csrf(subject)} if csrf else {}
         # A savepoint of our own, rolled back AND released: SQLAlchemy's nested transaction only
         # rolls back to its savepoint, which stays open, so the next one would nest inside it — ten
@@ -368,6 +382,7 @@ class Runner:
                 form=body.form if body else None,
                 files=body.files if body else None,
                 query={**row.query, **((body.query or {}) if body else {})},
+                headers=body.headers if body else None,
             )
         response, changed, more = self.request(subject, row.method, path, body)
         route = f"{row.method} {row.path}"
@@ -397,6 +412,10 @@ class Runner:
                     problems.append(f"refused with {status} but a missing id gets {missing}")
             if changed:
                 problems.append("refused, but something changed (an audit record, a job or a notification)")
+            if subject == R.ANON and path.startswith(TAXII_PREFIX):
+                challenge = response.headers.get("www-authenticate", "")
+                if status != 401 or not challenge.lower().startswith("basic"):
+                    problems.append(f"an anonymous TAXII call must get 401 asking for Basic (got {challenge!r})")
         responses = [response, *more]
         if row.withholds is not None:
             text = "\n".join(text_of(r) for r in responses)
@@ -508,8 +527,8 @@ def _detail(response: Response) -> str:
             data = response.json()
         except ValueError:
             return ""
-        if isinstance(data, dict) and data.get("detail"):
-            return f" ({str(data['detail'])[:140]})"
+        if isinstance(data, dict) and (data.get("detail") or data.get("description")):
+            return f" ({str(data.get('detail') or data['description'])[:140]})"  # a TAXII error: its description
     if "html" in kind:
         match = re.search(r'<p class="[^"]*error[^"]*">(.*?)</p>', response.text, re.S) or re.search(
             r"<main[^>]*>.*?<p[^>]*>(.*?)</p>", response.text, re.S

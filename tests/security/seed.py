@@ -18,12 +18,24 @@ from tests.security.seed_clusters import ClustersSeed
 from tests.security.seed_evidence import EvidenceSeed
 from tests.security.seed_exercises import ExercisesSeed
 from tests.security.seed_incidents import IncidentsSeed
+from tests.security.seed_intel import IntelSeed
 from tests.security.seed_intel_federation import FederationSeed
+from tests.security.seed_intel_pages import IntelPagesSeed
 from tests.security.seed_members import MembersSeed
 from tests.security.world import World, today
 
 
-class Builder(MembersSeed, ClustersSeed, IncidentsSeed, EvidenceSeed, AdvisoriesSeed, ExercisesSeed, FederationSeed):
+class Builder(
+    MembersSeed,
+    ClustersSeed,
+    IncidentsSeed,
+    EvidenceSeed,
+    AdvisoriesSeed,
+    ExercisesSeed,
+    FederationSeed,
+    IntelSeed,
+    IntelPagesSeed,
+):
     """The whole world, built step by step (the order matters: incidents need clusters, and so on)."""
 
 
@@ -53,6 +65,8 @@ def build(session: Session, kind: str) -> World:
     b.advisories()
     b.exercises()
     b.federation()
+    b.intel()
+    b.intel_pages()
     b.finish()
     return world
 
