@@ -92,13 +92,32 @@ class NetIndex:
         self._v4: dict[int, Counter[int]] = defaultdict(Counter)
         self._v6: dict[int, Counter[int]] = defaultdict(Counter)
         self._v4_arrays: dict[int, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] | None = None
+        self._v4_extra = False
 
     def add(self, lo: int, hi: int, count: int = 1) -> None:
-        (self._v4 if _v4(lo, hi) else self._v6)[_prefix(lo, hi)][lo] += count
-        self._v4_arrays = None
+        if _v4(lo, hi):
+            assert not self._v4_extra, "add IPv4 blocks one by one before add_v4"
+            self._v4[_prefix(lo, hi)][lo] += count
+            self._v4_arrays = None
+        else:
+            self._v6[_prefix(lo, hi)][lo] += count
+
+    def add_v4(self, los: np.ndarray[Any, Any], prefixes: np.ndarray[Any, Any], counts: np.ndarray[Any, Any]) -> None:
+        """Many IPv4 blocks at once (addresses without the ::ffff:0:0/96 base), straight into the arrays."""
+        arrays = self._arrays()
+        for prefix in np.unique(prefixes):
+            chosen = prefixes == prefix
+            blocks, where = np.unique(los[chosen] + np.uint64(_V4_BASE), return_inverse=True)
+            summed = np.bincount(where, weights=counts[chosen]).astype(np.int64)
+            if int(prefix) in arrays:  # merge with blocks added one by one
+                old_blocks, old_counts = arrays[int(prefix)]
+                blocks, where = np.unique(np.concatenate([old_blocks, blocks]), return_inverse=True)
+                summed = np.bincount(where, weights=np.concatenate([old_counts, summed])).astype(np.int64)
+            arrays[int(prefix)] = (blocks, summed)
+        self._v4_extra = True
 
     def __bool__(self) -> bool:
-        return bool(self._v4 or self._v6)
+        return bool(self._v4 or self._v6 or self._v4_extra)
 
     def _arrays(self) -> dict[int, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]:
         if self._v4_arrays is None:
@@ -113,7 +132,7 @@ class NetIndex:
         """For each (lo, hi): how many stored objects are blocks strictly containing it."""
         out = np.zeros(len(spans), dtype=np.int64)
         v4_at = [n for n, (lo, hi) in enumerate(spans) if _v4(lo, hi)]
-        if v4_at and self._v4:
+        if v4_at and (self._v4 or self._v4_extra):
             los = np.array([spans[n][0] - _V4_BASE for n in v4_at], dtype=np.uint64)
             own = np.array([_prefix(*spans[n]) for n in v4_at], dtype=np.int64)
             found = np.zeros(len(v4_at), dtype=np.int64)
@@ -284,24 +303,32 @@ def _drop(session: Session, *tables: Table) -> None:
 
 
 def _stored_networks(session: Session) -> NetIndex:
-    """The stored networks, grouped, read from the (kind, value) index alone (an index-only scan
+    """The stored networks, counted, read from the (kind, value) index alone (an index-only scan
     once the table is vacuumed: reading ip_lo/ip_hi instead fetched 200,000 scattered heap rows,
-    2-5 s at 10,000,000 indicators) and parsed here: IPv4 without the ipaddress module."""
+    2-5 s at 10,000,000 indicators) and parsed here with socket (ipaddress: 3 s for 50,000 IPv6 ones)."""
     index = NetIndex()
-    rows = session.execute(
-        select(Indicator.value, func.count()).where(Indicator.kind.in_(C.NETWORK_KINDS)).group_by(Indicator.value)
+    # One row, the values joined by spaces (a network has none): 200,000 rows cost the client 1.6 s
+    # to fetch one by one, against 0.3 s for the statement itself.
+    joined = (func.string_agg if session.get_bind().dialect.name == "postgresql" else func.group_concat)(
+        Indicator.value, " "
     )
-    for text_value, n in rows:
+    text_values = session.scalar(select(joined).where(Indicator.kind.in_(C.NETWORK_KINDS))) or ""
+    v4_lo: list[int] = []
+    v4_prefix: list[int] = []
+    v4_count: list[int] = []
+    for text_value, n in Counter(text_values.split()).items():
         address, _, length = text_value.partition("/")
         try:
             if ":" in address:
-                network = ipaddress.IPv6Network(text_value)
-                index.add(int(network.network_address), int(network.broadcast_address), n)
+                lo = int.from_bytes(socket.inet_pton(socket.AF_INET6, address), "big")
+                index.add(lo, lo + (1 << (128 - int(length))) - 1, n)
             else:
-                lo = _V4_BASE + int.from_bytes(socket.inet_aton(address), "big")
-                index.add(lo, lo + (1 << (32 - int(length))) - 1, n)
+                v4_lo.append(int.from_bytes(socket.inet_aton(address), "big"))
+                v4_prefix.append(int(length))
+                v4_count.append(n)
         except (OSError, ValueError):
             continue  # not a network as intel.values writes one: nothing to correlate with
+    index.add_v4(np.array(v4_lo, dtype=np.uint64), np.array(v4_prefix, dtype=np.int64), np.array(v4_count))
     return index
 
 
