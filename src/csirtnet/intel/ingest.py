@@ -177,9 +177,11 @@ class _Run:
     indicator_updates: int = 0
     failures: list[dict[str, Any]] = field(default_factory=list)
     successes: list[dict[str, Any]] = field(default_factory=list)
+    # Counted here and written to the row once (an ORM attribute set per object costs).
+    counts: dict[str, int] = field(default_factory=dict)
 
     def fail(self, obj: Any, index: int, message: str) -> None:
-        self.row.skipped += 1
+        self.counts["skipped"] += 1
         if len(self.failures) < MAX_REPORTED:
             found = obj.get("id") if isinstance(obj, dict) else None
             ident = found if isinstance(found, str) else f"object #{index}"
@@ -321,8 +323,12 @@ def _copy(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
         for row in rows:
             values = [row[name] for name in columns]
             for i in json_at:
-                values[i] = Jsonb(values[i])
+                values[i] = Jsonb(values[i], dumps=_json_text)
             copy.write_row(values)
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 def _new_ids(session: Session, table: Any, n: int) -> list[int] | None:
@@ -457,7 +463,7 @@ def _store_chunk(session: Session, run: _Run, chunk: list[Any], first_index: int
     for item in accepted:
         stored = run.seen.setdefault(item.stix_id, set())
         if item.modified in stored or item.modified in existing.get(item.stix_id, ()):
-            run.row.unchanged += 1
+            run.counts["unchanged"] += 1
             continue
         if item.stix_type == "indicator" and item.obj.get("pattern_type") == "stix":
             # Checked only for versions not stored yet: a re-import does not parse them again.
@@ -467,9 +473,9 @@ def _store_chunk(session: Session, run: _Run, chunk: list[Any], first_index: int
                 run.fail(item.obj, first_index + item.index, f"pattern: {str(exc).removeprefix('pattern: ')}")
                 continue
         if stored or item.stix_id in existing:
-            run.row.versions += 1
+            run.counts["versions"] += 1
         else:
-            run.row.created += 1
+            run.counts["created"] += 1
         stored.add(item.modified)
         new.append(item)
         run.succeed(item)
@@ -538,13 +544,16 @@ def _indicators(session: Session, run: _Run, items: list[_Accepted], now: dateti
                 row["id"] = new_id
                 known[row["stix_id"]] = (new_id, run.collection, row["modified_at"])
         _copy(session, Indicator.__table__, list(inserts.values()))
-        run.row.indicators += len(inserts)
+        run.counts["indicators"] += len(inserts)
         if ids is None:
             for ident, stix_id in session.execute(
                 select(Indicator.id, Indicator.stix_id).where(_among(session, Indicator.stix_id, inserts))
             ):
                 known[stix_id] = (ident, run.collection, inserts[stix_id]["modified_at"])
     return {stix_id: ident for stix_id, (ident, collection, _) in known.items() if collection == run.collection}
+
+
+_COUNTS = ("total", "created", "versions", "unchanged", "skipped", "indicators")
 
 
 def start(
@@ -612,15 +621,18 @@ def run(
     )
     state.failures = list(row.failures or [])
     state.successes = list(row.successes or [])
+    state.counts = {name: getattr(row, name) or 0 for name in _COUNTS}
     index = 0
     for chunk in _chunks(objects):
         _store_chunk(session, state, chunk, index)
         index += len(chunk)
-        row.total += len(chunk)
+        state.counts["total"] += len(chunk)
         if progress is not None:
             progress(len(chunk))
     row.failures = state.failures
     row.successes = state.successes
+    for name in _COUNTS:
+        setattr(row, name, state.counts[name])
     row.status = "complete"
     row.finished_at = utcnow()
     session.flush()

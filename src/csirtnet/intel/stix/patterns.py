@@ -44,7 +44,7 @@ _STRING_OPS = frozenset({"LIKE", "MATCHES", "ISSUBSET", "ISSUPERSET"})
 _ORDER_OPS = frozenset({"=", "==", "!=", "<", "<=", ">", ">="})
 
 # The OASIS validator's hash checks (stix2patterns.v21.object_validator), by normalised name.
-_HASHES = {
+_HASH_TEXT = {
     "MD5": r"^[a-fA-F0-9]{32}$",
     "MD6": r"^[a-fA-F0-9]{32}|[a-fA-F0-9]{40}|[a-fA-F0-9]{56}|[a-fA-F0-9]{64}|[a-fA-F0-9]{96}|[a-fA-F0-9]{128}$",
     "RIPEMD160": r"^[a-fA-F0-9]{40}$",
@@ -60,7 +60,15 @@ _HASHES = {
     "SSDEEP": r"^[a-zA-Z0-9/+:.]{1,128}$",
     "WHIRLPOOL": r"^[a-fA-F0-9]{128}$",
 }
+_HASHES = {name: re.compile(text) for name, text in _HASH_TEXT.items()}
 _UNESCAPE = re.compile(r"\\(['\\])")
+# The commonest shape, `[type:path = 'string']`, in one regular expression (a subset of the parser's).
+_ONE = re.compile(
+    r"^\[\s*([a-z][a-z0-9-]*[a-z0-9]):"
+    r"((?:[A-Za-z_][A-Za-z0-9_]*|'[^'\\]+')(?:\.(?:[A-Za-z_][A-Za-z0-9_]*|'[^'\\]+'))*)"
+    r"\s*=\s*('(?:[^'\\]|\\['\\])*')\s*\]$"
+)
+_STEPS = re.compile(r"'([^']+)'|([^.]+)")
 
 
 @dataclass(frozen=True)
@@ -206,7 +214,7 @@ def _check_hashes(comparisons: tuple[Comparison, ...]) -> None:
             continue
         name = c.path[-1].upper().replace("-", "").replace("'", "")
         regex = _HASHES.get(name)
-        if regex is not None and not re.match(regex, c.literal.replace("'", "")):
+        if regex is not None and not regex.match(c.literal.replace("'", "")):
             raise ValidationFailed(
                 "pattern",
                 f"is not a valid STIX pattern: '{c.literal.replace(chr(39), '')}' is not a valid {c.path[-1]} hash",
@@ -216,6 +224,14 @@ def _check_hashes(comparisons: tuple[Comparison, ...]) -> None:
 def fast(pattern: str) -> Parsed | None:
     """The pattern parsed by the fast path, None when it is outside its subset; ValidationFailed
     when it is inside but invalid (a hash that is not one)."""
+    one = _ONE.match(pattern)
+    if one is not None:
+        object_type, path, literal = one.groups()
+        steps = tuple(quoted or plain for quoted, plain in _STEPS.findall(path))
+        if object_type not in _KEYWORDS and not any(step in _KEYWORDS for step in steps if _STEP.match(step)):
+            parsed = Parsed((Comparison(object_type, steps, "=", literal),), True)
+            _check_hashes(parsed.comparisons)
+            return parsed
     try:
         parsed = _Parser(_tokens(pattern)).pattern()
     except _NotFast:
