@@ -225,15 +225,14 @@ def _observable_forms(value: V.Value) -> list[str]:
 
 def _keys(items: Sequence[V.Value], *, observables: bool) -> tuple[dict[str, dict[str, list[int]]], ...]:
     """The batch's lookup keys: {kind: {value: [item…]}} for indicators and for observables — each
-    value's own forms, then each host's parent domains (kinds "domain" and "hostname")."""
+    value's own forms, then each host's parent domains ("domain": domains and hostnames alike)."""
     ind: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     obs: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for i, value in enumerate(items):
         kind = value.kind.value
-        kinds = C.DOMAIN_KINDS if kind in C.DOMAIN_KINDS else (kind,)
+        kind_group = C.group(kind)  # "domain" stands for domains and hostnames (one lookup)
         for form in C._indicator_forms(value):
-            for k in kinds:
-                ind[k][form].append(i)
+            ind[kind_group][form].append(i)
         observable_kind = C.INDICATOR_TO_OBSERVABLE.get(kind) if observables else None
         if observable_kind is not None:
             for form in _observable_forms(value):
@@ -242,8 +241,7 @@ def _keys(items: Sequence[V.Value], *, observables: bool) -> tuple[dict[str, dic
             host = C.host_of(value)
             assert host is not None
             for parent in _parents(value, host):
-                for k in C.DOMAIN_KINDS:
-                    ind[k][parent].append(i)
+                ind[K.DOMAIN.value][parent].append(i)
                 if observables:
                     obs["domain"][parent].append(i)
     return ind, obs
@@ -258,19 +256,21 @@ def _lookup(session: Session, table: Any, keys: dict[str, dict[str, list[int]]],
     postgres = session.get_bind().dialect.name == "postgresql"
     # PostgreSQL: one array parameter per chunk (binding 5,000 parameters cost more than the scan).
     by_array = text(
-        f"SELECT value, count(*) FROM {table.__tablename__} WHERE kind = :kind AND value = ANY(:values) GROUP BY value"  # noqa: S608 (a table name of ours)
+        f"SELECT value, count(*) FROM {table.__tablename__} WHERE kind = ANY(:kinds) AND value = ANY(:values) "  # noqa: S608 (a table name of ours)
+        "GROUP BY value"
     )
     size = 50_000 if postgres else _IN_CHUNK
     for kind, by_value in keys.items():
+        kinds = list(C.DOMAIN_KINDS) if kind == K.DOMAIN.value else [kind]
         wanted = list(by_value)
         for start in range(0, len(wanted), size):
             chunk = wanted[start : start + size]
             if postgres:
-                rows = session.execute(by_array, {"kind": kind, "values": chunk})
+                rows = session.execute(by_array, {"kinds": kinds, "values": chunk})
             else:
                 rows = session.execute(
                     select(table.value, func.count())
-                    .where(table.kind == kind, table.value.in_(chunk))
+                    .where(table.kind.in_(kinds), table.value.in_(chunk))
                     .group_by(table.value)
                 )
             for found, n in rows:
