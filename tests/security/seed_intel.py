@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import orjson
 
+from csirtnet.identity.tokens import create_token
 from csirtnet.intel import collections, importing, service
 from csirtnet.intel.schemas import IndicatorCreate, IndicatorFalsePositiveReport, IndicatorSightingCreate
 from csirtnet.models import Indicator, IntelImport, Sighting
@@ -93,13 +94,34 @@ IMPORTED_IDS = {
 IMPORTED_READERS = {label: intel_readers("B", t) for label, (t, _m) in IMPORTED.items()}
 INTEL_IMPORT_READERS = R.users_of("B") | R.STAFF
 
+# Tokens of A's responder with fewer scopes than its roles grant (tests/security/table/intel*.py send
+# them in the responder's place in the variants named after them).
+SCOPED_HOLDER = R.RESPONDER
+SCOPED_TOKENS = {"intel-read": ("intel:read", "incidents:read"), "no-intel": ("incidents:read", "profile:read")}
+
 
 class IntelSeed(BuilderBase):
     def intel(self) -> None:
         self._indicators()
         self._sightings()
         self._import()
+        self._scoped_tokens()
         self.s.flush()
+
+    def _scoped_tokens(self) -> None:
+        """Two more tokens of A's responder: one that reads indicators but may not share
+        (docs/intel.md: reading takes intel:read and incidents:read), one without any intel scope."""
+        for name, scopes in SCOPED_TOKENS.items():
+            issued = create_token(
+                self.s,
+                self.who(SCOPED_HOLDER),
+                self.users[SCOPED_HOLDER],
+                name=f"matrix {name}",
+                scopes=list(scopes),
+                expires_in_days=2,
+            )
+            self.w.secrets[f"token:{name}"] = issued.token
+            self.m.secret(issued.token, f"API token {name} of {SCOPED_HOLDER}")
 
     def _key(self, collection: str) -> str:
         if collection == "cluster1":

@@ -12,13 +12,14 @@ from collections.abc import Callable
 import orjson
 
 from tests.security import rules as R
-from tests.security.runner import Body, Policy, Variant, Variants
+from tests.security.runner import Body, BodyFn, Policy, Variant, Variants
 from tests.security.seed_intel import (
     IMPORTED,
     INDICATOR_EDITORS,
     INDICATOR_READERS,
     INDICATORS,
     INTEL_IMPORT_READERS,
+    SCOPED_HOLDER,
     SIGHTINGS,
     collection_readers,
 )
@@ -31,6 +32,45 @@ row = TABLE.row
 IND = f"{API}/indicators"
 # A user without a role reads no indicator: a refusal or an empty answer are both right.
 NOROLE_EMPTY = only(R.NOROLE)
+
+
+# -- tokens with fewer scopes: A's responder sends one of tests/security/seed_intel.py's in the variants
+# named "<label>+<token>" (every other subject sends its own credentials as usual).
+
+
+def scoped(base: Variants, *tokens: str) -> Variants:
+    """The base variants, and each again with each token."""
+    return lambda w: [*base(w), *(Variant(f"{v.label}+{t}", v.params, v.obj) for v in base(w) for t in tokens)]
+
+
+def plus(*parts: Variants) -> Variants:
+    return lambda w: [v for part in parts for v in part(w)]
+
+
+def token_of(v: Variant) -> str | None:
+    return v.label.rsplit("+", 1)[1] if "+" in v.label and v.label.rsplit("+", 1)[1] in SCOPED else None
+
+
+SCOPED = ("intel-read", "no-intel")
+
+
+def without_holder(policy: Policy, *tokens: str) -> Policy:
+    """`policy`, but the token's holder is refused in the variants of these tokens."""
+    return lambda w, v: policy(w, v) - {SCOPED_HOLDER} if token_of(v) in tokens else policy(w, v)
+
+
+def with_token(body: BodyFn | None = None) -> BodyFn:
+    """The row's body; the holder sends the variant's token instead of its own credentials."""
+
+    def make(w: World, s: str, v: Variant) -> Body:
+        made = body(w, s, v) if body is not None else Body()
+        token = token_of(v)
+        if token is None or s != SCOPED_HOLDER:
+            return made
+        auth = {"Authorization": f"Bearer {w.secrets['token:' + token]}", "Cookie": ""}
+        return Body(made.json, made.form, made.files, made.query, {**(made.headers or {}), **auth})
+
+    return make
 
 
 def indicators(*labels: str) -> Variants:
@@ -99,10 +139,15 @@ row(
 row(
     "GET",
     f"{IND}/{{indicator_id}}",
-    readers,
-    variants=indicators(*ALL),
-    hidden=readers,
+    without_holder(readers, "no-intel"),
+    variants=plus(
+        indicators(*(label for label in ALL if label not in ("A-green", "A-strict"))),
+        scoped(indicators("A-green", "A-strict"), *SCOPED),
+    ),
+    hidden=without_holder(readers, "no-intel"),
+    body=with_token(),
     shows=detail_shows,
+    note="a token with intel:read (and incidents:read) reads; one without intel scopes is refused as for a missing id",
 )
 row(
     "PATCH",
@@ -139,7 +184,7 @@ def collections_of(*keys: str) -> Variants:
 
 def sharers_into(w: World, v: Variant) -> frozenset[str]:
     """Readers of the collection with intel:write (an outbox: its organisation; the coordinating body: any)."""
-    return collection_readers(v.label) & R.WRITERS
+    return collection_readers(v.label.split("+")[0]) & R.WRITERS
 
 
 def key_of(w: World, label: str) -> str:
@@ -154,14 +199,21 @@ SHARE_INTO = collections_of("national", "cluster1", "outbox:B")
 
 
 def create_body(w: World, s: str, v: Variant) -> Body:
-    return Body(json={"value": "45.77.60.1", "collection": key_of(w, v.label), "tlp": "green"})
+    return Body(json={"value": "45.77.60.1", "collection": key_of(w, v.label.split("+")[0]), "tlp": "green"})
 
 
 def bulk_body(w: World, s: str, v: Variant) -> Body:
     return Body(json={"text": "45.77.60.2\nevil-matrix.example.vn", "collection": key_of(w, v.label), "tlp": "green"})
 
 
-row("POST", IND, sharers_into, variants=SHARE_INTO, body=create_body)
+row(
+    "POST",
+    IND,
+    without_holder(sharers_into, *SCOPED),
+    variants=lambda w: [*SHARE_INTO(w), *(Variant(f"national+{t}", {}, "collection:national") for t in SCOPED)],
+    body=with_token(create_body),
+    note="a token without intel:write shares nothing",
+)
 row("POST", f"{IND}/bulk", sharers_into, variants=SHARE_INTO, body=bulk_body)
 
 

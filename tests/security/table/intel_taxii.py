@@ -24,6 +24,7 @@ from tests.security.seed_intel import (
     collection_readers,
     sighting_readers,
 )
+from tests.security.table.intel import SCOPED, plus, scoped, with_token, without_holder
 from tests.security.table.vocabulary import MEMBERS, Table, only
 from tests.security.world import World
 
@@ -175,9 +176,10 @@ row(
 row(
     "GET",
     f"{COL}/objects/",
-    readers_of_collection,
-    variants=collections(*COLLECTIONS),
-    hidden=readers_of_collection,
+    without_holder(readers_of_collection, "no-intel"),
+    variants=plus(collections("cluster1", "outbox:A", "outbox:B"), scoped(collections("national"), *SCOPED)),
+    hidden=without_holder(readers_of_collection, "no-intel"),
+    body=with_token(),
     shows=collection_values,
     withholds=withheld_ids,
     note="each object the reader may see, and no id of one it may not",
@@ -247,10 +249,11 @@ def envelope(w: World, s: str, v: Variant) -> Body:
 row(
     "POST",
     f"{COL}/objects/",
-    writers_of_collection,
-    variants=collections(*COLLECTIONS),
-    hidden=readers_of_collection,
-    body=envelope,
+    without_holder(writers_of_collection, *SCOPED),
+    variants=plus(collections("cluster1", "outbox:A", "outbox:B"), scoped(collections("national"), *SCOPED)),
+    hidden=without_holder(readers_of_collection, "no-intel"),
+    body=with_token(envelope),
+    note="a token without intel:write posts nothing (intel:read and incidents:read: 403; no intel scope: 404)",
 )
 
 # -- the status of a post --------------------------------------------------------------------------------
