@@ -25,6 +25,7 @@ from csirtnet.app import API_PREFIX, create_app
 from csirtnet.authz import ANONYMOUS, Subject
 from csirtnet.authz.advisory import visible_csaf_documents_clause
 from csirtnet.authz.exercise import team_work_clause, visible_exercises_clause
+from csirtnet.authz.intel import visible_imports_clause, visible_indicators_clause
 from csirtnet.demo import DEMO_PASSWORD, load_demo
 from csirtnet.evidence import repository as evidence
 from csirtnet.identity.login import start_password_reset
@@ -45,8 +46,10 @@ from csirtnet.models import (
     Exercise,
     Finding,
     IncidentTask,
+    Indicator,
     Inject,
     InjectAnswer,
+    IntelImport,
     KnowledgeDocument,
     MembershipApplication,
     NetworkEvent,
@@ -71,10 +74,11 @@ PEOPLE = [
     None,
 ]
 # Routes that answer with a file or data, not a page: and a part of a page a script swaps in
-# (/fragment, measured inside its page), and the CSAF provider's files for machines (/.well-known).
+# (/fragment, measured inside its page), and the CSAF provider's files and the TAXII server for machines
+# (/.well-known, /taxii2).
 NOT_PAGES = re.compile(
     r"(\.(csv|pdf|json|ico|svg|zip)$|/(files?|attachments|documents)/\{[^}]+\}$|/file$|/raw$|^/(healthz|readyz)$"
-    r"|^/login/2fa$|/fragment$|^/\.well-known/)"
+    r"|^/login/2fa$|/fragment$|^/\.well-known/|^/taxii2/)"
 )
 _PARAM = re.compile(r"\{([^}:]+)(:[^}]+)?\}")
 
@@ -155,6 +159,12 @@ def _values(session: Session, who: Subject) -> dict[str, object]:
         values.update(channel_id=thread.channel_id, thread_id=thread.id)
     values["exercise_id"] = session.scalar(
         select(Exercise.id).where(visible_exercises_clause(session, who)).order_by(Exercise.id).limit(1)
+    )
+    values["indicator_id"] = session.scalar(
+        select(Indicator.id).where(visible_indicators_clause(who)).order_by(Indicator.id).limit(1)
+    )
+    values["ref"] = session.scalar(
+        select(IntelImport.id).where(visible_imports_clause(who)).order_by(IntelImport.id).limit(1)
     )
     return values
 
