@@ -55,7 +55,7 @@ from csirtnet.models import Indicator, IntelImport, StixObject
 from csirtnet.models.intel import IndicatorKind, IndicatorOrigin
 from csirtnet.vocabulary.enums import TLP
 
-CHUNK = 2000
+CHUNK = 5000
 MAX_REPORTED = 1000  # failures (and successes) kept on the import row; every one is counted
 
 Progress = Callable[[int], None]
