@@ -3,11 +3,11 @@ PostgreSQL (the issue asks under 10 s), with `intel.correlation.correlate_batch`
 
 The stored values go into the `indicator` table of a database of their own (`bench_intel`, created
 and migrated here; never the tests' `test`), by COPY through psycopg with the secondary indexes
-dropped and built afterwards, then VACUUM (ANALYZE) as autovacuum would. A realistic mix (seeded): 45 % IPv4 addresses, 5 % IPv6 addresses
-(in one /32), 1.5 % IPv4 networks (mostly /24 and longer, some /16 to /22) and 0.5 % IPv6 networks
-(/48 to /64), 20 % domains (two to four labels under a dozen TLDs; one in a hundred under a
-dynamic-DNS or free-hosting name, the values that really over-correlate), 13 % URLs on such
-domains, 15 % hashes (MD5, SHA-1, SHA-256).
+dropped and built afterwards, then VACUUM (ANALYZE) as autovacuum would. A realistic mix
+(seeded): 45 % IPv4 addresses, 5 % IPv6 addresses (in one /32), 1.5 % IPv4 networks (mostly /24
+and longer, some /16 to /22) and 0.5 % IPv6 networks (/48 to /64), 20 % domains (two to four
+labels under a dozen TLDs; one in a hundred under a dynamic-DNS or free-hosting name, the values
+that really over-correlate), 13 % URLs on such domains, 15 % hashes (MD5, SHA-1, SHA-256).
 
 The batch has the same mix; about a fifth of its values are already stored (re-shared), its
 addresses fall into stored networks as often as the address space makes them, a tenth of its
