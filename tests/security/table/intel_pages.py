@@ -12,6 +12,7 @@ import orjson
 from tests.security import rules as R
 from tests.security.runner import Body, Variant
 from tests.security.seed_intel_pages import IMPORT_READERS, INDICATOR_EDITORS
+from tests.security.table.intel import detail_shows
 from tests.security.table.vocabulary import MEMBERS, STAFF, WRITERS, Table, fixed, form, objects, only, readers, shows
 from tests.security.world import World
 
@@ -57,7 +58,26 @@ def _bundle() -> bytes:
 # -- the search and one indicator ----------------------------------------------------------------------
 
 row("GET", "/indicators", MEMBERS, shows=shows("indicator green value"))
-row("GET", P, readers, variants=INDICATORS, hidden=readers, shows=shows("indicator {label} value"))
+# The page of one indicator also over tests/security/seed_intel.py's: B's AMBER and AMBER+STRICT, A's RED
+# (its sharer only), A's in cluster 1 and A's TLP:CLEAR one in its outbox (A and the coordinating body),
+# with the sightings' notes each under its own TLP.
+SEEDED = objects("indicator_id", "intel", ("A-green", "B-amber", "B-strict", "A-red", "A-cluster1", "A-outbox"))
+
+
+def page_shows(w: World, v: Variant) -> frozenset[str]:
+    if v.obj and v.obj.startswith("intel:"):
+        return detail_shows(w, v)
+    return shows("indicator {label} value")(w, v)
+
+
+row(
+    "GET",
+    P,
+    readers,
+    variants=lambda w: [*INDICATORS(w), *SEEDED(w)],
+    hidden=readers,
+    shows=page_shows,
+)
 row(
     "POST",
     f"{P}/sightings",
