@@ -280,6 +280,11 @@ def test_collections_are_those_the_caller_may_read_or_write(client: TestClient, 
     assert client.get(f"{ROOT}/collections/{outbox_a}/", headers=world["B"]).status_code == 404
     assert client.get(f"{ROOT}/collections/{outbox_a}/objects/", headers=world["B"]).status_code == 404
     assert client.get(f"{ROOT}/collections/not-a-uuid/", headers=world["B"]).status_code == 404
+    assert client.get(f"{ROOT}/collections/{outbox_a}/manifest/", headers=world["B"]).status_code == 404
+    one = f"{ROOT}/collections/{outbox_a}/objects/indicator--{uuid.uuid4()}/"
+    assert client.get(one, headers=world["B"]).status_code == 404
+    assert client.get(f"{one}versions/", headers=world["B"]).status_code == 404
+    assert client.delete(one, headers=world["B"]).status_code == 404
     everything = client.get(f"{ROOT}/collections/", headers=world["C"]).json()["collections"]
     assert {outbox_a, outbox_b, NATIONAL} <= {c["id"] for c in everything}
 
@@ -435,6 +440,10 @@ def test_match_filters_and_versions(client: TestClient, db: Session, world: dict
     assert listed.json() == {"more": False, "versions": [first.modified, second.modified, third.modified]}
     assert listed.headers["x-taxii-date-added-first"] < listed.headers["x-taxii-date-added-last"]
     assert client.get(f"{one}versions/", headers=world["A"]).json()["versions"][-1] == hidden_newest.modified
+    assert client.get(f"{one}versions/", params={"limit": "0"}, headers=world["B"]).status_code == 400
+    assert client.get(f"{one}versions/", params={"match[spec_version]": "x"}, headers=world["B"]).status_code == 400
+    assert client.get(f"{one}versions/", params={"next": "%%%"}, headers=world["B"]).status_code == 400
+    assert client.get(f"{url}bad/versions/", headers=world["B"]).status_code == 400
     paged = client.get(f"{one}versions/", params={"limit": 1}, headers=world["B"]).json()
     assert paged["more"] is True and paged["versions"] == [first.modified]
     manifest = client.get(
