@@ -65,9 +65,7 @@ def _is_system(who: Subject) -> bool:
 
 
 def can_read(who: Subject) -> bool:
-    return _is_system(who) or (
-        who.is_authenticated and can(who, Permission.INCIDENTS_READ) and can(who, Permission.INTEL_READ)
-    )
+    return _is_system(who) or (who.is_authenticated and can(who, Permission.INTEL_READ))
 
 
 def can_share(who: Subject) -> bool:
