@@ -163,6 +163,18 @@ def test_reimport_is_a_no_op_and_a_newer_version_updates_the_typed_indicator(db:
     assert db.scalar(select(func.count()).select_from(StixObject).where(StixObject.stix_id == ident)) == 3
 
 
+def test_nul_characters_do_not_reach_text_columns(db: Session, sharer: Subject) -> None:
+    obj = indicator("[url:value = 'http://evil.vn/x']", description="bad\x00text", labels=["a\x00b"])
+    nul = indicator("[url:value = 'http://evil.vn/\x00x']")
+    complex_ = indicator("[url:value = 'http://evil.vn/\x00y'] AND [url:value = 'http://evil.vn/z']")
+    row = run(db, sharer, [obj, complex_, nul])
+    assert row.created == 3
+    typed = {i.stix_id: i for i in db.scalars(select(Indicator).where(Indicator.origin_ref == row.uuid))}
+    assert (typed[obj["id"]].description, typed[obj["id"]].tags) == ("badtext", ["ab"])
+    assert complex_["id"] not in typed and nul["id"] not in typed  # kept as their STIX objects only
+    assert "\\u0000" in db.scalar(select(StixObject.body).where(StixObject.stix_id == nul["id"]))
+
+
 def test_duplicates_within_one_stream_count_once(db: Session, sharer: Subject) -> None:
     obj = indicator("[url:value = 'http://evil.vn/x']")
     row = run(db, sharer, [obj, dict(obj), dict(obj, modified=T1)])
@@ -182,6 +194,9 @@ def test_bad_objects_are_skipped_with_their_id_and_reason(db: Session, sharer: S
     wrong_type = dict(indicator("[ipv4-addr:value = '1.2.3.4']"), id=sid("malware"))
     bad_time = dict(indicator("[ipv4-addr:value = '1.2.3.4']"), modified="yesterday")
     backwards = dict(indicator("[ipv4-addr:value = '1.2.3.4']"), modified="2020-01-01T00:00:00Z")
+    long_type = "x-" + "a" * 70
+    too_long = {"type": long_type, "spec_version": "2.1", "id": f"{long_type}--{uuid.uuid4()}", "created": T0}
+    too_precise = dict(indicator("[ipv4-addr:value = '1.2.3.4']"), modified="2026-12-01T10:00:00.1234567890123Z")
     objects: list[Any] = [
         good,
         bad_pattern,
@@ -195,9 +210,11 @@ def test_bad_objects_are_skipped_with_their_id_and_reason(db: Session, sharer: S
         backwards,
         "not an object",
         {"id": sid("indicator")},
+        too_long,
+        too_precise,
     ]
     row = run(db, sharer, objects)
-    assert (row.total, row.created, row.skipped) == (12, 1, 11)
+    assert (row.total, row.created, row.skipped) == (14, 1, 13)
     messages = {f["id"]: f["message"] for f in row.failures}
     assert messages[bad_pattern["id"]].startswith(f"{bad_pattern['id']}: pattern: is not a valid STIX pattern")
     assert "SHA-256" in messages[bad_hash["id"]]
@@ -209,6 +226,8 @@ def test_bad_objects_are_skipped_with_their_id_and_reason(db: Session, sharer: S
     assert "modified: is not a STIX timestamp" in messages[bad_time["id"]]
     assert "modified: is earlier than created" in messages[backwards["id"]]
     assert messages["object #10"] == "object #10: object: is not a JSON object"
+    assert "id: is longer than 100 characters" in messages[too_long["id"][:200]]
+    assert "modified: is not a STIX timestamp" in messages[too_precise["id"]]
 
 
 def test_tlp_from_tlp1_markings_and_markings_the_stream_defines(db: Session, sharer: Subject) -> None:

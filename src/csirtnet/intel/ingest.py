@@ -64,7 +64,9 @@ _ID = re.compile(
     r"^([a-z][a-z0-9-]{0,248}[a-z0-9])--"
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"
 )
-_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
+# Up to nanoseconds: the stored version (`StixObject.modified`) is kept as written, in 40 characters.
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$")
+MAX_ID = 100  # StixObject.stix_id
 
 SCO_TYPES = frozenset(
     [
@@ -197,11 +199,11 @@ class _Run:
 
 def _moment(value: Any, name: str) -> datetime:
     if not isinstance(value, str) or not _TIMESTAMP.match(value):
-        raise Skip(name, "is not a STIX timestamp (YYYY-MM-DDTHH:MM:SS[.s+]Z)")
+        raise Skip(name, "is not a STIX timestamp (YYYY-MM-DDTHH:MM:SS[.s]Z, up to nanoseconds)")
     try:
         return datetime.fromisoformat(value)
     except ValueError:
-        raise Skip(name, "is not a STIX timestamp (YYYY-MM-DDTHH:MM:SS[.s+]Z)") from None
+        raise Skip(name, "is not a STIX timestamp (YYYY-MM-DDTHH:MM:SS[.s]Z, up to nanoseconds)") from None
 
 
 def _tlp_of_marking(obj: dict[str, Any]) -> TLP | None:
@@ -231,6 +233,8 @@ def check(obj: Any, run: _Run) -> _Accepted:
     ident = obj.get("id")
     if not isinstance(ident, str):
         raise Skip("id", "missing required property")
+    if len(ident) > MAX_ID:
+        raise Skip("id", f"is longer than {MAX_ID} characters (its type is too long to be kept)")
     match = _ID.match(ident)
     if match is None:
         raise Skip("id", "is not a STIX identifier (type--UUID)")
@@ -365,9 +369,12 @@ def _existing_versions(session: Session, collection: str, ids: list[str]) -> dic
 
 
 def _text(value: Any, limit: int | None = None) -> str | None:
+    """A text property for a column: NUL characters dropped (PostgreSQL refuses them in text; the
+    stored JSON keeps them, escaped), cut to `limit`."""
     if not isinstance(value, str) or not value:
         return None
-    return value if limit is None else value[:limit]
+    text = value.replace("\x00", "") if "\x00" in value else value
+    return text if limit is None else text[:limit]
 
 
 def _indicator_row(item: _Accepted, run: _Run, now: datetime) -> dict[str, Any] | None:
@@ -377,11 +384,13 @@ def _indicator_row(item: _Accepted, run: _Run, now: datetime) -> dict[str, Any] 
     else:
         pattern = obj["pattern"]
         if len(pattern) > 2048:
-            return None
+            return None  # kept as the STIX object only
         normal = values.Value(IndicatorKind.STIX_PATTERN, pattern)
+    if "\x00" in normal.value:
+        return None  # PostgreSQL keeps no NUL in text: kept as the STIX object only
     created = datetime.fromisoformat(obj["created"])
     confidence = obj.get("confidence")
-    labels = [str(x)[:200] for x in obj.get("labels") or [] if isinstance(x, str)][:50]
+    labels = [x for x in (_text(label, 200) for label in obj.get("labels") or []) if x][:50]
     warninglists: list[str] = []
     if run.check_warninglists is not None and normal.kind is not IndicatorKind.STIX_PATTERN:
         warninglists = run.check_warninglists(normal.kind.value, normal.value)
