@@ -21,7 +21,9 @@ sequence up front; executemany on SQLite — never an ORM object per STIX object
   indicators; values found on a warninglist are marked. A newer version of an indicator updates
   its typed row; an older one is only stored. An indicator whose id is already typed in another
   collection is stored without a second typed row (`Indicator.stix_id` is unique);
-- writes ONE audit record for the whole import ("intel.import", counts only, no values).
+- writes ONE audit record for the whole import ("intel.import", counts only, no values);
+- imports into the same collection take turns (an advisory lock on PostgreSQL), so two at once
+  never both store the same version.
 
 Memory: the objects are consumed as they come (`objects` may be a generator); only ids and
 versions seen in this run are kept.
@@ -29,6 +31,7 @@ versions seen in this run are kept.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -348,6 +351,15 @@ def _new_ids(session: Session, table: Any, n: int) -> list[int] | None:
     )
 
 
+def _serialise(session: Session, collection: str) -> None:
+    """Imports into one collection take turns (PostgreSQL: a transaction-scoped advisory lock), so
+    that two imports of the same objects at once cannot both find them new and collide on
+    (collection, id, modified); SQLite has one writer at a time anyway."""
+    if _is_pg(session):
+        digest = hashlib.blake2b(f"intel.ingest:{collection}".encode(), digest_size=8).digest()
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": int.from_bytes(digest, "big", signed=True)})
+
+
 def _chunks(objects: Iterable[Any]) -> Iterator[list[Any]]:
     iterator = iter(objects)
     while chunk := list(islice(iterator, CHUNK)):
@@ -620,6 +632,7 @@ def run(
     row = import_row or start(session, who, collection=collection, source=source, fmt=fmt, default_tlp=default_tlp)
     if import_row is not None:
         authz_intel.require_write_collection(session, who, row.collection)
+    _serialise(session, row.collection)
     state = _Run(
         row=row,
         who=who,
