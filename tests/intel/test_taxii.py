@@ -579,3 +579,23 @@ def test_status_of_an_import_row(client: TestClient, db: Session, world: dict[st
     assert pending["status"] == "pending" and pending["pending_count"] == 3 and pending["total_count"] == 10
     assert "failures" not in pending, "a capped list is left out rather than contradict its count"
     assert client.get(f"{ROOT}/status/{row.uuid}/", headers=world["B"]).status_code == 404
+
+
+def test_deleting_the_last_version_removes_the_typed_indicator(
+    client: TestClient, db: Session, world: dict[str, Any]
+) -> None:
+    from csirtnet.intel import service
+    from csirtnet.intel.schemas import IndicatorCreate
+    from csirtnet.models import Indicator
+
+    a = world["a"]
+    shared = service.create(db, subject_for(a), IndicatorCreate(value="198.51.100.77", tlp=TLP.GREEN))
+    db.commit()
+    ident = shared.stix_id
+    url = f"{ROOT}/collections/{NATIONAL}/objects/{ident}/"
+    assert client.get(url, headers=world["B"]).status_code == 200
+    assert client.delete(url, params={"match[version]": "all"}, headers=world["A"]).status_code == 200
+    db.expire_all()
+    assert db.scalar(select(Indicator.id).where(Indicator.stix_id == ident)) is None, (
+        "gone from the collection, gone from search, correlation and the exports"
+    )

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import delete as sql_delete
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
@@ -17,7 +18,7 @@ from csirtnet.intel.collections import Collection
 from csirtnet.intel.taxii import repository
 from csirtnet.intel.taxii.errors import TaxiiError
 from csirtnet.intel.taxii.repository import Filters
-from csirtnet.models import IndicatorOrigin, IntelImport, StixObject
+from csirtnet.models import Indicator, IndicatorOrigin, IntelImport, StixObject
 from csirtnet.vocabulary.enums import TLP
 
 # Objects posted without a TLP marking: the recipient organisation and the coordinating body only,
@@ -80,4 +81,11 @@ def delete_object(session: Session, who: Subject, collection: Collection, stix_i
         versions=sorted(row.modified for row in rows),
     )
     session.execute(sql_delete(StixObject).where(StixObject.id.in_([row.id for row in rows])))
+    # Its last version gone, the object is gone from the collection: its typed indicator (and the
+    # indicator's sightings) go too, so search, correlation and the exports stop showing it.
+    left = exists(select(StixObject.id).where(StixObject.collection == collection.key, StixObject.stix_id == stix_id))
+    if not session.scalar(select(left)):
+        session.execute(
+            sql_delete(Indicator).where(Indicator.collection == collection.key, Indicator.stix_id == stix_id)
+        )
     return len(rows)
