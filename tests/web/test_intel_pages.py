@@ -343,6 +343,9 @@ def test_an_export_downloads_what_the_reader_may_see(client, db, world: World) -
     assert "attachment" in r.headers["content-disposition"]
     r = client.get("/indicators/export", params={"format": "csv"})
     assert r.status_code == 200 and "45.77.10.61" in r.text and "45.77.10.62" not in r.text
+    r = client.get("/indicators/export", params={"format": "stix", "collection": "national"})
+    assert r.status_code == 200 and r.json()["type"] == "bundle"
+    assert "45.77.10.61" in r.text and "45.77.10.62" not in r.text
     r = client.get("/indicators/export", params={"format": "misp-feed"})
     assert r.status_code == 200 and r.content[:2] == b"PK"
     post_bad(

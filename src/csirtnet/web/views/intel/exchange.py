@@ -10,7 +10,6 @@ download is served after the request's transaction has ended."""
 
 from __future__ import annotations
 
-import importlib
 import shutil
 import tempfile
 from pathlib import Path
@@ -214,8 +213,8 @@ def _download(session: DbSession, who: Subject, fmt: str, collection: str | None
     folder = Path(tempfile.mkdtemp(prefix="csirtnet-export-"))
     try:
         if fmt == "stix":
-            # The STIX part's exporter, imported where an export is made (and by name until it lands).
-            stix_export = importlib.import_module("csirtnet.intel.stix.export")
+            from csirtnet.intel.stix import export as stix_export
+
             path = folder / "indicators.json"
             with path.open("wb") as out:
                 for chunk in stix_export.bundle(session, who, collection=collection):
