@@ -5,9 +5,9 @@ A cell is right when
 - an allowed subject gets 2xx or 3xx (a page's redirect to the login or the second-factor page is a
   refusal), and an unsafe request writes its audit record (the change went through);
 - a refused subject gets 401, 403 or 404 (pages: the redirect to /login for nobody logged in, to
-  /account/2fa for a session owing its second factor), nothing changes (no audit record, job or
-  notification), and where the row says existence is sensitive the status is exactly the one the
-  same subject gets for a missing id;
+  /account/2fa for a session owing its second factor; TAXII: 401 asking for Basic for nobody logged
+  in), nothing changes (no audit record, job or notification), and where the row says existence is
+  sensitive the status is exactly the one the same subject gets for a missing id;
 - the body (JSON, HTML, CSV, PDF text, file bytes) and the headers (a redirect's flash cookie,
   a download's file name) hold no marker the subject may not see, and no id of an incident it may
   not know of in a timeline's `other_id` or a link to `/incidents/<id>`.
