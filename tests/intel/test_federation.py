@@ -377,20 +377,28 @@ def test_any_text_is_an_http_url_or_refused_naming_the_field(text: str) -> None:
     assert "@" not in url.split("/")[2] and not any(ch.isspace() for ch in url)
 
 
-def test_a_run_waits_on_the_remote_without_holding_sqlites_write_lock(
-    committing_database: Any, backend_kind: str
-) -> None:
-    """The worker's unit of work begins IMMEDIATE on SQLite; a run talks to the remote before it
-    writes, so the platform's other writers are not stopped while a partner answers."""
-    if backend_kind != "sqlite":
-        pytest.skip("SQLite's database-wide write lock only")
+def test_a_run_waits_on_the_remote_without_holding_a_transaction(committing_database: Any, backend_kind: str) -> None:
+    """A run talks to the remote before it writes. On SQLite the worker's unit of work begins
+    IMMEDIATE, so a transaction held while a partner answers would stop every other writer of the
+    platform; on PostgreSQL it would sit "idle in transaction" holding its locks and snapshot."""
     import sqlite3
+
+    from sqlalchemy import text
 
     from csirtnet.integrations.taxii import RemoteCollection
 
     free: list[bool] = []
 
     def lock_is_free() -> bool:
+        if backend_kind == "postgresql":
+            with committing_database.engine.connect() as conn:
+                waiting = conn.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND state = 'idle in transaction' AND pid <> pg_backend_pid()"
+                    )
+                )
+            return waiting == 0
         raw = committing_database.engine.raw_connection()  # autocommit: BEGIN is ours to send
         try:
             raw.driver_connection.execute("PRAGMA busy_timeout=200")

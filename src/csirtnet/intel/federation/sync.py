@@ -161,20 +161,29 @@ class _Plan:
 
 @contextmanager
 def _reader(session: Session) -> Iterator[Session]:
-    """A session that reads without SQLite's write lock, for the part of a run that waits on the
-    remote: the job's own session takes the lock at its first statement (a worker's unit of work
-    begins IMMEDIATE), which would stop every writer of the platform while a partner answers. On
-    PostgreSQL (and in tests, inside the test's transaction) the run's own session reads."""
+    """A session of its own for the part of a run that waits on the remote, closed before the
+    remote is called: the job's own session must not hold a transaction meanwhile. On SQLite it
+    would hold the write lock from its first statement (a worker's unit of work begins IMMEDIATE)
+    and stop every writer of the platform while a partner answers; on PostgreSQL it would sit idle
+    in transaction, holding its locks and its snapshot. In tests, inside the test's transaction
+    (a session bound to a connection), the run's own session reads."""
     bind = session.get_bind()
-    if not (isinstance(bind, Engine) and bind.dialect.name == "sqlite"):
+    if not isinstance(bind, Engine):
         yield session
         return
-    reader = Session(bind=bind.execution_options(sqlite_immediate=False))
+    engine = bind.execution_options(sqlite_immediate=False) if bind.dialect.name == "sqlite" else bind
+    reader = Session(bind=engine)
     try:
         yield reader
     finally:
         reader.rollback()
         reader.close()
+
+
+def _end_read(reader: Session, session: Session) -> None:
+    """End the reader's transaction before the remote is called (the rows read are plain values)."""
+    if reader is not session:
+        reader.rollback()
 
 
 def _plan(session: Session, subscription_id: int) -> _Plan | None:
@@ -291,6 +300,7 @@ def push(session: Session, subscription_id: int, *, remote: RemoteFactory = defa
         try:
             with _reader(session) as reader:
                 chunk = pending_for_peer(reader, plan.collection, peer, reached, limit=PUSH_CHUNK)
+                _end_read(reader, session)
                 if chunk:
                     with _remote(plan, remote) as client:
                         chunks = 0
@@ -309,6 +319,7 @@ def push(session: Session, subscription_id: int, *, remote: RemoteFactory = defa
                             refused_ids += [str(f.get("id")) for f in result.failures][: max(0, 10 - len(refused_ids))]
                             chunks += 1
                             chunk = pending_for_peer(reader, plan.collection, peer, reached, limit=PUSH_CHUNK)
+                            _end_read(reader, session)
                             if chunk and chunks >= MAX_CHUNKS:
                                 more = True
                                 break
