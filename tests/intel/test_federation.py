@@ -398,7 +398,7 @@ def test_a_run_waits_on_the_remote_without_holding_a_transaction(committing_data
                         "AND state = 'idle in transaction' AND pid <> pg_backend_pid()"
                     )
                 )
-            return waiting == 0
+            return bool(waiting == 0)
         raw = committing_database.engine.raw_connection()  # autocommit: BEGIN is ours to send
         try:
             raw.driver_connection.execute("PRAGMA busy_timeout=200")
