@@ -97,7 +97,7 @@ INTEL_IMPORT_READERS = R.users_of("B") | R.STAFF
 # Tokens of A's responder with fewer scopes than its roles grant (tests/security/table/intel*.py send
 # them in the responder's place in the variants named after them).
 SCOPED_HOLDER = R.RESPONDER
-SCOPED_TOKENS = {"intel-read": ("intel:read", "incidents:read"), "no-intel": ("incidents:read", "profile:read")}
+SCOPED_TOKENS = {"intel-read": ("intel:read",), "no-intel": ("incidents:read", "profile:read")}
 
 
 class IntelSeed(BuilderBase):
@@ -109,8 +109,8 @@ class IntelSeed(BuilderBase):
         self.s.flush()
 
     def _scoped_tokens(self) -> None:
-        """Two more tokens of A's responder: one that reads indicators but may not share
-        (docs/intel.md: reading takes intel:read and incidents:read), one without any intel scope."""
+        """Two more tokens of A's responder: one with intel:read alone, which reads indicators (docs/intel.md)
+        but may not share, and one without any intel scope."""
         for name, scopes in SCOPED_TOKENS.items():
             issued = create_token(
                 self.s,

@@ -147,7 +147,7 @@ row(
     hidden=without_holder(readers, "no-intel"),
     body=with_token(),
     shows=detail_shows,
-    note="a token with intel:read (and incidents:read) reads; one without intel scopes is refused as for a missing id",
+    note="a token with intel:read alone reads; one without intel scopes is refused as for a missing id",
 )
 row(
     "PATCH",

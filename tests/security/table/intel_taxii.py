@@ -253,7 +253,7 @@ row(
     variants=plus(collections("cluster1", "outbox:A", "outbox:B"), scoped(collections("national"), *SCOPED)),
     hidden=without_holder(readers_of_collection, "no-intel"),
     body=with_token(envelope),
-    note="a token without intel:write posts nothing (intel:read and incidents:read: 403; no intel scope: 404)",
+    note="a token without intel:write posts nothing (intel:read alone: 403; no intel scope: 404)",
 )
 
 # -- the status of a post --------------------------------------------------------------------------------
