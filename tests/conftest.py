@@ -38,6 +38,10 @@ from tests.smtp import smtp_server  # noqa: F401 - a fixture every test may use
 
 PG_URL = os.environ.get("CSIRTNET_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# The CLIs print through rich, which wraps at the terminal's width, or 80 columns when there is none:
+# a message naming a file under a long temporary path (pytest-xdist's workers add a folder to it)
+# would wrap inside the words a test looks for. Set before any csirtnet module makes its consoles.
+os.environ.setdefault("COLUMNS", "240")
 BACKENDS = [b for b in os.environ.get("CSIRTNET_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
 
 
@@ -69,6 +73,9 @@ def create_pg_database() -> str:
     admin = _pg_admin_engine()
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        # A test's commits need not wait for the WAL to reach the disk: a crash of the machine loses
+        # the throwaway database anyway. Every connection to it (the app's and the tests') inherits it.
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     admin.dispose()
     return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
 

@@ -30,7 +30,17 @@ def test_demo_in_a_fresh_process_loads_every_domain(tmp_path: Path) -> None:
     with engine.connect() as conn:
         counts = {
             t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()  # noqa: S608 - fixed names
-            for t in ("organisation", "cluster", "constituency_claim", "incident", "support_request")
+            for t in (
+                "organisation",
+                "cluster",
+                "constituency_claim",
+                "incident",
+                "support_request",
+                "advisory",
+                "exercise",
+                "indicator",
+                "stix_object",
+            )
         }
     engine.dispose()
     assert all(counts.values()), counts
