@@ -23,9 +23,7 @@ from tests.security.table import (
     foundation,
     incidents,
     intel,
-    intel_exchange,
     intel_federation,
-    intel_indicators,
     intel_pages,
     intel_taxii,
     members,
@@ -46,11 +44,7 @@ ROWS: list[Row] = [
     *exercises_pages.ROWS,
     *exercises_pages_technical.ROWS,
     *intel.ROWS,
-    # The indicator API's rows are intel.py's (every TLP, two organisations, a cluster and an outbox);
-    # rows written with the parts over the pages' two indicators count only for routes it lacks.
-    *(r for r in intel_exchange.ROWS if r.key not in intel.KEYS),
     *intel_federation.ROWS,
-    *(r for r in intel_indicators.ROWS if r.key not in intel.KEYS),
     *intel_pages.ROWS,
     *intel_taxii.ROWS,
 ]
