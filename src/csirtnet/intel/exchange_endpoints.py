@@ -127,7 +127,8 @@ def _stix_pieces(
 
 
 _EXPORT_MEDIA = {
-    STIX_MEDIA: {"schema": {"type": "string", "format": "binary"}},
+    # A STIX bundle is a JSON document (clients parse it as one): declared as an object, not bytes.
+    STIX_MEDIA: {"schema": {"type": "object", "required": ["type", "id"]}},
     "text/csv": {"schema": {"type": "string", "format": "binary"}},
     "text/plain": {"schema": {"type": "string", "format": "binary"}},
     "text/dns": {"schema": {"type": "string", "format": "binary"}},
