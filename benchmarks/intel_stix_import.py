@@ -35,90 +35,19 @@ from typing import Any
 import orjson
 from sqlalchemy import create_engine, text
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.stix_text import sentence
+from csirtnet.intel.stix.markings import MARKING_IDS
+from csirtnet.vocabulary.enums import TLP
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/csirtnet_bench_stix"
 
-WORDS = [
-    "phishing",
-    "campaign",
-    "targeting",
-    "provincial",
-    "portals",
-    "delivers",
-    "a",
-    "loader",
-    "that",
-    "downloads",
-    "a",
-    "second",
-    "stage",
-    "from",
-    "compromised",
-    "hosting;",
-    "the",
-    "infrastructure",
-    "rotates",
-    "domains",
-    "daily",
-    "and",
-    "uses",
-    "fast-flux",
-    "DNS.",
-    "Observed",
-    "by",
-    "member",
-    "organisations",
-    "during",
-    "incident",
-    "response,",
-    "confirmed",
-    "by",
-    "sandbox",
-    "analysis",
-    "and",
-    "network",
-    "telemetry.",
-    "Block",
-    "at",
-    "the",
-    "perimeter",
-    "and",
-    "search",
-    "proxy",
-    "logs",
-    "for",
-    "the",
-    "past",
-    "thirty",
-    "days.",
-    "The",
-    "actor",
-    "reuses",
-    "TLS",
-    "certificates",
-    "and",
-    "registers",
-    "look-alike",
-    "domains",
-    "of",
-    "ministries",
-    "and",
-    "banks.",
-]
 TLDS = ("vn", "com.vn", "gov.vn", "net", "org", "info", "xyz", "top")
-MARKINGS = [
-    "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
-    "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
-    "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
-    "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
-]
-
-
-def sentence(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
+MARKINGS = [MARKING_IDS[t] for t in (TLP.CLEAR, TLP.GREEN, TLP.AMBER, TLP.AMBER_STRICT)]
 
 
 def ts(rng: random.Random) -> str:

@@ -50,53 +50,20 @@ import httpx
 import orjson
 from sqlalchemy import create_engine, text
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.stix_text import WORDS
+from csirtnet.intel.stix.markings import MARKING_IDS
+from csirtnet.vocabulary.enums import TLP
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(ROOT))
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_taxii"
 TAXII = "application/taxii+json;version=2.1"
-GREEN = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
-STRICT = "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"
-WORDS = (
-    "phishing",
-    "campaign",
-    "targeting",
-    "provincial",
-    "portals",
-    "delivers",
-    "a",
-    "loader",
-    "that",
-    "downloads",
-    "a",
-    "second",
-    "stage",
-    "from",
-    "compromised",
-    "hosting",
-    "the",
-    "infrastructure",
-    "rotates",
-    "domains",
-    "daily",
-    "and",
-    "uses",
-    "fast-flux",
-    "DNS",
-    "observed",
-    "by",
-    "member",
-    "organisations",
-    "during",
-    "incident",
-    "response",
-    "confirmed",
-    "by",
-    "sandbox",
-    "analysis",
-)
+GREEN = MARKING_IDS[TLP.GREEN]
+STRICT = MARKING_IDS[TLP.AMBER_STRICT]
 COLUMNS = (
     "collection, stix_id, stix_type, spec_version, modified, created, date_added, tlp, organisation_id, "
     "created_by_id, body"

@@ -10,18 +10,13 @@ from typing import Annotated
 
 import typer
 
-from csirtnet.cli_common import AsUser, acting_subject, err, fail, progress_bar
+from csirtnet.cli_common import AsUser, acting_subject, err, fail, problem_text, progress_bar
 from csirtnet.errors import AppError
 from csirtnet.intel.cli_app import app
 from csirtnet.models import IntelImport
 from csirtnet.vocabulary.enums import TLP
 
 SHOWN_FAILURES = 20
-
-
-def _problem(exc: AppError) -> str:
-    errors = getattr(exc, "errors", None) or []
-    return "; ".join(f"{e.field}: {e.message}" for e in errors) or str(exc)
 
 
 def summary_lines(path: Path, row: IntelImport, fmt: str) -> list[str]:
@@ -75,7 +70,7 @@ def import_(
                 bar.update(task, total=row.total, completed=row.total)
         except AppError as exc:
             failed += 1
-            err.print(f"[red]error:[/red] {path}: nothing imported: {_problem(exc)}", markup=True, highlight=False)
+            err.print(f"[red]error:[/red] {path}: nothing imported: {problem_text(exc)}", markup=True, highlight=False)
             continue
         for line in lines:
             typer.echo(line)

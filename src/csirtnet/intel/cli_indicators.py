@@ -16,18 +16,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from csirtnet.cli_common import AsUser, acting_subject, fail
+from csirtnet.cli_common import AsUser, acting_subject, fail, problem_text, refusal
 from csirtnet.errors import AppError
 from csirtnet.intel.cli_app import app
 
 out = Console(highlight=False, soft_wrap=True)
 warninglists_app = typer.Typer(help="Warninglists: values that are likely false positives", no_args_is_help=True)
 app.add_typer(warninglists_app, name="warninglists")
-
-
-def _problem(exc: AppError) -> str:
-    errors = getattr(exc, "errors", None) or []
-    return "; ".join(f"{e.field}: {e.message}" for e in errors) or str(exc)
 
 
 @app.command("add")
@@ -89,11 +84,8 @@ def add(
                     )
                     ind = service.create(session, who, body)
                     table.add_row(str(ind.id), ind.kind, ind.value, "shared", ", ".join(ind.warninglists))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise fail(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
-    except AppError as exc:
-        raise fail(_problem(exc)) from None
+    except (ValidationError, AppError) as exc:
+        raise refusal(exc) from None
     out.print(table)
 
 
@@ -139,7 +131,7 @@ def search(
                     "yes" if r.decay.expired else "no",
                 )
     except AppError as exc:
-        raise fail(_problem(exc)) from None
+        raise refusal(exc) from None
     out.print(table)
 
 
@@ -160,7 +152,7 @@ def load(directory: Annotated[Path, typer.Argument(help="A directory of MISP war
         try:
             checked.append((path, warninglists.read_file(path)))
         except AppError as exc:
-            problems.append(_problem(exc))
+            problems.append(problem_text(exc))
     if problems:
         for problem in problems:
             out.print(f"refused: {problem}")

@@ -4,7 +4,7 @@ change to an indicator (and every sighting) writes into the indicator's collecti
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -60,45 +60,56 @@ def write_indicator_version(session: Session, ind: Indicator, *, first: bool = F
     indicator was just made (no version to look for)."""
     session.flush()
     newest = None if first else _latest_modified(session, ind.collection, ind.stix_id)
-    if newest is not None and stix.stix_timestamp(ind.modified_at) <= newest:
-        base = ind.modified_at
-        while stix.stix_timestamp(base) <= newest:
-            base = base + timedelta(milliseconds=1)
-        ind.modified_at = base
-    body = stix.indicator_object(ind, created_by_ref=created_by_ref(ind))
-    row = StixObject(
-        collection=ind.collection,
-        stix_id=body["id"],
-        stix_type="indicator",
-        spec_version="2.1",
-        modified=body["modified"],
-        created=body["created"],
-        tlp=ind.tlp,
-        organisation_id=ind.source_organisation_id,
-        created_by_id=ind.created_by_id,
-        indicator_id=ind.id,
-        body=orjson.dumps(body).decode(),
-    )
+    ind.modified_at = _after(ind.modified_at, newest)
+    row = StixObject(**_stix_row(ind))
     session.add(row)
     return row
 
 
-def _stix_row(ind: Indicator) -> dict[str, Any]:
-    body = stix.indicator_object(ind, created_by_ref=created_by_ref(ind))
+def _after(moment: datetime, newest: str | None) -> datetime:
+    """`moment`, moved on by milliseconds until its STIX timestamp is later than `newest` (a version
+    must be newer than the last one stored, and STIX timestamps keep milliseconds)."""
+    while newest is not None and stix.stix_timestamp(moment) <= newest:
+        moment = moment + timedelta(milliseconds=1)
+    return moment
+
+
+def _columns(
+    body: dict[str, Any],
+    *,
+    collection: str,
+    tlp: str,
+    organisation_id: int | None,
+    created_by_id: int | None,
+    indicator_id: int,
+) -> dict[str, Any]:
+    """A `StixObject` row's columns for an object csirtnet wrote (an indicator's or a sighting's)."""
     return {
-        "collection": ind.collection,
+        "collection": collection,
         "stix_id": body["id"],
-        "stix_type": "indicator",
+        "stix_type": body["type"],
         "spec_version": "2.1",
         "modified": body["modified"],
         "created": body["created"],
         "date_added": utcnow(),
-        "tlp": ind.tlp,
-        "organisation_id": ind.source_organisation_id,
-        "created_by_id": ind.created_by_id,
-        "indicator_id": ind.id,
+        "tlp": tlp,
+        "organisation_id": organisation_id,
+        "created_by_id": created_by_id,
+        "indicator_id": indicator_id,
         "body": orjson.dumps(body).decode(),
     }
+
+
+def _stix_row(ind: Indicator) -> dict[str, Any]:
+    body = stix.indicator_object(ind, created_by_ref=created_by_ref(ind))
+    return _columns(
+        body,
+        collection=ind.collection,
+        tlp=ind.tlp,
+        organisation_id=ind.source_organisation_id,
+        created_by_id=ind.created_by_id,
+        indicator_id=ind.id,
+    )
 
 
 def write_indicator_versions(session: Session, changed: Sequence[Indicator], made: Sequence[Indicator]) -> None:
@@ -118,9 +129,7 @@ def write_indicator_versions(session: Session, changed: Sequence[Indicator], mad
             )
             newest.update({r[0]: r[1] for r in session.execute(query)})
     for ind in changed:
-        last = newest.get(ind.stix_id)
-        while last is not None and stix.stix_timestamp(ind.modified_at) <= last:
-            ind.modified_at = ind.modified_at + timedelta(milliseconds=1)
+        ind.modified_at = _after(ind.modified_at, newest.get(ind.stix_id))
     session.flush()
     insert_rows(session, StixObject.__table__, [_stix_row(ind) for ind in [*changed, *made]])
 
@@ -129,17 +138,14 @@ def write_sighting_object(session: Session, sighting: Sighting, ind: Indicator) 
     """The sighting's STIX form, in the indicator's collection, under the sighting's own TLP."""
     body = stix.sighting_object(sighting, ind)
     row = StixObject(
-        collection=ind.collection,
-        stix_id=body["id"],
-        stix_type="sighting",
-        spec_version="2.1",
-        modified=body["modified"],
-        created=body["created"],
-        tlp=sighting.tlp,
-        organisation_id=sighting.organisation_id,
-        created_by_id=sighting.created_by_id,
-        indicator_id=ind.id,
-        body=orjson.dumps(body).decode(),
+        **_columns(
+            body,
+            collection=ind.collection,
+            tlp=sighting.tlp,
+            organisation_id=sighting.organisation_id,
+            created_by_id=sighting.created_by_id,
+            indicator_id=ind.id,
+        )
     )
     session.add(row)
     return row

@@ -10,16 +10,11 @@ from typing import Annotated
 
 import typer
 
-from csirtnet.cli_common import AsUser, acting_subject, fail
+from csirtnet.cli_common import AsUser, acting_subject, fail, problem_text
 from csirtnet.errors import AppError
 from csirtnet.intel.cli_app import app
 
 FORMAT_HELP = "stix, misp-feed, csv, rpz, suricata, blocklist (a directory), blocklist-ips|networks|domains|urls|hashes"
-
-
-def _problem(exc: AppError) -> str:
-    errors = getattr(exc, "errors", None) or []
-    return "; ".join(f"{e.field}: {e.message}" for e in errors) or str(exc)
 
 
 @app.command("export")
@@ -54,5 +49,5 @@ def export(
             options = exports.ExportOptions(include_warninglisted=include_warninglisted, sid_start=sid_start)
             summary = exports.write(session, who, fmt, out, collection=collection, options=options)
     except AppError as exc:
-        raise fail(f"Export failed: {_problem(exc)}") from None
+        raise fail(f"Export failed: {problem_text(exc)}") from None
     typer.echo(f"Exported {summary.count} indicators as {fmt} to {out}.")

@@ -25,7 +25,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from csirtnet.cli_common import AsUser, acting_subject, fail
+from csirtnet.cli_common import AsUser, acting, fail
 from csirtnet.intel.cli_app import app
 
 out = Console(highlight=False, soft_wrap=True)
@@ -34,14 +34,6 @@ subscription_app = typer.Typer(help="Subscriptions to remote TAXII 2.1 collectio
 collection_app = typer.Typer(help="Collections added by configuration", no_args_is_help=True)
 app.add_typer(subscription_app, name="subscription")
 app.add_typer(collection_app, name="collection")
-
-
-def _problem(exc: Exception) -> typer.Exit:
-    from csirtnet.errors import AppError
-
-    if isinstance(exc, AppError) and exc.errors:
-        return fail("; ".join(f"{e.field}: {e.message}" for e in exc.errors))
-    return fail(str(exc))
 
 
 @subscription_app.command("add")
@@ -61,15 +53,11 @@ def add_subscription(
     as_user: AsUser = None,
 ) -> None:
     """Add a subscription; prints its id."""
-    from pydantic import ValidationError
-
-    from csirtnet.cli import database
-    from csirtnet.errors import AppError
     from csirtnet.intel.federation import service
     from csirtnet.intel.federation.schemas import SubscriptionCreate
 
     secret = sys.stdin.readline().rstrip("\r\n") if secret_stdin else None
-    try:
+    with acting(as_user) as (session, who):
         body = SubscriptionCreate(
             name=name,
             direction=direction,  # checked by the schema
@@ -82,32 +70,17 @@ def add_subscription(
             interval_minutes=interval,
             enabled=not disabled,
         )
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise fail(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
-    with database().unit_of_work() as session:
-        who = acting_subject(session, as_user)
-        try:
-            row = service.create(session, who, body)
-        except AppError as exc:
-            raise _problem(exc) from None
-        ident = row.id
+        ident = service.create(session, who, body).id
     out.print(str(ident))
 
 
 @subscription_app.command("list")
 def list_subscriptions(as_user: AsUser = None) -> None:
     """Subscriptions: id, name, direction, local collection, remote, enabled, last run, last error."""
-    from csirtnet.cli import database
-    from csirtnet.errors import AppError
     from csirtnet.intel.federation import reads
 
-    with database().unit_of_work(write=False) as session:
-        who = acting_subject(session, as_user)
-        try:
-            rows = reads.subscriptions(session, who)
-        except AppError as exc:
-            raise _problem(exc) from None
+    with acting(as_user, write=False) as (session, who):
+        rows = reads.subscriptions(session, who)
     table = Table("id", "name", "direction", "collection", "remote", "enabled", "last run", "last error", box=None)
     for s in rows:
         table.add_row(
@@ -128,16 +101,10 @@ def run_subscription(
     subscription_id: Annotated[int, typer.Argument(help="The subscription's id")], as_user: AsUser = None
 ) -> None:
     """Run a subscription now, here: pull from or push to its remote, and say what happened."""
-    from csirtnet.cli import database
-    from csirtnet.errors import AppError
     from csirtnet.intel.federation import service
 
-    with database().unit_of_work() as session:
-        who = acting_subject(session, as_user)
-        try:
-            outcome = service.run_here(session, who, subscription_id)
-        except AppError as exc:
-            raise _problem(exc) from None
+    with acting(as_user) as (session, who):
+        outcome = service.run_here(session, who, subscription_id)
     verb = "pulled" if outcome.direction == "pull" else "pushed"
     out.print(f"{verb} {outcome.objects} object(s)" + (f", {outcome.refused} refused" if outcome.refused else ""))
     if outcome.more:
@@ -151,16 +118,10 @@ def remove_subscription(
     subscription_id: Annotated[int, typer.Argument(help="The subscription's id")], as_user: AsUser = None
 ) -> None:
     """Delete a subscription (what it brought stays)."""
-    from csirtnet.cli import database
-    from csirtnet.errors import AppError
     from csirtnet.intel.federation import service
 
-    with database().unit_of_work() as session:
-        who = acting_subject(session, as_user)
-        try:
-            service.remove(session, who, subscription_id)
-        except AppError as exc:
-            raise _problem(exc) from None
+    with acting(as_user) as (session, who):
+        service.remove(session, who, subscription_id)
     out.print(f"removed subscription {subscription_id}")
 
 
@@ -171,41 +132,22 @@ def add_collection(
     as_user: AsUser = None,
 ) -> None:
     """Add a collection by configuration; prints its key (custom:<uuid>)."""
-    from pydantic import ValidationError
-
-    from csirtnet.cli import database
-    from csirtnet.errors import AppError
     from csirtnet.intel.federation import service
     from csirtnet.intel.federation.schemas import TaxiiCollectionCreate
 
-    try:
+    with acting(as_user) as (session, who):
         body = TaxiiCollectionCreate(title=title, description=description)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise fail(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
-    with database().unit_of_work() as session:
-        who = acting_subject(session, as_user)
-        try:
-            row = service.create_collection(session, who, body)
-        except AppError as exc:
-            raise _problem(exc) from None
-        key = f"custom:{row.uuid}"
+        key = f"custom:{service.create_collection(session, who, body).uuid}"
     out.print(key)
 
 
 @collection_app.command("list")
 def list_collections(as_user: AsUser = None) -> None:
     """Collections added by configuration: key, title, readers and writers."""
-    from csirtnet.cli import database
-    from csirtnet.errors import AppError
     from csirtnet.intel.federation import reads
 
-    with database().unit_of_work(write=False) as session:
-        who = acting_subject(session, as_user)
-        try:
-            rows = reads.configured_collections(session, who)
-        except AppError as exc:
-            raise _problem(exc) from None
+    with acting(as_user, write=False) as (session, who):
+        rows = reads.configured_collections(session, who)
     table = Table("key", "title", "members", box=None)
     for c in rows:
         members = ", ".join(f"{m.organisation_name} ({'write' if m.can_write else 'read'})" for m in c.members)
@@ -222,20 +164,14 @@ def grant_collection(
     as_user: AsUser = None,
 ) -> None:
     """Let an organisation read (--write: and write) a configured collection, or --revoke it."""
-    from csirtnet.cli import database
-    from csirtnet.errors import AppError
     from csirtnet.intel.federation import service
     from csirtnet.intel.federation.schemas import TaxiiCollectionGrant
 
-    with database().unit_of_work() as session:
-        who = acting_subject(session, as_user)
-        try:
-            if revoke:
-                service.revoke(session, who, collection, organisation_id)
-            else:
-                service.grant(session, who, collection, organisation_id, TaxiiCollectionGrant(can_write=write))
-        except AppError as exc:
-            raise _problem(exc) from None
+    with acting(as_user) as (session, who):
+        if revoke:
+            service.revoke(session, who, collection, organisation_id)
+        else:
+            service.grant(session, who, collection, organisation_id, TaxiiCollectionGrant(can_write=write))
     if revoke:
         out.print(f"organisation {organisation_id} no longer reads {collection}")
     else:
