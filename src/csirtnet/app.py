@@ -76,6 +76,10 @@ API_MODULES = [
     "csirtnet.intel.exchange_endpoints",
     "csirtnet.intel.federation.endpoints",
     "csirtnet.intel.endpoints",
+    # Static paths (/feeds/runs, /feeds/rules, /feeds/digests…) before /feeds/{source_id}.
+    "csirtnet.feeds.event_endpoints",
+    "csirtnet.feeds.digest_endpoints",
+    "csirtnet.feeds.endpoints",
 ]
 PAGE_MODULES = [
     "csirtnet.web.views.account",
@@ -113,6 +117,7 @@ PAGE_MODULES = [
     "csirtnet.web.views.intel.exchange",
     "csirtnet.web.views.intel.federation",
     "csirtnet.web.views.intel.indicators",
+    "csirtnet.web.views.feeds.pages",
 ]
 # The TAXII 2.1 server (/taxii2/): machines with HTTP Basic or a bearer token on every call
 # (auth.taxii.taxii_user), answered in the TAXII media type.

@@ -168,8 +168,13 @@ def first_admin(db: Database) -> None:
 def worker(
     concurrency: Annotated[int, typer.Option(help="Worker threads in this process")] = 2,
     once: Annotated[bool, typer.Option(help="Run what is ready, then exit")] = False,
+    stage: Annotated[
+        str | None,
+        typer.Option(help="Run one stage of the feed pipeline over NATS JetStream instead: parse, enrich or store"),
+    ] = None,
 ) -> None:
-    """Run background jobs in this process (start several for more throughput)."""
+    """Run background jobs in this process (start several for more throughput), or with --stage one
+    stage of the feed pipeline over NATS (CSIRTNET_NATS_URL; start any number per stage)."""
     import signal
     import threading
 
@@ -178,6 +183,10 @@ def worker(
 
     settings = get_settings()
     configure(settings.log_level, settings.log_json)
+    if stage is not None:
+        from csirtnet.feeds.nats.worker import run_stage
+
+        raise typer.Exit(run_stage(stage, settings=settings, db=database()))
     db = database()
     if once:
         ran = Worker(db, lease_seconds=settings.job_lease_seconds).run_until_idle()
@@ -507,6 +516,7 @@ DOMAIN_CLIS: list[tuple[str, str]] = [
     ("csirtnet.advisory.cli", "advisory"),
     ("csirtnet.exercise.cli", "exercise"),
     ("csirtnet.intel.cli", "intel"),
+    ("csirtnet.feeds.cli", "feed"),
     ("csirtnet.mobilisation.cli", "mobilisation"),
     ("csirtnet.cluster.cli", "cluster"),
 ]

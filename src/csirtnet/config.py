@@ -72,6 +72,13 @@ class Settings(BaseSettings):
     # A value matching more stored objects than this (indicators, incident observables, advisories'
     # indicators) stops listing correlations and is flagged instead (intel.correlation, ADR 0025).
     intel_correlation_limit: int = Field(default=100, ge=1)
+    # Feeds (docs/feeds.md). The NATS server of the scaled pipeline (`csirtnet worker --stage`);
+    # unset: every stage runs in the process that reads the file (the embedded mode).
+    nats_url: str | None = None
+    feeds_batch_rows: int = Field(default=50_000, ge=100, le=1_000_000)  # events per batch
+    feeds_retention_days: int = Field(default=180, ge=1)  # processed events kept this long
+    # Watched folders of `folder` sources must lie under this directory (empty: <data_dir>/feeds).
+    feeds_folder_root: Path | None = None
     admin_email: str = ""
     admin_password: str = ""
     log_json: bool = True

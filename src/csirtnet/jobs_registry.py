@@ -10,6 +10,7 @@ import csirtnet.exercise.livefire.tasks
 import csirtnet.exercise.tabletop.tasks
 import csirtnet.identity.tasks
 import csirtnet.incident.tasks
+import csirtnet.feeds.tasks
 import csirtnet.intel.federation.tasks
 import csirtnet.mobilisation.tasks
 import csirtnet.notification.tasks

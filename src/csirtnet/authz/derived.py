@@ -57,6 +57,8 @@ class GuardKind(StrEnum):
     EXERCISE = "exercise"  # an exercise's preparation: challenges, flags, injects, staff (authz.exercise)
     EXERCISE_TEAM = "exercise_team"  # a team's work in an exercise: answers, findings (authz.exercise)
     INDICATOR = "indicator"  # an indicator, its sightings and correlations (authz.intel)
+    FEED = "feed"  # a feed source's configuration, runs, quarantine and rules: feed managers (authz.feeds)
+    FEED_DIGEST = "feed_digest"  # a member's digest and the events in it (authz.feeds)
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,19 @@ def _indicator_rule(who: Subject, ident: Any, tlp: Any) -> ColumnElement[bool]:
     return exists(select(Indicator.id).where(Indicator.id == ident, visible_indicators_clause(who)))
 
 
+def _feed_rule(who: Subject, ident: Any, tlp: Any) -> ColumnElement[bool]:
+    from csirtnet.authz.feeds import can_manage
+
+    return true() if can_manage(who) else false()
+
+
+def _feed_digest_rule(who: Subject, ident: Any, tlp: Any) -> ColumnElement[bool]:
+    from csirtnet.authz.feeds import visible_digests_clause
+    from csirtnet.models import FeedDigest
+
+    return exists(select(FeedDigest.id).where(FeedDigest.id == ident, visible_digests_clause(who)))
+
+
 # Each kind's rule: (subject, the source's id, the content's TLP) -> may the subject see it.
 RULES: dict[GuardKind, Callable[[Subject, Any, Any], ColumnElement[bool]]] = {
     GuardKind.INCIDENT: _incident_rule,
@@ -157,6 +172,8 @@ RULES: dict[GuardKind, Callable[[Subject, Any, Any], ColumnElement[bool]]] = {
     GuardKind.EXERCISE: _exercise_rule,
     GuardKind.EXERCISE_TEAM: _exercise_team_rule,
     GuardKind.INDICATOR: _indicator_rule,
+    GuardKind.FEED: _feed_rule,
+    GuardKind.FEED_DIGEST: _feed_digest_rule,
 }
 
 
@@ -290,6 +307,10 @@ def guard_of(obj: object) -> Guard | None:
         models.Indicator: lambda o: Guard(GuardKind.INDICATOR, o.id),
         # A sighting is read with its indicator; its own TLP is stricter only for TLP:RED.
         models.Sighting: lambda o: Guard(GuardKind.INDICATOR, o.indicator_id),
+        models.FeedSource: lambda o: Guard(GuardKind.FEED, o.id),
+        models.FeedRun: lambda o: Guard(GuardKind.FEED, o.source_id),
+        models.FeedRule: lambda o: Guard(GuardKind.FEED, o.id),
+        models.FeedDigest: lambda o: Guard(GuardKind.FEED_DIGEST, o.id),
     }
     make = kind_of.get(type(obj))
     if make is None:

@@ -69,6 +69,9 @@ class Scope(StrEnum):
     INTEL_READ = "intel:read"
     INTEL_WRITE = "intel:write"
     INTEL_MANAGE = "intel:manage"
+    FEEDS_READ = "feeds:read"
+    FEEDS_SUBMIT = "feeds:submit"
+    FEEDS_MANAGE = "feeds:manage"
 
 
 class Permission(StrEnum):
@@ -141,6 +144,10 @@ class Permission(StrEnum):
     INTEL_READ = "intel:read"  # every member
     INTEL_WRITE = "intel:write"  # coordinators, org admins, responders: share indicators and sightings
     INTEL_MANAGE = "intel:manage"  # coordinators: collections, subscriptions, warninglists
+    # feeds: which events and digests is decided by authz.feeds (a member's own; the coordinating body all)
+    FEEDS_READ = "feeds:read"  # every member: their organisation's events, digests and flags
+    FEEDS_SUBMIT = "feeds:submit"  # coordinators, org admins, responders: sensors post events to API sources
+    FEEDS_MANAGE = "feeds:manage"  # coordinators: sources, runs, rules, quarantine, unmatched events, ASN table
 
     @property
     def scope(self) -> Scope:
@@ -189,6 +196,7 @@ _EVERY_MEMBER = frozenset(
         P.ADVISORIES_READ,
         P.EXERCISES_READ,
         P.INTEL_READ,
+        P.FEEDS_READ,
     }
 )
 
@@ -229,6 +237,8 @@ ROLE_GRANTS: Final = MappingProxyType(
             P.EXERCISES_JUDGE,
             P.INTEL_WRITE,
             P.INTEL_MANAGE,
+            P.FEEDS_SUBMIT,
+            P.FEEDS_MANAGE,
         },
         Role.ORG_ADMIN: _EVERY_MEMBER
         | {
@@ -256,6 +266,7 @@ ROLE_GRANTS: Final = MappingProxyType(
             P.EXERCISES_ORGANISE,
             P.EXERCISES_JUDGE,
             P.INTEL_WRITE,
+            P.FEEDS_SUBMIT,
         },
         Role.RESPONDER: _EVERY_MEMBER
         | {
@@ -268,6 +279,7 @@ ROLE_GRANTS: Final = MappingProxyType(
             P.EXERCISES_PLAY,
             P.EXERCISES_JUDGE,
             P.INTEL_WRITE,
+            P.FEEDS_SUBMIT,
         },
         Role.VIEWER: _EVERY_MEMBER,
     }

@@ -49,3 +49,7 @@ class ConstituencyClaim(IdMixin, TimestampMixin, Base):
     overlap_accepted_at: Mapped[datetime | None]
     rejected_reason: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(String(300))
+    # The member's information system that lives in this range (its security level decides feed rules).
+    information_system_id: Mapped[int | None] = mapped_column(
+        ForeignKey("information_system.id", ondelete="SET NULL"), index=True
+    )

@@ -1,0 +1,1 @@
+"""Feed jobs (being written)."""
