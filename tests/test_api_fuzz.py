@@ -151,7 +151,13 @@ ROWS: dict[str, Row] = {
     "product_id": _first(m.DeclaredProduct, organisation_id=_attribute("organisation_id")),
     "advisory_id": _first(m.Advisory),
     "source_id": _first(m.CsafSource),
+    "run_id": _first(m.FeedRun),
+    "digest_id": _first(m.FeedDigest),
+    "flag_id": _first(m.MemberFlag),
+    "rule_id": _first(m.FeedRule),
 }
+# The same parameter name on the feeds' paths names a feed source.
+FEED_ROWS: dict[str, Row] = {"source_id": _first(m.FeedSource)}
 
 
 def _rule(session: Session) -> dict[str, Any] | None:
@@ -175,7 +181,8 @@ def path_parameters(session: Session, path: str) -> dict[str, Any]:
         if name == "year":
             chosen[name] = datetime.now(UTC).year
             continue
-        found = ROWS[name](session) if name in ROWS else None
+        rows = {**ROWS, **FEED_ROWS} if path.startswith("/api/v1/feeds") else ROWS
+        found = rows[name](session) if name in rows else None
         if found is None or found["id"] is None:
             continue
         chosen[name] = found.pop("id")

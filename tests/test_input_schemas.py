@@ -264,6 +264,10 @@ LANDS_IN: dict[str, type[m.Base]] = {
     "LessonCreate": m.ExerciseLesson,
     "LessonUpdate": m.ExerciseLesson,
     "SubscriptionCreate": m.TaxiiSubscription,
+    "FeedSourceCreate": m.FeedSource,
+    "FeedSourceUpdate": m.FeedSource,
+    "FeedRuleCreate": m.FeedRule,
+    "FeedRuleUpdate": m.FeedRule,
     "SubscriptionUpdate": m.TaxiiSubscription,
     "TaxiiCollectionCreate": m.TaxiiCollection,
 }

@@ -118,6 +118,9 @@ PAGE_MODULES = [
     "csirtnet.web.views.intel.federation",
     "csirtnet.web.views.intel.indicators",
     "csirtnet.web.views.feeds.pages",
+    "csirtnet.web.views.feeds.activity",
+    "csirtnet.web.views.feeds.inbox",
+    "csirtnet.web.views.feeds.configuration",
 ]
 # The TAXII 2.1 server (/taxii2/): machines with HTTP Basic or a bearer token on every call
 # (auth.taxii.taxii_user), answered in the TAXII media type.

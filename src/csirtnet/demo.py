@@ -137,6 +137,7 @@ DEMO_MODULES = [
     "csirtnet.advisory.demo",
     "csirtnet.exercise.demo",
     "csirtnet.intel.demo",
+    "csirtnet.feeds.demo",
 ]
 
 

@@ -8,9 +8,10 @@ import csirtnet.cluster.tasks
 import csirtnet.evidence.tasks
 import csirtnet.exercise.livefire.tasks
 import csirtnet.exercise.tabletop.tasks
+import csirtnet.feeds.digests
+import csirtnet.feeds.tasks
 import csirtnet.identity.tasks
 import csirtnet.incident.tasks
-import csirtnet.feeds.tasks
 import csirtnet.intel.federation.tasks
 import csirtnet.mobilisation.tasks
 import csirtnet.notification.tasks

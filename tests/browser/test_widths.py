@@ -25,6 +25,8 @@ from csirtnet.app import API_PREFIX, create_app
 from csirtnet.authz import ANONYMOUS, Subject
 from csirtnet.authz.advisory import visible_csaf_documents_clause
 from csirtnet.authz.exercise import team_work_clause, visible_exercises_clause
+from csirtnet.authz.feeds import can_manage as manages_feeds
+from csirtnet.authz.feeds import visible_digests_clause
 from csirtnet.authz.intel import visible_imports_clause, visible_indicators_clause
 from csirtnet.demo import DEMO_PASSWORD, load_demo
 from csirtnet.evidence import repository as evidence
@@ -44,6 +46,9 @@ from csirtnet.models import (
     CsafDocument,
     EvidenceItem,
     Exercise,
+    FeedDigest,
+    FeedRun,
+    FeedSource,
     Finding,
     IncidentTask,
     Indicator,
@@ -165,6 +170,12 @@ def _values(session: Session, who: Subject) -> dict[str, object]:
     )
     values["ref"] = session.scalar(
         select(IntelImport.id).where(visible_imports_clause(who)).order_by(IntelImport.id).limit(1)
+    )
+    if manages_feeds(who):
+        values["source_id"] = session.scalar(select(FeedSource.id).order_by(FeedSource.id).limit(1))
+        values["run_id"] = session.scalar(select(FeedRun.id).order_by(FeedRun.id).limit(1))
+    values["digest_id"] = session.scalar(
+        select(FeedDigest.id).where(visible_digests_clause(who)).order_by(FeedDigest.id).limit(1)
     )
     return values
 

@@ -67,6 +67,7 @@ class Body:
     files: dict[str, tuple[str, bytes, str]] | None = None
     query: dict[str, Any] | None = None
     headers: dict[str, str] | None = None  # e.g. the TAXII media type of a posted envelope
+    content: bytes | None = None  # a raw body (text/plain, JSON lines), sent as it is
 
 
 Policy = Callable[[World, Variant], frozenset[str]]  # the subjects allowed
@@ -262,6 +263,8 @@ class Runner:
         if body is not None:
             if body.json is not None:
                 kwargs["json"] = body.json
+            if body.content is not None:
+                kwargs["content"] = body.content
             if body.form is not None or (method in UNSAFE and not machine):
                 form = dict(body.form or {})
                 if csrf and not machine:
@@ -383,6 +386,7 @@ class Runner:
                 files=body.files if body else None,
                 query={**row.query, **((body.query or {}) if body else {})},
                 headers=body.headers if body else None,
+                content=body.content if body else None,
             )
         response, changed, more = self.request(subject, row.method, path, body)
         route = f"{row.method} {row.path}"

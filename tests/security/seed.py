@@ -17,6 +17,7 @@ from tests.security.seed_advisories import AdvisoriesSeed
 from tests.security.seed_clusters import ClustersSeed
 from tests.security.seed_evidence import EvidenceSeed
 from tests.security.seed_exercises import ExercisesSeed
+from tests.security.seed_feeds import FeedsSeed
 from tests.security.seed_incidents import IncidentsSeed
 from tests.security.seed_intel import IntelSeed
 from tests.security.seed_intel_federation import FederationSeed
@@ -35,6 +36,7 @@ class Builder(
     FederationSeed,
     IntelSeed,
     IntelPagesSeed,
+    FeedsSeed,
 ):
     """The whole world, built step by step (the order matters: incidents need clusters, and so on)."""
 
@@ -67,6 +69,7 @@ def build(session: Session, kind: str) -> World:
     b.federation()
     b.intel()
     b.intel_pages()
+    b.feeds()
     b.finish()
     return world
 

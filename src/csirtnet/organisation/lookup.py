@@ -19,7 +19,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import pytricia
 from sqlalchemy import select
@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 from csirtnet.models.constituency import ClaimKind, ClaimStatus
 from csirtnet.organisation.claims import ClaimError, Query, parse_query
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +102,28 @@ class ConstituencyIndex:
         position = np.searchsorted(self._v4_starts, wanted, side="right") - 1
         return list(map(self._v4_owners.__getitem__, self._v4_slots[position].tolist()))
 
+    def lookup_ipv4_slots(self, addresses: NDArray[np.int64]) -> NDArray[np.int32]:
+        """The slot of each IPv4 address's most specific claim (0: nobody) in `ipv4_slot_owners`, for
+        callers that map slots to columns themselves (the feed pipeline); a negative address is nobody's."""
+        import numpy as np
+
+        position = np.searchsorted(self._v4_starts, addresses, side="right") - 1
+        slots: NDArray[np.int32] = self._v4_slots[np.maximum(position, 0)]
+        return np.where(addresses < 0, np.int32(0), slots).astype(np.int32)
+
+    @property
+    def has_asns(self) -> bool:
+        return bool(self._asn)
+
+    @property
+    def has_domains(self) -> bool:
+        return bool(self._domains)
+
+    @property
+    def ipv4_slot_owners(self) -> list[Owner | None]:
+        """The owner of each slot `lookup_ipv4_slots` answers (slot 0 is None)."""
+        return self._v4_owners
+
     @classmethod
     def build(cls, session: Session) -> ConstituencyIndex:
         """Every active claim of every organisation (the pipeline runs as the platform)."""
@@ -154,14 +178,20 @@ class ConstituencyIndex:
         return self.lookup_domain(query.text)
 
 
-def _flatten(claims: list[tuple[int, int, Owner]]) -> tuple[NDArray[np.int64], NDArray[np.int32], list[Owner | None]]:
+def flatten_ipv4(claims: list[tuple[int, int, T]]) -> tuple[NDArray[np.int64], NDArray[np.int32], list[T | None]]:
+    """`_flatten` for any value attached to IPv4 prefixes (the feed pipeline's prefix-to-ASN table and
+    warninglists use it)."""
+    return _flatten(claims)
+
+
+def _flatten(claims: list[tuple[int, int, T]]) -> tuple[NDArray[np.int64], NDArray[np.int32], list[T | None]]:
     """IPv4 prefixes (nested or disjoint, never crossing) as boundaries: `starts[i]` is where the
     interval answered by `owners[slots[i]]` begins; slot 0 is "nobody". A sweep in address order
     with a stack of the enclosing prefixes gives each stretch its most specific claim."""
     # numpy is ~16 MB in a process: loaded when an index is first built, not by every web process.
     import numpy as np
 
-    owners: list[Owner | None] = [None]
+    owners: list[T | None] = [None]
     bounds: list[tuple[int, int]] = [(0, 0)]  # (start, slot)
 
     def mark(position: int, slot: int) -> None:

@@ -20,6 +20,8 @@ from tests.security.table import (
     exercises_pages_technical,
     exercises_technical,
     exercises_work,
+    feeds,
+    feeds_pages,
     foundation,
     incidents,
     intel,
@@ -47,4 +49,6 @@ ROWS: list[Row] = [
     *intel_federation.ROWS,
     *intel_pages.ROWS,
     *intel_taxii.ROWS,
+    *feeds.ROWS,
+    *feeds_pages.ROWS,
 ]

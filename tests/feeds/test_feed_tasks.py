@@ -1,0 +1,195 @@
+"""Feed jobs (feeds.tasks): the scheduler queues what is due and nothing twice; a url source is polled
+from a local HTTP server into a run (a failed download is a failed run with its error, never lost);
+a watched folder's new files are processed and moved to processed/ or failed/; digests whose period
+ended are sent; retention runs daily and purges old events."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from csirtnet.config import Settings
+from csirtnet.db import Database
+from csirtnet.feeds import service, tasks
+from csirtnet.feeds.schemas import FeedSourceUpdate
+from csirtnet.kit.time import utcnow
+from csirtnet.models import FeedDigest, FeedEvent, FeedRun, FeedSource, Job, JobStatus
+from csirtnet.worker import Worker
+from tests.feeds.test_sources import PLATFORM, event_line, ingest, jsonl, make_world, source_body
+
+
+class _Server:
+    def __init__(self) -> None:
+        self.pages: dict[str, tuple[int, bytes]] = {}
+        self.hits: list[str] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                outer.hits.append(self.path)
+                status, body = outer.pages.get(self.path, (404, b"not found"))
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+
+@pytest.fixture
+def http_server() -> Iterator[_Server]:
+    server = _Server()
+    thread = threading.Thread(target=server.httpd.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.httpd.shutdown()
+    server.httpd.server_close()
+    thread.join()
+
+
+def _jobs(db: Session, name: str) -> int:
+    return db.scalar(select(func.count()).select_from(Job).where(Job.name == name, Job.status == "queued")) or 0
+
+
+def _url_source(db: Session, url: str, name: str = "Poll") -> FeedSource:
+    return service.create_source(
+        db, PLATFORM, source_body(name=name, kind="url", url=url, parser="jsonl", actions=[], schedule_minutes=30)
+    )
+
+
+def test_a_url_source_is_polled_on_its_schedule(db: Session, database: Database, http_server: _Server) -> None:
+    w = make_world(db)
+    http_server.pages["/feed/events.jsonl"] = (200, jsonl(event_line("10.0.0.5"), event_line("172.16.0.1"), "oops"))
+    source = _url_source(db, f"{http_server.base}/feed/events.jsonl")
+    db.commit()
+    assert _jobs(db, tasks.SCHEDULE_JOB) == 1  # queued when the source was configured
+    queued = tasks.queue_due(db)
+    assert (tasks.POLL_JOB, source.id) in queued and (tasks.RETENTION_JOB, None) in queued
+    assert tasks.queue_due(db) == []  # nothing twice while it waits
+    db.commit()
+    Worker(database).run_until_idle()
+    db.expire_all()
+    run = db.scalar(select(FeedRun).where(FeedRun.source_id == source.id))
+    assert run is not None and run.origin == "url" and run.status == "done" and run.files == ["events.jsonl"]
+    assert (run.events, run.matched, run.quarantined) == (2, 2, 1)
+    assert http_server.hits == ["/feed/events.jsonl"]
+    owners = set(db.scalars(select(FeedEvent.organisation_id)))
+    assert owners == {w.org_a.id, w.org_b.id}
+    assert tasks.queue_due(db) == []  # polled: the next poll waits for the schedule
+    assert (tasks.POLL_JOB, source.id) in tasks.queue_due(db, now=utcnow() + timedelta(minutes=31))
+
+
+def test_a_failed_download_is_a_failed_run(db: Session, http_server: _Server) -> None:
+    make_world(db)
+    missing = _url_source(db, f"{http_server.base}/gone.csv", name="Gone")
+    closed = _url_source(db, "http://127.0.0.1:9/r.jsonl", name="Closed")
+    db.commit()
+    for source, error in ((missing, "HTTP 404"), (closed, "download failed")):
+        run_id = tasks.poll(source.id)
+        db.expire_all()
+        run = db.get(FeedRun, run_id)
+        assert run is not None and run.status == "failed" and run.origin == "url", source.name
+        assert error in (run.error or "") and run.events == 0
+        assert db.get(FeedSource, source.id).last_run_at is not None  # type: ignore[union-attr]
+    assert db.scalar(select(func.count()).select_from(FeedEvent)) == 0
+    service.update_source(db, PLATFORM, missing.id, FeedSourceUpdate.model_validate({"enabled": False}))
+    db.commit()
+    assert tasks.poll(missing.id) is None  # a disabled source is not polled
+
+
+def test_a_watched_folder_processes_new_files_and_moves_them(db: Session, settings: Settings) -> None:
+    make_world(db)
+    folder = settings.data_dir / "feeds" / "sensors"
+    folder.mkdir(parents=True)
+    source = service.create_source(
+        db, PLATFORM, source_body(name="Drop", kind="folder", folder=str(folder), parser="jsonl", actions=[])
+    )
+    db.commit()
+    (folder / "a.jsonl").write_bytes(jsonl(event_line("10.0.0.5")))
+    (folder / "b.jsonl").write_bytes(jsonl(event_line("10.0.0.6"), "not json"))
+    (folder / "broken.jsonl.gz").write_bytes(b"this is not gzip")
+    (folder / ".hidden.jsonl").write_bytes(jsonl(event_line("10.0.0.7")))
+    (folder / "c.jsonl.part").write_bytes(jsonl(event_line("10.0.0.8")))
+    assert (tasks.SCAN_JOB, source.id) in tasks.queue_due(db)
+    done = tasks.scan(source.id)
+    assert done == [("a.jsonl", "done"), ("b.jsonl", "done"), ("broken.jsonl.gz", "failed")]
+    assert sorted(p.name for p in (folder / "processed").iterdir()) == ["a.jsonl", "b.jsonl"]
+    assert [p.name for p in (folder / "failed").iterdir()] == ["broken.jsonl.gz"]
+    assert sorted(p.name for p in folder.iterdir() if p.is_file()) == [".hidden.jsonl", "c.jsonl.part"]
+    db.expire_all()
+    runs = db.scalars(select(FeedRun).where(FeedRun.source_id == source.id).order_by(FeedRun.id)).all()
+    assert [(r.origin, r.status, r.events, r.quarantined) for r in runs][:2] == [
+        ("folder", "done", 1, 0),
+        ("folder", "done", 1, 1),
+    ]
+    assert runs[2].status == "failed" and runs[2].error
+    assert tasks.scan(source.id) == []  # nothing new
+    (folder / "a.jsonl").write_bytes(jsonl(event_line("10.0.0.9")))  # the same name again: both kept
+    assert tasks.scan(source.id) == [("a.jsonl", "done")]
+    assert len(list((folder / "processed").iterdir())) == 3
+
+
+def test_digests_are_sent_when_their_period_ends(db: Session) -> None:
+    w = make_world(db)
+    source = service.create_source(db, PLATFORM, source_body())
+    now = utcnow()
+    digest = FeedDigest(
+        organisation_id=w.org_a.id,
+        source_id=source.id,
+        period_start=now - timedelta(hours=25),
+        period_end=now - timedelta(hours=1),
+        events=3,
+        tlp="amber",
+    )
+    db.add(digest)
+    db.flush()
+    assert (tasks.SEND_JOB, None) in tasks.queue_due(db)
+    assert (tasks.SEND_JOB, None) not in tasks.queue_due(db)  # one waiting is enough
+    tasks.send_digests(db)
+    db.refresh(digest)
+    assert digest.status == "sent"
+    db.execute(update(Job).where(Job.name == tasks.SEND_JOB).values(status=JobStatus.DONE.value))
+    assert (tasks.SEND_JOB, None) not in tasks.queue_due(db)  # none left to send
+
+
+def test_retention_runs_daily_and_purges_old_events(db: Session, database: Database, settings: Settings) -> None:
+    make_world(db)
+    source = service.create_source(db, PLATFORM, source_body(name="Sensors", kind="api", parser="jsonl", actions=[]))
+    db.commit()
+    old = utcnow() - timedelta(days=settings.feeds_retention_days + 2)
+    ingest(database, source, jsonl(event_line("10.0.0.5")), now=old)
+    ingest(database, source, jsonl(event_line("10.0.0.6")))
+    assert db.scalar(select(func.count()).select_from(FeedEvent)) == 2
+    assert (tasks.RETENTION_JOB, None) in tasks.queue_due(db)
+    db.commit()
+    Worker(database).run_until_idle()
+    db.expire_all()
+    assert list(db.scalars(select(FeedEvent.source_ip))) == ["10.0.0.6"]
+    assert db.scalar(select(Job.status).where(Job.name == tasks.RETENTION_JOB)) == "done"
+    assert (tasks.RETENTION_JOB, None) not in tasks.queue_due(db)  # done within the day
+    assert (tasks.RETENTION_JOB, None) in tasks.queue_due(db, now=utcnow() + timedelta(days=1, minutes=1))
+
+
+def test_the_scheduler_keeps_itself_queued_while_a_source_is_enabled(db: Session) -> None:
+    assert tasks.ensure_scheduled(db) is False  # no source
+    source = service.create_source(db, PLATFORM, source_body())
+    assert _jobs(db, tasks.SCHEDULE_JOB) == 1 and tasks.ensure_scheduled(db) is False
+    db.execute(update(Job).where(Job.name == tasks.SCHEDULE_JOB).values(status=JobStatus.DONE.value))
+    tasks.schedule(db)
+    assert _jobs(db, tasks.SCHEDULE_JOB) == 1
+    source.enabled = False
+    db.execute(update(Job).where(Job.name == tasks.SCHEDULE_JOB).values(status=JobStatus.DONE.value))
+    db.flush()
+    tasks.schedule(db)
+    assert _jobs(db, tasks.SCHEDULE_JOB) == 0
