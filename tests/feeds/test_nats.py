@@ -39,6 +39,7 @@ from csirtnet.feeds.nats.submit import Input, submit, wait
 from csirtnet.feeds.nats.topology import STAGES, Topology
 from csirtnet.feeds.nats.worker import StageWorker
 from csirtnet.feeds.parsers import Quarantined
+from csirtnet.kit.aio import run_async
 from csirtnet.kit.files import blob_store
 from csirtnet.models import (
     AuditRecord,
@@ -70,7 +71,7 @@ def _nats_or_skip() -> None:
             await nc.close()
 
     try:
-        asyncio.run(probe())
+        run_async(probe())
     except Exception as exc:  # noqa: BLE001
         message = f"NATS with JetStream at {NATS_URL} is unreachable: {exc!r}"
         if IN_CI:
@@ -92,9 +93,9 @@ def layout() -> Iterator[Topology]:
         finally:
             await nc.close()
 
-    asyncio.run(with_js("ensure"))
+    run_async(with_js("ensure"))
     yield made
-    asyncio.run(with_js("delete"))
+    run_async(with_js("delete"))
 
 
 def _source(**overrides: object) -> SourceConfig:
@@ -221,7 +222,7 @@ def test_a_full_stage_refuses_publishers_until_its_workers_take_messages(layout:
         finally:
             await nc.close()
 
-    blocked, held = asyncio.run(scenario())
+    blocked, held = run_async(scenario())
     assert blocked
     assert held == 2
 
@@ -511,7 +512,7 @@ def test_a_batch_that_cannot_be_stored_is_given_up_and_fails_its_run(
             await nc.close()
 
     with _stage_workers(committing_database, layout):
-        asyncio.run(send())
+        run_async(send())
         summary = wait(committing_database, run_id, timeout=30)
     assert summary.status == "failed"
     assert (

@@ -24,6 +24,7 @@ import csv
 import io
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 FILE = "file"  # the column named by a problem of the file rather than of a cell
 
@@ -178,3 +179,15 @@ def read_rows(text: str) -> list[tuple[int, list[str]]]:
     except csv.Error as problem:
         raise ValueError(f"line {reader.line_num}: {problem}") from None
     return rows
+
+
+def split_fields(line: str, delimiter: str = ",") -> list[str]:
+    """The cells of one CSV line already split off its file (a header, or a row being counted for
+    a refusal's message): a quote left open ends with the line."""
+    return next(csv.reader([line], delimiter=delimiter), [])
+
+
+def strict_reader(text: str, delimiter: str = ",") -> Any:
+    """A strict csv reader over `text` whose lines end at LF only (a CR inside a quoted value is no
+    line break): the feeds' exact path for chunks the columnar reader cannot take (feeds.parsers)."""
+    return csv.reader(io.StringIO(text, newline="\n"), delimiter=delimiter, strict=True)

@@ -9,7 +9,6 @@ other, and a file read twice numbers its events the same way.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from csirtnet.feeds.nats import runs, topology
 from csirtnet.feeds.nats.codec import FileJob, encode
 from csirtnet.feeds.nats.topology import Topology, publish
 from csirtnet.feeds.pipeline.runner import RunSummary, expand
+from csirtnet.kit.aio import run_async
 from csirtnet.models import RunStatus
 
 SEQ_SPACE = 2**31 - 1  # feed_event.seq is a 32-bit integer
@@ -79,7 +79,7 @@ def submit(
         for n, f in enumerate(files)
     ]
     try:
-        asyncio.run(_publish(nats_url, topology_ or Topology.from_env(), jobs))
+        run_async(_publish(nats_url, topology_ or Topology.from_env(), jobs))
     except Exception as exc:
         with db.unit_of_work() as session:
             runs.fail(session, run_id, f"not submitted to NATS: {type(exc).__name__}: {exc}")

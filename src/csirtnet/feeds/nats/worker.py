@@ -31,6 +31,7 @@ from csirtnet.feeds.nats import runs, topology
 from csirtnet.feeds.nats.codec import Batch, FileEnd, FileJob, decode
 from csirtnet.feeds.nats.stages import EnrichStage, FileReader, StoreStage, hold
 from csirtnet.feeds.nats.topology import STAGES, Topology, publish
+from csirtnet.kit.aio import run_async
 
 if TYPE_CHECKING:
     from csirtnet.config import Settings
@@ -55,7 +56,7 @@ def run_stage(stage: str, *, settings: Settings, db: Database, topology_: Topolo
         return 2
     worker = StageWorker(stage, url=settings.nats_url, db=db, batch_rows=settings.feeds_batch_rows, topology_=topology_)
     try:
-        asyncio.run(worker.serve(install_signals=True))
+        run_async(worker.serve(install_signals=True))
     except (OSError, nats.errors.NoServersError) as exc:
         log.error("cannot reach NATS at %s: %s", settings.nats_url, exc)
         return 1

@@ -10,7 +10,6 @@ about lines and lengths. Memory: one chunk (about `batch_rows` lines) plus its p
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO
@@ -20,6 +19,7 @@ import polars as pl
 
 from csirtnet.feeds import event
 from csirtnet.feeds.parsers.types import clip
+from csirtnet.kit.csvfile import split_fields, strict_reader
 
 _SENTINEL = "\x02"
 _SENT = "__sentinel"
@@ -95,7 +95,7 @@ class CsvChunks:
         end = len(self.buffer) if nl < 0 else nl
         self.header_text = self.buffer[pos:end].decode("utf-8", errors="replace").rstrip("\r")
         self.buffer = self.buffer[end + 1 :] if nl >= 0 else b""
-        fields = next(csv.reader([self.header_text], delimiter=self.delimiter), [])
+        fields = split_fields(self.header_text, self.delimiter)
         names: list[str] = []
         for raw in fields:
             name = raw.strip() or f"column_{len(names) + 1}"
@@ -178,13 +178,13 @@ class CsvChunks:
         return RawChunk(frame.drop(_SENT, _OVER), problems, data, first)
 
     def _count_reason(self, text: str) -> str:
-        found = len(next(csv.reader([text], delimiter=self.delimiter), []))
+        found = len(split_fields(text, self.delimiter))
         return f"expected {len(self.header)} columns, found {found}"
 
     def _slow(self, data: bytes, first: int) -> RawChunk:
         text = data.decode("utf-8", errors="replace")
         # Lines end at LF only (a CR inside a quoted value is no line break), as in the fast path.
-        reader = csv.reader(io.StringIO(text, newline="\n"), delimiter=self.delimiter, strict=True)
+        reader = strict_reader(text, self.delimiter)
         rows: list[list[str]] = []
         numbers: list[int] = []
         problems: list[tuple[int, str, str]] = []
