@@ -21,7 +21,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, select
@@ -52,17 +52,25 @@ def folder_root(settings: Settings | None = None) -> Path:
     return (settings.feeds_folder_root or settings.data_dir / "feeds").resolve()
 
 
+T = TypeVar("T")
+
+
 # -- sources ---------------------------------------------------------------------------------------
 
 
-def get_source_row(session: Session, who: Subject, source_id: int) -> FeedSource:
-    """The source, for a manager (NotFound for anyone else, as for a source that does not exist)."""
+def _managed(session: Session, who: Subject, model: type[T], ident: int, what: str) -> T:
+    """A row only managers see (NotFound for anyone else, as for a row that does not exist)."""
     if not rules.can_manage(who):
-        raise NotFound("feed source")
-    row = session.get(FeedSource, source_id)
+        raise NotFound(what)
+    row = session.get(model, ident)
     if row is None:
-        raise NotFound("feed source")
+        raise NotFound(what)
     return row
+
+
+def get_source_row(session: Session, who: Subject, source_id: int) -> FeedSource:
+    """The source, for a manager."""
+    return _managed(session, who, FeedSource, source_id, "feed source")
 
 
 def source_by_name(session: Session, who: Subject, name: str) -> FeedSource:
@@ -268,12 +276,7 @@ def _check_rule(session: Session, values: dict[str, Any]) -> None:
 
 def get_rule_row(session: Session, who: Subject, rule_id: int) -> FeedRule:
     """The rule, for a manager."""
-    if not rules.can_manage(who):
-        raise NotFound("feed rule")
-    row = session.get(FeedRule, rule_id)
-    if row is None:
-        raise NotFound("feed rule")
-    return row
+    return _managed(session, who, FeedRule, rule_id, "feed rule")
 
 
 def create_rule(session: Session, who: Subject, body: FeedRuleCreate) -> FeedRule:
