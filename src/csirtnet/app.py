@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import AsyncIterator
+from functools import cache
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import quote
@@ -20,6 +21,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
 from csirtnet import __version__, context
@@ -158,6 +160,36 @@ def _routers(modules: list[str]) -> list[APIRouter]:
     return [importlib.import_module(m).router for m in modules]
 
 
+@cache
+def _product_routes() -> tuple[BaseRoute, ...]:
+    """The product's routes (public, API, metrics, pages, TAXII), each router with the dependencies
+    that guard it, built once per process and shared by every app made in it.
+
+    FastAPI works out each route's parameters and dependencies (signatures, validators) when an app
+    first walks its routers: about a second for the whole product. Built per app, every test that
+    makes an app and opens a late page paid it again; shared, it is paid once. Nothing here depends
+    on the app or its settings (the app's state is read per request), and no router has startup or
+    shutdown handlers to carry over."""
+    from csirtnet.auth.taxii import taxii_user
+    from csirtnet.ops.endpoints import metrics_router
+
+    product = APIRouter()
+    for router in _routers(PUBLIC_MODULES):
+        product.include_router(router, dependencies=[Depends(csrf_protect)])
+    for router in _routers(API_MODULES):
+        product.include_router(
+            router, prefix=API_PREFIX, dependencies=[Depends(api_user)], responses=problem_responses()
+        )
+    product.include_router(metrics_router, dependencies=[Depends(api_user)], responses=problem_responses())
+    for router in _routers(PAGE_MODULES):
+        product.include_router(router, dependencies=[Depends(page_user), Depends(csrf_protect)])
+    for router in _routers(TAXII_MODULES):
+        product.include_router(router, dependencies=[Depends(taxii_user)])
+    if product.on_startup or product.on_shutdown:
+        raise RuntimeError("a product router has startup or shutdown handlers: include it in the app itself")
+    return tuple(product.routes)
+
+
 def create_app(
     settings: Settings | None = None, database: Database | None = None, *, start_worker: bool | None = None
 ) -> FastAPI:
@@ -204,25 +236,13 @@ def create_app(
     set_database(database)
     app.state.secret_key = settings.resolved_secret_key()
 
-    for router in _routers(PUBLIC_MODULES):
-        app.include_router(router, dependencies=[Depends(csrf_protect)])
-    for router in _routers(API_MODULES):
-        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(api_user)], responses=problem_responses())
-    from csirtnet.ops.endpoints import metrics_router
-
-    app.include_router(metrics_router, dependencies=[Depends(api_user)], responses=problem_responses())
-    _document_problems(app)
-    for router in _routers(PAGE_MODULES):
-        app.include_router(router, dependencies=[Depends(page_user), Depends(csrf_protect)])
-    from csirtnet.auth.taxii import taxii_user
-
-    for router in _routers(TAXII_MODULES):
-        app.include_router(router, dependencies=[Depends(taxii_user)])
-
     from importlib import resources
 
+    # Static files first: a stylesheet is found without walking the product's routers.
     static_dir = resources.files("csirtnet.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
+    app.router.routes.extend(_product_routes())
+    _document_problems(app)
 
     _install_error_handlers(app)
     app.add_middleware(UploadLimitMiddleware, max_bytes=settings.max_upload_bytes)
