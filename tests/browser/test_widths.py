@@ -329,6 +329,8 @@ def _log_in(browser: Any, base: str, email: str | None, report: Callable[[str, A
     return page
 
 
+# Layout is the browser's and the stylesheets' business, the same over either database: measured once.
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_every_page_fits_the_viewport_for_every_role(live_server, browser, settings) -> None:  # type: ignore[no-untyped-def]
     base = live_server.url
     settings.mail_enabled = False  # the demo's notifications need no mail server here
