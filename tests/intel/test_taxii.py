@@ -169,18 +169,19 @@ def world(db: Session) -> dict[str, Any]:
 
 # -- closed: anonymous, bad credentials, the second factor ------------------------------------------
 
+UNKNOWN = "5b1e6c2a-7d0e-4f35-9a51-3c8f2e7d9b40"  # no such status or object; fixed, so every test process names the tests alike
 ROUTES = [
     ("GET", "/taxii2/"),
     ("GET", f"{ROOT}/"),
-    ("GET", f"{ROOT}/status/{uuid.uuid4()}/"),
+    ("GET", f"{ROOT}/status/{UNKNOWN}/"),
     ("GET", f"{ROOT}/collections/"),
     ("GET", f"{ROOT}/collections/{NATIONAL}/"),
     ("GET", f"{ROOT}/collections/{NATIONAL}/objects/"),
     ("POST", f"{ROOT}/collections/{NATIONAL}/objects/"),
     ("GET", f"{ROOT}/collections/{NATIONAL}/manifest/"),
-    ("GET", f"{ROOT}/collections/{NATIONAL}/objects/indicator--{uuid.uuid4()}/"),
-    ("DELETE", f"{ROOT}/collections/{NATIONAL}/objects/indicator--{uuid.uuid4()}/"),
-    ("GET", f"{ROOT}/collections/{NATIONAL}/objects/indicator--{uuid.uuid4()}/versions/"),
+    ("GET", f"{ROOT}/collections/{NATIONAL}/objects/indicator--{UNKNOWN}/"),
+    ("DELETE", f"{ROOT}/collections/{NATIONAL}/objects/indicator--{UNKNOWN}/"),
+    ("GET", f"{ROOT}/collections/{NATIONAL}/objects/indicator--{UNKNOWN}/versions/"),
 ]
 
 
