@@ -267,9 +267,8 @@ def test_stored_event_holds_the_harmonised_event(db: Session) -> None:
     assert "destination.ip" not in data  # null in every event of the batch: left out
 
 
-def test_day_partitions_on_postgresql(db: Session, backend_kind: str) -> None:
-    if backend_kind != "postgresql":
-        pytest.skip("partitions are PostgreSQL's")
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # partitions are PostgreSQL's
+def test_day_partitions_on_postgresql(db: Session) -> None:
     make_world(db)
     source = make_source(db)
     run_id = make_run(db, source)
