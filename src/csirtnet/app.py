@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import AsyncIterator
-from functools import cache
 from contextlib import asynccontextmanager
+from functools import cache
 from typing import Any
 from urllib.parse import quote
 

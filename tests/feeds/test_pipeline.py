@@ -4,6 +4,7 @@ day partitions on PostgreSQL, retention, runs over files with their counts and q
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,7 +24,7 @@ from csirtnet.feeds.pipeline import retention
 from csirtnet.feeds.pipeline.dedupe import dedupe_key, key_text
 from csirtnet.feeds.pipeline.enrich import Enricher
 from csirtnet.feeds.pipeline.runner import run_paths, run_streams
-from csirtnet.feeds.pipeline.store import partition_name, store_batch
+from csirtnet.feeds.pipeline.store import COLUMN_OF_FIELD, event_data, partition_name, store_batch, stored_event
 from csirtnet.intel.warninglists import Warninglists, shipped_lists
 from csirtnet.models import (
     AsnPrefix,
@@ -257,7 +258,8 @@ def test_stored_event_holds_the_harmonised_event(db: Session) -> None:
     assert stored.time_source == datetime(2026, 12, 5, 0, 1, 23, tzinfo=UTC)
     import json
 
-    data = json.loads(stored.data)
+    assert not set(json.loads(stored.data)) & set(COLUMN_OF_FIELD), "a field with a column is stored twice"
+    data = stored_event(stored.data, {c: getattr(stored, c) for c in COLUMN_OF_FIELD.values()})
     assert data["source.ip"] == "10.1.2.3" and data["source.port"] == 445
     assert data["source.reverse_dns"] == "host.example.vn"
     assert data["extra"] == {"tag": "smb"}
@@ -265,6 +267,20 @@ def test_stored_event_holds_the_harmonised_event(db: Session) -> None:
     assert data["classification.type"] == "vulnerable-system"
     assert data["time.source"].startswith("2026-12-05T00:01:23")
     assert "destination.ip" not in data  # null in every event of the batch: left out
+
+
+def test_a_value_longer_than_its_column_stays_whole_in_the_json() -> None:
+    long_name = "a" * 290 + ".example.vn"  # 301 characters: source_fqdn holds 300
+    frame = frame_of([row("10.1.2.3"), row("10.1.2.4")]).with_columns(
+        pl.Series("source.fqdn", [long_name, "short.example.vn"])
+    )
+    first, second = frame.select(event_data(frame).alias("data"))["data"].to_list()
+    assert json.loads(first)["source.fqdn"] == long_name  # kept: the column is cut at 300
+    columns = {"source_ip": "10.1.2.4", "source_fqdn": "short.example.vn", "source_asn": 64500}
+    back = stored_event(second, columns)
+    assert back["source.fqdn"] == "short.example.vn" and back["source.asn"] == 64500
+    assert list(back).index("source.ip") < list(back).index("source.port")  # the schema's order
+    assert stored_event("{broken", columns)["source.ip"] == "10.1.2.4"
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # partitions are PostgreSQL's

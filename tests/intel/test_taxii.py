@@ -169,7 +169,8 @@ def world(db: Session) -> dict[str, Any]:
 
 # -- closed: anonymous, bad credentials, the second factor ------------------------------------------
 
-UNKNOWN = "5b1e6c2a-7d0e-4f35-9a51-3c8f2e7d9b40"  # no such status or object; fixed, so every test process names the tests alike
+# No such status or object; fixed, so that every test process names the tests alike.
+UNKNOWN = "5b1e6c2a-7d0e-4f35-9a51-3c8f2e7d9b40"
 ROUTES = [
     ("GET", "/taxii2/"),
     ("GET", f"{ROOT}/"),

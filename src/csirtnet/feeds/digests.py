@@ -38,6 +38,7 @@ from csirtnet.config import get_settings
 from csirtnet.errors import NotFound
 from csirtnet.feeds.config import SourceConfig
 from csirtnet.feeds.event import COLUMNS, EXTRA, ORG
+from csirtnet.feeds.pipeline.store import COLUMN_OF_FIELD, stored_event
 from csirtnet.integrations import email as smtp
 from csirtnet.kit.csv_export import to_csv
 from csirtnet.kit.text import fold
@@ -246,14 +247,8 @@ def send_digest_email(session: Session, *, digest_id: int, user_ids: list[int]) 
 CSV_HEADER: tuple[str, ...] = (*COLUMNS, EXTRA)
 
 
-def _cells(data: str) -> list[Any]:
-    """One stored event (its JSON text) as the CSV's cells, by IntelMQ field name."""
-    try:
-        event = json.loads(data)
-    except ValueError:
-        event = {}
-    if not isinstance(event, dict):
-        event = {}
+def _cells(event: dict[str, Any]) -> list[Any]:
+    """One stored event (feeds.pipeline.store.stored_event) as the CSV's cells, by IntelMQ field name."""
     extra = event.get(EXTRA)
     if extra is None:
         found = {k.removeprefix("extra."): v for k, v in event.items() if k.startswith("extra.")}
@@ -281,7 +276,7 @@ def get_visible(session: Session, who: Subject, digest_id: int) -> FeedDigest:
 def events_of(digest: FeedDigest) -> Any:
     """The query of a digest's events: its member's, of its source, stored in its period."""
     return (
-        select(FeedEvent.data)
+        select(FeedEvent.data, *(getattr(FeedEvent, column) for column in COLUMN_OF_FIELD.values()))
         .where(
             FeedEvent.source_id == digest.source_id,
             FeedEvent.organisation_id == digest.organisation_id,
@@ -293,8 +288,8 @@ def events_of(digest: FeedDigest) -> Any:
 
 
 def _rows(session: Session, digest: FeedDigest) -> Iterator[list[Any]]:
-    for data in session.execute(events_of(digest).execution_options(yield_per=5000)).scalars():
-        yield _cells(data)
+    for row in session.execute(events_of(digest).execution_options(yield_per=5000)).mappings():
+        yield _cells(stored_event(row["data"], dict(row)))
 
 
 def digest_csv(session: Session, who: Subject, digest_id: int) -> tuple[str, bytes]:

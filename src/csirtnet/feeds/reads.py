@@ -12,7 +12,6 @@ serve; an address is matched exactly, in its canonical text (an IPv6 address com
 from __future__ import annotations
 
 import ipaddress
-import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session
 from csirtnet.authz import Subject
 from csirtnet.authz import feeds as rules
 from csirtnet.errors import NotFound, ValidationFailed
+from csirtnet.feeds.pipeline.store import COLUMN_OF_FIELD, stored_event
 from csirtnet.feeds.schemas import (
     AsnTableRead,
     FeedCountsRead,
@@ -229,10 +229,7 @@ def canonical_ip(value: str) -> str:
 
 
 def _event_read(row: FeedEvent) -> FeedEventRead:
-    try:
-        data = json.loads(row.data)
-    except ValueError:
-        data = {}
+    data = stored_event(row.data, {column: getattr(row, column) for column in COLUMN_OF_FIELD.values()})
     return FeedEventRead(
         observed_at=row.observed_at,
         run_id=row.run_id,
@@ -249,7 +246,7 @@ def _event_read(row: FeedEvent) -> FeedEventRead:
         time_source=row.time_source,
         tlp=row.tlp,
         warninglist=row.warninglist,
-        data=data if isinstance(data, dict) else {},
+        data=data,
     )
 
 
