@@ -6,8 +6,8 @@ nobody owns), writes the constituency into a fresh PostgreSQL database (csirtnet
 then for each worker count N of `--workers`: starts N `csirtnet worker --stage parse|enrich|store`
 processes per stage on a stream of its own, waits until every one is up, submits the files as one
 run of a new source (so every measurement starts with an empty dedupe window), and times submit →
-the run finished by the store stage. Prints events/s for each N with the load average before and
-after (the machine has two cores and is shared: 3 N worker processes, NATS and PostgreSQL compete).
+the run finished by the store stage. Prints events/s for each N, how busy the cores were meanwhile (all
+processes, from /proc/stat) and the load average before and after (the machine has two cores and is shared: 3 N worker processes, NATS and PostgreSQL compete).
 
 Run by hand, never in the test suite; it talks to 127.0.0.1 only (PostgreSQL :5432, NATS :4222).
 
@@ -104,6 +104,21 @@ def delete_stream(url: str, stream: str) -> None:
     asyncio.run(go())
 
 
+def cpu_times() -> tuple[int, int]:
+    """The machine's (busy, total) CPU time in clock ticks since boot, all cores (/proc/stat)."""
+    with open("/proc/stat") as stat:
+        fields = [int(f) for f in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def process_cpu(pid: int) -> float:
+    """A process's user + system CPU seconds so far (/proc/PID/stat)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(url: str, nats_url: str, files: list[Path], workers: int, tmp: Path) -> dict[str, Any]:
     from csirtnet.authz import Subject
     from csirtnet.db import Database, make_engine
@@ -128,12 +143,18 @@ def measure(url: str, nats_url: str, files: list[Path], workers: int, tmp: Path)
     processes = start_workers(workers, env, logs)
     try:
         before = load()
+        busy0, total0 = cpu_times()
+        cpu0 = [process_cpu(p.pid) for p in processes]
         t0 = time.perf_counter()
         run_id = submit_paths(
             database, name, files, who=Subject.system("benchmark"), nats_url=nats_url, topology_=Topology(stream=stream)
         )
         summary = wait(database, run_id, timeout=3600, poll=0.1)
         seconds = time.perf_counter() - t0
+        busy1, total1 = cpu_times()
+        stage_cpu = {stage: 0.0 for stage in STAGES}
+        for i, p in enumerate(processes):
+            stage_cpu[STAGES[i // workers]] += process_cpu(p.pid) - cpu0[i]
     finally:
         stop(processes)
         delete_stream(nats_url, stream)
@@ -149,6 +170,8 @@ def measure(url: str, nats_url: str, files: list[Path], workers: int, tmp: Path)
         "events_per_second": round(summary.events / seconds),
         "load_before": before,
         "load_after": load(),
+        "cores_busy": round(100 * (busy1 - busy0) / max(total1 - total0, 1)),  # % of all cores, any process
+        "stage_cpu_seconds": {stage: round(v, 1) for stage, v in stage_cpu.items()},  # the workers' own
     }
 
 
@@ -179,7 +202,9 @@ def main() -> None:
         print(
             f"{workers} worker(s) per stage: {result['events']:,} events ({result['stored']:,} stored, "
             f"{result['duplicates']:,} duplicates) in {result['seconds']:.1f} s = "
-            f"{result['events_per_second']:,} events/s (load {result['load_before']} -> {result['load_after']})"
+            f"{result['events_per_second']:,} events/s, the cores {result['cores_busy']} % busy "
+            f"(load {result['load_before']} -> {result['load_after']}); the workers' CPU seconds per stage: "
+            + ", ".join(f"{stage} {v}" for stage, v in result["stage_cpu_seconds"].items())
         )
 
 
