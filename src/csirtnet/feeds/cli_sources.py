@@ -46,9 +46,32 @@ def _mapping(path: Path | None) -> dict[str, Any] | None:
     return value
 
 
+# The options `source add` and `source update` share, by the schema field each one sets.
+SHARED_OPTIONS = {
+    "provider": "provider",
+    "parser": "parser",
+    "url": "url",
+    "folder": "folder",
+    "schedule": "schedule_minutes",
+    "tlp": "tlp",
+    "action": "actions",
+    "dedupe_field": "dedupe_fields",
+    "dedupe_window": "dedupe_window_hours",
+    "digest_period": "digest_period_hours",
+    "submitter_org": "submitter_org_ids",
+}
+
+
 def _options(**values: Any) -> dict[str, Any]:
     """The options given (None and empty lists are "not given")."""
     return {k: v for k, v in values.items() if v is not None and v != []}
+
+
+def _source_options(given: dict[str, Any], **more: Any) -> dict[str, Any]:
+    """The request body of the options given to a source command (its `locals()`): the shared ones
+    by their schema names, the mapping file read, and `more`."""
+    shared = {field: given[option] for option, field in SHARED_OPTIONS.items()}
+    return _options(**shared, mapping=_mapping(given["mapping"]), **more)
 
 
 # -- sources ---------------------------------------------------------------------------------------
@@ -105,23 +128,7 @@ def source_add(
     from csirtnet.feeds import service
     from csirtnet.feeds.schemas import FeedSourceCreate
 
-    body = _options(
-        name=name,
-        provider=provider,
-        kind=kind,
-        parser=parser,
-        url=url,
-        folder=folder,
-        schedule_minutes=schedule,
-        tlp=tlp,
-        actions=action,
-        dedupe_fields=dedupe_field,
-        dedupe_window_hours=dedupe_window,
-        digest_period_hours=digest_period,
-        mapping=_mapping(mapping),
-        submitter_org_ids=submitter_org,
-        enabled=False if disabled else None,
-    )
+    body = _source_options(locals(), name=name, kind=kind, enabled=False if disabled else None)
     with acting(as_user) as (session, who):
         row = service.create_source(session, who, FeedSourceCreate.model_validate(body))
         source_id = row.id
@@ -152,22 +159,7 @@ def source_update(
     from csirtnet.feeds import service
     from csirtnet.feeds.schemas import FeedSourceUpdate
 
-    body = _options(
-        name=rename,
-        provider=provider,
-        parser=parser,
-        url=url,
-        folder=folder,
-        schedule_minutes=schedule,
-        tlp=tlp,
-        actions=action,
-        dedupe_fields=dedupe_field,
-        dedupe_window_hours=dedupe_window,
-        digest_period_hours=digest_period,
-        mapping=_mapping(mapping),
-        submitter_org_ids=submitter_org,
-        enabled=enable,
-    )
+    body = _source_options(locals(), name=rename, enabled=enable)
     if no_actions:
         body["actions"] = []
     if not body:
