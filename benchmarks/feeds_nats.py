@@ -6,8 +6,10 @@ nobody owns), writes the constituency into a fresh PostgreSQL database (csirtnet
 then for each worker count N of `--workers`: starts N `csirtnet worker --stage parse|enrich|store`
 processes per stage on a stream of its own, waits until every one is up, submits the files as one
 run of a new source (so every measurement starts with an empty dedupe window), and times submit →
-the run finished by the store stage. Prints events/s for each N, how busy the cores were meanwhile (all
-processes, from /proc/stat) and the load average before and after (the machine has two cores and is shared: 3 N worker processes, NATS and PostgreSQL compete).
+the run finished by the store stage. Prints events/s for each N, how busy the cores were meanwhile
+(all processes, from /proc/stat), the workers' own CPU time per stage and the load average before
+and after (the machine has two cores and is shared: 3 N worker processes, NATS and PostgreSQL
+compete).
 
 Run by hand, never in the test suite; it talks to 127.0.0.1 only (PostgreSQL :5432, NATS :4222).
 
