@@ -235,8 +235,8 @@ def run_stages(url: str, path: Path) -> dict[str, Any]:
 
         return wrapper
 
-    for name in ("prepare", "dedupe_key", "event_data", "_claim_batch", "_claim_keys", "event_rows", "_copy_text",
-                 "ensure_partitions", "_copy_events", "_insert_events", "_write_quarantine"):  # fmt: skip
+    for name in ("prepare", "dedupe_key", "event_data", "_claim_batch", "_claim_keys", "event_blocks",
+                 "ensure_partitions", "_write_blocks", "_write_quarantine"):  # fmt: skip
         if hasattr(store, name):
             setattr(store, name, timed(f"store.{name}", getattr(store, name)))
     try:

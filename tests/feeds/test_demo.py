@@ -21,8 +21,8 @@ from csirtnet.feeds import digest_reads, digests, reads
 from csirtnet.identity.service import subject_for
 from csirtnet.identity.tokens import create_token
 from csirtnet.models import (
+    FeedBlock,
     FeedDigest,
-    FeedEvent,
     FeedQuarantine,
     FeedRun,
     FeedSource,
@@ -34,8 +34,9 @@ from csirtnet.models import (
     Organisation,
     User,
 )
+from tests.feeds.stored import count_events
 
-TABLES = (FeedSource, FeedRun, FeedQuarantine, FeedEvent, FeedDigest, MemberFlag, Incident, Notification, Job)
+TABLES = (FeedSource, FeedRun, FeedQuarantine, FeedBlock, FeedDigest, MemberFlag, Incident, Notification, Job)
 # (events, matched, unmatched, duplicates, quarantined) of each run, from the shipped files.
 RUNS = {
     "scan_smb": (54, 49, 4, 1, 4),
@@ -107,10 +108,8 @@ def test_the_demo_feeds(db: Session, settings: Settings, client: TestClient) -> 
     assert len(rows) == len({d.organisation_id for d in rows}) == 7
     assert {d.status for d in rows} == {"sent"} and all(d.tlp == "amber" for d in rows)
     for digest in rows:
-        stored = db.scalar(
-            select(func.count())
-            .select_from(FeedEvent)
-            .where(FeedEvent.source_id == shadowserver.id, FeedEvent.organisation_id == digest.organisation_id)
+        stored = count_events(
+            db, FeedBlock.source_id == shadowserver.id, FeedBlock.organisation_id == digest.organisation_id
         )
         assert digest.events == stored
     assert sum(d.events for d in rows) == 49 + 9

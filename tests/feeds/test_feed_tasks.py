@@ -20,8 +20,9 @@ from csirtnet.db import Database
 from csirtnet.feeds import service, tasks
 from csirtnet.feeds.schemas import FeedSourceUpdate
 from csirtnet.kit.time import utcnow
-from csirtnet.models import FeedDigest, FeedEvent, FeedRun, FeedSource, Job, JobStatus
+from csirtnet.models import FeedDigest, FeedRun, FeedSource, Job, JobStatus
 from csirtnet.worker import Worker
+from tests.feeds.stored import count_events, stored_events
 from tests.feeds.test_sources import PLATFORM, event_line, ingest, jsonl, make_world, source_body
 
 
@@ -84,7 +85,7 @@ def test_a_url_source_is_polled_on_its_schedule(db: Session, database: Database,
     assert run is not None and run.origin == "url" and run.status == "done" and run.files == ["events.jsonl"]
     assert (run.events, run.matched, run.quarantined) == (2, 2, 1)
     assert http_server.hits == ["/feed/events.jsonl"]
-    owners = set(db.scalars(select(FeedEvent.organisation_id)))
+    owners = {e.organisation_id for e in stored_events(db)}
     assert owners == {w.org_a.id, w.org_b.id}
     assert tasks.queue_due(db) == []  # polled: the next poll waits for the schedule
     assert (tasks.POLL_JOB, source.id) in tasks.queue_due(db, now=utcnow() + timedelta(minutes=31))
@@ -102,7 +103,7 @@ def test_a_failed_download_is_a_failed_run(db: Session, http_server: _Server) ->
         assert run is not None and run.status == "failed" and run.origin == "url", source.name
         assert error in (run.error or "") and run.events == 0
         assert db.get(FeedSource, source.id).last_run_at is not None  # type: ignore[union-attr]
-    assert db.scalar(select(func.count()).select_from(FeedEvent)) == 0
+    assert count_events(db) == 0
     service.update_source(db, PLATFORM, missing.id, FeedSourceUpdate.model_validate({"enabled": False}))
     db.commit()
     assert tasks.poll(missing.id) is None  # a disabled source is not polled
@@ -170,12 +171,12 @@ def test_retention_runs_daily_and_purges_old_events(db: Session, database: Datab
     old = utcnow() - timedelta(days=settings.feeds_retention_days + 2)
     ingest(database, source, jsonl(event_line("10.0.0.5")), now=old)
     ingest(database, source, jsonl(event_line("10.0.0.6")))
-    assert db.scalar(select(func.count()).select_from(FeedEvent)) == 2
+    assert count_events(db) == 2
     assert (tasks.RETENTION_JOB, None) in tasks.queue_due(db)
     db.commit()
     Worker(database).run_until_idle()
     db.expire_all()
-    assert list(db.scalars(select(FeedEvent.source_ip))) == ["10.0.0.6"]
+    assert [e.source_ip for e in stored_events(db)] == ["10.0.0.6"]
     assert db.scalar(select(Job.status).where(Job.name == tasks.RETENTION_JOB)) == "done"
     assert (tasks.RETENTION_JOB, None) not in tasks.queue_due(db)  # done within the day
     assert (tasks.RETENTION_JOB, None) in tasks.queue_due(db, now=utcnow() + timedelta(days=1, minutes=1))

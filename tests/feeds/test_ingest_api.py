@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 from csirtnet.feeds import service
 from csirtnet.identity.service import subject_for
 from csirtnet.identity.tokens import create_token
-from csirtnet.models import FeedEvent, FeedQuarantine, FeedRun
+from csirtnet.models import FeedQuarantine, FeedRun
 from csirtnet.vocabulary import Role
 from tests.factories import make_user
+from tests.feeds.stored import stored_events
 from tests.feeds.test_sources import PLATFORM, api_source, event_line, jsonl, make_world, source_body
 from tests.incident.helpers import api
 
@@ -101,5 +102,5 @@ def test_who_may_post(client: Any, db: Session) -> None:
     assert db.scalar(select(FeedRun.id)) is None
     assert _post(client, only_b.id, b1, body).status_code == 201
     assert _post(client, only_b.id, coord, body).status_code == 201
-    stored = db.scalars(select(FeedEvent.organisation_id)).all()
+    stored = [e.organisation_id for e in stored_events(db)]
     assert stored == [w.org_b.id]  # the coordinator's copy was a duplicate within the window

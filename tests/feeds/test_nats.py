@@ -45,8 +45,8 @@ from csirtnet.models import (
     AuditRecord,
     ConstituencyClaim,
     FeedBatch,
+    FeedBlock,
     FeedDigest,
-    FeedEvent,
     FeedQuarantine,
     FeedRun,
     FeedSource,
@@ -55,6 +55,7 @@ from csirtnet.models import (
 from csirtnet.organisation.claims import parse_claim
 from tests.conftest import IN_CI
 from tests.factories import make_organisation, make_user
+from tests.feeds.stored import count_events, stored_events
 from tests.helpers import run_cli
 
 NATS_URL = os.environ.get("CSIRTNET_TEST_NATS_URL", "nats://127.0.0.1:4222")
@@ -342,7 +343,7 @@ def test_sigkilled_workers_lose_no_event_and_double_no_digest(
             workers[stage].wait(10)
         with committing_database.unit_of_work() as session:
             assert session.get(FeedRun, run_id).status == "running"  # type: ignore[union-attr]
-            assert session.scalar(select(func.count()).select_from(FeedEvent)) == 0
+            assert count_events(session) == 0
         workers["parse"] = _worker("parse", env, logs / "parse-2.log")
         workers["store"] = _worker("store", env, logs / "store-2.log")
         summary = wait(committing_database, run_id, timeout=90)
@@ -397,9 +398,7 @@ def _check_counts(
             parsed - stored,
             quarantined,
         )
-        events = session.execute(
-            select(FeedEvent.seq, FeedEvent.organisation_id).where(FeedEvent.run_id == run_id)
-        ).all()
+        events = [(e.seq, e.organisation_id) for e in stored_events(session, FeedBlock.run_id == run_id)]
         assert len(events) == len({seq for seq, _ in events}) == stored  # each stored once
         per_org = {org: sum(1 for _, o in events if o == org) for org in orgs.values()}
         assert per_org == {orgs[k]: owners[k] for k in ("a", "b", "c")}
@@ -477,9 +476,7 @@ def test_a_file_that_cannot_be_read_fails_its_run_and_the_others_are_stored(
         quarantined + 1,
     )
     with committing_database.unit_of_work() as session:
-        assert session.scalar(select(func.count()).select_from(FeedEvent).where(FeedEvent.run_id == run_id)) == sum(
-            owners.values()
-        )
+        assert count_events(session, FeedBlock.run_id == run_id) == sum(owners.values())
         assert runs.progress(session, run_id)[:2] == (3, 3)
         refused = session.scalars(select(FeedQuarantine).where(FeedQuarantine.file == "notes.csv")).all()
         assert [(q.run_id, q.line) for q in refused] == [(run_id, 1)]

@@ -24,13 +24,13 @@ from csirtnet.feeds.pipeline import retention
 from csirtnet.feeds.pipeline.dedupe import dedupe_key, key_text
 from csirtnet.feeds.pipeline.enrich import Enricher
 from csirtnet.feeds.pipeline.runner import run_paths, run_streams
-from csirtnet.feeds.pipeline.store import COLUMN_OF_FIELD, event_data, partition_name, store_batch, stored_event
+from csirtnet.feeds.pipeline.store import block_lines, event_data, partition_name, store_batch
 from csirtnet.intel.warninglists import Warninglists, shipped_lists
 from csirtnet.models import (
     AsnPrefix,
     AuditRecord,
     ConstituencyClaim,
-    FeedEvent,
+    FeedBlock,
     FeedQuarantine,
     FeedRun,
     FeedSeen,
@@ -39,6 +39,7 @@ from csirtnet.models import (
     Organisation,
 )
 from tests.factories import make_organisation
+from tests.feeds.stored import count_events, stored_events
 
 T0 = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
 PLATFORM = Subject.system("test")
@@ -213,7 +214,7 @@ def test_dedupe_within_the_window_across_runs_and_not_after_it(db: Session) -> N
     result = _store(db, source, third, f"{third}:0:1", batch, T0 + timedelta(hours=26), e)
     assert result.duplicates == 4
 
-    stored = db.scalars(select(FeedEvent).order_by(FeedEvent.run_id, FeedEvent.seq)).all()
+    stored = stored_events(db)
     assert [(s.run_id, s.seq, s.organisation_id) for s in stored] == [
         (first, 0, w.b.id), (first, 2, w.a.id), (first, 3, None),
         (third, 0, w.b.id), (third, 2, w.a.id), (third, 3, None),
@@ -232,7 +233,7 @@ def test_a_batch_stored_again_is_skipped(db: Session) -> None:
     batch = frame_of([row("10.1.2.3"), row("10.9.9.9")])
     assert _store(db, source, run_id, f"{run_id}:0:0", batch, T0, e) is not None
     assert _store(db, source, run_id, f"{run_id}:0:0", batch, T0, e) is None
-    assert db.scalar(select(func.count()).select_from(FeedEvent)) == 2
+    assert count_events(db) == 2
     run = db.get(FeedRun, run_id)
     assert run is not None
     db.refresh(run)
@@ -252,35 +253,48 @@ def test_stored_event_holds_the_harmonised_event(db: Session) -> None:
         T0,
         enricher(db),
     )
-    stored = db.scalars(select(FeedEvent)).one()
+    (stored,) = stored_events(db)
     assert (stored.organisation_id, stored.claim_id, stored.match_kind) == (w.b.id, w.b_claim.id, "ipv4")
     assert (stored.source_ip, stored.source_fqdn, stored.tlp, stored.observed_at) == ("10.1.2.3", None, "green", T0)
-    assert stored.time_source == datetime(2026, 12, 5, 0, 1, 23, tzinfo=UTC)
-    import json
-
-    assert not set(json.loads(stored.data)) & set(COLUMN_OF_FIELD), "a field with a column is stored twice"
-    data = stored_event(stored.data, {c: getattr(stored, c) for c in COLUMN_OF_FIELD.values()})
+    (block,) = db.scalars(select(FeedBlock)).all()
+    assert (block.events, block.ip_min, block.ip_max, block.type) == (1, "10.1.2.3", "10.1.2.3", "vulnerable-system")
+    data = stored.data
     assert data["source.ip"] == "10.1.2.3" and data["source.port"] == 445
     assert data["source.reverse_dns"] == "host.example.vn"
     assert data["extra"] == {"tag": "smb"}
-    assert data["source.geolocation.city"] == "Hà Nội\\1\t2"  # escaped for COPY's text format, and back
+    assert data["source.geolocation.city"] == "Hà Nội\\1\t2"  # a backslash and a tab kept as they were
     assert data["classification.type"] == "vulnerable-system"
     assert data["time.source"].startswith("2026-12-05T00:01:23")
     assert "destination.ip" not in data  # null in every event of the batch: left out
 
 
-def test_a_value_longer_than_its_column_stays_whole_in_the_json() -> None:
-    long_name = "a" * 290 + ".example.vn"  # 301 characters: source_fqdn holds 300
-    frame = frame_of([row("10.1.2.3"), row("10.1.2.4")]).with_columns(
-        pl.Series("source.fqdn", [long_name, "short.example.vn"])
-    )
+def test_a_batch_is_one_block_per_owner_taxonomy_and_type(db: Session) -> None:
+    w = make_world(db)
+    source = make_source(db)
+    run_id = make_run(db, source)
+    batch = frame_of([row("10.1.2.3"), row("10.9.9.9"), row("10.1.2.4"), row("203.0.113.1"), row("10.1.2.5")])
+    stored = _store(db, source, run_id, f"{run_id}:0:0", batch, T0, enricher(db))
+    assert stored is not None and stored.events == 5
+    blocks = db.scalars(select(FeedBlock).order_by(FeedBlock.first_seq)).all()
+    assert [(b.first_seq, b.organisation_id, b.events, b.ip_min, b.ip_max) for b in blocks] == [
+        (0, w.b.id, 3, "10.1.2.3", "10.1.2.5"),
+        (1, w.a.id, 1, "10.9.9.9", "10.9.9.9"),
+        (3, None, 1, "203.0.113.1", "203.0.113.1"),
+    ]
+    lines = block_lines(blocks[0].payload)  # in seq order, each with how it was matched
+    assert [(line["seq"], line["match"], line["event"]["source.ip"]) for line in lines] == [
+        (0, "ipv4", "10.1.2.3"), (2, "ipv4", "10.1.2.4"), (4, "ipv4", "10.1.2.5"),
+    ]  # fmt: skip
+
+
+def test_event_data_leaves_out_the_fields_null_in_every_event_of_the_batch() -> None:
+    long_name = "a" * 290 + ".example.vn"
+    frame = frame_of([row("10.1.2.3"), row("10.1.2.4")]).with_columns(pl.Series("source.fqdn", [long_name, None]))
     first, second = frame.select(event_data(frame).alias("data"))["data"].to_list()
-    assert json.loads(first)["source.fqdn"] == long_name  # kept: the column is cut at 300
-    columns = {"source_ip": "10.1.2.4", "source_fqdn": "short.example.vn", "source_asn": 64500}
-    back = stored_event(second, columns)
-    assert back["source.fqdn"] == "short.example.vn" and back["source.asn"] == 64500
+    assert json.loads(first)["source.fqdn"] == long_name  # whole: nothing is cut
+    back = json.loads(second)
+    assert back["source.fqdn"] is None and "destination.ip" not in back and back["source.ip"] == "10.1.2.4"
     assert list(back).index("source.ip") < list(back).index("source.port")  # the schema's order
-    assert stored_event("{broken", columns)["source.ip"] == "10.1.2.4"
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # partitions are PostgreSQL's
@@ -298,8 +312,9 @@ def test_day_partitions_on_postgresql(db: Session) -> None:
     _store(db, source, other, f"{other}:0:0", two, T0 + timedelta(days=2), e)
     for day, ips in ((0, ["10.1.2.3"]), (1, ["10.1.2.4", "10.1.2.5"]), (2, ["10.1.2.6"])):
         name = partition_name((T0 + timedelta(days=day)).date())
-        assert sorted(db.execute(text(f"SELECT source_ip FROM {name}")).scalars()) == ips  # noqa: S608
-    assert retention.day_partitions(db)[-3:] == ["feed_event_p20261205", "feed_event_p20261206", "feed_event_p20261207"]
+        payloads = db.execute(text(f"SELECT payload FROM {name}")).scalars()  # noqa: S608
+        assert sorted(line["event"]["source.ip"] for p in payloads for line in block_lines(p)) == ips
+    assert retention.day_partitions(db)[-3:] == ["feed_block_p20261205", "feed_block_p20261206", "feed_block_p20261207"]
 
 
 def test_retention_purges_old_days_and_past_keys(db: Session, backend_kind: str) -> None:
@@ -311,10 +326,10 @@ def test_retention_purges_old_days_and_past_keys(db: Session, backend_kind: str)
     _store(db, source, run_id, f"{run_id}:0:0", frame_of([row("10.1.2.3")]), old, e)
     _store(db, source, run_id, f"{run_id}:0:1", frame_of([row("10.1.2.4")]), T0, e)
     purged = retention.purge(db, T0 + timedelta(hours=2), days=180)
-    assert db.scalars(select(FeedEvent.source_ip)).all() == ["10.1.2.4"]
+    assert [e.source_ip for e in stored_events(db)] == ["10.1.2.4"]
     if backend_kind == "postgresql":
-        assert purged.partitions == ["feed_event_p20260601"]
-        assert "feed_event_p20260601" not in retention.day_partitions(db)
+        assert purged.partitions == ["feed_block_p20260601"]
+        assert "feed_block_p20260601" not in retention.day_partitions(db)
     else:
         assert purged.events == 1
     assert purged.seen == 1  # the June key is past its 24-hour window; today's stays
@@ -350,9 +365,7 @@ def test_run_over_files_counts_quarantines_and_audits(database: Database, db: Se
     assert "ip" in lines[0][1]
     run = db.get(FeedRun, summary.run_id)
     assert run is not None and run.finished_at == T0 and run.report_type == "scan_smb"
-    owners = db.scalars(
-        select(FeedEvent.organisation_id).where(FeedEvent.run_id == run.id).order_by(FeedEvent.seq)
-    ).all()
+    owners = [e.organisation_id for e in stored_events(db, FeedBlock.run_id == run.id)]
     assert owners == [w.b.id, w.a.id, None, w.d.id]
     actions = db.scalars(select(AuditRecord.action).where(AuditRecord.object_id == str(run.id))).all()
     assert sorted(actions) == ["feed.run", "feed.run_finished"]
@@ -391,7 +404,7 @@ def test_an_io_failure_fails_the_run_with_what_was_committed(
     summary = run_streams(database, source.name, [good, bad], who=PLATFORM, origin="upload", now=T0)
     assert summary.status == "failed" and summary.error is not None and "connection reset" in summary.error
     assert (summary.events, summary.matched) == (2, 2)
-    assert db.scalar(select(func.count()).select_from(FeedEvent)) == 2
+    assert count_events(db) == 2
 
 
 def test_digest_action_counts_the_new_events(database: Database, db: Session) -> None:

@@ -29,7 +29,7 @@ from csirtnet.models import (
     AsnPrefix,
     AuditRecord,
     ConstituencyClaim,
-    FeedEvent,
+    FeedBlock,
     FeedRule,
     FeedRun,
     FeedSource,
@@ -39,6 +39,7 @@ from csirtnet.models import (
 )
 from csirtnet.vocabulary import Role
 from tests.factories import make_organisation, make_user
+from tests.feeds.stored import count_events
 from tests.incident.helpers import coordinator
 
 T0 = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
@@ -217,10 +218,10 @@ def test_deleting_a_source_takes_its_runs_rules_and_events(db: Session, database
     )
     db.commit()
     ingest(database, row, jsonl(event_line("10.0.0.5")))
-    assert db.scalar(select(func.count()).select_from(FeedEvent)) == 1
+    assert count_events(db) == 1
     service.delete_source(db, PLATFORM, row.id)
     db.flush()
-    for model in (FeedEvent, FeedRun, FeedRule, FeedSource):
+    for model in (FeedBlock, FeedRun, FeedRule, FeedSource):
         assert db.scalar(select(func.count()).select_from(model)) == 0, model
     assert audit_actions(db)[-1] == "feed.source_deleted"
 

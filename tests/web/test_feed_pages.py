@@ -15,6 +15,7 @@ from typing import Any
 
 import pyotp
 import pytest
+import zstandard
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,8 +25,8 @@ from csirtnet.feeds.schemas import FeedSourceCreate
 from csirtnet.models import (
     AsnPrefix,
     AuditRecord,
+    FeedBlock,
     FeedDigest,
-    FeedEvent,
     FeedQuarantine,
     FeedRule,
     FeedRun,
@@ -83,7 +84,9 @@ class FeedWorld:
     flag_a: MemberFlag
 
 
-def _event(source: FeedSource, run: FeedRun, seq: int, ip: str, org: int | None, **over: Any) -> FeedEvent:
+def _event(source: FeedSource, run: FeedRun, seq: int, ip: str, org: int | None, **over: Any) -> FeedBlock:
+    """A block of one event."""
+    observed = NOW + timedelta(seconds=seq)
     data = {
         "time.source": "2026-12-05T00:01:23+00:00",
         "feed.name": source.name,
@@ -93,23 +96,24 @@ def _event(source: FeedSource, run: FeedRun, seq: int, ip: str, org: int | None,
         "classification.identifier": over.get("identifier", "smb"),
         "source.ip": ip,
         "source.port": 445,
+        "time.observation": observed.isoformat(),
     }
-    return FeedEvent(
-        observed_at=NOW + timedelta(seconds=seq),
+    if over.get("asn"):
+        data["source.asn"] = over["asn"]
+    line = {"seq": seq, "claim": None, "match": "ipv4" if org else None, "warninglist": None, "event": data}
+    return FeedBlock(
+        observed_at=observed,
         run_id=run.id,
-        seq=seq,
+        first_seq=seq,
         source_id=source.id,
         organisation_id=org,
-        claim_id=None,
-        match_kind="ipv4" if org else None,
-        source_ip=ip,
-        source_asn=over.get("asn"),
         taxonomy=data["classification.taxonomy"],
         type=data["classification.type"],
-        identifier=data["classification.identifier"],
-        time_source=datetime(2026, 12, 5, 0, 1, 23, tzinfo=UTC),
         tlp=over.get("tlp", source.tlp),
-        data=json.dumps(data),
+        events=1,
+        ip_min=ip,
+        ip_max=ip,
+        payload=zstandard.ZstdCompressor().compress(json.dumps(line).encode()),
     )
 
 

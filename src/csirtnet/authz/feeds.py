@@ -26,7 +26,7 @@ from sqlalchemy import ColumnElement, and_, false, true
 from csirtnet.authz.permissions import Permission
 from csirtnet.authz.policy import Subject, can
 from csirtnet.errors import Forbidden, NotFound
-from csirtnet.models import FeedDigest, FeedEvent, FeedSource, MemberFlag, SourceKind
+from csirtnet.models import FeedBlock, FeedDigest, FeedSource, MemberFlag, SourceKind
 
 RED = "red"
 
@@ -66,8 +66,8 @@ def _owned_clause(who: Subject, organisation: Any, tlp: Any) -> ColumnElement[bo
 
 
 def visible_events_clause(who: Subject) -> ColumnElement[bool]:
-    """The feed events `who` may read."""
-    return _owned_clause(who, FeedEvent.organisation_id, FeedEvent.tlp)
+    """The feed events `who` may read (the blocks that hold them)."""
+    return _owned_clause(who, FeedBlock.organisation_id, FeedBlock.tlp)
 
 
 def visible_digests_clause(who: Subject) -> ColumnElement[bool]:

@@ -5,8 +5,8 @@ with the member's events of that source and period as a CSV attachment.
 
 Periods are fixed windows of `digest_period_hours` counted from the Unix epoch (24 h: UTC days), of
 the moment the batch is stored (`now`, which is also the events' `time.observation`, the day
-`feed_event` keeps them under), so the CSV of a digest is the member's `feed_event` rows of the
-source with `observed_at` in [period_start, period_end).
+`feed_block` keeps them under), so the CSV of a digest is the member's stored events of the source
+with `time.observation` in [period_start, period_end).
 
 Exactly once: `count_batch` is one INSERT … ON CONFLICT DO UPDATE per batch (atomic under
 concurrent store workers, and inside the batch's transaction, so a batch redelivered after a crash
@@ -38,12 +38,12 @@ from csirtnet.config import get_settings
 from csirtnet.errors import NotFound
 from csirtnet.feeds.config import SourceConfig
 from csirtnet.feeds.event import COLUMNS, EXTRA, ORG
-from csirtnet.feeds.pipeline.store import COLUMN_OF_FIELD, stored_event
+from csirtnet.feeds.pipeline.store import block_lines
 from csirtnet.integrations import email as smtp
 from csirtnet.kit.csv_export import to_csv
 from csirtnet.kit.text import fold
 from csirtnet.kit.time import as_utc
-from csirtnet.models import DigestStatus, FeedDigest, FeedEvent, FeedSource, Notification, Organisation, User
+from csirtnet.models import DigestStatus, FeedBlock, FeedDigest, FeedSource, Notification, Organisation, User
 from csirtnet.notification import events as note_events
 from csirtnet.notification.render import render
 from csirtnet.notification.service import preferences, readers
@@ -248,7 +248,7 @@ CSV_HEADER: tuple[str, ...] = (*COLUMNS, EXTRA)
 
 
 def _cells(event: dict[str, Any]) -> list[Any]:
-    """One stored event (feeds.pipeline.store.stored_event) as the CSV's cells, by IntelMQ field name."""
+    """One stored event (feeds.pipeline.store.block_lines) as the CSV's cells, by IntelMQ field name."""
     extra = event.get(EXTRA)
     if extra is None:
         found = {k.removeprefix("extra."): v for k, v in event.items() if k.startswith("extra.")}
@@ -273,23 +273,33 @@ def get_visible(session: Session, who: Subject, digest_id: int) -> FeedDigest:
     return found
 
 
-def events_of(digest: FeedDigest) -> Any:
-    """The query of a digest's events: its member's, of its source, stored in its period."""
-    return (
-        select(FeedEvent.data, *(getattr(FeedEvent, column) for column in COLUMN_OF_FIELD.values()))
+def events_of(session: Session, digest: FeedDigest) -> Iterator[dict[str, Any]]:
+    """A digest's events (whole, by IntelMQ field names), oldest first: its member's, of its source,
+    observed in its period. The blocks are read a few at a time (a block's events are of its day,
+    from its `observed_at` on)."""
+    query = (
+        select(FeedBlock)
         .where(
-            FeedEvent.source_id == digest.source_id,
-            FeedEvent.organisation_id == digest.organisation_id,
-            FeedEvent.observed_at >= digest.period_start,
-            FeedEvent.observed_at < digest.period_end,
+            FeedBlock.source_id == digest.source_id,
+            FeedBlock.organisation_id == digest.organisation_id,
+            FeedBlock.observed_at >= as_utc(digest.period_start).replace(hour=0, minute=0, second=0, microsecond=0),
+            FeedBlock.observed_at < digest.period_end,
         )
-        .order_by(FeedEvent.observed_at, FeedEvent.run_id, FeedEvent.seq)
+        .order_by(FeedBlock.observed_at, FeedBlock.run_id, FeedBlock.first_seq)
     )
+    start, end = as_utc(digest.period_start), as_utc(digest.period_end)
+    for block in session.scalars(query.execution_options(yield_per=20)):
+        for line in block_lines(block.payload):
+            event = line.get("event") or {}
+            observed = event.get("time.observation")
+            moment = as_utc(datetime.fromisoformat(observed)) if isinstance(observed, str) else block.observed_at
+            if start <= moment < end:
+                yield event
 
 
 def _rows(session: Session, digest: FeedDigest) -> Iterator[list[Any]]:
-    for row in session.execute(events_of(digest).execution_options(yield_per=5000)).mappings():
-        yield _cells(stored_event(row["data"], dict(row)))
+    for event in events_of(session, digest):
+        yield _cells(event)
 
 
 def digest_csv(session: Session, who: Subject, digest_id: int) -> tuple[str, bytes]:

@@ -16,13 +16,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from csirtnet.authz import Subject
 from csirtnet.authz import feeds as rules
 from csirtnet.errors import NotFound, ValidationFailed
-from csirtnet.feeds.pipeline.store import COLUMN_OF_FIELD, stored_event
+from csirtnet.feeds.pipeline.store import block_lines
 from csirtnet.feeds.schemas import (
     AsnTableRead,
     FeedCountsRead,
@@ -37,11 +37,12 @@ from csirtnet.feeds.schemas import (
     FeedSourceRead,
     QuarantineCountRead,
 )
-from csirtnet.kit.pagination import paginate_keyset
+from csirtnet.kit.pagination import MAX_LIMIT, decode_cursor, encode_cursor
 from csirtnet.kit.time import as_utc, utcnow
-from csirtnet.models import AsnPrefix, FeedEvent, FeedQuarantine, FeedRule, FeedRun, FeedSource
+from csirtnet.models import AsnPrefix, FeedBlock, FeedQuarantine, FeedRule, FeedRun, FeedSource
 
 MAX_STATS_DAYS = 366
+BLOCKS_AT_ONCE = 20  # blocks read per query while a page of events fills
 
 # -- sources and runs ------------------------------------------------------------------------------
 
@@ -228,57 +229,96 @@ def canonical_ip(value: str) -> str:
         raise ValidationFailed("ip", f"{value[:60]!r} is not an IP address") from None
 
 
-def _event_read(row: FeedEvent) -> FeedEventRead:
-    data = stored_event(row.data, {column: getattr(row, column) for column in COLUMN_OF_FIELD.values()})
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return as_utc(datetime.fromisoformat(value))
+    except ValueError:
+        return None
+
+
+def _event_read(block: FeedBlock, line: dict[str, Any]) -> FeedEventRead:
+    event = line.get("event") or {}
+    asn = event.get("source.asn")
     return FeedEventRead(
-        observed_at=row.observed_at,
-        run_id=row.run_id,
-        seq=row.seq,
-        source_id=row.source_id,
-        organisation_id=row.organisation_id,
-        match_kind=row.match_kind,
-        source_ip=row.source_ip,
-        source_asn=row.source_asn,
-        source_fqdn=row.source_fqdn,
-        taxonomy=row.taxonomy,
-        type=row.type,
-        identifier=row.identifier,
-        time_source=row.time_source,
-        tlp=row.tlp,
-        warninglist=row.warninglist,
-        data=data,
+        observed_at=_time(event.get("time.observation")) or block.observed_at,
+        run_id=block.run_id,
+        seq=line["seq"],
+        source_id=block.source_id,
+        organisation_id=block.organisation_id,
+        match_kind=line.get("match"),
+        source_ip=event.get("source.ip"),
+        source_asn=asn if isinstance(asn, int) else None,
+        source_fqdn=event.get("source.fqdn"),
+        taxonomy=block.taxonomy,
+        type=block.type,
+        identifier=event.get("classification.identifier"),
+        time_source=_time(event.get("time.source")),
+        tlp=block.tlp,
+        warninglist=line.get("warninglist"),
+        data=event,
     )
 
 
-def _event_filters(
+def _midnight(moment: datetime) -> datetime:
+    return as_utc(moment).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _block_filters(
     *,
     source_id: int | None,
     organisation_id: int | None,
-    ip: str | None,
+    address: str | None,
     type: str | None,
     taxonomy: str | None,
     unmatched: bool,
     since: datetime | None,
     until: datetime | None,
 ) -> list[ColumnElement[bool]]:
+    """What narrows the blocks to open. A block's `observed_at` is its first event's, and its events
+    are of that day: `since` takes the blocks from its midnight on, the events are checked one by one."""
     where: list[ColumnElement[bool]] = []
     if source_id is not None:
-        where.append(FeedEvent.source_id == source_id)
+        where.append(FeedBlock.source_id == source_id)
     if organisation_id is not None:
-        where.append(FeedEvent.organisation_id == organisation_id)
+        where.append(FeedBlock.organisation_id == organisation_id)
     if unmatched:
-        where.append(FeedEvent.organisation_id.is_(None))
-    if ip:
-        where.append(FeedEvent.source_ip == canonical_ip(ip))
+        where.append(FeedBlock.organisation_id.is_(None))
+    if address:
+        where.extend([FeedBlock.ip_min <= address, FeedBlock.ip_max >= address])
     if type:
-        where.append(FeedEvent.type == type)
+        where.append(FeedBlock.type == type)
     if taxonomy:
-        where.append(FeedEvent.taxonomy == taxonomy)
+        where.append(FeedBlock.taxonomy == taxonomy)
     if since is not None:
-        where.append(FeedEvent.observed_at >= as_utc(since))
+        where.append(FeedBlock.observed_at >= _midnight(since))
     if until is not None:
-        where.append(FeedEvent.observed_at < as_utc(until))
+        where.append(FeedBlock.observed_at < until)
     return where
+
+
+def _before(position: Sequence[Any], *, inclusive: bool) -> ColumnElement[bool]:
+    """Blocks before `position` (observed_at, run_id, first_seq) in the newest-first order."""
+    observed, run_id, first_seq = position
+    last = FeedBlock.first_seq <= first_seq if inclusive else FeedBlock.first_seq < first_seq
+    return or_(
+        FeedBlock.observed_at < observed,
+        and_(FeedBlock.observed_at == observed, FeedBlock.run_id < run_id),
+        and_(FeedBlock.observed_at == observed, FeedBlock.run_id == run_id, last),
+    )
+
+
+def _position(cursor: str) -> tuple[datetime, int, int, int]:
+    raw = decode_cursor(cursor)
+    try:
+        observed, run_id, first_seq, seq = raw
+        moment = datetime.fromisoformat(observed)
+        if moment.tzinfo is None or not all(isinstance(v, int) for v in (run_id, first_seq, seq)):
+            raise ValueError("not a position")
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed("cursor", "not a cursor this API issued") from exc
+    return moment, run_id, first_seq, seq
 
 
 def search_events(
@@ -297,36 +337,80 @@ def search_events(
     cursor: str | None = None,
 ) -> FeedEventPage:
     """Processed events `who` may read (their organisation's; all for managers), newest first,
-    filtered; `unmatched` asks for those nobody owns (the coordinating body's)."""
+    filtered; `unmatched` asks for those nobody owns (the coordinating body's). The blocks the
+    filters leave are opened newest first, a few at a time, until the page is full."""
     rules.require_read(who)
-    if since is not None and until is not None and as_utc(until) <= as_utc(since):
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed("limit", f"must be between 1 and {MAX_LIMIT}")
+    since = as_utc(since) if since is not None else None
+    until = as_utc(until) if until is not None else None
+    if since is not None and until is not None and until <= since:
         raise ValidationFailed("until", "must be after since")
-    where = _event_filters(
-        source_id=source_id,
-        organisation_id=organisation_id,
-        ip=ip,
-        type=type,
-        taxonomy=taxonomy,
-        unmatched=unmatched,
-        since=since,
-        until=until,
-    )
-    query: Select[Any] = select(FeedEvent).where(rules.visible_events_clause(who), *where)
-    rows, next_cursor = paginate_keyset(
-        session,
-        query,
-        [FeedEvent.observed_at, FeedEvent.run_id, FeedEvent.seq],
-        limit=limit,
-        cursor=cursor,
-        descending=True,
-    )
-    return FeedEventPage(items=[_event_read(r) for r in rows], next_cursor=next_cursor)
+    address = canonical_ip(ip) if ip else None
+    where = [
+        rules.visible_events_clause(who),
+        *_block_filters(
+            source_id=source_id,
+            organisation_id=organisation_id,
+            address=address,
+            type=type,
+            taxonomy=taxonomy,
+            unmatched=unmatched,
+            since=since,
+            until=until,
+        ),
+    ]
+    start = _position(cursor) if cursor else None
+    bound: tuple[Any, ...] | None = start[:3] if start else None
+    inclusive = True  # the cursor's block may hold more of the page; the next queries start after
+    found: list[tuple[FeedBlock, dict[str, Any]]] = []
+    while len(found) <= limit:
+        query = select(FeedBlock).where(*where)
+        if bound is not None:
+            query = query.where(_before(bound, inclusive=inclusive))
+        blocks = session.scalars(
+            query.order_by(FeedBlock.observed_at.desc(), FeedBlock.run_id.desc(), FeedBlock.first_seq.desc()).limit(
+                BLOCKS_AT_ONCE
+            )
+        ).all()
+        for block in blocks:
+            resume = start is not None and (as_utc(block.observed_at), block.run_id, block.first_seq) == start[:3]
+            for line in reversed(block_lines(block.payload)):
+                if resume and start is not None and line["seq"] >= start[3]:
+                    continue
+                if _wanted(line.get("event") or {}, address, since, until):
+                    found.append((block, line))
+                    if len(found) > limit:
+                        break
+            if len(found) > limit:
+                break
+        if len(blocks) < BLOCKS_AT_ONCE:
+            break
+        last = blocks[-1]
+        bound, inclusive = (last.observed_at, last.run_id, last.first_seq), False
+    next_cursor = None
+    if len(found) > limit:
+        block, line = found[limit - 1]
+        found = found[:limit]
+        next_cursor = encode_cursor([as_utc(block.observed_at).isoformat(), block.run_id, block.first_seq, line["seq"]])
+    return FeedEventPage(items=[_event_read(block, line) for block, line in found], next_cursor=next_cursor)
+
+
+def _wanted(event: dict[str, Any], address: str | None, since: datetime | None, until: datetime | None) -> bool:
+    if address is not None and event.get("source.ip") != address:
+        return False
+    if since is None and until is None:
+        return True
+    observed = _time(event.get("time.observation"))
+    if observed is None:
+        return True
+    return (since is None or observed >= since) and (until is None or observed < until)
 
 
 def _day(session: Session) -> Any:
     if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", FeedEvent.observed_at), "YYYY-MM-DD")
-    return func.substr(FeedEvent.observed_at, 1, 10)  # SQLite stores "yyyy-mm-dd hh:mm:ss…" (UTC)
+        return func.to_char(func.timezone("UTC", FeedBlock.observed_at), "YYYY-MM-DD")
+    return func.substr(FeedBlock.observed_at, 1, 10)  # SQLite stores "yyyy-mm-dd hh:mm:ss…" (UTC)
 
 
 def event_stats(session: Session, who: Subject, days: int = 30, *, now: datetime | None = None) -> FeedEventStatsRead:
@@ -340,17 +424,19 @@ def event_stats(session: Session, who: Subject, days: int = 30, *, now: datetime
     query = (
         select(
             day,
-            FeedEvent.source_id,
-            FeedEvent.type,
-            func.count().label("events"),
-            func.count(FeedEvent.organisation_id).label("matched"),
+            FeedBlock.source_id,
+            FeedBlock.type,
+            func.sum(FeedBlock.events).label("events"),
+            func.sum(case((FeedBlock.organisation_id.is_not(None), FeedBlock.events), else_=0)).label("matched"),
         )
-        .where(rules.visible_events_clause(who), FeedEvent.observed_at >= since)
-        .group_by(day, FeedEvent.source_id, FeedEvent.type)
-        .order_by(day.desc(), FeedEvent.source_id, FeedEvent.type)
+        .where(rules.visible_events_clause(who), FeedBlock.observed_at >= since)
+        .group_by(day, FeedBlock.source_id, FeedBlock.type)
+        .order_by(day.desc(), FeedBlock.source_id, FeedBlock.type)
     )
     rows = [
-        FeedEventStatRead(day=str(r.day), source_id=r.source_id, type=r.type, events=r.events, matched=r.matched)
+        FeedEventStatRead(
+            day=str(r.day), source_id=r.source_id, type=r.type, events=int(r.events), matched=int(r.matched or 0)
+        )
         for r in session.execute(query)
     ]
     return FeedEventStatsRead(

@@ -36,7 +36,7 @@ from csirtnet.errors import ErrorList, NotFound, ValidationFailed
 from csirtnet.feeds import event
 from csirtnet.feeds.schemas import FeedRuleCreate, FeedRuleUpdate, FeedSourceCreate, FeedSourceUpdate
 from csirtnet.kit.bulk import insert_rows
-from csirtnet.models import AsnPrefix, FeedEvent, FeedRule, FeedSeen, FeedSource, Organisation
+from csirtnet.models import AsnPrefix, FeedBlock, FeedRule, FeedSeen, FeedSource, Organisation
 from csirtnet.models.feed import ParserName, RuleAction, SourceKind
 from csirtnet.vocabulary import rsit
 
@@ -241,8 +241,8 @@ def delete_source(session: Session, who: Subject, source_id: int) -> None:
     """Remove a source with its runs, quarantine, digests, rules, events and dedupe window."""
     row = get_source_row(session, who, source_id)
     audit.record(session, who, "feed.source_deleted", row, name=row.name)
-    # feed_event and feed_seen carry no foreign key (a partitioned table cannot refer cheaply).
-    session.execute(delete(FeedEvent).where(FeedEvent.source_id == row.id))
+    # feed_block and feed_seen carry no foreign key (a partitioned table cannot refer cheaply).
+    session.execute(delete(FeedBlock).where(FeedBlock.source_id == row.id))
     session.execute(delete(FeedSeen).where(FeedSeen.source_id == row.id))
     session.execute(delete(FeedRule).where(FeedRule.source_id == row.id))
     session.delete(row)

@@ -4,12 +4,15 @@ the rules that turn events into actions (and what each rule did), member flags, 
 prefix-to-ASN table, and the batches a pipeline stage has committed (so a redelivered batch is
 recognised and skipped).
 
-`feed_event` is partitioned by day of `observed_at` on PostgreSQL (the migration creates the parent
-table; feeds.store creates each day's partition before it writes into it, and retention drops whole
-partitions). On SQLite it is one table and retention deletes rows. Its key is (observed_at, run_id,
-seq): an event is the `seq`-th of its run, so a batch written twice is refused by the key, never
-stored twice. The full harmonised event, by IntelMQ's field names, is the JSON text in `data`; the
-columns beside it are what the pages and the API filter on.
+Processed events are kept in blocks (`feed_block`, ADR 0028): the new events of one stored batch
+that share an owner, taxonomy and type are one row, whose `payload` is their JSON lines compressed
+with Zstandard (each line: the event's `seq` in its run, how it was matched, and the whole
+harmonised event by IntelMQ's field names). The columns beside it are what the pages and the API
+filter on before any block is opened. `feed_block` is partitioned by day of `observed_at` on
+PostgreSQL (the migration creates the parent table; feeds.store creates each day's partition before
+it writes into it, and retention drops whole partitions). On SQLite it is one table and retention
+deletes rows. Its key is (observed_at, run_id, first_seq): a block starts at the `first_seq`-th
+event of its run, so a batch written twice is refused by the key, never stored twice.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from csirtnet.kit.time import utcnow
@@ -120,34 +123,30 @@ class FeedQuarantine(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class FeedEvent(Base):
-    """A processed event (see the module's note on partitions and the key)."""
+class FeedBlock(Base):
+    """The new events of one batch with one owner, taxonomy and type (see the module's note)."""
 
-    __tablename__ = "feed_event"
+    __tablename__ = "feed_block"
     __table_args__ = (
-        Index("ix_feed_event_org_observed", "organisation_id", "observed_at"),
-        Index("ix_feed_event_source_observed", "source_id", "observed_at"),
-        Index("ix_feed_event_source_ip", "source_ip"),
+        Index("ix_feed_block_org_observed", "organisation_id", "observed_at"),
+        Index("ix_feed_block_source_observed", "source_id", "observed_at"),
         {"postgresql_partition_by": "RANGE (observed_at)"},
     )
 
-    observed_at: Mapped[datetime] = mapped_column(primary_key=True)  # time.observation
+    observed_at: Mapped[datetime] = mapped_column(primary_key=True)  # time.observation of the batch
     run_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_seq: Mapped[int] = mapped_column(Integer, primary_key=True)  # the seq of its first event
     source_id: Mapped[int] = mapped_column(Integer)
     organisation_id: Mapped[int | None] = mapped_column(Integer)  # the owner (null: unmatched)
-    claim_id: Mapped[int | None] = mapped_column(Integer)
-    match_kind: Mapped[str | None] = mapped_column(String(8))  # ipv4, ipv6, asn, domain
-    source_ip: Mapped[str | None] = mapped_column(String(45))
-    source_asn: Mapped[int | None] = mapped_column(BigInteger)
-    source_fqdn: Mapped[str | None] = mapped_column(String(300))
     taxonomy: Mapped[str | None] = mapped_column(String(40))
     type: Mapped[str | None] = mapped_column(String(60))
-    identifier: Mapped[str | None] = mapped_column(String(120))
-    time_source: Mapped[datetime | None]
     tlp: Mapped[str] = mapped_column(String(20))
-    warninglist: Mapped[str | None] = mapped_column(String(120))
-    data: Mapped[str] = mapped_column(Text)  # the harmonised event as JSON, IntelMQ field names
+    events: Mapped[int] = mapped_column(Integer)
+    # The least and greatest source.ip of its events, as text (compared as text): a search by
+    # address opens only the blocks whose range holds it.
+    ip_min: Mapped[str | None] = mapped_column(String(45))
+    ip_max: Mapped[str | None] = mapped_column(String(45))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)  # Zstandard-compressed JSON lines
 
 
 class FeedSeen(Base):

@@ -26,7 +26,7 @@ from csirtnet.feeds.pipeline.runner import RunSummary, expand
 from csirtnet.kit.aio import run_async
 from csirtnet.models import RunStatus
 
-SEQ_SPACE = 2**31 - 1  # feed_event.seq is a 32-bit integer
+SEQ_SPACE = 2**31 - 1  # an event's seq (feed_block.first_seq) is a 32-bit integer
 
 
 @dataclass(frozen=True)

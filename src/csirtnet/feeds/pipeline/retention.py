@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from csirtnet import audit
 from csirtnet.authz import Subject
 from csirtnet.feeds.pipeline.store import PARTITION_PREFIX
-from csirtnet.models import FeedEvent, FeedSeen, FeedSource
+from csirtnet.models import FeedBlock, FeedSeen, FeedSource
 
 
 @dataclass
@@ -47,7 +47,9 @@ def purge(session: Session, now: datetime, days: int) -> Purged:
                 session.execute(text(f'DROP TABLE "{name}"'))
                 partitions.append(name)
     else:
-        events = _count(session.execute(delete(FeedEvent).where(FeedEvent.observed_at < cutoff)))
+        old = FeedBlock.observed_at < cutoff
+        events = int(session.scalar(select(func.coalesce(func.sum(FeedBlock.events), 0)).where(old)) or 0)
+        session.execute(delete(FeedBlock).where(old))
     seen = 0
     windows = {int(i): int(h) for i, h in session.execute(select(FeedSource.id, FeedSource.dedupe_window_hours))}
     for source_id, hours in windows.items():
@@ -73,11 +75,11 @@ def _count(result: Any) -> int:
 
 
 def day_partitions(session: Session) -> list[str]:
-    """The day partitions of feed_event (PostgreSQL), oldest first."""
+    """The day partitions of feed_block (PostgreSQL), oldest first."""
     rows = session.execute(
         text(
             "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-            "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'feed_event' ORDER BY c.relname"
+            "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'feed_block' ORDER BY c.relname"
         )
     )
     return [str(name) for (name,) in rows if str(name).startswith(PARTITION_PREFIX)]

@@ -9,10 +9,12 @@
    the window began); the rest are duplicates. The row lock the upsert takes makes two workers
    storing the same key at once agree: one gets it. On PostgreSQL the keys travel by binary COPY
    both ways (`COPY (INSERT … RETURNING key) TO STDOUT`), built and read by numpy.
-3. The new events into `feed_event`: on PostgreSQL by COPY in the text format (written by polars),
-   in address order (the address index's leaves are then visited in turn, not at random),
-   into the day partition of `time.observation`, created first when missing (under an advisory
-   lock, so two workers do not race to create it); on SQLite by one executemany.
+3. The new events into `feed_block` (ADR 0028): grouped by day of `time.observation`, owner,
+   taxonomy and type, each group one row whose payload is its events' JSON lines (in `seq` order)
+   compressed with Zstandard; on PostgreSQL by binary COPY into the day partition, created first
+   when missing (under an advisory lock, so two workers do not race to create it); on SQLite by one
+   executemany. A batch of 50,000 events is about a thousand rows instead of 50,000: the rows,
+   their index entries and their write-ahead log were most of what storing an event cost.
 4. The run's counts incremented (`UPDATE … SET events = events + n`), the quarantined lines written.
 5. The source's actions on the new events: "digest" counts them into the members' digests
    (feeds.digests.count_batch), "rules" applies the rules (feeds.rules.apply).
@@ -20,15 +22,15 @@
 
 from __future__ import annotations
 
-import io
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 import numpy as np
+import orjson
 import polars as pl
+import zstandard
 from sqlalchemy import insert, text, update
 from sqlalchemy.orm import Session
 
@@ -37,53 +39,30 @@ from csirtnet.feeds.config import SourceConfig
 from csirtnet.feeds.pipeline.dedupe import dedupe_key
 from csirtnet.models import FeedQuarantine, FeedRun
 
-PARTITION_PREFIX = "feed_event_p"
+PARTITION_PREFIX = "feed_block_p"
 _PARTITION_LOCK = 0x46454544  # "FEED": pg_advisory_xact_lock key while a day partition is created
 QUARANTINE_TEXT_LIMIT = 4000
 
-# feed_event's columns, in COPY order, and the limits of its string columns.
-EVENT_COLUMNS = (
-    "observed_at",
-    "run_id",
-    "seq",
-    "source_id",
-    "organisation_id",
-    "claim_id",
-    "match_kind",
-    "source_ip",
-    "source_asn",
-    "source_fqdn",
-    "taxonomy",
-    "type",
-    "identifier",
-    "time_source",
-    "tlp",
-    "warninglist",
-    "data",
+# feed_block's columns, in COPY order (the payload last), and their PostgreSQL types.
+BLOCK_COLUMNS = (
+    ("observed_at", "timestamptz"),
+    ("run_id", "int8"),
+    ("first_seq", "int4"),
+    ("source_id", "int4"),
+    ("organisation_id", "int4"),
+    ("taxonomy", "text"),
+    ("type", "text"),
+    ("tlp", "text"),
+    ("events", "int4"),
+    ("ip_min", "text"),
+    ("ip_max", "text"),
+    ("payload", "bytea"),
 )
-_CUT = {
-    "source_ip": 45,
-    "source_fqdn": 300,
-    "taxonomy": 40,
-    "type": 60,
-    "identifier": 120,
-    "tlp": 20,
-    "warninglist": 120,
-}
+_CUT = {"taxonomy": 40, "type": 60, "ip_min": 45, "ip_max": 45}
 _SEQ = "_seq"
 DATA = "_data"  # the stored JSON of each event (prepare)
-# Fields of the event that have a column of their own: the JSON leaves them out (a third of each
-# row's bytes, and COPY's cost grows with them), unless a value is longer than its column holds.
-COLUMN_OF_FIELD = {
-    "time.observation": "observed_at",
-    "time.source": "time_source",
-    "source.ip": "source_ip",
-    "source.asn": "source_asn",
-    "source.fqdn": "source_fqdn",
-    "classification.taxonomy": "taxonomy",
-    "classification.type": "type",
-    "classification.identifier": "identifier",
-}
+_LINES = "_lines"
+_LEVEL = 1  # Zstandard's level: its fastest; a block of one report's rows compresses well already
 
 
 class Quarantined(Protocol):
@@ -134,11 +113,7 @@ def store_batch(
         frame = frame.join(pl.DataFrame({ev.KEY: new_keys}), on=ev.KEY, how="semi", maintain_order="left")
     matched = frame.height - frame[ev.ORG].null_count() if frame.height else 0
     if frame.height:
-        rows = event_rows(frame, source, run_id)
-        if session.get_bind().dialect.name == "postgresql":
-            _copy_events(session, rows)
-        else:
-            _insert_events(session, rows)
+        _write_blocks(session, event_blocks(frame, source, run_id))
     result = BatchResult(
         events=parsed,
         matched=matched,
@@ -263,14 +238,8 @@ def _claim_keys_pg(
 
 def event_data(frame: pl.DataFrame) -> pl.Expr:
     """The stored JSON of each event, by IntelMQ's field names: the fields this batch has (a field
-    null in every event of it is left out) that have no column of their own (COLUMN_OF_FIELD; kept
-    when a value is longer than its column), `extra` as an object. `stored_event` puts the whole
-    event together again."""
-    present = [
-        name
-        for name in ev.COLUMNS
-        if frame[name].null_count() < frame.height and (name not in COLUMN_OF_FIELD or _overflows(frame, name))
-    ]
+    null in every event of it is left out), `extra` as an object."""
+    present = [name for name in ev.COLUMNS if frame[name].null_count() < frame.height]
     body = pl.struct(present).struct.json_encode() if present else pl.lit("{}")
     with_extra = pl.concat_str(
         [body.str.head(-1), pl.lit(',"extra":' if present else '"extra":'), pl.col(ev.EXTRA), pl.lit("}")],
@@ -279,53 +248,56 @@ def event_data(frame: pl.DataFrame) -> pl.Expr:
     return pl.when(pl.col(ev.EXTRA).is_null()).then(body).otherwise(with_extra)
 
 
-def _overflows(frame: pl.DataFrame, name: str) -> bool:
-    limit = _CUT.get(COLUMN_OF_FIELD[name])
-    return limit is not None and bool((frame[name].str.len_chars() > limit).any())
-
-
-def stored_event(data: str | None, columns: dict[str, Any]) -> dict[str, Any]:
-    """One stored event whole again, by IntelMQ's field names, in the schema's order: its JSON
-    (`data`) and its columns (`columns`: column name -> value, as read from feed_event)."""
-    try:
-        found = json.loads(data or "{}")
-    except ValueError:
-        found = {}
-    if not isinstance(found, dict):
-        found = {}
-    for name, column in COLUMN_OF_FIELD.items():
-        if name in found or columns.get(column) is None:
-            continue
-        value = columns[column]
-        if isinstance(value, datetime):  # UTC, aware or not as the backend hands it back
-            value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
-        found[name] = value
-    order = {name: i for i, name in enumerate(ev.COLUMNS)}
-    return dict(sorted(found.items(), key=lambda item: order.get(item[0], len(order))))
-
-
-def event_rows(frame: pl.DataFrame, source: SourceConfig, run_id: int) -> pl.DataFrame:
-    """`frame` (prepared, deduplicated, with `_seq`) as rows of feed_event, in EVENT_COLUMNS order."""
-    rows = frame.select(
-        pl.col("time.observation").alias("observed_at"),
-        pl.lit(run_id, dtype=pl.Int64).alias("run_id"),
+def event_blocks(frame: pl.DataFrame, source: SourceConfig, run_id: int) -> list[tuple[Any, ...]]:
+    """`frame` (prepared, deduplicated, with `_seq`) as rows of feed_block, in BLOCK_COLUMNS order:
+    one per day of `time.observation`, owner, taxonomy and type, its events' lines in `seq` order.
+    A line is `{"seq":…,"claim":…,"match":…,"warninglist":…,"event":{…}}`."""
+    meta = pl.struct(
         pl.col(_SEQ).alias("seq"),
-        pl.lit(source.id, dtype=pl.Int64).alias("source_id"),
-        pl.col(ev.ORG).alias("organisation_id"),
-        pl.col(ev.CLAIM).alias("claim_id"),
-        pl.col(ev.MATCH).alias("match_kind"),
-        pl.col("source.ip").alias("source_ip"),
-        pl.col("source.asn").alias("source_asn"),
-        pl.col("source.fqdn").alias("source_fqdn"),
-        pl.col("classification.taxonomy").alias("taxonomy"),
-        pl.col("classification.type").alias("type"),
-        pl.col("classification.identifier").alias("identifier"),
-        pl.col("time.source").alias("time_source"),
-        pl.lit(source.tlp).alias("tlp"),
+        pl.col(ev.CLAIM).alias("claim"),
+        pl.col(ev.MATCH).alias("match"),
         pl.col(ev.WARNINGLIST).alias("warninglist"),
-        pl.col(DATA).alias("data"),
+    ).struct.json_encode()
+    line = pl.concat_str([meta.str.head(-1), pl.lit(',"event":'), pl.col(DATA), pl.lit("}")], separator="")
+    observed = pl.col("time.observation").dt.convert_time_zone("UTC")
+    groups = (
+        frame.lazy()
+        .select(
+            observed.alias("observed_at"),
+            observed.dt.date().alias("_day"),
+            pl.col(_SEQ),
+            pl.col(ev.ORG).alias("organisation_id"),
+            pl.col("classification.taxonomy").alias("taxonomy"),
+            pl.col("classification.type").alias("type"),
+            pl.col("source.ip"),
+            line.alias(_LINES),
+        )
+        .sort(_SEQ)
+        .group_by("_day", "organisation_id", "taxonomy", "type", maintain_order=True)
+        .agg(
+            pl.col("observed_at").min(),
+            pl.col(_SEQ).first().alias("first_seq"),
+            pl.len().alias("events"),
+            pl.col("source.ip").min().alias("ip_min"),
+            pl.col("source.ip").max().alias("ip_max"),
+            pl.col(_LINES).str.join("\n"),
+        )
+        .with_columns(pl.col(name).str.slice(0, limit) for name, limit in _CUT.items())
+        .collect()
     )
-    return rows.with_columns(pl.col(name).str.slice(0, limit) for name, limit in _CUT.items())
+    compressor = zstandard.ZstdCompressor(level=_LEVEL)
+    fields = ("observed_at", "first_seq", "organisation_id", "taxonomy", "type", "events", "ip_min", "ip_max")
+    blocks = []
+    for observed, first, org, taxonomy, kind, n, low, high, text_ in groups.select(*fields, _LINES).iter_rows():
+        payload = compressor.compress(text_.encode())
+        blocks.append((observed, run_id, first, source.id, org, taxonomy, kind, source.tlp, n, low, high, payload))
+    return blocks
+
+
+def block_lines(payload: bytes) -> list[dict[str, Any]]:
+    """A block's lines (see event_blocks), in `seq` order."""
+    text_ = zstandard.ZstdDecompressor().decompress(payload).decode()
+    return [orjson.loads(line) for line in text_.split("\n") if line]
 
 
 def partition_name(day: date) -> str:
@@ -333,7 +305,7 @@ def partition_name(day: date) -> str:
 
 
 def ensure_partitions(session: Session, days: Sequence[date]) -> list[str]:
-    """The day partitions of feed_event for `days` (PostgreSQL), created when missing; answers the
+    """The day partitions of feed_block for `days` (PostgreSQL), created when missing; answers the
     ones this call created. Creating one locks the parent table until the transaction ends, so it
     happens once a day per source of new days, under an advisory lock two workers share."""
     created: list[str] = []
@@ -348,7 +320,7 @@ def ensure_partitions(session: Session, days: Sequence[date]) -> list[str]:
         end = start + timedelta(days=1)
         session.execute(
             text(
-                f"CREATE TABLE {name} PARTITION OF feed_event "
+                f"CREATE TABLE {name} PARTITION OF feed_block "
                 f"FOR VALUES FROM ('{start.isoformat()}') TO ('{end.isoformat()}')"
             )
         )
@@ -356,62 +328,26 @@ def ensure_partitions(session: Session, days: Sequence[date]) -> list[str]:
     return created
 
 
-_TEXT_SPECIALS = r"[\\\t\n\r]"
-
-
-def _copy_text(rows: pl.DataFrame) -> pl.DataFrame:
-    """`rows` escaped for COPY's text format: a backslash, tab, newline or carriage return in a text
-    column is written as its backslash escape (only columns holding one are rewritten). The text
-    format needs no quoting, so the JSON's quotes are not doubled as CSV would (a third fewer bytes)."""
-    escapes = []
-    for name, dtype in rows.schema.items():
-        if dtype == pl.String and rows[name].str.contains(_TEXT_SPECIALS).any():
-            column = pl.col(name).str.replace_all("\\", "\\\\", literal=True)
-            for char, escaped in (("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")):
-                column = column.str.replace_all(char, escaped, literal=True)
-            escapes.append(column)
-    return rows.with_columns(escapes) if escapes else rows
-
-
-def _copy_events(session: Session, rows: pl.DataFrame) -> None:
-    days = rows.select(pl.col("observed_at").dt.convert_time_zone("UTC").dt.date().unique()).to_series().to_list()
+def _write_blocks(session: Session, blocks: list[tuple[Any, ...]]) -> None:
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    names = ", ".join(name for name, _ in BLOCK_COLUMNS)
+    if session.get_bind().dialect.name != "postgresql":
+        marks = ", ".join("?" for _ in BLOCK_COLUMNS)
+        raw.executemany(
+            f"INSERT INTO feed_block ({names}) VALUES ({marks})",  # noqa: S608 - fixed column names
+            [(_bind_time(session, block[0]), *block[1:]) for block in blocks],
+        )
+        return
+    days = sorted({block[0].astimezone(UTC).date() for block in blocks})
     ensure_partitions(session, days)
     # A batch of one day (the usual case: `time.observation` is the run's time) goes straight into
     # its partition, sparing PostgreSQL the routing of each row.
-    table = partition_name(days[0]) if len(days) == 1 else "feed_event"
-    rows = rows.sort("source_ip", nulls_last=True)
-    buffer = io.BytesIO()
-    _copy_text(rows).write_csv(
-        buffer,
-        include_header=False,
-        separator="\t",
-        quote_style="never",
-        null_value="\\N",
-        datetime_format="%Y-%m-%dT%H:%M:%S%.6f%z",
-    )
-    raw = session.connection().connection.driver_connection
-    assert raw is not None
-    statement = f"COPY {table} ({', '.join(EVENT_COLUMNS)}) FROM STDIN"
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:
-        view = buffer.getbuffer()
-        step = 1 << 20
-        for start in range(0, len(view), step):
-            copy.write(view[start : start + step])
-        del view
-
-
-def _insert_events(session: Session, rows: pl.DataFrame) -> None:
-    sqlite_rows = rows.with_columns(
-        pl.col(name).dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%d %H:%M:%S%.6f")
-        for name in ("observed_at", "time_source")
-    )
-    raw = session.connection().connection.driver_connection
-    assert raw is not None
-    marks = ", ".join("?" for _ in EVENT_COLUMNS)
-    raw.executemany(
-        f"INSERT INTO feed_event ({', '.join(EVENT_COLUMNS)}) VALUES ({marks})",  # noqa: S608 - fixed column names
-        sqlite_rows.iter_rows(),
-    )
+    table = partition_name(days[0]) if len(days) == 1 else "feed_block"
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT binary)") as copy:
+        copy.set_types([kind for _, kind in BLOCK_COLUMNS])
+        for block in blocks:
+            copy.write_row(block)
 
 
 def _write_quarantine(
@@ -437,12 +373,11 @@ def _write_quarantine(
 
 
 __all__ = [
-    "COLUMN_OF_FIELD",
     "BatchResult",
     "Quarantined",
+    "block_lines",
     "ensure_partitions",
-    "event_rows",
+    "event_blocks",
     "partition_name",
     "store_batch",
-    "stored_event",
 ]
