@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from csirtnet.db import Database
 
 SHADOWSERVER_SOURCE = "shadowserver"
-QUEUE_DEPTH = 2
+QUEUE_DEPTH = 1
 
 
 @dataclass
