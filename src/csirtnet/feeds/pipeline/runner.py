@@ -9,8 +9,8 @@ The run ends with its status, `finished_at`, the source's `last_run_at` and one 
 stays, counted); any other exception does too, then propagates.
 
 Parsing and enrichment (polars and numpy, which release the GIL) run in a second thread, one
-batch ahead of storing (a queue of two): on two cores the database's COPY and the next batch's
-parse overlap. Memory is a few batches, whatever the size of the input.
+batch ahead of storing (a queue of one): on two cores the database's work on a batch and the next
+batch's parse overlap. Memory is a few batches, whatever the size of the input.
 """
 
 from __future__ import annotations
