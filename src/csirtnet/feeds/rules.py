@@ -299,7 +299,7 @@ def _open_incident(
             system_security_level=hit.level if hit.level is not None and 1 <= hit.level <= 5 else None,
             detected_at=_detected(hit, now),
         ),
-        channel=ReportChannel.API,
+        channel=ReportChannel.FEED,
         contact_required=False,
     ).report
     classified = hit.taxonomy is not None and hit.type is not None and rsit.is_valid(hit.taxonomy, hit.type)

@@ -29,6 +29,7 @@ class ReportChannel(StrEnum):
     API = "api"  # a member's system, with a token
     PUBLIC = "public"  # anyone, through /report
     EMAIL = "email"  # the SMTP intake or the mailbox poller
+    FEED = "feed"  # a security feed's rule (feeds.rules), on an event it matched
 
 
 class IncidentReport(IdMixin, TimestampMixin, Base):

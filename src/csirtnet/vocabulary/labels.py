@@ -195,6 +195,7 @@ REPORT_CHANNELS: dict[str, str] = {
     ReportChannel.API.value: N_("API"),
     ReportChannel.PUBLIC.value: N_("Public form"),
     ReportChannel.EMAIL.value: N_("Email"),
+    ReportChannel.FEED.value: N_("Security feed"),
 }
 # The intake's quarantine: why an email was not filed, where it came from, what was decided.
 QUARANTINE_REASONS: dict[str, str] = {
