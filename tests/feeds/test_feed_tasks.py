@@ -5,6 +5,7 @@ ended are sent; retention runs daily and purges old events."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -17,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from csirtnet.config import Settings
 from csirtnet.db import Database
-from csirtnet.feeds import service, tasks
+from csirtnet.feeds import reads, service, tasks
 from csirtnet.feeds.schemas import FeedSourceUpdate
 from csirtnet.kit.time import utcnow
-from csirtnet.models import FeedDigest, FeedRun, FeedSource, Job, JobStatus
+from csirtnet.models import AuditRecord, FeedDigest, FeedRun, FeedSource, Job, JobStatus
 from csirtnet.worker import Worker
 from tests.feeds.stored import count_events, stored_events
 from tests.feeds.test_sources import PLATFORM, event_line, ingest, jsonl, make_world, source_body
@@ -29,12 +30,21 @@ from tests.feeds.test_sources import PLATFORM, event_line, ingest, jsonl, make_w
 class _Server:
     def __init__(self) -> None:
         self.pages: dict[str, tuple[int, bytes]] = {}
+        self.redirects: dict[str, str] = {}  # path -> Location
         self.hits: list[str] = []
+        self.keys: list[tuple[str, str | None]] = []  # (path, its Auth-Key header)
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 outer.hits.append(self.path)
+                outer.keys.append((self.path, self.headers.get("Auth-Key")))
+                if self.path in outer.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", outer.redirects[self.path])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 status, body = outer.pages.get(self.path, (404, b"not found"))
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(body)))
@@ -48,8 +58,7 @@ class _Server:
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
 
-@pytest.fixture
-def http_server() -> Iterator[_Server]:
+def _serving() -> Iterator[_Server]:
     server = _Server()
     thread = threading.Thread(target=server.httpd.serve_forever, daemon=True)
     thread.start()
@@ -57,6 +66,17 @@ def http_server() -> Iterator[_Server]:
     server.httpd.shutdown()
     server.httpd.server_close()
     thread.join()
+
+
+@pytest.fixture
+def http_server() -> Iterator[_Server]:
+    yield from _serving()
+
+
+@pytest.fixture
+def other_server() -> Iterator[_Server]:
+    """A second server: another origin (its own port)."""
+    yield from _serving()
 
 
 def _jobs(db: Session, name: str) -> int:
@@ -89,6 +109,64 @@ def test_a_url_source_is_polled_on_its_schedule(db: Session, database: Database,
     assert owners == {w.org_a.id, w.org_b.id}
     assert tasks.queue_due(db) == []  # polled: the next poll waits for the schedule
     assert (tasks.POLL_JOB, source.id) in tasks.queue_due(db, now=utcnow() + timedelta(minutes=31))
+
+
+def _keyed(secret: str) -> dict[str, str]:
+    return {"url_header": "Auth-Key", "url_secret": secret}
+
+
+def test_a_keyed_source_sends_its_key_to_its_own_origin_only(
+    db: Session, database: Database, http_server: _Server, other_server: _Server
+) -> None:
+    w = make_world(db)
+    key = "k3y-" + "x" * 40
+    body = source_body(
+        name="Keyed",
+        kind="url",
+        url=f"{http_server.base}/feed",
+        parser="jsonl",
+        actions=[],
+        url_header="Auth-Key",
+        url_secret=key,
+    )
+    source = service.create_source(db, PLATFORM, body)
+    db.commit()
+    assert source.url_secret_sealed is not None and key not in source.url_secret_sealed
+    # Same origin: the key follows the redirect. Another origin: it does not.
+    http_server.redirects["/feed"] = "/feed/today.jsonl"
+    http_server.redirects["/feed/today.jsonl"] = f"{other_server.base}/mirror.jsonl"
+    other_server.pages["/mirror.jsonl"] = (200, jsonl(event_line("10.0.0.5")))
+    run_id = tasks.poll(source.id)
+    db.expire_all()
+    run = db.get(FeedRun, run_id)
+    assert run is not None and run.status == "done" and run.events == 1, run and run.error
+    assert http_server.keys == [("/feed", key), ("/feed/today.jsonl", key)]
+    assert other_server.keys == [("/mirror.jsonl", None)]
+    assert {e.organisation_id for e in stored_events(db)} == {w.org_a.id}
+    # Nowhere readable: not in the audit, not in what the API answers.
+    audits = db.scalars(select(AuditRecord)).all()
+    assert not [a.action for a in audits if key in json.dumps(a.summary, default=str)]
+    read = reads.get_source(db, PLATFORM, source.id)
+    assert read.has_url_secret and read.url_header == "Auth-Key" and key not in read.model_dump_json()
+
+
+def test_a_key_that_no_longer_opens_is_a_failed_run(db: Session, http_server: _Server) -> None:
+    make_world(db)
+    body = source_body(
+        name="Keyed",
+        kind="url",
+        url=f"{http_server.base}/feed",
+        parser="jsonl",
+        actions=[],
+        url_header="Auth-Key",
+        url_secret="k",
+    )
+    source = service.create_source(db, PLATFORM, body)
+    source.url_secret_sealed = service.URL_SECRETS.seal("k", secret_key="another platform's key")
+    db.commit()
+    run = db.get(FeedRun, tasks.poll(source.id))
+    assert run is not None and run.status == "failed" and "set it again" in (run.error or "")
+    assert http_server.hits == []  # nothing was fetched without its key
 
 
 def test_a_failed_download_is_a_failed_run(db: Session, http_server: _Server) -> None:

@@ -152,6 +152,14 @@ def test_a_source_is_configured_audited_and_scheduled(db: Session) -> None:
         ({"parser": "csv", "mapping": {"colums": {}}}, "mapping.colums"),
         ({"dedupe_fields": ["source.ip", "source.nothing"]}, "dedupe_fields[1]"),
         ({"kind": "api", "parser": "jsonl", "submitter_org_ids": [999_999]}, "submitter_org_ids"),
+        ({"url_header": "Auth-Key", "url_secret": "k"}, "url_header"),  # a file source sends no key
+        ({"kind": "url", "url": "https://example.vn/r", "url_header": "Auth-Key"}, "url_secret"),
+        ({"kind": "url", "url": "https://example.vn/r", "url_secret": "k"}, "url_header"),
+        ({"kind": "url", "url": "https://example.vn/r", "url_header": "Auth Key:", "url_secret": "k"}, "url_header"),
+        (
+            {"kind": "url", "url": "https://example.vn/r", "url_header": "Auth-Key", "url_secret": "k\r\nX: y"},
+            "url_secret",
+        ),
     ],
 )
 def test_a_bad_source_is_refused_naming_the_field(db: Session, overrides: dict[str, Any], field: str) -> None:
@@ -186,6 +194,29 @@ def test_update_checks_the_whole_source_and_records_what_changed(db: Session) ->
     assert [r.summary["changed"] for r in records] == [["schedule_minutes", "tlp"]]
     with pytest.raises(ValidationError, match="may be left out but not null"):
         FeedSourceUpdate.model_validate({"name": None})
+
+
+def test_a_key_is_sealed_replaced_kept_and_taken_away_with_its_header(db: Session) -> None:
+    body = source_body(kind="url", url="https://example.vn/a.csv", url_header="Auth-Key", url_secret="first")
+    row = service.create_source(db, PLATFORM, body)
+    first = row.url_secret_sealed
+    assert first is not None and "first" not in first and service.URL_SECRETS.unseal(first) == "first"
+
+    def update(**changes: Any) -> None:
+        service.update_source(db, PLATFORM, row.id, FeedSourceUpdate.model_validate(changes))
+
+    update(tlp="red")  # left out: kept
+    assert row.url_secret_sealed == first
+    update(url_secret="second")
+    assert row.url_secret_sealed is not None and service.URL_SECRETS.unseal(row.url_secret_sealed) == "second"
+    update(url_header=None)  # no header: no key
+    assert (row.url_header, row.url_secret_sealed) == (None, None)
+    with pytest.raises(ValidationFailed) as exc:
+        update(url_header="X-Api-Key")
+    assert _field_of(exc) == ["url_secret"]
+    records = db.scalars(select(AuditRecord).where(AuditRecord.action == "feed.source_updated")).all()
+    assert [r.summary["changed"] for r in records] == [["tlp"], ["url_secret"], ["url_header", "url_secret"]]
+    assert not [r for r in db.scalars(select(AuditRecord)) if "first" in str(r.summary) or "second" in str(r.summary)]
 
 
 def test_only_the_coordinating_body_configures(db: Session) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from csirtnet.db import Database
 from csirtnet.feeds.pipeline.runner import run_streams
+from csirtnet.feeds.service import URL_SECRETS
 from csirtnet.models import AsnPrefix, ConstituencyClaim, FeedRule, FeedSource
 from csirtnet.vocabulary import Role
 from tests.factories import make_organisation, make_user
@@ -42,6 +43,19 @@ def test_sources_rules_table_and_events_from_the_shell(committing_database: Data
     with db.unit_of_work(write=False) as s:
         row = s.scalar(select(FeedSource).where(FeedSource.name == "Sensors"))
         assert row is not None and (row.tlp, row.dedupe_window_hours, row.actions) == ("amber", 6, ["digest"])
+    keyed = run_cli(db, "feed", "source", "add", "Poll", "--provider", "abuse.ch", "--kind", "url", "--parser",
+                    "jsonl", "--url", "https://feeds.example/x.jsonl", "--url-header", "Auth-Key", "--url-secret-stdin",
+                    input="s3cret-key\n")  # fmt: skip
+    assert keyed.exit_code == 0, keyed.output
+    no_key = run_cli(db, "feed", "source", "update", "Poll", "--url-secret-stdin", input="")
+    assert no_key.exit_code == 1 and "url_secret: standard input gave no key" in no_key.output
+    with db.unit_of_work(write=False) as s:
+        poll = s.scalar(select(FeedSource).where(FeedSource.name == "Poll"))
+        assert poll is not None and poll.url_header == "Auth-Key" and poll.url_secret_sealed is not None
+        assert URL_SECRETS.unseal(poll.url_secret_sealed) == "s3cret-key"
+    assert run_cli(db, "feed", "source", "update", "Poll", "--no-url-key").exit_code == 0
+    with db.unit_of_work(write=False) as s:
+        assert s.scalar(select(FeedSource.url_secret_sealed).where(FeedSource.name == "Poll")) is None
     run_streams(db, "Sensors", [("e.jsonl", io.BytesIO(jsonl(event_line("10.0.0.5"))))], who=PLATFORM, origin="cli")
     listed = run_cli(db, "feed", "source", "list")
     assert listed.exit_code == 0 and "Sensors" in listed.stdout and "jsonl" in listed.stdout
@@ -72,4 +86,4 @@ def test_sources_rules_table_and_events_from_the_shell(committing_database: Data
     removed = run_cli(db, "feed", "source", "remove", "Sensors")
     assert removed.exit_code == 0, removed.output
     with db.unit_of_work(write=False) as s:
-        assert s.scalar(select(FeedSource.id)) is None
+        assert s.scalars(select(FeedSource.name)).all() == ["Poll"]

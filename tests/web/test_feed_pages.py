@@ -363,6 +363,49 @@ def test_a_source_is_made_and_edited_through_its_form(client: Any, db: Session, 
     assert made is not None and made.tlp == "amber" and made.dedupe_window_hours == 6 and not made.enabled
 
 
+def test_a_polled_source_keeps_its_key_sealed_through_the_form(client: Any, db: Session, world: FeedWorld) -> None:
+    _log_in(client, db, world.coordinator, world.totp)
+    key = "khóa-bí-mật-" + "z" * 30
+    form = {
+        "name": "abuse-feed",
+        "provider": "abuse.ch",
+        "kind": "url",
+        "parser": "jsonl",
+        "tlp": "green",
+        "url": "https://feeds.example/today.jsonl",
+        "url_header": "Auth-Key",
+        "schedule_minutes": "60",
+        "mapping": "",
+        "actions": ["digest"],
+        "dedupe_fields": ["source.ip"],
+        "dedupe_window_hours": "24",
+        "digest_period_hours": "24",
+    }
+    r = client.post("/feeds/new", data={"csrf_token": csrf_from(client.get("/feeds/new").text), **form})
+    assert r.status_code == 422 and 'id="feed_source-url_secret-e"' in r.text  # a header needs its key
+    assert key not in r.text
+    new = client.get("/feeds/new").text
+    r = client.post(
+        "/feeds/new", data={"csrf_token": csrf_from(new), **form, "url_secret": key}, follow_redirects=False
+    )
+    assert r.status_code == 303, r.text
+    made = db.scalar(select(FeedSource).where(FeedSource.name == "abuse-feed"))
+    assert made is not None and made.url_secret_sealed is not None and key not in made.url_secret_sealed
+    edit = client.get(f"/feeds/{made.id}/edit")
+    assert 'data-testid="url-secret-set"' in edit.text and key not in edit.text and "Auth-Key" in edit.text
+    # Saved again with the key left empty: it stays.
+    r = client.post(
+        f"/feeds/{made.id}/edit",
+        data={"csrf_token": csrf_from(edit.text), **form, "tlp": "amber", "url_secret": ""},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    db.expire_all()
+    kept = db.get(FeedSource, made.id)
+    assert kept is not None and kept.tlp == "amber" and kept.url_secret_sealed == made.url_secret_sealed
+    assert key not in client.get(f"/feeds/{made.id}").text
+
+
 def test_a_bad_source_saves_nothing(client: Any, db: Session, world: FeedWorld) -> None:
     _log_in(client, db, world.coordinator, world.totp)
     before = _count(db, FeedSource), _audits(db)

@@ -8,6 +8,7 @@ decide); a refusal or an invalid input names its field (or line) and exits with 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -46,11 +47,18 @@ def _mapping(path: Path | None) -> dict[str, Any] | None:
     return value
 
 
+UrlHeader = Annotated[
+    str | None, typer.Option("--url-header", help="url sources: the header that carries the key, e.g. Auth-Key")
+]
+UrlSecretStdin = Annotated[
+    bool, typer.Option("--url-secret-stdin", help="url sources: read the key from standard input (sealed, never shown)")
+]
 # The options `source add` and `source update` share, by the schema field each one sets.
 SHARED_OPTIONS = {
     "provider": "provider",
     "parser": "parser",
     "url": "url",
+    "url_header": "url_header",
     "folder": "folder",
     "schedule": "schedule_minutes",
     "tlp": "tlp",
@@ -71,7 +79,17 @@ def _source_options(given: dict[str, Any], **more: Any) -> dict[str, Any]:
     """The request body of the options given to a source command (its `locals()`): the shared ones
     by their schema names, the mapping file read, and `more`."""
     shared = {field: given[option] for option, field in SHARED_OPTIONS.items()}
+    if given["url_secret_stdin"]:
+        more["url_secret"] = _secret_from_stdin()
     return _options(**shared, mapping=_mapping(given["mapping"]), **more)
+
+
+def _secret_from_stdin() -> str:
+    """The key read from standard input (its first line): never an argument, which `ps` would show."""
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise fail("url_secret: standard input gave no key")
+    return line
 
 
 # -- sources ---------------------------------------------------------------------------------------
@@ -112,6 +130,8 @@ def source_add(
     kind: Annotated[str, typer.Option(help="file, folder, url or api")] = "file",
     parser: Annotated[str, typer.Option(help="shadowserver, csv or jsonl")] = "shadowserver",
     url: Annotated[str | None, typer.Option(help="url sources: the address to poll")] = None,
+    url_header: UrlHeader = None,
+    url_secret_stdin: UrlSecretStdin = False,
     folder: Annotated[str | None, typer.Option(help="folder sources: the directory to watch")] = None,
     schedule: Annotated[int | None, typer.Option("--schedule", help="url sources: minutes between polls")] = None,
     tlp: Annotated[str, typer.Option(help="TLP of the source's data")] = "amber",
@@ -142,6 +162,9 @@ def source_update(
     provider: Annotated[str | None, typer.Option()] = None,
     parser: Annotated[str | None, typer.Option()] = None,
     url: Annotated[str | None, typer.Option()] = None,
+    url_header: UrlHeader = None,
+    url_secret_stdin: UrlSecretStdin = False,
+    no_url_key: Annotated[bool, typer.Option("--no-url-key", help="Send no key any more")] = False,
     folder: Annotated[str | None, typer.Option()] = None,
     schedule: Annotated[int | None, typer.Option("--schedule", help="Minutes between polls")] = None,
     tlp: Annotated[str | None, typer.Option()] = None,
@@ -162,6 +185,8 @@ def source_update(
     body = _source_options(locals(), name=rename, enabled=enable)
     if no_actions:
         body["actions"] = []
+    if no_url_key:
+        body["url_header"] = body["url_secret"] = None
     if not body:
         raise fail("nothing to change: give an option")
     with acting(as_user) as (session, who):

@@ -26,7 +26,8 @@ def _both_actions() -> list[Action]:
 class FeedSourceCreate(InputSchema):
     """A feed source: where its reports come from, how they are read, and what is done with them.
 
-    `url` (http or https) for `url` sources, polled every `schedule_minutes`; `folder` (under the
+    `url` (http or https) for `url` sources, polled every `schedule_minutes`, with `url_secret` sent
+    in the header `url_header` when the address wants a key (sealed, never shown again); `folder` (under the
     operator's feeds folder root) for `folder` sources; `mapping` for the generic `csv` and `jsonl`
     parsers (docs/feeds.md); an `api` source reads JSON lines (parser `jsonl`)."""
 
@@ -38,6 +39,8 @@ class FeedSourceCreate(InputSchema):
     parser: ParserName = ParserName.SHADOWSERVER
     mapping: dict[str, Any] | None = None
     url: str | None = Field(default=None, max_length=2000)
+    url_header: str | None = Field(default=None, max_length=100)
+    url_secret: str | None = Field(default=None, max_length=4000)
     folder: str | None = Field(default=None, max_length=1000)
     schedule_minutes: int | None = Field(default=None, ge=1, le=10_080)
     tlp: TLP = TLP.AMBER
@@ -59,6 +62,8 @@ class FeedSourceUpdate(UpdateSchema):
     parser: ParserName | None = None
     mapping: Clearable[dict[str, Any]] = None
     url: Clearable[str] = Field(default=None, max_length=2000)
+    url_header: Clearable[str] = Field(default=None, max_length=100)  # null: no key (its secret goes too)
+    url_secret: Clearable[str] = Field(default=None, max_length=4000)  # a new value replaces the sealed one
     folder: Clearable[str] = Field(default=None, max_length=1000)
     schedule_minutes: Clearable[int] = Field(default=None, ge=1, le=10_080)
     tlp: TLP | None = None
@@ -130,6 +135,8 @@ class FeedSourceRead(BaseModel):
     parser: str
     mapping: dict[str, Any] | None
     url: str | None
+    url_header: str | None
+    has_url_secret: bool  # the secret itself is never read back
     folder: str | None
     schedule_minutes: int | None
     tlp: str

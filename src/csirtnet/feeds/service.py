@@ -36,11 +36,15 @@ from csirtnet.errors import ErrorList, NotFound, ValidationFailed
 from csirtnet.feeds import event
 from csirtnet.feeds.schemas import FeedRuleCreate, FeedRuleUpdate, FeedSourceCreate, FeedSourceUpdate
 from csirtnet.kit.bulk import insert_rows
+from csirtnet.kit.sealing import Sealer
 from csirtnet.models import AsnPrefix, FeedBlock, FeedRule, FeedSeen, FeedSource, Organisation
 from csirtnet.models.feed import ParserName, RuleAction, SourceKind
 from csirtnet.vocabulary import rsit
 
 DEFAULT_SCHEDULE_MINUTES = 60
+HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,99}")
+# The key a polled address wants, sealed with the platform key for this purpose alone.
+URL_SECRETS = Sealer(purpose=b"csirtnet/feeds/url-secret/v1", table=b"feed_source", what="key")
 MAX_ASN = 2**32 - 1
 # The table's guard: feed configuration, which only managers read (no one source: id 0).
 TABLE_GUARD = Guard(GuardKind.FEED, 0)
@@ -131,10 +135,33 @@ def _check_mapping(errors: ErrorList, parser: str, mapping: dict[str, Any] | Non
             errors.add("mapping", problem)
 
 
-def _check_source(session: Session, values: dict[str, Any], *, current: FeedSource | None) -> None:
-    """Check a source's whole configuration (`values` as it would be stored); raises naming each field.
-    Normalises `folder` (resolved), `schedule_minutes` (a url source's default) and the lists in place."""
+def _check_key(errors: ErrorList, kind: str, header: str | None, secret: str | None, has_secret: bool) -> None:
+    """A polled address's key: a header name and its value, both or neither, for url sources only."""
+    if header and kind != SourceKind.URL.value:
+        errors.add("url_header", "only url sources send a key")
+    elif header and not HEADER_NAME.fullmatch(header):
+        errors.add("url_header", "is not an HTTP header name (letters, digits and - only, e.g. Auth-Key)")
+    if secret is not None and any(c in secret for c in "\r\n\0"):
+        errors.add("url_secret", "must be one line")
+    if has_secret and not header:
+        errors.add("url_header", "a key needs the header that carries it")
+    elif header and not has_secret:
+        errors.add("url_secret", "give the value the header carries")
+
+
+def _check_source(
+    session: Session,
+    values: dict[str, Any],
+    *,
+    current: FeedSource | None,
+    secret: str | None = None,
+    has_secret: bool = False,
+) -> None:
+    """Check a source's whole configuration (`values` as it would be stored; `secret` a new key given,
+    `has_secret` whether it will have one); raises naming each field. Normalises `folder` (resolved),
+    `schedule_minutes` (a url source's default) and the lists in place."""
     errors = ErrorList()
+    _check_key(errors, values["kind"], values.get("url_header"), secret, has_secret)
     name = values["name"]
     clash = session.scalar(select(FeedSource.id).where(FeedSource.name == name))
     if clash is not None and (current is None or clash != current.id):
@@ -186,8 +213,9 @@ def create_source(session: Session, who: Subject, body: FeedSourceCreate) -> Fee
     """Configure a new source (checked whole, see the module page)."""
     rules.require_manage(who)
     values = _plain(body.model_dump())
-    _check_source(session, values, current=None)
-    row = FeedSource(**values)
+    secret = values.pop("url_secret") or None
+    _check_source(session, values, current=None, secret=secret, has_secret=secret is not None)
+    row = FeedSource(**values, url_secret_sealed=URL_SECRETS.seal(secret) if secret else None)
     session.add(row)
     session.flush()
     audit.record(session, who, "feed.source_created", row, name=row.name, kind=row.kind, parser=row.parser)
@@ -205,6 +233,7 @@ _COLUMNS = (
     "parser",
     "mapping",
     "url",
+    "url_header",
     "folder",
     "schedule_minutes",
     "tlp",
@@ -221,12 +250,20 @@ def update_source(session: Session, who: Subject, source_id: int, body: FeedSour
     """Change a source: the fields given, checked with the rest as they would be stored."""
     row = get_source_row(session, who, source_id)
     changes = _plain(body.model_dump(exclude_unset=True))
+    secret_given = "url_secret" in changes
+    secret = changes.pop("url_secret", None) or None
     values = {name: getattr(row, name) for name in _COLUMNS}
     values.update(changes)
-    _check_source(session, values, current=row)
+    # A new key replaces the sealed one; the header taken away takes the key with it.
+    keeps = row.url_secret_sealed is not None and bool(values.get("url_header"))
+    has_secret = secret is not None if secret_given else keeps
+    _check_source(session, values, current=row, secret=secret, has_secret=has_secret)
     changed = sorted(name for name in _COLUMNS if values[name] != getattr(row, name))
     for name in changed:
         setattr(row, name, values[name])
+    if secret_given or (row.url_secret_sealed is not None and not has_secret):
+        row.url_secret_sealed = URL_SECRETS.seal(secret) if secret else None
+        changed.append("url_secret")  # its name only: the audit never holds the value
     if changed:
         session.flush()
         audit.record(session, who, "feed.source_updated", row, name=row.name, changed=changed)

@@ -25,6 +25,8 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,7 @@ from csirtnet.config import get_settings
 from csirtnet.db import get_database
 from csirtnet.feeds.config import SourceConfig
 from csirtnet.kit.files import clean_filename
+from csirtnet.kit.sealing import SealError
 from csirtnet.kit.time import as_utc, utcnow
 from csirtnet.models import FeedDigest, FeedRun, FeedSource, Job, JobStatus
 from csirtnet.models.feed import DigestStatus, RunStatus, SourceKind
@@ -55,6 +58,7 @@ RETENTION_JOB = "feed.retention"
 CHECK_EVERY = timedelta(minutes=1)
 RETENTION_EVERY = timedelta(days=1)
 HTTP_TIMEOUT = httpx.Timeout(60.0, connect=15.0)
+MAX_REDIRECTS = 5
 WRITING = (".part", ".tmp", ".partial", ".crdownload")
 PROCESSED, FAILED = "processed", "failed"
 _WAITING = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
@@ -196,7 +200,8 @@ def poll(source_id: int, *, client: httpx.Client | None = None) -> int | None:
     try:
         with tempfile.TemporaryDirectory(prefix="csirtnet-feed-") as folder:
             try:
-                with http.stream("GET", url) as response:
+                key = _key(row)
+                with _fetch(http, url, key) as response:
                     if response.status_code >= 400:
                         raise httpx.HTTPStatusError(
                             f"HTTP {response.status_code} from {url}", request=response.request, response=response
@@ -206,7 +211,7 @@ def poll(source_id: int, *, client: httpx.Client | None = None) -> int | None:
                     with path.open("wb") as out:
                         for chunk in response.iter_bytes(1 << 20):
                             out.write(chunk)
-            except (httpx.HTTPError, OSError) as exc:
+            except (httpx.HTTPError, OSError, SealError) as exc:
                 log.warning("feed download failed", extra={"source_id": source_id, "error": str(exc)})
                 return record_failed_run(
                     source_id, origin="url", files=[name], error=f"download failed: {exc}", who=who
@@ -215,6 +220,40 @@ def poll(source_id: int, *, client: httpx.Client | None = None) -> int | None:
     finally:
         if client is None:
             http.close()
+
+
+def _key(row: FeedSource) -> dict[str, str]:
+    """The header carrying the source's key, opened (SealError when the platform key changed)."""
+    if not row.url_header or row.url_secret_sealed is None:
+        return {}
+    from csirtnet.feeds.service import URL_SECRETS
+
+    return {row.url_header: URL_SECRETS.unseal(row.url_secret_sealed)}
+
+
+def _origin(url: str | httpx.URL) -> tuple[str, str, int | None]:
+    parts = urlsplit(str(url))
+    return parts.scheme, (parts.hostname or "").lower(), parts.port
+
+
+@contextmanager
+def _fetch(http: httpx.Client, url: str, key: dict[str, str]) -> Iterator[httpx.Response]:
+    """GET `url`, following up to MAX_REDIRECTS redirects; the key goes only to the configured
+    address's origin (scheme, host, port), never to another host a redirect names."""
+    target: httpx.URL = httpx.URL(url)
+    for _ in range(MAX_REDIRECTS + 1):
+        headers = key if _origin(target) == _origin(url) else {}
+        request = http.build_request("GET", target, headers=headers)
+        response = http.send(request, stream=True, follow_redirects=False)
+        if not response.is_redirect or response.next_request is None:
+            try:
+                yield response
+            finally:
+                response.close()
+            return
+        target = response.next_request.url
+        response.close()
+    raise httpx.TooManyRedirects(f"more than {MAX_REDIRECTS} redirects from {url}", request=request)
 
 
 @job(POLL_JOB)

@@ -69,6 +69,10 @@ class FeedSource(IdMixin, Base):
     # "time_format": "...", "constants": {"classification.type": "..."}} (feeds.parsers.mapping).
     mapping: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     url: Mapped[str | None] = mapped_column(String(2000))
+    # A polled address that wants a key: the header that carries it (e.g. "Authorization", "Auth-Key")
+    # and its value sealed with the platform key (kit.sealing; never read back, only used).
+    url_header: Mapped[str | None] = mapped_column(String(100))
+    url_secret_sealed: Mapped[str | None] = mapped_column(Text)
     folder: Mapped[str | None] = mapped_column(String(1000))
     schedule_minutes: Mapped[int | None] = mapped_column(Integer)  # URL polling interval
     tlp: Mapped[str] = mapped_column(String(20), default="amber")  # the TLP of this source's data
@@ -85,6 +89,10 @@ class FeedSource(IdMixin, Base):
     last_run_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def has_url_secret(self) -> bool:
+        return self.url_secret_sealed is not None
 
 
 class FeedRun(IdMixin, Base):

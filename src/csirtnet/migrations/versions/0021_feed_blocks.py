@@ -1,4 +1,5 @@
-"""Feed events kept in blocks (ADR 0028): `feed_block` replaces `feed_event`. The stored events are
+"""Feed events kept in blocks (ADR 0028): `feed_block` replaces `feed_event`; a polled feed's key
+(`feed_source.url_header`, `url_secret_sealed`). The stored events are
 carried over: grouped by day, run, owner, taxonomy and type into blocks of JSON lines compressed with
 Zstandard, each line the event whole (its JSON and the fields that had a column of their own).
 The downgrade writes them back one row per event.
@@ -101,6 +102,9 @@ def _create_block_table(postgresql: bool) -> None:
 def upgrade() -> None:
     bind = op.get_bind()
     postgresql = bind.dialect.name == "postgresql"
+    with op.batch_alter_table("feed_source", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("url_header", sa.String(length=100), nullable=True))
+        batch_op.add_column(sa.Column("url_secret_sealed", sa.Text(), nullable=True))
     _create_block_table(postgresql)
     block = sa.table(
         "feed_block",
@@ -219,3 +223,6 @@ def downgrade() -> None:
             )
         bind.execute(event_table.insert(), rows)
     op.drop_table("feed_block")
+    with op.batch_alter_table("feed_source", schema=None) as batch_op:
+        batch_op.drop_column("url_secret_sealed")
+        batch_op.drop_column("url_header")

@@ -85,6 +85,19 @@ SOURCE = Form(
             attrs={"maxlength": "2000"},
         ),
         Field(
+            "url_header",
+            N_("Key header"),
+            help=N_("When the address wants a key: the header that carries it, e.g. Auth-Key or Authorization."),
+            attrs={"maxlength": "100", "spellcheck": "false", "autocomplete": "off"},
+        ),
+        Field(
+            "url_secret",
+            N_("Key"),
+            kind="password",
+            help=N_("Sealed with the platform key; never shown again. Leave it empty to keep the one set."),
+            attrs={"maxlength": "4000", "autocomplete": "new-password"},
+        ),
+        Field(
             "schedule_minutes",
             N_("Poll every (minutes)"),
             kind="number",

@@ -86,6 +86,8 @@ def _values(form: BoundForm, *, editing: bool) -> dict[str, Any]:
                 form.fail("mapping", N_('The mapping is a JSON object: {"columns": {…}}.'))
     if editing:
         values.pop("kind", None)
+        if not values.get("url_secret"):  # left empty: the key set stays (unless its header goes)
+            values.pop("url_secret", None)
     return values
 
 
@@ -121,7 +123,7 @@ async def create(request: Request, session: Session, who: PageUser) -> Response:
 def edit_form(request: Request, session: Session, who: PageUser, source_id: int) -> Response:
     rules.require_manage(who)
     source = reads.get_source(session, who, source_id)
-    initial = {name: getattr(source, name) for name in SOURCE.fields}
+    initial = {name: getattr(source, name) for name in SOURCE.fields if name != "url_secret"}
     initial["mapping"] = json.dumps(source.mapping, ensure_ascii=False, indent=2) if source.mapping else ""
     initial["submitter_org_ids"] = [str(i) for i in source.submitter_org_ids]
     return _form_page(request, session, who, SOURCE.blank(initial), source=source)
