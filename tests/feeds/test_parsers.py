@@ -229,7 +229,7 @@ def test_validate_mapping_names_every_key() -> None:
         "mapping.color: unknown key",
         "mapping.columns.a.type: source.ip is a field of type ip, not int",
         "mapping.columns.b.field: unknown event field 'nope'",
-        "mapping.columns.c.type: unknown type 'number' (one of ip, int, text, time, fqdn, url, cc)",
+        "mapping.columns.c.type: unknown type 'number' (one of ip, address, int, text, time, fqdn, url, cc)",
         "mapping.columns.d: must be an object with field and type",
         "mapping.columns.e.colour: unknown key",
         "mapping.columns.e.host: only a url column may name a host column",

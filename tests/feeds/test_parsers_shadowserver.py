@@ -14,6 +14,7 @@ from csirtnet.feeds import event
 from csirtnet.feeds.config import SourceConfig
 from csirtnet.feeds.parsers import Parsed, detect_report, parse_path, parse_stream
 from csirtnet.feeds.parsers.shadowserver import families, plan_for, reports
+from csirtnet.feeds.pipeline.dedupe import dedupe_key
 from csirtnet.vocabulary.rsit import is_valid
 
 FIXTURES = Path(__file__).parent / "fixtures" / "parsers"
@@ -169,6 +170,29 @@ def test_each_family(report: str, row: dict[str, str], expected: dict[str, objec
     assert rows[0]["feed.code"] == report
     for key, value in expected.items():
         assert rows[0][key] == value, key
+
+
+def test_a_blocklisted_network_goes_to_source_network_and_each_is_its_own_key() -> None:
+    header = reports()["blocklist"][1]["fields"]
+    data = _csv(
+        header,
+        {**BASE, "ip": "113.160.1.0/24", "reason": "spam"},
+        {**BASE, "ip": "113.160.2.7/24", "reason": "spam"},  # host bits: the network it names
+        {**BASE, "ip": "113.160.3.9/32", "reason": "spam"},  # a /32 is an address
+        {**BASE, "ip": "2001:db8:5::/48", "reason": "botnet"},
+        {**BASE, "ip": "113.160.4.0/33", "reason": "spam"},
+    )
+    parsed = list(parse_stream(io.BytesIO(data), "2026-12-05-blocklist-vn-geo.csv", SOURCE))
+    rows, bad = _all(parsed)
+    assert [(r["source.ip"], r["source.network"]) for r in rows] == [
+        (None, "113.160.1.0/24"),
+        (None, "113.160.2.0/24"),
+        ("113.160.3.9", None),
+        (None, "2001:db8:5::/48"),
+    ]
+    assert bad == [(6, "source.ip: '113.160.4.0/33' is not an IP address or network (column ip)")]
+    keys = dedupe_key(parsed[0].frame, ["source.ip", "source.port", "classification.identifier"])
+    assert keys.n_unique() == 4  # not one null address four times
 
 
 def test_a_report_without_an_entry_uses_its_family() -> None:

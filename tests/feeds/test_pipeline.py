@@ -163,6 +163,18 @@ def test_owner_lookup_order_and_specificity(db: Session) -> None:
     assert out.schema[ev.ORG] == pl.Int32 and out.schema[ev.LEVEL] == pl.Int8
 
 
+def test_a_network_belongs_to_the_member_whose_claim_holds_all_of_it(db: Session) -> None:
+    w = make_world(db)
+    networks = ["10.1.2.0/25", "10.1.0.0/16", "2001:db8:1::/56", "8.0.0.0/6"]
+    frame = frame_of([row("10.9.9.9")] * len(networks)).with_columns(
+        pl.lit(None, dtype=pl.String).alias("source.ip"), pl.Series("source.network", networks)
+    )
+    out = enricher(db).enrich(frame)
+    # inside B's /24: B's; A's /8 holds the /16 (B's /24 inside it is only part of it); D's /48; nobody's
+    assert out[ev.ORG].to_list() == [w.b.id, w.a.id, w.d.id, None]
+    assert out[ev.MATCH].to_list() == ["ipv4", "ipv4", "ipv6", None]
+
+
 def test_warninglists_mark_private_ranges(db: Session) -> None:
     frame = frame_of([row("192.168.1.1"), row("8.8.8.8"), row("11.0.0.1")])
     out = enricher(db).enrich(frame)

@@ -149,6 +149,20 @@ class ConstituencyIndex:
         result: Owner | None = self._v6.get(address)
         return result
 
+    def lookup_network(self, network: str) -> Owner | None:
+        """The owner of a whole network ("203.0.113.0/24"): the most specific claim that contains all
+        of it (a claim inside it owns only part of it, so does not). None when unparsable or unowned."""
+        try:
+            parsed = ipaddress.ip_network(network.strip(), strict=False)
+        except ValueError:
+            return None
+        trie = self._v4 if parsed.version == 4 else self._v6
+        try:
+            result: Owner | None = trie.get(parsed.compressed)
+        except (KeyError, ValueError):
+            return None
+        return result
+
     def lookup_asn(self, asn: int) -> Owner | None:
         return self._asn.get(asn)
 

@@ -36,6 +36,25 @@ _VAL = "__val_"
 TextOf = Callable[[int], str]
 
 
+# An "address" column's networks go to the field beside its address field.
+NETWORK_OF = {"source.ip": "source.network", "destination.ip": "destination.network"}
+
+
+def canonical_address(value: str) -> str | None:
+    """An address's canonical text, or a network's in CIDR notation (host bits cleared; a /32 or
+    /128 is the address), or None when `value` is neither."""
+    found = canonical_ip(value)
+    if found is not None or "/" not in value:
+        return found
+    try:
+        network = ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        return None
+    if network.prefixlen == network.max_prefixlen:
+        return network.network_address.compressed
+    return network.compressed
+
+
 def canonical_ip(value: str) -> str | None:
     """The canonical text of an address, or None when `value` is not one (zone ids are refused)."""
     text = value.strip()
@@ -50,6 +69,8 @@ def canonical_ip(value: str) -> str | None:
 def _message(col: Column, fmt: str) -> str:
     if col.kind == "ip":
         return "is not an IP address"
+    if col.kind == "address":
+        return "is not an IP address or network"
     if col.kind == "int":
         if col.field.endswith(".port"):
             return "is not a port number (0-65535)"
@@ -82,10 +103,11 @@ def _value(col: Column, frame: pl.DataFrame, formats: tuple[str, ...], *, carefu
     src = pl.col(col.source)
     if careful and col.kind in ("int", "fqdn", "cc", "time"):
         src = src.str.strip_chars()
-    if col.kind == "ip":
+    if col.kind in ("ip", "address"):
         fast = pl.col(_V4 + col.source)
         others = frame.filter(~frame[_V4 + col.source] & frame[col.source].is_not_null())[col.source]
-        mapping = {v: c for v in others.unique().to_list() if (c := canonical_ip(v)) is not None}
+        canonical = canonical_ip if col.kind == "ip" else canonical_address
+        mapping = {v: c for v in others.unique().to_list() if (c := canonical(v)) is not None}
         slow = src.replace_strict(mapping, default=None, return_dtype=pl.String()) if mapping else pl.lit(None)
         return pl.when(fast).then(src).otherwise(slow)
     if col.kind == "int":
@@ -155,7 +177,7 @@ def apply_plan(
     """Harmonise `raw` (text columns by input name, plus `_line`) by `plan`: the conformed batch of the
     valid rows and the quarantine entries of the others."""
     columns = [c for c in plan.columns if c.source in raw.columns]
-    ip_sources = sorted({c.source for c in columns if c.kind == "ip"})
+    ip_sources = sorted({c.source for c in columns if c.kind in ("ip", "address")})
     frame = raw.with_columns(pl.col(s).str.contains(IPV4).fill_null(False).alias(_V4 + s) for s in ip_sources)
     formats = {c.source: _time_formats(c, plan, frame) for c in columns if c.kind == "time"}
 
@@ -165,7 +187,7 @@ def apply_plan(
     )
     frame = frame.with_columns(_bad(col, i) for i, col in enumerate(columns))
     # Rows the fast forms refused get the careful forms (blanks stripped, every time format): rare.
-    retry = [i for i, col in enumerate(columns) if col.kind != "ip" and frame[f"{_BAD}{i}"].any()]
+    retry = [i for i, col in enumerate(columns) if col.kind not in ("ip", "address") and frame[f"{_BAD}{i}"].any()]
     if retry:
         frame = frame.with_columns(
             pl.coalesce(
@@ -204,6 +226,13 @@ def apply_plan(
     for name, idx in by_field.items():
         exprs = [pl.col(f"{_VAL}{i}") for i in idx]
         out[name] = exprs[0] if len(exprs) == 1 else pl.coalesce(exprs)
+    for name, idx in by_field.items():  # an "address" column's networks to the network field
+        if name in NETWORK_OF and any(columns[i].kind == "address" for i in idx):
+            is_network = out[name].str.contains("/", literal=True).fill_null(False)
+            networks = pl.when(is_network).then(out[name])
+            network_field = NETWORK_OF[name]
+            out[network_field] = pl.coalesce([out[network_field], networks]) if network_field in out else networks
+            out[name] = pl.when(is_network).then(None).otherwise(out[name])
     for name, constant in plan.constants.items():
         lit = pl.lit(constant, dtype=event.SCHEMA[name]) if name in event.SCHEMA else pl.lit(constant)
         out[name] = pl.coalesce([out[name], lit]) if name in out else lit

@@ -6,8 +6,9 @@
      "delimiter": ",", "skip_lines": 0}       # CSV: field separator; lines before the header
 
 `field` is an event field (`feeds.event.FIELDS`; not time.observation, feed.name or feed.provider,
-which csirtnet sets) or `extra.<name>`; `type` is one of ip, int, text,
-time, fqdn, url, cc and must agree with the field's kind (a country code may also be typed text);
+which csirtnet sets) or `extra.<name>`; `type` is one of ip, address, int, text,
+time, fqdn, url, cc and must agree with the field's kind (a country code may also be typed text; an
+IP field may be typed address: an address or a network, the network going to `*.network`);
 `host` (url only) names the column whose host a bare path is joined to. `validate_mapping` names every
 problem by its key; the source service refuses a mapping with any.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from csirtnet.feeds import event
+from csirtnet.feeds.parsers.convert import NETWORK_OF
 from csirtnet.feeds.parsers.types import ISO_FORMATS, KINDS, OWN_FIELDS, Column, Plan
 
 _TOP = frozenset({"columns", "time_format", "constants", "delimiter", "skip_lines"})
@@ -28,7 +30,7 @@ def _kind_fits(field: str, kind: str) -> bool:
     if field.startswith("extra."):
         return True
     own = event.FIELDS[field].kind
-    return kind == own or (own == event.CC and kind == event.TEXT)
+    return kind == own or (own == event.CC and kind == event.TEXT) or (kind == "address" and field in NETWORK_OF)
 
 
 def _check_column(name: str, spec: Any, errors: list[str]) -> None:

@@ -16,8 +16,10 @@ import polars as pl
 TEXT_LIMIT = 4000
 
 # Conversion kinds of a mapped column. Most are the event field's own kind (feeds.event); "text" also
-# fits a country-code field, and an `extra.*` field takes any of them.
-KINDS = ("ip", "int", "text", "time", "fqdn", "url", "cc")
+# fits a country-code field, "address" an IP field (an address, or a network in CIDR notation, which
+# goes to the matching `*.network` field instead: blocklists list both), and an `extra.*` field takes
+# any of them.
+KINDS = ("ip", "address", "int", "text", "time", "fqdn", "url", "cc")
 
 # Set by csirtnet itself, never taken from the input (not even into `extra`): the source names the
 # feed, the store stamps the time it processed the event.

@@ -3,7 +3,9 @@ process and version (it is stored in `feed_seen` and compared across runs for th
 
 The hash, exactly (so another implementation can reproduce it):
 - each field's value as text: strings as they are, integers in decimal, times as
-  `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC); a null as the single byte 0x00;
+  `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC); a null as the single byte 0x00, except a null `source.ip`
+  or `destination.ip` where the event has the matching `*.network` (a blocklisted network): the
+  network's text stands in, so two networks are two keys;
 - the texts joined with the unit separator 0x1F, in the order of `fields`, encoded as UTF-8;
 - FNV-1a 64 over those bytes (offset basis 0xcbf29ce484222325, prime 0x100000001b3), the unsigned
   result read as a signed 64-bit integer (two's complement), which is what `feed_seen.key` holds.
@@ -32,6 +34,9 @@ NULL = "\x00"
 SEPARATOR = "\x1f"
 
 
+_NETWORK_OF = {"source.ip": "source.network", "destination.ip": "destination.network"}
+
+
 def _as_text(frame: pl.DataFrame, name: str) -> pl.Expr:
     dtype = frame.schema[name]
     column = pl.col(name)
@@ -39,6 +44,9 @@ def _as_text(frame: pl.DataFrame, name: str) -> pl.Expr:
         text = column.dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ")
     else:
         text = column.cast(pl.String)
+    network = _NETWORK_OF.get(name)
+    if network is not None and network in frame.columns:
+        text = text.fill_null(pl.col(network).cast(pl.String))
     return text.fill_null(NULL)
 
 

@@ -161,6 +161,14 @@ class Enricher:
                     if found is not None:
                         asn[positions] = np.where(asn[positions] < 0, found, asn[positions])
 
+        # A blocklisted network (no address): the member whose claim holds all of it.
+        networks = frame["source.network"]
+        network_rows = np.flatnonzero((org < 0) & ips.is_null().to_numpy() & networks.is_not_null().to_numpy())
+        for network, positions in _groups(networks.gather(network_rows), network_rows):
+            owner = self.index.lookup_network(network)
+            if owner is not None:
+                self._assign(org, claim, match, positions, owner, 2 if ":" in network else 1)
+
         unmatched = org < 0
         if unmatched.any() and self.index.has_asns:
             rows = np.flatnonzero(unmatched & (asn >= 0))
