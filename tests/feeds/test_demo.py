@@ -41,6 +41,7 @@ TABLES = (FeedSource, FeedRun, FeedQuarantine, FeedBlock, FeedDigest, MemberFlag
 RUNS = {
     "scan_smb": (54, 49, 4, 1, 4),
     "event4_sinkhole_http": (10, 9, 1, 0, 0),
+    "blocklist": (3, 3, 0, 0, 0),
     feeds_demo.CONSOLE: (7, 5, 1, 1, 0),
     feeds_demo.SENSOR: (3, 3, 0, 0, 0),
 }
@@ -65,7 +66,7 @@ def _counts(db: Session) -> dict[str, int]:
 def _ips(db: Session, who: Subject, **filters: object) -> list[str]:
     page = reads.search_events(db, who, limit=200, **filters)  # type: ignore[arg-type]
     assert page.next_cursor is None
-    return [e.source_ip or "" for e in page.items]
+    return [e.source_ip or str(e.data.get("source.network") or "") for e in page.items]
 
 
 def test_the_demo_feeds(db: Session, settings: Settings, client: TestClient) -> None:
@@ -112,11 +113,12 @@ def test_the_demo_feeds(db: Session, settings: Settings, client: TestClient) -> 
             db, FeedBlock.source_id == shadowserver.id, FeedBlock.organisation_id == digest.organisation_id
         )
         assert digest.events == stored
-    assert sum(d.events for d in rows) == 49 + 9
+    assert sum(d.events for d in rows) == 49 + 9 + 3
     inbox = digest_reads.list_digests(db, backan_admin)
     assert {d.organisation_id for d in inbox} == {backan.id}
     assert {d.source for d in inbox} == {feeds_demo.SHADOWSERVER}
-    assert inbox[0].events == 11  # eight exposed SMB servers and the portal calling a sinkhole three times
+    # eight exposed SMB servers, the portal calling a sinkhole three times, a blocklisted /28 of its range
+    assert inbox[0].events == 12
     name, body = digests.digest_csv(db, backan_admin, inbox[0].id)
     assert name.endswith(".csv") and feeds_demo.INFECTED_HOST in body.decode()
     assert "203.0.113.27" not in body.decode()  # VNPT's
@@ -127,7 +129,8 @@ def test_the_demo_feeds(db: Session, settings: Settings, client: TestClient) -> 
 
     # A member reads its own events only; the coordinator every one, the unmatched too.
     assert feeds_demo.INFECTED_HOST in _ips(db, backan_admin)
-    assert set(_ips(db, backan_admin)) <= {f"203.0.113.{n}" for n in range(64, 96)}
+    assert set(_ips(db, backan_admin)) <= {f"203.0.113.{n}" for n in range(64, 96)} | {"203.0.113.64/28"}
+    assert "203.0.113.64/28" in _ips(db, backan_admin)  # a blocklisted network inside its range
     assert feeds_demo.INFECTED_HOST not in _ips(db, vnpt_admin)
     assert "203.0.113.27" in _ips(db, vnpt_admin) and "203.0.113.27" not in _ips(db, caobang_viewer)
     unmatched = _ips(db, coordinator, unmatched=True)

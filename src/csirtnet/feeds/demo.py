@@ -10,8 +10,10 @@ pipeline, so they are audited and counted like real work:
   raises the member's readiness flag;
 - a real-looking Shadowserver `scan_smb` and `event4_sinkhole_http` report for cluster no. 1's
   provinces and the members' ranges (`demo_data/`), with a repeated row (a duplicate), four
-  malformed lines (quarantined with their reasons) and addresses nobody owns (unmatched); the
-  console's export; and three events FPT's sensor posted;
+  malformed lines (quarantined with their reasons) and addresses nobody owns (unmatched); a
+  `blocklist` report of three networks (one inside Bắc Kạn's range, one inside another member's, one
+  /24 three members share, which nobody holds whole); the console's export; and three events FPT's
+  sensor posted;
 - all processed as if they had arrived two days before the demo was loaded, so each member's digest
   period has ended: the digests are sent (notifications, emails) and in the inboxes.
 
@@ -55,6 +57,7 @@ DATA = Path(__file__).parent / "demo_data"
 DATA_AS_OF = date(2026, 12, 5)  # the day the shipped reports are of
 SCAN_REPORT = "2026-12-05-scan_smb-vn-geo.csv"
 SINKHOLE_REPORT = "2026-12-05-event4_sinkhole_http-vn-geo.csv"
+BLOCKLIST_REPORT = "2026-12-05-blocklist-vn-geo.csv"  # networks: one inside Bắc Kạn's range, one nobody holds whole
 CONSOLE_EXPORT = "antimalware-console-2026-12-05.csv"
 AGE = timedelta(days=2)  # how long ago the demo's reports were processed
 
@@ -268,7 +271,7 @@ def load(session: Session, orgs: dict[str, Organisation], users: dict[str, User]
     processed = processed_at(loaded)
     reports = fresh_reports(report_day(loaded))
     db = same_transaction(session)
-    for name in (SCAN_REPORT, SINKHOLE_REPORT):  # as the coordinator drops them in: one run each
+    for name in (SCAN_REPORT, SINKHOLE_REPORT, BLOCKLIST_REPORT):  # as the coordinator drops them in: a run each
         run_paths(db, SHADOWSERVER, [reports[name]], who=manager, origin="demo", now=processed)
     later = processed + timedelta(minutes=40)
     run_paths(db, CONSOLE, [reports[CONSOLE_EXPORT]], who=manager, origin="demo", now=later)
