@@ -131,6 +131,10 @@ class FeedQuarantine(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+# Text compared byte by byte, as polars and Python order it (SQLite's default BINARY already does).
+ADDRESS_TEXT = String(45).with_variant(String(45, collation="C"), "postgresql")
+
+
 class FeedBlock(Base):
     """The new events of one batch with one owner, taxonomy and type (see the module's note)."""
 
@@ -150,10 +154,11 @@ class FeedBlock(Base):
     type: Mapped[str | None] = mapped_column(String(60))
     tlp: Mapped[str] = mapped_column(String(20))
     events: Mapped[int] = mapped_column(Integer)
-    # The least and greatest source.ip of its events, as text (compared as text): a search by
-    # address opens only the blocks whose range holds it.
-    ip_min: Mapped[str | None] = mapped_column(String(45))
-    ip_max: Mapped[str | None] = mapped_column(String(45))
+    # The least and greatest source.ip of its events, as text compared byte by byte (the "C"
+    # collation on PostgreSQL, whatever the database's): a search by address opens only the blocks
+    # whose range holds it.
+    ip_min: Mapped[str | None] = mapped_column(ADDRESS_TEXT)
+    ip_max: Mapped[str | None] = mapped_column(ADDRESS_TEXT)
     payload: Mapped[bytes] = mapped_column(LargeBinary)  # Zstandard-compressed JSON lines
 
 

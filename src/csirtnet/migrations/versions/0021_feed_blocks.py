@@ -39,6 +39,7 @@ _COLUMN_OF_FIELD = {
 }
 _CHUNK = 5000
 _TIME = csirtnet.models.base.UTCDateTime(timezone=True)
+_ADDRESS_TEXT = sa.String(length=45).with_variant(sa.String(length=45, collation="C"), "postgresql")
 _BLOCK_EVENTS = 50_000
 
 
@@ -86,8 +87,8 @@ def _create_block_table(postgresql: bool) -> None:
         sa.Column("type", sa.String(length=60), nullable=True),
         sa.Column("tlp", sa.String(length=20), nullable=False),
         sa.Column("events", sa.Integer(), nullable=False),
-        sa.Column("ip_min", sa.String(length=45), nullable=True),
-        sa.Column("ip_max", sa.String(length=45), nullable=True),
+        sa.Column("ip_min", _ADDRESS_TEXT, nullable=True),
+        sa.Column("ip_max", _ADDRESS_TEXT, nullable=True),
         sa.Column("payload", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("observed_at", "run_id", "first_seq", name=op.f("pk_feed_block")),
         postgresql_partition_by="RANGE (observed_at)",
