@@ -111,8 +111,12 @@ def test_a_url_source_is_polled_on_its_schedule(db: Session, database: Database,
     assert (tasks.POLL_JOB, source.id) in tasks.queue_due(db, now=utcnow() + timedelta(minutes=31))
 
 
-def _keyed(secret: str) -> dict[str, str]:
-    return {"url_header": "Auth-Key", "url_secret": secret}
+def _keyed_source(db: Session, server: _Server, secret: str) -> FeedSource:
+    """A url source polling `server`'s /feed with `secret` in Auth-Key."""
+    body = source_body(
+        name="Keyed", kind="url", url=f"{server.base}/feed", parser="jsonl", actions=[], url_header="Auth-Key"
+    )
+    return service.create_source(db, PLATFORM, body.model_copy(update={"url_secret": secret}))
 
 
 def test_a_keyed_source_sends_its_key_to_its_own_origin_only(
@@ -120,16 +124,7 @@ def test_a_keyed_source_sends_its_key_to_its_own_origin_only(
 ) -> None:
     w = make_world(db)
     key = "k3y-" + "x" * 40
-    body = source_body(
-        name="Keyed",
-        kind="url",
-        url=f"{http_server.base}/feed",
-        parser="jsonl",
-        actions=[],
-        url_header="Auth-Key",
-        url_secret=key,
-    )
-    source = service.create_source(db, PLATFORM, body)
+    source = _keyed_source(db, http_server, key)
     db.commit()
     assert source.url_secret_sealed is not None and key not in source.url_secret_sealed
     # Same origin: the key follows the redirect. Another origin: it does not.
@@ -152,16 +147,7 @@ def test_a_keyed_source_sends_its_key_to_its_own_origin_only(
 
 def test_a_key_that_no_longer_opens_is_a_failed_run(db: Session, http_server: _Server) -> None:
     make_world(db)
-    body = source_body(
-        name="Keyed",
-        kind="url",
-        url=f"{http_server.base}/feed",
-        parser="jsonl",
-        actions=[],
-        url_header="Auth-Key",
-        url_secret="k",
-    )
-    source = service.create_source(db, PLATFORM, body)
+    source = _keyed_source(db, http_server, "k")
     source.url_secret_sealed = service.URL_SECRETS.seal("k", secret_key="another platform's key")
     db.commit()
     run = db.get(FeedRun, tasks.poll(source.id))
