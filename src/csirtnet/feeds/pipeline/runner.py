@@ -9,13 +9,15 @@ The run ends with its status, `finished_at`, the source's `last_run_at` and one 
 stays, counted); any other exception does too, then propagates.
 
 Parsing and enrichment (polars and numpy, which release the GIL) run in a second thread, one
-batch ahead of storing (a queue of one): on two cores the database's work on a batch and the next
-batch's parse overlap. Memory is a few batches, whatever the size of the input.
+batch ahead of storing: on two cores the database's work on a batch and the next batch's parse
+overlap. The next batch is begun only once the one before it is stored (two batches are alive at
+most, whichever side is slower), so memory is two batches whatever the size of the input.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import queue
 import threading
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
 
 SHADOWSERVER_SOURCE = "shadowserver"
 QUEUE_DEPTH = 1
+IN_FLIGHT = 2
 
 
 @dataclass
@@ -271,6 +274,16 @@ def _prepared(
     batch_rows = get_settings().feeds_batch_rows
     handoff: queue.Queue[_Batch | BaseException | None] = queue.Queue(maxsize=QUEUE_DEPTH)
     stop = threading.Event()
+    # A batch is begun only when fewer than IN_FLIGHT are alive (the one being stored and the one
+    # being made): a finished batch never waits in the thread that made it while the next is begun,
+    # so the memory a run holds is two batches, whichever side is the slower.
+    room = threading.Semaphore(IN_FLIGHT)
+
+    def take_room() -> bool:
+        while not stop.is_set():
+            if room.acquire(timeout=0.1):
+                return True
+        return False
 
     def put(item: _Batch | BaseException | None) -> bool:
         while not stop.is_set():
@@ -285,7 +298,14 @@ def _prepared(
         seq = 0
         try:
             for file_no, (name, stream) in enumerate(inputs):
-                for batch_no, parsed in enumerate(parsers.parse_stream(stream, name, config, batch_rows=batch_rows)):
+                batches = parsers.parse_stream(stream, name, config, batch_rows=batch_rows)
+                for batch_no in itertools.count():
+                    if not take_room():
+                        return
+                    parsed = next(batches, None)
+                    if parsed is None:
+                        room.release()
+                        break
                     moment = now or utcnow()
                     frame = enricher.enrich(parsed.frame) if parsed.frame.height else parsed.frame
                     batch = _Batch(
@@ -313,6 +333,7 @@ def _prepared(
             if isinstance(item, BaseException):
                 raise item
             yield item
+            room.release()  # stored: the next batch may be begun
     finally:
         stop.set()
         worker.join()

@@ -107,10 +107,12 @@ def store_batch(
     if DATA not in frame.columns or ev.KEY not in frame.columns:
         frame = prepare(frame, source, now)
     frame = frame.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).add(seq_start).alias(_SEQ))
-    frame = frame.unique(subset=[ev.KEY], keep="first", maintain_order=True)
     if frame.height:
-        new_keys = _claim_keys(session, source, frame[ev.KEY], now)
-        frame = frame.join(pl.DataFrame({ev.KEY: new_keys}), on=ev.KEY, how="semi", maintain_order="left")
+        # The first of each key in the batch, if the window says it is new: one filter, so the batch
+        # (the JSON of every event) is copied once.
+        first = frame[ev.KEY].is_first_distinct()
+        new_keys = _claim_keys(session, source, frame[ev.KEY].filter(first), now)
+        frame = frame.filter(first & frame[ev.KEY].is_in(new_keys))
     matched = frame.height - frame[ev.ORG].null_count() if frame.height else 0
     if frame.height:
         _write_blocks(session, event_blocks(frame, source, run_id))
@@ -272,7 +274,6 @@ def event_blocks(frame: pl.DataFrame, source: SourceConfig, run_id: int) -> list
             pl.col("source.ip"),
             line.alias(_LINES),
         )
-        .sort(_SEQ)
         .group_by("_day", "organisation_id", "taxonomy", "type", maintain_order=True)
         .agg(
             pl.col("observed_at").min(),
