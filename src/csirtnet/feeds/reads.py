@@ -238,7 +238,8 @@ def _time(value: Any) -> datetime | None:
         return None
 
 
-def _event_read(block: FeedBlock, line: dict[str, Any]) -> FeedEventRead:
+def event_read(block: FeedBlock, line: dict[str, Any]) -> FeedEventRead:
+    """One event of a block (`line`, as store.block_lines gives it) as the API shows it."""
     event = line.get("event") or {}
     asn = event.get("source.asn")
     return FeedEventRead(
@@ -393,7 +394,7 @@ def search_events(
         block, line = found[limit - 1]
         found = found[:limit]
         next_cursor = encode_cursor([as_utc(block.observed_at).isoformat(), block.run_id, block.first_seq, line["seq"]])
-    return FeedEventPage(items=[_event_read(block, line) for block, line in found], next_cursor=next_cursor)
+    return FeedEventPage(items=[event_read(block, line) for block, line in found], next_cursor=next_cursor)
 
 
 def _wanted(event: dict[str, Any], address: str | None, since: datetime | None, until: datetime | None) -> bool:
