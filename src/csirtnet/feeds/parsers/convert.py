@@ -143,9 +143,12 @@ def _value(col: Column, frame: pl.DataFrame, formats: tuple[str, ...], *, carefu
     return src.str.to_lowercase() if col.field in _LOWER else src
 
 
-def _bad(col: Column, i: int) -> pl.Expr:
-    """Present in the input but no value came out (an AS number 0 is Shadowserver's "unknown")."""
+def _bad(col: Column, i: int, *, careful: bool = False) -> pl.Expr:
+    """Present in the input but no value came out (an AS number 0 is Shadowserver's "unknown"). In
+    the careful pass a value of blanks only (" ", a tab) is an empty cell, not a bad one."""
     bad = pl.col(col.source).is_not_null() & pl.col(f"{_VAL}{i}").is_null()
+    if careful:
+        bad = bad & (pl.col(col.source).str.strip_chars() != "")
     if col.kind == "int" and col.field.endswith(".asn"):
         bad = bad & (pl.col(col.source).str.strip_chars() != "0")
     return bad.fill_null(False).alias(f"{_BAD}{i}")
@@ -196,7 +199,7 @@ def apply_plan(
             ).alias(f"{_VAL}{i}")
             for i in retry
         )
-        frame = frame.with_columns(_bad(columns[i], i) for i in retry)
+        frame = frame.with_columns(_bad(columns[i], i, careful=True) for i in retry)
     present_fields = {c.field for c in columns}
     missing_required = sorted(plan.required - present_fields - set(plan.constants))
 
