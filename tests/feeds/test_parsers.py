@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from csirtnet.feeds import event
+from csirtnet.feeds import parsers as parsers_package
 from csirtnet.feeds.config import SourceConfig
 from csirtnet.feeds.parsers import Parsed, parse_stream, validate_mapping
 from csirtnet.feeds.parsers.convert import canonical_ip
@@ -120,6 +121,29 @@ def test_batches_are_bounded_and_lines_exact_across_chunks() -> None:
     assert [r[event.LINE] for r in rows] == [n for n in range(2, 2502) if n != 1235]
     assert all(json.loads(r[event.EXTRA])["n"] == r[event.LINE] - 2 for r in rows)
     assert _bad(parsed) == [(1235, "source.ip: '10.0.4.999' is not an IP address (column ip)")]
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_batches_are_made_of_pieces_without_losing_or_repeating_a_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lines are read a piece at a time (PIECE_ROWS) and the pieces put together into full batches."""
+    monkeypatch.setattr(parsers_package, "PIECE_ROWS", 37)
+    mapping = {"columns": {"ip": {"field": "source.ip", "type": "ip"}, "n": {"field": "extra.n", "type": "int"}}}
+    lines = ["ip,n", *(f"10.0.{i // 250}.{i % 250},{i}" for i in range(1000))]
+    lines[400] = "10.0.1.999,399"  # line 401 of the file
+    lines[777] = "10.0.3.27"  # line 778: a column short
+    parsed = _parse("\n".join(lines).encode(), "pieces.csv", _source("csv", mapping), batch_rows=100)
+    assert [p.frame.height for p in parsed] == [100] * 9 + [98]  # full batches, the rest last
+    rows = _rows(parsed)
+    assert [r[event.LINE] for r in rows] == [n for n in range(2, 1002) if n not in (401, 778)]
+    assert all(json.loads(r[event.EXTRA])["n"] == r[event.LINE] - 2 for r in rows)
+    assert [line for line, _ in _bad(parsed)] == [401, 778]  # each once, in order
+
+
+def test_a_cell_of_blanks_is_an_empty_cell_not_a_bad_one() -> None:
+    mapping = {"columns": {"p": {"field": "source.port", "type": "int"}, "ip": {"field": "source.ip", "type": "ip"}}}
+    parsed = _parse(b"p,ip\n \t,10.0.0.1\n80,10.0.0.2\nx,10.0.0.3\n", "f.csv", _source("csv", mapping))
+    assert [(r[event.LINE], r["source.port"]) for r in _rows(parsed)] == [(2, None), (3, 80)]
+    assert [line for line, _ in _bad(parsed)] == [4]
 
 
 def test_input_columns_named_like_the_batch_bookkeeping_stay_extra() -> None:

@@ -21,10 +21,11 @@ from csirtnet.feeds import event as ev
 from csirtnet.feeds import parsers
 from csirtnet.feeds.config import SourceConfig
 from csirtnet.feeds.pipeline import retention
+from csirtnet.feeds.pipeline import store as store_module
 from csirtnet.feeds.pipeline.dedupe import dedupe_key, key_text
 from csirtnet.feeds.pipeline.enrich import Enricher
 from csirtnet.feeds.pipeline.runner import run_paths, run_streams
-from csirtnet.feeds.pipeline.store import block_lines, event_data, partition_name, store_batch
+from csirtnet.feeds.pipeline.store import block_lines, event_data, partition_name, prepare, store_batch
 from csirtnet.intel.warninglists import Warninglists, shipped_lists
 from csirtnet.models import (
     AsnPrefix,
@@ -297,6 +298,30 @@ def test_a_batch_is_one_block_per_owner_taxonomy_and_type(db: Session) -> None:
     assert [(line["seq"], line["match"], line["event"]["source.ip"]) for line in lines] == [
         (0, "ipv4", "10.1.2.3"), (2, "ipv4", "10.1.2.4"), (4, "ipv4", "10.1.2.5"),
     ]  # fmt: skip
+
+
+def test_blocks_are_the_same_whatever_the_slices_they_are_made_in(db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """event_blocks makes the lines a slice of rows at a time, and event_json the JSON: the blocks
+    (their groups, counts, address ranges and lines) do not depend on the slices' sizes."""
+    make_world(db)
+    source = make_source(db)
+    ips = [f"10.{o}.2.{n}" for n in range(1, 40) for o in (1, 9, 77)] + ["203.0.113.1", "203.0.113.2"]
+    frame = prepare(enricher(db).enrich(frame_of([row(ip) for ip in ips])), source, T0)
+    frame = frame.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("_seq"))
+    keep = pl.Series([n % 5 != 3 for n in range(frame.height)])  # as if every fifth were a duplicate
+
+    def made() -> list[tuple[Any, ...]]:
+        blocks = store_module.event_blocks(frame, source, 1, keep=keep)
+        return sorted((*block[:-1], [json.dumps(line) for line in block_lines(block[-1])]) for block in blocks)
+
+    whole = made()
+    monkeypatch.setattr(store_module, "SLICE_ROWS", 4)
+    monkeypatch.setattr(store_module, "JSON_ROWS", 7)
+    monkeypatch.setattr(store_module, "SLICES_AT_ONCE", 3)
+    assert made() == whole
+    assert len(whole) == 3 and sum(block[8] for block in whole) == keep.sum()  # three owners' blocks
+    kept = [n for n in range(frame.height) if keep[n]]
+    assert sorted(json.loads(line)["seq"] for block in whole for line in block[-1]) == kept
 
 
 def test_event_data_leaves_out_the_fields_null_in_every_event_of_the_batch() -> None:

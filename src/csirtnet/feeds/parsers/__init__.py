@@ -30,6 +30,8 @@ from csirtnet.feeds.parsers.mapping import harmonised_columns, plan_from_mapping
 from csirtnet.feeds.parsers.shadowserver import detect_report, plan_for
 from csirtnet.feeds.parsers.types import Parsed, Plan, Quarantined, clip
 
+PIECE_ROWS = 16_384  # CSV lines read and harmonised at once (see _csv_batches)
+
 __all__ = ["Parsed", "Quarantined", "detect_report", "parse_path", "parse_stream", "validate_mapping"]
 
 
@@ -73,7 +75,7 @@ def _dispatch(stream: IO[bytes], name: str, source: SourceConfig, batch_rows: in
 
 
 def _shadowserver(stream: IO[bytes], name: str, source: SourceConfig, batch_rows: int) -> Iterator[Parsed]:
-    chunks = CsvChunks(stream, batch_rows=batch_rows)
+    chunks = CsvChunks(stream, batch_rows=min(batch_rows, PIECE_ROWS))
     header = [h.lower() for h in chunks.header]
     chunks.header = header
     report_type = detect_report(name, header)
@@ -86,7 +88,9 @@ def _shadowserver(stream: IO[bytes], name: str, source: SourceConfig, batch_rows
 
 
 def _csv(stream: IO[bytes], name: str, source: SourceConfig, plan: Plan, batch_rows: int) -> Iterator[Parsed]:
-    chunks = CsvChunks(stream, delimiter=plan.delimiter, skip_lines=plan.skip_lines, batch_rows=batch_rows)
+    chunks = CsvChunks(
+        stream, delimiter=plan.delimiter, skip_lines=plan.skip_lines, batch_rows=min(batch_rows, PIECE_ROWS)
+    )
     if not plan.columns:
         plan = Plan(columns=harmonised_columns(chunks.header), constants=plan.constants, time_formats=plan.time_formats)
     yield from _csv_batches(chunks, name, source, plan, batch_rows)
@@ -109,12 +113,28 @@ def _csv_batches(chunks: CsvChunks, name: str, source: SourceConfig, plan: Plan,
     if missing:
         yield _refuse(name, f"the header has no column for {', '.join(missing)}", chunks.header_text, plan.report_type)
         return
+    # The lines are read and harmonised a piece at a time (PIECE_ROWS) and the pieces put together
+    # into batches of `batch_rows`: reading and converting allocate several times a piece's size for
+    # a moment, and a run's peak memory follows the largest such moment, not the batch.
+    pieces: list[pl.DataFrame] = []
+    held = 0
+    waiting: list[Quarantined] = []
     for chunk in chunks:
         problems = [Quarantined(name, line, reason, text) for line, reason, text in chunk.problems]
         frame, bad = apply_plan(
             chunk.frame, plan, file=name, feed_name=source.name, feed_provider=source.provider, text_of=chunk.text_of
         )
-        yield from _split(frame, sorted([*problems, *bad], key=lambda q: q.line), plan.report_type, batch_rows)
+        del chunk
+        pieces.append(frame)
+        held += frame.height
+        waiting.extend(sorted([*problems, *bad], key=lambda q: q.line))
+        while held >= batch_rows:
+            whole = pl.concat(pieces, rechunk=False) if len(pieces) > 1 else pieces[0]
+            yield Parsed(whole.slice(0, batch_rows), waiting, plan.report_type)
+            rest = whole.slice(batch_rows)
+            pieces, held, waiting = [rest], rest.height, []
+    if held or waiting:
+        yield Parsed(pl.concat(pieces, rechunk=False) if len(pieces) > 1 else pieces[0], waiting, plan.report_type)
 
 
 def _jsonl(stream: IO[bytes], name: str, source: SourceConfig, batch_rows: int) -> Iterator[Parsed]:

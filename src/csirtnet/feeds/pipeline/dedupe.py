@@ -67,7 +67,7 @@ def fnv1a64(texts: pl.Series) -> NDArray[np.int64]:
         return np.zeros(0, dtype=np.int64)
     texts = texts.fill_null("")
     lengths = texts.str.len_bytes().to_numpy().astype(np.int64)
-    data = np.frombuffer(texts.str.join("").item().encode("utf-8"), dtype=np.uint8).astype(np.uint64)
+    data = np.frombuffer(texts.str.join("").item().encode("utf-8"), dtype=np.uint8)  # widened per step, not whole
     starts = np.cumsum(lengths) - lengths
     # Longest first: at byte position j the rows still hashing are a prefix of this order.
     order = np.argsort(-lengths, kind="stable")

@@ -11,7 +11,11 @@ stays, counted); any other exception does too, then propagates.
 Parsing and enrichment (polars and numpy, which release the GIL) run in a second thread, one
 batch ahead of storing: on two cores the database's work on a batch and the next batch's parse
 overlap. The next batch is begun only once the one before it is stored (two batches are alive at
-most, whichever side is slower), so memory is two batches whatever the size of the input.
+most, whichever side is slower), so memory is two batches whatever the size of the input. The
+steps that allocate (making a batch; making the stored batch's JSON and blocks) take turns under
+one lock, and the C library's free memory is given back after each stored batch (kit.memory), so
+the peak is one step's worth over two batches, not the sum of whichever steps happen to meet
+(ADR 0028, "Memory").
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from csirtnet.errors import NotFound
 from csirtnet.feeds.config import SourceConfig
 from csirtnet.feeds.pipeline.enrich import Enricher
 from csirtnet.feeds.pipeline.store import prepare, store_batch
+from csirtnet.kit.memory import give_back
 from csirtnet.kit.time import utcnow
 from csirtnet.models import FeedRun, FeedSource, ParserName, RunStatus, SourceKind
 
@@ -80,6 +85,7 @@ class _Batch:
     frame: pl.DataFrame
     quarantined: list[Any]
     report_type: str | None
+    turn: threading.Lock  # held by the thread that allocates a batch's memory (see _prepared)
 
 
 class _Counting(io.RawIOBase):
@@ -237,7 +243,9 @@ def _run(
                     frame=batch.frame,
                     now=batch.moment,
                     quarantined=batch.quarantined,
+                    turn=batch.turn,
                 )
+            del batch  # freed before the next is taken (see _prepared)
     except OSError as exc:
         error = f"{type(exc).__name__}: {exc}"
     except Exception as exc:  # noqa: BLE001 - recorded on the run, then raised again below
@@ -278,6 +286,12 @@ def _prepared(
     # being made): a finished batch never waits in the thread that made it while the next is begun,
     # so the memory a run holds is two batches, whichever side is the slower.
     room = threading.Semaphore(IN_FLIGHT)
+    # Making a batch (parse, enrich, prepare) and making the stored one's blocks take turns: the two
+    # steps that allocate never overlap, so a run's peak is the larger of the two (a batch's worth,
+    # the same in every batch), not their sum at the moments they happen to meet, which a longer run
+    # meets more often. They rarely contend: a batch is made while the one before it is in the
+    # database (the dedupe upsert), which takes about as long.
+    turn = threading.Lock()
 
     def take_room() -> bool:
         while not stop.is_set():
@@ -302,21 +316,24 @@ def _prepared(
                 for batch_no in itertools.count():
                     if not take_room():
                         return
-                    parsed = next(batches, None)
-                    if parsed is None:
-                        room.release()
-                        break
-                    moment = now or utcnow()
-                    frame = enricher.enrich(parsed.frame) if parsed.frame.height else parsed.frame
-                    batch = _Batch(
-                        f"{run_id}:{file_no}:{batch_no}",
-                        seq,
-                        moment,
-                        prepare(frame, config, moment),
-                        list(parsed.quarantined),
-                        parsed.report_type,
-                    )
-                    seq += parsed.frame.height
+                    with turn:
+                        parsed = next(batches, None)
+                        if parsed is None:
+                            room.release()
+                            break
+                        moment = now or utcnow()
+                        frame = enricher.enrich(parsed.frame) if parsed.frame.height else parsed.frame
+                        batch = _Batch(
+                            f"{run_id}:{file_no}:{batch_no}",
+                            seq,
+                            moment,
+                            prepare(frame, config, moment),
+                            list(parsed.quarantined),
+                            parsed.report_type,
+                            turn,
+                        )
+                        seq += batch.frame.height
+                        del parsed, frame
                     if not put(batch):
                         return
             put(None)
@@ -333,6 +350,8 @@ def _prepared(
             if isinstance(item, BaseException):
                 raise item
             yield item
+            del item  # the caller let go of its batch too (_run), so its memory is free now
+            give_back()
             room.release()  # stored: the next batch may be begun
     finally:
         stop.set()

@@ -15,6 +15,9 @@
    when missing (under an advisory lock, so two workers do not race to create it); on SQLite by one
    executemany. A batch of 50,000 events is about a thousand rows instead of 50,000: the rows,
    their index entries and their write-ahead log were most of what storing an event cost.
+   The events' JSON is made in a thread of its own while the database answers step 2, and the
+   lines are made, joined and compressed a slice of rows at a time (event_blocks), so a batch
+   never holds its whole text more than once (ADR 0028, "Memory").
 4. The run's counts incremented (`UPDATE … SET events = events + n`), the quarantined lines written.
 5. The source's actions on the new events: "digest" counts them into the members' digests
    (feeds.digests.count_batch), "rules" applies the rules (feeds.rules.apply).
@@ -22,7 +25,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
@@ -60,11 +65,14 @@ BLOCK_COLUMNS = (
 )
 _CUT = {"taxonomy": 40, "type": 60, "ip_min": 45, "ip_max": 45}
 _SEQ = "_seq"
-DATA = "_data"  # the stored JSON of each event (prepare)
 _LINES = "_lines"
 _ROW = "_row"
 _GROUP = "_group"
-SLICE_ROWS = 8_192  # rows event_blocks makes into lines at once (see there)
+SLICE_ROWS = 2_048  # rows event_blocks makes into lines at once (see there)
+SLICES_AT_ONCE = 2  # … side by side, one per core of the machine the figures were measured on
+JSON_ROWS = 8_192  # rows event_json encodes at once
+DATA = "_data"
+_JSON_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feeds-json")
 _LEVEL = 1  # Zstandard's level: its fastest; a block of one report's rows compresses well already
 
 
@@ -100,25 +108,38 @@ def store_batch(
     frame: pl.DataFrame,
     now: datetime,
     quarantined: Sequence[Quarantined] = (),
+    turn: AbstractContextManager[Any] | None = None,
 ) -> BatchResult | None:
     """Store one enriched batch (see the module's note); None when `batch_id` was already stored.
     `seq_start` is the run's sequence number of the batch's first event (the same on a redelivery,
-    so an event keeps its key (observed_at, run_id, seq))."""
+    so an event keeps its key (observed_at, run_id, seq)). `turn`, when given, is held while the
+    new events are taken and made into blocks, the step that allocates: the embedded engine's
+    parsing thread holds the same lock while it makes a batch (runner._prepared)."""
     if not _claim_batch(session, batch_id, run_id, now):
         return None
     parsed = frame.height
-    if DATA not in frame.columns or ev.KEY not in frame.columns:
+    if ev.KEY not in frame.columns:
         frame = prepare(frame, source, now)
     frame = frame.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).add(seq_start).alias(_SEQ))
     if frame.height:
-        # The first of each key in the batch, if the window says it is new: one filter, so the batch
-        # (the JSON of every event) is copied once.
+        # The new events: the first of each key in the batch, if the window says it is new. The
+        # blocks are made from the batch and this mask (no copy of the batch while they are made);
+        # the new events are copied out once, after, for the counts and the actions.
         first = frame[ev.KEY].is_first_distinct()
+        # The events' JSON is made in another thread while the database answers the dedupe (about
+        # half of a batch's time, in which this thread waits): it is most of the CPU a batch costs
+        # here, and made any earlier it would be held by the batches waiting their turn.
+        made = _JSON_THREAD.submit(_taking_turns, turn, event_json, frame)
         new_keys = _claim_keys(session, source, frame[ev.KEY].filter(first), now)
-        frame = frame.filter(first & frame[ev.KEY].is_in(new_keys))
+        keep = first & frame[ev.KEY].is_in(new_keys)
+        data = made.result()
+        with turn or nullcontext():
+            blocks = event_blocks(frame, source, run_id, keep=keep, data=data) if keep.any() else []
+            del data
+            frame = frame.filter(keep)
+        if blocks:
+            _write_blocks(session, blocks)
     matched = frame.height - frame[ev.ORG].null_count() if frame.height else 0
-    if frame.height:
-        _write_blocks(session, event_blocks(frame, source, run_id))
     result = BatchResult(
         events=parsed,
         matched=matched,
@@ -139,7 +160,7 @@ def store_batch(
         )
     )
     if frame.height:
-        stored = frame.drop(_SEQ, DATA)
+        stored = frame.drop(_SEQ)
         if "digest" in source.actions:
             from csirtnet.feeds import digests
 
@@ -153,8 +174,10 @@ def store_batch(
 
 def prepare(frame: pl.DataFrame, source: SourceConfig, now: datetime) -> pl.DataFrame:
     """An enriched batch made ready to store: `time.observation` set where the parser left it null
-    (to `now`), the dedupe KEY and the stored JSON (DATA) added. Everything here is CPU work that
-    needs no database: the engine does it in its parsing thread, `store_batch` when it was not done."""
+    (to `now`) and the dedupe KEY added. Everything here is CPU work that needs no database: the
+    engine does it in its parsing thread, `store_batch` when it was not done. The stored JSON is made
+    later, by event_blocks, for the new events only and a slice at a time: a batch waiting to be
+    stored holds its columns, not their JSON too (which was twice their size)."""
     missing = [c for c in ev.ENRICHED if c not in frame.columns]
     if missing and frame.height:
         raise ValueError(f"store_batch: the batch is not enriched ({', '.join(missing)} missing)")
@@ -163,22 +186,7 @@ def prepare(frame: pl.DataFrame, source: SourceConfig, now: datetime) -> pl.Data
     frame = frame.with_columns(pl.col("time.observation").fill_null(pl.lit(now).dt.convert_time_zone("UTC")))
     if ev.KEY not in frame.columns:
         frame = frame.with_columns(dedupe_key(frame, source.dedupe_fields))
-    if DATA not in frame.columns:
-        frame = frame.with_columns(_event_data_sliced(frame))
     return frame
-
-
-def _event_data_sliced(frame: pl.DataFrame) -> pl.Series:
-    """The DATA column, made SLICE_ROWS rows at a time: encoding a whole batch at once held three or
-    four copies of its JSON (about 35 MB each for 50,000 events) for a moment."""
-    if not frame.height:
-        return pl.Series(DATA, [], dtype=pl.String)
-    expression = event_data(frame).alias(DATA)
-    pieces = [
-        frame.slice(offset, SLICE_ROWS).select(expression).to_series()
-        for offset in range(0, frame.height, SLICE_ROWS)
-    ]
-    return pl.concat(pieces, rechunk=False) if len(pieces) > 1 else pieces[0]
 
 
 def _claim_batch(session: Session, batch_id: str, run_id: int, now: datetime) -> bool:
@@ -266,10 +274,34 @@ def event_data(frame: pl.DataFrame) -> pl.Expr:
     return pl.when(pl.col(ev.EXTRA).is_null()).then(body).otherwise(with_extra)
 
 
-def event_blocks(frame: pl.DataFrame, source: SourceConfig, run_id: int) -> list[tuple[Any, ...]]:
-    """`frame` (prepared, deduplicated, with `_seq`) as rows of feed_block, in BLOCK_COLUMNS order:
-    one per day of `time.observation`, owner, taxonomy and type, its events' lines in `seq` order.
-    A line is `{"seq":…,"claim":…,"match":…,"warninglist":…,"event":{…}}`.
+def _taking_turns(turn: AbstractContextManager[Any] | None, function: Callable[..., Any], *args: Any) -> Any:
+    with turn or nullcontext():
+        return function(*args)
+
+
+def event_json(frame: pl.DataFrame) -> pl.Series:
+    """The stored JSON of each event of `frame` (event_data), made JSON_ROWS rows at a time: the
+    whole batch at once held three or four copies of it (35 MB each for 50,000 events) for a moment."""
+    if not frame.height:
+        return pl.Series(DATA, [], dtype=pl.String)
+    expression = event_data(frame).alias(DATA)
+    pieces = [frame.slice(at, JSON_ROWS).select(expression).to_series() for at in range(0, frame.height, JSON_ROWS)]
+    return pl.concat(pieces, rechunk=False) if len(pieces) > 1 else pieces[0]
+
+
+def event_blocks(
+    frame: pl.DataFrame,
+    source: SourceConfig,
+    run_id: int,
+    *,
+    keep: pl.Series | None = None,
+    data: pl.Series | None = None,
+) -> list[tuple[Any, ...]]:
+    """`frame` (prepared, with `_seq`; only its rows `keep` marks, when given: the new ones) as rows
+    of feed_block, in BLOCK_COLUMNS order: one per day of `time.observation`, owner, taxonomy and
+    type, its events' lines in `seq` order. A line is
+    `{"seq":…,"claim":…,"match":…,"warninglist":…,"event":{…}}`, the event being `data` (the
+    batch's event_json, made here when not given).
 
     The groups are found on the small columns first; their lines are then made, joined and
     compressed SLICE_ROWS rows at a time (whole groups), so the text a batch expands to (about
@@ -288,6 +320,7 @@ def event_blocks(frame: pl.DataFrame, source: SourceConfig, run_id: int) -> list
             pl.col("source.ip"),
         )
         .with_row_index(_ROW)
+        .filter(True if keep is None else keep)
         .group_by("_day", "organisation_id", "taxonomy", "type", maintain_order=True)
         .agg(
             pl.col("observed_at").min(),
@@ -307,33 +340,47 @@ def event_blocks(frame: pl.DataFrame, source: SourceConfig, run_id: int) -> list
         pl.col(ev.WARNINGLIST).alias("warninglist"),
     ).struct.json_encode()
     line = pl.concat_str([meta.str.head(-1), pl.lit(',"event":'), pl.col(DATA), pl.lit("}")], separator="")
-    parts = frame.select(_SEQ, ev.CLAIM, ev.MATCH, ev.WARNINGLIST, DATA)
+    parts = frame.select(_SEQ, ev.CLAIM, ev.MATCH, ev.WARNINGLIST).with_columns(
+        (event_json(frame) if data is None else data).alias(DATA)
+    )
     rows = groups[_ROW].explode().to_numpy()  # the batch's rows, group after group, each in seq order
     sizes = groups["events"].to_numpy()
     ends = np.cumsum(sizes)
     compressor = zstandard.ZstdCompressor(level=_LEVEL)
     fields = ("observed_at", "first_seq", "organisation_id", "taxonomy", "type", "events", "ip_min", "ip_max")
     heads = groups.select(*fields).rows()
-    blocks: list[tuple[Any, ...]] = []
-    first = 0  # the first group of the next slice
+    spans: list[tuple[int, int, int, int]] = []  # (first group, after the last, first row, after the last)
+    first = 0
     while first < len(heads):
         begin = int(ends[first - 1]) if first else 0
         last = max(first + 1, int(np.searchsorted(ends, begin + SLICE_ROWS, side="right")))
-        end = int(ends[last - 1])
-        number = np.repeat(np.arange(first, last, dtype=np.int32), sizes[first:last])
-        texts = (
-            parts[rows[begin:end]]
-            .with_columns(pl.Series(_GROUP, number))
-            .group_by(_GROUP, maintain_order=True)
-            .agg(line.str.join("\n").alias(_LINES))
-            .get_column(_LINES)
-        )
-        for head, text_ in zip(heads[first:last], texts, strict=True):
-            observed_at, first_seq, org, taxonomy, kind, n, low, high = head
-            payload = compressor.compress(text_.encode())
-            blocks.append((observed_at, run_id, first_seq, source.id, org, taxonomy, kind, source.tlp, n, low, high, payload))
+        spans.append((first, last, begin, int(ends[last - 1])))
         first = last
+    blocks: list[tuple[Any, ...]] = []
+    # Slices are made in waves of SLICES_AT_ONCE, polars running a wave's slices side by side: a
+    # line's JSON is made by one thread, so one slice at a time would leave the other core idle.
+    for wave in range(0, len(spans), SLICES_AT_ONCE):
+        queries = [
+            parts[rows[begin:end]]
+            .lazy()
+            .select(line.alias(_LINES), pl.lit(_group_numbers(first, last, sizes)).alias(_GROUP))
+            .group_by(_GROUP, maintain_order=True)  # the lines are made over the slice at once,
+            .agg(pl.col(_LINES).str.join("\n"))  # then joined group by group
+            for first, last, begin, end in spans[wave : wave + SLICES_AT_ONCE]
+        ]
+        for (first, last, _, _), made in zip(spans[wave : wave + SLICES_AT_ONCE], pl.collect_all(queries), strict=True):
+            for head, text_ in zip(heads[first:last], made.get_column(_LINES), strict=True):
+                observed_at, first_seq, org, taxonomy, kind, n, low, high = head
+                payload = compressor.compress(text_.encode())
+                blocks.append(
+                    (observed_at, run_id, first_seq, source.id, org, taxonomy, kind, source.tlp, n, low, high, payload)
+                )
     return blocks
+
+
+def _group_numbers(first: int, last: int, sizes: np.ndarray) -> np.ndarray:
+    """Each row's group number, for the rows of groups first…last-1 (in order)."""
+    return np.repeat(np.arange(first, last, dtype=np.int32), sizes[first:last])
 
 
 def block_lines(payload: bytes) -> list[dict[str, Any]]:
