@@ -26,6 +26,7 @@ import os
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -40,7 +41,7 @@ from csirtnet.authz import feeds as authz_feeds
 from csirtnet.errors import NotFound
 from csirtnet.feeds.config import SourceConfig
 from csirtnet.feeds.pipeline.enrich import Enricher
-from csirtnet.feeds.pipeline.store import prepare, store_batch
+from csirtnet.feeds.pipeline.store import event_json, prepare, store_batch
 from csirtnet.kit.memory import give_back
 from csirtnet.kit.time import utcnow
 from csirtnet.models import FeedRun, FeedSource, ParserName, RunStatus, SourceKind
@@ -86,6 +87,7 @@ class _Batch:
     quarantined: list[Any]
     report_type: str | None
     turn: threading.Lock  # held by the thread that allocates a batch's memory (see _prepared)
+    json: Future[pl.Series] = field(default_factory=Future)  # its event_json, made by the parsing thread
 
 
 class _Counting(io.RawIOBase):
@@ -244,6 +246,7 @@ def _run(
                     now=batch.moment,
                     quarantined=batch.quarantined,
                     turn=batch.turn,
+                    json=batch.json,
                 )
             del batch  # freed before the next is taken (see _prepared)
     except OSError as exc:
@@ -308,14 +311,29 @@ def _prepared(
                 continue
         return False
 
+    def json_of(batch: _Batch) -> None:
+        """The JSON of the batch being stored, which its store_batch waits for after the dedupe."""
+        try:
+            with turn:
+                batch.json.set_result(event_json(batch.frame))
+        except BaseException as exc:
+            batch.json.set_exception(exc)
+            raise
+
     def produce() -> None:
         seq = 0
+        previous: _Batch | None = None
         try:
             for file_no, (name, stream) in enumerate(inputs):
                 batches = parsers.parse_stream(stream, name, config, batch_rows=batch_rows)
                 for batch_no in itertools.count():
                     if not take_room():
                         return
+                    # The batch before this one is being stored now: its JSON first, while the
+                    # database dedupes it, then this batch.
+                    if previous is not None:
+                        json_of(previous)
+                        previous = None
                     with turn:
                         parsed = next(batches, None)
                         if parsed is None:
@@ -336,7 +354,8 @@ def _prepared(
                         del parsed, frame
                     if not put(batch):
                         return
-            put(None)
+                    previous = batch  # its JSON is made first thing in the next round (the end of
+            put(None)  # a file is one: the round that finds no batch)
         except BaseException as exc:  # noqa: BLE001 - handed to the storing thread, which raises it
             put(exc)
 

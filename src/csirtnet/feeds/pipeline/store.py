@@ -26,7 +26,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -109,12 +109,14 @@ def store_batch(
     now: datetime,
     quarantined: Sequence[Quarantined] = (),
     turn: AbstractContextManager[Any] | None = None,
+    json: Future[pl.Series] | None = None,
 ) -> BatchResult | None:
     """Store one enriched batch (see the module's note); None when `batch_id` was already stored.
     `seq_start` is the run's sequence number of the batch's first event (the same on a redelivery,
     so an event keeps its key (observed_at, run_id, seq)). `turn`, when given, is held while the
     new events are taken and made into blocks, the step that allocates: the embedded engine's
-    parsing thread holds the same lock while it makes a batch (runner._prepared)."""
+    parsing thread holds the same lock while it makes a batch (runner._prepared). `json`, when
+    given, is the batch's event_json being made by the caller (else a thread of this module makes it)."""
     if not _claim_batch(session, batch_id, run_id, now):
         return None
     parsed = frame.height
@@ -129,7 +131,7 @@ def store_batch(
         # The events' JSON is made in another thread while the database answers the dedupe (about
         # half of a batch's time, in which this thread waits): it is most of the CPU a batch costs
         # here, and made any earlier it would be held by the batches waiting their turn.
-        made = _JSON_THREAD.submit(_taking_turns, turn, event_json, frame)
+        made = json or _JSON_THREAD.submit(_taking_turns, turn, event_json, frame)
         new_keys = _claim_keys(session, source, frame[ev.KEY].filter(first), now)
         keep = first & frame[ev.KEY].is_in(new_keys)
         data = made.result()
