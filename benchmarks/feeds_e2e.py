@@ -237,7 +237,7 @@ def run_stages(url: str, path: Path) -> dict[str, Any]:
 
         return wrapper
 
-    for name in ("prepare", "dedupe_key", "event_data", "_claim_batch", "_claim_keys", "event_blocks",
+    for name in ("prepare", "dedupe_key", "event_json", "_claim_batch", "_claim_keys", "event_blocks",
                  "ensure_partitions", "_write_blocks", "_write_quarantine"):  # fmt: skip
         if hasattr(store, name):
             setattr(store, name, timed(f"store.{name}", getattr(store, name)))

@@ -68,9 +68,9 @@ _SEQ = "_seq"
 _LINES = "_lines"
 _ROW = "_row"
 _GROUP = "_group"
-SLICE_ROWS = 2_048  # rows event_blocks makes into lines at once (see there)
+SLICE_ROWS = 4_096  # rows event_blocks makes into lines at once (see there)
 SLICES_AT_ONCE = 2  # … side by side, one per core of the machine the figures were measured on
-JSON_ROWS = 8_192  # rows event_json encodes at once
+JSON_ROWS = 16_384  # rows event_json encodes at once
 DATA = "_data"
 _JSON_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feeds-json")
 _LEVEL = 1  # Zstandard's level: its fastest; a block of one report's rows compresses well already
