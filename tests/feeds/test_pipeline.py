@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -352,6 +354,31 @@ def test_day_partitions_on_postgresql(db: Session) -> None:
         payloads = db.execute(text(f"SELECT payload FROM {name}")).scalars()  # noqa: S608
         assert sorted(line["event"]["source.ip"] for p in payloads for line in block_lines(p)) == ips
     assert retention.day_partitions(db)[-3:] == ["feed_block_p20261205", "feed_block_p20261206", "feed_block_p20261207"]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_day_partition_another_worker_is_making_is_seen_once_it_commits(committing_database: Database) -> None:
+    """Two store workers on a new day: the first creates the partition; the second, looking while
+    the first has not committed, waits its turn, then must find it rather than create it again."""
+    day = datetime(2031, 3, 4, tzinfo=UTC).date()
+    name = partition_name(day)
+    outcome: list[object] = []
+    with committing_database.unit_of_work() as first:
+        assert store_module.ensure_partitions(first, [day]) == [name]
+
+        def second() -> None:
+            try:
+                with committing_database.unit_of_work() as other:
+                    outcome.append(store_module.ensure_partitions(other, [day]))
+            except Exception as exc:  # noqa: BLE001 - the assertion below shows it
+                outcome.append(exc)
+
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        time.sleep(0.5)  # the second worker has looked, and waits on the first's lock
+        assert not outcome
+    waiting.join(timeout=30)
+    assert outcome == [[]]
 
 
 def test_retention_purges_old_days_and_past_keys(db: Session, backend_kind: str) -> None:

@@ -371,9 +371,10 @@ def event_blocks(
             for first, last, begin, end in spans[wave : wave + SLICES_AT_ONCE]
         ]
         for (first, last, _, _), made in zip(spans[wave : wave + SLICES_AT_ONCE], pl.collect_all(queries), strict=True):
-            for head, text_ in zip(heads[first:last], made.get_column(_LINES), strict=True):
+            # The groups' text as bytes straight from polars: no str to encode, one copy less.
+            for head, text_ in zip(heads[first:last], made.get_column(_LINES).cast(pl.Binary), strict=True):
                 observed_at, first_seq, org, taxonomy, kind, n, low, high = head
-                payload = compressor.compress(text_.encode())
+                payload = compressor.compress(text_)
                 blocks.append(
                     (observed_at, run_id, first_seq, source.id, org, taxonomy, kind, source.tlp, n, low, high, payload)
                 )
@@ -395,6 +396,12 @@ def partition_name(day: date) -> str:
     return f"{PARTITION_PREFIX}{day:%Y%m%d}"
 
 
+_EXISTS = text(
+    "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class WHERE relname = :n "
+    "AND relnamespace = (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = current_schema()))"
+)
+
+
 def ensure_partitions(session: Session, days: Sequence[date]) -> list[str]:
     """The day partitions of feed_block for `days` (PostgreSQL), created when missing; answers the
     ones this call created. Creating one locks the parent table until the transaction ends, so it
@@ -405,7 +412,10 @@ def ensure_partitions(session: Session, days: Sequence[date]) -> list[str]:
         if session.execute(text("SELECT to_regclass(:n)"), {"n": name}).scalar() is not None:
             continue
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PARTITION_LOCK})
-        if session.execute(text("SELECT to_regclass(:n)"), {"n": name}).scalar() is not None:
+        # Read from pg_class itself, in this statement's snapshot: to_regclass answers from this
+        # connection's catalog cache, which may still hold the "no such table" it found above
+        # although another worker has created the partition and committed since.
+        if session.execute(_EXISTS, {"n": name}).scalar():
             continue
         start = datetime(day.year, day.month, day.day, tzinfo=UTC)
         end = start + timedelta(days=1)
