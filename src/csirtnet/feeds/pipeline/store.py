@@ -133,7 +133,7 @@ def store_batch(
         # here, and made any earlier it would be held by the batches waiting their turn.
         made = json or _JSON_THREAD.submit(_taking_turns, turn, event_json, frame)
         new_keys = _claim_keys(session, source, frame[ev.KEY].filter(first), now)
-        keep = first & frame[ev.KEY].is_in(new_keys)
+        keep = first & frame[ev.KEY].is_in(new_keys.implode())  # the keys as one list: polars 2 asks it
         data = made.result()
         with turn or nullcontext():
             blocks = event_blocks(frame, source, run_id, keep=keep, data=data) if keep.any() else []
