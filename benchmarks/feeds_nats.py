@@ -1,19 +1,20 @@
-"""Feeds over NATS JetStream: throughput of the scaled pipeline with 1 and 2 workers per stage.
+"""Feeds over NATS JetStream: throughput of the scaled pipeline with 1 and 2 worker processes.
 
 Generates `--files` Shadowserver scan_smb reports of `--rows` rows in all (benchmarks/feeds_data.py:
 1,000 members, 2,000 prefixes with more-specific delegations, 10 % duplicate rows, 5 % addresses
 nobody owns), writes the constituency into a fresh PostgreSQL database (csirtnet_bench_feeds_nats),
-then for each worker count N of `--workers`: starts N `csirtnet worker --stage parse|enrich|store`
-processes per stage on a stream of its own, waits until every one is up, submits the files as one
-run of a new source (so every measurement starts with an empty dedupe window), and times submit →
-the run finished by the store stage. Prints events/s for each N, how busy the cores were meanwhile
-(all processes, from /proc/stat), the workers' own CPU time per stage and the load average before
-and after (the machine has two cores and is shared: 3 N worker processes, NATS and PostgreSQL
-compete).
+then for each layout of `--layout` and each worker count N of `--workers`: starts N `csirtnet worker
+--stage all` processes (layout `all`: each runs every stage) or N `csirtnet worker --stage
+parse|enrich|store` processes per stage (layout `stage`), on a stream of its own, waits until every
+one is up, submits the files as one run of a new source (so every measurement starts with an empty
+dedupe window), and times submit → the run finished by the store stage. Prints events/s for each N,
+how busy the cores were meanwhile (all processes, from /proc/stat), the workers' own CPU time (per
+stage in layout `stage`) and the load average before and after (the machine has two cores and is
+shared: 3 N worker processes, NATS and PostgreSQL compete).
 
 Run by hand, never in the test suite; it talks to 127.0.0.1 only (PostgreSQL :5432, NATS :4222).
 
-    .venv/bin/python -m benchmarks.feeds_nats [--rows 1000000] [--files 4] [--workers 1,2]
+    .venv/bin/python -m benchmarks.feeds_nats [--rows 1000000] [--files 4] [--workers 1,2] [--layout all,stage]
 
 Results go in docs/benchmarks.md ("Feeds").
 """
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -54,9 +56,10 @@ def reports(rows: int, files: int, work: Path, the_plan: feeds_data.Plan) -> lis
     return paths
 
 
-def start_workers(count: int, env: dict[str, str], logs: Path) -> list[subprocess.Popen[bytes]]:
+def start_workers(count: int, layout: str, env: dict[str, str], logs: Path) -> list[subprocess.Popen[bytes]]:
+    """`count` processes per stage (layout "stage") or `count` processes running every stage ("all")."""
     processes = []
-    for stage in STAGES:
+    for stage in STAGES if layout == "stage" else ("all",):
         for n in range(count):
             with (logs / f"{stage}-{n}.log").open("wb") as out:
                 processes.append(
@@ -69,8 +72,8 @@ def start_workers(count: int, env: dict[str, str], logs: Path) -> list[subproces
                 )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
-        started = sum("feed stage worker started" in p.read_text() for p in logs.glob("*.log"))
-        if started == len(processes):
+        started = sum(p.read_text().count("feed stage worker started") for p in logs.glob("*.log"))
+        if started == 3 * count:
             return processes
         if any(p.poll() is not None for p in processes):
             break
@@ -121,7 +124,7 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(url: str, nats_url: str, files: list[Path], workers: int, tmp: Path) -> dict[str, Any]:
+def measure(url: str, nats_url: str, files: list[Path], workers: int, layout: str, tmp: Path) -> dict[str, Any]:
     from csirtnet.authz import Subject
     from csirtnet.db import Database, make_engine
     from csirtnet.feeds.nats.submit import submit_paths, wait
@@ -129,7 +132,7 @@ def measure(url: str, nats_url: str, files: list[Path], workers: int, tmp: Path)
     from csirtnet.models import FeedSource
 
     database = Database(make_engine(url))
-    name = f"bench-nats-{workers}-{os.getpid()}-{int(time.time())}"
+    name = f"bench-nats-{layout}-{workers}-{os.getpid()}-{int(time.time())}"
     with database.unit_of_work() as session:
         session.add(FeedSource(name=name, provider="Shadowserver", kind="file", parser="shadowserver", tlp="amber"))
     stream = f"CSIRTNET_BENCH_{workers}_{os.getpid()}"
@@ -140,9 +143,10 @@ def measure(url: str, nats_url: str, files: list[Path], workers: int, tmp: Path)
         "CSIRTNET_NATS_STREAM": stream,
         "CSIRTNET_LOG_LEVEL": "INFO",
     }
-    logs = tmp / f"logs-{workers}"
-    logs.mkdir(exist_ok=True)
-    processes = start_workers(workers, env, logs)
+    logs = tmp / f"logs-{layout}-{workers}"
+    shutil.rmtree(logs, ignore_errors=True)
+    logs.mkdir()
+    processes = start_workers(workers, layout, env, logs)
     try:
         before = load()
         busy0, total0 = cpu_times()
@@ -154,9 +158,10 @@ def measure(url: str, nats_url: str, files: list[Path], workers: int, tmp: Path)
         summary = wait(database, run_id, timeout=3600, poll=0.1)
         seconds = time.perf_counter() - t0
         busy1, total1 = cpu_times()
-        stage_cpu = {stage: 0.0 for stage in STAGES}
+        names = STAGES if layout == "stage" else ("all",)
+        stage_cpu = {stage: 0.0 for stage in names}
         for i, p in enumerate(processes):
-            stage_cpu[STAGES[i // workers]] += process_cpu(p.pid) - cpu0[i]
+            stage_cpu[names[i // workers]] += process_cpu(p.pid) - cpu0[i]
     finally:
         stop(processes)
         delete_stream(nats_url, stream)
@@ -164,7 +169,8 @@ def measure(url: str, nats_url: str, files: list[Path], workers: int, tmp: Path)
     if summary.status != "done":
         raise RuntimeError(f"run {run_id} {summary.status}: {summary.error}")
     return {
-        "workers_per_stage": workers,
+        "workers": workers,
+        "layout": layout,
         "events": summary.events,
         "stored": summary.matched + summary.unmatched,
         "duplicates": summary.duplicates,
@@ -181,7 +187,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--files", type=int, default=4, help="the report is split in this many files")
-    parser.add_argument("--workers", default="1,2", help="worker processes per stage, one measurement each")
+    parser.add_argument("--workers", default="1,2", help="worker processes (per stage), one measurement each")
+    parser.add_argument(
+        "--layout",
+        default="all,stage",
+        help="all: each worker process runs every stage (--stage all); stage: that many processes per stage",
+    )
     parser.add_argument("--nats-url", default="nats://127.0.0.1:4222")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "csirtnet-feeds-nats")
     args = parser.parse_args()
@@ -199,15 +210,18 @@ def main() -> None:
     database.engine.dispose()
     print(f"machine: {machine()}")
     print(f"{args.rows:,} rows in {args.files} files, PostgreSQL, NATS at {args.nats_url}")
-    for workers in (int(w) for w in args.workers.split(",")):
-        result = measure(url, args.nats_url, files, workers, args.work)
-        print(
-            f"{workers} worker(s) per stage: {result['events']:,} events ({result['stored']:,} stored, "
-            f"{result['duplicates']:,} duplicates) in {result['seconds']:.1f} s = "
-            f"{result['events_per_second']:,} events/s, the cores {result['cores_busy']} % busy "
-            f"(load {result['load_before']} -> {result['load_after']}); the workers' CPU seconds per stage: "
-            + ", ".join(f"{stage} {v}" for stage, v in result["stage_cpu_seconds"].items())
-        )
+    for layout in args.layout.split(","):
+        for workers in (int(w) for w in args.workers.split(",")):
+            result = measure(url, args.nats_url, files, workers, layout, args.work)
+            what = "per stage" if layout == "stage" else "running every stage"
+            print(
+                f"{workers} worker process(es) {what}: {result['events']:,} events ({result['stored']:,} stored, "
+                f"{result['duplicates']:,} duplicates) in {result['seconds']:.1f} s = "
+                f"{result['events_per_second']:,} events/s, the cores {result['cores_busy']} % busy "
+                f"(load {result['load_before']} -> {result['load_after']}); the workers' CPU seconds per stage: "
+                + ", ".join(f"{stage} {v}" for stage, v in result["stage_cpu_seconds"].items()),
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -170,11 +170,14 @@ def worker(
     once: Annotated[bool, typer.Option(help="Run what is ready, then exit")] = False,
     stage: Annotated[
         str | None,
-        typer.Option(help="Run one stage of the feed pipeline over NATS JetStream instead: parse, enrich or store"),
+        typer.Option(
+            help="Run stages of the feed pipeline over NATS JetStream instead: parse, enrich, store, "
+            "several (enrich,store) or all"
+        ),
     ] = None,
 ) -> None:
     """Run background jobs in this process (start several for more throughput), or with --stage one
-    stage of the feed pipeline over NATS (CSIRTNET_NATS_URL; start any number per stage)."""
+    or more stages of the feed pipeline over NATS (CSIRTNET_NATS_URL; start any number per stage)."""
     import signal
     import threading
 
@@ -184,9 +187,13 @@ def worker(
     settings = get_settings()
     configure(settings.log_level, settings.log_json)
     if stage is not None:
-        from csirtnet.feeds.nats.worker import run_stage
+        from csirtnet.feeds.nats.worker import run_stages, stages_named
 
-        raise typer.Exit(run_stage(stage, settings=settings, db=database()))
+        try:
+            stages = stages_named(stage)
+        except ValueError as exc:
+            raise fail(str(exc)) from None
+        raise typer.Exit(run_stages(stages, settings=settings, db=database()))
     db = database()
     if once:
         ran = Worker(db, lease_seconds=settings.job_lease_seconds).run_until_idle()

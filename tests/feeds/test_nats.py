@@ -37,7 +37,7 @@ from csirtnet.feeds.nats import codec, runs, topology
 from csirtnet.feeds.nats.stages import FileReader
 from csirtnet.feeds.nats.submit import Input, submit, wait
 from csirtnet.feeds.nats.topology import STAGES, Topology
-from csirtnet.feeds.nats.worker import StageWorker
+from csirtnet.feeds.nats.worker import StageWorker, stages_named
 from csirtnet.feeds.parsers import Quarantined
 from csirtnet.kit.aio import run_async
 from csirtnet.kit.files import blob_store
@@ -294,17 +294,10 @@ def _until(done: object, timeout: float, what: str, logs: Path) -> None:
     )
 
 
-def test_sigkilled_workers_lose_no_event_and_double_no_digest(
-    committing_database: Database, layout: Topology, tmp_path: Path
-) -> None:
-    import csirtnet.feeds.nats.cli  # noqa: F401 - registers `csirtnet feed submit` (the lead mounts it)
-
-    source_id, orgs, lines = _seed(committing_database, 1500)
-    report = _report(tmp_path / REPORT, lines)
-    url = committing_database.engine.url.render_as_string(hide_password=False)
-    env = {
+def _worker_env(database: Database, layout: Topology, tmp_path: Path) -> dict[str, str]:
+    return {
         **os.environ,
-        "CSIRTNET_DATABASE_URL": url,
+        "CSIRTNET_DATABASE_URL": database.engine.url.render_as_string(hide_password=False),
         "CSIRTNET_DATA_DIR": str(tmp_path),
         "CSIRTNET_NATS_URL": NATS_URL,
         "CSIRTNET_NATS_STREAM": layout.stream,
@@ -313,6 +306,45 @@ def test_sigkilled_workers_lose_no_event_and_double_no_digest(
         "CSIRTNET_LOG_JSON": "false",
         "CSIRTNET_IN_PROCESS_WORKER": "false",
     }
+
+
+def _submit(database: Database, source_id: int, report: Path, env: dict[str, str]) -> int:
+    """`csirtnet feed submit REPORT --source NAME`; the run's id."""
+    import csirtnet.feeds.nats.cli  # noqa: F401 - registers `csirtnet feed submit` (the lead mounts it)
+
+    with database.unit_of_work() as session:
+        name = session.get(FeedSource, source_id).name  # type: ignore[union-attr]
+    result = run_cli(
+        database,
+        "feed",
+        "submit",
+        str(report),
+        "--source",
+        name,
+        env={k: env[k] for k in ("CSIRTNET_NATS_URL", "CSIRTNET_NATS_STREAM", "CSIRTNET_NATS_ACK_WAIT")},
+    )
+    assert result.exit_code == 0, result.output
+    return int(result.stdout.split()[-1])
+
+
+def _stop(workers: list[subprocess.Popen[bytes]]) -> None:
+    for process in workers:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in workers:
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+def test_sigkilled_workers_lose_no_event_and_double_no_digest(
+    committing_database: Database, layout: Topology, tmp_path: Path
+) -> None:
+    source_id, orgs, lines = _seed(committing_database, 1500)
+    report = _report(tmp_path / REPORT, lines)
+    env = _worker_env(committing_database, layout, tmp_path)
     logs = tmp_path / "logs"
     logs.mkdir()
     parse_held, store_held = tmp_path / "parse.held", tmp_path / "store.held"
@@ -322,19 +354,7 @@ def test_sigkilled_workers_lose_no_event_and_double_no_digest(
         "store": _worker("store", env, logs / "store-1.log", hold=store_held),
     }
     try:
-        with committing_database.unit_of_work() as session:
-            name = session.get(FeedSource, source_id).name  # type: ignore[union-attr]
-        result = run_cli(
-            committing_database,
-            "feed",
-            "submit",
-            str(report),
-            "--source",
-            name,
-            env={k: env[k] for k in ("CSIRTNET_NATS_URL", "CSIRTNET_NATS_STREAM", "CSIRTNET_NATS_ACK_WAIT")},
-        )
-        assert result.exit_code == 0, result.output
-        run_id = int(result.stdout.split()[-1])
+        run_id = _submit(committing_database, source_id, report, env)
         # The parse worker has published a batch and holds the rest of the file; the store worker has
         # written a batch and holds it uncommitted. Both die without a word.
         _until(lambda: parse_held.exists() and store_held.exists(), 60, "both workers held", logs)
@@ -348,16 +368,42 @@ def test_sigkilled_workers_lose_no_event_and_double_no_digest(
         workers["store"] = _worker("store", env, logs / "store-2.log")
         summary = wait(committing_database, run_id, timeout=90)
     finally:
-        for process in workers.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in workers.values():
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
+        _stop(list(workers.values()))
     _check_counts(committing_database, run_id, source_id, orgs, lines, summary.status)
+
+
+def test_workers_running_every_stage_share_the_run(
+    committing_database: Database, layout: Topology, tmp_path: Path
+) -> None:
+    """`csirtnet worker --stage all`, twice: each process takes messages of every stage from the same
+    durable consumers; every event is stored once, each member has one digest."""
+    source_id, orgs, lines = _seed(committing_database, 1200)
+    report = _report(tmp_path / REPORT, lines)
+    env = _worker_env(committing_database, layout, tmp_path)
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    workers = [_worker("all", env, logs / f"all-{n}.log") for n in range(2)]
+    try:
+        run_id = _submit(committing_database, source_id, report, env)
+        summary = wait(committing_database, run_id, timeout=90)
+    finally:
+        _stop(workers)
+    started = [log.read_text().count("feed stage worker started") for log in sorted(logs.glob("*.log"))]
+    assert started == [3, 3], started
+    _check_counts(committing_database, run_id, source_id, orgs, lines, summary.status)
+
+
+@pytest.mark.parametrize(
+    ("text", "stages"), [("store", ("store",)), ("store, parse", ("parse", "store")), ("all", STAGES)]
+)
+def test_stage_names(text: str, stages: tuple[str, ...]) -> None:
+    assert stages_named(text) == stages
+
+
+def test_an_unknown_stage_is_named(database: Database) -> None:
+    result = run_cli(database, "worker", "--stage", "parse,sort")
+    assert result.exit_code == 1
+    assert "--stage: 'sort' is not parse, enrich, store or all" in result.output
 
 
 def _expected(lines: list[str]) -> tuple[int, dict[str, int], int]:

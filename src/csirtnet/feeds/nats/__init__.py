@@ -5,5 +5,5 @@ enrich -> store as `csirtnet worker --stage STAGE` processes, any number per sta
 - codec.py: the messages (file jobs, Arrow IPC batches, file ends) and their bytes.
 - stages.py: each stage's work on one message, without NATS.
 - runs.py: the run in the database: created by submit, finished exactly once by the store stage.
-- worker.py: the worker loop (`run_stage`); submit.py and cli.py: `csirtnet feed submit`.
+- worker.py: the worker loop (`run_stages`); submit.py and cli.py: `csirtnet feed submit`.
 """

@@ -1,15 +1,17 @@
-"""`csirtnet worker --stage parse|enrich|store`: one stage of the feed pipeline over NATS JetStream.
+"""`csirtnet worker --stage parse|enrich|store|all`: stages of the feed pipeline over NATS JetStream.
 
-Start any number per stage, on any machine that reaches the NATS server (CSIRTNET_NATS_URL), the
-database (enrich, store) and the files (parse). Each worker pulls one message at a time from its
-stage's durable consumer, does the work in a thread (the event loop keeps the connection alive and
-tells the server the message is in progress every `ack_wait / 3`), publishes what it made to the
-next stage, and acknowledges only after that (the store stage: after its database commit and the
-run's completion check). A worker that dies — SIGKILL included — leaves its message unacknowledged:
-the server delivers it again after `ack_wait`, and the work is idempotent (same batch ids, the
-server's message-id dedupe, `feed_batch`). A message that has failed `max_deliver - 1` times is not
-tried again: its run is marked failed with the error. SIGTERM or Ctrl-C: the message in hand is
-finished (a parse worker hands the rest of its file back instead), then the worker exits.
+`--stage` names one stage, several (`enrich,store`) or `all`; each named stage gets its own worker
+(connection and pull subscription) in the process. Start any number per stage, on any machine that
+reaches the NATS server (CSIRTNET_NATS_URL), the database (enrich, store) and the files (parse).
+Each worker pulls one message at a time from its stage's durable consumer, does the work in a thread
+(the event loop keeps the connection alive and tells the server the message is in progress every
+`ack_wait / 3`), publishes what it made to the next stage, and acknowledges only after that (the
+store stage: after its database commit and the run's completion check). A worker that dies — SIGKILL
+included — leaves its message unacknowledged: the server delivers it again after `ack_wait`, and the
+work is idempotent (same batch ids, the server's message-id dedupe, `feed_batch`). A message that
+has failed `max_deliver - 1` times is not tried again: its run is marked failed with the error.
+SIGTERM or Ctrl-C: the message in hand is finished (a parse worker hands the rest of its file back
+instead), then the worker exits.
 """
 
 from __future__ import annotations
@@ -46,17 +48,43 @@ class GiveUp(Exception):
     """The message cannot be processed, now or later: its run fails."""
 
 
-def run_stage(stage: str, *, settings: Settings, db: Database, topology_: Topology | None = None) -> int:
-    """Run `stage` until SIGTERM/SIGINT; the process's exit code."""
-    if stage not in STAGES:
-        log.error("unknown stage %r (parse, enrich or store)", stage)
-        return 2
+def stages_named(text: str) -> tuple[str, ...]:
+    """The stages `--stage` names: one (`parse`), several (`enrich,store`) or `all`; ValueError naming
+    what is unknown."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if names == ["all"]:
+        return STAGES
+    unknown = [n for n in names if n not in STAGES]
+    if unknown or not names:
+        raise ValueError(f"--stage: {', '.join(map(repr, unknown)) or 'nothing'} is not parse, enrich, store or all")
+    return tuple(s for s in STAGES if s in names)
+
+
+def run_stages(stages: tuple[str, ...], *, settings: Settings, db: Database, topology_: Topology | None = None) -> int:
+    """Run a worker for each of `stages` in this process until SIGTERM/SIGINT; the exit code.
+
+    Several stages in one process share its cores: `--stage all` on each of N machines (or N
+    processes on one) scales the whole pipeline with N, where one process per stage needs three."""
     if not settings.nats_url:
         log.error("CSIRTNET_NATS_URL is not set: the stages need a NATS server with JetStream")
         return 2
-    worker = StageWorker(stage, url=settings.nats_url, db=db, batch_rows=settings.feeds_batch_rows, topology_=topology_)
+    workers = [
+        StageWorker(stage, url=settings.nats_url, db=db, batch_rows=settings.feeds_batch_rows, topology_=topology_)
+        for stage in stages
+    ]
+
+    def stop() -> None:
+        for w in workers:
+            w.stop.set()
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop)
+        await asyncio.gather(*(w.serve() for w in workers))
+
     try:
-        run_async(worker.serve(install_signals=True))
+        run_async(serve())
     except (OSError, nats.errors.NoServersError) as exc:
         log.error("cannot reach NATS at %s: %s", settings.nats_url, exc)
         return 1
@@ -80,7 +108,7 @@ class StageWorker:
         self.max_payload = 0
         self.js: JetStreamContext
 
-    async def serve(self, *, install_signals: bool = False) -> None:
+    async def serve(self) -> None:
         nc = await nats.connect(
             self.url, name=f"csirtnet-{self.stage}-{os.getpid()}", max_reconnect_attempts=-1, reconnect_time_wait=1
         )
@@ -90,10 +118,6 @@ class StageWorker:
             self.limit = int(nc.max_payload * PAYLOAD_SHARE)
             self.max_payload = nc.max_payload
             self.js = js
-            if install_signals:
-                loop = asyncio.get_running_loop()
-                for sig in (signal.SIGTERM, signal.SIGINT):
-                    loop.add_signal_handler(sig, self.stop.set)
             sub = await js.pull_subscribe_bind(self.topology.durable(self.stage), self.topology.stream)
             log.info("feed stage worker started", extra={"stage": self.stage, "stream": self.topology.stream})
             while not self.stop.is_set():
