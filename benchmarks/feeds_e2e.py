@@ -15,9 +15,11 @@ the models, set-based), then in the same run:
 
 and prints events/s of each, the ratio, and the load average before and after each figure (the
 machine has two cores and is shared). `memory` runs ours on PostgreSQL over reports of each of
-`--sizes` rows (default 1M and 10M) and prints each one's peak RSS: it must not grow with the
-input. `stages` runs our steps one after the other without the parse thread and times each
-(parse, enrich, dedupe key, claim keys, event rows, COPY/insert, digests, rules): where time goes.
+`--sizes` rows (default 1M and 10M) and prints each one's peak RSS: it must not grow with the input;
+with `--parts`, also each 1M-row part of the 10M report as a report of its own (the first part is
+the 1M report): a peak is set by the heaviest batches, wherever in the input they lie. `stages` runs
+our steps one after the other without the parse thread and times each (parse, enrich, dedupe key,
+claim keys, event rows, COPY/insert, digests, rules): where time goes.
 
 Run by hand, never in the test suite; it only talks to 127.0.0.1 (PostgreSQL :5432, Redis :6379)
 and stops by itself. Databases (dropped and created again by each run): csirtnet_bench_feeds,
@@ -25,7 +27,7 @@ csirtnet_bench_feeds_<rows> (memory), csirtnet_bench_feeds_stages, csirtnet_benc
 reports are kept in --work (/tmp/csirtnet-feeds-bench: 10M rows are 2.1 GB).
 
     .venv/bin/python -m benchmarks.feeds_e2e compare [--rows 1000000] [--intelmq-rows 20000]
-    .venv/bin/python -m benchmarks.feeds_e2e memory [--sizes 1000000,10000000]
+    .venv/bin/python -m benchmarks.feeds_e2e memory [--sizes 1000000,10000000] [--parts]
     .venv/bin/python -m benchmarks.feeds_e2e stages [--rows 200000] [--backends postgresql]
 
 Results go in docs/benchmarks.md ("Feeds").
@@ -334,21 +336,66 @@ def compare(args: argparse.Namespace, tmp: Path) -> None:
 
 def memory(args: argparse.Namespace, tmp: Path) -> None:
     the_plan = feeds_data.plan()
+    sizes = [int(s) for s in args.sizes.split(",")]
     print("| rows | file | events/s | peak RSS | CPU s / wall s | load before → after |")
     print("|---|---|---|---|---|---|")
-    for size in (int(s) for s in args.sizes.split(",")):
+    for size in sizes:
         path = report(size, args.work, the_plan)
-        url = fresh_database(args.backends.split(",")[0], tmp, f"{PG_DATABASE}_{size}")
-        prepare(url, the_plan)
-        r = child("_ours", url, path, tmp)
-        print(
-            f"| {size:,} | {path.stat().st_size / 1e9:.2f} GB | {r['events_per_s']:,.0f} | "
-            f"{r['peak_rss_mb']:,.0f} MB | {r['cpu_seconds']:,.0f} / {r['seconds']:,.0f} | "
-            f"{r['load_before']} → {r['load_after']} |",
-            flush=True,
-        )
-        if r["status"] != "done":
-            print(f"  run {r['status']}: {r['error']}")
+        r = _memory_run(args, tmp, the_plan, path, f"{PG_DATABASE}_{size}")
+        print(f"| {size:,} | {path.stat().st_size / 1e9:.2f} GB | {_memory_row(r)}", flush=True)
+    if args.parts and len(sizes) > 1:
+        # Each part of the largest report, of the smallest report's size, as a report of its own:
+        # the first part is the smallest report itself (the generator's reports are each other's
+        # beginnings). A longer report's peak is set by its heaviest batches, wherever they lie.
+        small, large = min(sizes), max(sizes)
+        print(f"\nthe {large:,}-row report cut into parts of {small:,} rows, each run as a report of its own:\n")
+        print("| part (rows) | events/s | peak RSS | CPU s / wall s | load before → after |")
+        print("|---|---|---|---|---|")
+        for n, path in enumerate(parts(report(large, args.work, the_plan), small, args.work)):
+            r = _memory_run(args, tmp, the_plan, path, f"{PG_DATABASE}_part")
+            print(f"| {n * small:,}–{(n + 1) * small:,} | {_memory_row(r)}", flush=True)
+
+
+def _memory_run(
+    args: argparse.Namespace, tmp: Path, the_plan: feeds_data.Plan, path: Path, name: str
+) -> dict[str, Any]:
+    url = fresh_database(args.backends.split(",")[0], tmp, name)
+    prepare(url, the_plan)
+    r = child("_ours", url, path, tmp)
+    if r["status"] != "done":
+        print(f"  run {r['status']}: {r['error']}")
+    return r
+
+
+def _memory_row(r: dict[str, Any]) -> str:
+    return (
+        f"{r['events_per_s']:,.0f} | {r['peak_rss_mb']:,.0f} MB | {r['cpu_seconds']:,.0f} / {r['seconds']:,.0f} | "
+        f"{r['load_before']} → {r['load_after']} |"
+    )
+
+
+def parts(path: Path, rows: int, work: Path) -> list[Path]:
+    """`path` (a report with its header line) cut into reports of `rows` rows each, made once."""
+    folder = work / f"parts-{rows}-of-{path.parent.name}"
+    done = folder / "complete"
+    if not done.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        with path.open("rb") as source:
+            header = source.readline()
+            n, out = 0, None
+            for i, line in enumerate(source):
+                if i % rows == 0:
+                    if out is not None:
+                        out.close()
+                    (folder / f"{n}").mkdir(exist_ok=True)
+                    out = (folder / f"{n}" / path.name).open("wb")
+                    out.write(header)
+                    n += 1
+                out.write(line)  # type: ignore[union-attr]
+            if out is not None:
+                out.close()
+        done.write_text(str(n))
+    return [folder / f"{k}" / path.name for k in range(int(done.read_text()))]
 
 
 def stages(args: argparse.Namespace, tmp: Path) -> None:
@@ -373,6 +420,9 @@ def main() -> None:
     parser.add_argument("--intelmq-rows", type=int, default=20_000, help="0: skip IntelMQ")
     parser.add_argument("--intelmq-output", choices=["sql", "file"], default="sql")
     parser.add_argument("--sizes", default="1000000,10000000")
+    parser.add_argument(
+        "--parts", action="store_true", help="memory: also run each part of the largest report, of the smallest size"
+    )
     parser.add_argument("--backends", default="postgresql,sqlite")
     parser.add_argument("--work", type=Path, default=Path("/tmp/csirtnet-feeds-bench"), help="reports kept")  # noqa: S108
     parser.add_argument("--url", default="")

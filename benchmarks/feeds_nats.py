@@ -15,6 +15,7 @@ shared: 3 N worker processes, NATS and PostgreSQL compete).
 Run by hand, never in the test suite; it talks to 127.0.0.1 only (PostgreSQL :5432, NATS :4222).
 
     .venv/bin/python -m benchmarks.feeds_nats [--rows 1000000] [--files 4] [--workers 1,2] [--layout all,stage]
+        [--threads N]
 
 Results go in docs/benchmarks.md ("Feeds").
 """
@@ -56,15 +57,19 @@ def reports(rows: int, files: int, work: Path, the_plan: feeds_data.Plan) -> lis
     return paths
 
 
-def start_workers(count: int, layout: str, env: dict[str, str], logs: Path) -> list[subprocess.Popen[bytes]]:
-    """`count` processes per stage (layout "stage") or `count` processes running every stage ("all")."""
+def start_workers(
+    count: int, layout: str, env: dict[str, str], logs: Path, threads: int | None = None
+) -> list[subprocess.Popen[bytes]]:
+    """`count` processes per stage (layout "stage") or `count` processes running every stage ("all");
+    `threads`: their --threads (else the worker's default, 1)."""
     processes = []
     for stage in STAGES if layout == "stage" else ("all",):
         for n in range(count):
             with (logs / f"{stage}-{n}.log").open("wb") as out:
                 processes.append(
                     subprocess.Popen(  # noqa: S603 - this interpreter, our own module
-                        [sys.executable, "-m", "csirtnet.cli", "worker", "--stage", stage],
+                        [sys.executable, "-m", "csirtnet.cli", "worker", "--stage", stage]
+                        + (["--threads", str(threads)] if threads else []),
                         env=env,
                         stdout=out,
                         stderr=subprocess.STDOUT,
@@ -124,7 +129,9 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(url: str, nats_url: str, files: list[Path], workers: int, layout: str, tmp: Path) -> dict[str, Any]:
+def measure(
+    url: str, nats_url: str, files: list[Path], workers: int, layout: str, tmp: Path, threads: int | None = None
+) -> dict[str, Any]:
     from csirtnet.authz import Subject
     from csirtnet.db import Database, make_engine
     from csirtnet.feeds.nats.submit import submit_paths, wait
@@ -146,7 +153,7 @@ def measure(url: str, nats_url: str, files: list[Path], workers: int, layout: st
     logs = tmp / f"logs-{layout}-{workers}"
     shutil.rmtree(logs, ignore_errors=True)
     logs.mkdir()
-    processes = start_workers(workers, layout, env, logs)
+    processes = start_workers(workers, layout, env, logs, threads)
     try:
         before = load()
         busy0, total0 = cpu_times()
@@ -193,6 +200,7 @@ def main() -> None:
         default="all,stage",
         help="all: each worker process runs every stage (--stage all); stage: that many processes per stage",
     )
+    parser.add_argument("--threads", type=int, help="the workers' --threads (default: theirs, 1)")
     parser.add_argument("--nats-url", default="nats://127.0.0.1:4222")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "csirtnet-feeds-nats")
     args = parser.parse_args()
@@ -212,7 +220,7 @@ def main() -> None:
     print(f"{args.rows:,} rows in {args.files} files, PostgreSQL, NATS at {args.nats_url}")
     for layout in args.layout.split(","):
         for workers in (int(w) for w in args.workers.split(",")):
-            result = measure(url, args.nats_url, files, workers, layout, args.work)
+            result = measure(url, args.nats_url, files, workers, layout, args.work, args.threads)
             what = "per stage" if layout == "stage" else "running every stage"
             print(
                 f"{workers} worker process(es) {what}: {result['events']:,} events ({result['stored']:,} stored, "

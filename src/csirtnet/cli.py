@@ -175,6 +175,15 @@ def worker(
             "several (enrich,store) or all"
         ),
     ] = None,
+    stage_threads: Annotated[
+        int | None,
+        typer.Option(
+            "--threads",
+            min=1,
+            help="With --stage: threads a batch's work may use (default 1: scale with processes, one per core; "
+            "POLARS_MAX_THREADS, when set, is the default)",
+        ),
+    ] = None,
 ) -> None:
     """Run background jobs in this process (start several for more throughput), or with --stage one
     or more stages of the feed pipeline over NATS (CSIRTNET_NATS_URL; start any number per stage)."""
@@ -187,6 +196,13 @@ def worker(
     settings = get_settings()
     configure(settings.log_level, settings.log_json)
     if stage is not None:
+        # Before polars is first imported (below), which reads it once. A stage worker is a unit of
+        # scaling: N single-threaded processes did more than one process with N threads
+        # (docs/benchmarks.md, "Feeds").
+        if stage_threads is not None:
+            os.environ["POLARS_MAX_THREADS"] = str(stage_threads)
+        else:
+            os.environ.setdefault("POLARS_MAX_THREADS", "1")
         from csirtnet.feeds.nats.worker import run_stages, stages_named
 
         try:

@@ -272,11 +272,13 @@ def _seed(database: Database, rows: int) -> tuple[int, dict[str, int], list[str]
     return source_id, orgs, lines
 
 
-def _worker(stage: str, env: dict[str, str], log: Path, hold: Path | None = None) -> subprocess.Popen[bytes]:
+def _worker(
+    stage: str, env: dict[str, str], log: Path, hold: Path | None = None, *options: str
+) -> subprocess.Popen[bytes]:
     extra = {"CSIRTNET_FEEDS_NATS_HOLD": f"{stage}:{hold}"} if hold else {}
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "csirtnet.cli", "worker", "--stage", stage],
+            [sys.executable, "-m", "csirtnet.cli", "worker", "--stage", stage, *options],
             env={**env, **extra},
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -376,20 +378,25 @@ def test_workers_running_every_stage_share_the_run(
     committing_database: Database, layout: Topology, tmp_path: Path
 ) -> None:
     """`csirtnet worker --stage all`, twice: each process takes messages of every stage from the same
-    durable consumers; every event is stored once, each member has one digest."""
+    durable consumers; every event is stored once, each member has one digest. A stage worker's
+    batch work is single-threaded unless `--threads` says otherwise."""
     source_id, orgs, lines = _seed(committing_database, 1200)
     report = _report(tmp_path / REPORT, lines)
     env = _worker_env(committing_database, layout, tmp_path)
     logs = tmp_path / "logs"
     logs.mkdir()
-    workers = [_worker("all", env, logs / f"all-{n}.log") for n in range(2)]
+    env.pop("POLARS_MAX_THREADS", None)
+    workers = [_worker("all", env, logs / "all-0.log"), _worker("all", env, logs / "all-1.log", None, "--threads", "2")]
     try:
         run_id = _submit(committing_database, source_id, report, env)
         summary = wait(committing_database, run_id, timeout=90)
     finally:
         _stop(workers)
-    started = [log.read_text().count("feed stage worker started") for log in sorted(logs.glob("*.log"))]
-    assert started == [3, 3], started
+    for n, threads in enumerate((1, 2)):
+        text = (logs / f"all-{n}.log").read_text()
+        started = {line.split("stage=")[1].split()[0] for line in text.splitlines() if "worker started" in line}
+        assert started == set(STAGES), text
+        assert text.count(f"threads={threads}") == 3, text
     _check_counts(committing_database, run_id, source_id, orgs, lines, summary.status)
 
 

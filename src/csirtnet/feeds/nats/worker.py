@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import nats
+import polars as pl
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
@@ -119,7 +120,10 @@ class StageWorker:
             self.max_payload = nc.max_payload
             self.js = js
             sub = await js.pull_subscribe_bind(self.topology.durable(self.stage), self.topology.stream)
-            log.info("feed stage worker started", extra={"stage": self.stage, "stream": self.topology.stream})
+            log.info(
+                "feed stage worker started",
+                extra={"stage": self.stage, "stream": self.topology.stream, "threads": pl.thread_pool_size()},
+            )
             while not self.stop.is_set():
                 try:
                     messages = await sub.fetch(1, timeout=1.0)
