@@ -1,5 +1,6 @@
 """The feed pipeline scaled out over NATS JetStream (docs/adr/0027-feed-engine.md): stages parse ->
-enrich -> store as `csirtnet worker --stage STAGE` processes, any number per stage.
+enrich -> store as `csirtnet worker --stage STAGE` processes, any number per stage (or processes that
+each run every stage: `--stage all`).
 
 - topology.py: the stream, the subjects, the durable pull consumers, back-pressure, `publish`.
 - codec.py: the messages (file jobs, Arrow IPC batches, file ends) and their bytes.
