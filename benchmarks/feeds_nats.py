@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,7 @@ from typing import Any
 
 from benchmarks import feeds_data
 from benchmarks.feeds_e2e import _environment, fresh_database, load, machine
+from csirtnet.kit.processes import stop
 
 DATABASE = "csirtnet_bench_feeds_nats"
 STAGES = ("parse", "enrich", "store")
@@ -83,20 +83,8 @@ def start_workers(
         if any(p.poll() is not None for p in processes):
             break
         time.sleep(0.2)
-    stop(processes)
+    stop(processes, grace=30)
     raise RuntimeError("workers did not start: " + " | ".join(p.read_text()[-500:] for p in logs.glob("*.log")))
-
-
-def stop(processes: list[subprocess.Popen[bytes]]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
 
 
 def delete_stream(url: str, stream: str) -> None:
@@ -170,7 +158,7 @@ def measure(
         for i, p in enumerate(processes):
             stage_cpu[names[i // workers]] += process_cpu(p.pid) - cpu0[i]
     finally:
-        stop(processes)
+        stop(processes, grace=30)
         delete_stream(nats_url, stream)
         database.engine.dispose()
     if summary.status != "done":

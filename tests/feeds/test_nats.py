@@ -41,6 +41,7 @@ from csirtnet.feeds.nats.worker import StageWorker, stages_named
 from csirtnet.feeds.parsers import Quarantined
 from csirtnet.kit.aio import run_async
 from csirtnet.kit.files import blob_store
+from csirtnet.kit.processes import stop as stop_processes
 from csirtnet.models import (
     AuditRecord,
     ConstituencyClaim,
@@ -329,18 +330,6 @@ def _submit(database: Database, source_id: int, report: Path, env: dict[str, str
     return int(result.stdout.split()[-1])
 
 
-def _stop(workers: list[subprocess.Popen[bytes]]) -> None:
-    for process in workers:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in workers:
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-
-
 def test_sigkilled_workers_lose_no_event_and_double_no_digest(
     committing_database: Database, layout: Topology, tmp_path: Path
 ) -> None:
@@ -370,7 +359,7 @@ def test_sigkilled_workers_lose_no_event_and_double_no_digest(
         workers["store"] = _worker("store", env, logs / "store-2.log")
         summary = wait(committing_database, run_id, timeout=90)
     finally:
-        _stop(list(workers.values()))
+        stop_processes(list(workers.values()))
     _check_counts(committing_database, run_id, source_id, orgs, lines, summary.status)
 
 
@@ -391,7 +380,7 @@ def test_workers_running_every_stage_share_the_run(
         run_id = _submit(committing_database, source_id, report, env)
         summary = wait(committing_database, run_id, timeout=90)
     finally:
-        _stop(workers)
+        stop_processes(workers)
     for n, threads in enumerate((1, 2)):
         text = (logs / f"all-{n}.log").read_text()
         started = {line.split("stage=")[1].split()[0] for line in text.splitlines() if "worker started" in line}
