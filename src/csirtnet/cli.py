@@ -194,8 +194,13 @@ def worker(
     from csirtnet.worker import Worker
 
     settings = get_settings()
-    configure(settings.log_level, settings.log_json)
     if stage is not None:
+        from csirtnet.feeds.nats.topology import stages_named
+
+        try:
+            stages = stages_named(stage)
+        except ValueError as exc:
+            raise fail(str(exc)) from None
         # Before polars is first imported (below), which reads it once. A stage worker is a unit of
         # scaling: N single-threaded processes did more than one process with N threads
         # (docs/benchmarks.md, "Feeds").
@@ -203,13 +208,11 @@ def worker(
             os.environ["POLARS_MAX_THREADS"] = str(stage_threads)
         else:
             os.environ.setdefault("POLARS_MAX_THREADS", "1")
-        from csirtnet.feeds.nats.worker import run_stages, stages_named
+        configure(settings.log_level, settings.log_json)
+        from csirtnet.feeds.nats.worker import run_stages
 
-        try:
-            stages = stages_named(stage)
-        except ValueError as exc:
-            raise fail(str(exc)) from None
         raise typer.Exit(run_stages(stages, settings=settings, db=database()))
+    configure(settings.log_level, settings.log_json)
     db = database()
     if once:
         ran = Worker(db, lease_seconds=settings.job_lease_seconds).run_until_idle()

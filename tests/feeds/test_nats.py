@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import ipaddress
+import logging
 import os
 import signal
 import subprocess
@@ -36,8 +37,8 @@ from csirtnet.feeds.config import SourceConfig
 from csirtnet.feeds.nats import codec, runs, topology
 from csirtnet.feeds.nats.stages import FileReader
 from csirtnet.feeds.nats.submit import Input, submit, wait
-from csirtnet.feeds.nats.topology import STAGES, Topology
-from csirtnet.feeds.nats.worker import StageWorker, stages_named
+from csirtnet.feeds.nats.topology import STAGES, Topology, stages_named
+from csirtnet.feeds.nats.worker import StageWorker
 from csirtnet.feeds.parsers import Quarantined
 from csirtnet.kit.aio import run_async
 from csirtnet.kit.files import blob_store
@@ -397,9 +398,12 @@ def test_stage_names(text: str, stages: tuple[str, ...]) -> None:
 
 
 def test_an_unknown_stage_is_named(database: Database) -> None:
+    """Refused before anything else: no logging set up, no thread count set in the environment."""
+    threads, level = os.environ.get("POLARS_MAX_THREADS"), logging.getLogger().level
     result = run_cli(database, "worker", "--stage", "parse,sort")
     assert result.exit_code == 1
     assert "--stage: 'sort' is not parse, enrich, store or all" in result.output
+    assert (os.environ.get("POLARS_MAX_THREADS"), logging.getLogger().level) == (threads, level)
 
 
 def _expected(lines: list[str]) -> tuple[int, dict[str, int], int]:

@@ -39,6 +39,18 @@ ACK_WAIT_ENV = "CSIRTNET_NATS_ACK_WAIT"
 PUBLISH_TIMEOUT = 30.0  # seconds for the server to store a message (a batch is up to 1 MiB)
 
 
+def stages_named(text: str) -> tuple[str, ...]:
+    """The stages `--stage` names: one (`parse`), several (`enrich,store`) or `all`; ValueError naming
+    what is unknown."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if names == ["all"]:
+        return STAGES
+    unknown = [n for n in names if n not in STAGES]
+    if unknown or not names:
+        raise ValueError(f"--stage: {', '.join(map(repr, unknown)) or 'nothing'} is not parse, enrich, store or all")
+    return tuple(s for s in STAGES if s in names)
+
+
 @dataclass(frozen=True)
 class Topology:
     stream: str = DEFAULT_STREAM

@@ -33,7 +33,7 @@ from nats.js import JetStreamContext
 from csirtnet.feeds.nats import runs, topology
 from csirtnet.feeds.nats.codec import Batch, FileEnd, FileJob, decode
 from csirtnet.feeds.nats.stages import EnrichStage, FileReader, StoreStage, hold
-from csirtnet.feeds.nats.topology import STAGES, Topology, publish
+from csirtnet.feeds.nats.topology import Topology, publish
 from csirtnet.kit.aio import run_async
 
 if TYPE_CHECKING:
@@ -47,18 +47,6 @@ PAYLOAD_SHARE = 0.7  # of the server's max_payload a parsed batch may use (enric
 
 class GiveUp(Exception):
     """The message cannot be processed, now or later: its run fails."""
-
-
-def stages_named(text: str) -> tuple[str, ...]:
-    """The stages `--stage` names: one (`parse`), several (`enrich,store`) or `all`; ValueError naming
-    what is unknown."""
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    if names == ["all"]:
-        return STAGES
-    unknown = [n for n in names if n not in STAGES]
-    if unknown or not names:
-        raise ValueError(f"--stage: {', '.join(map(repr, unknown)) or 'nothing'} is not parse, enrich, store or all")
-    return tuple(s for s in STAGES if s in names)
 
 
 def run_stages(stages: tuple[str, ...], *, settings: Settings, db: Database, topology_: Topology | None = None) -> int:
