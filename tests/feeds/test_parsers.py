@@ -7,6 +7,7 @@ import csv
 import gzip
 import io
 import ipaddress
+import itertools
 import json
 import re
 import string
@@ -23,7 +24,7 @@ from csirtnet.feeds import parsers as parsers_package
 from csirtnet.feeds.config import SourceConfig
 from csirtnet.feeds.parsers import Parsed, parse_stream, validate_mapping
 from csirtnet.feeds.parsers.convert import canonical_ip
-from csirtnet.feeds.parsers.csvread import CsvChunks
+from csirtnet.feeds.parsers.csvread import CsvChunks, RawChunk
 from csirtnet.models import FeedSource
 
 MAPPING: dict[str, Any] = {
@@ -371,3 +372,47 @@ def test_json_lines_with_a_byte_order_mark_and_crlf() -> None:
     data = b'\xef\xbb\xbf{"source.ip": "10.0.0.1"}\r\n{"source.ip": "10.0.0.2"}\r\n'
     rows = _rows(_parse(data, "s.jsonl", _source("jsonl")))
     assert [(r["source.ip"], r[event.LINE]) for r in rows] == [("10.0.0.1", 1), ("10.0.0.2", 2)]
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_batch_is_made_of_whole_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No piece is shared by two batches: a batch cut out of a piece would keep the whole piece's
+    columns alive, the next batch's rows with them, and a run's memory would vary with where the
+    cuts fell. Lines of changing length, so a piece's size in bytes says little about its lines."""
+    monkeypatch.setattr(parsers_package, "PIECE_ROWS", 37)
+    heights: list[int] = []
+    harmonise = parsers_package.apply_plan
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        frame, bad = harmonise(*args, **kwargs)
+        heights.append(frame.height)
+        return frame, bad
+
+    monkeypatch.setattr(parsers_package, "apply_plan", recorded)
+    mapping = {"columns": {"ip": {"field": "source.ip", "type": "ip"}, "n": {"field": "extra.n", "type": "int"}}}
+    lines = ["ip,n", *(f"10.0.{i // 250}.{i % 250},{i * 7 ** (i % 9)}" for i in range(1000))]
+    lines[400] = "10.0.1.999,399"  # line 401 of the file
+    lines[777] = "10.0.3.27"  # line 778: a column short
+    parsed = _parse("\n".join(lines).encode(), "pieces.csv", _source("csv", mapping), batch_rows=100)
+    assert [p.frame.height for p in parsed] == [100] * 9 + [98]
+    assert max(heights) <= 34  # an even share of a batch: 100 rows in three pieces
+    piece_ends = set(itertools.accumulate(heights))
+    assert set(itertools.accumulate(p.frame.height for p in parsed)) <= piece_ends
+    assert [line for line, _ in _bad(parsed)] == [401, 778]
+
+
+@pytest.mark.parametrize("lines", [1, 2, 3, 5])
+def test_a_chunk_holds_at_most_the_lines_asked_and_never_cuts_a_quoted_value(lines: int) -> None:
+    two_lines = "two\nlines"
+    rows = [f'"10.0.0.{i}","{two_lines if i % 4 == 1 else i}"' for i in range(12)]
+    data = ("ip,note\n" + "\n".join(rows) + "\n").encode()
+    chunks = CsvChunks(io.BytesIO(data))
+    taken: list[RawChunk] = []
+    while (chunk := chunks.take(lines)) is not None:
+        taken.append(chunk)
+    assert all(chunk.data.count(b"\n") <= max(lines, 2) for chunk in taken)  # a quoted value: 2 lines
+    assert all(chunk.data.count(b'"') % 2 == 0 for chunk in taken)
+    assert b"".join(chunk.data for chunk in taken) == data[len(b"ip,note\n") :]
+    assert [ip for chunk in taken for ip in chunk.frame["ip"]] == [f"10.0.0.{i}" for i in range(12)]
+    with pytest.raises(ValueError, match="lines"):
+        chunks.take(0)

@@ -115,11 +115,15 @@ def _csv_batches(chunks: CsvChunks, name: str, source: SourceConfig, plan: Plan,
         return
     # The lines are read and harmonised a piece at a time (PIECE_ROWS) and the pieces put together
     # into batches of `batch_rows`: reading and converting allocate several times a piece's size for
-    # a moment, and a run's peak memory follows the largest such moment, not the batch.
+    # a moment, and a run's peak memory follows the largest such moment, not the batch. A piece is
+    # asked for the lines that complete its batch (at most an even share of it), so a batch is made
+    # of whole pieces: a batch cut out of a piece would keep the whole piece's columns alive, with
+    # the next batch's rows, and how much it kept would vary from batch to batch (ADR 0028).
+    share = -(-batch_rows // -(-batch_rows // PIECE_ROWS))
     pieces: list[pl.DataFrame] = []
     held = 0
     waiting: list[Quarantined] = []
-    for chunk in chunks:
+    while (chunk := chunks.take(min(share, batch_rows - held))) is not None:
         problems = [Quarantined(name, line, reason, text) for line, reason, text in chunk.problems]
         frame, bad = apply_plan(
             chunk.frame, plan, file=name, feed_name=source.name, feed_provider=source.provider, text_of=chunk.text_of

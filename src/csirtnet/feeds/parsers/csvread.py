@@ -70,6 +70,7 @@ class CsvChunks:
         self.header_text = ""
         self.header_line = skip_lines + 1
         self.next_line = self.header_line + 1
+        self._line_bytes = 0.0  # the mean length of the lines read so far
         self._read_header(skip_lines)
 
     def _fill(self, size: int) -> None:
@@ -106,41 +107,68 @@ class CsvChunks:
             names.append(name)
         self.header = names
 
-    def _next_data(self, target: int) -> bytes | None:
-        """The next run of whole lines (about `target` bytes; never a cut inside a quoted field unless
-        the quotes never balance), or None at the end."""
+    def _next_data(self, target: int, lines: int) -> bytes | None:
+        """The next run of whole lines (about `target` bytes and at most `lines` lines; never a cut
+        inside a quoted field unless the quotes never balance), or None at the end."""
         self._fill(target)
         if not self.buffer:
             return None
-        if self.eof and len(self.buffer) <= target:
-            data, self.buffer = self.buffer, b""
-            return data if data.endswith(b"\n") else data + b"\n"
-        while True:
-            cut = self.buffer.rfind(b"\n", 0, max(target, 1))
-            while cut >= 0 and _count(self.buffer, 34, cut) % 2:
-                cut = self.buffer.rfind(b"\n", 0, cut)
-            if cut >= 0 or self.eof or len(self.buffer) >= _MAX_CHUNK:
-                break
-            target = len(self.buffer) * 2
-            self._fill(target)
-        if cut < 0:
-            cut = self.buffer.rfind(b"\n")
+        end = len(self.buffer)
+        if not self.eof or len(self.buffer) > target:
+            while True:
+                cut = self.buffer.rfind(b"\n", 0, max(target, 1))
+                while cut >= 0 and _count(self.buffer, 34, cut) % 2:
+                    cut = self.buffer.rfind(b"\n", 0, cut)
+                if cut >= 0 or self.eof or len(self.buffer) >= _MAX_CHUNK:
+                    break
+                target = len(self.buffer) * 2
+                self._fill(target)
             if cut < 0:
-                data, self.buffer = self.buffer + b"\n", b""
-                return data
-        data, self.buffer = self.buffer[: cut + 1], self.buffer[cut + 1 :]
-        return data
+                cut = self.buffer.rfind(b"\n")
+            end = cut + 1 if cut >= 0 else len(self.buffer)
+        end = self._at_most(end, lines)
+        data, self.buffer = self.buffer[:end], self.buffer[end:]
+        return data if data.endswith(b"\n") else data + b"\n"
+
+    def _at_most(self, end: int, lines: int) -> int:
+        """`end`, or an earlier end of a line so that buffer[:end] holds at most `lines` lines. A cut
+        is never inside a quoted value: it moves back to the line before, or, when the value began
+        on the first line, forward to the line that closes it."""
+        ends = np.flatnonzero(np.frombuffer(self.buffer, dtype=np.uint8, count=end) == 10)
+        if len(ends) + (self.buffer[end - 1 : end] != b"\n") <= lines:
+            return end
+        k = lines - 1  # the line end that makes `lines` lines; outside a quoted value when even
+        while k >= 0 and _count(self.buffer, 34, int(ends[k])) % 2:
+            k -= 1
+        if k < 0:
+            k = lines
+            while k < len(ends) and _count(self.buffer, 34, int(ends[k])) % 2:
+                k += 1
+            if k == len(ends):
+                return end
+        return int(ends[k]) + 1
+
+    def take(self, lines: int) -> RawChunk | None:
+        """The next chunk: at most `lines` lines (fewer at the end of the stream, or when its lines
+        are longer than the ones before), or None at the end. The parser asks for what completes its
+        batch, so a batch is made of whole chunks."""
+        if lines < 1:
+            raise ValueError("lines must be at least 1")
+        target = self.probe
+        if self._line_bytes:  # a little over `lines` lines of the length seen so far: `lines` cuts
+            target = min(max(int(self._line_bytes * lines * 17 / 16), self.min_chunk), _MAX_CHUNK)
+        data = self._next_data(target, lines)
+        if data is None:
+            return None
+        count = _count(data, 10)
+        first = self.next_line
+        self.next_line += count
+        self._line_bytes = len(data) / count
+        return self._fast(data, count, first) or self._slow(data, first)
 
     def __iter__(self) -> Iterator[RawChunk]:
-        target = self.probe
-        while (data := self._next_data(target)) is not None:
-            lines = _count(data, 10)
-            first = self.next_line
-            self.next_line += lines
-            chunk = self._fast(data, lines, first) or self._slow(data, first)
+        while (chunk := self.take(self.batch_rows)) is not None:
             yield chunk
-            # Aim a little under `batch_rows` lines so a chunk is one batch (longer lines: a short one).
-            target = min(max(len(data) * self.batch_rows * 15 // (16 * max(lines, 1)), self.min_chunk), _MAX_CHUNK)
 
     def _fast(self, data: bytes, lines: int, first: int) -> RawChunk | None:
         body = data
