@@ -19,7 +19,11 @@ machine has two cores and is shared). `memory` runs ours on PostgreSQL over repo
 with `--parts`, also each 1M-row part of the 10M report as a report of its own (the first part is
 the 1M report): a peak is set by the heaviest batches, wherever in the input they lie. `stages` runs
 our steps one after the other without the parse thread and times each (parse, enrich, dedupe key,
-claim keys, event rows, COPY/insert, digests, rules): where time goes.
+claim keys, event rows, COPY/insert, digests, rules): where time goes. `batches` runs ours over one
+report `--runs` times and reads the peak of each stored batch (VmHWM, reset after each batch): how
+the per-batch peaks spread, whether they rise through a run, how much of them repeats from run to
+run (the batch) and how much does not (timing), and how far the first million rows' maximum lies
+below the whole run's (ADR 0028).
 
 Run by hand, never in the test suite; it only talks to 127.0.0.1 (PostgreSQL :5432, Redis :6379)
 and stops by itself. Databases (dropped and created again by each run): csirtnet_bench_feeds,
@@ -29,6 +33,7 @@ reports are kept in --work (/tmp/csirtnet-feeds-bench: 10M rows are 2.1 GB).
     .venv/bin/python -m benchmarks.feeds_e2e compare [--rows 1000000] [--intelmq-rows 20000]
     .venv/bin/python -m benchmarks.feeds_e2e memory [--sizes 1000000,10000000] [--parts]
     .venv/bin/python -m benchmarks.feeds_e2e stages [--rows 200000] [--backends postgresql]
+    .venv/bin/python -m benchmarks.feeds_e2e batches --rows 3000000 [--runs 2]
 
 Results go in docs/benchmarks.md ("Feeds").
 """
@@ -203,6 +208,29 @@ def run_ours(url: str, path: Path) -> dict[str, Any]:
         "events_per_cpu_s": summary.events / cpu,
         "peak_rss_mb": _peak_mb(),
     }
+
+
+def run_batches(url: str, path: Path) -> dict[str, Any]:
+    """In the child: run_ours, with the peak resident size of each stored batch: VmHWM read, then
+    reset (`/proc/self/clear_refs`), right after the engine gives the batch's memory back (its
+    `give_back`, wrapped here; the engine's code unchanged). The first batch's peak includes the
+    start (imports, the owner tables); the last is usually a partial batch."""
+    from csirtnet.feeds.pipeline import runner
+
+    peaks: list[float] = []
+    given_back: Callable[[], bool] = getattr(runner, "give_back")  # noqa: B009 - not re-exported
+
+    def measured() -> bool:
+        done = given_back()
+        peaks.append(_peak_mb())
+        Path("/proc/self/clear_refs").write_text("5")  # VmHWM := VmRSS
+        return done
+
+    setattr(runner, "give_back", measured)  # noqa: B010 - as above
+    result = run_ours(url, path)
+    result["peak_rss_mb"] = max([result["peak_rss_mb"], *peaks])
+    result["batch_peaks_mb"] = peaks
+    return result
 
 
 def _peak_mb(field: str = "VmHWM") -> float:
@@ -398,6 +426,52 @@ def parts(path: Path, rows: int, work: Path) -> list[Path]:
     return [folder / f"{k}" / path.name for k in range(int(done.read_text()))]
 
 
+def batches(args: argparse.Namespace, tmp: Path) -> None:
+    import numpy as np
+
+    from csirtnet.config import get_settings
+
+    the_plan = feeds_data.plan()
+    path = report(args.rows, args.work, the_plan)
+    batch_rows = get_settings().feeds_batch_rows
+    first = -(-1_000_000 // batch_rows)  # the batches of the first million rows (the 1M report)
+    series: list[list[float]] = []
+    print(f"{args.rows:,} rows, batches of {batch_rows:,}; per-batch peaks (MB) without the first batch (it holds")
+    print("the start) and the last (partial)")
+    print(
+        "| run | events/s | peak RSS | batches | median | std dev | medians of each fifth | max of the first 1M rows "
+        "| max (batch) |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for run in range(1, args.runs + 1):
+        url = fresh_database(args.backends.split(",")[0], tmp, f"{PG_DATABASE}_batches")
+        prepare(url, the_plan)
+        r = child("_batches", url, path, tmp)
+        peaks = r["batch_peaks_mb"]
+        inner = np.asarray(peaks[1:-1])
+        series.append(inner.tolist())
+        fifths = " ".join(f"{np.median(part):.0f}" for part in np.array_split(inner, 5))
+        top = int(np.argmax(inner))
+        print(
+            f"| {run} | {r['events_per_s']:,.0f} | {r['peak_rss_mb']:,.0f} MB | {len(peaks)} | "
+            f"{np.median(inner):.1f} | {inner.std():.2f} | {fifths} | {inner[: first - 1].max():.1f} | "
+            f"{inner.max():.1f} ({top + 2}) |",  # batches numbered from 1
+            flush=True,
+        )
+    if len(series) > 1:
+        matrix = np.asarray(series)
+        pairs = [np.corrcoef(matrix[i], matrix[j])[0, 1] for i in range(len(series)) for j in range(i + 1, len(series))]
+        deviations = matrix - matrix.mean(axis=1, keepdims=True)
+        rest = deviations - deviations.mean(axis=0)  # what does not repeat from run to run
+        print(
+            f"\nthe runs' series correlate {min(pairs):.2f}–{max(pairs):.2f} with each other; the part that does not "
+            f"repeat has a standard deviation of {rest.std(axis=1).min():.2f}–{rest.std(axis=1).max():.2f} MB"
+        )
+    out = args.work / f"batches-{args.rows}-{datetime.now(UTC):%Y%m%dT%H%M}.json"
+    out.write_text(json.dumps({"rows": args.rows, "batch_rows": batch_rows, "series": series}))
+    print(f"series written to {out}")
+
+
 def stages(args: argparse.Namespace, tmp: Path) -> None:
     the_plan = feeds_data.plan()
     path = report(args.rows, args.work, the_plan)
@@ -414,7 +488,10 @@ def stages(args: argparse.Namespace, tmp: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "mode", nargs="?", default="compare", choices=["compare", "memory", "stages", "_ours", "_stages"]
+        "mode",
+        nargs="?",
+        default="compare",
+        choices=["compare", "memory", "stages", "batches", "_ours", "_stages", "_batches"],
     )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--intelmq-rows", type=int, default=20_000, help="0: skip IntelMQ")
@@ -423,6 +500,7 @@ def main() -> None:
     parser.add_argument(
         "--parts", action="store_true", help="memory: also run each part of the largest report, of the smallest size"
     )
+    parser.add_argument("--runs", type=int, default=2, help="batches: runs of the same report")
     parser.add_argument("--backends", default="postgresql,sqlite")
     parser.add_argument("--work", type=Path, default=Path("/tmp/csirtnet-feeds-bench"), help="reports kept")  # noqa: S108
     parser.add_argument("--url", default="")
@@ -430,12 +508,12 @@ def main() -> None:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="csirtnet-feeds-"))
     _environment(tmp)
-    if args.mode in ("_ours", "_stages"):
-        result = (run_ours if args.mode == "_ours" else run_stages)(args.url, args.file)
+    if args.mode in ("_ours", "_stages", "_batches"):
+        result = {"_ours": run_ours, "_stages": run_stages, "_batches": run_batches}[args.mode](args.url, args.file)
         print(json.dumps(result))
         return
     args.work.mkdir(parents=True, exist_ok=True)
-    {"compare": compare, "memory": memory, "stages": stages}[args.mode](args, tmp)
+    {"compare": compare, "memory": memory, "stages": stages, "batches": batches}[args.mode](args, tmp)
 
 
 if __name__ == "__main__":
